@@ -1,0 +1,67 @@
+/*
+ * counters.c - names of drop reasons and counters, and the --stats printer
+ * (netstat -s style: grouped by layer, drops by reason).
+ */
+#include "counters.h"
+
+#include <string.h>
+
+#include "drop.h"
+#include "stack.h"
+
+static const char *const drop_names[DROP_MAX] = {
+	[DROP_NONE] = "NONE",
+#define X(name, doc) [DROP_##name] = #name,
+	TS_DROP_REASONS(X)
+#undef X
+};
+
+static const char *const drop_docs[DROP_MAX] = {
+	[DROP_NONE] = "not dropped",
+#define X(name, doc) [DROP_##name] = doc,
+	TS_DROP_REASONS(X)
+#undef X
+};
+
+static const struct {
+	const char *layer;
+	const char *doc;
+} counter_info[CTR_MAX] = {
+#define X(name, layer, doc) [CTR_##name] = {layer, doc},
+	TS_COUNTERS(X)
+#undef X
+};
+
+const char *ts_drop_name(enum ts_drop_reason r)
+{
+	return (unsigned)r < DROP_MAX ? drop_names[r] : "UNKNOWN";
+}
+
+const char *ts_drop_doc(enum ts_drop_reason r)
+{
+	return (unsigned)r < DROP_MAX ? drop_docs[r] : "unknown reason";
+}
+
+void ts_counters_print(const struct stack *st, FILE *out)
+{
+	const char *layer = NULL;
+	uint64_t total = 0;
+
+	for (int i = 0; i < CTR_MAX; i++) {
+		if (!layer || strcmp(layer, counter_info[i].layer) != 0) {
+			layer = counter_info[i].layer;
+			fprintf(out, "%s:\n", layer);
+		}
+		fprintf(out, "    %llu %s\n", (unsigned long long)st->counters[i],
+			counter_info[i].doc);
+	}
+	fprintf(out, "drops:\n");
+	for (int r = 1; r < DROP_MAX; r++) {
+		if (!st->drops[r])
+			continue;
+		total += st->drops[r];
+		fprintf(out, "    %llu %s (%s)\n", (unsigned long long)st->drops[r], drop_names[r],
+			drop_docs[r]);
+	}
+	fprintf(out, "    %llu total\n", (unsigned long long)total);
+}

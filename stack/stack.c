@@ -1,0 +1,260 @@
+/*
+ * stack.c - struct stack's life cycle and its main loop: read frames from
+ * the link, hand them to Ethernet, fire timers, and sleep in the kernel
+ * until the next frame or deadline.  Also the drop exit (ts_drop), the RNG
+ * and the trace sink.
+ */
+#include "stack.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/random.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "eth.h"
+#include "../tap/netdev.h"
+
+/* Frames handled per stack_poll before timers get their turn. */
+#define STACK_RX_BATCH 64
+
+void ts_config_default(struct ts_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->ip = 0x0a000002; /* 10.0.0.2 */
+	c->prefix_len = 24;
+	memcpy(c->mac, (uint8_t[6]){0x02, 0, 0, 0, 0, 0x02}, 6);
+	c->mtu = 1500;
+	c->trace_out = stderr;
+	c->gratuitous_arp = true;
+	c->arp_ttl_ms = 60000;
+	c->arp_retry_ms = 1000;
+	c->arp_retries = 3;
+	c->arp_queue_max = 64;
+	c->ttl = 64;
+	c->reass_timeout_ms = 30000;
+	c->reass_max_bytes = 4u << 20;
+	c->reass_max_datagrams = 64;
+	c->icmp_err_rate = 100;
+	c->icmp_err_burst = 50;
+	c->tcp_msl_ms = 30000;
+	c->tcp_min_rto_ms = 200;
+	c->tcp_max_rto_ms = 120000;
+	c->tcp_init_rto_ms = 1000;
+	c->tcp_delack_ms = 40;
+	c->tcp_rcvbuf = 256 * 1024;
+	c->tcp_sndbuf = 256 * 1024;
+	c->tcp_syn_retries = 6;
+	c->tcp_max_retries = 15;
+	c->tcp_max_syn_backlog = 1024;
+	c->tcp_keepidle_s = 7200;
+	c->tcp_keepintvl_s = 75;
+	c->tcp_keepcnt = 9;
+	c->tcp_max_ofo_bytes = 256 * 1024;
+	c->udp_rcvbuf = 208 * 1024;
+}
+
+uint64_t ts_clock_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t ts_rand(struct stack *st)
+{
+	/* xorshift64* (Vigna): small, fast, good enough for IDs and ports. */
+	uint64_t x = st->rng;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	st->rng = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static int kernel_wait_setup(struct stack *st)
+{
+	int lfd = netdev_pollfd(st->dev);
+
+	st->kq = st->tfd = -1;
+	if (lfd < 0)
+		return 0; /* in-memory link: the caller drives the clock */
+	st->kq = epoll_create1(EPOLL_CLOEXEC);
+	st->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (st->kq < 0 || st->tfd < 0)
+		return -errno;
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = lfd};
+	if (epoll_ctl(st->kq, EPOLL_CTL_ADD, lfd, &ev) < 0)
+		return -errno;
+	ev.data.fd = st->tfd;
+	if (epoll_ctl(st->kq, EPOLL_CTL_ADD, st->tfd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev,
+	       uint64_t now_us)
+{
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	st->cfg = *cfg;
+	if (!st->cfg.trace_out)
+		st->cfg.trace_out = stderr;
+	st->dev = dev;
+	st->now_us = now_us;
+	st->rng = cfg->seed;
+	if (!st->rng && getrandom(&st->rng, sizeof(st->rng), 0) != sizeof(st->rng))
+		st->rng = ts_clock_us();
+	st->rng |= 1; /* xorshift must not start at 0 */
+	st->kq = st->tfd = -1;
+
+	if ((err = kernel_wait_setup(st)) < 0 || (err = arp_init(st)) < 0 ||
+	    (err = ipv4_init(st)) < 0 || (err = udp_init(st)) < 0 || (err = tcp_init(st)) < 0) {
+		stack_destroy(st);
+		return err;
+	}
+	if (st->cfg.gratuitous_arp)
+		arp_announce(st);
+	return 0;
+}
+
+void stack_destroy(struct stack *st)
+{
+	ts_fdtable_destroy(st); /* closes sockets first: they may still send */
+	tcp_destroy(st);
+	udp_destroy(st);
+	ipv4_destroy(st);
+	arp_destroy(st);
+	ts_timer_heap_destroy(&st->timers);
+	ts_buf_pool_destroy(st);
+	if (st->kq >= 0)
+		close(st->kq);
+	if (st->tfd >= 0)
+		close(st->tfd);
+	st->kq = st->tfd = -1;
+}
+
+void stack_input(struct stack *st, struct ts_buf *b)
+{
+	ts_count(st, CTR_ETH_RX);
+	eth_input(st, b);
+}
+
+int stack_link_output(struct stack *st, struct ts_buf *b)
+{
+	int err = netdev_send(st->dev, b->data, ts_buf_len(b), st->now_us);
+	if (err < 0) {
+		ts_drop(st, b, DROP_LINK_TX_FAIL);
+		return err;
+	}
+	ts_count(st, CTR_ETH_TX);
+	ts_buf_free(st, b);
+	return 0;
+}
+
+int stack_poll(struct stack *st, uint64_t now_us)
+{
+	int handled = 0;
+
+	if (now_us > st->now_us)
+		st->now_us = now_us;
+	for (int i = 0; i < STACK_RX_BATCH; i++) {
+		struct ts_buf *b = ts_buf_alloc(st, st->cfg.mtu + 64, TS_BUF_HEADROOM);
+		if (!b) {
+			st->drops[DROP_LINK_NOMEM]++;
+			break;
+		}
+		ssize_t n = netdev_recv(st->dev, b->data, ts_buf_tailroom(b), st->now_us);
+		if (n <= 0) {
+			ts_buf_free(st, b);
+			break;
+		}
+		ts_buf_put(b, (size_t)n);
+		stack_input(st, b);
+		handled++;
+	}
+	handled += ts_timer_run(st, st->now_us);
+	return handled;
+}
+
+uint64_t stack_next_deadline(struct stack *st)
+{
+	uint64_t t = ts_timer_next(st), d = netdev_next_deadline(st->dev);
+	return t < d ? t : d;
+}
+
+/* Arms the timerfd to an absolute CLOCK_MONOTONIC deadline (0 disarms). */
+static void arm_timerfd(struct stack *st, uint64_t deadline_us)
+{
+	struct itimerspec its = {0};
+	if (deadline_us != UINT64_MAX) {
+		if (deadline_us == 0)
+			deadline_us = 1; /* 0 would disarm: fire at once instead */
+		its.it_value.tv_sec = (time_t)(deadline_us / 1000000u);
+		its.it_value.tv_nsec = (long)(deadline_us % 1000000u) * 1000;
+	}
+	timerfd_settime(st->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+int stack_wait(struct stack *st, int timeout_ms)
+{
+	uint64_t start = ts_clock_us();
+	uint64_t until = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000u;
+
+	for (;;) {
+		if (st->stop && *st->stop)
+			return -EINTR;
+		int n = stack_poll(st, ts_clock_us());
+		if (n > 0)
+			return n;
+		uint64_t now = ts_clock_us();
+		if (now >= until || st->kq < 0)
+			return 0;
+		uint64_t next = stack_next_deadline(st);
+		if (next > until)
+			next = until;
+		int ms = -1;
+		if (next != UINT64_MAX) {
+			/* Sub-millisecond deadlines go through the timerfd; epoll's
+			 * own timeout only caps the sleep. */
+			arm_timerfd(st, next);
+			uint64_t left = next > now ? next - now : 0;
+			ms = (int)((left + 999) / 1000) + 1;
+		}
+		struct epoll_event evs[2];
+		int r = epoll_wait(st->kq, evs, 2, ms);
+		if (r < 0 && errno == EINTR)
+			return -EINTR;
+		for (int i = 0; i < r; i++)
+			if (evs[i].data.fd == st->tfd) {
+				uint64_t expirations;
+				if (read(st->tfd, &expirations, sizeof(expirations)) < 0)
+					(void)0; /* EAGAIN: already consumed */
+			}
+	}
+}
+
+void ts_drop(struct stack *st, struct ts_buf *b, enum ts_drop_reason reason)
+{
+	if (reason > DROP_NONE && reason < DROP_MAX)
+		st->drops[reason]++;
+	if (ts_tracing(st, TS_TRACE_LAYERS))
+		ts_trace(st, TS_TRACE_LAYERS, "   drop %s\n", ts_drop_name(reason));
+	ts_buf_free(st, b);
+}
+
+void ts_trace(struct stack *st, unsigned category, const char *fmt, ...)
+{
+	va_list ap;
+	if (!(st->cfg.trace & category))
+		return;
+	va_start(ap, fmt);
+	vfprintf(st->cfg.trace_out, fmt, ap);
+	va_end(ap);
+	fflush(st->cfg.trace_out);
+}

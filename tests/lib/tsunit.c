@@ -1,0 +1,235 @@
+/*
+ * tsunit.c - suite registry, hex fixture loader and the capture netdev.
+ */
+#include "tsunit.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SUITES 64
+static ts_suite_fn suites[MAX_SUITES]; /* test-binary registry, filled before main */
+static int nsuites;
+
+void ts_register_suite(ts_suite_fn fn)
+{
+	if (nsuites < MAX_SUITES)
+		suites[nsuites++] = fn;
+}
+
+int ts_run_registered(void);
+int ts_run_registered(void)
+{
+	SRunner *sr = NULL;
+	for (int i = 0; i < nsuites; i++) {
+		if (!sr)
+			sr = srunner_create(suites[i]());
+		else
+			srunner_add_suite(sr, suites[i]());
+	}
+	if (!sr) {
+		fprintf(stderr, "no test suites registered\n");
+		return 1;
+	}
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
+
+size_t ts_parse_hex(const char *text, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+	int hi = -1;
+	for (const char *p = text; *p; p++) {
+		if (*p == '#') {
+			while (*p && *p != '\n')
+				p++;
+			if (!*p)
+				break;
+			continue;
+		}
+		if (isspace((unsigned char)*p))
+			continue;
+		int v;
+		if (*p >= '0' && *p <= '9')
+			v = *p - '0';
+		else if (*p >= 'a' && *p <= 'f')
+			v = *p - 'a' + 10;
+		else if (*p >= 'A' && *p <= 'F')
+			v = *p - 'A' + 10;
+		else
+			ck_abort_msg("bad hex character '%c'", *p);
+		if (hi < 0) {
+			hi = v;
+		} else {
+			ck_assert_msg(n < cap, "hex fixture larger than %zu bytes", cap);
+			out[n++] = (uint8_t)(hi << 4 | v);
+			hi = -1;
+		}
+	}
+	ck_assert_msg(hi < 0, "odd number of hex digits");
+	return n;
+}
+
+size_t ts_load_hex(const char *path, uint8_t *out, size_t cap)
+{
+	char full[512];
+	const char *dir = getenv("TS_FRAMES_DIR");
+	snprintf(full, sizeof(full), "%s/%s", dir ? dir : "tests/frames", path);
+	FILE *f = fopen(full, "r");
+	ck_assert_msg(f != NULL, "cannot open fixture %s", full);
+	static char text[1 << 20];
+	size_t len = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[len] = 0;
+	return ts_parse_hex(text, out, cap);
+}
+
+struct capframe {
+	struct capframe *next;
+	size_t len;
+	uint8_t data[];
+};
+
+struct capdev {
+	struct netdev dev;
+	struct capframe *rx_head, *rx_tail; /* injected, for the stack to receive */
+	struct capframe *tx_head, *tx_tail; /* sent by the stack */
+	size_t tx_n;
+};
+
+static void q_push(struct capframe **h, struct capframe **t, const uint8_t *d, size_t len)
+{
+	struct capframe *f = malloc(sizeof(*f) + len);
+	ck_assert_ptr_nonnull(f);
+	f->next = NULL;
+	f->len = len;
+	memcpy(f->data, d, len);
+	if (*t)
+		(*t)->next = f;
+	else
+		*h = f;
+	*t = f;
+}
+
+static struct capframe *q_pop(struct capframe **h, struct capframe **t)
+{
+	struct capframe *f = *h;
+	if (f) {
+		*h = f->next;
+		if (!*h)
+			*t = NULL;
+	}
+	return f;
+}
+
+static ssize_t cap_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t now_us)
+{
+	struct capdev *c = (struct capdev *)d;
+	(void)now_us;
+	struct capframe *f = q_pop(&c->rx_head, &c->rx_tail);
+	if (!f)
+		return 0;
+	size_t n = f->len < cap ? f->len : cap;
+	memcpy(buf, f->data, n);
+	free(f);
+	return (ssize_t)n;
+}
+
+static int cap_send(struct netdev *d, const uint8_t *frame, size_t len, uint64_t now_us)
+{
+	struct capdev *c = (struct capdev *)d;
+	(void)now_us;
+	q_push(&c->tx_head, &c->tx_tail, frame, len);
+	c->tx_n++;
+	return 0;
+}
+
+static void cap_destroy(struct netdev *d)
+{
+	capdev_free((struct capdev *)d);
+}
+
+static const struct netdev_ops capdev_ops = {
+	.recv = cap_recv,
+	.send = cap_send,
+	.destroy = cap_destroy,
+};
+
+struct capdev *capdev_new(void)
+{
+	struct capdev *c = calloc(1, sizeof(*c));
+	ck_assert_ptr_nonnull(c);
+	c->dev.ops = &capdev_ops;
+	snprintf(c->dev.name, sizeof(c->dev.name), "capdev");
+	return c;
+}
+
+struct netdev *capdev_netdev(struct capdev *c)
+{
+	return &c->dev;
+}
+
+void capdev_inject(struct capdev *c, const uint8_t *frame, size_t len)
+{
+	q_push(&c->rx_head, &c->rx_tail, frame, len);
+}
+
+size_t capdev_sent_count(const struct capdev *c)
+{
+	return c->tx_n;
+}
+
+size_t capdev_take(struct capdev *c, uint8_t *out, size_t cap)
+{
+	struct capframe *f = q_pop(&c->tx_head, &c->tx_tail);
+	if (!f)
+		return 0;
+	c->tx_n--;
+	size_t n = f->len < cap ? f->len : cap;
+	memcpy(out, f->data, n);
+	free(f);
+	return n;
+}
+
+void capdev_free(struct capdev *c)
+{
+	struct capframe *f;
+	if (!c)
+		return;
+	while ((f = q_pop(&c->rx_head, &c->rx_tail)))
+		free(f);
+	while ((f = q_pop(&c->tx_head, &c->tx_tail)))
+		free(f);
+	free(c);
+}
+
+void ts_test_stack_init(struct ts_test_stack *t, const struct ts_config *cfg_or_null)
+{
+	struct ts_config cfg;
+	if (cfg_or_null) {
+		cfg = *cfg_or_null;
+	} else {
+		ts_config_default(&cfg);
+		cfg.seed = 1;
+		cfg.gratuitous_arp = false;
+	}
+	t->cap = capdev_new();
+	ck_assert_int_eq(stack_init(&t->st, &cfg, capdev_netdev(t->cap), 1000000), 0);
+}
+
+void ts_test_stack_feed(struct ts_test_stack *t, const uint8_t *frame, size_t len)
+{
+	capdev_inject(t->cap, frame, len);
+	stack_poll(&t->st, t->st.now_us);
+}
+
+void ts_test_stack_free(struct ts_test_stack *t)
+{
+	stack_destroy(&t->st);
+	ck_assert_msg(t->st.bufs_live == 0, "%lld buffers leaked", (long long)t->st.bufs_live);
+	capdev_free(t->cap);
+	t->cap = NULL;
+}

@@ -1,0 +1,63 @@
+/*
+ * tsunit.h - shared test support: suite registration for the one Check
+ * runner per binary, golden-frame loading, and a capture netdev that lets a
+ * unit test feed frames into one stack and inspect what it sends.
+ *
+ * A test file registers its suite with TS_SUITE(fn), where fn returns a
+ * Check Suite *; tests/lib/runner.c runs every registered suite (so no
+ * shared list is edited when a suite is added).
+ */
+#ifndef TS_TSUNIT_H
+#define TS_TSUNIT_H
+
+#include <check.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../tap/netdev.h"
+#include "../../stack/stack.h"
+
+typedef Suite *(*ts_suite_fn)(void);
+void ts_register_suite(ts_suite_fn fn);
+#define TS_SUITE(fn)                                                                               \
+	__attribute__((constructor)) static void ts_register_##fn(void)                            \
+	{                                                                                          \
+		ts_register_suite(fn);                                                             \
+	}
+
+/*
+ * Loads a golden frame: text hex, '#' starts a comment to the end of the
+ * line, whitespace ignored.  path is relative to tests/frames/.  Returns the
+ * byte count, aborts the test on a missing or malformed file.
+ */
+size_t ts_load_hex(const char *path, uint8_t *out, size_t cap);
+/* Parses hex text the same way (for inline fixtures). */
+size_t ts_parse_hex(const char *text, uint8_t *out, size_t cap);
+
+/* A netdev that records what the stack sends and returns frames queued by the test. */
+struct capdev;
+struct capdev *capdev_new(void);
+struct netdev *capdev_netdev(struct capdev *c);
+/* Queues a frame for the stack's next recv. */
+void capdev_inject(struct capdev *c, const uint8_t *frame, size_t len);
+/* Number of frames the stack sent and not yet taken. */
+size_t capdev_sent_count(const struct capdev *c);
+/* Takes the oldest sent frame into out; returns its length, 0 when none. */
+size_t capdev_take(struct capdev *c, uint8_t *out, size_t cap);
+void capdev_free(struct capdev *c);
+
+/*
+ * A stack with test defaults (seed 1, 10.0.0.2/24, MAC 02:00:00:00:00:02,
+ * no gratuitous ARP) over a fresh capdev.  ts_test_stack_free asserts that
+ * no buffer leaked.
+ */
+struct ts_test_stack {
+	struct stack st;
+	struct capdev *cap;
+};
+void ts_test_stack_init(struct ts_test_stack *t, const struct ts_config *cfg_or_null);
+/* Injects frame, runs one stack_poll at the stack's current time. */
+void ts_test_stack_feed(struct ts_test_stack *t, const uint8_t *frame, size_t len);
+void ts_test_stack_free(struct ts_test_stack *t);
+
+#endif
