@@ -57,17 +57,18 @@ tests: $(UNIT) $(TWOSTACK) $(TAPSTACK)
 
 $(OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Istack -Itap -Ihttp -Itests/lib -c $< -o $@
+	@echo "  CC $<"
+	@$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Istack -Itap -Ihttp -Itests/lib -c $< -o $@
 
 $(LIBSTACK): $(call obj,$(STACK_SRC))
 	@mkdir -p $(dir $@)
-	ar rcs $@ $^
+	@ar rcs $@ $^
 $(LIBTAP): $(call obj,$(TAP_SRC))
 	@mkdir -p $(dir $@)
-	ar rcs $@ $^
+	@ar rcs $@ $^
 $(LIBHTTP): $(call obj,$(HTTP_SRC))
 	@mkdir -p $(dir $@)
-	ar rcs $@ $^
+	@ar rcs $@ $^
 
 $(TAPSTACK): $(call obj,$(TOOL_SRC)) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(call obj,$(TOOL_SRC)) $(LIBS) $(PKG_LIBS) -lm
