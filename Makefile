@@ -53,7 +53,13 @@ LIBS := $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
 all: $(TAPSTACK)
 
-tests: $(UNIT) $(TWOSTACK) $(TAPSTACK)
+PATTERN  := $(OUT)/tests/pattern
+
+tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN)
+
+$(PATTERN): $(call obj,tests/tools/pattern.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 $(OUT)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

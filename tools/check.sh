@@ -1,0 +1,83 @@
+#!/bin/sh
+# check.sh - `make check`: every suite, one summary.
+#
+#   1. Check unit tests (golden frames, views, state fixtures), no root.
+#   2. Two-stack tests over the in-memory wire, no root, seeded faults.
+#   3. TAP integration suites (tests/tap/*.sh), each in its own network
+#      namespace with real clients; they need root.  Without root they are
+#      reported as skipped with the reason; REQUIRE_TAP=1 (CI) turns a skip
+#      into a failure.
+#
+# Ends with the line "N passed, N failed, N skipped" (suites), exit 0 only
+# when nothing failed.
+set -u
+OUT=${1:-build/asan}
+export TAPSTACK_BIN="$PWD/$OUT/tapstack"
+export TS_FRAMES_DIR="$PWD/tests/frames"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+passed=0 failed=0 skipped=0 failures=""
+log_dir="$OUT/test-logs"
+mkdir -p "$log_dir"
+
+run_suite() { # name command...
+	name=$1
+	shift
+	start=$(date +%s)
+	"$@" >"$log_dir/$name.log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - start))
+	case $rc in
+	0)
+		passed=$((passed + 1))
+		printf 'PASS  %-28s %4ss\n' "$name" "$secs"
+		;;
+	77)
+		if [ "${REQUIRE_TAP:-0}" = 1 ]; then
+			failed=$((failed + 1))
+			failures="$failures $name"
+			printf 'FAIL  %-28s skipped, but REQUIRE_TAP=1: %s\n' "$name" \
+				"$(tail -n 1 "$log_dir/$name.log")"
+		else
+			skipped=$((skipped + 1))
+			printf 'SKIP  %-28s %s\n' "$name" "$(tail -n 1 "$log_dir/$name.log")"
+		fi
+		;;
+	*)
+		failed=$((failed + 1))
+		failures="$failures $name"
+		printf 'FAIL  %-28s %4ss (exit %s)\n' "$name" "$secs" "$rc"
+		tail -n 40 "$log_dir/$name.log" | sed 's/^/      | /'
+		;;
+	esac
+}
+
+run_suite unit "$OUT/tests/unit_tests"
+grep -E '^[0-9]+%: Checks' "$log_dir/unit.log" | sed 's/^/      /'
+run_suite twostack "$OUT/tests/twostack_tests"
+grep -E '^[0-9]+%: Checks' "$log_dir/twostack.log" | sed 's/^/      /'
+
+tap_reason=""
+if [ "$(id -u)" -ne 0 ]; then
+	tap_reason="needs root (network namespaces and /dev/net/tun): run sudo make check"
+elif [ ! -c /dev/net/tun ]; then
+	tap_reason="/dev/net/tun is missing on this machine"
+elif ! ip netns add tscheck-probe 2>/dev/null; then
+	tap_reason="cannot create network namespaces here"
+else
+	ip netns del tscheck-probe
+fi
+for t in tests/tap/t_*.sh; do
+	[ -e "$t" ] || continue
+	name=tap/$(basename "$t" .sh)
+	if [ -n "$tap_reason" ]; then
+		run_suite "$name" sh -c "echo 'skipped: $tap_reason'; exit 77"
+	else
+		run_suite "$name" timeout 600 sh "$t"
+	fi
+done
+
+echo
+[ -n "$failures" ] && echo "failed suites:$failures (logs in $log_dir/)"
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
