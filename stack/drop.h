@@ -16,7 +16,7 @@
 	/* link */                                                                                 \
 	X(LINK_NOMEM, "no buffer for a received frame")                                            \
 	X(LINK_TX_FAIL, "the link refused a frame we sent")                                       \
-	X(FAULT_LOSS, "--faults dropped the frame on purpose")                                    \
+	X(FAULT_LOSS, "--faults dropped it on purpose (counted by faults_stats, not here)")        \
 	/* Ethernet */                                                                             \
 	X(ETH_TRUNCATED, "frame shorter than the 14-byte Ethernet header")                       \
 	X(ETH_NOT_FOR_US, "destination is neither our MAC, broadcast nor a multicast we join")    \
@@ -31,6 +31,7 @@
 	X(ARP_BAD_SENDER, "sender address is broadcast, multicast, zero or our own")             \
 	X(ARP_QUEUE_FULL, "too many packets waiting for this next hop's resolution")             \
 	X(ARP_UNRESOLVED, "next hop did not answer ARP after every retry")                       \
+	X(ARP_CACHE_FULL, "neighbour cache full: no entry for a new next hop")                 \
 	/* IPv4 (RFC 791, RFC 1122) */                                                             \
 	X(IPV4_TRUNCATED, "shorter than 20 bytes or than its IHL")                                \
 	X(IPV4_BAD_VERSION, "version field is not 4")                                             \
@@ -50,6 +51,7 @@
 	X(IPV4_FRAG_TIMEOUT, "reassembly timed out; held fragments discarded (RFC 791 §3.2)")     \
 	X(IPV4_FRAG_NOMEM, "reassembly memory limit reached")                                     \
 	X(IPV4_FRAG_TOO_MANY, "too many datagrams under reassembly at once")                      \
+	X(IPV4_TOO_BIG, "datagram over 65535 octets on send (RFC 791 §3.1 Total Length)")         \
 	/* ICMP (RFC 792) */                                                                       \
 	X(ICMP_TRUNCATED, "ICMP message shorter than its 8-byte header")                          \
 	X(ICMP_BAD_CSUM, "ICMP checksum does not verify")                                         \
@@ -57,6 +59,7 @@
 	X(ICMP_RATE_LIMITED, "ICMP error suppressed by the rate limit (RFC 1812 §4.3.2.8)")       \
 	X(ICMP_NO_ERROR_FOR_ERROR, "no ICMP error about an ICMP error or broadcast (RFC 1122 §3.2.2)") \
 	X(ICMP_BCAST_ECHO, "echo request to a broadcast address ignored")                         \
+	X(ICMP_NO_ERROR_FOR_FRAGMENT, "no ICMP error about a non-initial fragment (RFC 1122 §3.2.2)") \
 	/* UDP (RFC 768) */                                                                        \
 	X(UDP_TRUNCATED, "shorter than the 8-byte header")                                        \
 	X(UDP_BAD_LEN, "length field below 8 or beyond the IP payload")                           \
@@ -88,6 +91,10 @@
 	X(TCP_AFTER_CLOSE, "data after the receiving side was shut (answered: RST)")              \
 	X(TCP_DUP, "duplicate segment, nothing new in it")                                        \
 	X(TCP_TIMEWAIT, "segment to a TIME-WAIT connection (answered as §3.10.7.4 says)")         \
+	X(TCP_PAWS, "timestamp older than TS.Recent (answered: ACK, RFC 7323 §5.3)")             \
+	X(TCP_NOMEM, "no memory for a new connection")                                            \
+	X(TCP_SYNRCVD_BAD_ACK, "unacceptable ACK in SYN-RECEIVED (answered: RST, §3.10.7.4)")     \
+	X(TCP_BCAST, "segment sent to a link broadcast (RFC 1122 §4.2.3.10)")                     \
 	/* keep last */
 
 enum ts_drop_reason {

@@ -1,0 +1,114 @@
+/*
+ * pcap_tee.c - writes every frame the stack receives and sends to a pcap
+ * file (libpcap pcap_dump), then passes it on unchanged (smoltcp
+ * src/phy/pcap_writer.rs).
+ *
+ * Call order: recv: lower recv, then dump what it returned; send: dump,
+ * then lower send (the capture shows what the stack sent even if the link
+ * refused it).  Each frame is flushed at once so Wireshark can follow the
+ * file live; that costs one write(2) per frame, the price of a capture that
+ * is never behind.  No allocation per frame: pcap_dump writes from the
+ * frame's own bytes.
+ *
+ * Format: classic pcap, DLT_EN10MB (Ethernet II without FCS, exactly the
+ * frames of netdev.h), snaplen 65535, timestamps from gettimeofday.
+ */
+#include "pcap_tee.h"
+
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#define PCAP_TEE_SNAPLEN 65535
+
+struct pcap_tee {
+	struct netdev dev;
+	struct netdev *lower;  /* the wrapped device (owned) */
+	pcap_t *dead;	       /* pcap_open_dead handle: link type and snaplen */
+	pcap_dumper_t *dumper; /* the open file */
+};
+
+static const struct netdev_ops pcap_tee_ops;
+
+static void tee_dump(struct pcap_tee *t, const uint8_t *frame, size_t len)
+{
+	struct pcap_pkthdr h;
+	gettimeofday(&h.ts, NULL);
+	h.len = (bpf_u_int32)len;
+	h.caplen = (bpf_u_int32)(len < PCAP_TEE_SNAPLEN ? len : PCAP_TEE_SNAPLEN);
+	pcap_dump((u_char *)t->dumper, &h, frame);
+	pcap_dump_flush(t->dumper);
+}
+
+static ssize_t tee_recv(struct netdev *dev, uint8_t *buf, size_t cap, uint64_t now_us)
+{
+	struct pcap_tee *t = (struct pcap_tee *)dev;
+	ssize_t n = netdev_recv(t->lower, buf, cap, now_us);
+	if (n > 0)
+		tee_dump(t, buf, (size_t)n);
+	return n;
+}
+
+static int tee_send(struct netdev *dev, const uint8_t *frame, size_t len, uint64_t now_us)
+{
+	struct pcap_tee *t = (struct pcap_tee *)dev;
+	tee_dump(t, frame, len);
+	return netdev_send(t->lower, frame, len, now_us);
+}
+
+static int tee_pollfd(struct netdev *dev)
+{
+	return netdev_pollfd(((struct pcap_tee *)dev)->lower);
+}
+
+static uint64_t tee_next_deadline(struct netdev *dev)
+{
+	return netdev_next_deadline(((struct pcap_tee *)dev)->lower);
+}
+
+static void tee_destroy(struct netdev *dev)
+{
+	struct pcap_tee *t = (struct pcap_tee *)dev;
+	pcap_dump_close(t->dumper);
+	pcap_close(t->dead);
+	netdev_destroy(t->lower);
+	free(t);
+}
+
+static const struct netdev_ops pcap_tee_ops = {
+    .recv = tee_recv,
+    .send = tee_send,
+    .pollfd = tee_pollfd,
+    .next_deadline = tee_next_deadline,
+    .destroy = tee_destroy,
+};
+
+struct netdev *pcap_tee_wrap(struct netdev *lower, const char *path, char *err, size_t errlen)
+{
+	struct pcap_tee *t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	t->dead = pcap_open_dead(DLT_EN10MB, PCAP_TEE_SNAPLEN);
+	if (!t->dead) {
+		snprintf(err, errlen, "pcap_open_dead failed (out of memory?)");
+		free(t);
+		return NULL;
+	}
+	t->dumper = pcap_dump_open(t->dead, path);
+	if (!t->dumper) {
+		/* libpcap's message already names the file and the errno text. */
+		snprintf(err, errlen, "%s", pcap_geterr(t->dead));
+		pcap_close(t->dead);
+		free(t);
+		return NULL;
+	}
+	pcap_dump_flush(t->dumper); /* the file header, so the file is valid from the start */
+	t->dev.ops = &pcap_tee_ops;
+	snprintf(t->dev.name, sizeof(t->dev.name), "pcap(%.24s)", lower->name);
+	t->lower = lower;
+	return &t->dev;
+}

@@ -1,0 +1,21 @@
+/*
+ * pcap_tee.h - a wrapper that writes every frame received and sent to a
+ * pcap file (libpcap pcap_dump, DLT_EN10MB, snaplen 65535, gettimeofday
+ * timestamps) and flushes after each frame, so Wireshark can open the file
+ * while the stack runs (smoltcp src/phy/pcap_writer.rs).
+ */
+#ifndef TS_PCAP_TEE_H
+#define TS_PCAP_TEE_H
+
+#include <stddef.h>
+
+#include "netdev.h"
+
+/*
+ * Wraps lower (takes ownership on success; destroy closes the file and
+ * destroys lower).  On failure returns NULL with the reason in err and
+ * leaves lower to the caller.
+ */
+struct netdev *pcap_tee_wrap(struct netdev *lower, const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,262 @@
+/*
+ * tap_test.c - tap/tap.c and tap/nl.c against the real kernel, inside a
+ * network namespace private to the test: each Check test runs in a forked
+ * child, which unshare(CLONE_NEWNET)s itself, so the TAP, its address and
+ * every frame vanish with the child and nothing touches the host's
+ * namespace.  Without root (or with CK_FORK=no, where unsharing would move
+ * the whole runner) the tests print why and skip, unless REQUIRE_TAP=1 (CI),
+ * which makes a skip a failure as SPEC says; the integration scripts in
+ * tests/tap/ cover the TAP end to end.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tsunit.h"
+#include "byteorder.h"
+#include "checksum.h"
+#include "../../tap/faults.h"
+#include "../../tap/nl.h"
+#include "../../tap/tap.h"
+
+#define KERNEL_IP 0x0a090001u /* 10.9.0.1: the kernel's side of the TAP */
+#define STACK_IP  0x0a090002u /* 10.9.0.2: the side we play through the fd */
+static const uint8_t stack_mac[6] = {0x02, 0, 0, 0, 0, 0x99};
+
+/* Enters a private network namespace; false (with the reason printed) when we cannot. */
+static bool enter_private_netns(const char *test)
+{
+	const char *fork_mode = getenv("CK_FORK");
+	const char *why = NULL;
+	if (fork_mode && strcmp(fork_mode, "no") == 0)
+		why = "CK_FORK=no (unshare would move the whole runner)";
+	else if (geteuid() != 0)
+		why = "needs root for a network namespace and a TAP";
+	else if (access("/dev/net/tun", F_OK) != 0)
+		why = "no /dev/net/tun";
+	else if (unshare(CLONE_NEWNET) != 0)
+		why = strerror(errno);
+	if (why) {
+		/* SPEC: with REQUIRE_TAP=1 (CI) a skipped TAP suite is a failure. */
+		const char *require = getenv("REQUIRE_TAP");
+		ck_assert_msg(!require || strcmp(require, "1") != 0, "tap: %s cannot run: %s", test,
+			      why);
+		fprintf(stderr, "tap: %s skipped: %s\n", test, why);
+		return false;
+	}
+	return true;
+}
+
+/* The interface's MTU, flags, IPv4 address or MAC through the classic ioctls. */
+static int if_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(ifr, 0, sizeof(*ifr));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	int r = ioctl(s, req, ifr);
+	close(s);
+	return r;
+}
+
+/* Reads frames from the TAP (2 s at most) until match() accepts one; returns its length. */
+static ssize_t read_until(struct netdev *tap, uint8_t *buf, size_t cap,
+			  bool (*match)(const uint8_t *f, size_t len))
+{
+	for (int tries = 0; tries < 200; tries++) {
+		ssize_t n = netdev_recv(tap, buf, cap, 0);
+		ck_assert_int_ge(n, 0);
+		if (n > 0 && match(buf, (size_t)n))
+			return n;
+		if (n == 0) {
+			struct pollfd p = {.fd = netdev_pollfd(tap), .events = POLLIN};
+			poll(&p, 1, 10);
+		}
+	}
+	ck_abort_msg("no matching frame from the kernel within 2 s");
+	return -1;
+}
+
+static bool is_arp_request_for_stack(const uint8_t *f, size_t len)
+{
+	return len >= 42 && get_be16(f + 12) == 0x0806 && get_be16(f + 20) == 1 &&
+	       get_be32(f + 38) == STACK_IP;
+}
+
+static bool is_udp_to_stack_9999(const uint8_t *f, size_t len)
+{
+	return len >= 42 && get_be16(f + 12) == 0x0800 && f[23] == 17 &&
+	       get_be32(f + 30) == STACK_IP && get_be16(f + 14 + 20 + 2) == 9999;
+}
+
+/*
+ * The whole round trip through a real TAP: create it, configure the kernel
+ * side over netlink, let the kernel ARP for us and answer through the fd,
+ * receive the kernel's UDP datagram, and send one back that a kernel socket
+ * reads.
+ */
+START_TEST(tap_and_netlink_roundtrip)
+{
+	char err[256];
+	struct ifreq ifr;
+	uint8_t f[2048];
+
+	if (!enter_private_netns("tap_and_netlink_roundtrip"))
+		return;
+	struct netdev *tap = tap_open("tstap0", err, sizeof(err));
+	ck_assert_msg(tap != NULL, "%s", err);
+	ck_assert_str_eq(tap->name, "tstap0");
+	ck_assert_int_ge(netdev_pollfd(tap), 0);
+	ck_assert_int_eq(netdev_recv(tap, f, sizeof(f), 0), 0); /* link down: nothing, no error */
+
+	ck_assert_msg(nl_configure_link("tstap0", 1400, KERNEL_IP, 24, err, sizeof(err)) == 0, "%s",
+		      err);
+	/* Again: the address is already there, which is what we asked for. */
+	ck_assert_msg(nl_configure_link("tstap0", 1400, KERNEL_IP, 24, err, sizeof(err)) == 0, "%s",
+		      err);
+	ck_assert_int_eq(if_ioctl("tstap0", SIOCGIFMTU, &ifr), 0);
+	ck_assert_int_eq(ifr.ifr_mtu, 1400);
+	ck_assert_int_eq(if_ioctl("tstap0", SIOCGIFFLAGS, &ifr), 0);
+	ck_assert(ifr.ifr_flags & IFF_UP);
+	ck_assert_int_eq(if_ioctl("tstap0", SIOCGIFADDR, &ifr), 0);
+	ck_assert_uint_eq(ntohl(((struct sockaddr_in *)&ifr.ifr_addr)->sin_addr.s_addr), KERNEL_IP);
+	ck_assert_int_eq(if_ioctl("tstap0", SIOCGIFHWADDR, &ifr), 0);
+	uint8_t kernel_mac[6];
+	memcpy(kernel_mac, ifr.ifr_hwaddr.sa_data, 6);
+
+	/* Kernel → us: a UDP datagram to 10.9.0.2 makes the kernel ARP on the TAP. */
+	int ks = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in kaddr = {
+	    .sin_family = AF_INET, .sin_port = htons(7777), .sin_addr.s_addr = htonl(KERNEL_IP)};
+	ck_assert_int_eq(bind(ks, (struct sockaddr *)&kaddr, sizeof(kaddr)), 0);
+	struct sockaddr_in to = {
+	    .sin_family = AF_INET, .sin_port = htons(9999), .sin_addr.s_addr = htonl(STACK_IP)};
+	ck_assert_int_eq(sendto(ks, "hello tap", 9, 0, (struct sockaddr *)&to, sizeof(to)), 9);
+	ssize_t n = read_until(tap, f, sizeof(f), is_arp_request_for_stack);
+	ck_assert_int_eq(n, 42); /* the kernel hands the TAP unpadded frames */
+	ck_assert_mem_eq(f + 6, kernel_mac, 6);
+	ck_assert_mem_eq(f + 22, kernel_mac, 6);
+	ck_assert_uint_eq(get_be32(f + 28), KERNEL_IP);
+
+	/* Us → kernel: the ARP reply, written to the fd. */
+	uint8_t arp[42];
+	memcpy(arp, kernel_mac, 6);
+	memcpy(arp + 6, stack_mac, 6);
+	put_be16(arp + 12, 0x0806);
+	put_be16(arp + 14, 1);	    /* hardware: Ethernet */
+	put_be16(arp + 16, 0x0800); /* protocol: IPv4 */
+	arp[18] = 6;
+	arp[19] = 4;
+	put_be16(arp + 20, 2); /* reply */
+	memcpy(arp + 22, stack_mac, 6);
+	put_be32(arp + 28, STACK_IP);
+	memcpy(arp + 32, kernel_mac, 6);
+	put_be32(arp + 38, KERNEL_IP);
+	ck_assert_int_eq(netdev_send(tap, arp, sizeof(arp), 0), 0);
+
+	/* The datagram the kernel held for the ARP answer now comes out, to our MAC. */
+	n = read_until(tap, f, sizeof(f), is_udp_to_stack_9999);
+	ck_assert_int_eq(n, 14 + 20 + 8 + 9);
+	ck_assert_mem_eq(f, stack_mac, 6);
+	ck_assert_mem_eq(f + 42, "hello tap", 9);
+
+	/* Us → kernel socket: a UDP datagram from 10.9.0.2:9999 to 10.9.0.1:7777. */
+	uint8_t u[14 + 20 + 8 + 5];
+	memcpy(u, kernel_mac, 6);
+	memcpy(u + 6, stack_mac, 6);
+	put_be16(u + 12, 0x0800);
+	uint8_t *ip = u + 14;
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	put_be16(ip + 2, 20 + 8 + 5);
+	ip[8] = 64;
+	ip[9] = 17;
+	put_be32(ip + 12, STACK_IP);
+	put_be32(ip + 16, KERNEL_IP);
+	put_be16(ip + 10, ts_csum_fold(ts_csum_partial(ip, 20, 0)));
+	put_be16(ip + 20, 9999);
+	put_be16(ip + 22, 7777);
+	put_be16(ip + 24, 8 + 5);
+	put_be16(ip + 26, 0); /* no UDP checksum: allowed over IPv4 (RFC 768) */
+	memcpy(ip + 28, "reply", 5);
+	ck_assert_int_eq(netdev_send(tap, u, sizeof(u), 0), 0);
+	char got[16];
+	struct pollfd p = {.fd = ks, .events = POLLIN};
+	ck_assert_int_eq(poll(&p, 1, 2000), 1);
+	ck_assert_int_eq(recv(ks, got, sizeof(got), 0), 5);
+	ck_assert_mem_eq(got, "reply", 5);
+	close(ks);
+
+	/* Wrappers keep the TAP's fd for the stack to sleep on. */
+	struct fault_spec none = {.seed = 1};
+	int fd = netdev_pollfd(tap);
+	struct netdev *w = faults_wrap(tap, &none);
+	ck_assert_int_eq(netdev_pollfd(w), fd);
+	netdev_destroy(w);
+}
+END_TEST
+
+START_TEST(tap_open_errors)
+{
+	char err[256];
+
+	ck_assert_ptr_null(tap_open("a-name-much-too-long", err, sizeof(err)));
+	ck_assert_str_eq(err, "bad TAP name 'a-name-much-too-long': 1 to 15 characters");
+	if (!enter_private_netns("tap_open_errors"))
+		return;
+	/* An existing interface that is not a TAP. */
+	ck_assert_ptr_null(tap_open("lo", err, sizeof(err)));
+	ck_assert_str_eq(err, "TUNSETIFF lo: Invalid argument: lo exists but is not a TAP "
+			      "interface");
+	/* A TAP already attached (no multiqueue): the second attach is refused. */
+	struct netdev *t1 = tap_open("tstap1", err, sizeof(err));
+	ck_assert_msg(t1 != NULL, "%s", err);
+	ck_assert_ptr_null(tap_open("tstap1", err, sizeof(err)));
+	ck_assert_str_eq(err, "TUNSETIFF tstap1: Device or resource busy: another process is "
+			      "attached to it (or it is not a TAP)");
+	netdev_destroy(t1);
+	/* netlink on an interface that does not exist. */
+	ck_assert_int_eq(nl_configure_link("nosuch0", 1500, 0, 0, err, sizeof(err)), -ENODEV);
+	ck_assert_str_eq(err, "no interface named nosuch0");
+	ck_assert_int_eq(nl_configure_link("lo", 1500, 0, 33, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "prefix length 33 is more than 32");
+}
+END_TEST
+
+/* Without privileges (root drops to nobody in this child) the message says what is needed. */
+START_TEST(tap_open_unprivileged_says_why)
+{
+	char err[256];
+
+	if (!enter_private_netns("tap_open_unprivileged_says_why"))
+		return;
+	ck_assert_int_eq(setresgid(65534, 65534, 65534), 0);
+	ck_assert_int_eq(setresuid(65534, 65534, 65534), 0);
+	ck_assert_ptr_null(tap_open("tstap2", err, sizeof(err)));
+	ck_assert_msg(strstr(err, "needs root or CAP_NET_ADMIN") != NULL, "message: %s", err);
+	char err2[256];
+	ck_assert_int_eq(nl_configure_link("lo", 1500, 0x7f000002, 8, err2, sizeof(err2)), -EPERM);
+	ck_assert_msg(strstr(err2, "needs root or CAP_NET_ADMIN") != NULL, "message: %s", err2);
+}
+END_TEST
+
+static Suite *tap_suite(void)
+{
+	Suite *s = suite_create("tap");
+	TCase *tc = tcase_create("netns");
+	tcase_set_timeout(tc, 10);
+	tcase_add_test(tc, tap_and_netlink_roundtrip);
+	tcase_add_test(tc, tap_open_errors);
+	tcase_add_test(tc, tap_open_unprivileged_says_why);
+	suite_add_tcase(s, tc);
+	return s;
+}
+TS_SUITE(tap_suite)
