@@ -1,16 +1,299 @@
-/* arp.c - skeleton; the L2/L3 work replaces it. */
+/*
+ * arp.c - ARP (RFC 826) and the neighbour cache.
+ *
+ * Receive: arp_parse (view) → sender checks → RFC 826 "Packet Reception"
+ * (merge the sender into the cache, answer requests for our address, in
+ * place in the received buffer).  Send: arp_resolve_and_send looks the next
+ * hop up; a miss creates an INCOMPLETE entry, queues the packet (at most
+ * cfg.arp_queue_max) and broadcasts a request, repeated every
+ * cfg.arp_retry_ms up to cfg.arp_retries requests; then every queued packet
+ * dies as ARP_UNRESOLVED.  A REACHABLE entry lives cfg.arp_ttl_ms after its
+ * last update.
+ *
+ * Each entry owns one ts_timer (retry while incomplete, expiry once
+ * reachable), so nothing scans the cache per tick; the cost is one heap
+ * slot per neighbour.
+ *
+ * Read first: RFC 826 (whole, short), RFC 1122 §2.3.2.1 (cache timeout,
+ * flooding limits, "SHOULD save at least one" queued packet), RFC 5227 §3
+ * (announcements).
+ */
 #include "arp.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byteorder.h"
+#include "eth.h"
+#include "ipv4.h"
 #include "stack.h"
-int arp_init(struct stack *st)
+
+/* ---- view ---- */
+
+enum ts_drop_reason arp_parse(const uint8_t *p, size_t len, struct arp_view *v)
 {
-	(void)st;
+	if (len < ARP_PKT_LEN)
+		return DROP_ARP_TRUNCATED;
+	if (get_be16(p + ARP_OFF_HTYPE) != ARP_HTYPE_ETHER || p[ARP_OFF_HLEN] != ETH_ADDR_LEN)
+		return DROP_ARP_BAD_HW;
+	if (get_be16(p + ARP_OFF_PTYPE) != ETH_TYPE_IPV4 || p[ARP_OFF_PLEN] != 4)
+		return DROP_ARP_BAD_PROTO;
+	v->op = get_be16(p + ARP_OFF_OP);
+	if (v->op != ARP_OP_REQUEST && v->op != ARP_OP_REPLY)
+		return DROP_ARP_BAD_OP;
+	memcpy(v->sha, p + ARP_OFF_SHA, 6);
+	v->spa = get_be32(p + ARP_OFF_SPA);
+	memcpy(v->tha, p + ARP_OFF_THA, 6);
+	v->tpa = get_be32(p + ARP_OFF_TPA);
+	return DROP_NONE;
+}
+
+void arp_build(uint8_t *p, const struct arp_view *v)
+{
+	put_be16(p + ARP_OFF_HTYPE, ARP_HTYPE_ETHER);
+	put_be16(p + ARP_OFF_PTYPE, ETH_TYPE_IPV4);
+	p[ARP_OFF_HLEN] = ETH_ADDR_LEN;
+	p[ARP_OFF_PLEN] = 4;
+	put_be16(p + ARP_OFF_OP, v->op);
+	memcpy(p + ARP_OFF_SHA, v->sha, 6);
+	put_be32(p + ARP_OFF_SPA, v->spa);
+	memcpy(p + ARP_OFF_THA, v->tha, 6);
+	put_be32(p + ARP_OFF_TPA, v->tpa);
+}
+
+/* ---- cache ---- */
+
+static inline uint32_t arp_hash(uint32_t ip)
+{
+	return (ip * 2654435761u) >> 26 & (ARP_BUCKETS - 1);
+}
+
+static struct arp_entry *arp_find(struct stack *st, uint32_t ip)
+{
+	for (struct arp_entry *e = st->arp.buckets[arp_hash(ip)]; e; e = e->next)
+		if (e->ip == ip)
+			return e;
+	return NULL;
+}
+
+/* Unlinks and frees e; queued packets are dropped with reason (or freed if DROP_NONE). */
+static void arp_entry_free(struct stack *st, struct arp_entry *e, enum ts_drop_reason reason)
+{
+	struct arp_entry **pp = &st->arp.buckets[arp_hash(e->ip)];
+	while (*pp != e)
+		pp = &(*pp)->next;
+	*pp = e->next;
+	ts_timer_disarm(st, &e->timer);
+	while (e->queue_head) {
+		struct ts_buf *b = e->queue_head;
+		e->queue_head = b->next;
+		b->next = NULL;
+		if (reason == DROP_NONE)
+			ts_buf_free(st, b);
+		else
+			ts_drop(st, b, reason);
+	}
+	st->arp.entries--;
+	free(e);
+}
+
+static void arp_timer_fired(struct stack *st, struct ts_timer *t);
+
+/* Creates an INCOMPLETE entry for ip, or returns NULL when the cache is full. */
+static struct arp_entry *arp_entry_new(struct stack *st, uint32_t ip)
+{
+	if (st->arp.entries >= ARP_MAX_ENTRIES)
+		return NULL;
+	struct arp_entry *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->ip = ip;
+	e->state = ARP_INCOMPLETE;
+	ts_timer_init(&e->timer, arp_timer_fired);
+	uint32_t h = arp_hash(ip);
+	e->next = st->arp.buckets[h];
+	st->arp.buckets[h] = e;
+	st->arp.entries++;
+	return e;
+}
+
+int arp_lookup(struct stack *st, uint32_t ip, uint8_t mac[6])
+{
+	struct arp_entry *e = arp_find(st, ip);
+	if (!e || e->state != ARP_REACHABLE)
+		return -1;
+	memcpy(mac, e->mac, 6);
 	return 0;
 }
-void arp_destroy(struct stack *st)
+
+/* ---- input ---- */
+
+static void arp_flush_queue(struct stack *st, struct arp_entry *e);
+
+/* Marks e REACHABLE with mac, (re)arms its expiry, and sends what waited. */
+static void arp_entry_update(struct stack *st, struct arp_entry *e, const uint8_t mac[6])
 {
-	(void)st;
+	memcpy(e->mac, mac, 6);
+	e->state = ARP_REACHABLE;
+	ts_count(st, CTR_ARP_CACHE_UPDATES);
+	ts_timer_arm(st, &e->timer, st->now_us + (uint64_t)st->cfg.arp_ttl_ms * 1000u);
+	arp_flush_queue(st, e);
 }
+
+/*
+ * Handles one ARP packet at b->data (Ethernet header pulled).  Consumes b:
+ * a request for our address is answered in the same buffer.
+ */
+void arp_input(struct stack *st, struct ts_buf *b)
+{
+	struct arp_view v;
+	enum ts_drop_reason r;
+
+	ts_count(st, CTR_ARP_RX);
+	if ((r = arp_parse(b->data, ts_buf_len(b), &v)) != DROP_NONE) {
+		ts_drop(st, b, r);
+		return;
+	}
+	/* A sender we must never cache: a group MAC, or an IP that cannot be a
+	 * neighbour's (ours means an address conflict, RFC 5227 §2.4). */
+	if (eth_is_multicast(v.sha) || v.spa == 0 || v.spa == st->cfg.ip ||
+	    ipv4_is_broadcast(st, v.spa) || (v.spa >> 28) == 0xe) {
+		ts_drop(st, b, DROP_ARP_BAD_SENDER);
+		return;
+	}
+	/* RFC 826 "Packet Reception": update an existing entry whoever the
+	 * target is (merge_flag), create one only when we are the target. */
+	struct arp_entry *e = arp_find(st, v.spa);
+	if (e)
+		arp_entry_update(st, e, v.sha);
+	if (v.tpa != st->cfg.ip) {
+		ts_drop(st, b, DROP_ARP_NOT_FOR_US);
+		return;
+	}
+	if (!e && (e = arp_entry_new(st, v.spa)) != NULL)
+		arp_entry_update(st, e, v.sha);
+	if (v.op != ARP_OP_REQUEST) {
+		ts_buf_free(st, b); /* a reply to us: consumed by the cache update */
+		return;
+	}
+	/* "Swap hardware and protocol fields, putting the local hardware and
+	 * protocol addresses in the sender fields" (RFC 826), in place. */
+	struct arp_view reply = {.op = ARP_OP_REPLY, .spa = st->cfg.ip, .tpa = v.spa};
+	memcpy(reply.sha, st->cfg.mac, 6);
+	memcpy(reply.tha, v.sha, 6);
+	ts_buf_trim(b, ARP_PKT_LEN);
+	arp_build(b->data, &reply);
+	ts_count(st, CTR_ARP_TX);
+	ts_count(st, CTR_ARP_REPLIES_SENT);
+	eth_output(st, b, v.sha, ETH_TYPE_ARP);
+}
+
+/* ---- output ---- */
+
+/* Broadcasts a request: who has tpa?  spa is ours (or tpa itself when announcing). */
+static void arp_send_request(struct stack *st, uint32_t spa, uint32_t tpa)
+{
+	struct ts_buf *b = ts_buf_alloc(st, ARP_PKT_LEN, TS_BUF_HEADROOM);
+	if (!b) {
+		st->drops[DROP_LINK_NOMEM]++;
+		return;
+	}
+	struct arp_view v = {.op = ARP_OP_REQUEST, .spa = spa, .tpa = tpa};
+	memcpy(v.sha, st->cfg.mac, 6);
+	arp_build(ts_buf_put(b, ARP_PKT_LEN), &v);
+	ts_count(st, CTR_ARP_TX);
+	ts_count(st, CTR_ARP_REQUESTS_SENT);
+	eth_output(st, b, eth_broadcast, ETH_TYPE_ARP);
+}
+
 void arp_announce(struct stack *st)
 {
-	(void)st;
+	/* RFC 5227 §3: sender and target protocol address both ours. */
+	arp_send_request(st, st->cfg.ip, st->cfg.ip);
+}
+
+/*
+ * Retry timer of an INCOMPLETE entry, or expiry timer of a REACHABLE one.
+ * RFC 1122 §2.3.2.1 asks to limit requests to one per second per
+ * destination: cfg.arp_retry_ms is that interval.
+ */
+static void arp_timer_fired(struct stack *st, struct ts_timer *t)
+{
+	struct arp_entry *e = (struct arp_entry *)((char *)t - offsetof(struct arp_entry, timer));
+
+	if (e->state == ARP_REACHABLE) {
+		ts_count(st, CTR_ARP_CACHE_EXPIRED);
+		arp_entry_free(st, e, DROP_NONE);
+		return;
+	}
+	if (e->requests_sent >= st->cfg.arp_retries) {
+		arp_entry_free(st, e, DROP_ARP_UNRESOLVED);
+		return;
+	}
+	e->requests_sent++;
+	arp_send_request(st, st->cfg.ip, e->ip);
+	ts_timer_arm(st, t, st->now_us + (uint64_t)st->cfg.arp_retry_ms * 1000u);
+}
+
+/* Sends every packet queued on e (now REACHABLE), in arrival order. */
+static void arp_flush_queue(struct stack *st, struct arp_entry *e)
+{
+	struct ts_buf *b = e->queue_head;
+	e->queue_head = e->queue_tail = NULL;
+	e->queue_len = 0;
+	while (b) {
+		struct ts_buf *next = b->next;
+		b->next = NULL;
+		eth_output(st, b, e->mac, ETH_TYPE_IPV4);
+		b = next;
+	}
+}
+
+int arp_resolve_and_send(struct stack *st, struct ts_buf *b, uint32_t nh)
+{
+	if (ipv4_is_broadcast(st, nh))
+		return eth_output(st, b, eth_broadcast, ETH_TYPE_IPV4);
+
+	struct arp_entry *e = arp_find(st, nh);
+	if (e && e->state == ARP_REACHABLE)
+		return eth_output(st, b, e->mac, ETH_TYPE_IPV4);
+	if (!e) {
+		e = arp_entry_new(st, nh);
+		if (!e) {
+			ts_drop(st, b, DROP_ARP_CACHE_FULL);
+			return -ENOBUFS;
+		}
+		e->requests_sent = 1;
+		arp_send_request(st, st->cfg.ip, nh);
+		ts_timer_arm(st, &e->timer, st->now_us + (uint64_t)st->cfg.arp_retry_ms * 1000u);
+	}
+	if (e->queue_len >= st->cfg.arp_queue_max) {
+		ts_drop(st, b, DROP_ARP_QUEUE_FULL);
+		return -ENOBUFS;
+	}
+	b->next = NULL;
+	if (e->queue_tail)
+		e->queue_tail->next = b;
+	else
+		e->queue_head = b;
+	e->queue_tail = b;
+	e->queue_len++;
+	return 0;
+}
+
+/* ---- life cycle ---- */
+
+int arp_init(struct stack *st)
+{
+	memset(&st->arp, 0, sizeof(st->arp));
+	return 0;
+}
+
+void arp_destroy(struct stack *st)
+{
+	for (uint32_t i = 0; i < ARP_BUCKETS; i++)
+		while (st->arp.buckets[i])
+			arp_entry_free(st, st->arp.buckets[i], DROP_NONE);
 }

@@ -1,16 +1,90 @@
-/* arp.h - ARP (RFC 826). (Skeleton: the L2/L3 work fills this in.) */
+/*
+ * arp.h - ARP for IPv4 over Ethernet (RFC 826), the neighbour cache, and
+ * next-hop resolution with a bounded queue of packets waiting for it.
+ */
 #ifndef TS_ARP_H
 #define TS_ARP_H
+
+#include <stddef.h>
 #include <stdint.h>
+
+#include "drop.h"
+#include "timer.h"
+
 struct stack;
 struct ts_buf;
-struct arp_state {
-	int unused; /* replaced by the cache */
+
+#define ARP_PKT_LEN	28 /* Ethernet/IPv4 ARP packet */
+#define ARP_HTYPE_ETHER 1
+#define ARP_OP_REQUEST	1
+#define ARP_OP_REPLY	2
+/* Neighbour cache buckets (power of two) and the most entries held. */
+#define ARP_BUCKETS	64
+#define ARP_MAX_ENTRIES 512
+_Static_assert((ARP_BUCKETS & (ARP_BUCKETS - 1)) == 0, "ARP_BUCKETS must be a power of two");
+
+/* Offsets in the packet (RFC 826 "Packet format"). */
+#define ARP_OFF_HTYPE 0
+#define ARP_OFF_PTYPE 2
+#define ARP_OFF_HLEN  4
+#define ARP_OFF_PLEN  5
+#define ARP_OFF_OP    6
+#define ARP_OFF_SHA   8
+#define ARP_OFF_SPA   14
+#define ARP_OFF_THA   18
+#define ARP_OFF_TPA   24
+
+/* A parsed Ethernet/IPv4 ARP packet; addresses in host order. */
+struct arp_view {
+	uint16_t op;	/* ARP_OP_REQUEST or ARP_OP_REPLY */
+	uint8_t sha[6]; /* sender hardware address */
+	uint32_t spa;	/* sender protocol address */
+	uint8_t tha[6]; /* target hardware address (zero in requests) */
+	uint32_t tpa;	/* target protocol address */
 };
+
+/* Parses len bytes at p (trailing padding ignored). Returns DROP_NONE or an ARP_* reason. */
+enum ts_drop_reason arp_parse(const uint8_t *p, size_t len, struct arp_view *v);
+/* Writes the 28-byte packet described by v at p. */
+void arp_build(uint8_t *p, const struct arp_view *v);
+
+enum arp_entry_state {
+	ARP_INCOMPLETE, /* request sent, packets may be waiting */
+	ARP_REACHABLE,	/* MAC known until the expiry timer fires */
+};
+
+/* One neighbour. */
+struct arp_entry {
+	struct arp_entry *next;	   /* bucket chain */
+	uint32_t ip;		   /* protocol address, host order */
+	uint8_t mac[6];		   /* valid in ARP_REACHABLE */
+	uint8_t state;		   /* enum arp_entry_state */
+	uint8_t requests_sent;	   /* while incomplete */
+	struct ts_timer timer;	   /* incomplete: retry; reachable: expiry */
+	struct ts_buf *queue_head; /* packets waiting for resolution (b->data = IPv4) */
+	struct ts_buf *queue_tail;
+	uint32_t queue_len; /* bounded by cfg.arp_queue_max */
+};
+
+struct arp_state {
+	struct arp_entry *buckets[ARP_BUCKETS]; /* hash of ip */
+	uint32_t entries;			/* at most ARP_MAX_ENTRIES */
+};
+
 int arp_init(struct stack *st);
+/* Frees every entry and the packets still queued (not counted as drops: shutdown). */
 void arp_destroy(struct stack *st);
+/* Handles one ARP packet at b->data; consumes b. */
 void arp_input(struct stack *st, struct ts_buf *b);
-/* Sends the IPv4 packet b to next hop nh (host order): now or after resolution. Consumes b. */
+/*
+ * Sends the IPv4 packet b (b->data = IPv4 header) to next hop nh (host
+ * order): now, or once resolved.  Consumes b.  Returns 0 (sent or queued)
+ * or -errno (-ENOBUFS when the queue is full).
+ */
 int arp_resolve_and_send(struct stack *st, struct ts_buf *b, uint32_t nh);
+/* Gratuitous ARP request for our own address (RFC 5227 §3 announcement). */
 void arp_announce(struct stack *st);
+/* Looks ip up; copies the MAC and returns 0 when reachable, -1 otherwise. */
+int arp_lookup(struct stack *st, uint32_t ip, uint8_t mac[6]);
+
 #endif

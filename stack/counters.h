@@ -31,8 +31,10 @@ struct stack;
 	X(ICMP_TX, "icmp", "messages sent")                                                       \
 	X(ICMP_ECHO_REPLIES_SENT, "icmp", "echo replies sent")                                    \
 	X(ICMP_UNREACH_SENT, "icmp", "destination unreachable sent")                              \
+	X(ICMP_TIME_EXCEEDED_SENT, "icmp", "time exceeded sent (reassembly timeout)")              \
 	X(UDP_RX, "udp", "datagrams received")                                                    \
 	X(UDP_TX, "udp", "datagrams sent")                                                        \
+	X(UDP_SNDBUF_ERRORS, "udp", "datagrams lost on send for lack of buffers (not reported)")  \
 	X(TCP_RX, "tcp", "segments received")                                                     \
 	X(TCP_TX, "tcp", "segments sent")                                                         \
 	X(TCP_RETRANS, "tcp", "segments retransmitted")                                           \

@@ -1,12 +1,322 @@
-/* ipv4.c - skeleton; the L2/L3 work replaces it. */
+/*
+ * ipv4.c - IPv4 for a host (RFC 791, RFC 1122 §3).
+ *
+ * Receive: ipv4_parse (view: lengths, version, IHL, checksum, options) →
+ * source checks (RFC 1122 §3.2.1.3) → destination filter (our address,
+ * 255.255.255.255, the subnet broadcast; nothing is forwarded) → trim the
+ * Ethernet padding → reassembly when MF or an offset is set
+ * (ipv4_reass.c) → protocol table (ICMP, UDP, TCP); an unknown protocol is
+ * answered with ICMP protocol unreachable (RFC 1122 §3.2.2.1).
+ *
+ * Send: route (connected subnet, else cfg.gw, else ENETUNREACH) → IPv4
+ * header pushed into the headroom → fragments of (MTU - 20) & ~7 octets when
+ * the datagram exceeds cfg.mtu (unless DF) → arp_resolve_and_send.
+ *
+ * Options on received datagrams are walked for well-formedness and then
+ * ignored (none of them matters to a host that neither routes nor records);
+ * we send none.
+ *
+ * Read first: RFC 791 §3.1 (header) and §3.2 (fragmentation), RFC 1122
+ * §3.2.1 (what a host checks), RFC 6864 (IP ID).
+ */
 #include "ipv4.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arp.h"
+#include "byteorder.h"
+#include "checksum.h"
+#include "icmp.h"
 #include "stack.h"
+#include "tcp.h"
+#include "udp.h"
+
+/* ---- view ---- */
+
+/* Walks the options in a bounded loop (OpenBSD ip_dooptions shape). */
+static enum ts_drop_reason ipv4_check_options(const uint8_t *opt, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		uint8_t kind = opt[i];
+		if (kind == IPV4_OPT_EOL)
+			break;
+		if (kind == IPV4_OPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len)
+			return DROP_IPV4_BAD_OPTIONS;
+		uint8_t olen = opt[i + 1];
+		if (olen < 2 || olen > len - i)
+			return DROP_IPV4_BAD_OPTIONS;
+		i += olen;
+	}
+	return DROP_NONE;
+}
+
+enum ts_drop_reason ipv4_parse(const uint8_t *p, size_t len, struct ipv4_view *v)
+{
+	if (len < IPV4_HDR_LEN)
+		return DROP_IPV4_TRUNCATED;
+	if (p[IPV4_OFF_VER_IHL] >> 4 != 4)
+		return DROP_IPV4_BAD_VERSION;
+	v->hdr_len = (uint8_t)((p[IPV4_OFF_VER_IHL] & 0xf) * 4);
+	if (v->hdr_len < IPV4_HDR_LEN)
+		return DROP_IPV4_BAD_IHL; /* RFC 791 §3.1: "minimum value ... is 5" */
+	if (len < v->hdr_len)
+		return DROP_IPV4_TRUNCATED;
+	v->total_len = get_be16(p + IPV4_OFF_TOTLEN);
+	if (v->total_len < v->hdr_len || v->total_len > len)
+		return DROP_IPV4_BAD_LEN;
+	uint16_t frag = get_be16(p + IPV4_OFF_FRAG);
+	v->tos = p[IPV4_OFF_TOS];
+	v->id = get_be16(p + IPV4_OFF_ID);
+	v->df = (frag & IPV4_FLAG_DF) != 0;
+	v->mf = (frag & IPV4_FLAG_MF) != 0;
+	v->frag_off = (uint16_t)((frag & IPV4_FRAG_MASK) * 8);
+	v->ttl = p[IPV4_OFF_TTL];
+	v->proto = p[IPV4_OFF_PROTO];
+	v->csum = get_be16(p + IPV4_OFF_CSUM);
+	v->src = get_be32(p + IPV4_OFF_SRC);
+	v->dst = get_be32(p + IPV4_OFF_DST);
+	v->payload = p + v->hdr_len;
+	/* RFC 1122 §3.2.1.2: a host MUST verify the checksum and silently
+	 * discard on failure.  Checked before the options, whose bytes a
+	 * corrupted header would make meaningless. */
+	if (ts_csum_fold(ts_csum_partial(p, v->hdr_len, 0)) != 0)
+		return DROP_IPV4_BAD_CSUM;
+	return ipv4_check_options(p + IPV4_HDR_LEN, v->hdr_len - IPV4_HDR_LEN);
+}
+
+void ipv4_build(uint8_t *p, const struct ipv4_view *v)
+{
+	p[IPV4_OFF_VER_IHL] = 0x45;
+	p[IPV4_OFF_TOS] = v->tos;
+	put_be16(p + IPV4_OFF_TOTLEN, v->total_len);
+	put_be16(p + IPV4_OFF_ID, v->id);
+	put_be16(p + IPV4_OFF_FRAG, (uint16_t)((v->df ? IPV4_FLAG_DF : 0) |
+					       (v->mf ? IPV4_FLAG_MF : 0) | (v->frag_off / 8)));
+	p[IPV4_OFF_TTL] = v->ttl;
+	p[IPV4_OFF_PROTO] = v->proto;
+	put_be16(p + IPV4_OFF_CSUM, 0);
+	put_be32(p + IPV4_OFF_SRC, v->src);
+	put_be32(p + IPV4_OFF_DST, v->dst);
+	put_be16(p + IPV4_OFF_CSUM, ts_csum_fold(ts_csum_partial(p, IPV4_HDR_LEN, 0)));
+}
+
+void ipv4_ntoa(uint32_t ip, char out[16])
+{
+	snprintf(out, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
+}
+
+/* ---- helpers ---- */
+
+static inline uint32_t ipv4_netmask(const struct stack *st)
+{
+	return st->cfg.prefix_len ? ~0u << (32 - st->cfg.prefix_len) : 0;
+}
+
+bool ipv4_is_broadcast(const struct stack *st, uint32_t ip)
+{
+	uint32_t mask = ipv4_netmask(st);
+	if (ip == IPV4_BROADCAST)
+		return true;
+	/* The directed broadcast of our subnet (a /31 or /32 has none, RFC 3021). */
+	return st->cfg.prefix_len < 31 && (ip & mask) == (st->cfg.ip & mask) &&
+	       (ip | mask) == IPV4_BROADCAST;
+}
+
+/* ---- input ---- */
+
+/* IP protocol → handler.  Each consumes the buffer (b->data = transport header). */
+static const struct {
+	uint8_t proto;
+	void (*input)(struct stack *st, struct ts_buf *b);
+} ipv4_handlers[] = {
+    {IPV4_PROTO_ICMP, icmp_input},
+    {IPV4_PROTO_UDP, udp_input},
+    {IPV4_PROTO_TCP, tcp_input},
+};
+
+/*
+ * RFC 1122 §3.2.1.3: a host MUST silently discard a datagram whose source
+ * is not a unicast address (broadcast, multicast, loopback from the wire).
+ * 0.0.0.0 is allowed: a host that is still booting (DHCP) uses it.
+ */
+static bool ipv4_src_ok(const struct stack *st, uint32_t src)
+{
+	return !ipv4_is_broadcast(st, src) && (src >> 28) != 0xe && (src >> 24) != 127;
+}
+
+/*
+ * Handles one datagram at b->data.  Consumes b: hands it to a transport
+ * with b->network, b->transport, b->src_ip, b->dst_ip, b->ip_proto set and
+ * b->data at the transport header, trimmed to the total length; or holds it
+ * for reassembly; or drops it with a reason.
+ */
+void ipv4_input(struct stack *st, struct ts_buf *b)
+{
+	struct ipv4_view v;
+	enum ts_drop_reason r;
+
+	ts_count(st, CTR_IPV4_RX);
+	if ((r = ipv4_parse(b->data, ts_buf_len(b), &v)) != DROP_NONE) {
+		ts_drop(st, b, r);
+		return;
+	}
+	if (!ipv4_src_ok(st, v.src)) {
+		ts_drop(st, b, DROP_IPV4_BAD_SRC);
+		return;
+	}
+	if (v.dst != st->cfg.ip && !ipv4_is_broadcast(st, v.dst)) {
+		ts_drop(st, b, DROP_IPV4_NOT_FOR_US);
+		return;
+	}
+	ts_buf_trim(b, v.total_len); /* Ethernet pads short frames to 60 octets */
+	b->network = b->data;
+	if (v.mf || v.frag_off) {
+		ts_count(st, CTR_IPV4_FRAGS_RX);
+		ts_buf_pull(b, v.hdr_len);
+		b = ipv4_reass_input(st, b, &v);
+		if (!b)
+			return;
+		/* The rebuilt header is ours and valid; read it back. */
+		r = ipv4_parse(b->data, ts_buf_len(b), &v);
+		if (r != DROP_NONE) {
+			ts_drop(st, b, r);
+			return;
+		}
+	}
+	b->src_ip = v.src;
+	b->dst_ip = v.dst;
+	b->ip_proto = v.proto;
+	b->transport = ts_buf_pull(b, v.hdr_len);
+	for (size_t i = 0; i < sizeof(ipv4_handlers) / sizeof(ipv4_handlers[0]); i++) {
+		if (ipv4_handlers[i].proto == v.proto) {
+			ts_count(st, CTR_IPV4_DELIVERED);
+			ipv4_handlers[i].input(st, b);
+			return;
+		}
+	}
+	/* RFC 1122 §3.2.2.1: a host SHOULD generate protocol unreachable. */
+	icmp_send_dest_unreach(st, b, ICMP_UNREACH_PROTOCOL);
+	ts_drop(st, b, DROP_IPV4_UNKNOWN_PROTO);
+}
+
+/* ---- output ---- */
+
+/* Next hop for dst, or 0 when there is no route (we never send to 0.0.0.0). */
+static uint32_t ipv4_route(const struct stack *st, uint32_t dst)
+{
+	uint32_t mask = ipv4_netmask(st);
+	if (dst == IPV4_BROADCAST || (dst & mask) == (st->cfg.ip & mask))
+		return dst; /* connected subnet: deliver directly */
+	return st->cfg.gw;  /* default route, 0 if none */
+}
+
+/*
+ * Sends the transport segment at b->data..b->tail as one datagram, or as
+ * fragments when it exceeds cfg.mtu (RFC 791 §3.2 "Fragmentation"): every
+ * fragment but the last carries a multiple of 8 payload octets and MF.  All
+ * fragments but the last are copies; the last reuses b in place (its header
+ * overwrites payload octets already copied).  Consumes b.
+ */
+int ipv4_output_flags(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t dst, uint8_t proto,
+		      unsigned flags)
+{
+	size_t len = ts_buf_len(b);
+	uint32_t nh = ipv4_route(st, dst);
+
+	if (!nh) {
+		ts_drop(st, b, DROP_IPV4_NO_ROUTE);
+		return -ENETUNREACH;
+	}
+	if (len + IPV4_HDR_LEN > IPV4_MAX_DATAGRAM) {
+		ts_drop(st, b, DROP_IPV4_TOO_BIG);
+		return -EMSGSIZE;
+	}
+	struct ipv4_view v = {
+	    .id = st->ipv4.next_id++,
+	    .df = (flags & IPV4_OUT_DF) != 0,
+	    .ttl = st->cfg.ttl,
+	    .proto = proto,
+	    .src = src ? src : st->cfg.ip,
+	    .dst = dst,
+	};
+	ts_count(st, CTR_IPV4_TX);
+	if (len + IPV4_HDR_LEN <= st->cfg.mtu) {
+		if (ts_buf_headroom(b) < IPV4_HDR_LEN + 14) {
+			ts_drop(st, b, DROP_LINK_TX_FAIL); /* caller forgot TS_BUF_HEADROOM */
+			return -ENOBUFS;
+		}
+		v.total_len = (uint16_t)(len + IPV4_HDR_LEN);
+		b->network = ts_buf_push(b, IPV4_HDR_LEN);
+		ipv4_build(b->network, &v);
+		return arp_resolve_and_send(st, b, nh);
+	}
+	if (v.df) {
+		ts_drop(st, b, DROP_IPV4_FRAG_NEEDED);
+		return -EMSGSIZE;
+	}
+	size_t chunk = st->cfg.mtu > IPV4_HDR_LEN ? (st->cfg.mtu - IPV4_HDR_LEN) & ~(size_t)7 : 0;
+	if (chunk == 0) {
+		/* RFC 791 §3.1: every link carries 68 octets; below that, refuse. */
+		ts_drop(st, b, DROP_IPV4_FRAG_NEEDED);
+		return -EMSGSIZE;
+	}
+	int err = 0;
+	size_t off = 0;
+	for (; off + chunk < len; off += chunk) {
+		struct ts_buf *f = ts_buf_alloc(st, chunk, TS_BUF_HEADROOM);
+		if (!f) {
+			ts_drop(st, b, DROP_LINK_NOMEM);
+			return -ENOBUFS;
+		}
+		memcpy(ts_buf_put(f, chunk), b->data + off, chunk);
+		v.total_len = (uint16_t)(chunk + IPV4_HDR_LEN);
+		v.frag_off = (uint16_t)off;
+		v.mf = true;
+		f->network = ts_buf_push(f, IPV4_HDR_LEN);
+		ipv4_build(f->network, &v);
+		ts_count(st, CTR_IPV4_FRAGS_TX);
+		int e = arp_resolve_and_send(st, f, nh);
+		if (e && !err)
+			err = e;
+	}
+	ts_buf_pull(b, off);
+	v.total_len = (uint16_t)(len - off + IPV4_HDR_LEN);
+	v.frag_off = (uint16_t)off;
+	v.mf = false;
+	b->network = ts_buf_push(b, IPV4_HDR_LEN);
+	ipv4_build(b->network, &v);
+	ts_count(st, CTR_IPV4_FRAGS_TX);
+	int e = arp_resolve_and_send(st, b, nh);
+	return err ? err : e;
+}
+
+int ipv4_output(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t dst, uint8_t proto)
+{
+	return ipv4_output_flags(st, b, src, dst, proto, 0);
+}
+
+/* ---- life cycle ---- */
+
 int ipv4_init(struct stack *st)
 {
-	(void)st;
+	memset(&st->ipv4, 0, sizeof(st->ipv4));
+	/* RFC 6864 §4.1: the ID need only be unique per (src, dst, proto)
+	 * within the MSL; a counter from a random start keeps it unguessable
+	 * at start-up without a per-destination table. */
+	st->ipv4.next_id = (uint16_t)ts_rand(st);
+	ipv4_reass_init(st);
+	icmp_init(st);
 	return 0;
 }
+
 void ipv4_destroy(struct stack *st)
 {
-	(void)st;
+	ipv4_reass_destroy(st);
 }

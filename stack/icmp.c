@@ -1,0 +1,241 @@
+/*
+ * icmp.c - ICMP for IPv4 (RFC 792, RFC 1122 §3.2.2).
+ *
+ * Receive: icmp_parse (view: length, checksum) → echo request answered in
+ * the received buffer (type rewritten, checksum patched incrementally, same
+ * id, seq and payload, RFC 792 "Echo or Echo Reply Message"), echo reply
+ * handed to the ping handler; every other type is counted and dropped (we
+ * do not yet feed unreachables back to sockets).
+ *
+ * Send: icmp_send_dest_unreach (and icmp_send_time_exceeded, for
+ * reassembly timeouts) quotes the offending datagram after the
+ * RFC 1122 §3.2.2 checks and a token bucket (RFC 1812 §4.3.2.8);
+ * icmp_echo_request serves `tapstack ping`.
+ *
+ * Read first: RFC 792, RFC 1122 §3.2.2 (which errors never to send),
+ * RFC 1624 (incremental checksum update).
+ */
+#include "icmp.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "byteorder.h"
+#include "checksum.h"
+#include "ipv4.h"
+#include "stack.h"
+
+/* ---- view ---- */
+
+enum ts_drop_reason icmp_parse(const uint8_t *p, size_t len, struct icmp_view *v)
+{
+	if (len < ICMP_HDR_LEN)
+		return DROP_ICMP_TRUNCATED;
+	/* RFC 792: the checksum covers the whole message. */
+	if (ts_csum_fold(ts_csum_partial(p, len, 0)) != 0)
+		return DROP_ICMP_BAD_CSUM;
+	v->type = p[ICMP_OFF_TYPE];
+	v->code = p[ICMP_OFF_CODE];
+	v->csum = get_be16(p + ICMP_OFF_CSUM);
+	v->id = get_be16(p + ICMP_OFF_ID);
+	v->seq = get_be16(p + ICMP_OFF_SEQ);
+	v->data = p + ICMP_HDR_LEN;
+	v->data_len = len - ICMP_HDR_LEN;
+	return DROP_NONE;
+}
+
+int icmp_is_error(uint8_t type)
+{
+	/* RFC 1122 §3.2.2: errors are all but the query/informational types. */
+	switch (type) {
+	case ICMP_DEST_UNREACH:
+	case 4: /* source quench */
+	case ICMP_REDIRECT:
+	case ICMP_TIME_EXCEEDED:
+	case ICMP_PARAM_PROBLEM:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void icmp_build_echo(uint8_t *p, uint8_t type, uint16_t id, uint16_t seq, size_t data_len)
+{
+	p[ICMP_OFF_TYPE] = type;
+	p[ICMP_OFF_CODE] = 0;
+	put_be16(p + ICMP_OFF_CSUM, 0);
+	put_be16(p + ICMP_OFF_ID, id);
+	put_be16(p + ICMP_OFF_SEQ, seq);
+	put_be16(p + ICMP_OFF_CSUM, ts_csum_fold(ts_csum_partial(p, ICMP_HDR_LEN + data_len, 0)));
+}
+
+/* ---- input ---- */
+
+/*
+ * Answers the echo request at b->data in place and sends it back.
+ * Only the type changes, so the checksum is patched with RFC 1624 eqn. 3,
+ * HC' = ~(~HC + ~m + m'), instead of summing up to 65507 octets again.
+ */
+static void icmp_echo_reply_in_place(struct stack *st, struct ts_buf *b)
+{
+	uint8_t *p = b->data;
+	uint16_t old_word = get_be16(p), hc = get_be16(p + ICMP_OFF_CSUM);
+	p[ICMP_OFF_TYPE] = ICMP_ECHO_REPLY;
+	uint16_t new_word = get_be16(p);
+	uint32_t sum = (uint16_t)~hc + (uint32_t)(uint16_t)~old_word + new_word;
+	put_be16(p + ICMP_OFF_CSUM, ts_csum_fold(sum));
+	ts_count(st, CTR_ICMP_TX);
+	ts_count(st, CTR_ICMP_ECHO_REPLIES_SENT);
+	/* Our address as the source: the request was to it (broadcasts were
+	 * refused), RFC 1122 §3.2.2.6. */
+	ipv4_output(st, b, b->dst_ip, b->src_ip, IPV4_PROTO_ICMP);
+}
+
+/* Handles one ICMP message at b->data; consumes b. */
+void icmp_input(struct stack *st, struct ts_buf *b)
+{
+	struct icmp_view v;
+	enum ts_drop_reason r;
+
+	ts_count(st, CTR_ICMP_RX);
+	if ((r = icmp_parse(b->data, ts_buf_len(b), &v)) != DROP_NONE) {
+		ts_drop(st, b, r);
+		return;
+	}
+	switch (v.type) {
+	case ICMP_ECHO_REQUEST:
+		/* RFC 1122 §3.2.2.6: an echo to a broadcast MAY be silently discarded
+		 * (smurf amplification). */
+		if (b->link_bcast || ipv4_is_broadcast(st, b->dst_ip)) {
+			ts_drop(st, b, DROP_ICMP_BCAST_ECHO);
+			return;
+		}
+		icmp_echo_reply_in_place(st, b);
+		return;
+	case ICMP_ECHO_REPLY:
+		if (st->icmp.echo_fn) {
+			st->icmp.echo_fn(st->icmp.echo_ctx, b->src_ip, v.id, v.seq, v.data,
+					 v.data_len, b->network[IPV4_OFF_TTL]);
+			ts_buf_free(st, b);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	ts_drop(st, b, DROP_ICMP_UNHANDLED_TYPE);
+}
+
+/* ---- output ---- */
+
+/*
+ * Token bucket: cfg.icmp_err_rate messages per second, at most
+ * cfg.icmp_err_burst at once, kept in millionths so the refill is exact in
+ * integer microseconds.  Returns 1 when a message may go (and takes it).
+ */
+static int icmp_err_allowed(struct stack *st)
+{
+	struct icmp_state *is = &st->icmp;
+	uint64_t cap = (uint64_t)st->cfg.icmp_err_burst * 1000000u;
+	uint64_t elapsed = st->now_us - is->err_refill_us;
+	is->err_refill_us = st->now_us;
+	if (elapsed > 1000000000u) /* long idle: full, and no overflow below */
+		is->err_tokens = cap;
+	else
+		is->err_tokens += elapsed * st->cfg.icmp_err_rate;
+	if (is->err_tokens > cap)
+		is->err_tokens = cap;
+	if (is->err_tokens < 1000000u)
+		return 0;
+	is->err_tokens -= 1000000u;
+	return 1;
+}
+
+/*
+ * Sends the error (type, code) about the datagram whose IPv4 header is at
+ * orig->network and which ends at orig->tail, after the RFC 1122 §3.2.2
+ * checks and the rate limit.  Does not consume orig.
+ */
+static void icmp_send_error(struct stack *st, const struct ts_buf *orig, uint8_t type, uint8_t code)
+{
+	const uint8_t *ip = orig->network;
+	if (!ip || orig->tail < ip + IPV4_HDR_LEN)
+		return;
+	size_t avail = (size_t)(orig->tail - ip),
+	       hdr_len = (size_t)(ip[IPV4_OFF_VER_IHL] & 0xf) * 4;
+	uint32_t src = get_be32(ip + IPV4_OFF_SRC), dst = get_be32(ip + IPV4_OFF_DST);
+
+	/* RFC 1122 §3.2.2: never about a non-initial fragment ... */
+	if (get_be16(ip + IPV4_OFF_FRAG) & IPV4_FRAG_MASK) {
+		ts_drop(st, NULL, DROP_ICMP_NO_ERROR_FOR_FRAGMENT);
+		return;
+	}
+	/* ... a link or IP broadcast/multicast, a source that is not one host,
+	 * or an ICMP error. */
+	if (orig->link_bcast || ipv4_is_broadcast(st, dst) || (dst >> 28) == 0xe || src == 0 ||
+	    ipv4_is_broadcast(st, src) || (src >> 28) == 0xe ||
+	    (ip[IPV4_OFF_PROTO] == IPV4_PROTO_ICMP && avail > hdr_len &&
+	     icmp_is_error(ip[hdr_len]))) {
+		ts_drop(st, NULL, DROP_ICMP_NO_ERROR_FOR_ERROR);
+		return;
+	}
+	if (!icmp_err_allowed(st)) {
+		ts_drop(st, NULL, DROP_ICMP_RATE_LIMITED);
+		return;
+	}
+	size_t quote = avail < ICMP_ERR_QUOTE_MAX ? avail : ICMP_ERR_QUOTE_MAX;
+	struct ts_buf *b = ts_buf_alloc(st, ICMP_HDR_LEN + quote, TS_BUF_HEADROOM);
+	if (!b) {
+		st->drops[DROP_LINK_NOMEM]++;
+		return;
+	}
+	uint8_t *p = ts_buf_put(b, ICMP_HDR_LEN + quote);
+	p[ICMP_OFF_TYPE] = type;
+	p[ICMP_OFF_CODE] = code;
+	memset(p + ICMP_OFF_CSUM, 0, 6); /* checksum, then "unused" (RFC 792) */
+	memcpy(p + ICMP_HDR_LEN, ip, quote);
+	put_be16(p + ICMP_OFF_CSUM, ts_csum_fold(ts_csum_partial(p, ICMP_HDR_LEN + quote, 0)));
+	ts_count(st, CTR_ICMP_TX);
+	ts_count(st,
+		 type == ICMP_DEST_UNREACH ? CTR_ICMP_UNREACH_SENT : CTR_ICMP_TIME_EXCEEDED_SENT);
+	ipv4_output(st, b, dst, src, IPV4_PROTO_ICMP);
+}
+
+void icmp_send_dest_unreach(struct stack *st, const struct ts_buf *orig, uint8_t code)
+{
+	icmp_send_error(st, orig, ICMP_DEST_UNREACH, code);
+}
+
+void icmp_send_time_exceeded(struct stack *st, const struct ts_buf *orig, uint8_t code)
+{
+	icmp_send_error(st, orig, ICMP_TIME_EXCEEDED, code);
+}
+
+int icmp_echo_request(struct stack *st, uint32_t dst, uint16_t id, uint16_t seq,
+		      const uint8_t *data, size_t len)
+{
+	if (len > IPV4_MAX_DATAGRAM - IPV4_HDR_LEN - ICMP_HDR_LEN)
+		return -EMSGSIZE;
+	struct ts_buf *b = ts_buf_alloc(st, ICMP_HDR_LEN + len, TS_BUF_HEADROOM);
+	if (!b)
+		return -ENOBUFS;
+	uint8_t *p = ts_buf_put(b, ICMP_HDR_LEN + len);
+	if (len)
+		memcpy(p + ICMP_HDR_LEN, data, len);
+	icmp_build_echo(p, ICMP_ECHO_REQUEST, id, seq, len);
+	ts_count(st, CTR_ICMP_TX);
+	return ipv4_output(st, b, 0, dst, IPV4_PROTO_ICMP);
+}
+
+void icmp_set_echo_handler(struct stack *st, icmp_echo_reply_fn fn, void *ctx)
+{
+	st->icmp.echo_fn = fn;
+	st->icmp.echo_ctx = ctx;
+}
+
+void icmp_init(struct stack *st)
+{
+	memset(&st->icmp, 0, sizeof(st->icmp));
+	st->icmp.err_tokens = (uint64_t)st->cfg.icmp_err_burst * 1000000u;
+	st->icmp.err_refill_us = st->now_us;
+}

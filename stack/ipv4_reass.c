@@ -1,0 +1,290 @@
+/*
+ * ipv4_reass.c - IPv4 reassembly (RFC 791 §3.2).
+ *
+ * Each datagram under reassembly, keyed by (source, destination, protocol,
+ * ID), owns one contiguous payload buffer that grows geometrically up to the
+ * largest end seen, and a bitmap with one bit per 8-octet block (the
+ * fragment-offset unit).  A fragment's payload is copied into place and its
+ * frame goes back to the pool at once, so memory held is the datagram's
+ * size, not the sum of whole link buffers: 8-octet fragments cannot pin
+ * thousands of 9 KiB receive buffers.  The cost is one copy per fragment and
+ * 1 KiB of bitmap per datagram; a sorted list of fragment buffers (RFC 815
+ * holes) would avoid the copy but must copy anyway when delivering one
+ * contiguous datagram.
+ *
+ * Overlaps: an octet that arrives twice must arrive with the same value,
+ * else the whole datagram is discarded (RFC 5722 does this for IPv6 for any
+ * overlap; identical retransmitted copies are harmless, so they pass).  A
+ * fragment that brings nothing new is a duplicate.
+ *
+ * A timeout after fragment 0 arrived is reported with ICMP time exceeded.
+ *
+ * Limits: cfg.reass_max_datagrams at once, cfg.reass_max_bytes in total
+ * (structure and payload buffers), cfg.reass_timeout_ms from the first
+ * fragment, and 65535 octets per datagram (the "ping of death" check).
+ *
+ * Read first: RFC 791 §3.2 "Reassembly", RFC 815, RFC 1122 §3.3.2, RFC 5722.
+ */
+#include "ipv4_reass.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byteorder.h"
+#include "checksum.h"
+#include "icmp.h"
+#include "ipv4.h"
+#include "stack.h"
+
+/* Bytes charged for a datagram's payload buffer: the whole allocation. */
+static size_t reass_buf_mem(const struct ts_buf *b)
+{
+	return b ? sizeof(*b) + b->cap : 0;
+}
+
+/* Unlinks and frees d (its payload buffer too) and uncharges its memory. */
+static void reass_free(struct stack *st, struct reass_dgram *d)
+{
+	struct reass_state *rs = &st->ipv4.reass;
+	struct reass_dgram **pp = &rs->list;
+	while (*pp != d)
+		pp = &(*pp)->next;
+	*pp = d->next;
+	ts_timer_disarm(st, &d->timer);
+	ts_buf_free(st, d->data);
+	rs->mem -= d->mem;
+	rs->datagrams--;
+	free(d);
+}
+
+/*
+ * RFC 1122 §3.3.2: on a reassembly timeout, a host SHOULD send time
+ * exceeded (code 1) if fragment 0 arrived.  The quote is fragment 0's
+ * header and the first 8 payload octets (always held: a non-last fragment
+ * carries at least 8).
+ */
+static void reass_time_exceeded(struct stack *st, const struct reass_dgram *d)
+{
+	size_t quote = d->max_end < 8 ? d->max_end : 8;
+	struct ts_buf *orig = ts_buf_alloc(st, d->hdr_len + quote, TS_BUF_HEADROOM);
+	if (!orig)
+		return;
+	orig->network = ts_buf_put(orig, d->hdr_len + quote);
+	memcpy(orig->network, d->hdr, d->hdr_len);
+	memcpy(orig->network + d->hdr_len, d->data->data, quote);
+	icmp_send_time_exceeded(st, orig, ICMP_TIMXCEED_REASS);
+	ts_buf_free(st, orig);
+}
+
+/* RFC 791 §3.2: "If the timer runs out, ... the buffer resources are released." */
+static void reass_timer_fired(struct stack *st, struct ts_timer *t)
+{
+	struct reass_dgram *d =
+	    (struct reass_dgram *)((char *)t - offsetof(struct reass_dgram, timer));
+	/* One count per datagram: its fragments were consumed when copied. */
+	ts_drop(st, NULL, DROP_IPV4_FRAG_TIMEOUT);
+	if (d->hdr_len && d->data)
+		reass_time_exceeded(st, d);
+	reass_free(st, d);
+}
+
+static struct reass_dgram *reass_find(struct stack *st, const struct ipv4_view *v)
+{
+	for (struct reass_dgram *d = st->ipv4.reass.list; d; d = d->next)
+		if (d->id == v->id && d->src == v->src && d->dst == v->dst && d->proto == v->proto)
+			return d;
+	return NULL;
+}
+
+/* A new datagram for v's key, or NULL with *why set. */
+static struct reass_dgram *reass_new(struct stack *st, const struct ipv4_view *v,
+				     enum ts_drop_reason *why)
+{
+	struct reass_state *rs = &st->ipv4.reass;
+	if (rs->datagrams >= st->cfg.reass_max_datagrams) {
+		*why = DROP_IPV4_FRAG_TOO_MANY;
+		return NULL;
+	}
+	if (rs->mem + sizeof(struct reass_dgram) > st->cfg.reass_max_bytes) {
+		*why = DROP_IPV4_FRAG_NOMEM;
+		return NULL;
+	}
+	struct reass_dgram *d = calloc(1, sizeof(*d));
+	if (!d) {
+		*why = DROP_IPV4_FRAG_NOMEM;
+		return NULL;
+	}
+	d->src = v->src;
+	d->dst = v->dst;
+	d->id = v->id;
+	d->proto = v->proto;
+	d->mem = sizeof(*d);
+	ts_timer_init(&d->timer, reass_timer_fired);
+	ts_timer_arm(st, &d->timer, st->now_us + (uint64_t)st->cfg.reass_timeout_ms * 1000u);
+	d->next = rs->list;
+	rs->list = d;
+	rs->datagrams++;
+	rs->mem += d->mem;
+	return d;
+}
+
+/* Payload octets d's buffer can hold. */
+static size_t reass_capacity(const struct reass_dgram *d)
+{
+	return d->data ? (size_t)(d->data->end - d->data->data) : 0;
+}
+
+/*
+ * Grows d's payload buffer to hold at least need octets: to the total
+ * length when known, else doubling (in-order arrival costs O(n) copies
+ * overall).  Returns DROP_NONE or IPV4_FRAG_NOMEM.
+ */
+static enum ts_drop_reason reass_grow(struct stack *st, struct reass_dgram *d, size_t need)
+{
+	struct reass_state *rs = &st->ipv4.reass;
+	size_t cap = reass_capacity(d);
+	if (need <= cap)
+		return DROP_NONE;
+	size_t want = d->total_len ? d->total_len : 2 * cap;
+	if (want < need)
+		want = need;
+	if (want > IPV4_MAX_DATAGRAM)
+		want = IPV4_MAX_DATAGRAM;
+	struct ts_buf *nb = ts_buf_alloc(st, want, TS_BUF_HEADROOM + IPV4_MAX_HDR_LEN);
+	if (!nb)
+		return DROP_IPV4_FRAG_NOMEM;
+	size_t old_mem = reass_buf_mem(d->data), new_mem = reass_buf_mem(nb);
+	if (rs->mem - old_mem + new_mem > st->cfg.reass_max_bytes) {
+		ts_buf_free(st, nb);
+		return DROP_IPV4_FRAG_NOMEM;
+	}
+	if (d->data) {
+		memcpy(nb->data, d->data->data, d->max_end);
+		ts_buf_free(st, d->data);
+	}
+	d->data = nb;
+	rs->mem = rs->mem - old_mem + new_mem;
+	d->mem = d->mem - old_mem + new_mem;
+	return DROP_NONE;
+}
+
+static inline bool reass_block_filled(const struct reass_dgram *d, size_t blk)
+{
+	return (d->filled[blk / 64] >> (blk % 64)) & 1;
+}
+
+/*
+ * Compares the fragment against blocks already held.  Returns -1 when an
+ * octet differs (overlap with different data), else the number of blocks
+ * it fills for the first time.
+ */
+static long reass_check_overlap(const struct reass_dgram *d, const uint8_t *p, size_t off,
+				size_t end)
+{
+	long fresh = 0;
+	for (size_t blk = off / 8; blk * 8 < end; blk++) {
+		if (!reass_block_filled(d, blk)) {
+			fresh++;
+			continue;
+		}
+		size_t lo = blk * 8 > off ? blk * 8 : off;
+		size_t hi = blk * 8 + 8 < end ? blk * 8 + 8 : end;
+		if (memcmp(d->data->data + lo, p + (lo - off), hi - lo) != 0)
+			return -1;
+	}
+	return fresh;
+}
+
+/* Builds the whole datagram from d (complete) and frees d. */
+static struct ts_buf *reass_finish(struct stack *st, struct reass_dgram *d)
+{
+	struct ts_buf *b = d->data;
+	d->data = NULL;
+	b->tail = b->data + d->total_len;
+	uint8_t *h = ts_buf_push(b, d->hdr_len);
+	memcpy(h, d->hdr, d->hdr_len);
+	put_be16(h + IPV4_OFF_TOTLEN, (uint16_t)(d->hdr_len + d->total_len));
+	/* Keep DF as fragment 0 had it; clear MF and the offset. */
+	put_be16(h + IPV4_OFF_FRAG, get_be16(h + IPV4_OFF_FRAG) & IPV4_FLAG_DF);
+	put_be16(h + IPV4_OFF_CSUM, 0);
+	put_be16(h + IPV4_OFF_CSUM, ts_csum_fold(ts_csum_partial(h, d->hdr_len, 0)));
+	b->network = h;
+	reass_free(st, d);
+	ts_count(st, CTR_IPV4_REASSEMBLED);
+	return b;
+}
+
+struct ts_buf *ipv4_reass_input(struct stack *st, struct ts_buf *b, const struct ipv4_view *v)
+{
+	size_t len = ts_buf_len(b), off = v->frag_off, end = off + len;
+	enum ts_drop_reason why;
+
+	/* RFC 791 §3.2: every fragment but the last carries a multiple of 8
+	 * octets.  The datagram, header included, fits in 65535 octets. */
+	if ((v->mf && (len == 0 || len % 8)) || end + v->hdr_len > IPV4_MAX_DATAGRAM) {
+		ts_drop(st, b, DROP_IPV4_FRAG_BAD);
+		return NULL;
+	}
+	struct reass_dgram *d = reass_find(st, v);
+	if (!d && !(d = reass_new(st, v, &why))) {
+		ts_drop(st, b, why);
+		return NULL;
+	}
+	/* The last fragment fixes the length; nothing may lie beyond it, and
+	 * two last fragments must agree. */
+	bool learns_total = !v->mf && !d->total_len;
+	if ((!v->mf && ((d->total_len && d->total_len != end) || d->max_end > end)) ||
+	    (v->mf && d->total_len && end > d->total_len)) {
+		ts_drop(st, b, DROP_IPV4_FRAG_BAD);
+		reass_free(st, d);
+		return NULL;
+	}
+	if (!v->mf)
+		d->total_len = (uint32_t)end;
+	if ((why = reass_grow(st, d, end)) != DROP_NONE) {
+		ts_drop(st, b, why);
+		return NULL;
+	}
+	long fresh = reass_check_overlap(d, b->data, off, end);
+	if (fresh < 0) {
+		ts_drop(st, b, DROP_IPV4_FRAG_OVERLAP);
+		reass_free(st, d);
+		return NULL;
+	}
+	if (fresh == 0 && !learns_total && !(off == 0 && !d->hdr_len)) {
+		ts_drop(st, b, DROP_IPV4_FRAG_DUP);
+		return NULL;
+	}
+	memcpy(d->data->data + off, b->data, len);
+	for (size_t blk = off / 8; blk * 8 < end; blk++)
+		d->filled[blk / 64] |= 1ull << (blk % 64);
+	d->blocks_filled += (uint32_t)fresh;
+	if (end > d->max_end)
+		d->max_end = (uint32_t)end;
+	if (off == 0 && !d->hdr_len) {
+		d->hdr_len = v->hdr_len;
+		memcpy(d->hdr, b->network, v->hdr_len);
+	}
+	ts_buf_free(st, b);
+	if (d->total_len && d->hdr_len && d->blocks_filled == (d->total_len + 7) / 8) {
+		if (d->hdr_len + d->total_len > IPV4_MAX_DATAGRAM) {
+			ts_drop(st, NULL, DROP_IPV4_FRAG_BAD);
+			reass_free(st, d);
+			return NULL;
+		}
+		return reass_finish(st, d);
+	}
+	return NULL;
+}
+
+void ipv4_reass_init(struct stack *st)
+{
+	memset(&st->ipv4.reass, 0, sizeof(st->ipv4.reass));
+}
+
+void ipv4_reass_destroy(struct stack *st)
+{
+	while (st->ipv4.reass.list)
+		reass_free(st, st->ipv4.reass.list);
+}

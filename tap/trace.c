@@ -1,0 +1,297 @@
+/*
+ * trace.c - `--trace layers` as a netdev wrapper (smoltcp src/phy/tracer.rs):
+ * every frame the stack receives or sends is described on one line, then
+ * passed on unchanged.  The stack has no "if (trace)" branch for this.
+ *
+ * Call order: recv: lower recv, then print "rx ..."; send: print "tx ...",
+ * then lower send (the line shows what the stack sent even if the link
+ * refuses it).  Drops are printed by ts_drop ("   drop REASON") right after
+ * the rx line of the frame that died.
+ *
+ * Decoding is lenient where the stack is strict: a bad IPv4 or ICMP
+ * checksum is printed as "bad-csum" after the fields, and any other
+ * malformation as "malformed (REASON)" with the stack's drop reason.
+ */
+#include "trace.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "../stack/arp.h"
+#include "../stack/checksum.h"
+#include "../stack/eth.h"
+#include "../stack/icmp.h"
+#include "../stack/ipv4.h"
+#include "../stack/tcp.h"
+#include "../stack/udp.h"
+
+/* One line is cut at this size (a TCP line with options is ~200 chars). */
+#define TRACE_LINE_MAX 512
+
+/* An snprintf cursor: appends while keeping the total length snprintf-style. */
+struct line {
+	char *buf;
+	size_t cap;
+	size_t len; /* what the whole line needs (may exceed cap) */
+};
+
+static void line_add(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void line_add(struct line *l, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	size_t room = l->len < l->cap ? l->cap - l->len : 0;
+	int n = vsnprintf(room ? l->buf + l->len : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->len += (size_t)n;
+}
+
+/* Lets udp_describe/tcp_describe write straight into the line. */
+static void line_add_describe(struct line *l, int (*fn)(const uint8_t *, size_t, char *, size_t),
+			      const uint8_t *p, size_t len)
+{
+	size_t room = l->len < l->cap ? l->cap - l->len : 0;
+	char scratch[1];
+	int n = fn(p, len, room ? l->buf + l->len : scratch, room ? room : sizeof(scratch));
+	if (n > 0)
+		l->len += (size_t)n;
+}
+
+static const char *icmp_unreach_name(uint8_t code)
+{
+	switch (code) {
+	case ICMP_UNREACH_NET:
+		return "net";
+	case ICMP_UNREACH_HOST:
+		return "host";
+	case ICMP_UNREACH_PROTOCOL:
+		return "protocol";
+	case ICMP_UNREACH_PORT:
+		return "port";
+	case ICMP_UNREACH_NEEDFRAG:
+		return "need-frag";
+	default:
+		return NULL;
+	}
+}
+
+/* The ICMP part; verify is false for a first fragment (checksum covers the whole message). */
+static void describe_icmp(struct line *l, const uint8_t *p, size_t len, int verify)
+{
+	struct icmp_view v;
+	enum ts_drop_reason r = icmp_parse(p, len, &v);
+	if (r == DROP_ICMP_TRUNCATED) {
+		line_add(l, "icmp malformed (%s)", ts_drop_name(r));
+		return;
+	}
+	if (r == DROP_ICMP_BAD_CSUM) {
+		/* The view is not filled on a checksum failure: read the fields. */
+		v.type = p[ICMP_OFF_TYPE];
+		v.code = p[ICMP_OFF_CODE];
+		v.id = (uint16_t)(p[ICMP_OFF_ID] << 8 | p[ICMP_OFF_ID + 1]);
+		v.seq = (uint16_t)(p[ICMP_OFF_SEQ] << 8 | p[ICMP_OFF_SEQ + 1]);
+		v.data_len = len - ICMP_HDR_LEN;
+	}
+	const char *name;
+	switch (v.type) {
+	case ICMP_ECHO_REQUEST:
+	case ICMP_ECHO_REPLY:
+		line_add(l, "icmp %s id=%u seq=%u len=%zu",
+			 v.type == ICMP_ECHO_REQUEST ? "echo-request" : "echo-reply", v.id, v.seq,
+			 v.data_len);
+		break;
+	case ICMP_DEST_UNREACH:
+		if ((name = icmp_unreach_name(v.code)))
+			line_add(l, "icmp unreachable %s", name);
+		else
+			line_add(l, "icmp unreachable code=%u", v.code);
+		break;
+	case ICMP_TIME_EXCEEDED:
+		line_add(l, "icmp time-exceeded code=%u", v.code);
+		break;
+	default:
+		line_add(l, "icmp type=%u code=%u len=%zu", v.type, v.code, v.data_len);
+		break;
+	}
+	if (verify && r == DROP_ICMP_BAD_CSUM)
+		line_add(l, " bad-csum");
+}
+
+static void describe_ipv4(struct line *l, const uint8_t *p, size_t len)
+{
+	struct ipv4_view v;
+	char src[16], dst[16];
+	enum ts_drop_reason r = ipv4_parse(p, len, &v);
+
+	if (r != DROP_NONE && r != DROP_IPV4_BAD_CSUM && r != DROP_IPV4_BAD_OPTIONS) {
+		line_add(l, "ipv4 malformed (%s)", ts_drop_name(r));
+		return;
+	}
+	ipv4_ntoa(v.src, src);
+	ipv4_ntoa(v.dst, dst);
+	line_add(l, "ipv4 %s>%s ttl=%u id=%u", src, dst, v.ttl, v.id);
+	switch (v.proto) {
+	case IPV4_PROTO_ICMP:
+		line_add(l, " proto=icmp");
+		break;
+	case IPV4_PROTO_UDP:
+		line_add(l, " proto=udp");
+		break;
+	case IPV4_PROTO_TCP:
+		line_add(l, " proto=tcp");
+		break;
+	default:
+		line_add(l, " proto=%u", v.proto);
+		break;
+	}
+	line_add(l, " len=%u", v.total_len);
+	if (v.df)
+		line_add(l, " df");
+	if (v.mf || v.frag_off)
+		line_add(l, " frag off=%u%s", v.frag_off, v.mf ? " mf" : "");
+	if (r != DROP_NONE) {
+		line_add(l, " %s", r == DROP_IPV4_BAD_CSUM ? "bad-csum" : "bad-options");
+		return; /* the stack stops here too */
+	}
+	if (v.frag_off)
+		return; /* no transport header in a later fragment */
+	const uint8_t *t = v.payload;
+	size_t tlen = (size_t)v.total_len - v.hdr_len;
+	line_add(l, " | ");
+	switch (v.proto) {
+	case IPV4_PROTO_ICMP:
+		describe_icmp(l, t, tlen, !v.mf);
+		break;
+	case IPV4_PROTO_UDP:
+		line_add_describe(l, udp_describe, t, tlen);
+		break;
+	case IPV4_PROTO_TCP:
+		line_add_describe(l, tcp_describe, t, tlen);
+		break;
+	default:
+		line_add(l, "payload len=%zu", tlen);
+		break;
+	}
+}
+
+static void describe_arp(struct line *l, const uint8_t *p, size_t len)
+{
+	struct arp_view v;
+	char spa[16], tpa[16], sha[18];
+	enum ts_drop_reason r = arp_parse(p, len, &v);
+
+	if (r != DROP_NONE) {
+		line_add(l, "arp malformed (%s)", ts_drop_name(r));
+		return;
+	}
+	ipv4_ntoa(v.spa, spa);
+	ipv4_ntoa(v.tpa, tpa);
+	eth_ntoa(v.sha, sha);
+	if (v.op == ARP_OP_REQUEST && v.spa == v.tpa)
+		line_add(l, "arp announce %s is-at %s", spa, sha); /* gratuitous, RFC 5227 §3 */
+	else if (v.op == ARP_OP_REQUEST)
+		line_add(l, "arp who-has %s tell %s", tpa, spa);
+	else
+		line_add(l, "arp reply %s is-at %s", spa, sha);
+}
+
+int trace_describe(const uint8_t *frame, size_t len, char *out, size_t cap)
+{
+	struct line l = {.buf = out, .cap = cap, .len = 0};
+	struct eth_view e;
+	char src[18], dst[18];
+
+	if (cap)
+		out[0] = 0;
+	if (eth_parse(frame, len, &e) != DROP_NONE) {
+		line_add(&l, "eth truncated len=%zu", len);
+		return (int)l.len;
+	}
+	eth_ntoa(e.src, src);
+	eth_ntoa(e.dst, dst);
+	line_add(&l, "eth %s>%s", src, dst);
+	switch (e.type) {
+	case ETH_TYPE_IPV4:
+		line_add(&l, " type=ipv4 | ");
+		describe_ipv4(&l, e.payload, e.payload_len);
+		break;
+	case ETH_TYPE_ARP:
+		line_add(&l, " type=arp | ");
+		describe_arp(&l, e.payload, e.payload_len);
+		break;
+	default:
+		line_add(&l, " type=0x%04x len=%zu", e.type, e.payload_len);
+		break;
+	}
+	return (int)l.len;
+}
+
+/* ---- the wrapper ---- */
+
+struct trace_dev {
+	struct netdev dev;
+	struct netdev *lower; /* the wrapped device (owned) */
+	FILE *out;	      /* where lines go (not owned) */
+};
+
+static void trace_line(struct trace_dev *t, const char *dir, const uint8_t *frame, size_t len)
+{
+	char line[TRACE_LINE_MAX];
+	trace_describe(frame, len, line, sizeof(line));
+	fprintf(t->out, "%s %s\n", dir, line);
+	fflush(t->out); /* lines interleave with ts_drop's, which flush too */
+}
+
+static ssize_t trace_recv(struct netdev *dev, uint8_t *buf, size_t cap, uint64_t now_us)
+{
+	struct trace_dev *t = (struct trace_dev *)dev;
+	ssize_t n = netdev_recv(t->lower, buf, cap, now_us);
+	if (n > 0)
+		trace_line(t, "rx", buf, (size_t)n);
+	return n;
+}
+
+static int trace_send(struct netdev *dev, const uint8_t *frame, size_t len, uint64_t now_us)
+{
+	struct trace_dev *t = (struct trace_dev *)dev;
+	trace_line(t, "tx", frame, len);
+	return netdev_send(t->lower, frame, len, now_us);
+}
+
+static int trace_pollfd(struct netdev *dev)
+{
+	return netdev_pollfd(((struct trace_dev *)dev)->lower);
+}
+
+static uint64_t trace_next_deadline(struct netdev *dev)
+{
+	return netdev_next_deadline(((struct trace_dev *)dev)->lower);
+}
+
+static void trace_destroy(struct netdev *dev)
+{
+	struct trace_dev *t = (struct trace_dev *)dev;
+	netdev_destroy(t->lower);
+	free(t);
+}
+
+static const struct netdev_ops trace_ops = {
+    .recv = trace_recv,
+    .send = trace_send,
+    .pollfd = trace_pollfd,
+    .next_deadline = trace_next_deadline,
+    .destroy = trace_destroy,
+};
+
+struct netdev *trace_wrap(struct netdev *lower, FILE *out)
+{
+	struct trace_dev *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->dev.ops = &trace_ops;
+	snprintf(t->dev.name, sizeof(t->dev.name), "trace(%.24s)", lower->name);
+	t->lower = lower;
+	t->out = out;
+	return &t->dev;
+}

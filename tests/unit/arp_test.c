@@ -1,0 +1,256 @@
+/*
+ * arp_test.c - ARP (RFC 826): the view and builder against the Linux
+ * kernel's request, reply and announcement (tests/frames/arp), the stack's
+ * answers compared byte for byte with the kernel's, and the cache: expiry on
+ * the virtual clock, resolution with a bounded queue, retries, give-up.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "tsunit.h"
+#include "arp.h"
+#include "eth.h"
+#include "icmp.h"
+#include "ipv4.h"
+
+#define IP1 0x0a000001u
+#define IP2 0x0a000002u
+static const uint8_t mac1[6] = {2, 0, 0, 0, 0, 1};
+static const uint8_t mac2[6] = {2, 0, 0, 0, 0, 2};
+
+/* A test stack at 10.0.0.1 / 02:00:00:00:00:01: the kernel side of the capture. */
+static void init_as_host1(struct ts_test_stack *t, struct ts_config *cfg)
+{
+	ts_config_default(cfg);
+	cfg->seed = 1;
+	cfg->gratuitous_arp = false;
+	cfg->ip = IP1;
+	memcpy(cfg->mac, mac1, 6);
+	ts_test_stack_init(t, cfg);
+}
+
+START_TEST(parse_kernel_request)
+{
+	uint8_t f[64];
+	struct arp_view v;
+	size_t n = ts_load_hex("arp/request.hex", f, sizeof(f));
+	ck_assert_int_eq(arp_parse(f + 14, n - 14, &v), DROP_NONE);
+	ck_assert_uint_eq(v.op, ARP_OP_REQUEST);
+	ck_assert_mem_eq(v.sha, mac1, 6);
+	ck_assert_uint_eq(v.spa, IP1);
+	ck_assert_mem_eq(v.tha, "\0\0\0\0\0\0", 6);
+	ck_assert_uint_eq(v.tpa, IP2);
+}
+END_TEST
+
+START_TEST(build_matches_kernel_reply)
+{
+	uint8_t f[64], p[ARP_PKT_LEN];
+	ts_load_hex("arp/reply.hex", f, sizeof(f));
+	struct arp_view v = {.op = ARP_OP_REPLY, .spa = IP2, .tpa = IP1};
+	memcpy(v.sha, mac2, 6);
+	memcpy(v.tha, mac1, 6);
+	arp_build(p, &v);
+	ck_assert_mem_eq(p, f + 14, ARP_PKT_LEN);
+}
+END_TEST
+
+/* The stack at 10.0.0.2 answers the kernel's request with the kernel's own reply bytes. */
+START_TEST(answers_request_like_linux)
+{
+	struct ts_test_stack t;
+	uint8_t req[64], want[64], got[64];
+	uint8_t mac[6];
+	size_t n = ts_load_hex("arp/request.hex", req, sizeof(req));
+	size_t wn = ts_load_hex("arp/reply.hex", want, sizeof(want));
+	ts_test_stack_init(&t, NULL);
+	ts_test_stack_feed(&t, req, n);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), wn);
+	ck_assert_mem_eq(got, want, wn);
+	ck_assert_uint_eq(t.st.counters[CTR_ARP_REPLIES_SENT], 1);
+	/* RFC 826: the requester is cached, since we were the target. */
+	ck_assert_int_eq(arp_lookup(&t.st, IP1, mac), 0);
+	ck_assert_mem_eq(mac, mac1, 6);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* Resolving 10.0.0.2 from 10.0.0.1 sends exactly the kernel's request. */
+START_TEST(request_like_linux_and_queue_flushed)
+{
+	struct ts_test_stack t;
+	struct ts_config cfg;
+	uint8_t want[64], got[256], reply[64];
+	size_t wn = ts_load_hex("arp/request.hex", want, sizeof(want));
+	size_t rn = ts_load_hex("arp/reply.hex", reply, sizeof(reply));
+	init_as_host1(&t, &cfg);
+	ck_assert_int_eq(icmp_echo_request(&t.st, IP2, 7, 1, (const uint8_t *)"abc", 3), 0);
+	ck_assert_int_eq(icmp_echo_request(&t.st, IP2, 7, 2, (const uint8_t *)"abc", 3), 0);
+	ck_assert_uint_eq(capdev_sent_count(t.cap), 1); /* one request, two packets queued */
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), wn);
+	ck_assert_mem_eq(got, want, wn);
+	ts_test_stack_feed(&t, reply, rn);
+	ck_assert_uint_eq(capdev_sent_count(t.cap), 2);
+	for (int seq = 1; seq <= 2; seq++) {
+		size_t n = capdev_take(t.cap, got, sizeof(got));
+		ck_assert_uint_eq(n, 14 + 20 + 8 + 3);
+		ck_assert_mem_eq(got, mac2, 6);
+		ck_assert_uint_eq(got[14 + 20 + 7], seq); /* sent in queue order */
+	}
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* The start-up announcement is byte for byte the kernel's (arp_notify). */
+START_TEST(announce_like_linux)
+{
+	struct ts_test_stack t;
+	struct ts_config cfg;
+	uint8_t want[64], got[64];
+	size_t wn = ts_load_hex("arp/announce.hex", want, sizeof(want));
+	init_as_host1(&t, &cfg);
+	arp_announce(&t.st);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), wn);
+	ck_assert_mem_eq(got, want, wn);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* A learned entry disappears after cfg.arp_ttl_ms of virtual time, not before. */
+START_TEST(cache_entry_expires)
+{
+	struct ts_test_stack t;
+	uint8_t req[64], mac[6];
+	size_t n = ts_load_hex("arp/request.hex", req, sizeof(req));
+	ts_test_stack_init(&t, NULL);
+	ts_test_stack_feed(&t, req, n);
+	capdev_take(t.cap, req + 0, 0);
+	uint64_t t0 = t.st.now_us;
+	stack_poll(&t.st, t0 + (uint64_t)t.st.cfg.arp_ttl_ms * 1000 - 1);
+	ck_assert_int_eq(arp_lookup(&t.st, IP1, mac), 0);
+	stack_poll(&t.st, t0 + (uint64_t)t.st.cfg.arp_ttl_ms * 1000);
+	ck_assert_int_eq(arp_lookup(&t.st, IP1, mac), -1);
+	ck_assert_uint_eq(t.st.counters[CTR_ARP_CACHE_EXPIRED], 1);
+	ck_assert_uint_eq(t.st.arp.entries, 0);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* No answer: cfg.arp_retries requests, cfg.arp_retry_ms apart, then every waiting packet dies. */
+START_TEST(unresolved_after_retries)
+{
+	struct ts_test_stack t;
+	uint8_t got[128];
+	ts_test_stack_init(&t, NULL);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(icmp_echo_request(&t.st, 0x0a000009, 1, (uint16_t)i, NULL, 0), 0);
+	uint64_t t0 = t.st.now_us, step = (uint64_t)t.st.cfg.arp_retry_ms * 1000;
+	for (uint32_t i = 1; i <= t.st.cfg.arp_retries; i++) {
+		ck_assert_uint_eq(capdev_sent_count(t.cap), i);
+		stack_poll(&t.st, t0 + i * step);
+	}
+	ck_assert_uint_eq(capdev_sent_count(t.cap), t.st.cfg.arp_retries);
+	ck_assert_uint_eq(t.st.counters[CTR_ARP_REQUESTS_SENT], 3);
+	ck_assert_uint_eq(t.st.drops[DROP_ARP_UNRESOLVED], 3);
+	ck_assert_uint_eq(t.st.arp.entries, 0);
+	while (capdev_take(t.cap, got, sizeof(got)))
+		ck_assert_mem_eq(got, eth_broadcast, 6);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+START_TEST(queue_bounded)
+{
+	struct ts_test_stack t;
+	struct ts_config cfg;
+	ts_config_default(&cfg);
+	cfg.seed = 1;
+	cfg.gratuitous_arp = false;
+	cfg.arp_queue_max = 2;
+	ts_test_stack_init(&t, &cfg);
+	ck_assert_int_eq(icmp_echo_request(&t.st, 0x0a000009, 1, 1, NULL, 0), 0);
+	ck_assert_int_eq(icmp_echo_request(&t.st, 0x0a000009, 1, 2, NULL, 0), 0);
+	ck_assert_int_eq(icmp_echo_request(&t.st, 0x0a000009, 1, 3, NULL, 0), -ENOBUFS);
+	ck_assert_uint_eq(t.st.drops[DROP_ARP_QUEUE_FULL], 1);
+	ts_test_stack_free(&t); /* the two queued packets are freed, not leaked */
+}
+END_TEST
+
+/* Each malformed or unacceptable packet is counted under its own reason. */
+START_TEST(bad_packets_counted)
+{
+	struct ts_test_stack t;
+	uint8_t f[64], g[64];
+	size_t n = ts_load_hex("arp/request.hex", f, sizeof(f));
+	ts_test_stack_init(&t, NULL);
+
+	ts_test_stack_feed(&t, f, 14 + 27);
+	ck_assert_uint_eq(t.st.drops[DROP_ARP_TRUNCATED], 1);
+	memcpy(g, f, n);
+	g[14 + 1] = 6; /* htype 6 (IEEE 802) */
+	ts_test_stack_feed(&t, g, n);
+	ck_assert_uint_eq(t.st.drops[DROP_ARP_BAD_HW], 1);
+	memcpy(g, f, n);
+	g[14 + 2] = 0x86; /* ptype 0x86dd */
+	g[14 + 3] = 0xdd;
+	ts_test_stack_feed(&t, g, n);
+	ck_assert_uint_eq(t.st.drops[DROP_ARP_BAD_PROTO], 1);
+	memcpy(g, f, n);
+	g[14 + 7] = 3; /* RARP request */
+	ts_test_stack_feed(&t, g, n);
+	ck_assert_uint_eq(t.st.drops[DROP_ARP_BAD_OP], 1);
+	memcpy(g, f, n);
+	g[14 + 8] = 0x01; /* multicast sender MAC */
+	ts_test_stack_feed(&t, g, n);
+	ck_assert_uint_eq(t.st.drops[DROP_ARP_BAD_SENDER], 1);
+	memcpy(g, f, n);
+	g[14 + 17] = 2; /* sender claims our address: conflict */
+	ts_test_stack_feed(&t, g, n);
+	ck_assert_uint_eq(t.st.drops[DROP_ARP_BAD_SENDER], 2);
+	memcpy(g, f, n);
+	g[14 + 27] = 3; /* who-has 10.0.0.3 */
+	ts_test_stack_feed(&t, g, n);
+	ck_assert_uint_eq(t.st.drops[DROP_ARP_NOT_FOR_US], 1);
+	ck_assert_uint_eq(t.st.arp.entries, 0); /* not the target: nothing created */
+	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
+	ck_assert_uint_eq(t.st.counters[CTR_ARP_RX], 7);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* RFC 826 merge: a known sender's new MAC is taken even when we are not the target. */
+START_TEST(known_entry_updated_by_other_target)
+{
+	struct ts_test_stack t;
+	uint8_t f[64], mac[6];
+	size_t n = ts_load_hex("arp/request.hex", f, sizeof(f));
+	ts_test_stack_init(&t, NULL);
+	ts_test_stack_feed(&t, f, n);
+	f[6 + 5] = f[14 + 8 + 5] = 0x77; /* new MAC 02:..:77 */
+	f[14 + 27] = 3;			 /* asking for someone else */
+	ts_test_stack_feed(&t, f, n);
+	ck_assert_int_eq(arp_lookup(&t.st, IP1, mac), 0);
+	ck_assert_uint_eq(mac[5], 0x77);
+	ck_assert_uint_eq(t.st.counters[CTR_ARP_CACHE_UPDATES], 2);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+static Suite *arp_suite(void)
+{
+	Suite *s = suite_create("arp");
+	TCase *tc = tcase_create("arp");
+	tcase_add_test(tc, parse_kernel_request);
+	tcase_add_test(tc, build_matches_kernel_reply);
+	tcase_add_test(tc, answers_request_like_linux);
+	tcase_add_test(tc, request_like_linux_and_queue_flushed);
+	tcase_add_test(tc, announce_like_linux);
+	tcase_add_test(tc, cache_entry_expires);
+	tcase_add_test(tc, unresolved_after_retries);
+	tcase_add_test(tc, queue_bounded);
+	tcase_add_test(tc, bad_packets_counted);
+	tcase_add_test(tc, known_entry_updated_by_other_target);
+	suite_add_tcase(s, tc);
+	return s;
+}
+TS_SUITE(arp_suite)
