@@ -1,0 +1,855 @@
+/*
+ * server.c - the HTTP/1.1 server: an accept loop and one state machine per
+ * connection, on the ts_ socket API and a shared ts_epoll instance.
+ *
+ * The system calls mirror Go's net/http under strace, so `--trace api` can
+ * be read beside `strace -f` of the Go example: socket(AF_INET,
+ * SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC), setsockopt(SO_REUSEADDR),
+ * bind, listen(4096), epoll_ctl(ADD, EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET),
+ * accept4 until EAGAIN, and per connection epoll_ctl(ADD), getsockname,
+ * setsockopt(TCP_NODELAY), then read, write, close.
+ *
+ * One connection, edge-triggered, so every handler runs until an operation
+ * returns EAGAIN (conn_run):
+ *   1. produce: answer the complete requests already buffered, formatting
+ *      each response head straight into the output buffer (the one copy
+ *      before the socket), while there is room and no /bytes stream pends;
+ *   2. flush: write the output buffer, then the /bytes stream from a
+ *      precomputed pattern (no copy at all), until EAGAIN (EPOLLOUT resumes);
+ *   3. once the output is drained: read more (pipelined requests are thus
+ *      answered in order, and a client that does not read stops being read),
+ *      or, if the connection is to close, shut down the write side and
+ *      discard input until the peer's FIN (a "lingering close", so unread
+ *      request bytes do not turn our FIN into an RST that destroys the
+ *      response in flight, RFC 9112 §9.6).
+ *
+ * Memory: each connection has fixed input and output buffers allocated at
+ * accept (recycled through a small pool); the request path allocates
+ * nothing, whatever N in /bytes/N.
+ *
+ * Deadlines (idle, header, linger) live in three FIFO lists, one per
+ * duration.  Because every deadline in a list is "now + the same duration"
+ * and the clock never goes back, appending keeps each list sorted: arming
+ * is O(1) and the earliest deadline is the head of one of three lists, with
+ * no heap and no scan (the cost: only constant durations are possible).
+ *
+ * Read first: RFC 9112 §9.3 (persistence), §9.6 (tear-down), §9.8 (how a
+ * server closes); RFC 9110 §15 (status codes), §6.6.1 (Date), §9.3.2 (HEAD).
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "handler.h"
+#include "parser.h"
+#include "stack.h" /* st->now_us only: deadlines follow the stack clock */
+#include "tapstack.h"
+
+/* Per-connection buffers.  The input holds the largest head (8 KiB) plus
+ * room for pipelined requests; the output holds many small responses. */
+#define HTTP_IN_CAP  (16 * 1024)
+#define HTTP_OUT_CAP (8 * 1024)
+/* Room a response head (and a small body) needs in the output buffer. */
+#define HTTP_RESP_ROOM 512
+/* How long a closing connection waits for the peer's FIN. */
+#define HTTP_LINGER_MS 2000
+/* Released connections kept for reuse instead of freed. */
+#define HTTP_POOL_MAX 256
+/* listen(2) backlog: Go passes somaxconn, 4096 on current Linux. */
+#define HTTP_LISTEN_BACKLOG 4096
+/* /bytes/N limit (inclusive) and the pattern period. */
+#define HTTP_BYTES_MAX (1ull << 31)
+#define PATTERN_PERIOD 251
+/* A whole number of periods, so a write may start at any phase < 251 and
+ * still have PATTERN_LEN - 250 contiguous bytes. */
+#define PATTERN_LEN (PATTERN_PERIOD * 64)
+_Static_assert(HTTP_IN_CAP > HTTP_MAX_HEAD, "a full head fits with bytes to spare");
+_Static_assert(HTTP_OUT_CAP >= 2 * HTTP_RESP_ROOM, "at least one response fits");
+
+enum conn_timer {
+	TIMER_IDLE,   /* idle_timeout_ms from the last progress */
+	TIMER_HEADER, /* header_timeout_ms from the first byte of a request */
+	TIMER_LINGER, /* HTTP_LINGER_MS from the start of a lingering close */
+	TIMER_N,
+};
+
+enum conn_read_state {
+	READ_HEAD,	   /* expecting (the rest of) a request head */
+	READ_BODY_LENGTH,  /* discarding a Content-Length body, body_left to go */
+	READ_BODY_CHUNKED, /* discarding a chunked body */
+	READ_LINGER,	   /* write side shut down, discarding until FIN */
+};
+
+struct http_conn {
+	struct ts_handler h; /* first: the epoll data.ptr */
+	struct http_server *srv;
+	int fd; /* the accepted ts_ socket */
+	enum conn_read_state rstate;
+	bool close_after;  /* close once the output is written */
+	bool head_started; /* a byte of the current head arrived: header timer runs */
+	/* Deadline list membership. */
+	enum conn_timer timer; /* which list c is on */
+	uint64_t deadline_us;  /* when it expires (st->now_us clock) */
+	struct http_conn *tprev, *tnext;
+	/* Input: unconsumed bytes are in[in_off..in_len). */
+	size_t in_off, in_len;
+	struct http_parser parser;   /* the current head, relative to in + in_off */
+	uint64_t body_left;	     /* READ_BODY_LENGTH: bytes still to discard */
+	struct http_chunked chunked; /* READ_BODY_CHUNKED decoder */
+	/* Output: out[out_off..out_len) is pending, then the /bytes stream. */
+	size_t out_off, out_len;
+	uint64_t stream_pos;	     /* next byte index of the /bytes body */
+	uint64_t stream_left;	     /* body bytes not yet written */
+	struct http_conn *pool_next; /* free-pool link */
+	uint8_t in[HTTP_IN_CAP];
+	uint8_t out[HTTP_OUT_CAP];
+};
+
+struct conn_list {
+	struct http_conn *head, *tail; /* sorted by deadline, earliest first */
+};
+
+struct http_server {
+	struct ts_handler h; /* first: the listener's epoll data.ptr */
+	struct stack *st;
+	int epfd;
+	int lfd; /* listening socket */
+	struct http_server_config cfg;
+	uint64_t timer_us[TIMER_N];	 /* duration of each deadline list */
+	struct conn_list lists[TIMER_N]; /* every live connection is on exactly one */
+	struct http_conn *pool;		 /* released connections for reuse */
+	uint32_t pool_n;
+	struct http_server_stats stats;
+	time_t date_sec;	      /* second the cached Date was formatted for */
+	char date[32];		      /* IMF-fixdate (RFC 9110 §5.6.7), 29 chars */
+	uint8_t pattern[PATTERN_LEN]; /* byte i = i % 251, for /bytes/N */
+};
+
+void http_server_config_default(struct http_server_config *cfg)
+{
+	cfg->port = 8080;
+	cfg->idle_timeout_ms = 60000;
+	cfg->header_timeout_ms = 10000;
+	cfg->max_conns = 20000;
+}
+
+/* ---- deadlines --------------------------------------------------------- */
+
+static void timer_unlink(struct http_conn *c)
+{
+	struct conn_list *l = &c->srv->lists[c->timer];
+	if (c->tprev)
+		c->tprev->tnext = c->tnext;
+	else
+		l->head = c->tnext;
+	if (c->tnext)
+		c->tnext->tprev = c->tprev;
+	else
+		l->tail = c->tprev;
+	c->tprev = c->tnext = NULL;
+}
+
+/* Moves c to the tail of list which, due one duration from now. */
+static void timer_arm(struct http_conn *c, enum conn_timer which)
+{
+	struct http_server *s = c->srv;
+	timer_unlink(c);
+	c->timer = which;
+	c->deadline_us = s->st->now_us + s->timer_us[which];
+	struct conn_list *l = &s->lists[which];
+	c->tprev = l->tail;
+	if (l->tail)
+		l->tail->tnext = c;
+	else
+		l->head = c;
+	l->tail = c;
+}
+
+/* Progress on an idle-timed connection pushes its deadline back. */
+static void timer_touch(struct http_conn *c)
+{
+	if (c->timer == TIMER_IDLE)
+		timer_arm(c, TIMER_IDLE);
+}
+
+/* ---- connections ------------------------------------------------------- */
+
+static void conn_event(struct ts_handler *h, uint32_t events);
+
+static struct http_conn *conn_new(struct http_server *s, int fd)
+{
+	struct http_conn *c = s->pool;
+	if (c) {
+		s->pool = c->pool_next;
+		s->pool_n--;
+	} else {
+		c = malloc(sizeof(*c));
+		if (!c)
+			return NULL;
+	}
+	/* Only the header part: the buffers are overwritten before being read. */
+	memset(c, 0, offsetof(struct http_conn, in));
+	c->h.on_event = conn_event;
+	c->srv = s;
+	c->fd = fd;
+	c->rstate = READ_HEAD;
+	http_parser_init(&c->parser, HTTP_MAX_HEAD);
+	/* Put it on the idle list (timer_arm unlinks first: make that a no-op). */
+	c->timer = TIMER_IDLE;
+	struct conn_list *l = &s->lists[TIMER_IDLE];
+	c->tprev = l->tail;
+	if (l->tail)
+		l->tail->tnext = c;
+	else
+		l->head = c;
+	l->tail = c;
+	c->deadline_us = s->st->now_us + s->timer_us[TIMER_IDLE];
+	s->stats.live++;
+	return c;
+}
+
+/* Closes the socket (which also removes it from the epoll set) and recycles c. */
+static void conn_close(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	timer_unlink(c);
+	ts_close(s->st, c->fd);
+	s->stats.live--;
+	if (s->pool_n < HTTP_POOL_MAX) {
+		c->pool_next = s->pool;
+		s->pool = c;
+		s->pool_n++;
+	} else {
+		free(c);
+	}
+}
+
+/* ---- response formatting ------------------------------------------------- */
+
+static const char *status_reason(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 414:
+		return "URI Too Long";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Error";
+	}
+}
+
+/* The Date header value, formatted once per second (RFC 9110 §6.6.1: a
+ * server with a clock MUST send Date).  Wall time, not the stack clock. */
+static const char *server_date(struct http_server *s)
+{
+	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (ts.tv_sec != s->date_sec) {
+		struct tm tm;
+		gmtime_r(&ts.tv_sec, &tm);
+		snprintf(s->date, sizeof(s->date), "%s, %02d %s %04d %02d:%02d:%02d GMT",
+			 days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
+			 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+		s->date_sec = ts.tv_sec;
+	}
+	return s->date;
+}
+
+static void out_mem(struct http_conn *c, const void *p, size_t n)
+{
+	memcpy(c->out + c->out_len, p, n);
+	c->out_len += n;
+}
+
+static void out_str(struct http_conn *c, const char *s)
+{
+	out_mem(c, s, strlen(s));
+}
+
+static void out_u64(struct http_conn *c, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	out_mem(c, tmp + sizeof(tmp) - n, n);
+}
+
+/* version_10: answer an HTTP/1.0 request as HTTP/1.0, as Go does. */
+static void out_status_line(struct http_conn *c, int status, bool version_10)
+{
+	out_str(c, version_10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+	out_u64(c, (uint64_t)status);
+	out_str(c, " ");
+	out_str(c, status_reason(status));
+	out_str(c, "\r\n");
+}
+
+/* Date, Content-Length, [Content-Type], [Connection: close]: the order of
+ * Go's extraHeader, written after any handler-set fields. */
+static void out_common_fields(struct http_conn *c, uint64_t content_length, bool content_type,
+			      bool conn_close)
+{
+	out_str(c, "Date: ");
+	out_str(c, server_date(c->srv));
+	out_str(c, "\r\nContent-Length: ");
+	out_u64(c, content_length);
+	out_str(c, "\r\n");
+	if (content_type)
+		out_str(c, "Content-Type: text/plain; charset=utf-8\r\n");
+	if (conn_close)
+		out_str(c, "Connection: close\r\n");
+	out_str(c, "\r\n");
+}
+
+/*
+ * A response to a well-formed request.  with_body is false for HEAD, whose
+ * fields are those GET would send (RFC 9110 §9.3.2).
+ */
+static void respond_text(struct http_conn *c, int status, const char *body, bool with_body,
+			 bool conn_close, bool version_10)
+{
+	size_t len = strlen(body);
+	out_status_line(c, status, version_10);
+	if (status == 200) {
+		out_common_fields(c, len, true, conn_close);
+	} else {
+		/* http.Error's fields (sorted, as Go writes handler fields), then Go's own. */
+		if (status == 405)
+			out_str(c, "Allow: GET, HEAD\r\n");
+		out_str(c, "Content-Type: text/plain; charset=utf-8\r\n"
+			   "X-Content-Type-Options: nosniff\r\n");
+		out_common_fields(c, len, false, conn_close);
+	}
+	if (with_body)
+		out_mem(c, body, len);
+	c->srv->stats.responses[status / 100]++;
+}
+
+/*
+ * The answer to a request that is rejected, always followed by a close:
+ * after a framing error the next request cannot be found reliably (RFC 9112
+ * §6.3, §9.6).  The fields are Go's; the body is Go's "400 Bad Request: "
+ * plus the rule broken (Go puts that detail in the reason phrase too; here
+ * the reason phrase stays the standard one).  Unlike Go it carries
+ * Content-Length, so a client need not wait for the close.
+ */
+static void respond_error(struct http_conn *c, int status, const char *detail)
+{
+	const char *reason = status_reason(status);
+	out_status_line(c, status, false);
+	out_str(c, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
+	out_u64(c, 4 + strlen(reason) + (detail ? 2 + strlen(detail) : 0));
+	out_str(c, "\r\nConnection: close\r\n\r\n");
+	out_u64(c, (uint64_t)status);
+	out_str(c, " ");
+	out_str(c, reason);
+	if (detail) {
+		out_str(c, ": ");
+		out_str(c, detail);
+	}
+	c->srv->stats.responses[status / 100]++;
+}
+
+/* GET /bytes/N: the head, then as much body as fits in the output buffer;
+ * the rest is written straight from the pattern by conn_flush. */
+static void respond_bytes(struct http_conn *c, uint64_t n, bool with_body, bool conn_close,
+			  bool version_10)
+{
+	out_status_line(c, 200, version_10);
+	/* Go sniffs binary data as application/octet-stream. */
+	out_str(c, "Date: ");
+	out_str(c, server_date(c->srv));
+	out_str(c, "\r\nContent-Length: ");
+	out_u64(c, n);
+	out_str(c, "\r\nContent-Type: application/octet-stream\r\n");
+	if (conn_close)
+		out_str(c, "Connection: close\r\n");
+	out_str(c, "\r\n");
+	c->srv->stats.responses[2]++;
+	if (!with_body)
+		return;
+	uint64_t now = HTTP_OUT_CAP - c->out_len;
+	if (now > n)
+		now = n;
+	out_mem(c, c->srv->pattern, (size_t)now);
+	c->stream_pos = now;
+	c->stream_left = n - now;
+}
+
+/* N of /bytes/N: 1*DIGIT, at most 2^31; false for anything else. */
+static bool parse_bytes_count(struct http_str s, uint64_t *n)
+{
+	uint64_t v = 0;
+	if (s.len == 0 || s.len > 10)
+		return false;
+	for (size_t i = 0; i < s.len; i++) {
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return false;
+		v = v * 10 + (uint64_t)(s.p[i] - '0');
+	}
+	if (v > HTTP_BYTES_MAX)
+		return false;
+	*n = v;
+	return true;
+}
+
+/*
+ * The path of a request-target: origin-form "/p?q" gives "/p"; absolute-form
+ * "http://host/p?q" (which a server MUST accept, RFC 9112 §3.2.2) gives "/p".
+ * Returns false for the other forms.
+ */
+static bool target_path(struct http_str t, struct http_str *path)
+{
+	size_t i = 0;
+	if (t.len >= 7 && http_str_eq((struct http_str){t.p, 7}, "http://")) {
+		i = 7;
+		while (i < t.len && t.p[i] != '/' && t.p[i] != '?')
+			i++;
+		if (i == t.len || t.p[i] == '?') {
+			*path = (struct http_str){"/", 1};
+			return true;
+		}
+	} else if (t.len == 0 || t.p[0] != '/') {
+		return false;
+	}
+	size_t j = i;
+	while (j < t.len && t.p[j] != '?')
+		j++;
+	*path = (struct http_str){t.p + i, j - i};
+	return true;
+}
+
+/* Routes one parsed request and formats its response. */
+static void respond(struct http_conn *c, const struct http_request *req)
+{
+	/* RFC 9112 §9.3: HTTP/1.1 persists unless "close"; this server closes
+	 * every HTTP/1.0 connection (a keep-alive 1.0 client still works). */
+	bool version_10 = req->info.version_minor == 0;
+	/* A client that sent "Expect: 100-continue" may or may not send the
+	 * body after a final response (RFC 9110 §10.1.1); rather than wait
+	 * to find out, answer and close, as Go does. */
+	bool has_body = req->info.chunked || req->info.content_length;
+	bool closing = version_10 || req->info.conn_close || (req->expect_continue && has_body);
+	/* Go adds "Connection: close" only when answering HTTP/1.1. */
+	bool close_field = closing && !version_10;
+	c->close_after = closing;
+	bool body = req->method != HTTP_METHOD_HEAD;
+	struct http_str path;
+	uint64_t n;
+
+	if (req->method == HTTP_METHOD_OTHER) {
+		respond_text(c, 405, "Method Not Allowed\n", true, close_field, version_10);
+	} else if (!target_path(req->target, &path)) {
+		respond_error(c, http_error_status(HTTP_ERR_BAD_TARGET),
+			      http_error_doc(HTTP_ERR_BAD_TARGET));
+		c->close_after = true;
+	} else if (path.len == 6 && memcmp(path.p, "/hello", 6) == 0) {
+		respond_text(c, 200, "Hello, world!\n", body, close_field, version_10);
+	} else if (path.len >= 7 && memcmp(path.p, "/bytes/", 7) == 0) {
+		if (parse_bytes_count((struct http_str){path.p + 7, path.len - 7}, &n)) {
+			respond_bytes(c, n, body, close_field, version_10);
+		} else {
+			respond_error(c, 400,
+				      "N in /bytes/N must be a decimal from 0 to 2147483648");
+			c->close_after = true;
+		}
+	} else {
+		respond_text(c, 404, "404 page not found\n", body, close_field, version_10);
+	}
+}
+
+/* ---- the connection state machine ----------------------------------------- */
+
+enum step {
+	STEP_NEED_INPUT, /* every buffered byte is used: read more */
+	STEP_BLOCKED,	 /* output must drain first (room, stream, or closing) */
+};
+
+/*
+ * Answers what the buffered input allows.  Preconditions: none; it stops on
+ * its own when the output buffer is short of room, a stream is pending, or
+ * the connection is closing.
+ */
+static enum step conn_produce(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	for (;;) {
+		if (c->close_after || c->stream_left || HTTP_OUT_CAP - c->out_len < HTTP_RESP_ROOM)
+			return STEP_BLOCKED;
+		const uint8_t *in = c->in + c->in_off;
+		size_t avail = c->in_len - c->in_off;
+		switch (c->rstate) {
+		case READ_BODY_LENGTH: {
+			/* RFC 9112 §6.3: the body is read (and here discarded) so the
+			 * next request starts at the right byte. */
+			uint64_t n = avail < c->body_left ? avail : c->body_left;
+			c->in_off += (size_t)n;
+			c->body_left -= n;
+			if (c->body_left)
+				return STEP_NEED_INPUT;
+			c->rstate = READ_HEAD;
+			break;
+		}
+		case READ_BODY_CHUNKED: {
+			size_t used;
+			const uint8_t *data;
+			size_t data_len;
+			enum http_parse_result r =
+			    http_chunked_feed(&c->chunked, in, avail, &used, &data, &data_len);
+			c->in_off += used;
+			if (r == HTTP_PARSE_ERROR) {
+				/* The response is already queued; the framing is lost, so close. */
+				c->close_after = true;
+				return STEP_BLOCKED;
+			}
+			if (r == HTTP_PARSE_DONE)
+				c->rstate = READ_HEAD;
+			else if (c->in_off == c->in_len)
+				return STEP_NEED_INPUT;
+			break;
+		}
+		case READ_HEAD: {
+			if (avail == 0)
+				return STEP_NEED_INPUT;
+			if (!c->head_started) {
+				/* Slowloris defence: the whole head must arrive within
+				 * header_timeout_ms of its first byte. */
+				c->head_started = true;
+				timer_arm(c, TIMER_HEADER);
+			}
+			struct http_request req;
+			enum http_parse_result r = http_parse_request(&c->parser, in, avail, &req);
+			if (r == HTTP_PARSE_MORE)
+				return STEP_NEED_INPUT;
+			s->stats.requests++;
+			if (r == HTTP_PARSE_ERROR) {
+				respond_error(c, http_error_status(c->parser.err),
+					      http_error_doc(c->parser.err));
+				c->close_after = true;
+				return STEP_BLOCKED;
+			}
+			c->in_off += req.info.head_len;
+			http_parser_init(&c->parser, HTTP_MAX_HEAD);
+			c->head_started = false;
+			timer_arm(c, TIMER_IDLE);
+			respond(c, &req);
+			if (req.info.chunked) {
+				c->rstate = READ_BODY_CHUNKED;
+				http_chunked_init(&c->chunked);
+			} else if (req.info.content_length) {
+				c->rstate = READ_BODY_LENGTH;
+				c->body_left = req.info.content_length;
+			}
+			break;
+		}
+		case READ_LINGER:
+			return STEP_BLOCKED;
+		}
+	}
+}
+
+/*
+ * Writes the pending output, then the stream.  Returns 0 when all is
+ * written, -EAGAIN when the socket is full (EPOLLOUT resumes), or another
+ * -errno (EPIPE, ECONNRESET) when the connection is dead.
+ */
+static int conn_flush(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	bool progress = false;
+	int err = 0;
+	while (c->out_off < c->out_len) {
+		ssize_t n = ts_write(s->st, c->fd, c->out + c->out_off, c->out_len - c->out_off);
+		if (n < 0) {
+			err = -errno;
+			goto out;
+		}
+		c->out_off += (size_t)n;
+		progress = true;
+	}
+	c->out_off = c->out_len = 0;
+	while (c->stream_left) {
+		size_t phase = (size_t)(c->stream_pos % PATTERN_PERIOD);
+		uint64_t chunk = PATTERN_LEN - phase;
+		if (chunk > c->stream_left)
+			chunk = c->stream_left;
+		ssize_t n = ts_write(s->st, c->fd, s->pattern + phase, (size_t)chunk);
+		if (n < 0) {
+			err = -errno;
+			goto out;
+		}
+		c->stream_pos += (uint64_t)n;
+		c->stream_left -= (uint64_t)n;
+		progress = true;
+	}
+out:
+	if (progress)
+		timer_touch(c);
+	return err == -EWOULDBLOCK ? -EAGAIN : err;
+}
+
+/*
+ * Reads into the input buffer after moving the unconsumed bytes to its
+ * front (the parser's offsets are relative to them, so they stay valid).
+ * Returns the byte count, 0 at EOF, or -errno.
+ */
+static ssize_t conn_read(struct http_conn *c)
+{
+	if (c->in_off) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+	}
+	ssize_t n = ts_read(c->srv->st, c->fd, c->in + c->in_len, HTTP_IN_CAP - c->in_len);
+	if (n < 0)
+		return -errno;
+	c->in_len += (size_t)n;
+	if (n > 0)
+		timer_touch(c);
+	return n;
+}
+
+/*
+ * The lingering close (RFC 9112 §9.6): FIN our side once, then discard
+ * whatever the client still sends until its FIN, an error, or the linger
+ * deadline.  Returns false when c was closed.
+ */
+static bool conn_linger(struct http_conn *c)
+{
+	if (c->rstate != READ_LINGER) {
+		c->rstate = READ_LINGER;
+		ts_shutdown(c->srv->st, c->fd, SHUT_WR);
+		timer_arm(c, TIMER_LINGER);
+	}
+	for (;;) {
+		c->in_off = c->in_len = 0;
+		ssize_t n = ts_read(c->srv->st, c->fd, c->in, HTTP_IN_CAP);
+		if (n > 0)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		conn_close(c);
+		return false;
+	}
+}
+
+/* Runs the connection until it waits on EAGAIN (edge-triggered) or closes. */
+static void conn_run(struct http_conn *c)
+{
+	for (;;) {
+		enum step st = conn_produce(c);
+		int w = conn_flush(c);
+		if (w == -EAGAIN)
+			return;
+		if (w < 0) {
+			conn_close(c);
+			return;
+		}
+		if (c->close_after) {
+			conn_linger(c);
+			return;
+		}
+		if (st == STEP_BLOCKED)
+			continue;
+		ssize_t n = conn_read(c);
+		if (n > 0)
+			continue;
+		if (n == -EAGAIN || n == -EWOULDBLOCK)
+			return;
+		/* EOF or error: between requests that is the normal end of a
+		 * keep-alive connection; inside one, the request is abandoned. */
+		conn_close(c);
+		return;
+	}
+}
+
+static void conn_event(struct ts_handler *h, uint32_t events)
+{
+	struct http_conn *c = (struct http_conn *)h;
+	/* With nothing to write, the connection waits on input: an EPOLLOUT
+	 * edge alone (the peer ACKed data) is no news, so skip the read that
+	 * would only return EAGAIN.  Any other event means "try again";
+	 * errors surface in read and write. */
+	if (events == EPOLLOUT && c->out_off == c->out_len && !c->stream_left)
+		return;
+	conn_run(c);
+}
+
+/* ---- the listener -------------------------------------------------------- */
+
+/* Over max_conns: a 503 written without waiting, then close (no state kept). */
+static void refuse(struct http_server *s, int fd)
+{
+	static const char msg[] = "HTTP/1.1 503 Service Unavailable\r\n"
+				  "Content-Type: text/plain; charset=utf-8\r\n"
+				  "Content-Length: 23\r\n"
+				  "Connection: close\r\n\r\n"
+				  "503 Service Unavailable";
+	ts_write(s->st, fd, msg, sizeof(msg) - 1);
+	ts_close(s->st, fd);
+	s->stats.refused++;
+	s->stats.responses[5]++;
+}
+
+/* Accepts until EAGAIN, like Go's accept loop, and starts each connection. */
+static void listener_event(struct ts_handler *h, uint32_t events)
+{
+	struct http_server *s = (struct http_server *)h;
+	(void)events;
+	for (;;) {
+		struct sockaddr_in peer;
+		socklen_t plen = sizeof(peer);
+		int fd = ts_accept4(s->st, s->lfd, (struct sockaddr *)&peer, &plen,
+				    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == ECONNABORTED || errno == EINTR)
+				continue;
+			return; /* EAGAIN, or EMFILE: wait for the next event */
+		}
+		s->stats.accepted++;
+		if (s->stats.live >= s->cfg.max_conns) {
+			refuse(s, fd);
+			continue;
+		}
+		struct http_conn *c = conn_new(s, fd);
+		if (!c) {
+			refuse(s, fd);
+			continue;
+		}
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+					 .data.ptr = &c->h};
+		if (ts_epoll_ctl(s->st, s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			conn_close(c);
+			continue;
+		}
+		/* Go's next two calls: the local address, and Nagle off.  Without
+		 * TCP_NODELAY the tail segment of a pipelined batch of responses
+		 * waits for the client's delayed ACK (RFC 896 meets RFC 1122
+		 * §4.2.3.2), 40 ms per batch on Linux. */
+		struct sockaddr_in local;
+		socklen_t llen = sizeof(local);
+		ts_getsockname(s->st, fd, (struct sockaddr *)&local, &llen);
+		int one = 1;
+		ts_setsockopt(s->st, fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		/* Go reads at once; the request is often there already. */
+		conn_run(c);
+	}
+}
+
+int http_server_start(struct http_server **out, struct stack *st, int epfd,
+		      const struct http_server_config *cfg)
+{
+	struct http_server *s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->h.on_event = listener_event;
+	s->st = st;
+	s->epfd = epfd;
+	s->cfg = *cfg;
+	s->timer_us[TIMER_IDLE] = (uint64_t)cfg->idle_timeout_ms * 1000;
+	s->timer_us[TIMER_HEADER] = (uint64_t)cfg->header_timeout_ms * 1000;
+	s->timer_us[TIMER_LINGER] = (uint64_t)HTTP_LINGER_MS * 1000;
+	s->date_sec = -1;
+	for (size_t i = 0; i < PATTERN_LEN; i++)
+		s->pattern[i] = (uint8_t)(i % PATTERN_PERIOD);
+
+	int err;
+	int one = 1;
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(cfg->port)};
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+				 .data.ptr = &s->h};
+	s->lfd = ts_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	if (s->lfd < 0) {
+		err = -errno;
+		free(s);
+		return err;
+	}
+	if (ts_setsockopt(st, s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    ts_bind(st, s->lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    ts_listen(st, s->lfd, HTTP_LISTEN_BACKLOG) < 0 ||
+	    ts_epoll_ctl(st, epfd, EPOLL_CTL_ADD, s->lfd, &ev) < 0) {
+		err = -errno;
+		ts_close(st, s->lfd);
+		free(s);
+		return err;
+	}
+	*out = s;
+	return 0;
+}
+
+int http_server_next_timeout_ms(struct http_server *s, uint64_t now_us)
+{
+	uint64_t earliest = UINT64_MAX;
+	for (int i = 0; i < TIMER_N; i++)
+		if (s->lists[i].head && s->lists[i].head->deadline_us < earliest)
+			earliest = s->lists[i].head->deadline_us;
+	if (earliest == UINT64_MAX)
+		return -1;
+	if (earliest <= now_us)
+		return 0;
+	uint64_t ms = (earliest - now_us + 999) / 1000;
+	return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+void http_server_expire(struct http_server *s, uint64_t now_us)
+{
+	for (int i = 0; i < TIMER_N; i++) {
+		struct http_conn *c;
+		while ((c = s->lists[i].head) && c->deadline_us <= now_us) {
+			if (i == TIMER_IDLE)
+				s->stats.idle_timeouts++;
+			else if (i == TIMER_HEADER)
+				s->stats.header_timeouts++;
+			/* Like Go, a timed-out connection is closed without a response. */
+			conn_close(c);
+		}
+	}
+}
+
+void http_server_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < TIMER_N; i++)
+		while (s->lists[i].head)
+			conn_close(s->lists[i].head);
+	ts_close(s->st, s->lfd);
+	while (s->pool) {
+		struct http_conn *c = s->pool;
+		s->pool = c->pool_next;
+		free(c);
+	}
+	free(s);
+}
+
+void http_server_get_stats(const struct http_server *s, struct http_server_stats *out)
+{
+	*out = s->stats;
+}
