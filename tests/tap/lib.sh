@@ -77,7 +77,9 @@ ts_start() {
 		pcap_opt="--stats"
 		shift
 	fi
-	ns_exec "$BIN" serve --tap tap0 --host-ip 10.0.0.1/24 --ip 10.0.0.2/24 \
+	# Not through ns_exec: $! must be tapstack's own pid (ip netns exec
+	# execs it), not a subshell's, so that signals reach the stack.
+	ip netns exec "$NS" "$BIN" serve --tap tap0 --host-ip 10.0.0.1/24 --ip 10.0.0.2/24 \
 		"$pcap_opt" "$@" >"$WORK/tapstack.out" 2>"$WORK/tapstack.err" &
 	TS_PID=$!
 	i=0

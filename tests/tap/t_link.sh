@@ -22,7 +22,7 @@ ns_exec ip neigh show 10.0.0.2 dev tap0 >"$WORK/neigh"
 check "ip neigh shows the stack's MAC ($(cat "$WORK/neigh"))" grep -q '02:00:00:00:00:02' "$WORK/neigh"
 
 check "--trace layers shows rx eth | ipv4 | icmp echo-request" \
-	grep -qE '^rx eth 02:[0-9a-f:]+>02:00:00:00:00:02 type=ipv4 \| ipv4 10\.0\.0\.1>10\.0\.0\.2 .*\| icmp echo-request' "$WORK/tapstack.err"
+	grep -qE '^rx eth [0-9a-f:]+>02:00:00:00:00:02 type=ipv4 \| ipv4 10\.0\.0\.1>10\.0\.0\.2 .*\| icmp echo-request' "$WORK/tapstack.err"
 check "--trace layers shows tx eth | ipv4 | icmp echo-reply" \
 	grep -qE '^tx eth 02:00:00:00:00:02>.* \| ipv4 10\.0\.0\.2>10\.0\.0\.1 .*\| icmp echo-reply' "$WORK/tapstack.err"
 check "--trace layers shows ARP" grep -qE '\| arp (who-has|reply)' "$WORK/tapstack.err"

@@ -48,13 +48,17 @@ ms=$((($(date +%s%N) - start) / 1000000))
 check "closed port: connect fails (exit $rc)" test $rc -ne 0
 check "closed port: refused at once (${ms} ms < 1000)" test $ms -lt 1000
 ns_exec timeout 5 curl -sS http://10.0.0.2:4444/ 2>"$WORK/curl-refused"
-check "curl names the refusal" grep -q 'Connection refused' "$WORK/curl-refused"
+eq "curl: exit 7, couldn't connect" 7 $?
+rst=$(tshark -r "$WORK/tapstack.pcap" -Y 'ip.src==10.0.0.2 && tcp.srcport==4444 && tcp.flags.reset==1 && tcp.flags.ack==1' 2>/dev/null | wc -l)
+check "closed port answered by RST+ACK ($rst in the capture)" test "$rst" -ge 2
 
 kill -USR1 "$TS_PID"
 sleep 0.3
 check "SIGUSR1 prints the connection table" grep -q 'LISTEN' "$WORK/tapstack.err"
 ts_stop
 check "capture (echo, discard, udp): clean" pcap_clean "$WORK/tapstack.pcap"
+frags=$(tshark -r "$WORK/tapstack.pcap" -Y 'ip.src==10.0.0.2 && ip.flags.mf==1' 2>/dev/null | wc -l)
+eq "TCP segments fit the MTU: no fragments from the stack" 0 "$frags"
 
 # The same 100 MiB through an impaired link.
 ts_start --no-pcap --faults loss=5%,delay=5ms,reorder=10%,dup=1%,seed=7
