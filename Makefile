@@ -32,8 +32,9 @@ LDFLAGS := $(OPT)
 
 STACK_SRC := $(wildcard stack/*.c)
 TAP_SRC   := $(wildcard tap/*.c)
-HTTP_SRC  := $(wildcard http/*.c)
-TOOL_SRC  := $(wildcard tools/*.c)
+# tools/services.c (echo/discard) goes into libtshttp so the two-stack tests can link it.
+HTTP_SRC  := $(wildcard http/*.c) tools/services.c
+TOOL_SRC  := $(filter-out tools/services.c,$(wildcard tools/*.c))
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 TWO_SRC   := $(wildcard tests/twostack/*.c)
 TEST_LIB_SRC := $(wildcard tests/lib/*.c)

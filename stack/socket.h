@@ -41,6 +41,13 @@ struct ts_sockopts {
 };
 
 struct ts_sock_ops {
+	/*
+	 * Optional (may be NULL): called once by ts_socket() right after the
+	 * socket is allocated, so the protocol can attach its control block
+	 * (s->pcb).  Not called for sockets a protocol creates in ->accept.
+	 * Returns 0 or -errno (the socket is then freed, ->close not called).
+	 */
+	int (*create)(struct ts_sock *s);
 	/* addr already validated (AF_INET, length). Port 0: pick an ephemeral port. */
 	int (*bind)(struct ts_sock *s, uint32_t ip, uint16_t port);
 	int (*listen)(struct ts_sock *s, int backlog);
@@ -67,6 +74,12 @@ struct ts_sock_ops {
 	uint32_t (*poll)(struct ts_sock *s);
 	/* Appends one line for the connection table (ss -tan style); may be NULL. */
 	void (*describe)(struct ts_sock *s, char *line, size_t len);
+	/*
+	 * getsockname (peer false) / getpeername (peer true): fills the address,
+	 * host order.  Returns 0, or -ENOTCONN for a peer that is not known.
+	 * May be NULL: then the name is 0.0.0.0:0 and there is no peer.
+	 */
+	int (*getname)(struct ts_sock *s, bool peer, uint32_t *ip, uint16_t *port);
 };
 
 struct ts_sock {
@@ -83,8 +96,26 @@ struct ts_sock {
 
 /* Protocol → socket layer: readiness may have changed. */
 void ts_sock_wakeup(struct ts_sock *s);
-/* Allocates a socket with default options for the given type (used by accept too). */
+/*
+ * The same, saying which kinds may have changed (EPOLLIN: data or FIN
+ * arrived, EPOLLOUT: send space freed, EPOLLERR|EPOLLHUP: reset/closed), so
+ * that watchers interested in none of them are not queued (Linux passes
+ * this key to ep_poll_callback).  Linux wakes writers only after a write
+ * found no space (SOCK_NOSPACE); a protocol that wants edge-triggered
+ * watchers to see as few EPOLLOUT edges as on Linux passes EPOLLOUT only then.
+ */
+void ts_sock_wakeup_events(struct ts_sock *s, uint32_t events);
+/*
+ * Allocates a socket with default options for the given type (used by accept
+ * too).  Returns NULL when out of memory.
+ */
 struct ts_sock *ts_sock_new(struct stack *st, int type, const struct ts_sock_ops *ops);
+/*
+ * Frees a socket that never got a descriptor (an accept-queue child dropped
+ * when its listener closes).  Does not call ->close.  Sockets with an fd are
+ * freed by ts_close().
+ */
+void ts_sock_free(struct ts_sock *s);
 
 extern const struct ts_sock_ops tcp_sock_ops; /* tcp_sock.c */
 extern const struct ts_sock_ops udp_sock_ops; /* udp.c */
@@ -104,6 +135,7 @@ struct ts_fdtable {
 	struct ts_fd_entry *v; /* indexed by fd */
 	int cap;               /* allocated entries */
 	int used;              /* open descriptors */
+	int next_free;         /* no free entry below this index (Linux files->next_fd) */
 };
 
 /* Table helpers for socket.c and epoll.c. Returns the fd or -EMFILE. */
@@ -112,7 +144,7 @@ void *ts_fd_get(struct stack *st, int fd, enum ts_fd_kind kind);
 void ts_fd_release(struct stack *st, int fd);
 void ts_fdtable_destroy(struct stack *st);
 
-/* Prints every TCP connection (ss -tan style) to out: SIGUSR1 and --stats. */
+/* Prints every TCP connection (ss -tan style), then every UDP socket: SIGUSR1, --stats. */
 void ts_sock_print_table(struct stack *st, FILE *out);
 
 #endif

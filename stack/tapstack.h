@@ -1,9 +1,9 @@
 /*
  * tapstack.h - the public socket API: POSIX-shaped, prefixed ts_, using the
- * constants of <sys/socket.h>, <netinet/in.h>, <netinet/tcp.h> and
- * <sys/epoll.h>.  Every call returns -1 and sets errno like the Linux kernel
- * does (EAGAIN, EINPROGRESS, ECONNREFUSED, ECONNRESET, EPIPE, EADDRINUSE,
- * EINVAL, EBADF, ENOTCONN, ...).
+ * constants of <sys/socket.h>, <netinet/in.h>, <netinet/tcp.h> (the four
+ * option names below) and <sys/epoll.h>.  Every call returns -1 and sets
+ * errno like the Linux kernel does (EAGAIN, EINPROGRESS, ECONNREFUSED,
+ * ECONNRESET, EPIPE, EADDRINUSE, EINVAL, EBADF, ENOTCONN, ...).
  *
  * Descriptors are small integers private to one struct stack; sockets and
  * epoll instances share the numbering, starting at 3 like a fresh process.
@@ -17,12 +17,30 @@
 #define TAPSTACK_H
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
 struct stack;
+
+/*
+ * The TCP-level option names of <netinet/tcp.h>, without that header: it
+ * also declares an enum of TCP states (TCP_LISTEN, ...) that clashes with
+ * the stack's own names, and files include this header beside stack.h.
+ * Same values as Linux; identical redefinitions by <netinet/tcp.h> are fine.
+ */
+#ifndef TCP_NODELAY
+#define TCP_NODELAY 1
+#endif
+#ifndef TCP_KEEPIDLE
+#define TCP_KEEPIDLE 4
+#endif
+#ifndef TCP_KEEPINTVL
+#define TCP_KEEPINTVL 5
+#endif
+#ifndef TCP_KEEPCNT
+#define TCP_KEEPCNT 6
+#endif
 
 int ts_socket(struct stack *st, int domain, int type, int protocol);
 int ts_bind(struct stack *st, int fd, const struct sockaddr *addr, socklen_t len);

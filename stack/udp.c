@@ -1,19 +1,497 @@
-/* udp.c - skeleton; the socket work replaces it. */
+/*
+ * udp.c - UDP (RFC 768) for one stack: the view, input, output, the port
+ * table and the socket operations (udp_sock_ops).
+ *
+ * Does: checksum verification (0 = none sent, RFC 768) and generation
+ * (always, RFC 1122 §4.1.3.4), demultiplexing to the most specific socket
+ * (connected 4-tuple, then bound address, then wildcard), ICMP port
+ * unreachable for closed ports (RFC 1122 §4.1.3.1), a receive queue
+ * bounded by SO_RCVBUF, ephemeral ports, connect/disconnect, shutdown.
+ * Does not: multicast, SO_BROADCAST checks, delivery of one broadcast to
+ * several sockets (the best match gets it), ICMP errors to sockets.
+ *
+ * Call order: ipv4_input → udp_input → udp_parse → lookup → queue →
+ * ts_sock_wakeup; ts_recvfrom → udp_recvfrom.  ts_sendto → udp_sendto →
+ * udp_build → ipv4_output.
+ *
+ * Read first: RFC 768 (all of it, three pages), RFC 1122 §4.1.3, udp(7).
+ */
 #include "udp.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "byteorder.h"
+#include "checksum.h"
+#include "icmp.h"
+#include "ipv4.h"
 #include "stack.h"
-int udp_init(struct stack *st)
+
+/*
+ * Bytes charged per queued datagram on top of its payload, so that
+ * SO_RCVBUF bounds memory and not only payload (Linux charges skb
+ * truesize, which is about this much for a small datagram).  Without it a
+ * flood of 1-byte datagrams would pin one frame buffer each, unbounded.
+ */
+#define UDP_DGRAM_OVERHEAD 768
+
+/* ---- view ---- */
+
+enum ts_drop_reason udp_parse(const uint8_t *p, size_t len, uint32_t src, uint32_t dst,
+			      struct udp_view *v)
 {
-	(void)st;
-	return 0;
+	if (len < UDP_HDR_LEN)
+		return DROP_UDP_TRUNCATED;
+	v->sport = get_be16(p + UDP_OFF_SPORT);
+	v->dport = get_be16(p + UDP_OFF_DPORT);
+	v->len = get_be16(p + UDP_OFF_LEN);
+	v->csum = get_be16(p + UDP_OFF_CSUM);
+	/* RFC 768: length counts header and data; octets past it are IP padding. */
+	if (v->len < UDP_HDR_LEN || v->len > len)
+		return DROP_UDP_BAD_LEN;
+	v->payload = p + UDP_HDR_LEN;
+	v->payload_len = v->len - UDP_HDR_LEN;
+	/* RFC 768: "An all zero transmitted checksum value means that the
+	 * transmitter generated no checksum". */
+	if (v->csum != 0) {
+		uint32_t sum = ts_csum_pseudo(src, dst, IPV4_PROTO_UDP, v->len);
+		if (ts_csum_fold(ts_csum_partial(p, v->len, sum)) != 0)
+			return DROP_UDP_BAD_CSUM;
+	}
+	return DROP_NONE;
 }
-void udp_destroy(struct stack *st)
+
+void udp_build(uint8_t *p, uint16_t sport, uint16_t dport, size_t payload_len, uint32_t src,
+	       uint32_t dst)
 {
-	(void)st;
+	uint16_t len = (uint16_t)(UDP_HDR_LEN + payload_len);
+
+	put_be16(p + UDP_OFF_SPORT, sport);
+	put_be16(p + UDP_OFF_DPORT, dport);
+	put_be16(p + UDP_OFF_LEN, len);
+	put_be16(p + UDP_OFF_CSUM, 0);
+	uint16_t csum =
+	    ts_csum_fold(ts_csum_partial(p, len, ts_csum_pseudo(src, dst, IPV4_PROTO_UDP, len)));
+	/* RFC 768: a computed 0 is sent as all ones (0 would mean "none"). */
+	put_be16(p + UDP_OFF_CSUM, csum ? csum : 0xffff);
 }
-/* Used by tap/trace.c for --trace layers. */
+
 int udp_describe(const uint8_t *p, size_t len, char *out, size_t cap)
 {
-	(void)p;
-	(void)len;
-	return snprintf(out, cap, "udp");
+	if (len < UDP_HDR_LEN)
+		return snprintf(out, cap, "udp truncated len=%zu", len);
+	uint16_t ulen = get_be16(p + UDP_OFF_LEN);
+	if (ulen < UDP_HDR_LEN || ulen > len)
+		return snprintf(out, cap, "udp %u>%u badlen=%u", get_be16(p + UDP_OFF_SPORT),
+				get_be16(p + UDP_OFF_DPORT), ulen);
+	return snprintf(out, cap, "udp %u>%u len=%u", get_be16(p + UDP_OFF_SPORT),
+			get_be16(p + UDP_OFF_DPORT), ulen - UDP_HDR_LEN);
+}
+
+/* ---- port table ---- */
+
+static struct udp_pcb **bucket_of(struct stack *st, uint16_t port)
+{
+	return &st->udp.bucket[port & (UDP_HASH_SIZE - 1)];
+}
+
+/*
+ * The socket a datagram to dst:dport from src:sport belongs to: a socket
+ * connected to exactly that peer beats one bound to dst, which beats a
+ * wildcard (Linux compute_score).  Broadcast destinations match only
+ * sockets bound to the wildcard or to that broadcast address.
+ */
+static struct udp_pcb *udp_lookup(struct stack *st, uint32_t dst, uint16_t dport, uint32_t src,
+				  uint16_t sport)
+{
+	struct udp_pcb *best = NULL;
+	int best_score = -1;
+
+	for (struct udp_pcb *pcb = *bucket_of(st, dport); pcb; pcb = pcb->hnext) {
+		int score = 0;
+		if (pcb->local_port != dport)
+			continue;
+		if (pcb->local_ip) {
+			if (pcb->local_ip != dst)
+				continue;
+			score += 1;
+		}
+		if (pcb->connected) {
+			if (pcb->remote_ip != src || pcb->remote_port != sport)
+				continue;
+			score += 2;
+		}
+		if (score > best_score) {
+			best = pcb;
+			best_score = score;
+		}
+	}
+	return best;
+}
+
+/* Would binding ip:port clash with an existing socket (SO_REUSEADDR on both allows it)? */
+static bool port_in_use(struct stack *st, uint32_t ip, uint16_t port, bool reuse)
+{
+	for (struct udp_pcb *pcb = *bucket_of(st, port); pcb; pcb = pcb->hnext) {
+		if (pcb->local_port != port)
+			continue;
+		if (pcb->local_ip && ip && pcb->local_ip != ip)
+			continue;
+		if (reuse && pcb->sock->opt.reuseaddr)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+static void pcb_hash(struct stack *st, struct udp_pcb *pcb, uint32_t ip, uint16_t port)
+{
+	struct udp_pcb **b = bucket_of(st, port);
+	pcb->local_ip = ip;
+	pcb->local_port = port;
+	pcb->hnext = *b;
+	*b = pcb;
+	pcb->bound = true;
+	st->udp.npcbs++;
+}
+
+static void pcb_unhash(struct stack *st, struct udp_pcb *pcb)
+{
+	if (!pcb->bound)
+		return;
+	for (struct udp_pcb **pp = bucket_of(st, pcb->local_port); *pp; pp = &(*pp)->hnext)
+		if (*pp == pcb) {
+			*pp = pcb->hnext;
+			break;
+		}
+	pcb->bound = false;
+	st->udp.npcbs--;
+}
+
+/*
+ * Binds pcb to ip:port; port 0 picks a free ephemeral port, starting at a
+ * random point of the range (RFC 6056 §3.3.1 style) from the stack's RNG.
+ */
+static int pcb_bind(struct stack *st, struct udp_pcb *pcb, uint32_t ip, uint16_t port)
+{
+	bool reuse = pcb->sock->opt.reuseaddr;
+
+	if (pcb->bound)
+		return -EINVAL; /* inet_bind: already bound */
+	if (port) {
+		if (port_in_use(st, ip, port, reuse))
+			return -EADDRINUSE;
+		pcb_hash(st, pcb, ip, port);
+		return 0;
+	}
+	uint32_t range = UDP_EPHEMERAL_HI - UDP_EPHEMERAL_LO + 1;
+	uint32_t start = (uint32_t)(ts_rand(st) % range);
+	for (uint32_t i = 0; i < range; i++) {
+		uint16_t p = (uint16_t)(UDP_EPHEMERAL_LO + (start + i) % range);
+		/* An ephemeral port is never shared, whatever SO_REUSEADDR says. */
+		if (!port_in_use(st, ip, p, false)) {
+			pcb_hash(st, pcb, ip, p);
+			return 0;
+		}
+	}
+	return -EADDRINUSE;
+}
+
+int udp_init(struct stack *st)
+{
+	memset(&st->udp, 0, sizeof(st->udp));
+	return 0;
+}
+
+void udp_destroy(struct stack *st)
+{
+	/* Sockets were closed by ts_fdtable_destroy; nothing may remain hashed. */
+	memset(&st->udp, 0, sizeof(st->udp));
+}
+
+/* ---- input ---- */
+
+static void queue_free(struct stack *st, struct udp_pcb *pcb)
+{
+	while (pcb->rq_head) {
+		struct ts_buf *b = pcb->rq_head;
+		pcb->rq_head = b->next;
+		ts_buf_free(st, b);
+	}
+	pcb->rq_tail = NULL;
+	pcb->rq_count = pcb->rq_charge = 0;
+}
+
+void udp_input(struct stack *st, struct ts_buf *b)
+{
+	struct udp_view v;
+	struct udp_pcb *pcb;
+	enum ts_drop_reason r;
+
+	ts_count(st, CTR_UDP_RX);
+	r = udp_parse(b->data, ts_buf_len(b), b->src_ip, b->dst_ip, &v);
+	if (r != DROP_NONE) {
+		ts_drop(st, b, r);
+		return;
+	}
+	pcb = udp_lookup(st, b->dst_ip, v.dport, b->src_ip, v.sport);
+	if (!pcb) {
+		/* RFC 1122 §4.1.3.1: SHOULD send port unreachable (icmp.c skips
+		 * broadcasts and rate-limits). */
+		icmp_send_dest_unreach(st, b, ICMP_UNREACH_PORT);
+		ts_drop(st, b, DROP_UDP_NO_PORT);
+		return;
+	}
+	/* Accept one datagram into an empty queue whatever its size, so a tiny
+	 * SO_RCVBUF still receives (Linux checks the queue before charging). */
+	uint32_t charge = (uint32_t)v.payload_len + UDP_DGRAM_OVERHEAD;
+	if (pcb->rq_count && pcb->rq_charge + charge > pcb->sock->opt.rcvbuf) {
+		ts_drop(st, b, DROP_UDP_RCVBUF_FULL);
+		return;
+	}
+	b->transport = b->data;
+	ts_buf_trim(b, v.len);
+	ts_buf_pull(b, UDP_HDR_LEN);
+	b->next = NULL;
+	if (pcb->rq_tail)
+		pcb->rq_tail->next = b;
+	else
+		pcb->rq_head = b;
+	pcb->rq_tail = b;
+	pcb->rq_count++;
+	pcb->rq_charge += charge;
+	ts_sock_wakeup(pcb->sock);
+}
+
+/* ---- output ---- */
+
+/* Sends one datagram from pcb to dst:dport. Returns len or -errno. */
+static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const void *data, size_t len,
+			  uint32_t dst, uint16_t dport)
+{
+	uint32_t src = st->cfg.ip;
+	struct ts_buf *b = ts_buf_alloc(st, UDP_HDR_LEN + len, TS_BUF_HEADROOM);
+	if (!b)
+		return -ENOBUFS;
+	uint8_t *p = ts_buf_put(b, UDP_HDR_LEN + len);
+	if (len)
+		memcpy(p + UDP_HDR_LEN, data, len);
+	udp_build(p, pcb->local_port, dport, len, src, dst);
+	b->transport = p;
+	int r = ipv4_output(st, b, src, dst, IPV4_PROTO_UDP);
+	if (r == -ENOBUFS) {
+		/* udp_send_skb: without IP_RECVERR a datagram lost for lack of
+		 * buffers (here: a full ARP queue) is counted, not reported. */
+		ts_count(st, CTR_UDP_SNDBUF_ERRORS);
+		return (ssize_t)len;
+	}
+	if (r < 0)
+		return r;
+	ts_count(st, CTR_UDP_TX);
+	return (ssize_t)len;
+}
+
+/* ---- socket operations ---- */
+
+static int udp_sock_create(struct ts_sock *s)
+{
+	struct udp_pcb *pcb = calloc(1, sizeof(*pcb));
+	if (!pcb)
+		return -ENOMEM;
+	pcb->sock = s;
+	s->pcb = pcb;
+	return 0;
+}
+
+static int udp_sock_bind(struct ts_sock *s, uint32_t ip, uint16_t port)
+{
+	return pcb_bind(s->st, s->pcb, ip, port);
+}
+
+/* ip and port 0: AF_UNSPEC, dissolve the association (connect(2)). */
+static int udp_sock_connect(struct ts_sock *s, uint32_t ip, uint16_t port)
+{
+	struct udp_pcb *pcb = s->pcb;
+
+	if (ip == 0 && port == 0) {
+		pcb->connected = false;
+		pcb->remote_ip = 0;
+		pcb->remote_port = 0;
+		return 0;
+	}
+	if (!pcb->bound) {
+		int r = pcb_bind(s->st, pcb, 0, 0);
+		if (r < 0)
+			return -EAGAIN; /* inet_autobind: no ephemeral port left */
+	}
+	pcb->remote_ip = ip;
+	pcb->remote_port = port;
+	pcb->connected = true;
+	return 0;
+}
+
+static ssize_t udp_sock_recvfrom(struct ts_sock *s, void *buf, size_t len, int flags,
+				 uint32_t *from_ip, uint16_t *from_port)
+{
+	struct udp_pcb *pcb = s->pcb;
+	struct ts_buf *b = pcb->rq_head;
+
+	if (!b)
+		return pcb->shut_rd ? 0 : -EAGAIN;
+	size_t dlen = ts_buf_len(b);
+	size_t n = dlen < len ? dlen : len;
+	if (n)
+		memcpy(buf, b->data, n);
+	if (from_ip)
+		*from_ip = b->src_ip;
+	if (from_port)
+		*from_port = get_be16(b->transport + UDP_OFF_SPORT);
+	if (!(flags & MSG_PEEK)) {
+		pcb->rq_head = b->next;
+		if (!pcb->rq_head)
+			pcb->rq_tail = NULL;
+		pcb->rq_count--;
+		pcb->rq_charge -= (uint32_t)dlen + UDP_DGRAM_OVERHEAD;
+		ts_buf_free(s->st, b);
+	}
+	/* udp(7): the rest of a datagram longer than the buffer is lost; MSG_TRUNC reports its
+	 * size. */
+	return (ssize_t)((flags & MSG_TRUNC) ? dlen : n);
+}
+
+static ssize_t udp_sock_sendto(struct ts_sock *s, const void *buf, size_t len, int flags,
+			       uint32_t to_ip, uint16_t to_port)
+{
+	struct udp_pcb *pcb = s->pcb;
+	(void)flags;
+
+	if (pcb->shut_wr)
+		return -EPIPE;
+	if (to_ip == 0 && to_port == 0) {
+		if (!pcb->connected)
+			return -EDESTADDRREQ;
+		to_ip = pcb->remote_ip;
+		to_port = pcb->remote_port;
+	}
+	if (len > UDP_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	if (!pcb->bound) {
+		int r = pcb_bind(s->st, pcb, 0, 0);
+		if (r < 0)
+			return -EAGAIN;
+	}
+	return udp_output(s->st, pcb, buf, len, to_ip, to_port);
+}
+
+/*
+ * inet_shutdown: the flags are set even on an unconnected socket (so
+ * pollers see EPOLLHUP), which then still gets ENOTCONN.
+ */
+static int udp_sock_shutdown(struct ts_sock *s, int how)
+{
+	struct udp_pcb *pcb = s->pcb;
+
+	if (how == SHUT_RD || how == SHUT_RDWR)
+		pcb->shut_rd = true;
+	if (how == SHUT_WR || how == SHUT_RDWR)
+		pcb->shut_wr = true;
+	ts_sock_wakeup(s);
+	return pcb->connected ? 0 : -ENOTCONN;
+}
+
+static void udp_sock_close(struct ts_sock *s)
+{
+	struct udp_pcb *pcb = s->pcb;
+
+	if (!pcb)
+		return;
+	pcb_unhash(s->st, pcb);
+	queue_free(s->st, pcb);
+	free(pcb);
+	s->pcb = NULL;
+}
+
+/* datagram_poll: readable with a datagram or after SHUT_RD, always writable. */
+static uint32_t udp_sock_poll(struct ts_sock *s)
+{
+	struct udp_pcb *pcb = s->pcb;
+	uint32_t ev = 0;
+
+	if (s->so_error)
+		ev |= EPOLLERR;
+	if (pcb->rq_head)
+		ev |= EPOLLIN;
+	if (pcb->shut_rd)
+		ev |= EPOLLIN | EPOLLRDHUP;
+	if (pcb->shut_rd && pcb->shut_wr)
+		ev |= EPOLLHUP;
+	if (!pcb->shut_wr)
+		ev |= EPOLLOUT;
+	return ev;
+}
+
+static int udp_sock_getname(struct ts_sock *s, bool peer, uint32_t *ip, uint16_t *port)
+{
+	struct udp_pcb *pcb = s->pcb;
+
+	if (peer) {
+		if (!pcb->connected)
+			return -ENOTCONN;
+		*ip = pcb->remote_ip;
+		*port = pcb->remote_port;
+		return 0;
+	}
+	/* A connected wildcard socket has a source address: ours. */
+	*ip = pcb->local_ip ? pcb->local_ip : pcb->connected ? s->st->cfg.ip : 0;
+	*port = pcb->local_port;
+	return 0;
+}
+
+/*
+ * One row of the socket table, in tcp_print_table's columns (ss -uan):
+ * Recv-Q is what the queue charges against SO_RCVBUF, Send-Q always 0
+ * (datagrams leave at once).
+ */
+static void udp_sock_describe(struct ts_sock *s, char *line, size_t len)
+{
+	struct udp_pcb *pcb = s->pcb;
+	char l[16], r[16], la[24], ra[24];
+
+	ipv4_ntoa(pcb->local_ip, l);
+	ipv4_ntoa(pcb->remote_ip, r);
+	snprintf(la, sizeof(la), "%s:%u", l, pcb->local_port);
+	if (pcb->connected)
+		snprintf(ra, sizeof(ra), "%s:%u", r, pcb->remote_port);
+	else
+		snprintf(ra, sizeof(ra), "*:*");
+	snprintf(line, len, "%-12s %8u %8u %-21s %-21s", pcb->connected ? "ESTAB" : "UNCONN",
+		 pcb->rq_charge, 0u, la, ra);
+}
+
+const struct ts_sock_ops udp_sock_ops = {
+    .create = udp_sock_create,
+    .bind = udp_sock_bind,
+    .connect = udp_sock_connect,
+    .recvfrom = udp_sock_recvfrom,
+    .sendto = udp_sock_sendto,
+    .shutdown = udp_sock_shutdown,
+    .close = udp_sock_close,
+    .poll = udp_sock_poll,
+    .describe = udp_sock_describe,
+    .getname = udp_sock_getname,
+};
+
+void udp_print_table(struct stack *st, FILE *out)
+{
+	char line[160];
+
+	fprintf(out, "%-12s %8s %8s %-21s %-21s\n", "UDP State", "Recv-Q", "Send-Q",
+		"Local Address:Port", "Peer Address:Port");
+	for (int i = 0; i < UDP_HASH_SIZE; i++)
+		for (struct udp_pcb *pcb = st->udp.bucket[i]; pcb; pcb = pcb->hnext) {
+			udp_sock_describe(pcb->sock, line, sizeof(line));
+			fprintf(out, "%s\n", line);
+		}
 }

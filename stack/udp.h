@@ -1,16 +1,91 @@
-/* udp.h - UDP (RFC 768). (Skeleton: the socket work fills this in.) */
+/*
+ * udp.h - UDP (RFC 768, RFC 1122 §4.1): the header view, input (verify,
+ * demultiplex to a socket, queue) and output, and udp_sock_ops (socket.h).
+ */
 #ifndef TS_UDP_H
 #define TS_UDP_H
+
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "drop.h"
+
 struct stack;
 struct ts_buf;
-struct udp_state {
-	int unused;
+struct ts_sock;
+
+#define UDP_HDR_LEN 8
+/* Largest payload: 65535 minus the IPv4 and UDP headers (udp(7) EMSGSIZE). */
+#define UDP_MAX_PAYLOAD (65535 - 20 - UDP_HDR_LEN)
+
+/* Offsets (RFC 768 "Format"). */
+#define UDP_OFF_SPORT 0
+#define UDP_OFF_DPORT 2
+#define UDP_OFF_LEN   4
+#define UDP_OFF_CSUM  6
+
+/* Ephemeral port range: Linux's net.ipv4.ip_local_port_range default. */
+#define UDP_EPHEMERAL_LO 32768
+#define UDP_EPHEMERAL_HI 60999
+
+/* Buckets of the port table (a power of two). */
+#define UDP_HASH_SIZE 256
+
+/* A parsed UDP header. */
+struct udp_view {
+	uint16_t sport, dport;
+	uint16_t len;  /* the length field: header + payload */
+	uint16_t csum; /* as received; 0 = the sender computed none */
+	const uint8_t *payload;
+	size_t payload_len; /* len - 8 */
 };
+
+/*
+ * Parses the datagram at p (len octets of IP payload) and, when the
+ * checksum field is not 0, verifies it over the pseudo header src, dst
+ * (host order).  Checks, in order: len ≥ 8, 8 ≤ length field ≤ len,
+ * checksum.  Returns DROP_NONE or a UDP_* reason.
+ */
+enum ts_drop_reason udp_parse(const uint8_t *p, size_t len, uint32_t src, uint32_t dst,
+			      struct udp_view *v);
+/*
+ * Writes the 8-byte header at p in front of payload_len bytes already at
+ * p + 8, checksum last (RFC 768: a computed 0 is sent as 0xffff).
+ */
+void udp_build(uint8_t *p, uint16_t sport, uint16_t dport, size_t payload_len, uint32_t src,
+	       uint32_t dst);
+
+/* One UDP socket's protocol state. */
+struct udp_pcb {
+	struct ts_sock *sock;  /* the owning socket */
+	struct udp_pcb *hnext; /* next in the port bucket */
+	uint32_t local_ip;     /* bound address, 0 = any */
+	uint16_t local_port;   /* 0 until bound */
+	uint32_t remote_ip;    /* connected peer, 0 = not connected */
+	uint16_t remote_port;
+	bool bound; /* in the port table */
+	bool connected;
+	bool shut_rd, shut_wr;	/* shutdown(2) */
+	struct ts_buf *rq_head; /* receive queue: b->data = payload, b->transport = header */
+	struct ts_buf *rq_tail;
+	uint32_t rq_count;  /* datagrams queued */
+	uint32_t rq_charge; /* bytes charged against SO_RCVBUF */
+};
+
+struct udp_state {
+	struct udp_pcb *bucket[UDP_HASH_SIZE]; /* bound pcbs by local port */
+	uint32_t npcbs;			       /* bound pcbs */
+};
+
 int udp_init(struct stack *st);
 void udp_destroy(struct stack *st);
+/* Handles one datagram at b->data (b->network, src_ip, dst_ip set); consumes b. */
 void udp_input(struct stack *st, struct ts_buf *b);
 /* One-line summary of the UDP header at p for --trace layers (snprintf semantics). */
 int udp_describe(const uint8_t *p, size_t len, char *out, size_t cap);
+/* Lists UDP sockets (ss -uan style) after the TCP table. */
+void udp_print_table(struct stack *st, FILE *out);
+
 #endif

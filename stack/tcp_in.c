@@ -1,0 +1,916 @@
+/*
+ * tcp_in.c - segment arrival, RFC 9293 §3.10.7 step by step.
+ *
+ * tcp_input: view (length, offset, checksum, options) → lookup by 4-tuple,
+ * then listener by port → one of
+ *   §3.10.7.1 CLOSED        closed_input
+ *   §3.10.7.2 LISTEN        listen_input
+ *   §3.10.7.3 SYN-SENT      syn_sent_input
+ *   §3.10.7.4 other states  check_sequence, check_rst, (security),
+ *                           check_syn, check_ack, (urg), process_text,
+ *                           check_fin
+ * and finally tcp_output for whatever the steps made due (data, ACKs).
+ *
+ * Each step returns NEXT or an exit named after what the peer sees:
+ * DONE (consumed), DROP, DROP_AFTER_ACK, DROP_WITH_RESET (OpenBSD
+ * tcp_input.c).  Blind-attack rules follow RFC 5961, timestamps and PAWS
+ * RFC 7323, SACK RFC 2018, congestion control RFC 5681 and RFC 6582.
+ *
+ * Read first: RFC 9293 §3.10.7 (all of it), §3.4 (acceptability),
+ * RFC 5961 §3-5, RFC 7323 §4.3 and §5.3, RFC 5681 §3.2, RFC 6582 §3.2.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "socket.h"
+#include "stack.h"
+#include "tcp.h"
+#include "tcp_seq.h"
+
+enum step {
+	NEXT,		 /* continue with the next step */
+	DONE,		 /* segment consumed */
+	DROP,		 /* silently dropped */
+	DROP_AFTER_ACK,	 /* dropped, but the peer gets an ACK */
+	DROP_WITH_RESET, /* dropped, the peer gets a RST */
+};
+
+/* One segment in RFC words (SEG.SEQ, SEG.ACK, SEG.LEN, SEG.WND). */
+struct tcp_ctx {
+	struct stack *st;
+	struct ts_buf *b;
+	struct tcp_view v;   /* header as received */
+	struct tcp_opts opt; /* its options */
+	struct tcp_pcb *pcb; /* NULL when none, or once freed */
+	uint32_t seq;	     /* SEG.SEQ after trimming */
+	uint8_t flags;	     /* control bits after trimming (SYN/FIN may be cut) */
+	const uint8_t *data; /* segment text after trimming */
+	uint32_t data_len;
+	enum ts_drop_reason reason; /* why, for the drop exits */
+	bool window_changed;	    /* for the duplicate-ACK test */
+};
+
+static uint32_t seg_len(const struct tcp_ctx *c)
+{
+	return c->data_len + !!(c->flags & TCP_SYN) + !!(c->flags & TCP_FIN);
+}
+
+static enum step drop(struct tcp_ctx *c, enum ts_drop_reason r)
+{
+	c->reason = r;
+	return DROP;
+}
+
+static enum step drop_after_ack(struct tcp_ctx *c, enum ts_drop_reason r)
+{
+	c->reason = r;
+	return DROP_AFTER_ACK;
+}
+
+static enum step drop_with_reset(struct tcp_ctx *c, enum ts_drop_reason r)
+{
+	c->reason = r;
+	return DROP_WITH_RESET;
+}
+
+/* RFC 5961 §3.2, §4.2, §5.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
+static void send_challenge_ack(struct tcp_ctx *c)
+{
+	/* Deviation from RFC 5961 §7: no global challenge-ACK rate limit; the
+	 * per-segment cost is one ACK and the limit exists to hide a side channel
+	 * (CVE-2016-5696) that a per-stack counter would reintroduce. */
+	ts_count(c->st, CTR_TCP_CHALLENGE_ACKS);
+	tcp_send_ack(c->pcb);
+}
+
+/* The connection is reset by the peer or refused; err goes to SO_ERROR. */
+static void conn_reset(struct tcp_ctx *c, int err)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	pcb->tf |= TF_RESET;
+	if (pcb->sock && err)
+		pcb->sock->so_error = err;
+	tcp_pcb_close(pcb, &c->v);
+	c->pcb = NULL;
+}
+
+/* Options of a SYN: what both sides agreed on (RFC 7323 §2.2, §3.2; RFC 2018 §2). */
+static void negotiate_options(struct tcp_pcb *pcb, const struct tcp_opts *o)
+{
+	if (!o->has_ts)
+		pcb->tf &= ~TF_TS_OK;
+	else
+		pcb->ts_recent = o->tsval;
+	if (!o->sack_perm)
+		pcb->tf &= ~TF_SACK_OK;
+	if (o->has_ws && (pcb->tf & TF_WS_OK)) {
+		pcb->snd_wscale = o->ws > TCP_MAX_WS ? TCP_MAX_WS : o->ws;
+	} else {
+		/* Scaling is on only if both SYNs carried the option. */
+		pcb->tf &= ~TF_WS_OK;
+		pcb->snd_wscale = 0;
+		pcb->rcv_wscale = 0;
+	}
+	tcp_pcb_setup_mss(pcb, o);
+}
+
+/* ---- §3.10.7.1 CLOSED ---- */
+
+static enum step closed_input(struct tcp_ctx *c)
+{
+	/* "If the state is CLOSED ... an incoming segment containing a RST is
+	 * discarded.  An incoming segment not containing a RST causes a RST to
+	 * be sent in response." */
+	if (c->v.flags & TCP_RST)
+		return drop(c, DROP_TCP_NO_SOCKET);
+	return drop_with_reset(c, DROP_TCP_NO_SOCKET);
+}
+
+/* ---- §3.10.7.2 LISTEN ---- */
+
+static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
+{
+	struct stack *st = c->st;
+	if (c->v.flags & TCP_RST)
+		return drop(c, DROP_TCP_LISTEN_RST); /* first: ignore RSTs */
+	if (c->v.flags & TCP_ACK)
+		return drop_with_reset(c, DROP_TCP_LISTEN_ACK); /* second: <SEQ=SEG.ACK><CTL=RST> */
+	if (!(c->v.flags & TCP_SYN))
+		return drop(c, DROP_TCP_LISTEN_NO_SYN);
+	/* Third: SYN.  Bound the embryonic queue and the accept backlog. */
+	if (lis->synq.n >= st->cfg.tcp_max_syn_backlog || (int)lis->acceptq.n > lis->backlog)
+		return drop(c, DROP_TCP_LISTEN_OVERFLOW);
+	struct tcp_pcb *pcb = tcp_pcb_new(st);
+	if (!pcb)
+		return drop(c, DROP_TCP_NOMEM);
+	const struct ts_sockopts *so = lis->sock ? &lis->sock->opt : NULL;
+	if (tcp_pcb_alloc_rings(pcb, so && so->sndbuf ? so->sndbuf : st->cfg.tcp_sndbuf,
+				so && so->rcvbuf ? so->rcvbuf : st->cfg.tcp_rcvbuf) < 0) {
+		tcp_pcb_free(pcb);
+		return drop(c, DROP_TCP_NOMEM);
+	}
+	pcb->local_ip = c->b->dst_ip;
+	pcb->local_port = c->v.dst_port;
+	pcb->remote_ip = c->b->src_ip;
+	pcb->remote_port = c->v.src_port;
+	pcb->reuseaddr = lis->reuseaddr;
+	pcb->listener = lis;
+	pcb->tf |= TF_PASSIVE | TF_TS_OK | TF_SACK_OK | TF_WS_OK;
+	pcb->state = TCPS_LISTEN; /* the child starts as its listener, for the trace */
+	/* RFC 9293 §3.10.7.2: RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ, ISS chosen. */
+	pcb->irs = c->v.seq;
+	pcb->rcv_nxt = c->v.seq + 1;
+	pcb->rcv_adv = pcb->rcv_nxt;
+	pcb->last_ack_sent = pcb->rcv_nxt;
+	negotiate_options(pcb, &c->opt);
+	pcb->iss = tcp_isn(st, pcb->local_ip, pcb->local_port, pcb->remote_ip, pcb->remote_port);
+	pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->iss;
+	pcb->snd_buf_seq = pcb->iss + 1;
+	pcb->recover = pcb->iss; /* RFC 6582 §3.2 (1): recover starts at the ISS */
+	/* RFC 7323 §2.2: the window of a SYN is never scaled. */
+	pcb->snd_wnd = pcb->max_snd_wnd = c->v.wnd;
+	pcb->snd_wl1 = c->v.seq;
+	pcb->snd_wl2 = pcb->iss;
+	pcb->last_rx_us = st->now_us;
+	pcb->rtt_start_us = st->now_us;
+	tcp_set_state(pcb, TCPS_SYN_RECEIVED, &c->v);
+	tcp_conn_hash_add(pcb);
+	tcp_bind_hash_add(pcb);
+	tcp_queue_push(&lis->synq, pcb);
+	ts_count(st, CTR_TCP_PASSIVE_OPENS);
+	/* Deviation from RFC 9293 §3.10.7.2: text and FIN on a SYN are not
+	 * queued; they are outside the window we announce and come again. */
+	tcp_send_syn(pcb);
+	tcp_timer_arm(pcb, TCP_T_REXMT, tcp_rto_us(pcb));
+	return DONE;
+}
+
+/* ---- §3.10.7.3 SYN-SENT ---- */
+
+static enum step syn_sent_input(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	const struct tcp_view *v = &c->v;
+	bool ack_ok = false;
+	/* First: the ACK bit. */
+	if (v->flags & TCP_ACK) {
+		if (seq_leq(v->ack, pcb->iss) || seq_gt(v->ack, pcb->snd_max)) {
+			if (v->flags & TCP_RST)
+				return drop(c, DROP_TCP_SYNSENT_BAD_ACK);
+			return drop_with_reset(c, DROP_TCP_SYNSENT_BAD_ACK);
+		}
+		ack_ok = seq_lt(pcb->snd_una, v->ack) && seq_leq(v->ack, pcb->snd_max);
+	}
+	/* Second: RST.  Only an RST that acknowledges our SYN counts (RFC 5961 §3.2). */
+	if (v->flags & TCP_RST) {
+		if (!ack_ok)
+			return drop(c, DROP_TCP_RST_OUT_OF_WINDOW);
+		conn_reset(c, ECONNREFUSED);
+		return DONE;
+	}
+	/* Fourth: SYN. */
+	if (!(v->flags & TCP_SYN))
+		return drop(c, DROP_TCP_SYNSENT_NO_SYN);
+	pcb->irs = v->seq;
+	pcb->rcv_nxt = v->seq + 1;
+	pcb->rcv_adv = pcb->rcv_nxt;
+	pcb->last_ack_sent = pcb->rcv_nxt;
+	negotiate_options(pcb, &c->opt);
+	pcb->snd_wnd = pcb->max_snd_wnd = v->wnd; /* never scaled in a SYN */
+	pcb->snd_wl1 = v->seq;
+	pcb->snd_wl2 = v->ack;
+	pcb->last_rx_us = c->st->now_us;
+	if (ack_ok) {
+		pcb->snd_una = v->ack;
+		if (pcb->rexmt_count == 0) /* Karn: a retransmitted SYN gives no sample */
+			tcp_rtt_sample(&pcb->rtt, (uint32_t)(c->st->now_us - pcb->rtt_start_us),
+				       c->st->cfg.tcp_min_rto_ms * 1000u,
+				       c->st->cfg.tcp_max_rto_ms * 1000u);
+		pcb->rexmt_count = 0;
+		pcb->backoff = 0;
+		tcp_timer_disarm(pcb, TCP_T_REXMT);
+		tcp_set_state(pcb, TCPS_ESTABLISHED, v);
+		tcp_keepalive_reset(pcb);
+		/* Deviation: text on a SYN-ACK is not queued (see listen_input). */
+		pcb->tf |= TF_ACKNOW;
+		tcp_wakeup(pcb);
+		return DONE;
+	}
+	/* Simultaneous open (RFC 9293 §3.5 figure 8): answer with SYN,ACK. */
+	tcp_set_state(pcb, TCPS_SYN_RECEIVED, v);
+	tcp_send_syn(pcb);
+	tcp_timer_arm(pcb, TCP_T_REXMT, tcp_rto_us(pcb));
+	return DONE;
+}
+
+/* ---- §3.10.7.4 the synchronized states ---- */
+
+/*
+ * First: check sequence number.  PAWS (RFC 7323 §5.3), the four
+ * acceptability cases of §3.10.7.4, then trimming to the window.
+ */
+static enum step check_sequence(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	uint32_t wnd = seq_gt(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
+	uint32_t free_space = tcp_ring_free_space(&pcb->rcv_ring);
+	if (free_space < wnd)
+		wnd = free_space;
+	uint32_t len = seg_len(c);
+
+	/* A retransmitted SYN in SYN-RECEIVED: our SYN,ACK was lost, send it again. */
+	if (pcb->state == TCPS_SYN_RECEIVED && (c->flags & TCP_SYN) && !(c->flags & TCP_ACK) &&
+	    c->seq == pcb->irs) {
+		tcp_send_syn(pcb);
+		return drop(c, DROP_TCP_DUP);
+	}
+	/* RFC 7323 §5.3 R1: PAWS, a timestamp older than TS.Recent is a duplicate. */
+	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts && !(c->flags & TCP_RST) &&
+	    seq_lt(c->opt.tsval, pcb->ts_recent))
+		return drop_after_ack(c, DROP_TCP_PAWS);
+
+	bool ok;
+	if (len == 0)
+		ok = wnd == 0 ? c->seq == pcb->rcv_nxt
+			      : seq_in(c->seq, pcb->rcv_nxt, pcb->rcv_nxt + wnd);
+	else
+		ok = wnd != 0 && (seq_in(c->seq, pcb->rcv_nxt, pcb->rcv_nxt + wnd) ||
+				  seq_in(c->seq + len - 1, pcb->rcv_nxt, pcb->rcv_nxt + wnd));
+	if (!ok && wnd == 0 && c->seq == pcb->rcv_nxt) {
+		/* "special allowance should be made to accept valid ACKs, URGs,
+		 * and RSTs": keep the control part, drop the text. */
+		c->data_len = 0;
+		c->flags &= (uint8_t) ~(TCP_FIN | TCP_SYN);
+		ok = true;
+	}
+	if (!ok) {
+		if (c->flags & TCP_RST)
+			return drop(c, DROP_TCP_RST_OUT_OF_WINDOW);
+		if (pcb->state == TCPS_TIME_WAIT && (c->flags & TCP_FIN))
+			tcp_timer_arm(pcb, TCP_T_2MSL, 2ull * c->st->cfg.tcp_msl_ms * 1000u);
+		if (seq_leq(c->seq + len, pcb->rcv_nxt))
+			return drop_after_ack(c, DROP_TCP_DUP);
+		return drop_after_ack(c, DROP_TCP_OUT_OF_WINDOW);
+	}
+
+	/* Trim the front: bytes before RCV.NXT were already received. */
+	if (seq_lt(c->seq, pcb->rcv_nxt)) {
+		uint32_t d = pcb->rcv_nxt - c->seq;
+		if (c->flags & TCP_SYN) {
+			c->flags &= (uint8_t)~TCP_SYN;
+			c->seq++;
+			d--;
+		}
+		if (d >= c->data_len) {
+			c->data += c->data_len;
+			c->data_len = 0;
+		} else {
+			c->data += d;
+			c->data_len -= d;
+		}
+		c->seq = pcb->rcv_nxt;
+	}
+	/* Trim the end: bytes beyond the window are not kept, nor is a FIN after them. */
+	if (seq_gt(c->seq + c->data_len, pcb->rcv_nxt + wnd)) {
+		c->data_len = pcb->rcv_nxt + wnd - c->seq;
+		c->flags &= (uint8_t)~TCP_FIN;
+	}
+	/* RFC 7323 §4.3 (2): remember the timestamp to echo. */
+	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts && seq_leq(c->seq, pcb->last_ack_sent) &&
+	    seq_geq(c->opt.tsval, pcb->ts_recent))
+		pcb->ts_recent = c->opt.tsval;
+	return NEXT;
+}
+
+/* Second: check the RST bit (RFC 9293 §3.10.7.4, RFC 5961 §3.2). */
+static enum step check_rst(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	if (!(c->flags & TCP_RST))
+		return NEXT;
+	if (c->seq != pcb->rcv_nxt) {
+		/* In the window but not exact: maybe blind, ask with a challenge ACK. */
+		send_challenge_ack(c);
+		return drop(c, DROP_TCP_RST_CHALLENGE);
+	}
+	switch (pcb->state) {
+	case TCPS_SYN_RECEIVED:
+		if (pcb->tf & TF_PASSIVE) {
+			/* "return this connection to the LISTEN state": the child goes. */
+			tcp_pcb_close(pcb, &c->v);
+			c->pcb = NULL;
+			return DONE;
+		}
+		conn_reset(c, ECONNREFUSED);
+		return DONE;
+	case TCPS_ESTABLISHED:
+	case TCPS_FIN_WAIT_1:
+	case TCPS_FIN_WAIT_2:
+	case TCPS_CLOSE_WAIT:
+		ts_count(c->st, CTR_TCP_ESTABLISHED_RESETS);
+		conn_reset(c, ECONNRESET);
+		return DONE;
+	default: /* CLOSING, LAST-ACK, TIME-WAIT */
+		conn_reset(c, 0);
+		return DONE;
+	}
+}
+
+/* Fourth: check the SYN bit (RFC 9293 §3.10.7.4, RFC 5961 §4.2). */
+static enum step check_syn(struct tcp_ctx *c)
+{
+	if (!(c->flags & TCP_SYN))
+		return NEXT;
+	/* Deviation from RFC 9293 (SYN-RECEIVED returns to LISTEN): RFC 5961 §4
+	 * challenge ACK in every synchronized state, as Linux does. */
+	send_challenge_ack(c);
+	return drop(c, DROP_TCP_SYN_CHALLENGE);
+}
+
+/* Adds the peer's SACK blocks above SND.UNA to the scoreboard (RFC 2018 §5). */
+static void sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o)
+{
+	for (uint8_t i = 0; i < o->nsack; i++) {
+		struct tcp_sack_block nb = o->sack[i];
+		if (!seq_lt(nb.left, nb.right) || seq_leq(nb.right, pcb->snd_una) ||
+		    seq_gt(nb.right, pcb->snd_max))
+			continue; /* old, empty or for data never sent: ignore */
+		if (seq_lt(nb.left, pcb->snd_una))
+			nb.left = pcb->snd_una;
+		/* Merge with what overlaps, then insert. */
+		uint8_t out = 0;
+		for (uint8_t k = 0; k < pcb->nsacked; k++) {
+			struct tcp_sack_block s = pcb->sacked[k];
+			if (seq_leq(s.left, nb.right) && seq_leq(nb.left, s.right)) {
+				nb.left = seq_min(nb.left, s.left);
+				nb.right = seq_max(nb.right, s.right);
+			} else {
+				pcb->sacked[out++] = s;
+			}
+		}
+		if (out == TCP_SCOREBOARD_MAX) {
+			/* Full: forget the highest block; it only costs a needless resend. */
+			uint8_t hi = 0;
+			for (uint8_t k = 1; k < out; k++)
+				if (seq_gt(pcb->sacked[k].left, pcb->sacked[hi].left))
+					hi = k;
+			pcb->sacked[hi] = pcb->sacked[--out];
+		}
+		pcb->sacked[out++] = nb;
+		pcb->nsacked = out;
+	}
+}
+
+static void sack_prune(struct tcp_pcb *pcb)
+{
+	uint8_t out = 0;
+	for (uint8_t k = 0; k < pcb->nsacked; k++) {
+		struct tcp_sack_block s = pcb->sacked[k];
+		if (seq_leq(s.right, pcb->snd_una))
+			continue;
+		if (seq_lt(s.left, pcb->snd_una))
+			s.left = pcb->snd_una;
+		pcb->sacked[out++] = s;
+	}
+	pcb->nsacked = out;
+}
+
+/* Highest right edge the peer SACKed, or SND.UNA. */
+static uint32_t sack_high(const struct tcp_pcb *pcb)
+{
+	uint32_t hi = pcb->snd_una;
+	for (uint8_t k = 0; k < pcb->nsacked; k++)
+		hi = seq_max(hi, pcb->sacked[k].right);
+	return hi;
+}
+
+/*
+ * Retransmits the first hole at or after from that lies below the highest
+ * SACKed byte (or, without SACK information, the segment at SND.UNA).
+ * Returns whether something was sent.
+ */
+static bool retransmit_hole(struct tcp_pcb *pcb, uint32_t from)
+{
+	uint32_t hi = pcb->nsacked ? sack_high(pcb) : pcb->snd_una + 1;
+	uint32_t seq = seq_max(from, pcb->snd_una);
+	for (bool moved = true; moved;) {
+		moved = false;
+		for (uint8_t k = 0; k < pcb->nsacked; k++)
+			if (seq_in(seq, pcb->sacked[k].left, pcb->sacked[k].right)) {
+				seq = pcb->sacked[k].right;
+				moved = true;
+			}
+	}
+	if (!seq_lt(seq, hi) || !seq_lt(seq, pcb->snd_max))
+		return false;
+	uint32_t end = seq + tcp_seg_room(pcb);
+	for (uint8_t k = 0; k < pcb->nsacked; k++)
+		if (seq_gt(pcb->sacked[k].left, seq) && seq_lt(pcb->sacked[k].left, end))
+			end = pcb->sacked[k].left;
+	uint32_t data_end = pcb->snd_buf_seq + pcb->snd_ring.len;
+	uint8_t flags = TCP_ACK;
+	if (seq_gt(end, data_end))
+		end = data_end;
+	uint32_t len = seq_gt(end, seq) ? end - seq : 0;
+	if ((pcb->tf & TF_FIN_SENT) && seq + len == pcb->fin_seq)
+		flags |= TCP_FIN;
+	if (!len && !(flags & TCP_FIN))
+		return false;
+	ts_count(pcb->st, CTR_TCP_RETRANS);
+	tcp_send_segment(pcb, seq, flags, len);
+	pcb->rexmit_hi = seq + len + !!(flags & TCP_FIN);
+	return true;
+}
+
+/* New data acknowledged: free the ring, measure RTT, grow cwnd (RFC 5681, 6582). */
+static void ack_new_data(struct tcp_ctx *c, uint32_t ack)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	struct stack *st = c->st;
+	uint32_t acked = ack - pcb->snd_una;
+
+	/* Free acknowledged bytes (the SYN and FIN occupy no ring space). */
+	uint32_t data_end = pcb->snd_buf_seq + pcb->snd_ring.len;
+	uint32_t upto = seq_min(ack, data_end);
+	if (seq_gt(upto, pcb->snd_buf_seq)) {
+		tcp_ring_consume(&pcb->snd_ring, upto - pcb->snd_buf_seq);
+		pcb->snd_buf_seq = upto;
+	}
+
+	/* RTT: timestamps (RFC 7323 §4.1) or the one timed segment (RFC 6298 §3, Karn). */
+	uint32_t min_rto = st->cfg.tcp_min_rto_ms * 1000u, max_rto = st->cfg.tcp_max_rto_ms * 1000u;
+	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts && c->opt.tsecr) {
+		uint32_t now_ms = (uint32_t)(st->now_us / 1000u) + pcb->ts_offset;
+		uint32_t rtt_ms = now_ms - c->opt.tsecr;
+		if (rtt_ms < 600000u)
+			tcp_rtt_sample(&pcb->rtt, rtt_ms * 1000u, min_rto, max_rto);
+	} else if ((pcb->tf & TF_TIMING) && seq_gt(ack, pcb->rtt_seq)) {
+		pcb->tf &= ~TF_TIMING;
+		tcp_rtt_sample(&pcb->rtt, (uint32_t)(st->now_us - pcb->rtt_start_us), min_rto,
+			       max_rto);
+	}
+	pcb->backoff = 0;
+	pcb->rexmt_count = 0;
+
+	uint32_t flight_before = pcb->snd_max - pcb->snd_una;
+	if (pcb->tf & TF_IN_RECOVERY) {
+		if (seq_geq(ack, pcb->recover)) {
+			/* RFC 6582 §3.2 (3) full ACK: deflate, option (1). */
+			uint32_t flight = pcb->snd_max - ack;
+			uint32_t w = (flight > pcb->smss ? flight : pcb->smss) + pcb->smss;
+			pcb->cwnd = pcb->ssthresh < w ? pcb->ssthresh : w;
+			pcb->tf &= ~TF_IN_RECOVERY;
+			pcb->dupacks = 0;
+		} else {
+			/* (3) partial ACK: resend the next hole, deflate by the amount acked. */
+			pcb->snd_una = ack;
+			sack_prune(pcb);
+			retransmit_hole(pcb, ack);
+			pcb->cwnd = pcb->cwnd > acked ? pcb->cwnd - acked : pcb->smss;
+			if (acked >= pcb->smss)
+				pcb->cwnd += pcb->smss;
+		}
+	} else {
+		pcb->dupacks = 0;
+		if (pcb->cwnd < pcb->ssthresh) {
+			/* Slow start, RFC 3465 byte counting with L = 2*SMSS. */
+			pcb->cwnd += acked < 2u * pcb->smss ? acked : 2u * pcb->smss;
+		} else {
+			/* Congestion avoidance: one SMSS per cwnd of data acked. */
+			pcb->bytes_acked += acked;
+			if (pcb->bytes_acked >= pcb->cwnd) {
+				pcb->bytes_acked -= pcb->cwnd;
+				pcb->cwnd += pcb->smss;
+			}
+		}
+	}
+	(void)flight_before;
+	/* Do not let cwnd grow far beyond what the ring could ever fill. */
+	uint32_t cap = pcb->snd_ring.cap + 4u * pcb->smss;
+	if (pcb->cwnd > cap)
+		pcb->cwnd = cap;
+
+	pcb->snd_una = ack;
+	if (seq_lt(pcb->snd_nxt, ack))
+		pcb->snd_nxt = ack; /* after go-back-N, the peer had more than we resent */
+	if (seq_lt(pcb->rexmit_hi, ack))
+		pcb->rexmit_hi = ack;
+	sack_prune(pcb);
+	tcp_rexmt_restart(pcb);
+	tcp_wakeup(pcb);
+}
+
+/* Duplicate ACK (RFC 5681 §2 definition) handling: fast retransmit / recovery. */
+static void ack_duplicate(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	pcb->dupacks++;
+	if (pcb->tf & TF_IN_RECOVERY) {
+		/* RFC 6582 §3.2 (4): inflate by one segment per duplicate; with SACK
+		 * information also resend the next hole below the highest SACK. */
+		pcb->cwnd += pcb->smss;
+		if (pcb->nsacked)
+			retransmit_hole(pcb, pcb->rexmit_hi);
+		return;
+	}
+	bool enough = pcb->dupacks >= 3 || (pcb->nsacked && pcb->dupacks >= 1 &&
+					    sack_high(pcb) - pcb->snd_una >= 3u * pcb->smss);
+	if (!enough)
+		return;
+	/*
+	 * RFC 6582 §3.2 (2): no fast retransmit for losses from before the last
+	 * recovery or timeout.  Deviation: ACK == recover is allowed (everything
+	 * sent before that episode is acknowledged, so this loss is new).
+	 */
+	if (seq_lt(c->v.ack, pcb->recover))
+		return;
+	uint32_t flight = pcb->snd_max - pcb->snd_una;
+	uint32_t half = flight / 2;
+	pcb->ssthresh = half > 2u * pcb->smss ? half : 2u * pcb->smss;
+	pcb->recover = pcb->snd_max;
+	pcb->tf |= TF_IN_RECOVERY;
+	pcb->tf &= ~TF_TIMING; /* Karn */
+	ts_count(c->st, CTR_TCP_FAST_RETRANS);
+	pcb->rexmit_hi = pcb->snd_una;
+	retransmit_hole(pcb, pcb->snd_una);
+	pcb->cwnd = pcb->ssthresh + 3u * pcb->smss;
+	tcp_timer_arm(pcb, TCP_T_REXMT, tcp_rto_us(pcb));
+}
+
+/* Fifth: check the ACK field (RFC 9293 §3.10.7.4, RFC 5961 §5.2). */
+static enum step check_ack(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	const struct tcp_view *v = &c->v;
+	if (!(c->flags & TCP_ACK))
+		return drop(c, DROP_TCP_NO_ACK);
+
+	if (pcb->state == TCPS_SYN_RECEIVED) {
+		if (!(seq_lt(pcb->snd_una, v->ack) && seq_leq(v->ack, pcb->snd_max)))
+			return drop_with_reset(c, DROP_TCP_SYNRCVD_BAD_ACK);
+		struct tcp_pcb *lis = pcb->listener;
+		if (lis && (int)lis->acceptq.n > lis->backlog)
+			return drop(c, DROP_TCP_LISTEN_OVERFLOW); /* the peer will retry */
+		if (pcb->rexmt_count == 0)
+			tcp_rtt_sample(&pcb->rtt, (uint32_t)(c->st->now_us - pcb->rtt_start_us),
+				       c->st->cfg.tcp_min_rto_ms * 1000u,
+				       c->st->cfg.tcp_max_rto_ms * 1000u);
+		pcb->rexmt_count = 0;
+		pcb->backoff = 0;
+		pcb->snd_una = v->ack;
+		if (seq_lt(pcb->snd_nxt, pcb->snd_una))
+			pcb->snd_nxt = pcb->snd_una;
+		pcb->snd_wnd = (uint32_t)v->wnd << pcb->snd_wscale;
+		if (pcb->snd_wnd > pcb->max_snd_wnd)
+			pcb->max_snd_wnd = pcb->snd_wnd;
+		pcb->snd_wl1 = c->seq;
+		pcb->snd_wl2 = v->ack;
+		tcp_timer_disarm(pcb, TCP_T_REXMT);
+		tcp_set_state(pcb, TCPS_ESTABLISHED, v);
+		if (lis) {
+			tcp_queue_remove(pcb);
+			tcp_queue_push(&lis->acceptq, pcb);
+			tcp_wakeup(lis);
+		}
+		tcp_keepalive_reset(pcb);
+		tcp_wakeup(pcb);
+		return NEXT;
+	}
+
+	/* RFC 5961 §5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT, else challenge ACK. */
+	if (seq_gt(v->ack, pcb->snd_max)) {
+		send_challenge_ack(c);
+		return drop(c, DROP_TCP_ACK_FUTURE);
+	}
+	if (seq_lt(v->ack, pcb->snd_una - pcb->max_snd_wnd)) {
+		send_challenge_ack(c);
+		return drop(c, DROP_TCP_ACK_CHALLENGE);
+	}
+
+	uint32_t new_wnd = (uint32_t)v->wnd << pcb->snd_wscale;
+	c->window_changed = new_wnd != pcb->snd_wnd;
+	if (pcb->tf & TF_SACK_OK)
+		sack_update(pcb, &c->opt);
+	if (seq_gt(v->ack, pcb->snd_una)) {
+		ack_new_data(c, v->ack);
+	} else if (v->ack == pcb->snd_una && c->data_len == 0 &&
+		   !(c->flags & (TCP_SYN | TCP_FIN)) && !c->window_changed && new_wnd &&
+		   pcb->snd_max != pcb->snd_una) {
+		/* RFC 5681 §2 duplicate ACK; answers to zero-window probes are not. */
+		ack_duplicate(c);
+	}
+	/* Window update (RFC 9293 §3.10.7.4): only from a newer segment. */
+	if (seq_lt(pcb->snd_wl1, c->seq) ||
+	    (pcb->snd_wl1 == c->seq && seq_leq(pcb->snd_wl2, v->ack))) {
+		pcb->snd_wnd = new_wnd;
+		pcb->snd_wl1 = c->seq;
+		pcb->snd_wl2 = v->ack;
+		if (new_wnd > pcb->max_snd_wnd)
+			pcb->max_snd_wnd = new_wnd;
+		if (new_wnd)
+			pcb->persist_shift = 0;
+	}
+
+	bool fin_acked = (pcb->tf & TF_FIN_SENT) && seq_gt(pcb->snd_una, pcb->fin_seq);
+	switch (pcb->state) {
+	case TCPS_FIN_WAIT_1:
+		if (fin_acked) {
+			tcp_set_state(pcb, TCPS_FIN_WAIT_2, v);
+			tcp_timer_disarm(pcb, TCP_T_REXMT);
+			/* Orphaned FIN-WAIT-2 must not last forever (Linux tcp_fin_timeout). */
+			if (!pcb->sock)
+				tcp_timer_arm(pcb, TCP_T_2MSL,
+					      2ull * c->st->cfg.tcp_msl_ms * 1000u);
+			tcp_wakeup(pcb);
+		}
+		break;
+	case TCPS_CLOSING:
+		if (fin_acked)
+			tcp_enter_time_wait(pcb, v);
+		break;
+	case TCPS_LAST_ACK:
+		if (fin_acked) {
+			tcp_pcb_close(pcb, v);
+			c->pcb = NULL;
+			return DONE;
+		}
+		break;
+	default:
+		break;
+	}
+	return NEXT;
+}
+
+/* Delivers in-order bytes and whatever out-of-order ranges they join. */
+static void deliver_in_order(struct tcp_pcb *pcb, const uint8_t *data, uint32_t n)
+{
+	tcp_ring_write(&pcb->rcv_ring, data, n);
+	pcb->rcv_nxt += n;
+	pcb->unacked_bytes += n;
+	if (pcb->ofo.n) {
+		uint32_t nxt = tcp_asm_advance(&pcb->ofo, pcb->rcv_nxt);
+		if (nxt != pcb->rcv_nxt) {
+			/* The bytes are already in place behind the data. */
+			pcb->rcv_ring.len += nxt - pcb->rcv_nxt;
+			pcb->rcv_nxt = nxt;
+			pcb->tf |= TF_ACKNOW; /* RFC 5681 §4.2: ACK at once when a gap fills */
+		}
+	}
+}
+
+/* Seventh: process the segment text (RFC 9293 §3.10.7.4). */
+static enum step process_text(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	struct stack *st = c->st;
+	if (!c->data_len)
+		return NEXT;
+	if (pcb->state != TCPS_ESTABLISHED && pcb->state != TCPS_FIN_WAIT_1 &&
+	    pcb->state != TCPS_FIN_WAIT_2) {
+		/* CLOSE-WAIT and later: "This should not occur since a FIN has been
+		 * received from the remote side.  Ignore the segment text." */
+		c->data_len = 0;
+		return NEXT;
+	}
+	if (!pcb->sock && !pcb->listener) {
+		/* The user closed: nobody will read.  RFC 2525 §2.17, Linux: RST. */
+		tcp_send_rst_pcb(pcb);
+		conn_reset(c, 0);
+		c->reason = DROP_TCP_AFTER_CLOSE;
+		return DROP;
+	}
+	if (c->seq == pcb->rcv_nxt) {
+		deliver_in_order(pcb, c->data, c->data_len);
+		/* RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2: delay the ACK, but ACK at
+		 * least every second full-sized segment. */
+		if (pcb->unacked_bytes >= 2u * pcb->smss)
+			pcb->tf |= TF_ACKNOW;
+		if (!(pcb->tf & TF_ACKNOW)) {
+			pcb->tf |= TF_DELACK;
+			if (!tcp_timer_armed(pcb, TCP_T_DELACK))
+				tcp_timer_arm(pcb, TCP_T_DELACK, st->cfg.tcp_delack_ms * 1000ull);
+		}
+		tcp_wakeup(pcb);
+		return NEXT;
+	}
+	/* Out of order: keep the bytes in the ring, remember the range, and
+	 * send a duplicate ACK at once (RFC 5681 §4.2) carrying SACK blocks. */
+	pcb->tf |= TF_ACKNOW;
+	if (!tcp_asm_add(&pcb->ofo, c->seq, c->seq + c->data_len, st->cfg.tcp_max_ofo_bytes)) {
+		c->flags &= (uint8_t)~TCP_FIN;
+		return drop_after_ack(c, DROP_TCP_OFO_FULL);
+	}
+	tcp_ring_write_at(&pcb->rcv_ring, c->seq - pcb->rcv_nxt, c->data, c->data_len);
+	pcb->last_sack_left = c->seq;
+	pcb->last_sack_right = c->seq + c->data_len;
+	ts_count(st, CTR_TCP_OFO_QUEUED);
+	return NEXT;
+}
+
+/* Eighth: check the FIN bit, also a FIN that arrived early and is now in order. */
+static enum step check_fin(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	const struct tcp_view *v = &c->v;
+	if (c->flags & TCP_FIN) {
+		if (pcb->state == TCPS_TIME_WAIT) {
+			/* A retransmitted FIN: acknowledge it, restart the 2 MSL timeout. */
+			pcb->tf |= TF_ACKNOW;
+			tcp_timer_arm(pcb, TCP_T_2MSL, 2ull * c->st->cfg.tcp_msl_ms * 1000u);
+			return NEXT;
+		}
+		if (!(pcb->tf & TF_RCV_FIN)) {
+			pcb->tf |= TF_RCV_FIN;
+			pcb->rcv_fin_seq = c->seq + c->data_len;
+		}
+	}
+	if (!(pcb->tf & TF_RCV_FIN) || pcb->rcv_nxt != pcb->rcv_fin_seq)
+		return NEXT;
+	/* FIN in order: it takes one sequence number and is acknowledged now. */
+	pcb->rcv_nxt++;
+	pcb->tf |= TF_ACKNOW;
+	switch (pcb->state) {
+	case TCPS_SYN_RECEIVED:
+	case TCPS_ESTABLISHED:
+		tcp_set_state(pcb, TCPS_CLOSE_WAIT, v);
+		break;
+	case TCPS_FIN_WAIT_1:
+		/* Our FIN not yet acknowledged (else we would be in FIN-WAIT-2):
+		 * simultaneous close. */
+		tcp_set_state(pcb, TCPS_CLOSING, v);
+		break;
+	case TCPS_FIN_WAIT_2:
+		tcp_enter_time_wait(pcb, v);
+		break;
+	default:
+		break;
+	}
+	tcp_wakeup(pcb);
+	return NEXT;
+}
+
+/*
+ * TIME-WAIT and a new SYN (RFC 1122 §4.2.2.13, RFC 6191): a SYN above the
+ * old RCV.NXT (or with a newer timestamp) may start a new incarnation.
+ * Returns the listener to hand the SYN to, having closed the old pcb.
+ */
+static struct tcp_pcb *time_wait_reuse(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	const struct tcp_view *v = &c->v;
+	if (pcb->state != TCPS_TIME_WAIT || (v->flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
+		return NULL;
+	bool newer = seq_gt(v->seq, pcb->rcv_nxt);
+	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts)
+		newer = newer || seq_gt(c->opt.tsval, pcb->ts_recent);
+	struct tcp_pcb *lis = tcp_listener_lookup(c->st, c->b->dst_ip, v->dst_port);
+	if (!newer || !lis)
+		return NULL;
+	tcp_pcb_close(pcb, v);
+	c->pcb = NULL;
+	return lis;
+}
+
+static enum step synchronized_input(struct tcp_ctx *c)
+{
+	enum step r;
+	if ((r = check_sequence(c)) != NEXT)
+		return r;
+	if ((r = check_rst(c)) != NEXT)
+		return r;
+	/* Third: security and precedence (RFC 9293 §3.10.7.4): not implemented,
+	 * as RFC 9293 itself retires the IP security option check. */
+	if ((r = check_syn(c)) != NEXT)
+		return r;
+	if ((r = check_ack(c)) != NEXT)
+		return r;
+	/* Sixth: URG.  Deviation: we announce no urgent data to the user
+	 * (RFC 6093 recommends against its use); urgent bytes are ordinary. */
+	if ((r = process_text(c)) != NEXT)
+		return r;
+	if ((r = check_fin(c)) != NEXT)
+		return r;
+	return DONE;
+}
+
+void tcp_input(struct stack *st, struct ts_buf *b)
+{
+	struct tcp_ctx c;
+	memset(&c, 0, sizeof(c));
+	c.st = st;
+	c.b = b;
+	ts_count(st, CTR_TCP_RX);
+	size_t len = ts_buf_len(b);
+	int r = tcp_parse(b->data, len, &c.v);
+	if (r != DROP_NONE) {
+		ts_drop(st, b, (enum ts_drop_reason)r);
+		return;
+	}
+	if (!tcp_csum_ok(b->data, len, b->src_ip, b->dst_ip)) {
+		ts_drop(st, b, DROP_TCP_BAD_CSUM);
+		return;
+	}
+	if ((r = tcp_parse_options(c.v.opt, c.v.opt_len, &c.opt)) != DROP_NONE) {
+		ts_drop(st, b, (enum ts_drop_reason)r);
+		return;
+	}
+	uint8_t f = c.v.flags;
+	if ((f & (TCP_SYN | TCP_RST)) == (TCP_SYN | TCP_RST) ||
+	    (f & (TCP_SYN | TCP_FIN)) == (TCP_SYN | TCP_FIN) ||
+	    !(f & (TCP_SYN | TCP_RST | TCP_ACK | TCP_FIN))) {
+		ts_drop(st, b, DROP_TCP_BAD_FLAGS);
+		return;
+	}
+	if (b->link_bcast) {
+		/* RFC 1122 §4.2.3.10: no TCP to broadcast addresses. */
+		ts_drop(st, b, DROP_TCP_BCAST);
+		return;
+	}
+	c.seq = c.v.seq;
+	c.flags = c.v.flags;
+	c.data = c.v.payload;
+	c.data_len = c.v.payload_len;
+
+	enum step s;
+	c.pcb = tcp_conn_lookup(st, b->dst_ip, c.v.dst_port, b->src_ip, c.v.src_port);
+	struct tcp_pcb *lis = NULL;
+	if (c.pcb) {
+		c.pcb->last_rx_us = st->now_us;
+		c.pcb->keep_probes = 0;
+		lis = time_wait_reuse(&c);
+	} else {
+		lis = tcp_listener_lookup(st, b->dst_ip, c.v.dst_port);
+	}
+	if (lis)
+		s = listen_input(&c, lis);
+	else if (!c.pcb)
+		s = closed_input(&c);
+	else if (c.pcb->state == TCPS_SYN_SENT)
+		s = syn_sent_input(&c);
+	else if (c.pcb->state == TCPS_CLOSED)
+		s = closed_input(&c);
+	else
+		s = synchronized_input(&c);
+
+	switch (s) {
+	case NEXT:
+	case DONE:
+		ts_buf_free(st, b);
+		break;
+	case DROP:
+		ts_drop(st, b, c.reason);
+		break;
+	case DROP_AFTER_ACK:
+		/* "send an acknowledgment (unless the RST bit is set) and drop" */
+		if (c.pcb && !(c.v.flags & TCP_RST))
+			c.pcb->tf |= TF_ACKNOW;
+		ts_drop(st, b, c.reason);
+		break;
+	case DROP_WITH_RESET:
+		tcp_send_reset_for(st, b->dst_ip, b->src_ip, &c.v);
+		ts_drop(st, b, c.reason);
+		break;
+	}
+	if (c.pcb && s != DROP_WITH_RESET && c.pcb->state != TCPS_LISTEN)
+		tcp_output(c.pcb);
+}

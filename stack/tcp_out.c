@@ -1,0 +1,336 @@
+/*
+ * tcp_out.c - building and sending segments.
+ *
+ * tcp_output() decides what may go out now: data within
+ * min(SND.WND, cwnd) (RFC 5681 §3.1), whole SMSS segments unless Nagle
+ * (RFC 896, RFC 1122 §4.2.3.4) and sender SWS avoidance allow a short one,
+ * the FIN after the last byte, and any ACK the input path owes.  Every
+ * segment is rebuilt from the send ring, so a retransmission is just
+ * SND.NXT moved back (go-back-N after a timeout), skipping what the peer
+ * SACKed (RFC 2018).  Payload is copied once, ring → frame buffer.
+ *
+ * Read first: RFC 9293 §3.8.6 (window management), RFC 1122 §4.2.3.3-4
+ * (SWS), RFC 7323 §3-4 (timestamps), RFC 2018 §4 (which blocks to send).
+ */
+#include <string.h>
+
+#include "byteorder.h"
+#include "checksum.h"
+#include "ipv4.h"
+#include "socket.h"
+#include "stack.h"
+#include "tcp.h"
+#include "tcp_seq.h"
+
+static uint32_t tcp_now_ms(const struct tcp_pcb *pcb)
+{
+	return (uint32_t)(pcb->st->now_us / 1000u) + pcb->ts_offset;
+}
+
+/*
+ * Receiver side of SWS avoidance (RFC 1122 §4.2.3.3): the right edge only
+ * moves when it can move by min(RCV.BUFF/2, MSS).  The window never
+ * shrinks (RFC 9293 §3.8.6.2.2), so a rounded scaled value is rounded up.
+ */
+uint16_t tcp_window_to_advertise(struct tcp_pcb *pcb, bool syn)
+{
+	uint32_t free_space = tcp_ring_free_space(&pcb->rcv_ring);
+	uint32_t cur = seq_gt(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
+	uint32_t step = pcb->rcv_ring.cap / 2 < pcb->rmss ? pcb->rcv_ring.cap / 2 : pcb->rmss;
+	uint32_t win = free_space;
+	if (win < cur + step && win > cur)
+		win = cur; /* not worth moving the edge yet */
+	if (win < cur)
+		win = cur; /* never shrink */
+	pcb->rcv_wnd = free_space;
+	if (syn) {
+		/* RFC 7323 §2.2: the window in a SYN is never scaled. */
+		if (win > 65535)
+			win = 65535;
+		pcb->rcv_adv = pcb->rcv_nxt + win;
+		return (uint16_t)win;
+	}
+	uint32_t field = (win + (1u << pcb->rcv_wscale) - 1) >> pcb->rcv_wscale;
+	if (field > 65535)
+		field = 65535;
+	uint32_t adv = field << pcb->rcv_wscale;
+	if (seq_gt(pcb->rcv_nxt + adv, pcb->rcv_adv))
+		pcb->rcv_adv = pcb->rcv_nxt + adv;
+	return (uint16_t)field;
+}
+
+bool tcp_window_update_due(struct tcp_pcb *pcb)
+{
+	uint32_t free_space = tcp_ring_free_space(&pcb->rcv_ring);
+	uint32_t cur = seq_gt(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
+	uint32_t step = pcb->rcv_ring.cap / 2 < pcb->rmss ? pcb->rcv_ring.cap / 2 : pcb->rmss;
+	if (free_space < cur + step)
+		return false; /* RFC 1122 §4.2.3.3: the edge would not move enough */
+	/* Linux __tcp_cleanup_rbuf: announce when a window of at most half the
+	 * buffer at least doubles; a larger one is refreshed by the next ACK
+	 * anyway, and an ACK per read would double the ACK rate for nothing. */
+	return 2u * cur <= pcb->rcv_ring.cap && free_space >= 2u * cur;
+}
+
+/* Fills up to max SACK blocks from the out-of-order ranges (RFC 2018 §4). */
+static uint8_t sack_blocks(const struct tcp_pcb *pcb, struct tcp_sack_block *out, uint8_t max)
+{
+	uint8_t n = 0;
+	const struct tcp_assembler *a = &pcb->ofo;
+	/* The first block holds the most recently received segment. */
+	for (uint32_t i = 0; i < a->n && n < 1; i++)
+		if (seq_leq(a->r[i].left, pcb->last_sack_left) &&
+		    seq_geq(a->r[i].right, pcb->last_sack_right))
+			out[n++] = a->r[i];
+	for (uint32_t i = 0; i < a->n && n < max; i++) {
+		if (n && out[0].left == a->r[i].left)
+			continue;
+		out[n++] = a->r[i];
+	}
+	return n;
+}
+
+int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len)
+{
+	struct stack *st = pcb->st;
+	bool syn = flags & TCP_SYN;
+	struct tcp_opts o;
+	memset(&o, 0, sizeof(o));
+	if (syn) {
+		o.has_mss = true;
+		o.mss = pcb->rmss;
+		o.sack_perm = pcb->tf & TF_SACK_OK;
+		o.has_ws = pcb->tf & TF_WS_OK;
+		o.ws = pcb->rcv_wscale;
+	}
+	if (pcb->tf & TF_TS_OK) {
+		o.has_ts = true;
+		o.tsval = tcp_now_ms(pcb);
+		o.tsecr = pcb->ts_recent;
+	}
+	if (!syn && (flags & TCP_ACK) && (pcb->tf & TF_SACK_OK) && pcb->ofo.n)
+		o.nsack = sack_blocks(pcb, o.sack, o.has_ts ? 3 : 4);
+	uint8_t opt[TCP_MAX_OPT_LEN];
+	size_t optlen = tcp_build_options(opt, syn, &o);
+	size_t hlen = TCP_HDR_LEN + optlen;
+
+	struct ts_buf *b = ts_buf_alloc(st, hlen + len, TS_BUF_HEADROOM);
+	if (!b)
+		return -1;
+	uint8_t *h = ts_buf_put(b, hlen + len);
+	put_be16(h + 0, pcb->local_port);
+	put_be16(h + 2, pcb->remote_port);
+	put_be32(h + 4, seq);
+	put_be32(h + 8, (flags & TCP_ACK) ? pcb->rcv_nxt : 0);
+	h[12] = (uint8_t)((hlen / 4) << 4);
+	h[13] = flags;
+	put_be16(h + 14, (flags & TCP_RST) ? 0 : tcp_window_to_advertise(pcb, syn));
+	put_be16(h + 16, 0);
+	put_be16(h + 18, 0); /* urgent pointer: we never send urgent data */
+	memcpy(h + TCP_HDR_LEN, opt, optlen);
+	if (len)
+		tcp_ring_peek(&pcb->snd_ring, seq - pcb->snd_buf_seq, h + hlen, len);
+	uint32_t sum =
+	    ts_csum_pseudo(pcb->local_ip, pcb->remote_ip, IPV4_PROTO_TCP, (uint16_t)(hlen + len));
+	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, hlen + len, sum)));
+
+	if (flags & TCP_ACK) {
+		/* Any ACK we send settles what was owed (RFC 9293 §3.8.6.3). */
+		pcb->last_ack_sent = pcb->rcv_nxt;
+		pcb->unacked_bytes = 0;
+		if (pcb->tf & TF_DELACK)
+			tcp_timer_disarm(pcb, TCP_T_DELACK);
+		pcb->tf &= ~(TF_ACKNOW | TF_DELACK);
+	}
+	ts_count(st, CTR_TCP_TX);
+	if (flags & TCP_RST)
+		ts_count(st, CTR_TCP_RST_SENT);
+	return ipv4_output(st, b, pcb->local_ip, pcb->remote_ip, IPV4_PROTO_TCP);
+}
+
+void tcp_send_ack(struct tcp_pcb *pcb)
+{
+	tcp_send_segment(pcb, pcb->snd_nxt, TCP_ACK, 0);
+}
+
+void tcp_send_rst_pcb(struct tcp_pcb *pcb)
+{
+	tcp_send_segment(pcb, pcb->snd_nxt, TCP_RST | TCP_ACK, 0);
+}
+
+void tcp_send_syn(struct tcp_pcb *pcb)
+{
+	uint8_t flags = TCP_SYN;
+	if (pcb->state == TCPS_SYN_RECEIVED)
+		flags |= TCP_ACK;
+	tcp_send_segment(pcb, pcb->iss, flags, 0);
+	pcb->snd_nxt = pcb->iss + 1;
+	if (seq_lt(pcb->snd_max, pcb->snd_nxt))
+		pcb->snd_max = pcb->snd_nxt;
+}
+
+void tcp_send_reset_for(struct stack *st, uint32_t src_ip, uint32_t dst_ip,
+			const struct tcp_view *seg)
+{
+	/* RFC 9293 §3.10.7.1: never answer a RST with a RST. */
+	if (seg->flags & TCP_RST)
+		return;
+	struct ts_buf *b = ts_buf_alloc(st, TCP_HDR_LEN, TS_BUF_HEADROOM);
+	if (!b)
+		return;
+	uint8_t *h = ts_buf_put(b, TCP_HDR_LEN);
+	uint32_t seq = 0, ack = 0;
+	uint8_t flags = TCP_RST;
+	if (seg->flags & TCP_ACK) {
+		seq = seg->ack; /* <SEQ=SEG.ACK><CTL=RST> */
+	} else {
+		/* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>; SYN and FIN count. */
+		ack = seg->seq + seg->payload_len + !!(seg->flags & TCP_SYN) +
+		      !!(seg->flags & TCP_FIN);
+		flags |= TCP_ACK;
+	}
+	put_be16(h + 0, seg->dst_port);
+	put_be16(h + 2, seg->src_port);
+	put_be32(h + 4, seq);
+	put_be32(h + 8, ack);
+	h[12] = (TCP_HDR_LEN / 4) << 4;
+	h[13] = flags;
+	put_be16(h + 14, 0);
+	put_be16(h + 16, 0);
+	put_be16(h + 18, 0);
+	uint32_t sum = ts_csum_pseudo(src_ip, dst_ip, IPV4_PROTO_TCP, TCP_HDR_LEN);
+	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, TCP_HDR_LEN, sum)));
+	ts_count(st, CTR_TCP_TX);
+	ts_count(st, CTR_TCP_RST_SENT);
+	ipv4_output(st, b, src_ip, dst_ip, IPV4_PROTO_TCP);
+}
+
+/* If seq lies in a block the peer SACKed, the end of that block, else seq. */
+static uint32_t skip_sacked(const struct tcp_pcb *pcb, uint32_t seq)
+{
+	bool moved = true;
+	while (moved) {
+		moved = false;
+		for (uint8_t i = 0; i < pcb->nsacked; i++)
+			if (seq_in(seq, pcb->sacked[i].left, pcb->sacked[i].right)) {
+				seq = pcb->sacked[i].right;
+				moved = true;
+			}
+	}
+	return seq;
+}
+
+/*
+ * Payload bytes that fit in one segment now: SMSS already leaves room for
+ * timestamps; SACK blocks take more (RFC 6691 §2: the MSS counts no
+ * options, so options come out of the payload, never past the MTU).
+ */
+uint32_t tcp_seg_room(const struct tcp_pcb *pcb)
+{
+	uint32_t room = pcb->smss;
+	if ((pcb->tf & TF_SACK_OK) && pcb->ofo.n) {
+		uint32_t max = (pcb->tf & TF_TS_OK) ? 3 : 4;
+		uint32_t n = pcb->ofo.n < max ? pcb->ofo.n : max;
+		room -= 4 + 8 * n;
+	}
+	return room;
+}
+
+static bool can_send_data(enum tcp_state_id s)
+{
+	return s == TCPS_ESTABLISHED || s == TCPS_CLOSE_WAIT || s == TCPS_FIN_WAIT_1 ||
+	       s == TCPS_CLOSING || s == TCPS_LAST_ACK;
+}
+
+void tcp_output(struct tcp_pcb *pcb)
+{
+	if (!can_send_data(pcb->state)) {
+		if ((pcb->tf & TF_ACKNOW) && pcb->state != TCPS_CLOSED &&
+		    pcb->state != TCPS_LISTEN && pcb->state != TCPS_SYN_SENT)
+			tcp_send_ack(pcb);
+		return;
+	}
+	bool nodelay = pcb->sock && pcb->sock->opt.nodelay;
+	for (;;) {
+		if (seq_lt(pcb->snd_nxt, pcb->snd_max) && pcb->nsacked) {
+			uint32_t s = skip_sacked(pcb, pcb->snd_nxt);
+			if (seq_gt(s, pcb->snd_max))
+				s = pcb->snd_max;
+			pcb->snd_nxt = s;
+		}
+		uint32_t off = pcb->snd_nxt - pcb->snd_buf_seq;
+		uint32_t avail = pcb->snd_ring.len > off ? pcb->snd_ring.len - off : 0;
+		if (off > pcb->snd_ring.len)
+			avail = 0; /* SND.NXT is past our FIN */
+		uint32_t wnd = pcb->snd_wnd < pcb->cwnd ? pcb->snd_wnd : pcb->cwnd;
+		uint32_t flight = pcb->snd_nxt - pcb->snd_una;
+		uint32_t usable = wnd > flight ? wnd - flight : 0;
+		uint32_t room = tcp_seg_room(pcb);
+		uint32_t len = avail < room ? avail : room;
+		if (len > usable)
+			len = usable;
+		/* When retransmitting, do not run into data SACKed further on. */
+		if (len && seq_lt(pcb->snd_nxt, pcb->snd_max))
+			for (uint8_t i = 0; i < pcb->nsacked; i++)
+				if (seq_gt(pcb->sacked[i].left, pcb->snd_nxt) &&
+				    seq_lt(pcb->sacked[i].left, pcb->snd_nxt + len))
+					len = pcb->sacked[i].left - pcb->snd_nxt;
+		bool fin = (pcb->tf & TF_FIN_QUEUED) && pcb->snd_nxt + len == pcb->fin_seq;
+		bool send = false;
+		if (len == room) {
+			send = true;
+		} else if (len && seq_lt(pcb->snd_nxt, pcb->snd_max)) {
+			send = true; /* retransmission: whatever was sent before */
+		} else if (len && len == avail && (nodelay || flight == 0 || fin)) {
+			send = true; /* RFC 1122 §4.2.3.4: Nagle lets the last piece go when idle */
+		} else if (len && pcb->max_snd_wnd && len >= pcb->max_snd_wnd / 2) {
+			send = true; /* sender SWS: half the largest window the peer offered */
+		} else if (len && flight == 0) {
+			send = true; /* nothing in flight: the window is all we may use */
+		} else if (!len && fin && !avail) {
+			send = true;
+		}
+		if (!send)
+			break;
+		uint8_t flags = TCP_ACK;
+		if (len && off + len == pcb->snd_ring.len)
+			flags |= TCP_PSH;
+		if (fin)
+			flags |= TCP_FIN;
+		bool retrans = seq_lt(pcb->snd_nxt, pcb->snd_max);
+		if (retrans)
+			ts_count(pcb->st, CTR_TCP_RETRANS);
+		if (!retrans && !(pcb->tf & (TF_TIMING | TF_TS_OK)) && len) {
+			/* RFC 6298 §3: time one segment per RTT, never a retransmitted one. */
+			pcb->tf |= TF_TIMING;
+			pcb->rtt_seq = pcb->snd_nxt;
+			pcb->rtt_start_us = pcb->st->now_us;
+		}
+		if (tcp_send_segment(pcb, pcb->snd_nxt, flags, len) < 0 && !retrans && !len && !fin)
+			break;
+		pcb->snd_nxt += len + (fin ? 1 : 0);
+		if (fin)
+			pcb->tf |= TF_FIN_SENT;
+		if (seq_gt(pcb->snd_nxt, pcb->snd_max))
+			pcb->snd_max = pcb->snd_nxt;
+		/* RFC 6298 (5.1): start the timer if it is not running. */
+		if (!tcp_timer_armed(pcb, TCP_T_REXMT))
+			tcp_timer_arm(pcb, TCP_T_REXMT, tcp_rto_us(pcb));
+		if (fin)
+			break;
+	}
+	if (pcb->tf & TF_ACKNOW)
+		tcp_send_ack(pcb);
+
+	/* Persist: data waits, nothing is in flight, and the window is shut. */
+	uint32_t off = pcb->snd_nxt - pcb->snd_buf_seq;
+	bool waiting = pcb->snd_ring.len > off && off <= pcb->snd_ring.len;
+	if (waiting && pcb->snd_una == pcb->snd_max && pcb->snd_wnd == 0) {
+		if (!tcp_timer_armed(pcb, TCP_T_PERSIST)) {
+			pcb->persist_shift = 0;
+			tcp_timer_arm(pcb, TCP_T_PERSIST, tcp_rto_us(pcb));
+		}
+	} else if (tcp_timer_armed(pcb, TCP_T_PERSIST) && pcb->snd_wnd) {
+		tcp_timer_disarm(pcb, TCP_T_PERSIST);
+	}
+}
