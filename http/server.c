@@ -119,8 +119,9 @@ struct conn_list {
 struct http_server {
 	struct ts_handler h; /* first: the listener's epoll data.ptr */
 	struct stack *st;
-	int epfd;
-	int lfd; /* listening socket */
+	int epfd;      /* where every socket of the server is registered */
+	bool own_epfd; /* created by http_server_start (epfd < 0): closed at stop */
+	int lfd;       /* listening socket */
 	struct http_server_config cfg;
 	uint64_t timer_us[TIMER_N];	 /* duration of each deadline list */
 	struct conn_list lists[TIMER_N]; /* every live connection is on exactly one */
@@ -793,15 +794,31 @@ int http_server_start(struct http_server **out, struct stack *st, int epfd,
 	}
 	if (ts_setsockopt(st, s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    ts_bind(st, s->lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
-	    ts_listen(st, s->lfd, HTTP_LISTEN_BACKLOG) < 0 ||
-	    ts_epoll_ctl(st, epfd, EPOLL_CTL_ADD, s->lfd, &ev) < 0) {
-		err = -errno;
-		ts_close(st, s->lfd);
-		free(s);
-		return err;
-	}
+	    ts_listen(st, s->lfd, HTTP_LISTEN_BACKLOG) < 0)
+		goto fail;
+	/* Go's netpoll creates its epoll set when the first descriptor is
+	 * registered, after listen; with epfd < 0 we do the same. */
+	if (epfd < 0 && (s->epfd = ts_epoll_create1(st, EPOLL_CLOEXEC)) < 0)
+		goto fail;
+	s->own_epfd = epfd < 0;
+	if (ts_epoll_ctl(st, s->epfd, EPOLL_CTL_ADD, s->lfd, &ev) < 0)
+		goto fail;
+	/* Like Go's Accept: try at once, and only on EAGAIN park in epoll_wait. */
+	listener_event(&s->h, EPOLLIN);
 	*out = s;
 	return 0;
+fail:
+	err = -errno;
+	if (s->own_epfd)
+		ts_close(st, s->epfd);
+	ts_close(st, s->lfd);
+	free(s);
+	return err;
+}
+
+int http_server_epfd(const struct http_server *s)
+{
+	return s->epfd;
 }
 
 int http_server_next_timeout_ms(struct http_server *s, uint64_t now_us)
@@ -841,6 +858,8 @@ void http_server_stop(struct http_server *s)
 		while (s->lists[i].head)
 			conn_close(s->lists[i].head);
 	ts_close(s->st, s->lfd);
+	if (s->own_epfd)
+		ts_close(s->st, s->epfd);
 	while (s->pool) {
 		struct http_conn *c = s->pool;
 		s->pool = c->pool_next;

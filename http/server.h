@@ -34,11 +34,17 @@ struct http_server_config {
 void http_server_config_default(struct http_server_config *cfg);
 
 /*
- * Opens the listener (socket, SO_REUSEADDR, bind 0.0.0.0:port, listen 4096)
- * and registers it in epfd.  Returns 0 with *out set, or -errno.
+ * Opens the listener (socket, SO_REUSEADDR, bind 0.0.0.0:port, listen 4096),
+ * registers it in epfd and tries accept4 once, in Go's order.  With epfd < 0
+ * the server creates the epoll set itself after listen, as Go's netpoll
+ * does (http_server_epfd returns it; http_server_stop closes it).
+ * Returns 0 with *out set, or -errno.
  */
 int http_server_start(struct http_server **out, struct stack *st, int epfd,
 		      const struct http_server_config *cfg);
+
+/* The epoll descriptor the server registers its sockets in. */
+int http_server_epfd(const struct http_server *s);
 
 /* ms until the earliest idle/header/linger deadline (rounded up), -1 if none. */
 int http_server_next_timeout_ms(struct http_server *s, uint64_t now_us);

@@ -43,25 +43,25 @@ enum command { CMD_SERVE, CMD_GET, CMD_PING };
 struct options {
 	enum command cmd;
 	struct ts_config cfg;
-	const char *tap;         /* --tap */
-	bool host_ip_set;        /* --host-ip given */
-	uint32_t host_ip;        /* kernel side address, host order */
-	uint8_t host_prefix;     /* its prefix length */
-	const char *pcap;        /* --pcap FILE */
-	bool faults_set;         /* --faults given */
+	const char *tap;	  /* --tap */
+	bool host_ip_set;	  /* --host-ip given */
+	uint32_t host_ip;	  /* kernel side address, host order */
+	uint8_t host_prefix;	  /* its prefix length */
+	const char *pcap;	  /* --pcap FILE */
+	bool faults_set;	  /* --faults given */
 	struct fault_spec faults; /* parsed --faults */
-	bool stats;              /* --stats */
-	uint16_t http_port;      /* --http-port */
-	uint32_t http_idle_ms;   /* --http-idle-timeout: keep-alive idle limit */
-	uint32_t http_header_ms; /* --http-header-timeout: whole header block limit */
-	const char *url;         /* get URL */
-	const char *out_file;    /* get -o FILE */
-	const char *ping_host;   /* ping HOST */
-	uint32_t ping_dst;       /* its address */
-	long ping_count;         /* ping -c N (0: until interrupted) */
-	long ping_size;          /* ping -s SIZE */
-	double ping_interval_s;  /* ping -i SECONDS */
-	double ping_wait_s;      /* ping -W SECONDS: wait for the last reply */
+	bool stats;		  /* --stats */
+	uint16_t http_port;	  /* --http-port */
+	uint32_t http_idle_ms;	  /* --http-idle-timeout: keep-alive idle limit */
+	uint32_t http_header_ms;  /* --http-header-timeout: whole header block limit */
+	const char *url;	  /* get URL */
+	const char *out_file;	  /* get -o FILE */
+	const char *ping_host;	  /* ping HOST */
+	uint32_t ping_dst;	  /* its address */
+	long ping_count;	  /* ping -c N (0: until interrupted) */
+	long ping_size;		  /* ping -s SIZE */
+	double ping_interval_s;	  /* ping -i SECONDS */
+	double ping_wait_s;	  /* ping -W SECONDS: wait for the last reply */
 };
 
 /* Signal flags: the only process-wide state, as signal handlers require. */
@@ -163,8 +163,7 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 {
 	unsigned v[6];
 	char tail;
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) !=
-	    6)
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
 		return false;
 	for (int i = 0; i < 6; i++) {
 		if (v[i] > 255)
@@ -238,21 +237,21 @@ enum {
 };
 
 static const struct option long_opts[] = {
-	{"tap", required_argument, NULL, OPT_TAP},
-	{"host-ip", required_argument, NULL, OPT_HOST_IP},
-	{"ip", required_argument, NULL, OPT_IP},
-	{"gw", required_argument, NULL, OPT_GW},
-	{"mac", required_argument, NULL, OPT_MAC},
-	{"mtu", required_argument, NULL, OPT_MTU},
-	{"pcap", required_argument, NULL, OPT_PCAP},
-	{"trace", required_argument, NULL, OPT_TRACE},
-	{"faults", required_argument, NULL, OPT_FAULTS},
-	{"stats", no_argument, NULL, OPT_STATS},
-	{"http-port", required_argument, NULL, OPT_HTTP_PORT},
-	{"http-idle-timeout", required_argument, NULL, OPT_HTTP_IDLE},
-	{"http-header-timeout", required_argument, NULL, OPT_HTTP_HEADER},
-	{"help", no_argument, NULL, OPT_HELP},
-	{0},
+    {"tap", required_argument, NULL, OPT_TAP},
+    {"host-ip", required_argument, NULL, OPT_HOST_IP},
+    {"ip", required_argument, NULL, OPT_IP},
+    {"gw", required_argument, NULL, OPT_GW},
+    {"mac", required_argument, NULL, OPT_MAC},
+    {"mtu", required_argument, NULL, OPT_MTU},
+    {"pcap", required_argument, NULL, OPT_PCAP},
+    {"trace", required_argument, NULL, OPT_TRACE},
+    {"faults", required_argument, NULL, OPT_FAULTS},
+    {"stats", no_argument, NULL, OPT_STATS},
+    {"http-port", required_argument, NULL, OPT_HTTP_PORT},
+    {"http-idle-timeout", required_argument, NULL, OPT_HTTP_IDLE},
+    {"http-header-timeout", required_argument, NULL, OPT_HTTP_HEADER},
+    {"help", no_argument, NULL, OPT_HELP},
+    {0},
 };
 
 static void parse_args(int argc, char **argv, struct options *o)
@@ -286,7 +285,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 	argv += first - 1;
 	opterr = 0;
 	optind = 1;
-	const char *shortopts = o->cmd == CMD_PING ? ":c:s:i:W:h" : (o->cmd == CMD_GET ? ":o:h" : ":h");
+	const char *shortopts =
+	    o->cmd == CMD_PING ? ":c:s:i:W:h" : (o->cmd == CMD_GET ? ":o:h" : ":h");
 	int c;
 	long v;
 	while ((c = getopt_long(argc, argv, shortopts, long_opts, NULL)) != -1) {
@@ -305,7 +305,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_IP:
 			if (!parse_cidr(optarg, &o->cfg.ip, &o->cfg.prefix_len))
-				bad_input("bad --ip '%s': expected ADDR/LEN like 10.0.0.2/24", optarg);
+				bad_input("bad --ip '%s': expected ADDR/LEN like 10.0.0.2/24",
+					  optarg);
 			break;
 		case OPT_GW:
 			if (!parse_ipv4(optarg, &o->cfg.gw))
@@ -438,8 +439,8 @@ static struct netdev *open_link(const struct options *o, struct netdev **faults_
 	struct netdev *dev = tap_open(o->tap, err, sizeof(err));
 	if (!dev)
 		fail("%s", err);
-	if (o->host_ip_set &&
-	    nl_configure_link(o->tap, o->cfg.mtu, o->host_ip, o->host_prefix, err, sizeof(err)) < 0) {
+	if (o->host_ip_set && nl_configure_link(o->tap, o->cfg.mtu, o->host_ip, o->host_prefix, err,
+						sizeof(err)) < 0) {
 		netdev_destroy(dev);
 		fail("configuring the kernel side of %s: %s", o->tap, err);
 	}
@@ -477,23 +478,24 @@ static void drain(struct stack *st, int ms)
 
 static int run_serve(struct stack *st, const struct options *o)
 {
-	int epfd = ts_epoll_create1(st, 0);
-	if (epfd < 0)
-		fail("epoll_create1: %s", strerror(errno));
-	struct services *svc = NULL;
-	int err = services_start(&svc, st, epfd);
-	if (err < 0)
-		fail("starting echo/discard services: %s", strerror(-err));
+	/* HTTP first, so that --trace api reads like strace of the seed's Go
+	 * server: socket, setsockopt, bind, listen, epoll_create1, epoll_ctl,
+	 * accept4 = EAGAIN, epoll_wait.  The services share its epoll set. */
 	struct http_server *http = NULL;
 	struct http_server_config hcfg = {
-		.port = o->http_port,
-		.idle_timeout_ms = o->http_idle_ms,
-		.header_timeout_ms = o->http_header_ms,
-		.max_conns = 20000,
+	    .port = o->http_port,
+	    .idle_timeout_ms = o->http_idle_ms,
+	    .header_timeout_ms = o->http_header_ms,
+	    .max_conns = 20000,
 	};
-	err = http_server_start(&http, st, epfd, &hcfg);
+	int err = http_server_start(&http, st, -1, &hcfg);
 	if (err < 0)
 		fail("starting the HTTP server on port %u: %s", o->http_port, strerror(-err));
+	int epfd = http_server_epfd(http);
+	struct services *svc = NULL;
+	err = services_start(&svc, st, epfd);
+	if (err < 0)
+		fail("starting echo/discard services: %s", strerror(-err));
 
 	char ip[INET_ADDRSTRLEN];
 	struct in_addr a = {htonl(st->cfg.ip)};
@@ -521,9 +523,8 @@ static int run_serve(struct stack *st, const struct options *o)
 		http_server_expire(http, st->now_us);
 	}
 	/* SPEC "Signals": close every connection cleanly, then exit 0. */
-	http_server_stop(http);
 	services_stop(svc);
-	ts_close(st, epfd);
+	http_server_stop(http); /* closes the epoll set too */
 	drain(st, 300);
 	return 0;
 }
@@ -552,12 +553,12 @@ static int run_get(struct stack *st, const struct options *o)
 /* ping(8)-style state for the echo-reply callback. */
 struct ping_state {
 	struct stack *st;
-	uint16_t id;            /* ICMP identifier of this run */
-	uint32_t dst;           /* target, host order */
-	long sent, received;    /* counts */
-	double min_ms, max_ms;  /* RTT extremes */
+	uint16_t id;		/* ICMP identifier of this run */
+	uint32_t dst;		/* target, host order */
+	long sent, received;	/* counts */
+	double min_ms, max_ms;	/* RTT extremes */
 	double sum_ms, sum2_ms; /* for avg and mdev */
-	long size;              /* payload bytes */
+	long size;		/* payload bytes */
 };
 
 static void ping_reply(void *ctx, uint32_t src, uint16_t id, uint16_t seq, const uint8_t *data,
@@ -619,8 +620,8 @@ static int run_ping(struct stack *st, const struct options *o)
 			st->now_us = now > st->now_us ? now : st->now_us;
 			if (o->ping_size >= 8)
 				memcpy(payload, &st->now_us, 8);
-			int r = icmp_echo_request(st, p.dst, p.id, seq, payload,
-						  (size_t)o->ping_size);
+			int r =
+			    icmp_echo_request(st, p.dst, p.id, seq, payload, (size_t)o->ping_size);
 			if (r < 0)
 				fprintf(stderr, "tapstack: ping: sendmsg: %s\n", strerror(-r));
 			p.sent++;
