@@ -1,0 +1,239 @@
+#!/bin/sh
+# t_docs.sh - the documentation stays true.  docs/syscalls.md shows the
+# --trace api lines of one `curl /hello`, in the order of Go's hello server
+# under strace: socket, setsockopt, bind, listen 4096, epoll_create1,
+# epoll_ctl ADD, accept4 = EAGAIN, epoll_wait, accept4 = fd, read, write,
+# close.  This runs the stack with --trace api, does that curl, and checks
+# that the same calls appear in the same order, both in this run and in the
+# committed recording (docs/captures/hello.trace.txt) the page quotes.
+# docs/layers.md annotates docs/captures/hello.pcap byte by byte; this checks
+# that the committed capture still parses in tshark (the request, a 200
+# response, no malformed frame, no bad checksum), that every byte the page
+# quotes is the request frame's byte at that offset, that every trace or
+# tshark line the two pages quote is a line of the committed recordings, and
+# that a fresh capture of the same curl has the same layers.
+. "$(dirname "$0")/lib.sh"
+
+DOCS=$TOP/docs
+REC=$DOCS/captures
+CAP=$REC/hello.pcap
+
+ts_ns
+ts_start --trace api
+
+ns_exec curl -s -m 5 -o "$WORK/body" -w '%{http_code}' http://10.0.0.2:8080/hello >"$WORK/code" 2>&1
+eq "curl /hello: 200" 200 "$(cat "$WORK/code")"
+check "curl /hello: body is 'Hello, world!'" grep -qx 'Hello, world!' "$WORK/body"
+# The server's close(C) follows the client's FIN: give it a bounded moment.
+i=0
+while [ $i -lt 50 ] && ! grep -qE '^read\([0-9]+, "", 16384\) = 0$' "$WORK/tapstack.err"; do
+	sleep 0.1
+	i=$((i + 1))
+done
+ts_stop
+
+# ---- docs/syscalls.md: the --trace api sequence ------------------------------
+# step FILE "what" ERE: the first line of FILE matching ERE after the
+# previous step's line (AT).
+step() {
+	CHECKS=$((CHECKS + 1))
+	n=$(grep -nE -- "$3" "$1" | awk -F: -v after="$AT" '$1 > after { print $1; exit }')
+	if [ -n "$n" ]; then
+		echo "ok   $LABEL in order: $2 (line $n)"
+		AT=$n
+	else
+		FAILS=$((FAILS + 1))
+		echo "FAIL $LABEL in order: $2: no line after $AT matches: $3"
+	fi
+}
+
+# lineno FILE ERE: number of the first line of FILE matching ERE (999999 if none).
+lineno() {
+	n=$(grep -nE -- "$2" "$1" | head -n 1 | cut -d: -f1)
+	echo "${n:-999999}"
+}
+
+# api_order LABEL TRACE: the checks on one --trace api (or combined) output.
+api_order() {
+	LABEL=$1
+	A=$WORK/api.$1
+	# Only the strace-style lines: "name(args) = result".
+	grep -E '^[a-z_0-9]+\(.*\) = ' "$2" >"$A"
+	L=$(sed -n 's/^bind(\([0-9][0-9]*\), .*htons(8080).*) = 0$/\1/p' "$A" | head -n 1)
+	E=$(sed -n 's/^epoll_create1([^)]*) = \([0-9][0-9]*\)$/\1/p' "$A" | head -n 1)
+	C=""
+	[ -n "$L" ] && C=$(sed -n "s/^accept4($L, {.*) = \\([0-9][0-9]*\\)\$/\\1/p" "$A" | head -n 1)
+	# docs/syscalls.md quotes the descriptors: 3 for the listener (as Go's
+	# socket), 4 for the epoll set; the connection's number follows the
+	# services' 5, 6 and 7.
+	eq "$LABEL: HTTP listener fd 3, epoll set fd 4" "3 4" "${L:-?} ${E:-?}"
+	check "$LABEL: connection fd found (${C:-?})" test -n "$C"
+	L=${L:-X} E=${E:-X} C=${C:-X}
+
+	# The order docs/syscalls.md shows, one ERE per line it quotes.
+	AT=0
+	step "$A" "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, IPPROTO_TCP)" \
+		"^socket\(AF_INET, SOCK_STREAM\|SOCK_CLOEXEC\|SOCK_NONBLOCK, IPPROTO_TCP\) = $L\$"
+	eq "$LABEL: the listener's socket is the first call" 1 "$AT"
+	step "$A" "setsockopt SO_REUSEADDR" "^setsockopt\($L, SOL_SOCKET, SO_REUSEADDR, \[1\], 4\) = 0\$"
+	step "$A" "bind 0.0.0.0:8080" \
+		"^bind\($L, \{sa_family=AF_INET, sin_port=htons\(8080\), sin_addr=inet_addr\(\"0\.0\.0\.0\"\)\}, 16\) = 0\$"
+	step "$A" "listen backlog 4096" "^listen\($L, 4096\) = 0\$"
+	step "$A" "epoll_create1(EPOLL_CLOEXEC), after listen" "^epoll_create1\(EPOLL_CLOEXEC\) = $E\$"
+	step "$A" "epoll_ctl ADD listener, edge-triggered" \
+		"^epoll_ctl\($E, EPOLL_CTL_ADD, $L, \{events=EPOLLIN\|EPOLLOUT\|EPOLLRDHUP\|EPOLLET, .*\) = 0\$"
+	step "$A" "accept4 at once: EAGAIN" \
+		"^accept4\($L, 0x[0-9a-f]+, \[16\], SOCK_CLOEXEC\|SOCK_NONBLOCK\) = -1 EAGAIN \(Resource temporarily unavailable\)\$"
+	EAGAIN_AT=$AT
+	step "$A" "epoll_wait" "^epoll_wait\($E, "
+	step "$A" "epoll_wait reports the listener readable" "^epoll_wait\($E, \[\{events=EPOLLIN, .*\], 128, -1\) = 1\$"
+	step "$A" "accept4 = connection fd, peer 10.0.0.1" \
+		"^accept4\($L, \{sa_family=AF_INET, sin_port=htons\([0-9]+\), sin_addr=inet_addr\(\"10\.0\.0\.1\"\)\}, \[16\], SOCK_CLOEXEC\|SOCK_NONBLOCK\) = $C\$"
+	AFTER_ACCEPT=$AT
+	step "$A" "epoll_ctl ADD connection" \
+		"^epoll_ctl\($E, EPOLL_CTL_ADD, $C, \{events=EPOLLIN\|EPOLLOUT\|EPOLLRDHUP\|EPOLLET, "
+	step "$A" "getsockname" \
+		"^getsockname\($C, \{sa_family=AF_INET, sin_port=htons\(8080\), sin_addr=inet_addr\(\"10\.0\.0\.2\"\)\}, \[16\]\) = 0\$"
+	step "$A" "setsockopt TCP_NODELAY" "^setsockopt\($C, SOL_TCP, TCP_NODELAY, \[1\], 4\) = 0\$"
+	step "$A" "read the request" "^read\($C, \"GET /hello HTTP/1\.1\\\\r\\\\nHost: 10\.0\.\"\.\.\., 16384\) = 82\$"
+	step "$A" "write the response, 131 bytes" "^write\($C, \"HTTP/1\.1 200 OK\\\\r\\\\nDate: .*, 131\) = 131\$"
+	step "$A" "read after the response: EAGAIN" "^read\($C, 0x[0-9a-f]+, 16384\) = -1 EAGAIN "
+	step "$A" "epoll_wait reports the FIN: EPOLLIN|EPOLLOUT|EPOLLRDHUP" \
+		"^epoll_wait\($E, \[\{events=EPOLLIN\|EPOLLOUT\|EPOLLRDHUP, .*\], 128, [0-9]+\) = 1\$"
+	step "$A" "read = 0 (end of file)" "^read\($C, \"\", 16384\) = 0\$"
+	step "$A" "close the connection" "^close\($C\) = 0\$"
+	# Where the accept loop's closing EAGAIN falls relative to the first
+	# read depends on whether the request segment beat the accept: only
+	# "after accept4 = C".
+	AT=$AFTER_ACCEPT
+	step "$A" "accept4 again: EAGAIN ends the accept loop" \
+		"^accept4\($L, 0x[0-9a-f]+, \[16\], SOCK_CLOEXEC\|SOCK_NONBLOCK\) = -1 EAGAIN "
+
+	# Go's Accept tries before it parks: the first accept4 is the EAGAIN
+	# one, and no epoll_wait comes before it.
+	eq "$LABEL: the first accept4 is the EAGAIN before any epoll_wait" \
+		"$EAGAIN_AT" "$(lineno "$A" "^accept4\($L,")"
+	check "$LABEL: no epoll_wait before that accept4" \
+		test "$(lineno "$A" '^epoll_wait\(')" -gt "$EAGAIN_AT"
+	# Then the services join the same epoll set, still before the first wait.
+	sed -n "$((EAGAIN_AT + 1)),\$p" "$A" | sed '/^epoll_wait(/,$d' >"$A.svc"
+	eq "$LABEL: echo, discard and UDP echo added to epoll set $E before the first epoll_wait" 3 \
+		"$(grep -cE "^epoll_ctl\($E, EPOLL_CTL_ADD, [0-9]+, " "$A.svc")"
+	check "$LABEL: those are TCP 7, TCP 9 and UDP 7" sh -c "
+		grep -qE '^socket\(AF_INET, SOCK_STREAM.* = 5\$' '$A.svc' &&
+		grep -qE '^bind\(5, .*htons\(7\)' '$A.svc' &&
+		grep -qE '^bind\(6, .*htons\(9\)' '$A.svc' &&
+		grep -qE '^socket\(AF_INET, SOCK_DGRAM.* = 7\$' '$A.svc' &&
+		grep -qE '^bind\(7, .*htons\(7\)' '$A.svc'"
+	check "$LABEL: the trace names the call and the errno, as strace does" \
+		grep -qE '= -1 EAGAIN \(Resource temporarily unavailable\)$' "$A"
+}
+
+api_order "this run" "$WORK/tapstack.err"
+api_order "hello.trace.txt" "$REC/hello.trace.txt"
+
+# The start-up (every call before the first epoll_wait) is deterministic:
+# this run's must be docs/syscalls.md's tapstack block, pointers and epoll
+# data (addresses that change every run) aside.
+mask() {
+	sed -E 's/data=\{u32=[0-9]+, u64=[0-9]+\}/data={…}/; s/0x[0-9a-f]+/0x…/g' | sed '/^epoll_wait(/,$d'
+}
+awk '/^## tapstack: `--trace api`/ { s = 1 } s && /^```/ { if (inb) exit; inb = 1; next } inb' \
+	"$DOCS/syscalls.md" | mask >"$WORK/doc.startup"
+grep -E '^[a-z_0-9]+\(.*\) = ' "$WORK/tapstack.err" | mask >"$WORK/run.startup"
+check "the start-up calls ($(wc -l <"$WORK/doc.startup") lines) are docs/syscalls.md's, call for call" \
+	sh -c "test -s '$WORK/doc.startup' && cmp -s '$WORK/doc.startup' '$WORK/run.startup'"
+
+# ---- the recordings the pages quote -------------------------------------------
+# codelines FILE: the lines inside ``` blocks.
+codelines() {
+	awk '/^```/ { inb = !inb; next } inb' "$1"
+}
+cat "$REC/hello.trace.txt" "$REC/go-hello.strace.txt" >"$WORK/recorded"
+# Trace lines: ts_ calls, rx/tx frames, TCP state changes, Go's strace
+# lines (thread id first), tshark's frame list.
+codelines "$DOCS/syscalls.md" >"$WORK/quoted"
+codelines "$DOCS/layers.md" >>"$WORK/quoted"
+grep -E '^([a-z_0-9]+\(.*\) = |(rx|tx) eth |tcp [0-9]|[0-9]+ [a-z_0-9<-]| +[0-9]+ +[0-9]+\.[0-9]{6} )' \
+	"$WORK/quoted" >"$WORK/quoted.trace"
+missing=0
+while IFS= read -r line; do
+	grep -qxF -- "$line" "$WORK/recorded" "$REC/hello.tshark.txt" || {
+		missing=$((missing + 1))
+		echo "#    not recorded: $line"
+	}
+done <"$WORK/quoted.trace"
+eq "every trace line the pages quote ($(wc -l <"$WORK/quoted.trace")) is in the committed recordings" \
+	0 "$missing"
+# tshark's views of the capture are quoted whole in docs/layers.md.
+for f in hello.tshark.txt hello.tshark-request.txt hello.tshark-request-hex.txt; do
+	missing=0
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		grep -qxF -- "$line" "$DOCS/layers.md" || missing=$((missing + 1))
+	done <"$REC/$f"
+	eq "docs/layers.md quotes every line of $f" 0 "$missing"
+done
+
+# ---- docs/layers.md: the committed capture ----------------------------------
+check "docs/captures/hello.pcap: no malformed frame, no bad checksum" pcap_clean "$CAP"
+frames=$(tshark -r "$CAP" 2>/dev/null | wc -l)
+eq "hello.pcap holds the 14 frames docs/layers.md lists" 14 "$frames"
+req=$(tshark -r "$CAP" -Y 'http.request.method == "GET" && http.request.uri == "/hello"' \
+	-T fields -e frame.number 2>/dev/null)
+eq "the request GET /hello is frame 7" 7 "$req"
+code=$(tshark -r "$CAP" -Y 'http.response' -T fields -e http.response.code 2>/dev/null)
+eq "one response, 200" 200 "$code"
+body=$(tshark -r "$CAP" -Y 'http.response' -T fields -e http.file_data 2>/dev/null)
+# tshark prints the body's newline as the two characters backslash, n.
+eq "the response body is Hello, world! and a newline" 'Hello, world!\n' "$body"
+protos=$(tshark -r "$CAP" -Y 'frame.number == 7' -T fields -e frame.protocols 2>/dev/null)
+eq "the request's layers" "eth:ethertype:ip:tcp:http" "$protos"
+flags=$(tshark -r "$CAP" -T fields -e tcp.flags.str 2>/dev/null | grep -c .)
+eq "11 TCP segments: handshake, request, response, ACKs, both FINs" 11 "$flags"
+# Every line of the request's hex dump (tshark -x) appears in docs/layers.md.
+tshark -r "$CAP" -Y 'frame.number == 7' -x 2>/dev/null | sed 's/ *$//' | grep . >"$WORK/req.hex"
+missing=0
+while IFS= read -r line; do
+	grep -qF -- "$line" "$DOCS/layers.md" || missing=$((missing + 1))
+done <"$WORK/req.hex"
+eq "docs/layers.md quotes the request's hex dump ($(wc -l <"$WORK/req.hex") lines)" 0 "$missing"
+check "docs/captures/hello.tshark-request-hex.txt is that dump" \
+	sh -c "sed 's/ *\$//' '$REC/hello.tshark-request-hex.txt' | grep . | cmp -s - '$WORK/req.hex'"
+# The per-layer dumps ("000e  45 00 …") and the tables' byte cells
+# ("| 0x0e / 0 | `45` |") must be the frame's bytes at those offsets.
+awk '{ printf "%s", substr($0, 7, 47) }' "$WORK/req.hex" | tr -d ' ' >"$WORK/req.bytes"
+awk -v frame="$(cat "$WORK/req.bytes")" '
+	function hex(s, i, v) {
+		v = 0
+		for (i = 1; i <= length(s); i++)
+			v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+		return v
+	}
+	function at(off, bytes, what) {
+		gsub(/ /, "", bytes)
+		n++
+		if (substr(frame, off * 2 + 1, length(bytes)) != bytes) {
+			bad++
+			print "#    offset " what ": " bytes " is not the frame'"'"'s"
+		}
+	}
+	/^[0-9a-f][0-9a-f][0-9a-f][0-9a-f]  [0-9a-f][0-9a-f]( [0-9a-f][0-9a-f])*$/ {
+		at(hex(substr($0, 1, 4)), substr($0, 7), substr($0, 1, 4))
+	}
+	/^\| 0x[0-9a-f]+[^|]*\| `[0-9a-f][0-9a-f]( [0-9a-f][0-9a-f])*` \|/ {
+		split($0, f, "|")
+		o = f[2]; sub(/^ *0x/, "", o); sub(/ .*$/, "", o)
+		b = f[3]; sub(/^[ `]*/, "", b); sub(/[ `]*$/, "", b)
+		at(hex(o), b, "0x" o)
+	}
+	END { print n + 0, bad + 0 }' "$DOCS/layers.md" >"$WORK/bytes.check"
+grep '^#' "$WORK/bytes.check" || true
+eq "every byte docs/layers.md quotes by offset ($(tail -n 1 "$WORK/bytes.check" | cut -d' ' -f1) dumps and cells) is the request frame's" \
+	0 "$(tail -n 1 "$WORK/bytes.check" | cut -d' ' -f2)"
+
+# ---- a fresh capture of the same curl has the same shape --------------------
+check "this run's capture: no malformed frame, no bad checksum" pcap_clean "$WORK/tapstack.pcap"
+fresh=$(tshark -r "$WORK/tapstack.pcap" -Y 'http.request.uri == "/hello"' -T fields \
+	-e frame.protocols -e frame.len 2>/dev/null)
+eq "this run's request: same layers, same 148 bytes" "$(printf 'eth:ethertype:ip:tcp:http\t148')" "$fresh"
