@@ -22,9 +22,10 @@ mkdir -p "$log_dir"
 
 run_suite() { # name command...
 	name=$1
+	log="$log_dir/$(echo "$name" | tr / _).log"
 	shift
 	start=$(date +%s)
-	"$@" >"$log_dir/$name.log" 2>&1
+	"$@" >"$log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
 	case $rc in
@@ -37,17 +38,17 @@ run_suite() { # name command...
 			failed=$((failed + 1))
 			failures="$failures $name"
 			printf 'FAIL  %-28s skipped, but REQUIRE_TAP=1: %s\n' "$name" \
-				"$(tail -n 1 "$log_dir/$name.log")"
+				"$(tail -n 1 "$log")"
 		else
 			skipped=$((skipped + 1))
-			printf 'SKIP  %-28s %s\n' "$name" "$(tail -n 1 "$log_dir/$name.log")"
+			printf 'SKIP  %-28s %s\n' "$name" "$(tail -n 1 "$log")"
 		fi
 		;;
 	*)
 		failed=$((failed + 1))
 		failures="$failures $name"
 		printf 'FAIL  %-28s %4ss (exit %s)\n' "$name" "$secs" "$rc"
-		tail -n 40 "$log_dir/$name.log" | sed 's/^/      | /'
+		tail -n 40 "$log" | sed 's/^/      | /'
 		;;
 	esac
 }
