@@ -49,6 +49,8 @@ struct stack;
 	X(TCP_ZERO_WINDOW_PROBES, "tcp", "zero-window probes sent")                               \
 	X(TCP_KEEPALIVES, "tcp", "keepalive probes sent")                                         \
 	X(TCP_OFO_QUEUED, "tcp", "segments queued out of order")                                  \
+	X(TCP_TLP_PROBES, "tcp", "tail loss probes sent (RFC 8985 §7)")                            \
+	X(TCP_LIMITED_TRANSMITS, "tcp", "segments sent by limited transmit (RFC 3042)")            \
 	/* keep last */
 
 enum ts_counter {

@@ -727,6 +727,51 @@ void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer)
 	pcb->ssthresh = UINT32_MAX; /* RFC 5681 §3.1: arbitrarily high */
 }
 
+uint32_t tcp_sacked_bytes(const struct tcp_pcb *pcb)
+{
+	uint32_t n = 0;
+	for (uint8_t k = 0; k < pcb->nsacked; k++)
+		n += pcb->sacked[k].right - pcb->sacked[k].left;
+	return n;
+}
+
+/* SACKed bytes below seq. */
+static uint32_t sacked_below(const struct tcp_pcb *pcb, uint32_t seq)
+{
+	uint32_t n = 0;
+	for (uint8_t k = 0; k < pcb->nsacked; k++) {
+		const struct tcp_sack_block *b = &pcb->sacked[k];
+		if (seq_leq(b->right, seq))
+			n += b->right - b->left;
+		else if (seq_lt(b->left, seq))
+			n += seq - b->left;
+	}
+	return n;
+}
+
+/*
+ * RFC 6675 §4 "pipe": bytes in the network.  Outstanding bytes, minus what
+ * the peer SACKed, minus the holes below the highest SACK that we take as
+ * lost (RFC 6675 IsLost, simplified: anything below a SACKed byte) and
+ * have not resent yet in this recovery (those below rexmit_hi were).
+ */
+uint32_t tcp_pipe(const struct tcp_pcb *pcb)
+{
+	uint32_t flight = pcb->snd_max - pcb->snd_una;
+	if (!pcb->nsacked)
+		return flight;
+	uint32_t high = pcb->snd_una;
+	for (uint8_t k = 0; k < pcb->nsacked; k++)
+		high = seq_max(high, pcb->sacked[k].right);
+	uint32_t sacked = tcp_sacked_bytes(pcb);
+	uint32_t holes = (high - pcb->snd_una) - sacked;
+	uint32_t resent_to = seq_min(seq_max(pcb->rexmit_hi, pcb->snd_una), high);
+	uint32_t resent = (resent_to - pcb->snd_una) - sacked_below(pcb, resent_to);
+	uint32_t lost = holes > resent ? holes - resent : 0;
+	uint32_t out = sacked + lost;
+	return flight > out ? flight - out : 0;
+}
+
 void tcp_wakeup(struct tcp_pcb *pcb)
 {
 	if (pcb->sock)

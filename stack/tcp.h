@@ -1,6 +1,8 @@
 /*
  * tcp.h - TCP (RFC 9293) with options (RFC 7323, RFC 2018, RFC 6691),
- * retransmission timing (RFC 6298), congestion control (RFC 5681, RFC 6582),
+ * retransmission timing (RFC 6298), congestion control (RFC 5681, RFC 6582,
+ * RFC 3465), SACK-based loss recovery (RFC 6675), limited transmit and
+ * early retransmit (RFC 3042, RFC 5827), tail loss probes (RFC 8985 §7),
  * ISN generation (RFC 6528) and blind-attack mitigations (RFC 5961).
  *
  * Files:
@@ -202,6 +204,8 @@ enum {
 	TF_TIMING = 1u << 12,	      /* one segment is being timed (no timestamps) */
 	TF_PASSIVE = 1u << 13,	      /* created by a listener (SYN-RECEIVED returns to LISTEN) */
 	TF_EVER_CONNECTED = 1u << 14, /* reached ESTABLISHED once */
+	TF_TLP_ARMED = 1u << 15,      /* REXMT currently holds a probe timeout (RFC 8985 §7) */
+	TF_TLP_SENT = 1u << 16, /* a tail loss probe is out; no other until new data is acked */
 };
 
 struct tcp_pcb;
@@ -281,6 +285,7 @@ struct tcp_pcb {
 	uint32_t dupacks;     /* consecutive duplicate ACKs */
 	uint32_t bytes_acked; /* congestion avoidance byte counting (RFC 3465) */
 	uint32_t rexmit_hi;   /* SACK recovery: holes below this were resent */
+	uint32_t rexmit_mark; /* SND.MAX when the hole at SND.UNA was last resent */
 	/* SACK scoreboard (RFC 2018): what the peer holds above snd_una. */
 	uint8_t nsacked;
 	struct tcp_sack_block sacked[TCP_SCOREBOARD_MAX];
@@ -348,18 +353,27 @@ void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer);
 void tcp_queue_push(struct tcp_queue *q, struct tcp_pcb *pcb);
 void tcp_queue_remove(struct tcp_pcb *pcb);
 struct tcp_pcb *tcp_queue_pop(struct tcp_queue *q);
+/* Bytes the SACK scoreboard says the peer holds above SND.UNA. */
+uint32_t tcp_sacked_bytes(const struct tcp_pcb *pcb);
+/* RFC 6675 pipe: outstanding bytes not SACKed and not taken as lost. */
+uint32_t tcp_pipe(const struct tcp_pcb *pcb);
 /* Calls ts_sock_wakeup on the pcb's socket (or its listener's). */
 void tcp_wakeup(struct tcp_pcb *pcb);
 
 /* tcp_out.c */
 /* Sends what the state, windows, Nagle and SWS rules allow, plus owed ACKs. */
 void tcp_output(struct tcp_pcb *pcb);
-/* Sends <SEQ=seq> with flags and len bytes from the send ring (retransmissions too). */
+/*
+ * Sends <SEQ=seq> with flags and len bytes from the send ring (retransmissions
+ * too).  Returns what ipv4_output returns, or -ENOBUFS without a buffer.
+ */
 int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len);
 /* Payload bytes one segment may carry now (SMSS minus SACK option room). */
 uint32_t tcp_seg_room(const struct tcp_pcb *pcb);
 /* Sends a bare ACK (<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>) now. */
 void tcp_send_ack(struct tcp_pcb *pcb);
+/* Sends a tail loss probe: one new segment, or the last one again (RFC 8985 §7.3). */
+void tcp_send_probe(struct tcp_pcb *pcb);
 /* Sends RST for the connection (SO_LINGER 0, abort). */
 void tcp_send_rst_pcb(struct tcp_pcb *pcb);
 /* Sends the SYN or SYN-ACK of the handshake. */
@@ -382,6 +396,12 @@ void tcp_timer_disarm_all(struct tcp_pcb *pcb);
 uint64_t tcp_rto_us(const struct tcp_pcb *pcb);
 /* Restarts REXMT after new data was acked or sent (RFC 6298 (5.1)-(5.3)). */
 void tcp_rexmt_restart(struct tcp_pcb *pcb);
+/* Arms REXMT with a tail loss probe timeout when one is allowed, else the RTO. */
+void tcp_rexmt_arm(struct tcp_pcb *pcb);
+/* Whether a probe timeout may replace the RTO now (RFC 8985 §7.2). */
+bool tcp_tlp_allowed(const struct tcp_pcb *pcb);
+/* tcp_in.c: the probe of a stalled recovery: resend the first hole. */
+void tcp_recovery_probe(struct tcp_pcb *pcb);
 /* Arms KEEP to the idle time when SO_KEEPALIVE is on, disarms it otherwise. */
 void tcp_keepalive_reset(struct tcp_pcb *pcb);
 /* Enters TIME-WAIT (2*MSL); an orphan gives its buffers back. */

@@ -17,7 +17,8 @@
  * RFC 7323, SACK RFC 2018, congestion control RFC 5681 and RFC 6582.
  *
  * Read first: RFC 9293 §3.10.7 (all of it), §3.4 (acceptability),
- * RFC 5961 §3-5, RFC 7323 §4.3 and §5.3, RFC 5681 §3.2, RFC 6582 §3.2.
+ * RFC 5961 §3-5, RFC 7323 §4.3 and §5.3, RFC 5681 §3.2, RFC 6582 §3.2,
+ * RFC 6675 §5 (SACK recovery: recovery_send, tcp_pipe), RFC 5827.
  */
 #include <errno.h>
 #include <string.h>
@@ -288,8 +289,12 @@ static enum step check_sequence(struct tcp_ctx *c)
 			return drop(c, DROP_TCP_RST_OUT_OF_WINDOW);
 		if (pcb->state == TCPS_TIME_WAIT && (c->flags & TCP_FIN))
 			tcp_timer_arm(pcb, TCP_T_2MSL, 2ull * c->st->cfg.tcp_msl_ms * 1000u);
+		if (pcb->state == TCPS_TIME_WAIT)
+			return drop_after_ack(c, DROP_TCP_TIMEWAIT);
 		if (seq_leq(c->seq + len, pcb->rcv_nxt))
 			return drop_after_ack(c, DROP_TCP_DUP);
+		if (wnd == 0)
+			return drop_after_ack(c, DROP_TCP_RCVBUF_FULL);
 		return drop_after_ack(c, DROP_TCP_OUT_OF_WINDOW);
 	}
 
@@ -447,7 +452,8 @@ static bool retransmit_hole(struct tcp_pcb *pcb, uint32_t from)
 	for (uint8_t k = 0; k < pcb->nsacked; k++)
 		if (seq_gt(pcb->sacked[k].left, seq) && seq_lt(pcb->sacked[k].left, end))
 			end = pcb->sacked[k].left;
-	uint32_t data_end = pcb->snd_buf_seq + pcb->snd_ring.len;
+	/* Only what was sent before: never new data past SND.MAX from here. */
+	uint32_t data_end = seq_min(pcb->snd_buf_seq + pcb->snd_ring.len, pcb->snd_max);
 	uint8_t flags = TCP_ACK;
 	if (seq_gt(end, data_end))
 		end = data_end;
@@ -459,7 +465,30 @@ static bool retransmit_hole(struct tcp_pcb *pcb, uint32_t from)
 	ts_count(pcb->st, CTR_TCP_RETRANS);
 	tcp_send_segment(pcb, seq, flags, len);
 	pcb->rexmit_hi = seq + len + !!(flags & TCP_FIN);
+	if (seq == pcb->snd_una)
+		pcb->rexmit_mark = pcb->snd_max;
 	return true;
+}
+
+/*
+ * RFC 6675 §5 (C): while the pipe leaves room for a segment, resend the
+ * next hole.  The first retransmission of a recovery goes regardless (4.2).
+ */
+static void recovery_send(struct tcp_pcb *pcb, bool first)
+{
+	for (int n = 0; n < 64; n++) {
+		if (!(first && n == 0) && tcp_pipe(pcb) + pcb->smss > pcb->cwnd)
+			break;
+		if (!retransmit_hole(pcb, first && n == 0 ? pcb->snd_una : pcb->rexmit_hi))
+			break;
+	}
+}
+
+void tcp_recovery_probe(struct tcp_pcb *pcb)
+{
+	pcb->rexmit_hi = pcb->snd_una;
+	if (!retransmit_hole(pcb, pcb->snd_una))
+		tcp_send_probe(pcb);
 }
 
 /* New data acknowledged: free the ring, measure RTT, grow cwnd (RFC 5681, 6582). */
@@ -491,20 +520,29 @@ static void ack_new_data(struct tcp_ctx *c, uint32_t ack)
 	}
 	pcb->backoff = 0;
 	pcb->rexmt_count = 0;
+	pcb->tf &= ~TF_TLP_SENT; /* RFC 8985 §7.2: progress, a new probe may go */
 
-	uint32_t flight_before = pcb->snd_max - pcb->snd_una;
+	bool sack = pcb->tf & TF_SACK_OK;
 	if (pcb->tf & TF_IN_RECOVERY) {
 		if (seq_geq(ack, pcb->recover)) {
-			/* RFC 6582 §3.2 (3) full ACK: deflate, option (1). */
+			/* RFC 6582 §3.2 (3) full ACK: deflate, option (1); with SACK,
+			 * RFC 6675 §5 leaves recovery with cwnd = ssthresh. */
 			uint32_t flight = pcb->snd_max - ack;
 			uint32_t w = (flight > pcb->smss ? flight : pcb->smss) + pcb->smss;
-			pcb->cwnd = pcb->ssthresh < w ? pcb->ssthresh : w;
+			pcb->cwnd = sack || pcb->ssthresh < w ? pcb->ssthresh : w;
 			pcb->tf &= ~TF_IN_RECOVERY;
 			pcb->dupacks = 0;
+		} else if (sack) {
+			/* RFC 6675: the partial ACK moves the scoreboard; holes already
+			 * resent in this recovery are not resent again. */
+			pcb->snd_una = ack;
+			sack_prune(pcb);
+			if (seq_lt(pcb->rexmit_hi, ack))
+				pcb->rexmit_hi = ack;
+			recovery_send(pcb, false);
 		} else {
 			/* (3) partial ACK: resend the next hole, deflate by the amount acked. */
 			pcb->snd_una = ack;
-			sack_prune(pcb);
 			retransmit_hole(pcb, ack);
 			pcb->cwnd = pcb->cwnd > acked ? pcb->cwnd - acked : pcb->smss;
 			if (acked >= pcb->smss)
@@ -524,7 +562,6 @@ static void ack_new_data(struct tcp_ctx *c, uint32_t ack)
 			}
 		}
 	}
-	(void)flight_before;
 	/* Do not let cwnd grow far beyond what the ring could ever fill. */
 	uint32_t cap = pcb->snd_ring.cap + 4u * pcb->smss;
 	if (pcb->cwnd > cap)
@@ -541,20 +578,53 @@ static void ack_new_data(struct tcp_ctx *c, uint32_t ack)
 }
 
 /* Duplicate ACK (RFC 5681 §2 definition) handling: fast retransmit / recovery. */
-static void ack_duplicate(struct tcp_ctx *c)
+static void ack_duplicate(struct tcp_ctx *c, bool new_sack)
 {
 	struct tcp_pcb *pcb = c->pcb;
 	pcb->dupacks++;
 	if (pcb->tf & TF_IN_RECOVERY) {
-		/* RFC 6582 §3.2 (4): inflate by one segment per duplicate; with SACK
-		 * information also resend the next hole below the highest SACK. */
-		pcb->cwnd += pcb->smss;
-		if (pcb->nsacked)
-			retransmit_hole(pcb, pcb->rexmit_hi);
+		if (!(pcb->tf & TF_SACK_OK)) {
+			/* RFC 6582 §3.2 (4): inflate by one segment per duplicate. */
+			pcb->cwnd += pcb->smss;
+			return;
+		}
+		/* RFC 6675 §5 (C): the SACKed bytes left the network (tcp_output
+		 * counts them out of the pipe); resend the next hole below the
+		 * highest SACK.  A duplicate without new SACK news (a copy made by
+		 * the network) says nothing. */
+		if (!new_sack || !pcb->nsacked)
+			return;
+		/*
+		 * Lost retransmission (the idea of RFC 8985 RACK, by sequence not
+		 * time): the peer SACKs three segments sent after we resent the hole
+		 * at SND.UNA, yet that hole stays.  Resend it instead of waiting
+		 * for the RTO.
+		 */
+		if (seq_gt(sack_high(pcb), pcb->rexmit_mark + 3u * pcb->smss) &&
+		    seq_gt(pcb->snd_max, pcb->rexmit_mark)) {
+			pcb->rexmit_hi = pcb->snd_una;
+			recovery_send(pcb, true);
+			return;
+		}
+		recovery_send(pcb, false);
 		return;
 	}
-	bool enough = pcb->dupacks >= 3 || (pcb->nsacked && pcb->dupacks >= 1 &&
-					    sack_high(pcb) - pcb->snd_una >= 3u * pcb->smss);
+	/*
+	 * RFC 5827 early retransmit: with fewer than four segments out and
+	 * nothing new to send, three duplicates can never come; the threshold
+	 * drops to the segments in flight minus one.
+	 */
+	uint32_t flight = pcb->snd_max - pcb->snd_una;
+	uint32_t segs = (flight + pcb->smss - 1) / pcb->smss;
+	uint32_t unsent = pcb->snd_buf_seq + pcb->snd_ring.len - pcb->snd_max;
+	uint32_t dupthresh = 3;
+	if (segs < 4 && (int32_t)unsent <= 0)
+		dupthresh = segs > 1 ? segs - 1 : 1;
+	/* RFC 8985 §7.4: a SACK answering our tail loss probe shows the
+	 * segments before it were lost, not late. */
+	bool enough = pcb->dupacks >= dupthresh ||
+		      (pcb->nsacked && sack_high(pcb) - pcb->snd_una >= 3u * pcb->smss) ||
+		      (pcb->nsacked && (pcb->tf & TF_TLP_SENT));
 	if (!enough)
 		return;
 	/*
@@ -564,7 +634,6 @@ static void ack_duplicate(struct tcp_ctx *c)
 	 */
 	if (seq_lt(c->v.ack, pcb->recover))
 		return;
-	uint32_t flight = pcb->snd_max - pcb->snd_una;
 	uint32_t half = flight / 2;
 	pcb->ssthresh = half > 2u * pcb->smss ? half : 2u * pcb->smss;
 	pcb->recover = pcb->snd_max;
@@ -572,9 +641,14 @@ static void ack_duplicate(struct tcp_ctx *c)
 	pcb->tf &= ~TF_TIMING; /* Karn */
 	ts_count(c->st, CTR_TCP_FAST_RETRANS);
 	pcb->rexmit_hi = pcb->snd_una;
-	retransmit_hole(pcb, pcb->snd_una);
-	pcb->cwnd = pcb->ssthresh + 3u * pcb->smss;
-	tcp_timer_arm(pcb, TCP_T_REXMT, tcp_rto_us(pcb));
+	/* NewReno inflates by the three segments that left (RFC 6582 §3.2 (2));
+	 * with SACK the pipe estimate does that job (RFC 6675 §5 (4)). */
+	pcb->cwnd = pcb->ssthresh + ((pcb->tf & TF_SACK_OK) ? 0 : 3u * pcb->smss);
+	if (pcb->tf & TF_SACK_OK)
+		recovery_send(pcb, true);
+	else
+		retransmit_hole(pcb, pcb->snd_una);
+	tcp_rexmt_arm(pcb); /* in recovery: the full RTO */
 }
 
 /* Fifth: check the ACK field (RFC 9293 §3.10.7.4, RFC 5961 §5.2). */
@@ -607,6 +681,9 @@ static enum step check_ack(struct tcp_ctx *c)
 		pcb->snd_wl2 = v->ack;
 		tcp_timer_disarm(pcb, TCP_T_REXMT);
 		tcp_set_state(pcb, TCPS_ESTABLISHED, v);
+		/* RFC 9293 §3.10.4: a CLOSE in SYN-RECEIVED was queued until now. */
+		if (pcb->tf & TF_FIN_QUEUED)
+			tcp_set_state(pcb, TCPS_FIN_WAIT_1, v);
 		if (lis) {
 			tcp_queue_remove(pcb);
 			tcp_queue_push(&lis->acceptq, pcb);
@@ -629,15 +706,19 @@ static enum step check_ack(struct tcp_ctx *c)
 
 	uint32_t new_wnd = (uint32_t)v->wnd << pcb->snd_wscale;
 	c->window_changed = new_wnd != pcb->snd_wnd;
+	uint32_t sacked_before = tcp_sacked_bytes(pcb);
 	if (pcb->tf & TF_SACK_OK)
 		sack_update(pcb, &c->opt);
+	bool new_sack = tcp_sacked_bytes(pcb) > sacked_before;
 	if (seq_gt(v->ack, pcb->snd_una)) {
 		ack_new_data(c, v->ack);
-	} else if (v->ack == pcb->snd_una && c->data_len == 0 &&
-		   !(c->flags & (TCP_SYN | TCP_FIN)) && !c->window_changed && new_wnd &&
-		   pcb->snd_max != pcb->snd_una) {
-		/* RFC 5681 §2 duplicate ACK; answers to zero-window probes are not. */
-		ack_duplicate(c);
+	} else if (v->ack == pcb->snd_una && pcb->snd_max != pcb->snd_una && new_wnd &&
+		   (new_sack || (c->data_len == 0 && !(c->flags & (TCP_SYN | TCP_FIN)) &&
+				 !c->window_changed))) {
+		/* RFC 5681 §2 duplicate ACK, or RFC 6675 §2 DupAck: one that SACKs
+		 * new bytes, whatever its window says (the reader may have moved it).
+		 * Answers to zero-window probes are neither. */
+		ack_duplicate(c, new_sack);
 	}
 	/* Window update (RFC 9293 §3.10.7.4): only from a newer segment. */
 	if (seq_lt(pcb->snd_wl1, c->seq) ||

@@ -12,6 +12,7 @@
  * Read first: RFC 9293 §3.8.6 (window management), RFC 1122 §4.2.3.3-4
  * (SWS), RFC 7323 §3-4 (timestamps), RFC 2018 §4 (which blocks to send).
  */
+#include <errno.h>
 #include <string.h>
 
 #include "byteorder.h"
@@ -116,7 +117,7 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 
 	struct ts_buf *b = ts_buf_alloc(st, hlen + len, TS_BUF_HEADROOM);
 	if (!b)
-		return -1;
+		return -ENOBUFS;
 	uint8_t *h = ts_buf_put(b, hlen + len);
 	put_be16(h + 0, pcb->local_port);
 	put_be16(h + 2, pcb->remote_port);
@@ -167,6 +168,35 @@ void tcp_send_syn(struct tcp_pcb *pcb)
 	pcb->snd_nxt = pcb->iss + 1;
 	if (seq_lt(pcb->snd_max, pcb->snd_nxt))
 		pcb->snd_max = pcb->snd_nxt;
+}
+
+void tcp_send_probe(struct tcp_pcb *pcb)
+{
+	uint32_t off = pcb->snd_nxt - pcb->snd_buf_seq;
+	uint32_t avail = pcb->snd_ring.len > off ? pcb->snd_ring.len - off : 0;
+	uint32_t flight = pcb->snd_nxt - pcb->snd_una;
+	uint32_t room = tcp_seg_room(pcb);
+	if (avail && pcb->snd_wnd > flight) {
+		/* New data when the peer's window allows (cwnd does not limit a probe). */
+		uint32_t len = avail < room ? avail : room;
+		if (len > pcb->snd_wnd - flight)
+			len = pcb->snd_wnd - flight;
+		uint8_t flags = TCP_ACK | (off + len == pcb->snd_ring.len ? TCP_PSH : 0);
+		tcp_send_segment(pcb, pcb->snd_nxt, flags, len);
+		pcb->snd_nxt += len;
+		pcb->snd_max = pcb->snd_nxt;
+		return;
+	}
+	/* Otherwise the last segment again, FIN included if it was sent. */
+	uint32_t end = pcb->snd_max;
+	uint8_t flags = TCP_ACK;
+	if ((pcb->tf & TF_FIN_SENT) && end == pcb->fin_seq + 1) {
+		flags |= TCP_FIN;
+		end = pcb->fin_seq;
+	}
+	uint32_t len = end - pcb->snd_una < room ? end - pcb->snd_una : room;
+	ts_count(pcb->st, CTR_TCP_RETRANS);
+	tcp_send_segment(pcb, end - len, flags, len);
 }
 
 void tcp_send_reset_for(struct stack *st, uint32_t src_ip, uint32_t dst_ip,
@@ -262,9 +292,22 @@ void tcp_output(struct tcp_pcb *pcb)
 		uint32_t avail = pcb->snd_ring.len > off ? pcb->snd_ring.len - off : 0;
 		if (off > pcb->snd_ring.len)
 			avail = 0; /* SND.NXT is past our FIN */
-		uint32_t wnd = pcb->snd_wnd < pcb->cwnd ? pcb->snd_wnd : pcb->cwnd;
+		/* RFC 3042 limited transmit: the first two duplicate ACKs each let one
+		 * new segment go beyond cwnd, so a small window still gets its three
+		 * duplicates for fast retransmit. */
+		uint32_t lt = 0;
+		if (!(pcb->tf & TF_IN_RECOVERY) && pcb->dupacks && pcb->dupacks < 3)
+			lt = pcb->dupacks * (uint32_t)pcb->smss;
+		uint32_t cw = pcb->cwnd + lt;
 		uint32_t flight = pcb->snd_nxt - pcb->snd_una;
-		uint32_t usable = wnd > flight ? wnd - flight : 0;
+		/* The peer's window counts from SND.UNA; cwnd limits what is in the
+		 * network, which excludes what the peer SACKed (RFC 6675 §4 "pipe"). */
+		uint32_t wnd_room = pcb->snd_wnd > flight ? pcb->snd_wnd - flight : 0;
+		uint32_t pipe = pcb->nsacked ? tcp_pipe(pcb) : flight;
+		if (seq_lt(pcb->snd_nxt, pcb->snd_max))
+			pipe = flight; /* go-back-N after a timeout: no scoreboard in use */
+		uint32_t cwnd_room = cw > pipe ? cw - pipe : 0;
+		uint32_t usable = wnd_room < cwnd_room ? wnd_room : cwnd_room;
 		uint32_t room = tcp_seg_room(pcb);
 		uint32_t len = avail < room ? avail : room;
 		if (len > usable)
@@ -300,22 +343,27 @@ void tcp_output(struct tcp_pcb *pcb)
 		bool retrans = seq_lt(pcb->snd_nxt, pcb->snd_max);
 		if (retrans)
 			ts_count(pcb->st, CTR_TCP_RETRANS);
+		else if (lt && flight + len > pcb->cwnd)
+			ts_count(pcb->st, CTR_TCP_LIMITED_TRANSMITS);
 		if (!retrans && !(pcb->tf & (TF_TIMING | TF_TS_OK)) && len) {
 			/* RFC 6298 §3: time one segment per RTT, never a retransmitted one. */
 			pcb->tf |= TF_TIMING;
 			pcb->rtt_seq = pcb->snd_nxt;
 			pcb->rtt_start_us = pcb->st->now_us;
 		}
-		if (tcp_send_segment(pcb, pcb->snd_nxt, flags, len) < 0 && !retrans && !len && !fin)
-			break;
+		/* A failed send (no buffer, no route) still counts as sent: the
+		 * retransmission timer recovers it, as it would a loss. */
+		tcp_send_segment(pcb, pcb->snd_nxt, flags, len);
 		pcb->snd_nxt += len + (fin ? 1 : 0);
 		if (fin)
 			pcb->tf |= TF_FIN_SENT;
 		if (seq_gt(pcb->snd_nxt, pcb->snd_max))
 			pcb->snd_max = pcb->snd_nxt;
-		/* RFC 6298 (5.1): start the timer if it is not running. */
-		if (!tcp_timer_armed(pcb, TCP_T_REXMT))
-			tcp_timer_arm(pcb, TCP_T_REXMT, tcp_rto_us(pcb));
+		/* RFC 6298 (5.1): start the timer if it is not running; RFC 8985
+		 * §7.2: new data restarts a pending probe timeout. */
+		if (!tcp_timer_armed(pcb, TCP_T_REXMT) ||
+		    (!retrans && ((pcb->tf & TF_TLP_ARMED) || tcp_tlp_allowed(pcb))))
+			tcp_rexmt_arm(pcb);
 		if (fin)
 			break;
 	}

@@ -77,14 +77,58 @@ void tcp_timer_disarm_all(struct tcp_pcb *pcb)
 		ts_timer_disarm(pcb->st, &pcb->timers[i]);
 }
 
+/* RFC 8985 §7.2: WCDelAckT, the longest a receiver may delay an ACK. */
+#define TCP_TLP_DELACK_US 200000u
+/* RFC 8985 §7.2: the PTO is never below 10 ms. */
+#define TCP_TLP_MIN_US 10000u
+
+/*
+ * A probe timeout needs: a connection that sends data, no RTO backoff, an
+ * RTT measured, SACK on (the probe is useful because the SACK it draws
+ * reveals the loss), nothing being resent by go-back-N, and no other probe
+ * out since data was last acknowledged (RFC 8985 §7.2).
+ *
+ * Deviation from RFC 8985 §7.2 (open state only): also during recovery,
+ * where it stands in for RACK's reordering timer: a recovery that has
+ * stalled for two RTTs (the retransmission was lost, or the receiver
+ * compresses its SACKs) resends its first hole instead of waiting for an
+ * RTO of 200 ms or more.
+ */
+bool tcp_tlp_allowed(const struct tcp_pcb *pcb)
+{
+	return (pcb->state == TCPS_ESTABLISHED || pcb->state == TCPS_CLOSE_WAIT) &&
+	       (pcb->tf & TF_SACK_OK) && !(pcb->tf & TF_TLP_SENT) && pcb->backoff == 0 &&
+	       pcb->rtt.srtt_us && pcb->snd_nxt == pcb->snd_max;
+}
+
+void tcp_rexmt_arm(struct tcp_pcb *pcb)
+{
+	uint64_t rto = tcp_rto_us(pcb);
+	pcb->tf &= ~TF_TLP_ARMED;
+	if (tcp_tlp_allowed(pcb)) {
+		/* PTO = 2*SRTT, plus the delayed-ACK allowance when one segment is out. */
+		uint64_t pto = 2ull * pcb->rtt.srtt_us;
+		if (pcb->snd_max - pcb->snd_una <= pcb->smss)
+			pto += TCP_TLP_DELACK_US;
+		if (pto < TCP_TLP_MIN_US)
+			pto = TCP_TLP_MIN_US;
+		if (pto < rto) {
+			pcb->tf |= TF_TLP_ARMED;
+			rto = pto;
+		}
+	}
+	tcp_timer_arm(pcb, TCP_T_REXMT, rto);
+}
+
 void tcp_rexmt_restart(struct tcp_pcb *pcb)
 {
 	if (pcb->snd_una == pcb->snd_max) {
 		/* (5.2) All outstanding data acknowledged: turn the timer off. */
 		tcp_timer_disarm(pcb, TCP_T_REXMT);
+		pcb->tf &= ~TF_TLP_ARMED;
 	} else {
-		/* (5.3) New data acknowledged: restart with the current RTO. */
-		tcp_timer_arm(pcb, TCP_T_REXMT, tcp_rto_us(pcb));
+		/* (5.3) New data acknowledged: restart (with a probe timeout if allowed). */
+		tcp_rexmt_arm(pcb);
 	}
 }
 
@@ -137,6 +181,18 @@ static void tcp_fail(struct tcp_pcb *pcb, int err)
 static void rexmt_fire(struct stack *st, struct ts_timer *t)
 {
 	struct tcp_pcb *pcb = PCB_OF(t, TCP_T_REXMT);
+	if (pcb->tf & TF_TLP_ARMED) {
+		/* RFC 8985 §7.3: the probe timeout, not yet a retransmission timeout. */
+		pcb->tf &= ~TF_TLP_ARMED;
+		pcb->tf |= TF_TLP_SENT;
+		ts_count(st, CTR_TCP_TLP_PROBES);
+		if (pcb->tf & TF_IN_RECOVERY)
+			tcp_recovery_probe(pcb);
+		else
+			tcp_send_probe(pcb);
+		tcp_timer_arm(pcb, TCP_T_REXMT, tcp_rto_us(pcb));
+		return;
+	}
 	ts_count(st, CTR_TCP_RTO_EXPIRED);
 	pcb->rexmt_count++;
 	if (pcb->state == TCPS_SYN_SENT || pcb->state == TCPS_SYN_RECEIVED) {

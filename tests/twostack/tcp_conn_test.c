@@ -237,11 +237,20 @@ static void bulk(const struct fault_spec *spec, uint64_t bytes, uint64_t max_us)
 	    {.st = &t.b, .fd = bfd, .total = bytes, .seed = 0xa5, .peer_seed = 0x5a},
 	};
 	uint64_t t0 = t.now_us;
-	twostack_assert(&t, twostack_run_until(&t, both_done, s, max_us));
-	if (getenv("TCP_TEST_STATS")) {
-		fprintf(stderr, "virtual time %.3f s\n", (t.now_us - t0) / 1e6);
+	bool ok = twostack_run_until(&t, both_done, s, max_us);
+	if (!ok || getenv("TCP_TEST_STATS")) {
+		/* Counters of both ends say where a stuck transfer is stuck. */
+		fprintf(stderr,
+			"virtual time %.3f s, a sent %llu rcvd %llu, b sent %llu rcvd %llu\n",
+			(t.now_us - t0) / 1e6, (unsigned long long)s[0].sent,
+			(unsigned long long)s[0].rcvd, (unsigned long long)s[1].sent,
+			(unsigned long long)s[1].rcvd);
 		ts_counters_print(&t.a, stderr);
+		ts_counters_print(&t.b, stderr);
+		tcp_print_table(&t.a, stderr);
+		tcp_print_table(&t.b, stderr);
 	}
+	twostack_assert(&t, ok);
 	if (s[0].bad || s[1].bad)
 		fprintf(stderr, "bad a@%llu b@%llu\n", (unsigned long long)s[0].bad_at,
 			(unsigned long long)s[1].bad_at);
@@ -291,6 +300,18 @@ START_TEST(bulk_2mib_delay_and_loss)
 	struct fault_spec f = {.loss_ppm = 20000, .delay_us = 5000, .jitter_us = 1000, .seed = 3};
 	(void)tweak_delay;
 	bulk(&f, 2u << 20, 600 * SEC);
+}
+END_TEST
+
+/* Heavy weather: 15% loss, corrupted frames (checksums must catch them), duplicates. */
+START_TEST(bulk_1mib_15pct_loss_and_corruption)
+{
+	struct fault_spec f = {.loss_ppm = 150000,
+			       .corrupt_ppm = 10000,
+			       .dup_ppm = 20000,
+			       .reorder_ppm = 20000,
+			       .seed = 21};
+	bulk(&f, 1u << 20, 3600 * SEC);
 }
 END_TEST
 
@@ -543,6 +564,7 @@ static Suite *tcp_conn_suite(void)
 	    {"bulk_10mib_each_way_5pct_loss_reorder_dup",
 	     bulk_10mib_each_way_5pct_loss_reorder_dup},
 	    {"bulk_2mib_delay_and_loss", bulk_2mib_delay_and_loss},
+	    {"bulk_1mib_15pct_loss_and_corruption", bulk_1mib_15pct_loss_and_corruption},
 	    {"connect_to_closed_port_is_refused", connect_to_closed_port_is_refused},
 	    {"linger_zero_close_resets_peer", linger_zero_close_resets_peer},
 	    {"simultaneous_open_and_close", simultaneous_open_and_close},
