@@ -74,7 +74,7 @@ for t in tests/tap/t_*.sh; do
 	if [ -n "$tap_reason" ]; then
 		run_suite "$name" sh -c "echo 'skipped: $tap_reason'; exit 77"
 	else
-		run_suite "$name" timeout 600 sh "$t"
+		run_suite "$name" timeout 900 sh "$t"
 	fi
 done
 
