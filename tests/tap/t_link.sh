@@ -8,6 +8,14 @@
 ts_ns
 ts_start --trace layers
 
+# An idle stack sleeps in the kernel (epoll on the TAP fd and a timerfd):
+# over 2 s it may wake for the kernel's IPv6 chatter, but uses ~no CPU.
+ticks() { awk '{print $14 + $15}' "/proc/$TS_PID/stat"; }
+t0=$(ticks)
+sleep 2
+idle=$(($(ticks) - t0))
+check "idle stack: $idle clock ticks of CPU in 2 s (< 5)" test "$idle" -lt 5
+
 for size in 0 1 56 1472; do
 	ns_exec ping -c 20 -i 0.01 -W 2 -s $size 10.0.0.2 >"$WORK/ping.$size" 2>&1
 	check "ping -s $size: 20 sent, 20 received" \
