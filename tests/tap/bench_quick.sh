@@ -1,0 +1,56 @@
+#!/bin/sh
+# bench_quick.sh - proves the benchmark harness works end to end: runs
+# `make bench QUICK=1` (2 s loads, tools/bench/bench.sh --quick) and checks
+# that tools/bench/results/latest.md was rewritten with one row per
+# contender in both pinning tables, that the three reference contenders
+# (lwIP, kernel C, Go), which the harness itself builds, were measured, and
+# that the targets section is there.  tapstack's row may read "failed: ..."
+# (that is a tapstack bug, reported by the table, not a harness failure).
+# No timing is asserted anywhere.  Needs root (namespaces, TAP): exits 77
+# (skipped) otherwise.
+set -u
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$TOP" || exit 1
+if [ "$(id -u)" -ne 0 ]; then
+	echo "skipped: needs root (network namespaces and /dev/net/tun)"
+	exit 77
+fi
+MD=tools/bench/results/latest.md
+FAILS=0
+fail() {
+	echo "FAIL: $*"
+	FAILS=$((FAILS + 1))
+}
+
+start=$(date +%s)
+marker=$(mktemp /tmp/tsbench.XXXXXX)
+timeout 600 make --no-print-directory bench QUICK=1 || fail "make bench QUICK=1 exited $?"
+echo "bench_quick: make bench QUICK=1 took $(($(date +%s) - start)) s"
+
+[ -f "$MD" ] || fail "$MD missing"
+[ "$MD" -nt "$marker" ] || fail "$MD was not rewritten by this run"
+rm -f "$marker"
+grep -q 'mode: QUICK' "$MD" || fail "$MD does not say it came from a QUICK run"
+
+# Each pinning table: exactly the four contender rows, in order.
+for pin in split same; do
+	rows=$(awk -v p="## $pin:" 'index($0, p) == 1 { on = 1; next } on && /^## / { on = 0 } on && /^\| / && !/^\| contender/ && !/^\|---/' "$MD")
+	n=$(printf '%s\n' "$rows" | grep -c '^| ')
+	[ "$n" -eq 4 ] || fail "$pin table has $n contender rows, not 4"
+	for c in "tapstack" "lwIP" "kernel C" "Go net/http"; do
+		printf '%s\n' "$rows" | grep -q "^| $c" || fail "$pin table has no $c row"
+	done
+	for c in "lwIP" "kernel C" "Go net/http"; do
+		printf '%s\n' "$rows" | grep "^| $c" | grep -Eq '(failed|not run)' &&
+			fail "$pin: reference contender $c was not measured: $(printf '%s\n' "$rows" | grep "^| $c")"
+	done
+done
+grep -q '^## Targets (tapstack)' "$MD" || fail "no targets section"
+[ "$(grep -c '^| .*\(met\|not measured\)' "$MD")" -ge 7 ] || fail "targets table incomplete"
+ip netns list | grep -q '^tsb-' && fail "tsb-* namespaces left behind: $(ip netns list | grep '^tsb-' | tr '\n' ' ')"
+
+if [ "$FAILS" -gt 0 ]; then
+	echo "bench_quick: $FAILS checks failed"
+	exit 1
+fi
+echo "bench_quick: all checks passed"
