@@ -32,7 +32,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SRC=$ROOT/tools/bench
 BIN=$ROOT/build/bench
 RAW=$BIN/raw
-RES=$SRC/results
+RES=${BENCH_RESULTS:-}
 TAPSTACK=${TAPSTACK_BENCH_BIN:-$ROOT/build/tapstack} # override to bench another build
 
 QUICK=0
@@ -54,6 +54,13 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
+
+# A QUICK run only proves the harness works (tests/tap/t_bench_quick.sh): its
+# table goes under build/ so it never replaces the committed full-run table.
+if [ -z "$RES" ]; then
+	if [ "$QUICK" = 1 ]; then RES=$BIN/quick; else RES=$SRC/results; fi
+fi
+mkdir -p "$RES"
 
 for c in $ONLY; do
 	case $c in tapstack | lwip | kernel | go) ;; *) echo "bench.sh: unknown contender $c" >&2; exit 2 ;; esac
@@ -693,7 +700,7 @@ report() {
 			printf '%b\n' "$notes"
 			echo
 		fi
-		echo "Raw wrk output and server logs: build/bench/raw/.  Chart: tools/bench/results/latest.png."
+		echo "Raw wrk output and server logs: build/bench/raw/.  Chart: $RES/latest.png."
 	} >"$md"
 	chart || log "gnuplot failed (see $RAW/gnuplot.log)"
 	cat "$md"
