@@ -512,33 +512,53 @@ struct tcp_pcb *tcp_conn_lookup(struct stack *st, uint32_t lip, uint16_t lport, 
 void tcp_bind_hash_add(struct tcp_pcb *pcb)
 {
 	struct stack *st = pcb->st;
-	if (pcb->in_bind_hash)
+	if (pcb->bprev)
 		return;
-	size_t i = bind_slot(pcb->local_port);
-	pcb->bnext = st->tcp.bind_hash[i];
-	st->tcp.bind_hash[i] = pcb;
-	pcb->in_bind_hash = true;
+	struct tcp_pcb **head = &st->tcp.bind_hash[bind_slot(pcb->local_port)];
+	pcb->bnext = *head;
+	if (*head)
+		(*head)->bprev = &pcb->bnext;
+	*head = pcb;
+	pcb->bprev = head;
 }
 
 static void bind_hash_remove(struct tcp_pcb *pcb)
 {
-	struct stack *st = pcb->st;
-	if (!pcb->in_bind_hash)
+	if (!pcb->bprev)
 		return;
-	for (struct tcp_pcb **pp = &st->tcp.bind_hash[bind_slot(pcb->local_port)]; *pp;
-	     pp = &(*pp)->bnext)
+	*pcb->bprev = pcb->bnext;
+	if (pcb->bnext)
+		pcb->bnext->bprev = pcb->bprev;
+	pcb->bnext = NULL;
+	pcb->bprev = NULL;
+}
+
+/* Listeners are few: a chain per port slot, kept apart from the bind hash. */
+static void listen_hash_add(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	size_t i = bind_slot(pcb->local_port);
+	pcb->lnext = st->tcp.listen_hash[i];
+	st->tcp.listen_hash[i] = pcb;
+	pcb->in_listen_hash = true;
+}
+
+static void listen_hash_remove(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	for (struct tcp_pcb **pp = &st->tcp.listen_hash[bind_slot(pcb->local_port)]; *pp;
+	     pp = &(*pp)->lnext)
 		if (*pp == pcb) {
-			*pp = pcb->bnext;
+			*pp = pcb->lnext;
 			break;
 		}
-	pcb->in_bind_hash = false;
+	pcb->in_listen_hash = false;
 }
 
 struct tcp_pcb *tcp_listener_lookup(struct stack *st, uint32_t lip, uint16_t lport)
 {
-	for (struct tcp_pcb *p = st->tcp.bind_hash[bind_slot(lport)]; p; p = p->bnext)
-		if (p->state == TCPS_LISTEN && p->local_port == lport &&
-		    (p->local_ip == 0 || p->local_ip == lip))
+	for (struct tcp_pcb *p = st->tcp.listen_hash[bind_slot(lport)]; p; p = p->lnext)
+		if (p->local_port == lport && (p->local_ip == 0 || p->local_ip == lip))
 			return p;
 	return NULL;
 }
@@ -673,6 +693,8 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	tcp_timer_disarm_all(pcb);
 	conn_hash_remove(pcb);
 	bind_hash_remove(pcb);
+	if (pcb->in_listen_hash)
+		listen_hash_remove(pcb);
 	tcp_queue_remove(pcb);
 	if (pcb->all_prev)
 		pcb->all_prev->all_next = pcb->all_next;
@@ -787,6 +809,12 @@ void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state_id to, const struct tcp_v
 	pcb->state = to;
 	if (to == TCPS_ESTABLISHED)
 		pcb->tf |= TF_EVER_CONNECTED;
+	/* The listener table holds exactly the pcbs in LISTEN.  (A child is
+	 * born with its listener's state, for the trace, but never joins.) */
+	if (to == TCPS_LISTEN)
+		listen_hash_add(pcb);
+	else if (pcb->in_listen_hash)
+		listen_hash_remove(pcb);
 	if (ts_tracing(st, TS_TRACE_TCP)) {
 		char seg[96] = "";
 		if (why) {
@@ -829,7 +857,8 @@ int tcp_init(struct stack *st)
 	memset(t, 0, sizeof(*t));
 	t->conn_hash = calloc((size_t)1 << TCP_CONN_HASH_BITS, sizeof(*t->conn_hash));
 	t->bind_hash = calloc((size_t)1 << TCP_BIND_HASH_BITS, sizeof(*t->bind_hash));
-	if (!t->conn_hash || !t->bind_hash) {
+	t->listen_hash = calloc((size_t)1 << TCP_BIND_HASH_BITS, sizeof(*t->listen_hash));
+	if (!t->conn_hash || !t->bind_hash || !t->listen_hash) {
 		tcp_destroy(st);
 		return -ENOMEM;
 	}
@@ -852,7 +881,8 @@ void tcp_destroy(struct stack *st)
 	}
 	free(st->tcp.conn_hash);
 	free(st->tcp.bind_hash);
-	st->tcp.conn_hash = st->tcp.bind_hash = NULL;
+	free(st->tcp.listen_hash);
+	st->tcp.conn_hash = st->tcp.bind_hash = st->tcp.listen_hash = NULL;
 }
 
 static void addr_str(char *out, size_t cap, uint32_t ip, uint16_t port)

@@ -230,8 +230,12 @@ struct tcp_pcb {
 	/* Tables. */
 	struct tcp_pcb *hnext;		     /* connection hash chain (4-tuple) */
 	struct tcp_pcb *bnext;		     /* bind hash chain (local port) */
+	struct tcp_pcb **bprev;		     /* the link pointing at us in that chain, NULL
+					      * when not in it: O(1) removal, as one busy
+					      * port chains every connection accepted on it */
+	struct tcp_pcb *lnext;		     /* listener hash chain (listeners only) */
 	struct tcp_pcb *all_prev, *all_next; /* every pcb, for tables and teardown */
-	bool in_conn_hash, in_bind_hash;
+	bool in_conn_hash, in_listen_hash;
 	struct tcp_pcb *listener; /* the listener that spawned us, until accepted */
 	struct tcp_pcb *q_next;	  /* link in the listener's synq or acceptq */
 	struct tcp_queue *q;	  /* which queue we are on, NULL if none */
@@ -302,13 +306,15 @@ struct tcp_pcb {
 	uint64_t last_rx_us; /* last segment received (keep-alive idle) */
 };
 
-#define TCP_CONN_HASH_BITS 12
+#define TCP_CONN_HASH_BITS 16
 #define TCP_BIND_HASH_BITS 10
 
 struct tcp_state {
-	struct tcp_pcb **conn_hash; /* 4-tuple → pcb, chained (pcb->hnext) */
-	struct tcp_pcb **bind_hash; /* local port → pcbs, chained (pcb->bnext) */
-	struct tcp_pcb *all;	    /* every pcb (all_next) */
+	struct tcp_pcb **conn_hash;   /* 4-tuple → pcb, chained (pcb->hnext) */
+	struct tcp_pcb **bind_hash;   /* local port → pcbs, chained (pcb->bnext) */
+	struct tcp_pcb **listen_hash; /* local port → listeners only (pcb->lnext): a SYN's
+				       * lookup must not walk the connections on the port */
+	struct tcp_pcb *all;	      /* every pcb (all_next) */
 	uint32_t npcbs;
 	uint64_t hash_key[2]; /* keys of the 4-tuple hash (random at init) */
 	uint64_t isn_key[2];  /* RFC 6528 secret key (random at init) */
