@@ -16,7 +16,6 @@
 	/* link */                                                                                 \
 	X(LINK_NOMEM, "no buffer for a received frame")                                            \
 	X(LINK_TX_FAIL, "the link refused a frame we sent")                                       \
-	X(FAULT_LOSS, "--faults dropped it on purpose (counted by faults_stats, not here)")        \
 	/* Ethernet */                                                                             \
 	X(ETH_TRUNCATED, "frame shorter than the 14-byte Ethernet header")                       \
 	X(ETH_NOT_FOR_US, "destination is neither our MAC, broadcast nor a multicast we join")    \
@@ -43,7 +42,6 @@
 	X(IPV4_UNKNOWN_PROTO, "protocol with no handler (answered: protocol unreachable)")        \
 	X(IPV4_BAD_OPTIONS, "malformed IP options")                                               \
 	X(IPV4_NO_ROUTE, "no route to the destination on send")                                   \
-	X(IPV4_TTL_ZERO, "TTL 0 on a datagram for us is still accepted; counted on send only")   \
 	X(IPV4_FRAG_NEEDED, "DF set but larger than the MTU on send")                             \
 	X(IPV4_FRAG_BAD, "fragment with bad offset/length (beyond 65535, odd non-last size)")     \
 	X(IPV4_FRAG_OVERLAP, "fragment overlaps with different bytes (RFC 5722-style discard)")   \
