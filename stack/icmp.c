@@ -83,7 +83,15 @@ static void icmp_echo_reply_in_place(struct stack *st, struct ts_buf *b)
 	p[ICMP_OFF_TYPE] = ICMP_ECHO_REPLY;
 	uint16_t new_word = get_be16(p);
 	uint32_t sum = (uint16_t)~hc + (uint32_t)(uint16_t)~old_word + new_word;
-	put_be16(p + ICMP_OFF_CSUM, ts_csum_fold(sum));
+	uint16_t csum = ts_csum_fold(sum);
+	if (csum == 0) {
+		/* Eqn. 3 cannot tell the two zeros apart: 0x0000 may stand for
+		 * 0xffff (an all-zero reply sums to +0, whose complement is
+		 * 0xffff).  Rare, so settle it with a full sum. */
+		put_be16(p + ICMP_OFF_CSUM, 0);
+		csum = ts_csum_fold(ts_csum_partial(p, ts_buf_len(b), 0));
+	}
+	put_be16(p + ICMP_OFF_CSUM, csum);
 	ts_count(st, CTR_ICMP_TX);
 	ts_count(st, CTR_ICMP_ECHO_REPLIES_SENT);
 	/* Our address as the source: the request was to it (broadcasts were

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "socket.h"
+#include "ipv4.h"
 #include "stack.h"
 #include "tcp.h"
 #include "tcp_seq.h"
@@ -942,8 +943,9 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 		ts_drop(st, b, DROP_TCP_BAD_FLAGS);
 		return;
 	}
-	if (b->link_bcast) {
-		/* RFC 1122 §4.2.3.10: no TCP to broadcast addresses. */
+	if (b->link_bcast || ipv4_is_broadcast(st, b->dst_ip) || (b->dst_ip >> 28) == 0xe) {
+		/* RFC 1122 §4.2.3.10: no TCP to broadcast or multicast addresses,
+		 * whatever the link-layer destination, and never an answer. */
 		ts_drop(st, b, DROP_TCP_BCAST);
 		return;
 	}
