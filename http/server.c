@@ -23,9 +23,14 @@
  *      request bytes do not turn our FIN into an RST that destroys the
  *      response in flight, RFC 9112 §9.6).
  *
- * Memory: each connection has fixed input and output buffers allocated at
- * accept (recycled through a small pool); the request path allocates
- * nothing, whatever N in /bytes/N.
+ * Memory: a connection holds input and output buffers only while it is
+ * reading a request or writing a response: conn_run takes a pair from a
+ * server-wide pool when it starts and gives it back when it stops with
+ * nothing buffered, so an idle keep-alive connection costs only its small
+ * struct http_conn (nginx's keep-alive handler frees an empty request
+ * buffer the same way).  The pool is bounded (HTTP_BUFS_POOL_MAX) and
+ * reused under load, so the request path allocates nothing, whatever N in
+ * /bytes/N.
  *
  * Deadlines (idle, header, linger) live in three FIFO lists, one per
  * duration.  Because every deadline in a list is "now + the same duration"
@@ -62,6 +67,10 @@
 #define HTTP_LINGER_MS 2000
 /* Released connections kept for reuse instead of freed. */
 #define HTTP_POOL_MAX 256
+/* Released buffer pairs kept for reuse instead of freed (24 KiB each). */
+#define HTTP_BUFS_POOL_MAX 64
+/* Bytes discarded per read in a lingering close. */
+#define HTTP_DISCARD_CAP 4096
 /* listen(2) backlog: Go passes somaxconn, 4096 on current Linux. */
 #define HTTP_LISTEN_BACKLOG 4096
 /* /bytes/N limit (inclusive) and the pattern period. */
@@ -87,6 +96,13 @@ enum conn_read_state {
 	READ_LINGER,	   /* write side shut down, discarding until FIN */
 };
 
+/* The buffers of a connection busy with a request or a response. */
+struct http_bufs {
+	struct http_bufs *pool_next; /* free-pool link */
+	uint8_t in[HTTP_IN_CAP];
+	uint8_t out[HTTP_OUT_CAP];
+};
+
 struct http_conn {
 	struct ts_handler h; /* first: the epoll data.ptr */
 	struct http_server *srv;
@@ -98,18 +114,17 @@ struct http_conn {
 	enum conn_timer timer; /* which list c is on */
 	uint64_t deadline_us;  /* when it expires (st->now_us clock) */
 	struct http_conn *tprev, *tnext;
-	/* Input: unconsumed bytes are in[in_off..in_len). */
+	struct http_bufs *b; /* NULL while nothing is buffered (idle) */
+	/* Input: unconsumed bytes are b->in[in_off..in_len). */
 	size_t in_off, in_len;
 	struct http_parser parser;   /* the current head, relative to in + in_off */
 	uint64_t body_left;	     /* READ_BODY_LENGTH: bytes still to discard */
 	struct http_chunked chunked; /* READ_BODY_CHUNKED decoder */
-	/* Output: out[out_off..out_len) is pending, then the /bytes stream. */
+	/* Output: b->out[out_off..out_len) is pending, then the /bytes stream. */
 	size_t out_off, out_len;
 	uint64_t stream_pos;	     /* next byte index of the /bytes body */
 	uint64_t stream_left;	     /* body bytes not yet written */
 	struct http_conn *pool_next; /* free-pool link */
-	uint8_t in[HTTP_IN_CAP];
-	uint8_t out[HTTP_OUT_CAP];
 };
 
 struct conn_list {
@@ -127,10 +142,13 @@ struct http_server {
 	struct conn_list lists[TIMER_N]; /* every live connection is on exactly one */
 	struct http_conn *pool;		 /* released connections for reuse */
 	uint32_t pool_n;
+	struct http_bufs *bufs_pool; /* released buffer pairs for reuse */
+	uint32_t bufs_pool_n;
 	struct http_server_stats stats;
-	time_t date_sec;	      /* second the cached Date was formatted for */
-	char date[32];		      /* IMF-fixdate (RFC 9110 §5.6.7), 29 chars */
-	uint8_t pattern[PATTERN_LEN]; /* byte i = i % 251, for /bytes/N */
+	time_t date_sec;		   /* second the cached Date was formatted for */
+	char date[32];			   /* IMF-fixdate (RFC 9110 §5.6.7), 29 chars */
+	uint8_t pattern[PATTERN_LEN];	   /* byte i = i % 251, for /bytes/N */
+	uint8_t discard[HTTP_DISCARD_CAP]; /* lingering-close reads land here */
 };
 
 void http_server_config_default(struct http_server_config *cfg)
@@ -195,8 +213,7 @@ static struct http_conn *conn_new(struct http_server *s, int fd)
 		if (!c)
 			return NULL;
 	}
-	/* Only the header part: the buffers are overwritten before being read. */
-	memset(c, 0, offsetof(struct http_conn, in));
+	memset(c, 0, sizeof(*c));
 	c->h.on_event = conn_event;
 	c->srv = s;
 	c->fd = fd;
@@ -216,11 +233,65 @@ static struct http_conn *conn_new(struct http_server *s, int fd)
 	return c;
 }
 
+/* Gives c a buffer pair if it has none.  False when memory is short. */
+static bool conn_take_bufs(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	if (c->b)
+		return true;
+	struct http_bufs *b = s->bufs_pool;
+	if (b) {
+		s->bufs_pool = b->pool_next;
+		s->bufs_pool_n--;
+	} else {
+		b = malloc(sizeof(*b));
+		if (!b)
+			return false;
+	}
+	c->b = b;
+	c->in_off = c->in_len = c->out_off = c->out_len = 0;
+	s->stats.buffers++;
+	return true;
+}
+
+/* Returns c's buffer pair to the pool (or the heap); its contents are dropped. */
+static void conn_give_bufs(struct http_conn *c)
+{
+	struct http_server *s = c->srv;
+	struct http_bufs *b = c->b;
+	if (!b)
+		return;
+	c->b = NULL;
+	c->in_off = c->in_len = c->out_off = c->out_len = 0;
+	s->stats.buffers--;
+	if (s->bufs_pool_n < HTTP_BUFS_POOL_MAX) {
+		b->pool_next = s->bufs_pool;
+		s->bufs_pool = b;
+		s->bufs_pool_n++;
+	} else {
+		free(b);
+	}
+}
+
+/*
+ * Between requests, with every input byte used and the output written, the
+ * buffers hold nothing worth keeping.  A partial head (in_off < in_len) or
+ * pending output keeps them.  The parser state of a partial head is
+ * relative to the buffered bytes, so it never outlives them; body and
+ * stream progress are counters, not buffer contents.
+ */
+static void conn_idle_bufs(struct http_conn *c)
+{
+	if (c->b && c->in_off == c->in_len && c->out_off == c->out_len)
+		conn_give_bufs(c);
+}
+
 /* Closes the socket (which also removes it from the epoll set) and recycles c. */
 static void conn_close(struct http_conn *c)
 {
 	struct http_server *s = c->srv;
 	timer_unlink(c);
+	conn_give_bufs(c);
 	ts_close(s->st, c->fd);
 	s->stats.live--;
 	if (s->pool_n < HTTP_POOL_MAX) {
@@ -282,7 +353,7 @@ static const char *server_date(struct http_server *s)
 
 static void out_mem(struct http_conn *c, const void *p, size_t n)
 {
-	memcpy(c->out + c->out_len, p, n);
+	memcpy(c->b->out + c->out_len, p, n);
 	c->out_len += n;
 }
 
@@ -504,7 +575,7 @@ static enum step conn_produce(struct http_conn *c)
 	for (;;) {
 		if (c->close_after || c->stream_left || HTTP_OUT_CAP - c->out_len < HTTP_RESP_ROOM)
 			return STEP_BLOCKED;
-		const uint8_t *in = c->in + c->in_off;
+		const uint8_t *in = c->b->in + c->in_off;
 		size_t avail = c->in_len - c->in_off;
 		switch (c->rstate) {
 		case READ_BODY_LENGTH: {
@@ -587,7 +658,7 @@ static int conn_flush(struct http_conn *c)
 	bool progress = false;
 	int err = 0;
 	while (c->out_off < c->out_len) {
-		ssize_t n = ts_write(s->st, c->fd, c->out + c->out_off, c->out_len - c->out_off);
+		ssize_t n = ts_write(s->st, c->fd, c->b->out + c->out_off, c->out_len - c->out_off);
 		if (n < 0) {
 			err = -errno;
 			goto out;
@@ -624,11 +695,11 @@ out:
 static ssize_t conn_read(struct http_conn *c)
 {
 	if (c->in_off) {
-		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		memmove(c->b->in, c->b->in + c->in_off, c->in_len - c->in_off);
 		c->in_len -= c->in_off;
 		c->in_off = 0;
 	}
-	ssize_t n = ts_read(c->srv->st, c->fd, c->in + c->in_len, HTTP_IN_CAP - c->in_len);
+	ssize_t n = ts_read(c->srv->st, c->fd, c->b->in + c->in_len, HTTP_IN_CAP - c->in_len);
 	if (n < 0)
 		return -errno;
 	c->in_len += (size_t)n;
@@ -649,9 +720,11 @@ static bool conn_linger(struct http_conn *c)
 		ts_shutdown(c->srv->st, c->fd, SHUT_WR);
 		timer_arm(c, TIMER_LINGER);
 	}
+	/* Unread input is abandoned: the buffers are not needed any more. */
+	c->in_off = c->in_len = 0;
+	conn_idle_bufs(c);
 	for (;;) {
-		c->in_off = c->in_len = 0;
-		ssize_t n = ts_read(c->srv->st, c->fd, c->in, HTTP_IN_CAP);
+		ssize_t n = ts_read(c->srv->st, c->fd, c->srv->discard, HTTP_DISCARD_CAP);
 		if (n > 0)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -661,14 +734,24 @@ static bool conn_linger(struct http_conn *c)
 	}
 }
 
-/* Runs the connection until it waits on EAGAIN (edge-triggered) or closes. */
+/*
+ * Runs the connection until it waits on EAGAIN (edge-triggered) or closes,
+ * with a buffer pair taken for the run and given back if it ends with
+ * nothing buffered.
+ */
 static void conn_run(struct http_conn *c)
 {
+	if (!conn_take_bufs(c)) {
+		conn_close(c);
+		return;
+	}
 	for (;;) {
 		enum step st = conn_produce(c);
 		int w = conn_flush(c);
-		if (w == -EAGAIN)
+		if (w == -EAGAIN) {
+			conn_idle_bufs(c);
 			return;
+		}
 		if (w < 0) {
 			conn_close(c);
 			return;
@@ -682,8 +765,10 @@ static void conn_run(struct http_conn *c)
 		ssize_t n = conn_read(c);
 		if (n > 0)
 			continue;
-		if (n == -EAGAIN || n == -EWOULDBLOCK)
+		if (n == -EAGAIN || n == -EWOULDBLOCK) {
+			conn_idle_bufs(c);
 			return;
+		}
 		/* EOF or error: between requests that is the normal end of a
 		 * keep-alive connection; inside one, the request is abandoned. */
 		conn_close(c);
@@ -864,6 +949,11 @@ void http_server_stop(struct http_server *s)
 		struct http_conn *c = s->pool;
 		s->pool = c->pool_next;
 		free(c);
+	}
+	while (s->bufs_pool) {
+		struct http_bufs *b = s->bufs_pool;
+		s->bufs_pool = b->pool_next;
+		free(b);
 	}
 	free(s);
 }

@@ -64,6 +64,7 @@ struct http_server_stats {
 	uint64_t idle_timeouts;	  /* closed by idle_timeout_ms */
 	uint64_t header_timeouts; /* closed by header_timeout_ms (slowloris) */
 	uint32_t live;		  /* connections open now */
+	uint32_t buffers;	  /* of those, holding an input/output buffer pair now */
 };
 void http_server_get_stats(const struct http_server *s, struct http_server_stats *out);
 

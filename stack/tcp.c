@@ -298,6 +298,79 @@ void tcp_ring_free(struct tcp_ring *r)
 	r->cap = r->head = r->len = 0;
 }
 
+/* The cache slot for blocks of size bytes; with claim, an unused (or
+ * emptied) slot is taken over for that size.  NULL when none. */
+static struct tcp_ring_cache *ring_cache_slot(struct tcp_state *t, uint32_t size, bool claim)
+{
+	struct tcp_ring_cache *spare = NULL;
+	for (unsigned i = 0; i < TCP_RING_CACHE_SIZES; i++) {
+		struct tcp_ring_cache *c = &t->ring_cache[i];
+		if (c->size == size)
+			return c;
+		if (!spare && c->n == 0)
+			spare = c;
+	}
+	if (!claim || !spare)
+		return NULL;
+	spare->size = size;
+	return spare;
+}
+
+int tcp_ring_attach(struct stack *st, struct tcp_ring *r)
+{
+	if (r->buf)
+		return 0;
+	if (!r->cap)
+		return -ENOMEM;
+	struct tcp_state *t = &st->tcp;
+	struct tcp_ring_cache *c = ring_cache_slot(t, r->cap, false);
+	if (c && c->n) {
+		r->buf = c->free_list;
+		memcpy(&c->free_list, r->buf, sizeof(void *));
+		c->n--;
+	} else {
+		r->buf = malloc(r->cap);
+		if (!r->buf)
+			return -ENOMEM;
+		t->ring_mallocs++;
+	}
+	r->head = r->len = 0;
+	t->ring_blocks++;
+	return 0;
+}
+
+void tcp_ring_release(struct stack *st, struct tcp_ring *r)
+{
+	if (r->buf) {
+		struct tcp_state *t = &st->tcp;
+		struct tcp_ring_cache *c =
+		    r->cap >= sizeof(void *) ? ring_cache_slot(t, r->cap, true) : NULL;
+		if (c && c->n < TCP_RING_CACHE_MAX) {
+			memcpy(r->buf, &c->free_list, sizeof(void *));
+			c->free_list = r->buf;
+			c->n++;
+		} else {
+			free(r->buf);
+		}
+		t->ring_blocks--;
+		r->buf = NULL;
+	}
+	r->head = r->len = 0;
+}
+
+static void ring_cache_destroy(struct tcp_state *t)
+{
+	for (unsigned i = 0; i < TCP_RING_CACHE_SIZES; i++) {
+		struct tcp_ring_cache *c = &t->ring_cache[i];
+		while (c->free_list) {
+			void *b = c->free_list;
+			memcpy(&c->free_list, b, sizeof(void *));
+			free(b);
+		}
+		c->n = c->size = 0;
+	}
+}
+
 /* Copies n bytes into the ring at absolute offset pos (mod cap). */
 static void ring_copy_in(struct tcp_ring *r, uint32_t pos, const uint8_t *d, uint32_t n)
 {
@@ -703,8 +776,8 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	if (pcb->all_next)
 		pcb->all_next->all_prev = pcb->all_prev;
 	st->tcp.npcbs--;
-	tcp_ring_free(&pcb->snd_ring);
-	tcp_ring_free(&pcb->rcv_ring);
+	tcp_ring_release(st, &pcb->snd_ring);
+	tcp_ring_release(st, &pcb->rcv_ring);
 	free(pcb);
 }
 
@@ -714,8 +787,10 @@ int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf)
 		sndbuf = 2048;
 	if (rcvbuf < 2048)
 		rcvbuf = 2048;
-	if (tcp_ring_init(&pcb->snd_ring, sndbuf) < 0 || tcp_ring_init(&pcb->rcv_ring, rcvbuf) < 0)
-		return -ENOMEM;
+	/* Capacity only: storage is attached by the first byte to store, so
+	 * an idle connection costs its pcb and nothing more. */
+	pcb->snd_ring = (struct tcp_ring){.cap = sndbuf};
+	pcb->rcv_ring = (struct tcp_ring){.cap = rcvbuf};
 	/* RFC 7323 §2.3: the smallest shift that lets the window cover the buffer. */
 	uint8_t ws = 0;
 	while (ws < TCP_MAX_WS && (rcvbuf >> ws) > 65535)
@@ -723,6 +798,19 @@ int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf)
 	pcb->rcv_wscale = ws;
 	pcb->rcv_wnd = rcvbuf;
 	return 0;
+}
+
+void tcp_rcv_ring_idle(struct tcp_pcb *pcb)
+{
+	/* Out-of-order bytes sit behind the (empty) in-order data: keep them. */
+	if (pcb->rcv_ring.buf && !pcb->rcv_ring.len && !pcb->ofo.n)
+		tcp_ring_release(pcb->st, &pcb->rcv_ring);
+}
+
+void tcp_snd_ring_idle(struct tcp_pcb *pcb)
+{
+	if (pcb->snd_ring.buf && !pcb->snd_ring.len)
+		tcp_ring_release(pcb->st, &pcb->snd_ring);
 }
 
 /*
@@ -879,6 +967,7 @@ void tcp_destroy(struct stack *st)
 		}
 		tcp_pcb_free(p);
 	}
+	ring_cache_destroy(&st->tcp);
 	free(st->tcp.conn_hash);
 	free(st->tcp.bind_hash);
 	free(st->tcp.listen_hash);

@@ -111,16 +111,32 @@ int tcp_describe(const uint8_t *p, size_t len, char *out, size_t cap);
 
 /* ---- Byte storage: rings and the out-of-order assembler ---- */
 
-/* A byte ring (smoltcp RingBuffer).  len bytes start at head. */
+/*
+ * A byte ring (smoltcp RingBuffer).  len bytes start at head.  A
+ * connection's rings hold storage only while they hold bytes (Linux and
+ * lwIP keep no buffer for an idle connection either): buf is NULL while
+ * the ring is empty, and cap, the capacity that SO_SNDBUF / SO_RCVBUF
+ * grant, stays what windows and free space are computed from whether or
+ * not storage is attached (tcp_ring_attach / tcp_ring_release).
+ */
 struct tcp_ring {
-	uint8_t *buf;
-	uint32_t cap; /* bytes allocated */
+	uint8_t *buf; /* cap bytes, or NULL while nothing is stored */
+	uint32_t cap; /* capacity in bytes */
 	uint32_t head;
 	uint32_t len;
 };
 
+/* A standalone ring with its storage allocated now (tests). */
 int tcp_ring_init(struct tcp_ring *r, uint32_t cap);
 void tcp_ring_free(struct tcp_ring *r);
+/*
+ * Gives r storage (cap bytes) if it has none, from the stack's cache of
+ * ring blocks or else the heap.  0, or -ENOMEM (also for cap 0).
+ */
+int tcp_ring_attach(struct stack *st, struct tcp_ring *r);
+/* Takes r's storage back (contents discarded) into the cache or the heap;
+ * cap is kept, head and len become 0. */
+void tcp_ring_release(struct stack *st, struct tcp_ring *r);
 static inline uint32_t tcp_ring_free_space(const struct tcp_ring *r)
 {
 	return r->cap - r->len;
@@ -309,6 +325,21 @@ struct tcp_pcb {
 #define TCP_CONN_HASH_BITS 16
 #define TCP_BIND_HASH_BITS 10
 
+/*
+ * Free ring blocks kept for reuse, per block size, so a busy server takes
+ * a request's storage from here and gives it back without malloc/free
+ * (and without the mmap/munmap that glibc uses for 256 KiB blocks).
+ * Bounded: beyond TCP_RING_CACHE_MAX blocks of a size, or for a size
+ * that finds no slot, a released block goes back to the heap.
+ */
+#define TCP_RING_CACHE_SIZES 4
+#define TCP_RING_CACHE_MAX   64
+struct tcp_ring_cache {
+	uint32_t size;	 /* block size; 0 for a slot not in use */
+	uint32_t n;	 /* blocks on the list */
+	void *free_list; /* linked through each block's first bytes */
+};
+
 struct tcp_state {
 	struct tcp_pcb **conn_hash;   /* 4-tuple → pcb, chained (pcb->hnext) */
 	struct tcp_pcb **bind_hash;   /* local port → pcbs, chained (pcb->bnext) */
@@ -318,6 +349,9 @@ struct tcp_state {
 	uint32_t npcbs;
 	uint64_t hash_key[2]; /* keys of the 4-tuple hash (random at init) */
 	uint64_t isn_key[2];  /* RFC 6528 secret key (random at init) */
+	struct tcp_ring_cache ring_cache[TCP_RING_CACHE_SIZES];
+	uint32_t ring_blocks;  /* blocks attached to rings now */
+	uint64_t ring_mallocs; /* blocks ever taken from the heap (not the cache) */
 };
 
 int tcp_init(struct stack *st);
@@ -352,8 +386,17 @@ bool tcp_port_in_use(struct stack *st, uint32_t ip, uint16_t port, bool reuseadd
 uint16_t tcp_ephemeral_port(struct stack *st);
 /* RFC 6528 ISN for the pcb's 4-tuple. */
 uint32_t tcp_isn(struct stack *st, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);
-/* Allocates the rings for the given buffer sizes and derives rcv_wscale. */
+/*
+ * Sets the ring capacities for the given buffer sizes and derives
+ * rcv_wscale.  No storage is allocated: it comes with the first byte to
+ * store (the rings must hold none when this is called).  Returns 0.
+ */
 int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf);
+/* Releases the receive ring's storage once it holds nothing: every byte
+ * read and no out-of-order data behind it. */
+void tcp_rcv_ring_idle(struct tcp_pcb *pcb);
+/* Releases the send ring's storage once every byte is acknowledged. */
+void tcp_snd_ring_idle(struct tcp_pcb *pcb);
 /* Initial congestion window etc. once SMSS is known (after the handshake). */
 void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer);
 void tcp_queue_push(struct tcp_queue *q, struct tcp_pcb *pcb);

@@ -254,10 +254,19 @@ static enum step syn_sent_input(struct tcp_ctx *c)
 static enum step check_sequence(struct tcp_ctx *c)
 {
 	struct tcp_pcb *pcb = c->pcb;
+	/*
+	 * RCV.WND for acceptability is the window the peer was offered (up to
+	 * rcv_adv), even when the ring has less room: the window never shrinks,
+	 * and a scaled window is rounded up (tcp_window_to_advertise), so the
+	 * peer may legitimately send, or put its SND.NXT, a few bytes beyond
+	 * our free space.  Judging its segments by the free space instead
+	 * would drop its pure ACKs unread once the ring is full, and after a
+	 * lost ACK both sides could then ignore each other's ACKs for good.
+	 * Only room bytes (what the ring can hold) are kept.
+	 */
 	uint32_t wnd = seq_gt(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
 	uint32_t free_space = tcp_ring_free_space(&pcb->rcv_ring);
-	if (free_space < wnd)
-		wnd = free_space;
+	uint32_t room = free_space < wnd ? free_space : wnd;
 	uint32_t len = seg_len(c);
 
 	/* A retransmitted SYN in SYN-RECEIVED: our SYN,ACK was lost, send it again. */
@@ -294,7 +303,7 @@ static enum step check_sequence(struct tcp_ctx *c)
 			return drop_after_ack(c, DROP_TCP_TIMEWAIT);
 		if (seq_leq(c->seq + len, pcb->rcv_nxt))
 			return drop_after_ack(c, DROP_TCP_DUP);
-		if (wnd == 0)
+		if (room == 0)
 			return drop_after_ack(c, DROP_TCP_RCVBUF_FULL);
 		return drop_after_ack(c, DROP_TCP_OUT_OF_WINDOW);
 	}
@@ -316,10 +325,16 @@ static enum step check_sequence(struct tcp_ctx *c)
 		}
 		c->seq = pcb->rcv_nxt;
 	}
-	/* Trim the end: bytes beyond the window are not kept, nor is a FIN after them. */
-	if (seq_gt(c->seq + c->data_len, pcb->rcv_nxt + wnd)) {
-		c->data_len = pcb->rcv_nxt + wnd - c->seq;
+	/* Trim the end: bytes beyond the room are not kept, nor is a FIN after
+	 * them; when that leaves nothing, say so at once (the ACK carries the
+	 * window, as for a segment beyond it). */
+	if (seq_gt(c->seq + c->data_len, pcb->rcv_nxt + room)) {
+		bool had_data = c->data_len != 0;
+		c->data_len =
+		    seq_gt(c->seq, pcb->rcv_nxt + room) ? 0 : pcb->rcv_nxt + room - c->seq;
 		c->flags &= (uint8_t)~TCP_FIN;
+		if (had_data && !c->data_len)
+			pcb->tf |= TF_ACKNOW;
 	}
 	/* RFC 7323 §4.3 (2): remember the timestamp to echo. */
 	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts && seq_leq(c->seq, pcb->last_ack_sent) &&
@@ -505,6 +520,8 @@ static void ack_new_data(struct tcp_ctx *c, uint32_t ack)
 	if (seq_gt(upto, pcb->snd_buf_seq)) {
 		tcp_ring_consume(&pcb->snd_ring, upto - pcb->snd_buf_seq);
 		pcb->snd_buf_seq = upto;
+		/* All acknowledged: the storage goes back to the cache. */
+		tcp_snd_ring_idle(pcb);
 	}
 
 	/* RTT: timestamps (RFC 7323 §4.1) or the one timed segment (RFC 6298 §3, Karn). */
@@ -801,6 +818,11 @@ static enum step process_text(struct tcp_ctx *c)
 		c->reason = DROP_TCP_AFTER_CLOSE;
 		return DROP;
 	}
+	/* The ring gets storage with its first byte (in order or not). */
+	if (tcp_ring_attach(st, &pcb->rcv_ring) < 0) {
+		c->flags &= (uint8_t)~TCP_FIN;
+		return drop_after_ack(c, DROP_TCP_NOMEM);
+	}
 	if (c->seq == pcb->rcv_nxt) {
 		deliver_in_order(pcb, c->data, c->data_len);
 		/* RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2: delay the ACK, but ACK at
@@ -820,6 +842,7 @@ static enum step process_text(struct tcp_ctx *c)
 	pcb->tf |= TF_ACKNOW;
 	if (!tcp_asm_add(&pcb->ofo, c->seq, c->seq + c->data_len, st->cfg.tcp_max_ofo_bytes)) {
 		c->flags &= (uint8_t)~TCP_FIN;
+		tcp_rcv_ring_idle(pcb); /* attached above for nothing */
 		return drop_after_ack(c, DROP_TCP_OFO_FULL);
 	}
 	tcp_ring_write_at(&pcb->rcv_ring, c->seq - pcb->rcv_nxt, c->data, c->data_len);

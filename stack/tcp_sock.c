@@ -139,8 +139,8 @@ static int tcp_connect(struct ts_sock *s, uint32_t ip, uint16_t port)
 	if (tcp_conn_lookup(st, lip, pcb->local_port, ip, port))
 		return -EADDRNOTAVAIL; /* that 4-tuple is still in use (TIME-WAIT) */
 	/* A retry after a refused attempt starts from a clean slate. */
-	tcp_ring_free(&pcb->snd_ring);
-	tcp_ring_free(&pcb->rcv_ring);
+	tcp_ring_release(st, &pcb->snd_ring);
+	tcp_ring_release(st, &pcb->rcv_ring);
 	if (tcp_pcb_alloc_rings(pcb, s->opt.sndbuf ? s->opt.sndbuf : st->cfg.tcp_sndbuf,
 				s->opt.rcvbuf ? s->opt.rcvbuf : st->cfg.tcp_rcvbuf) < 0)
 		return -ENOMEM;
@@ -187,6 +187,8 @@ static ssize_t tcp_recvfrom(struct ts_sock *s, void *buf, size_t len, int flags,
 		tcp_ring_peek(&pcb->rcv_ring, 0, buf, n);
 		if (!(flags & MSG_PEEK)) {
 			tcp_ring_consume(&pcb->rcv_ring, n);
+			/* Everything read: the storage goes back to the cache. */
+			tcp_rcv_ring_idle(pcb);
 			/* RFC 9293 §3.8.6.2.2: tell the peer once the window grew enough. */
 			if (pcb->state != TCPS_CLOSED && tcp_window_update_due(pcb))
 				tcp_send_ack(pcb);
@@ -255,9 +257,11 @@ static ssize_t tcp_sendto(struct ts_sock *s, const void *buf, size_t len, int fl
 	if (!len)
 		return 0;
 	uint32_t want = len > UINT32_MAX ? UINT32_MAX : (uint32_t)len;
-	uint32_t n = tcp_ring_write(&pcb->snd_ring, buf, want);
-	if (!n)
+	if (!tcp_ring_free_space(&pcb->snd_ring))
 		return -EAGAIN;
+	if (tcp_ring_attach(s->st, &pcb->snd_ring) < 0)
+		return -ENOMEM; /* Linux: a socket that cannot get memory */
+	uint32_t n = tcp_ring_write(&pcb->snd_ring, buf, want);
 	tcp_output(pcb);
 	return n;
 }

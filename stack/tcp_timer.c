@@ -163,8 +163,9 @@ void tcp_pcb_trim(struct tcp_pcb *pcb)
 	 * buffers back now, so thousands of TIME-WAIT connections cost little.
 	 * With empty rings the window is 0, and a retransmitted FIN still
 	 * gets its ACK (RFC 9293 §3.10.7.4, unacceptable segment). */
-	tcp_ring_free(&pcb->snd_ring);
-	tcp_ring_free(&pcb->rcv_ring);
+	tcp_ring_release(pcb->st, &pcb->snd_ring);
+	tcp_ring_release(pcb->st, &pcb->rcv_ring);
+	pcb->snd_ring.cap = pcb->rcv_ring.cap = 0;
 }
 
 /* The connection failed (retries exhausted, keep-alive unanswered). */

@@ -790,6 +790,45 @@ START_TEST(idle_keepalive_timeout)
 }
 END_TEST
 
+/*
+ * An idle keep-alive connection holds no input/output buffer and no TCP
+ * ring storage; a partial head holds the buffer until the request is
+ * complete and answered; closing gives everything back.
+ */
+START_TEST(idle_keepalive_holds_no_buffer)
+{
+	struct hfix f;
+	fix_init(&f);
+	struct rawc *c[2] = {rawc_open(&f, 4096), rawc_open(&f, 4096)};
+	struct resp r[2];
+	struct http_server_stats st;
+	rawc_send_str(c[0], GET_HELLO);
+	rawc_send_str(c[1], GET_HELLO);
+	wait_responses(&f, c[0], 1, NULL, r);
+	wait_responses(&f, c[1], 1, NULL, r);
+	run_for(&f, SEC); /* the clients' delayed ACKs acknowledge the responses */
+	http_server_get_stats(f.srv, &st);
+	ck_assert_uint_eq(st.live, 2);
+	ck_assert_uint_eq(st.buffers, 0);
+	ck_assert_uint_eq(f.t.b.tcp.ring_blocks, 0);
+	/* Half a head: that connection keeps its buffer while it waits. */
+	rawc_send_str(c[0], "GET /hello HTTP/1.1\r\n");
+	run_for(&f, SEC);
+	http_server_get_stats(f.srv, &st);
+	ck_assert_uint_eq(st.buffers, 1);
+	ck_assert_uint_eq(f.t.b.tcp.ring_blocks, 0); /* the bytes were read out of TCP */
+	rawc_send_str(c[0], "Host: x\r\n\r\n");
+	wait_responses(&f, c[0], 2, NULL, r);
+	assert_body(&r[1], "Hello, world!\n");
+	run_for(&f, SEC);
+	http_server_get_stats(f.srv, &st);
+	ck_assert_uint_eq(st.buffers, 0);
+	ck_assert_uint_eq(st.requests, 3);
+	ck_assert_uint_eq(f.t.b.tcp.ring_blocks, 0);
+	fix_free(&f);
+}
+END_TEST
+
 /* Over max_conns: 503 and close, the first connection unharmed. */
 START_TEST(max_conns_refused_503)
 {
@@ -969,6 +1008,7 @@ static Suite *http_twostack_suite(void)
 	tcase_add_test(tc, lingering_close_after_error);
 	tcase_add_test(tc, slowloris_cut_by_header_timeout);
 	tcase_add_test(tc, idle_keepalive_timeout);
+	tcase_add_test(tc, idle_keepalive_holds_no_buffer);
 	tcase_add_test(tc, max_conns_refused_503);
 	tcase_add_test(tc, stop_closes_cleanly);
 	suite_add_tcase(s, tc);
