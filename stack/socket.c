@@ -26,6 +26,7 @@
 
 #include "epoll.h"
 #include "stack.h"
+#include "strbuf.h"
 #include "tapstack.h"
 
 /* Descriptors 0-2 stay unused, like stdin/out/err of a fresh process. */
@@ -177,16 +178,12 @@ struct tline {
 static void tl_add(struct tline *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void tl_add(struct tline *l, const char *fmt, ...)
 {
+	struct ts_strbuf sb = {l->buf, sizeof(l->buf), l->len};
 	va_list ap;
-	if (l->len >= sizeof(l->buf))
-		return;
 	va_start(ap, fmt);
-	int n = vsnprintf(l->buf + l->len, sizeof(l->buf) - l->len, fmt, ap);
+	ts_strbuf_vprintf(&sb, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		l->len += (size_t)n;
-	if (l->len >= sizeof(l->buf))
-		l->len = sizeof(l->buf) - 1;
+	l->len = sb.len;
 }
 
 /* A string as strace prints it: escaped, cut at 32 bytes, "..." after the quote when cut. */

@@ -8,6 +8,7 @@
  * RFC 6528 §3 (ISN function); RFC 7323 §2-3, RFC 2018 §2-3, RFC 6691
  * (options).  Segment processing lives in tcp_in.c, sending in tcp_out.c.
  */
+#include "strbuf.h"
 #include "tcp.h"
 
 #include <errno.h>
@@ -194,26 +195,6 @@ size_t tcp_build_options(uint8_t *out, bool syn, const struct tcp_opts *o)
 	return n;
 }
 
-/* snprintf-style appender that never writes past cap and keeps the full length. */
-struct strbuf {
-	char *p;
-	size_t cap;
-	size_t len;
-};
-
-static void sb_printf(struct strbuf *sb, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void sb_printf(struct strbuf *sb, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	size_t room = sb->len < sb->cap ? sb->cap - sb->len : 0;
-	int n = vsnprintf(room ? sb->p + sb->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb->len += (size_t)n;
-}
-
 /* tcpdump's flag letters: S F R P U E W, then '.' for ACK. */
 static void flags_str(uint8_t f, char *s)
 {
@@ -233,51 +214,51 @@ static void flags_str(uint8_t f, char *s)
 
 int tcp_describe(const uint8_t *p, size_t len, char *out, size_t cap)
 {
-	struct strbuf sb = {out, cap, 0};
+	struct ts_strbuf sb = {out, cap, 0};
 	struct tcp_view v;
 	if (cap)
 		out[0] = 0;
 	if (tcp_parse(p, len, &v) != DROP_NONE) {
-		sb_printf(&sb, "tcp (truncated, %zu bytes)", len);
+		ts_strbuf_printf(&sb, "tcp (truncated, %zu bytes)", len);
 		return (int)sb.len;
 	}
 	char fl[12];
 	flags_str(v.flags, fl);
-	sb_printf(&sb, "tcp %u>%u [%s] seq=%u", v.src_port, v.dst_port, fl, v.seq);
+	ts_strbuf_printf(&sb, "tcp %u>%u [%s] seq=%u", v.src_port, v.dst_port, fl, v.seq);
 	if (v.flags & TCP_ACK)
-		sb_printf(&sb, " ack=%u", v.ack);
-	sb_printf(&sb, " win=%u len=%u", v.wnd, v.payload_len);
+		ts_strbuf_printf(&sb, " ack=%u", v.ack);
+	ts_strbuf_printf(&sb, " win=%u len=%u", v.wnd, v.payload_len);
 	if (!v.opt_len)
 		return (int)sb.len;
 	struct tcp_opts o;
 	if (tcp_parse_options(v.opt, v.opt_len, &o) != DROP_NONE) {
-		sb_printf(&sb, " opts=bad");
+		ts_strbuf_printf(&sb, " opts=bad");
 		return (int)sb.len;
 	}
 	char sep = '=';
-	sb_printf(&sb, " opts");
+	ts_strbuf_printf(&sb, " opts");
 	if (o.has_mss) {
-		sb_printf(&sb, "%cmss:%u", sep, o.mss);
+		ts_strbuf_printf(&sb, "%cmss:%u", sep, o.mss);
 		sep = ',';
 	}
 	if (o.sack_perm) {
-		sb_printf(&sb, "%csack", sep);
+		ts_strbuf_printf(&sb, "%csack", sep);
 		sep = ',';
 	}
 	if (o.has_ts) {
-		sb_printf(&sb, "%cts", sep);
+		ts_strbuf_printf(&sb, "%cts", sep);
 		sep = ',';
 	}
 	if (o.has_ws) {
-		sb_printf(&sb, "%cws:%u", sep, o.ws);
+		ts_strbuf_printf(&sb, "%cws:%u", sep, o.ws);
 		sep = ',';
 	}
 	for (unsigned i = 0; i < o.nsack; i++) {
-		sb_printf(&sb, "%csack:%u-%u", sep, o.sack[i].left, o.sack[i].right);
+		ts_strbuf_printf(&sb, "%csack:%u-%u", sep, o.sack[i].left, o.sack[i].right);
 		sep = ',';
 	}
 	if (sep == '=')
-		sb_printf(&sb, "=none");
+		ts_strbuf_printf(&sb, "=none");
 	return (int)sb.len;
 }
 

@@ -22,34 +22,17 @@
 #include "../stack/eth.h"
 #include "../stack/icmp.h"
 #include "../stack/ipv4.h"
+#include "../stack/strbuf.h"
 #include "../stack/tcp.h"
 #include "../stack/udp.h"
 
 /* One line is cut at this size (a TCP line with options is ~200 chars). */
 #define TRACE_LINE_MAX 512
 
-/* An snprintf cursor: appends while keeping the total length snprintf-style. */
-struct line {
-	char *buf;
-	size_t cap;
-	size_t len; /* what the whole line needs (may exceed cap) */
-};
-
-static void line_add(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void line_add(struct line *l, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	size_t room = l->len < l->cap ? l->cap - l->len : 0;
-	int n = vsnprintf(room ? l->buf + l->len : NULL, room, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		l->len += (size_t)n;
-}
-
 /* Lets udp_describe/tcp_describe write straight into the line. */
-static void line_add_describe(struct line *l, int (*fn)(const uint8_t *, size_t, char *, size_t),
-			      const uint8_t *p, size_t len)
+static void line_add_describe(struct ts_strbuf *l,
+			      int (*fn)(const uint8_t *, size_t, char *, size_t), const uint8_t *p,
+			      size_t len)
 {
 	size_t room = l->len < l->cap ? l->cap - l->len : 0;
 	char scratch[1];
@@ -77,12 +60,12 @@ static const char *icmp_unreach_name(uint8_t code)
 }
 
 /* The ICMP part; verify is false for a first fragment (checksum covers the whole message). */
-static void describe_icmp(struct line *l, const uint8_t *p, size_t len, int verify)
+static void describe_icmp(struct ts_strbuf *l, const uint8_t *p, size_t len, int verify)
 {
 	struct icmp_view v;
 	enum ts_drop_reason r = icmp_parse(p, len, &v);
 	if (r == DROP_ICMP_TRUNCATED) {
-		line_add(l, "icmp malformed (%s)", ts_drop_name(r));
+		ts_strbuf_printf(l, "icmp malformed (%s)", ts_drop_name(r));
 		return;
 	}
 	if (r == DROP_ICMP_BAD_CSUM) {
@@ -97,68 +80,68 @@ static void describe_icmp(struct line *l, const uint8_t *p, size_t len, int veri
 	switch (v.type) {
 	case ICMP_ECHO_REQUEST:
 	case ICMP_ECHO_REPLY:
-		line_add(l, "icmp %s id=%u seq=%u len=%zu",
-			 v.type == ICMP_ECHO_REQUEST ? "echo-request" : "echo-reply", v.id, v.seq,
-			 v.data_len);
+		ts_strbuf_printf(l, "icmp %s id=%u seq=%u len=%zu",
+				 v.type == ICMP_ECHO_REQUEST ? "echo-request" : "echo-reply", v.id,
+				 v.seq, v.data_len);
 		break;
 	case ICMP_DEST_UNREACH:
 		if ((name = icmp_unreach_name(v.code)))
-			line_add(l, "icmp unreachable %s", name);
+			ts_strbuf_printf(l, "icmp unreachable %s", name);
 		else
-			line_add(l, "icmp unreachable code=%u", v.code);
+			ts_strbuf_printf(l, "icmp unreachable code=%u", v.code);
 		break;
 	case ICMP_TIME_EXCEEDED:
-		line_add(l, "icmp time-exceeded code=%u", v.code);
+		ts_strbuf_printf(l, "icmp time-exceeded code=%u", v.code);
 		break;
 	default:
-		line_add(l, "icmp type=%u code=%u len=%zu", v.type, v.code, v.data_len);
+		ts_strbuf_printf(l, "icmp type=%u code=%u len=%zu", v.type, v.code, v.data_len);
 		break;
 	}
 	if (verify && r == DROP_ICMP_BAD_CSUM)
-		line_add(l, " bad-csum");
+		ts_strbuf_printf(l, " bad-csum");
 }
 
-static void describe_ipv4(struct line *l, const uint8_t *p, size_t len)
+static void describe_ipv4(struct ts_strbuf *l, const uint8_t *p, size_t len)
 {
 	struct ipv4_view v;
 	char src[16], dst[16];
 	enum ts_drop_reason r = ipv4_parse(p, len, &v);
 
 	if (r != DROP_NONE && r != DROP_IPV4_BAD_CSUM && r != DROP_IPV4_BAD_OPTIONS) {
-		line_add(l, "ipv4 malformed (%s)", ts_drop_name(r));
+		ts_strbuf_printf(l, "ipv4 malformed (%s)", ts_drop_name(r));
 		return;
 	}
 	ipv4_ntoa(v.src, src);
 	ipv4_ntoa(v.dst, dst);
-	line_add(l, "ipv4 %s>%s ttl=%u id=%u", src, dst, v.ttl, v.id);
+	ts_strbuf_printf(l, "ipv4 %s>%s ttl=%u id=%u", src, dst, v.ttl, v.id);
 	switch (v.proto) {
 	case IPV4_PROTO_ICMP:
-		line_add(l, " proto=icmp");
+		ts_strbuf_printf(l, " proto=icmp");
 		break;
 	case IPV4_PROTO_UDP:
-		line_add(l, " proto=udp");
+		ts_strbuf_printf(l, " proto=udp");
 		break;
 	case IPV4_PROTO_TCP:
-		line_add(l, " proto=tcp");
+		ts_strbuf_printf(l, " proto=tcp");
 		break;
 	default:
-		line_add(l, " proto=%u", v.proto);
+		ts_strbuf_printf(l, " proto=%u", v.proto);
 		break;
 	}
-	line_add(l, " len=%u", v.total_len);
+	ts_strbuf_printf(l, " len=%u", v.total_len);
 	if (v.df)
-		line_add(l, " df");
+		ts_strbuf_printf(l, " df");
 	if (v.mf || v.frag_off)
-		line_add(l, " frag off=%u%s", v.frag_off, v.mf ? " mf" : "");
+		ts_strbuf_printf(l, " frag off=%u%s", v.frag_off, v.mf ? " mf" : "");
 	if (r != DROP_NONE) {
-		line_add(l, " %s", r == DROP_IPV4_BAD_CSUM ? "bad-csum" : "bad-options");
+		ts_strbuf_printf(l, " %s", r == DROP_IPV4_BAD_CSUM ? "bad-csum" : "bad-options");
 		return; /* the stack stops here too */
 	}
 	if (v.frag_off)
 		return; /* no transport header in a later fragment */
 	const uint8_t *t = v.payload;
 	size_t tlen = (size_t)v.total_len - v.hdr_len;
-	line_add(l, " | ");
+	ts_strbuf_printf(l, " | ");
 	switch (v.proto) {
 	case IPV4_PROTO_ICMP:
 		describe_icmp(l, t, tlen, !v.mf);
@@ -170,58 +153,59 @@ static void describe_ipv4(struct line *l, const uint8_t *p, size_t len)
 		line_add_describe(l, tcp_describe, t, tlen);
 		break;
 	default:
-		line_add(l, "payload len=%zu", tlen);
+		ts_strbuf_printf(l, "payload len=%zu", tlen);
 		break;
 	}
 }
 
-static void describe_arp(struct line *l, const uint8_t *p, size_t len)
+static void describe_arp(struct ts_strbuf *l, const uint8_t *p, size_t len)
 {
 	struct arp_view v;
 	char spa[16], tpa[16], sha[18];
 	enum ts_drop_reason r = arp_parse(p, len, &v);
 
 	if (r != DROP_NONE) {
-		line_add(l, "arp malformed (%s)", ts_drop_name(r));
+		ts_strbuf_printf(l, "arp malformed (%s)", ts_drop_name(r));
 		return;
 	}
 	ipv4_ntoa(v.spa, spa);
 	ipv4_ntoa(v.tpa, tpa);
 	eth_ntoa(v.sha, sha);
 	if (v.op == ARP_OP_REQUEST && v.spa == v.tpa)
-		line_add(l, "arp announce %s is-at %s", spa, sha); /* gratuitous, RFC 5227 §3 */
+		ts_strbuf_printf(l, "arp announce %s is-at %s", spa,
+				 sha); /* gratuitous, RFC 5227 §3 */
 	else if (v.op == ARP_OP_REQUEST)
-		line_add(l, "arp who-has %s tell %s", tpa, spa);
+		ts_strbuf_printf(l, "arp who-has %s tell %s", tpa, spa);
 	else
-		line_add(l, "arp reply %s is-at %s", spa, sha);
+		ts_strbuf_printf(l, "arp reply %s is-at %s", spa, sha);
 }
 
 int trace_describe(const uint8_t *frame, size_t len, char *out, size_t cap)
 {
-	struct line l = {.buf = out, .cap = cap, .len = 0};
+	struct ts_strbuf l = {.buf = out, .cap = cap, .len = 0};
 	struct eth_view e;
 	char src[18], dst[18];
 
 	if (cap)
 		out[0] = 0;
 	if (eth_parse(frame, len, &e) != DROP_NONE) {
-		line_add(&l, "eth truncated len=%zu", len);
+		ts_strbuf_printf(&l, "eth truncated len=%zu", len);
 		return (int)l.len;
 	}
 	eth_ntoa(e.src, src);
 	eth_ntoa(e.dst, dst);
-	line_add(&l, "eth %s>%s", src, dst);
+	ts_strbuf_printf(&l, "eth %s>%s", src, dst);
 	switch (e.type) {
 	case ETH_TYPE_IPV4:
-		line_add(&l, " type=ipv4 | ");
+		ts_strbuf_printf(&l, " type=ipv4 | ");
 		describe_ipv4(&l, e.payload, e.payload_len);
 		break;
 	case ETH_TYPE_ARP:
-		line_add(&l, " type=arp | ");
+		ts_strbuf_printf(&l, " type=arp | ");
 		describe_arp(&l, e.payload, e.payload_len);
 		break;
 	default:
-		line_add(&l, " type=0x%04x len=%zu", e.type, e.payload_len);
+		ts_strbuf_printf(&l, " type=0x%04x len=%zu", e.type, e.payload_len);
 		break;
 	}
 	return (int)l.len;
