@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "tsunit.h"
+#include "tcp_frames.h"
 #include "twostack.h"
 #include "arp.h"
 #include "byteorder.h"
@@ -33,9 +34,6 @@
 
 /* ---- one stack, hand-built segments ---- */
 
-static const uint8_t peer_mac[6] = {2, 0, 0, 0, 0, 1};
-static const uint8_t our_mac[6] = {2, 0, 0, 0, 0, 2};
-
 struct fx {
 	struct ts_test_stack t;
 	int lfd, fd;
@@ -44,46 +42,12 @@ struct fx {
 	uint32_t iss; /* our ISS */
 };
 
-/* Ethernet+IPv4+TCP from the peer, options optional; returns the length. */
-static size_t mkseg_opt(uint8_t *f, uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *opt,
-			size_t optlen, const void *data, size_t len)
-{
-	memcpy(f, our_mac, 6);
-	memcpy(f + 6, peer_mac, 6);
-	put_be16(f + 12, 0x0800);
-	uint8_t *ip = f + 14;
-	size_t tcplen = 20 + optlen + len;
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	put_be16(ip + 2, (uint16_t)(20 + tcplen));
-	put_be16(ip + 6, 0x4000);
-	ip[8] = 64;
-	ip[9] = 6;
-	put_be32(ip + 12, PEER_IP);
-	put_be32(ip + 16, OUR_IP);
-	put_be16(ip + 10, ts_csum_fold(ts_csum_partial(ip, 20, 0)));
-	uint8_t *h = ip + 20;
-	memset(h, 0, 20);
-	put_be16(h, PEER_PORT);
-	put_be16(h + 2, OUR_PORT);
-	put_be32(h + 4, seq);
-	put_be32(h + 8, ack);
-	h[12] = (uint8_t)(((20 + optlen) / 4) << 4);
-	h[13] = flags;
-	put_be16(h + 14, 65535);
-	if (optlen)
-		memcpy(h + 20, opt, optlen);
-	if (len)
-		memcpy(h + 20 + optlen, data, len);
-	uint32_t sum = ts_csum_pseudo(PEER_IP, OUR_IP, 6, (uint16_t)tcplen);
-	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, tcplen, sum)));
-	return 14 + 20 + tcplen;
-}
-
 static void feed_seg(struct fx *x, uint32_t seq, uint8_t flags, const void *data, size_t len)
 {
 	uint8_t f[2048];
-	ts_test_stack_feed(&x->t, f, mkseg_opt(f, seq, x->iss + 1, flags, NULL, 0, data, len));
+	ts_test_stack_feed(&x->t, f,
+			   ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, seq, x->iss + 1, flags,
+						  65535, NULL, 0, data, len));
 }
 
 /* The TCP header of the last frame the stack sent (the others are dropped). */
@@ -113,13 +77,7 @@ static void fx_established_rcvbuf(struct fx *x, int rcvbuf)
 	cfg.arp_ttl_ms = 24u * 3600 * 1000;
 	ts_test_stack_init(&x->t, &cfg);
 	uint8_t f[128];
-	memset(f, 0xff, 6);
-	memcpy(f + 6, peer_mac, 6);
-	put_be16(f + 12, 0x0806);
-	struct arp_view av = {.op = ARP_OP_REQUEST, .spa = PEER_IP, .tpa = OUR_IP};
-	memcpy(av.sha, peer_mac, 6);
-	arp_build(f + 14, &av);
-	ts_test_stack_feed(&x->t, f, 42);
+	ts_test_stack_feed(&x->t, f, ts_arp_request_from_peer(f));
 	ck_assert_uint_eq(capdev_take(x->t.cap, f, sizeof(f)), 42); /* the ARP reply */
 	x->lfd = ts_socket(&x->t.st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(OUR_PORT)};
@@ -130,7 +88,9 @@ static void fx_established_rcvbuf(struct fx *x, int rcvbuf)
 		    0);
 	ck_assert_int_eq(ts_listen(&x->t.st, x->lfd, 8), 0);
 	const uint8_t mss[] = {TCP_OPT_MSS, 4, 0x05, 0xb4};
-	ts_test_stack_feed(&x->t, f, mkseg_opt(f, PEER_ISS, 0, TCP_SYN, mss, 4, NULL, 0));
+	ts_test_stack_feed(&x->t, f,
+			   ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, PEER_ISS, 0, TCP_SYN,
+						  65535, mss, 4, NULL, 0));
 	struct tcp_view v;
 	ck_assert(last_reply(x, &v, f, sizeof(f)));
 	ck_assert_uint_eq(v.flags, TCP_SYN | TCP_ACK);
@@ -258,11 +218,15 @@ START_TEST(ack_of_everything_releases_send_storage)
 	ck_assert_ptr_nonnull(x.pcb->snd_ring.buf);
 	/* A partial ACK keeps the block (three bytes are unacknowledged)... */
 	uint8_t seg[128];
-	ts_test_stack_feed(&x.t, seg, mkseg_opt(seg, x.snd, x.iss + 6, TCP_ACK, NULL, 0, NULL, 0));
+	ts_test_stack_feed(&x.t, seg,
+			   ts_tcp_frame_from_peer(seg, PEER_PORT, OUR_PORT, x.snd, x.iss + 6,
+						  TCP_ACK, 65535, NULL, 0, NULL, 0));
 	ck_assert_ptr_nonnull(x.pcb->snd_ring.buf);
 	ck_assert_uint_eq(x.pcb->snd_ring.len, 3);
 	/* ...the full one releases it. */
-	ts_test_stack_feed(&x.t, seg, mkseg_opt(seg, x.snd, x.iss + 9, TCP_ACK, NULL, 0, NULL, 0));
+	ts_test_stack_feed(&x.t, seg,
+			   ts_tcp_frame_from_peer(seg, PEER_PORT, OUR_PORT, x.snd, x.iss + 9,
+						  TCP_ACK, 65535, NULL, 0, NULL, 0));
 	ck_assert_ptr_null(x.pcb->snd_ring.buf);
 	ck_assert_uint_eq(x.pcb->snd_ring.cap, RING_CAP);
 	ck_assert_uint_eq(x.t.st.tcp.ring_blocks, 0);
@@ -315,7 +279,9 @@ START_TEST(full_ring_still_takes_acks_inside_offered_window)
 	x.pcb->rcv_adv = x.pcb->rcv_nxt + 8; /* rounded up by a shift of 3 */
 	/* SEQ = RCV.NXT + 5 (inside the offered window), ACK of the 3 bytes. */
 	uint8_t f[2048];
-	ts_test_stack_feed(&x.t, f, mkseg_opt(f, x.snd + 5, x.iss + 4, TCP_ACK, NULL, 0, NULL, 0));
+	ts_test_stack_feed(&x.t, f,
+			   ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, x.snd + 5, x.iss + 4,
+						  TCP_ACK, 65535, NULL, 0, NULL, 0));
 	ck_assert_uint_eq(x.pcb->snd_una, x.iss + 4);
 	ck_assert_ptr_null(x.pcb->snd_ring.buf); /* all acknowledged */
 	ck_assert_uint_eq(x.t.st.drops[DROP_TCP_RCVBUF_FULL], 0);

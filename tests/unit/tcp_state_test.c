@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tsunit.h"
+#include "tcp_frames.h"
 #include "arp.h"
 #include "byteorder.h"
 #include "checksum.h"
@@ -27,9 +28,6 @@
 #define PEER_ISS  0xfffffff0u /* close to the wrap on purpose */
 #define MS	  1000ull
 
-static const uint8_t peer_mac[6] = {2, 0, 0, 0, 0, 1};
-static const uint8_t our_mac[6] = {2, 0, 0, 0, 0, 2};
-
 struct fx {
 	struct ts_test_stack t;
 	int lfd, fd;	     /* listener and accepted socket */
@@ -41,47 +39,11 @@ struct fx {
 	FILE *trace_f;
 };
 
-/* Builds an Ethernet+IPv4+TCP frame from the peer; returns its length. */
-static size_t mkseg_opt(uint8_t *f, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
-			uint8_t flags, uint16_t wnd, const uint8_t *opt, size_t optlen,
-			const void *data, size_t len)
-{
-	memcpy(f, our_mac, 6);
-	memcpy(f + 6, peer_mac, 6);
-	put_be16(f + 12, 0x0800);
-	uint8_t *ip = f + 14;
-	size_t tcplen = 20 + optlen + len;
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	put_be16(ip + 2, (uint16_t)(20 + tcplen));
-	put_be16(ip + 6, 0x4000);
-	ip[8] = 64;
-	ip[9] = 6;
-	put_be32(ip + 12, PEER_IP);
-	put_be32(ip + 16, OUR_IP);
-	put_be16(ip + 10, ts_csum_fold(ts_csum_partial(ip, 20, 0)));
-	uint8_t *h = ip + 20;
-	memset(h, 0, 20);
-	put_be16(h, sport);
-	put_be16(h + 2, dport);
-	put_be32(h + 4, seq);
-	put_be32(h + 8, ack);
-	h[12] = (uint8_t)(((20 + optlen) / 4) << 4);
-	h[13] = flags;
-	put_be16(h + 14, wnd);
-	if (optlen)
-		memcpy(h + 20, opt, optlen);
-	if (len)
-		memcpy(h + 20 + optlen, data, len);
-	uint32_t sum = ts_csum_pseudo(PEER_IP, OUR_IP, 6, (uint16_t)tcplen);
-	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, tcplen, sum)));
-	return 14 + 20 + tcplen;
-}
-
 static size_t mkseg(uint8_t *f, uint32_t seq, uint32_t ack, uint8_t flags, const void *data,
 		    size_t len)
 {
-	return mkseg_opt(f, PEER_PORT, OUR_PORT, seq, ack, flags, 65535, NULL, 0, data, len);
+	return ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, seq, ack, flags, 65535, NULL, 0, data,
+				      len);
 }
 
 static void feed(struct fx *x, const uint8_t *f, size_t len)
@@ -104,7 +66,7 @@ static bool take(struct fx *x, struct reply *r)
 	if (!r->len)
 		return false;
 	ck_assert_uint_eq(get_be16(r->frame + 12), 0x0800);
-	ck_assert_mem_eq(r->frame, peer_mac, 6);
+	ck_assert_mem_eq(r->frame, ts_peer_mac, 6);
 	const uint8_t *ip = r->frame + 14;
 	ck_assert_uint_eq(ip[9], 6);
 	ck_assert_uint_eq(get_be32(ip + 16), PEER_IP);
@@ -154,13 +116,7 @@ static void fx_listen(struct fx *x)
 	cfg.trace_out = x->trace_f;
 	ts_test_stack_init(&x->t, &cfg);
 	uint8_t f[64];
-	memset(f, 0xff, 6);
-	memcpy(f + 6, peer_mac, 6);
-	put_be16(f + 12, 0x0806);
-	struct arp_view av = {.op = ARP_OP_REQUEST, .spa = PEER_IP, .tpa = OUR_IP};
-	memcpy(av.sha, peer_mac, 6);
-	arp_build(f + 14, &av);
-	feed(x, f, 42);
+	feed(x, f, ts_arp_request_from_peer(f));
 	ck_assert_uint_eq(capdev_take(x->t.cap, f, sizeof(f)), 42); /* the ARP reply */
 	x->lfd = ts_socket(&x->t.st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(OUR_PORT)};
@@ -180,7 +136,9 @@ static void fx_established(struct fx *x)
 	fx_listen(x);
 	uint8_t f[128];
 	const uint8_t mss[] = {TCP_OPT_MSS, 4, 0x05, 0xb4}; /* without it SMSS would be 536 */
-	feed(x, f, mkseg_opt(f, PEER_PORT, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535, mss, 4, NULL, 0));
+	feed(x, f,
+	     ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535, mss, 4,
+				    NULL, 0));
 	struct reply r;
 	ck_assert(take(x, &r));
 	ck_assert_uint_eq(r.v.flags, TCP_SYN | TCP_ACK);
@@ -281,7 +239,8 @@ START_TEST(closed_port_gets_rst)
 	fx_listen(&x);
 	uint8_t f[128];
 	/* No ACK: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>, the SYN counts one. */
-	feed(&x, f, mkseg_opt(f, PEER_PORT, 9999, 777, 0, TCP_SYN, 1000, NULL, 0, NULL, 0));
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, PEER_PORT, 9999, 777, 0, TCP_SYN, 1000, NULL, 0, NULL, 0));
 	struct reply r;
 	ck_assert(take(&x, &r));
 	ck_assert_uint_eq(r.v.flags, TCP_RST | TCP_ACK);
@@ -289,12 +248,14 @@ START_TEST(closed_port_gets_rst)
 	ck_assert_uint_eq(r.v.ack, 778);
 	ck_assert_uint_eq(r.v.src_port, 9999);
 	/* With ACK and data: <SEQ=SEG.ACK><CTL=RST>. */
-	feed(&x, f, mkseg_opt(f, PEER_PORT, 9999, 5, 0xabcdef01, TCP_ACK, 1000, NULL, 0, "hi", 2));
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, PEER_PORT, 9999, 5, 0xabcdef01, TCP_ACK, 1000, NULL, 0, "hi",
+				    2));
 	ck_assert(take(&x, &r));
 	ck_assert_uint_eq(r.v.flags, TCP_RST);
 	ck_assert_uint_eq(r.v.seq, 0xabcdef01);
 	/* A RST to a closed port is not answered. */
-	feed(&x, f, mkseg_opt(f, PEER_PORT, 9999, 5, 0, TCP_RST, 0, NULL, 0, NULL, 0));
+	feed(&x, f, ts_tcp_frame_from_peer(f, PEER_PORT, 9999, 5, 0, TCP_RST, 0, NULL, 0, NULL, 0));
 	expect_none(&x);
 	ck_assert_uint_eq(x.t.st.drops[DROP_TCP_NO_SOCKET], 3);
 	fx_free(&x);
@@ -433,7 +394,8 @@ START_TEST(out_of_order_gets_dup_ack_and_sack)
 	/* SYN offering SACK only (NOP NOP SACK-permitted). */
 	const uint8_t opt[] = {1, 1, 4, 2};
 	feed(&x, f,
-	     mkseg_opt(f, PEER_PORT, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535, opt, 4, NULL, 0));
+	     ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535, opt, 4,
+				    NULL, 0));
 	struct reply r;
 	ck_assert(take(&x, &r));
 	ck_assert(r.o.sack_perm);
@@ -708,7 +670,8 @@ START_TEST(sacked_data_is_not_retransmitted)
 	uint8_t f[128];
 	const uint8_t opt[] = {TCP_OPT_MSS, 4, 0x05, 0xb4, 1, 1, TCP_OPT_SACK_PERM, 2};
 	feed(&x, f,
-	     mkseg_opt(f, PEER_PORT, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535, opt, 8, NULL, 0));
+	     ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535, opt, 8,
+				    NULL, 0));
 	struct reply r;
 	ck_assert(take(&x, &r));
 	uint32_t iss = r.v.seq, s = PEER_ISS + 1, una = iss + 1;
@@ -724,7 +687,9 @@ START_TEST(sacked_data_is_not_retransmitted)
 	put_be32(sack + 8, una + 7300);
 	put_be32(sack + 12, una + 1460);
 	put_be32(sack + 16, una + 2920);
-	feed(&x, f, mkseg_opt(f, PEER_PORT, OUR_PORT, s, una, TCP_ACK, 65535, sack, 20, NULL, 0));
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, s, una, TCP_ACK, 65535, sack, 20, NULL,
+				    0));
 	/* With 3*SMSS SACKed above SND.UNA one duplicate is enough (RFC 6675 §5),
 	 * and the pipe lets both holes go at once; SACKed bytes never go again. */
 	ck_assert(take(&x, &r));
@@ -736,7 +701,9 @@ START_TEST(sacked_data_is_not_retransmitted)
 	expect_none(&x);
 	ck_assert_uint_eq(st->counters[CTR_TCP_FAST_RETRANS], 1);
 	/* A copy of the same ACK (no new SACK information) sends nothing. */
-	feed(&x, f, mkseg_opt(f, PEER_PORT, OUR_PORT, s, una, TCP_ACK, 65535, sack, 20, NULL, 0));
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, s, una, TCP_ACK, 65535, sack, 20, NULL,
+				    0));
 	expect_none(&x);
 	/* A stalled recovery probes after two RTTs (10 ms at least): the first hole. */
 	advance(&x, 10 * MS);
@@ -781,7 +748,8 @@ END_TEST
 
 static size_t mkseg_wnd(uint8_t *f, uint32_t seq, uint32_t ack, uint16_t wnd)
 {
-	return mkseg_opt(f, PEER_PORT, OUR_PORT, seq, ack, TCP_ACK, wnd, NULL, 0, NULL, 0);
+	return ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, seq, ack, TCP_ACK, wnd, NULL, 0, NULL,
+				      0);
 }
 
 START_TEST(persist_probes_zero_window)
@@ -858,7 +826,8 @@ START_TEST(so_rcvbuf_sizes_the_window)
 	ck_assert_int_eq(ts_listen(st, lfd, 4), 0);
 	uint8_t f[128];
 	const uint8_t ws[] = {1, TCP_OPT_WS, 3, 7};
-	feed(&x, f, mkseg_opt(f, PEER_PORT, 7000, 1, 0, TCP_SYN, 65535, ws, 4, NULL, 0));
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, PEER_PORT, 7000, 1, 0, TCP_SYN, 65535, ws, 4, NULL, 0));
 	struct reply r;
 	ck_assert(take(&x, &r));
 	/* Linux doubles SO_RCVBUF: a 16 KiB ring, no scaling needed (shift 0). */
@@ -903,7 +872,8 @@ START_TEST(active_open_negotiates_options)
 	put_be32(opt + 12, r.o.tsval);
 	uint8_t f[128];
 	feed(&x, f,
-	     mkseg_opt(f, 80, lport, 5000, iss + 1, TCP_SYN | TCP_ACK, 30000, opt, 16, NULL, 0));
+	     ts_tcp_frame_from_peer(f, 80, lport, 5000, iss + 1, TCP_SYN | TCP_ACK, 30000, opt, 16,
+				    NULL, 0));
 	ck_assert(take(&x, &r));
 	ck_assert_uint_eq(r.v.flags, TCP_ACK);
 	ck_assert_uint_eq(r.v.seq, iss + 1);
@@ -958,8 +928,8 @@ START_TEST(syn_sent_rejects_bad_ack)
 	uint8_t f[128];
 	/* ACK of something we never sent: RST <SEQ=SEG.ACK>, stay in SYN-SENT. */
 	feed(&x, f,
-	     mkseg_opt(f, 82, r.v.src_port, 9, r.v.seq + 50, TCP_SYN | TCP_ACK, 1000, NULL, 0, NULL,
-		       0));
+	     ts_tcp_frame_from_peer(f, 82, r.v.src_port, 9, r.v.seq + 50, TCP_SYN | TCP_ACK, 1000,
+				    NULL, 0, NULL, 0));
 	struct reply rst;
 	ck_assert(take(&x, &rst));
 	ck_assert_uint_eq(rst.v.flags, TCP_RST);
@@ -967,7 +937,8 @@ START_TEST(syn_sent_rejects_bad_ack)
 	ck_assert_int_eq(tcp_conn_lookup(&x.t.st, OUR_IP, r.v.src_port, PEER_IP, 82)->state,
 			 TCPS_SYN_SENT);
 	/* A RST that does not acknowledge our SYN is ignored (RFC 5961 §3.2). */
-	feed(&x, f, mkseg_opt(f, 82, r.v.src_port, 9, 0, TCP_RST, 0, NULL, 0, NULL, 0));
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, 82, r.v.src_port, 9, 0, TCP_RST, 0, NULL, 0, NULL, 0));
 	expect_none(&x);
 	ck_assert_int_eq(tcp_conn_lookup(&x.t.st, OUR_IP, r.v.src_port, PEER_IP, 82)->state,
 			 TCPS_SYN_SENT);
@@ -1032,8 +1003,8 @@ START_TEST(backlog_and_syn_queue_bounded)
 	/* Two embryonic connections fill the SYN queue; the third SYN is dropped. */
 	for (uint16_t i = 0; i < 3; i++)
 		feed(&x, f,
-		     mkseg_opt(f, (uint16_t)(41000 + i), OUR_PORT, 100, 0, TCP_SYN, 1000, NULL, 0,
-			       NULL, 0));
+		     ts_tcp_frame_from_peer(f, (uint16_t)(41000 + i), OUR_PORT, 100, 0, TCP_SYN,
+					    1000, NULL, 0, NULL, 0));
 	ck_assert_uint_eq(capdev_sent_count(x.t.cap), 2);
 	ck_assert_uint_eq(x.t.st.drops[DROP_TCP_LISTEN_OVERFLOW], 1);
 	fx_free(&x);
@@ -1047,14 +1018,17 @@ START_TEST(backlog_and_syn_queue_bounded)
 	for (uint16_t i = 0; i < 3; i++) {
 		struct reply r;
 		uint16_t port = (uint16_t)(42000 + i);
-		feed(&x, f, mkseg_opt(f, port, 7777, 100, 0, TCP_SYN, 1000, NULL, 0, NULL, 0));
+		feed(
+		    &x, f,
+		    ts_tcp_frame_from_peer(f, port, 7777, 100, 0, TCP_SYN, 1000, NULL, 0, NULL, 0));
 		if (i == 2) {
 			expect_none(&x);
 			break;
 		}
 		ck_assert(take(&x, &r));
 		feed(&x, f,
-		     mkseg_opt(f, port, 7777, 101, r.v.seq + 1, TCP_ACK, 1000, NULL, 0, NULL, 0));
+		     ts_tcp_frame_from_peer(f, port, 7777, 101, r.v.seq + 1, TCP_ACK, 1000, NULL, 0,
+					    NULL, 0));
 	}
 	ck_assert_uint_eq(x.t.st.drops[DROP_TCP_LISTEN_OVERFLOW], 1);
 	ck_assert_int_ge(ts_accept(&x.t.st, lfd, NULL, NULL), 0);
@@ -1167,8 +1141,8 @@ START_TEST(random_segments_do_no_harm)
 		uint8_t flags = (uint8_t)(r >> 24);
 		if ((r & 0x30) == 0x30)
 			flags &= (uint8_t) ~(TCP_RST | TCP_SYN); /* keep the connection alive */
-		size_t n = mkseg_opt(f, PEER_PORT, port, seq, ack, flags, (uint16_t)r2, opt, optlen,
-				     data, len);
+		size_t n = ts_tcp_frame_from_peer(f, PEER_PORT, port, seq, ack, flags, (uint16_t)r2,
+						  opt, optlen, data, len);
 		if ((r & 0xf00) == 0xf00)
 			n = 14 + 20 + (r2 % 40); /* truncated */
 		feed(&x, f, n);
