@@ -195,37 +195,17 @@ static void tl_str(struct tline *l, const void *data, size_t len)
 	tl_add(l, "\"");
 	for (size_t i = 0; i < shown; i++) {
 		uint8_t c = p[i];
-		switch (c) {
-		case '"':
-			tl_add(l, "\\\"");
-			break;
-		case '\\':
-			tl_add(l, "\\\\");
-			break;
-		case '\n':
-			tl_add(l, "\\n");
-			break;
-		case '\r':
-			tl_add(l, "\\r");
-			break;
-		case '\t':
-			tl_add(l, "\\t");
-			break;
-		case '\f':
-			tl_add(l, "\\f");
-			break;
-		case '\v':
-			tl_add(l, "\\v");
-			break;
-		default:
-			if (c >= 0x20 && c < 0x7f)
-				tl_add(l, "%c", c);
-			else if (i + 1 < shown && p[i + 1] >= '0' && p[i + 1] <= '7')
-				tl_add(l, "\\%03o",
-				       c); /* a digit follows: keep the escape unambiguous */
-			else
-				tl_add(l, "\\%o", c);
-		}
+		/* strace's escapes: quote, backslash and the C control characters. */
+		static const char raw[] = "\"\\\n\r\t\f\v", shown_as[] = "\"\\nrtfv";
+		const char *esc = c ? strchr(raw, c) : NULL;
+		if (esc)
+			tl_add(l, "\\%c", shown_as[esc - raw]);
+		else if (c >= 0x20 && c < 0x7f)
+			tl_add(l, "%c", c);
+		else if (i + 1 < shown && p[i + 1] >= '0' && p[i + 1] <= '7')
+			tl_add(l, "\\%03o", c); /* a digit follows: keep the escape unambiguous */
+		else
+			tl_add(l, "\\%o", c);
 	}
 	tl_add(l, "\"%s", len > shown ? "..." : "");
 }

@@ -11,11 +11,26 @@
 #define TS_TSUNIT_H
 
 #include <check.h>
+#include <errno.h>
+#include <string.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "../../tap/netdev.h"
 #include "../../stack/stack.h"
+
+/* Asserts that expr returns -1 with errno e (the ts_ API's failure form). */
+#define ck_errno(expr, e)                                                                          \
+	do {                                                                                       \
+		errno = 0;                                                                         \
+		long r_ = (long)(expr);                                                            \
+		ck_assert_msg(r_ == -1 && errno == (e), "%s: returned %ld errno %s, wanted %s",    \
+			      #expr, r_, strerrorname_np(errno) ? strerrorname_np(errno) : "0",    \
+			      strerrorname_np(e));                                                 \
+	} while (0)
+
+/* A struct sockaddr_in as the struct sockaddr * the socket calls take. */
+#define SA(a) ((struct sockaddr *)&(a))
 
 typedef Suite *(*ts_suite_fn)(void);
 void ts_register_suite(ts_suite_fn fn);

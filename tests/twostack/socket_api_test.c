@@ -33,17 +33,6 @@ static struct sockaddr_in sin_of(uint32_t ip, uint16_t port)
 	return a;
 }
 
-#define SA(a) ((struct sockaddr *)&(a))
-
-#define ck_errno(expr, e)                                                                          \
-	do {                                                                                       \
-		errno = 0;                                                                         \
-		long r_ = (long)(expr);                                                            \
-		ck_assert_msg(r_ == -1 && errno == (e), "%s: returned %ld errno %s, wanted %s",    \
-			      #expr, r_, strerrorname_np(errno) ? strerrorname_np(errno) : "0",    \
-			      strerrorname_np(e));                                                 \
-	} while (0)
-
 static int listener(struct stack *st, uint16_t port, bool reuse)
 {
 	int fd = ts_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);

@@ -33,18 +33,6 @@ static struct sockaddr_in sin_of(const char *ip, uint16_t port)
 	return a;
 }
 
-#define SA(a) ((struct sockaddr *)&(a))
-
-/* Asserts that expr returns -1 with errno e. */
-#define ck_errno(expr, e)                                                                          \
-	do {                                                                                       \
-		errno = 0;                                                                         \
-		long r_ = (long)(expr);                                                            \
-		ck_assert_msg(r_ == -1 && errno == (e), "%s: returned %ld errno %s, wanted %s",    \
-			      #expr, r_, strerrorname_np(errno) ? strerrorname_np(errno) : "0",    \
-			      strerrorname_np(e));                                                 \
-	} while (0)
-
 /* socket(2): family, type, protocol and flag checks. */
 START_TEST(socket_errors)
 {
