@@ -3,6 +3,8 @@
 #   make            build build/tapstack (-O2) and its libraries
 #   make run        install missing packages, build, run the demo in netns "tapstack"
 #   make check      install missing packages, build with ASan+UBSan, run every suite
+#   make check-unit / check-twostack / check-tap
+#                   one family of suites; SUITE=name runs one suite, TEST=name one test
 #   make bench      the benchmark harness (tools/bench/)
 #   make fuzz       build the fuzz harnesses (clang, libFuzzer)
 #   make deps       install missing Debian packages (root) or list them
@@ -10,6 +12,15 @@
 #
 # Variants: build/ is the optimised build; build/asan/ the sanitizer build
 # that the tests use.
+#
+# Layering is enforced here: each directory is compiled with only the
+# include paths it may use, so an include that points the wrong way fails
+# the build.
+#   stack/            sees stack/ (its public header lives in stack/include/)
+#   tap/              sees stack/ and tap/          (tap → stack)
+#   http/             sees only the public tapstack.h (http → stack's API)
+#   tools/services/   sees tapstack.h and http/handler.h
+#   tools/, tests/    see everything
 
 CC      ?= cc
 PKGS    := libpcap libnl-3.0 libnl-route-3.0
@@ -30,51 +41,71 @@ CHECK_LIBS   = $(shell pkg-config --libs check 2>/dev/null)
 CFLAGS  := -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -MMD -MP $(OPT) $(EXTRA_CFLAGS)
 LDFLAGS := $(OPT)
 
-STACK_SRC := $(wildcard stack/*.c)
-TAP_SRC   := $(wildcard tap/*.c)
-# tools/services.c (echo/discard) goes into libtshttp so the two-stack tests can link it.
-HTTP_SRC  := $(wildcard http/*.c) tools/services.c
-TOOL_SRC  := $(filter-out tools/services.c,$(wildcard tools/*.c))
-UNIT_SRC  := $(wildcard tests/unit/*.c)
-TWO_SRC   := $(wildcard tests/twostack/*.c)
+# Include paths per directory (see the layering rules above).
+INC_API      := -Istack/include
+INC_stack    := -Istack $(INC_API)
+INC_tap      := $(INC_stack) -Itap $(PKG_CFLAGS)
+INC_http     := $(INC_API) -Ihttp
+INC_services := $(INC_API) -Ihttp -Itools/services
+INC_tools    := $(INC_stack) -Itap -Ihttp -Itools/services $(PKG_CFLAGS)
+INC_tests    := $(INC_tools) -Itests/lib $(CHECK_CFLAGS)
+
+STACK_SRC    := $(wildcard stack/*.c)
+TAP_SRC      := $(wildcard tap/*.c)
+HTTP_SRC     := $(wildcard http/*.c)
+SERVICES_SRC := $(wildcard tools/services/*.c)
+TOOL_SRC     := $(wildcard tools/*.c)
+UNIT_SRC     := $(wildcard tests/unit/*.c)
+TWO_SRC      := $(wildcard tests/twostack/*.c)
 TEST_LIB_SRC := $(wildcard tests/lib/*.c)
 
 obj = $(patsubst %.c,$(OUT)/obj/%.o,$(1))
 
-LIBSTACK := $(OUT)/libtapstack.a
-LIBTAP   := $(OUT)/libtaplink.a
-LIBHTTP  := $(OUT)/libtshttp.a
-TAPSTACK := $(OUT)/tapstack
-UNIT     := $(OUT)/tests/unit_tests
-TWOSTACK := $(OUT)/tests/twostack_tests
+LIBSTACK    := $(OUT)/libtapstack.a
+LIBTAP      := $(OUT)/libtaplink.a
+LIBHTTP     := $(OUT)/libtshttp.a
+LIBSERVICES := $(OUT)/libtsservices.a
+TAPSTACK    := $(OUT)/tapstack
+UNIT        := $(OUT)/tests/unit_tests
+TWOSTACK    := $(OUT)/tests/twostack_tests
+PATTERN     := $(OUT)/tests/pattern
 
-LIBS := $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
+LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
 .PHONY: all run check check-unit check-twostack check-tap bench fuzz deps clean format tests
 
 all: $(TAPSTACK)
 
-PATTERN  := $(OUT)/tests/pattern
-
 tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN)
 
-$(PATTERN): $(call obj,tests/tools/pattern.c)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^
-
-$(OUT)/obj/%.o: %.c
+# One rule per directory, each with its own include paths.
+define compile
 	@mkdir -p $(dir $@)
 	@echo "  CC $<"
-	@$(CC) $(CFLAGS) $(PKG_CFLAGS) $(CHECK_CFLAGS) -Istack -Itap -Ihttp -Itests/lib -c $< -o $@
+	@$(CC) $(CFLAGS) $(1) -c $< -o $@
+endef
+$(OUT)/obj/stack/%.o: stack/%.c
+	$(call compile,$(INC_stack))
+$(OUT)/obj/tap/%.o: tap/%.c
+	$(call compile,$(INC_tap))
+$(OUT)/obj/http/%.o: http/%.c
+	$(call compile,$(INC_http))
+$(OUT)/obj/tools/services/%.o: tools/services/%.c
+	$(call compile,$(INC_services))
+$(OUT)/obj/tools/%.o: tools/%.c
+	$(call compile,$(INC_tools))
+$(OUT)/obj/tests/tools/%.o: tests/tools/%.c
+	$(call compile,)
+$(OUT)/obj/tests/%.o: tests/%.c
+	$(call compile,$(INC_tests))
 
 $(LIBSTACK): $(call obj,$(STACK_SRC))
-	@mkdir -p $(dir $@)
-	@ar rcs $@ $^
 $(LIBTAP): $(call obj,$(TAP_SRC))
-	@mkdir -p $(dir $@)
-	@ar rcs $@ $^
 $(LIBHTTP): $(call obj,$(HTTP_SRC))
+$(LIBSERVICES): $(call obj,$(SERVICES_SRC))
+$(LIBSTACK) $(LIBTAP) $(LIBHTTP) $(LIBSERVICES):
 	@mkdir -p $(dir $@)
+	@rm -f $@
 	@ar rcs $@ $^
 
 $(TAPSTACK): $(call obj,$(TOOL_SRC)) $(LIBS)
@@ -82,11 +113,15 @@ $(TAPSTACK): $(call obj,$(TOOL_SRC)) $(LIBS)
 
 $(UNIT): $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC)) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC)) $(LIBS) $(PKG_LIBS) $(CHECK_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC)) $(LIBS) $(PKG_LIBS) $(CHECK_LIBS) -Wl,--wrap=_tcase_add_test,--wrap=suite_create -lm
 
 $(TWOSTACK): $(call obj,$(TWO_SRC) $(TEST_LIB_SRC)) $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $(call obj,$(TWO_SRC) $(TEST_LIB_SRC)) $(LIBS) $(PKG_LIBS) $(CHECK_LIBS) -lm
+	$(CC) $(LDFLAGS) -o $@ $(call obj,$(TWO_SRC) $(TEST_LIB_SRC)) $(LIBS) $(PKG_LIBS) $(CHECK_LIBS) -Wl,--wrap=_tcase_add_test,--wrap=suite_create -lm
+
+$(PATTERN): $(call obj,tests/tools/pattern.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 deps:
 	@tools/deps.sh
@@ -95,9 +130,15 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@tools/run.sh build/tapstack
 
+# make check runs every family; check-unit, check-twostack and check-tap one
+# each.  SUITE=name and TEST=name narrow any of them (tools/check.sh).
 check: deps
 	@$(MAKE) --no-print-directory V=asan tests
-	@tools/check.sh build/asan
+	@tools/check.sh build/asan all
+
+check-unit check-twostack check-tap: deps
+	@$(MAKE) --no-print-directory V=asan tests
+	@tools/check.sh build/asan $(patsubst check-%,%,$@)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

@@ -54,7 +54,6 @@
 
 #include "handler.h"
 #include "parser.h"
-#include "stack.h" /* st->now_us only: deadlines follow the stack clock */
 #include "tapstack.h"
 
 /* Per-connection buffers.  The input holds the largest head (8 KiB) plus
@@ -181,7 +180,7 @@ static void timer_arm(struct http_conn *c, enum conn_timer which)
 	struct http_server *s = c->srv;
 	timer_unlink(c);
 	c->timer = which;
-	c->deadline_us = s->st->now_us + s->timer_us[which];
+	c->deadline_us = ts_now_us(s->st) + s->timer_us[which];
 	struct conn_list *l = &s->lists[which];
 	c->tprev = l->tail;
 	if (l->tail)
@@ -228,7 +227,7 @@ static struct http_conn *conn_new(struct http_server *s, int fd)
 	else
 		l->head = c;
 	l->tail = c;
-	c->deadline_us = s->st->now_us + s->timer_us[TIMER_IDLE];
+	c->deadline_us = ts_now_us(s->st) + s->timer_us[TIMER_IDLE];
 	s->stats.live++;
 	return c;
 }

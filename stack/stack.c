@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 #include "eth.h"
-#include "../tap/netdev.h"
+#include "tapstack.h"
+#include "netdev.h"
 
 /* Frames handled per stack_poll before timers get their turn. */
 #define STACK_RX_BATCH 64
@@ -65,6 +66,11 @@ uint64_t ts_clock_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+uint64_t ts_now_us(const struct stack *st)
+{
+	return st->now_us;
+}
+
 uint64_t ts_rand(struct stack *st)
 {
 	/* xorshift64* (Vigna): small, fast, good enough for IDs and ports. */
@@ -96,8 +102,7 @@ static int kernel_wait_setup(struct stack *st)
 	return 0;
 }
 
-int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev,
-	       uint64_t now_us)
+int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev, uint64_t now_us)
 {
 	int err;
 

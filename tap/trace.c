@@ -17,14 +17,14 @@
 #include <stdarg.h>
 #include <stdlib.h>
 
-#include "../stack/arp.h"
-#include "../stack/checksum.h"
-#include "../stack/eth.h"
-#include "../stack/icmp.h"
-#include "../stack/ipv4.h"
-#include "../stack/strbuf.h"
-#include "../stack/tcp.h"
-#include "../stack/udp.h"
+#include "arp.h"
+#include "checksum.h"
+#include "eth.h"
+#include "icmp.h"
+#include "ipv4.h"
+#include "strbuf.h"
+#include "tcp.h"
+#include "udp.h"
 
 /* One line is cut at this size (a TCP line with options is ~200 chars). */
 #define TRACE_LINE_MAX 512

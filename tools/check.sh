@@ -1,24 +1,47 @@
 #!/bin/sh
-# check.sh - `make check`: every suite, one summary.
+# check.sh - `make check` and its parts: run suites, one summary.
 #
-#   1. Check unit tests (golden frames, views, state fixtures), no root.
-#   2. Two-stack tests over the in-memory wire, no root, seeded faults.
-#   3. TAP integration suites (tests/tap/*.sh), each in its own network
-#      namespace with real clients; they need root.  Without root they are
-#      reported as skipped with the reason; REQUIRE_TAP=1 (CI) turns a skip
-#      into a failure.
+#   tools/check.sh OUT [all|unit|twostack|tap]
+#
+#   unit      Check unit tests (golden frames, views, state fixtures), no root.
+#   twostack  Two-stack tests over the in-memory wire, no root, seeded faults.
+#   tap       TAP integration suites (tests/tap/t_*.sh), each in its own
+#             network namespace with real clients; they need root.  Without
+#             root they are reported as skipped with the reason;
+#             REQUIRE_TAP=1 (CI) turns a skip into a failure.
+#
+# SUITE=name runs one suite (a Check suite such as arp or tcp_conn, or a TAP
+# suite such as t_http); TEST=name runs one test (a Check test function, or
+# a test of a TAP suite).  Suites that hold no such name are skipped, and a
+# selection that matches nothing anywhere fails.
 #
 # Ends with the line "N passed, N failed, N skipped" (suites), exit 0 only
 # when nothing failed.
 set -u
 OUT=${1:-build/asan}
+WHAT=${2:-all}
 export TAPSTACK_BIN="$PWD/$OUT/tapstack"
 export TS_FRAMES_DIR="$PWD/tests/frames"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+SUITE=${SUITE:-}
+TEST=${TEST:-}
+export SUITE TEST
 passed=0 failed=0 skipped=0 failures=""
 log_dir="$OUT/test-logs"
 mkdir -p "$log_dir"
+
+case $WHAT in
+all | unit | twostack | tap) ;;
+*)
+	echo "check.sh: unknown family '$WHAT' (all, unit, twostack, tap)" >&2
+	exit 2
+	;;
+esac
+want() { [ "$WHAT" = all ] || [ "$WHAT" = "$1" ]; }
+
+# A skip that only says "not selected" is not a failure, even under REQUIRE_TAP.
+selected_skip() { grep -q '^skipped: no \(suite\|test\) named' "$1"; }
 
 run_suite() { # name command...
 	name=$1
@@ -34,7 +57,7 @@ run_suite() { # name command...
 		printf 'PASS  %-28s %4ss\n' "$name" "$secs"
 		;;
 	77)
-		if [ "${REQUIRE_TAP:-0}" = 1 ]; then
+		if [ "${REQUIRE_TAP:-0}" = 1 ] && ! selected_skip "$log"; then
 			failed=$((failed + 1))
 			failures="$failures $name"
 			printf 'FAIL  %-28s skipped, but REQUIRE_TAP=1: %s\n' "$name" \
@@ -53,32 +76,45 @@ run_suite() { # name command...
 	esac
 }
 
-run_suite unit "$OUT/tests/unit_tests"
-grep -E '^[0-9]+%: Checks' "$log_dir/unit.log" | sed 's/^/      /'
-run_suite twostack "$OUT/tests/twostack_tests"
-grep -E '^[0-9]+%: Checks' "$log_dir/twostack.log" | sed 's/^/      /'
-
-tap_reason=""
-if [ "$(id -u)" -ne 0 ]; then
-	tap_reason="needs root (network namespaces and /dev/net/tun): run sudo make check"
-elif [ ! -c /dev/net/tun ]; then
-	tap_reason="/dev/net/tun is missing on this machine"
-elif ! ip netns add tscheck-probe 2>/dev/null; then
-	tap_reason="cannot create network namespaces here"
-else
-	ip netns del tscheck-probe
+if want unit; then
+	run_suite unit "$OUT/tests/unit_tests"
+	grep -E '^[0-9]+%: Checks' "$log_dir/unit.log" | sed 's/^/      /'
 fi
-for t in tests/tap/t_*.sh; do
-	[ -e "$t" ] || continue
-	name=tap/$(basename "$t" .sh)
-	if [ -n "$tap_reason" ]; then
-		run_suite "$name" sh -c "echo 'skipped: $tap_reason'; exit 77"
+if want twostack; then
+	run_suite twostack "$OUT/tests/twostack_tests"
+	grep -E '^[0-9]+%: Checks' "$log_dir/twostack.log" | sed 's/^/      /'
+fi
+
+if want tap; then
+	tap_reason=""
+	if [ "$(id -u)" -ne 0 ]; then
+		tap_reason="needs root (network namespaces and /dev/net/tun): run sudo make check"
+	elif [ ! -c /dev/net/tun ]; then
+		tap_reason="/dev/net/tun is missing on this machine"
+	elif ! ip netns add tscheck-probe 2>/dev/null; then
+		tap_reason="cannot create network namespaces here"
 	else
-		run_suite "$name" timeout 900 sh "$t"
+		ip netns del tscheck-probe
 	fi
-done
+	for t in tests/tap/t_*.sh; do
+		[ -e "$t" ] || continue
+		base=$(basename "$t" .sh)
+		name=tap/$base
+		if [ -n "$SUITE" ] && [ "$SUITE" != "$base" ]; then
+			run_suite "$name" sh -c "echo \"skipped: no suite named '$SUITE' in $base\"; exit 77"
+		elif [ -n "$tap_reason" ]; then
+			run_suite "$name" sh -c "echo 'skipped: $tap_reason'; exit 77"
+		else
+			run_suite "$name" timeout 900 sh "$t"
+		fi
+	done
+fi
 
 echo
 [ -n "$failures" ] && echo "failed suites:$failures (logs in $log_dir/)"
 echo "$passed passed, $failed failed, $skipped skipped"
+if { [ -n "$SUITE" ] || [ -n "$TEST" ]; } && [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+	echo "nothing matched SUITE='$SUITE' TEST='$TEST'"
+	exit 1
+fi
 [ "$failed" -eq 0 ]

@@ -3,9 +3,9 @@
 
 #include <string.h>
 
-#include "../../stack/arp.h"
-#include "../../stack/byteorder.h"
-#include "../../stack/checksum.h"
+#include "arp.h"
+#include "byteorder.h"
+#include "checksum.h"
 
 const uint8_t ts_peer_mac[6] = {2, 0, 0, 0, 0, 1};
 const uint8_t ts_our_mac[6] = {2, 0, 0, 0, 0, 2};

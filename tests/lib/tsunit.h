@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../tap/netdev.h"
-#include "../../stack/stack.h"
+#include "netdev.h"
+#include "stack.h"
 
 /* Asserts that expr returns -1 with errno e (the ts_ API's failure form). */
 #define ck_errno(expr, e)                                                                          \

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../tap/wire.h"
+#include "wire.h"
 
 /* Virtual clock at start: 1 s, so "time 0" never looks like an unset deadline. */
 #define TWOSTACK_START_US 1000000u

@@ -28,8 +28,8 @@
 #include <stdint.h>
 
 #include "tsunit.h"
-#include "../../stack/stack.h"
-#include "../../tap/faults.h"
+#include "stack.h"
+#include "faults.h"
 
 struct twostack {
 	struct stack a, b; /* a: 10.0.0.1 mac 02:00:00:00:00:01, b: 10.0.0.2 mac ..:02, /24 */

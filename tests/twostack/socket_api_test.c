@@ -20,7 +20,7 @@
 #include "twostack.h"
 #include "tapstack.h"
 #include "handler.h"
-#include "../../tools/services.h"
+#include "services.h"
 
 #define IP_A 0x0a000001u
 #define IP_B 0x0a000002u

@@ -12,7 +12,7 @@
 #include "twostack.h"
 #include "tapstack.h"
 #include "handler.h"
-#include "../../tools/services.h"
+#include "services.h"
 
 #define IP_B 0x0a000002u
 #define SEC  1000000ull

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "tsunit.h"
-#include "../../tap/faults.h"
-#include "../../tap/wire.h"
+#include "faults.h"
+#include "wire.h"
 
 #define T0 1000000u /* clock at the start of each test, in us */
 

@@ -14,9 +14,9 @@
 
 #include "tsunit.h"
 #include "byteorder.h"
-#include "../../tap/pcap_replay.h"
-#include "../../tap/pcap_tee.h"
-#include "../../tap/wire.h"
+#include "pcap_replay.h"
+#include "pcap_tee.h"
+#include "wire.h"
 
 /* The frames of tests/frames/link/kernel_ping.{pcap,hex}: ARP, ARP, 4 x ICMP echo. */
 static const size_t kping_len[] = {42, 42, 66, 66, 66, 66};

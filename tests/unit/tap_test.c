@@ -24,9 +24,9 @@
 #include "tsunit.h"
 #include "byteorder.h"
 #include "checksum.h"
-#include "../../tap/faults.h"
-#include "../../tap/nl.h"
-#include "../../tap/tap.h"
+#include "faults.h"
+#include "nl.h"
+#include "tap.h"
 
 #define KERNEL_IP 0x0a090001u /* 10.9.0.1: the kernel's side of the TAP */
 #define STACK_IP  0x0a090002u /* 10.9.0.2: the side we play through the fd */

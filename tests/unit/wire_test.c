@@ -8,7 +8,7 @@
 
 #include "tsunit.h"
 #include "twostack.h"
-#include "../../tap/wire.h"
+#include "wire.h"
 
 /* Frame i of a test sequence: length 14..1514 and bytes that depend on i and the offset. */
 static size_t make_frame(uint8_t *buf, unsigned i, unsigned salt)

@@ -17,6 +17,7 @@
 #define TAPSTACK_H
 
 #include <netinet/in.h>
+#include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -63,6 +64,13 @@ int ts_getsockname(struct stack *st, int fd, struct sockaddr *addr, socklen_t *l
 int ts_getpeername(struct stack *st, int fd, struct sockaddr *addr, socklen_t *len);
 /* O_NONBLOCK through fcntl(F_SETFL) in POSIX; here one call. */
 int ts_set_nonblock(struct stack *st, int fd, int on);
+
+/*
+ * The stack's clock in microseconds: CLOCK_MONOTONIC on a kernel link, the
+ * virtual clock of a simulation.  Applications time their own deadlines
+ * with it so that they run on simulated time too.
+ */
+uint64_t ts_now_us(const struct stack *st);
 
 int ts_epoll_create(struct stack *st, int size);
 int ts_epoll_create1(struct stack *st, int flags);
