@@ -29,6 +29,7 @@
 #include "eth.h"
 #include "ipv4.h"
 #include "stack.h"
+#include "timer.h"
 
 /* ---- view ---- */
 
@@ -65,6 +66,29 @@ void arp_build(uint8_t *p, const struct arp_view *v)
 
 /* ---- cache ---- */
 
+enum arp_entry_state {
+	ARP_INCOMPLETE, /* request sent, packets may be waiting */
+	ARP_REACHABLE,	/* MAC known until the expiry timer fires */
+};
+
+/* One neighbour. */
+struct arp_entry {
+	struct arp_entry *next;	   /* bucket chain */
+	uint32_t ip;		   /* protocol address, host order */
+	uint8_t mac[6];		   /* valid in ARP_REACHABLE */
+	uint8_t state;		   /* enum arp_entry_state */
+	uint8_t requests_sent;	   /* while incomplete */
+	struct ts_timer timer;	   /* incomplete: retry; reachable: expiry */
+	struct ts_buf *queue_head; /* packets waiting for resolution (b->data = IPv4) */
+	struct ts_buf *queue_tail;
+	uint32_t queue_len; /* bounded by cfg.arp_queue_max */
+};
+
+struct arp_state {
+	struct arp_entry *buckets[ARP_BUCKETS]; /* hash of ip */
+	uint32_t entries;			/* at most ARP_MAX_ENTRIES */
+};
+
 static inline uint32_t arp_hash(uint32_t ip)
 {
 	return (ip * 2654435761u) >> 26 & (ARP_BUCKETS - 1);
@@ -72,7 +96,7 @@ static inline uint32_t arp_hash(uint32_t ip)
 
 static struct arp_entry *arp_find(struct stack *st, uint32_t ip)
 {
-	for (struct arp_entry *e = st->arp.buckets[arp_hash(ip)]; e; e = e->next)
+	for (struct arp_entry *e = st->arp->buckets[arp_hash(ip)]; e; e = e->next)
 		if (e->ip == ip)
 			return e;
 	return NULL;
@@ -81,7 +105,7 @@ static struct arp_entry *arp_find(struct stack *st, uint32_t ip)
 /* Unlinks and frees e; queued packets are dropped with reason (or freed if DROP_NONE). */
 static void arp_entry_free(struct stack *st, struct arp_entry *e, enum ts_drop_reason reason)
 {
-	struct arp_entry **pp = &st->arp.buckets[arp_hash(e->ip)];
+	struct arp_entry **pp = &st->arp->buckets[arp_hash(e->ip)];
 	while (*pp != e)
 		pp = &(*pp)->next;
 	*pp = e->next;
@@ -95,7 +119,7 @@ static void arp_entry_free(struct stack *st, struct arp_entry *e, enum ts_drop_r
 		else
 			ts_drop(st, b, reason);
 	}
-	st->arp.entries--;
+	st->arp->entries--;
 	free(e);
 }
 
@@ -104,7 +128,7 @@ static void arp_timer_fired(struct stack *st, struct ts_timer *t);
 /* Creates an INCOMPLETE entry for ip, or returns NULL when the cache is full. */
 static struct arp_entry *arp_entry_new(struct stack *st, uint32_t ip)
 {
-	if (st->arp.entries >= ARP_MAX_ENTRIES)
+	if (st->arp->entries >= ARP_MAX_ENTRIES)
 		return NULL;
 	struct arp_entry *e = calloc(1, sizeof(*e));
 	if (!e)
@@ -113,9 +137,9 @@ static struct arp_entry *arp_entry_new(struct stack *st, uint32_t ip)
 	e->state = ARP_INCOMPLETE;
 	ts_timer_init(&e->timer, arp_timer_fired);
 	uint32_t h = arp_hash(ip);
-	e->next = st->arp.buckets[h];
-	st->arp.buckets[h] = e;
-	st->arp.entries++;
+	e->next = st->arp->buckets[h];
+	st->arp->buckets[h] = e;
+	st->arp->entries++;
 	return e;
 }
 
@@ -287,13 +311,22 @@ int arp_resolve_and_send(struct stack *st, struct ts_buf *b, uint32_t nh)
 
 int arp_init(struct stack *st)
 {
-	memset(&st->arp, 0, sizeof(st->arp));
-	return 0;
+	st->arp = calloc(1, sizeof(*st->arp));
+	return st->arp ? 0 : -ENOMEM;
+}
+
+uint32_t arp_entry_count(const struct stack *st)
+{
+	return st->arp->entries;
 }
 
 void arp_destroy(struct stack *st)
 {
+	if (!st->arp)
+		return;
 	for (uint32_t i = 0; i < ARP_BUCKETS; i++)
-		while (st->arp.buckets[i])
-			arp_entry_free(st, st->arp.buckets[i], DROP_NONE);
+		while (st->arp->buckets[i])
+			arp_entry_free(st, st->arp->buckets[i], DROP_NONE);
+	free(st->arp);
+	st->arp = NULL;
 }

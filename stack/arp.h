@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "drop.h"
-#include "timer.h"
 
 struct stack;
 struct ts_buf;
@@ -48,29 +47,10 @@ enum ts_drop_reason arp_parse(const uint8_t *p, size_t len, struct arp_view *v);
 /* Writes the 28-byte packet described by v at p. */
 void arp_build(uint8_t *p, const struct arp_view *v);
 
-enum arp_entry_state {
-	ARP_INCOMPLETE, /* request sent, packets may be waiting */
-	ARP_REACHABLE,	/* MAC known until the expiry timer fires */
-};
+/* ARP state of one stack (struct arp_state, private to arp.c). */
+struct arp_state;
 
-/* One neighbour. */
-struct arp_entry {
-	struct arp_entry *next;	   /* bucket chain */
-	uint32_t ip;		   /* protocol address, host order */
-	uint8_t mac[6];		   /* valid in ARP_REACHABLE */
-	uint8_t state;		   /* enum arp_entry_state */
-	uint8_t requests_sent;	   /* while incomplete */
-	struct ts_timer timer;	   /* incomplete: retry; reachable: expiry */
-	struct ts_buf *queue_head; /* packets waiting for resolution (b->data = IPv4) */
-	struct ts_buf *queue_tail;
-	uint32_t queue_len; /* bounded by cfg.arp_queue_max */
-};
-
-struct arp_state {
-	struct arp_entry *buckets[ARP_BUCKETS]; /* hash of ip */
-	uint32_t entries;			/* at most ARP_MAX_ENTRIES */
-};
-
+/* Allocates st->arp.  0 or -ENOMEM. */
 int arp_init(struct stack *st);
 /* Frees every entry and the packets still queued (not counted as drops: shutdown). */
 void arp_destroy(struct stack *st);
@@ -86,5 +66,7 @@ int arp_resolve_and_send(struct stack *st, struct ts_buf *b, uint32_t nh);
 void arp_announce(struct stack *st);
 /* Looks ip up; copies the MAC and returns 0 when reachable, -1 otherwise. */
 int arp_lookup(struct stack *st, uint32_t ip, uint8_t mac[6]);
+/* Entries in the neighbour cache, of any state. */
+uint32_t arp_entry_count(const struct stack *st);
 
 #endif

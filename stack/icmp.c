@@ -18,12 +18,20 @@
 #include "icmp.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "byteorder.h"
 #include "checksum.h"
 #include "ipv4.h"
 #include "stack.h"
+
+struct icmp_state {
+	icmp_echo_reply_fn echo_fn; /* tapstack ping's reply sink, or NULL */
+	void *echo_ctx;
+	uint64_t err_tokens;	/* RFC 1812 §4.3.2.8 bucket, in millionths of a message */
+	uint64_t err_refill_us; /* when the bucket was last topped up */
+};
 
 /* ---- view ---- */
 
@@ -121,9 +129,9 @@ void icmp_input(struct stack *st, struct ts_buf *b)
 		icmp_echo_reply_in_place(st, b);
 		return;
 	case ICMP_ECHO_REPLY:
-		if (st->icmp.echo_fn) {
-			st->icmp.echo_fn(st->icmp.echo_ctx, b->src_ip, v.id, v.seq, v.data,
-					 v.data_len, b->network[IPV4_OFF_TTL]);
+		if (st->icmp->echo_fn) {
+			st->icmp->echo_fn(st->icmp->echo_ctx, b->src_ip, v.id, v.seq, v.data,
+					  v.data_len, b->network[IPV4_OFF_TTL]);
 			ts_buf_free(st, b);
 			return;
 		}
@@ -143,7 +151,7 @@ void icmp_input(struct stack *st, struct ts_buf *b)
  */
 static int icmp_err_allowed(struct stack *st)
 {
-	struct icmp_state *is = &st->icmp;
+	struct icmp_state *is = st->icmp;
 	uint64_t cap = (uint64_t)st->cfg.icmp_err_burst * 1000000u;
 	uint64_t elapsed = st->now_us - is->err_refill_us;
 	is->err_refill_us = st->now_us;
@@ -237,13 +245,22 @@ int icmp_echo_request(struct stack *st, uint32_t dst, uint16_t id, uint16_t seq,
 
 void icmp_set_echo_handler(struct stack *st, icmp_echo_reply_fn fn, void *ctx)
 {
-	st->icmp.echo_fn = fn;
-	st->icmp.echo_ctx = ctx;
+	st->icmp->echo_fn = fn;
+	st->icmp->echo_ctx = ctx;
 }
 
-void icmp_init(struct stack *st)
+int icmp_init(struct stack *st)
 {
-	memset(&st->icmp, 0, sizeof(st->icmp));
-	st->icmp.err_tokens = (uint64_t)st->cfg.icmp_err_burst * 1000000u;
-	st->icmp.err_refill_us = st->now_us;
+	st->icmp = calloc(1, sizeof(*st->icmp));
+	if (!st->icmp)
+		return -ENOMEM;
+	st->icmp->err_tokens = (uint64_t)st->cfg.icmp_err_burst * 1000000u;
+	st->icmp->err_refill_us = st->now_us;
+	return 0;
+}
+
+void icmp_destroy(struct stack *st)
+{
+	free(st->icmp);
+	st->icmp = NULL;
 }

@@ -59,15 +59,12 @@ void icmp_build_echo(uint8_t *p, uint8_t type, uint16_t id, uint16_t seq, size_t
 typedef void (*icmp_echo_reply_fn)(void *ctx, uint32_t src, uint16_t id, uint16_t seq,
 				   const uint8_t *data, size_t len, uint8_t ttl);
 
-struct icmp_state {
-	icmp_echo_reply_fn echo_fn; /* tapstack ping's reply sink, or NULL */
-	void *echo_ctx;
-	uint64_t err_tokens;	/* RFC 1812 §4.3.2.8 bucket, in millionths of a message */
-	uint64_t err_refill_us; /* when the bucket was last topped up */
-};
+/* ICMP state of one stack (struct icmp_state, private to icmp.c). */
+struct icmp_state;
 
-/* Resets the echo handler and fills the error bucket (called by ipv4_init). */
-void icmp_init(struct stack *st);
+/* Allocates st->icmp: no echo handler, a full error bucket.  0 or -ENOMEM. */
+int icmp_init(struct stack *st);
+void icmp_destroy(struct stack *st);
 /* Handles one message at b->data (b->network, src_ip, dst_ip set); consumes b. */
 void icmp_input(struct stack *st, struct ts_buf *b);
 /*

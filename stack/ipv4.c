@@ -23,6 +23,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arp.h"
@@ -32,6 +33,11 @@
 #include "stack.h"
 #include "tcp.h"
 #include "udp.h"
+
+/* IPv4 state of one stack. */
+struct ipv4_state {
+	uint16_t next_id; /* IP ID of the next datagram (seeded from the RNG) */
+};
 
 /* ---- view ---- */
 
@@ -239,7 +245,7 @@ int ipv4_output_flags(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t
 		return -EMSGSIZE;
 	}
 	struct ipv4_view v = {
-	    .id = st->ipv4.next_id++,
+	    .id = st->ipv4->next_id++,
 	    .df = (flags & IPV4_OUT_DF) != 0,
 	    .ttl = st->cfg.ttl,
 	    .proto = proto,
@@ -306,17 +312,18 @@ int ipv4_output(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t dst, 
 
 int ipv4_init(struct stack *st)
 {
-	memset(&st->ipv4, 0, sizeof(st->ipv4));
+	st->ipv4 = calloc(1, sizeof(*st->ipv4));
+	if (!st->ipv4)
+		return -ENOMEM;
 	/* RFC 6864 §4.1: the ID need only be unique per (src, dst, proto)
 	 * within the MSL; a counter from a random start keeps it unguessable
 	 * at start-up without a per-destination table. */
-	st->ipv4.next_id = (uint16_t)ts_rand(st);
-	ipv4_reass_init(st);
-	icmp_init(st);
+	st->ipv4->next_id = (uint16_t)ts_rand(st);
 	return 0;
 }
 
 void ipv4_destroy(struct stack *st)
 {
-	ipv4_reass_destroy(st);
+	free(st->ipv4);
+	st->ipv4 = NULL;
 }

@@ -71,12 +71,10 @@ void ipv4_build(uint8_t *p, const struct ipv4_view *v);
 /* Formats a host-order address as dotted quad into out (16 bytes). */
 void ipv4_ntoa(uint32_t ip, char out[16]);
 
-/* IPv4 state of one stack. */
-struct ipv4_state {
-	uint16_t next_id;	  /* IP ID of the next datagram (seeded from the RNG) */
-	struct reass_state reass; /* datagrams under reassembly */
-};
+/* IPv4 state of one stack (struct ipv4_state, private to ipv4.c). */
+struct ipv4_state;
 
+/* Allocates st->ipv4.  0 or -ENOMEM. */
 int ipv4_init(struct stack *st);
 void ipv4_destroy(struct stack *st);
 /* 255.255.255.255 or our subnet's directed broadcast. */

@@ -27,6 +27,7 @@
  */
 #include "ipv4_reass.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,30 @@
 #include "icmp.h"
 #include "ipv4.h"
 #include "stack.h"
+#include "timer.h"
+
+/* One datagram under reassembly, keyed by (src, dst, proto, id) (RFC 791 §3.2). */
+struct reass_dgram {
+	struct reass_dgram *next; /* list of datagrams under reassembly */
+	uint32_t src, dst;	  /* key, host order */
+	uint16_t id;		  /* key */
+	uint8_t proto;		  /* key */
+	uint8_t hdr_len;	  /* header length of fragment 0, 0 until it came */
+	uint8_t hdr[60];	  /* fragment 0's header, reused for the datagram */
+	uint32_t total_len;	  /* payload length once the last fragment came, else 0 */
+	uint32_t max_end;	  /* highest payload end seen */
+	uint32_t blocks_filled;	  /* 8-octet blocks received */
+	struct ts_buf *data;	  /* payload assembled at data->data, may grow */
+	size_t mem;		  /* bytes charged to cfg.reass_max_bytes */
+	struct ts_timer timer;	  /* RFC 791 reassembly timer */
+	uint64_t filled[REASS_BITMAP_WORDS]; /* which blocks arrived */
+};
+
+struct reass_state {
+	struct reass_dgram *list; /* newest first */
+	uint32_t datagrams;	  /* at most cfg.reass_max_datagrams */
+	size_t mem;		  /* sum of datagrams' mem, at most cfg.reass_max_bytes */
+};
 
 /* Bytes charged for a datagram's payload buffer: the whole allocation. */
 static size_t reass_buf_mem(const struct ts_buf *b)
@@ -46,7 +71,7 @@ static size_t reass_buf_mem(const struct ts_buf *b)
 /* Unlinks and frees d (its payload buffer too) and uncharges its memory. */
 static void reass_free(struct stack *st, struct reass_dgram *d)
 {
-	struct reass_state *rs = &st->ipv4.reass;
+	struct reass_state *rs = st->reass;
 	struct reass_dgram **pp = &rs->list;
 	while (*pp != d)
 		pp = &(*pp)->next;
@@ -91,7 +116,7 @@ static void reass_timer_fired(struct stack *st, struct ts_timer *t)
 
 static struct reass_dgram *reass_find(struct stack *st, const struct ipv4_view *v)
 {
-	for (struct reass_dgram *d = st->ipv4.reass.list; d; d = d->next)
+	for (struct reass_dgram *d = st->reass->list; d; d = d->next)
 		if (d->id == v->id && d->src == v->src && d->dst == v->dst && d->proto == v->proto)
 			return d;
 	return NULL;
@@ -101,7 +126,7 @@ static struct reass_dgram *reass_find(struct stack *st, const struct ipv4_view *
 static struct reass_dgram *reass_new(struct stack *st, const struct ipv4_view *v,
 				     enum ts_drop_reason *why)
 {
-	struct reass_state *rs = &st->ipv4.reass;
+	struct reass_state *rs = st->reass;
 	if (rs->datagrams >= st->cfg.reass_max_datagrams) {
 		*why = DROP_IPV4_FRAG_TOO_MANY;
 		return NULL;
@@ -142,7 +167,7 @@ static size_t reass_capacity(const struct reass_dgram *d)
  */
 static enum ts_drop_reason reass_grow(struct stack *st, struct reass_dgram *d, size_t need)
 {
-	struct reass_state *rs = &st->ipv4.reass;
+	struct reass_state *rs = st->reass;
 	size_t cap = reass_capacity(d);
 	if (need <= cap)
 		return DROP_NONE;
@@ -278,13 +303,24 @@ struct ts_buf *ipv4_reass_input(struct stack *st, struct ts_buf *b, const struct
 	return NULL;
 }
 
-void ipv4_reass_init(struct stack *st)
+int ipv4_reass_init(struct stack *st)
 {
-	memset(&st->ipv4.reass, 0, sizeof(st->ipv4.reass));
+	st->reass = calloc(1, sizeof(*st->reass));
+	return st->reass ? 0 : -ENOMEM;
 }
 
 void ipv4_reass_destroy(struct stack *st)
 {
-	while (st->ipv4.reass.list)
-		reass_free(st, st->ipv4.reass.list);
+	if (!st->reass)
+		return;
+	while (st->reass->list)
+		reass_free(st, st->reass->list);
+	free(st->reass);
+	st->reass = NULL;
+}
+
+void ipv4_reass_usage(const struct stack *st, uint32_t *datagrams, size_t *bytes)
+{
+	*datagrams = st->reass->datagrams;
+	*bytes = st->reass->mem;
 }

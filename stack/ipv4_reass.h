@@ -9,8 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "timer.h"
-
 struct stack;
 struct ts_buf;
 struct ipv4_view;
@@ -21,30 +19,11 @@ struct ipv4_view;
 #define REASS_BLOCKS	   (IPV4_MAX_DATAGRAM / 8 + 1)
 #define REASS_BITMAP_WORDS ((REASS_BLOCKS + 63) / 64)
 
-/* One datagram under reassembly, keyed by (src, dst, proto, id) (RFC 791 §3.2). */
-struct reass_dgram {
-	struct reass_dgram *next; /* list of datagrams under reassembly */
-	uint32_t src, dst;	  /* key, host order */
-	uint16_t id;		  /* key */
-	uint8_t proto;		  /* key */
-	uint8_t hdr_len;	  /* header length of fragment 0, 0 until it came */
-	uint8_t hdr[60];	  /* fragment 0's header, reused for the datagram */
-	uint32_t total_len;	  /* payload length once the last fragment came, else 0 */
-	uint32_t max_end;	  /* highest payload end seen */
-	uint32_t blocks_filled;	  /* 8-octet blocks received */
-	struct ts_buf *data;	  /* payload assembled at data->data, may grow */
-	size_t mem;		  /* bytes charged to cfg.reass_max_bytes */
-	struct ts_timer timer;	  /* RFC 791 reassembly timer */
-	uint64_t filled[REASS_BITMAP_WORDS]; /* which blocks arrived */
-};
+/* Reassembly state of one stack (struct reass_state, private to ipv4_reass.c). */
+struct reass_state;
 
-struct reass_state {
-	struct reass_dgram *list; /* newest first */
-	uint32_t datagrams;	  /* at most cfg.reass_max_datagrams */
-	size_t mem;		  /* sum of datagrams' mem, at most cfg.reass_max_bytes */
-};
-
-void ipv4_reass_init(struct stack *st);
+/* Allocates st->reass.  0 or -ENOMEM. */
+int ipv4_reass_init(struct stack *st);
 /* Frees every datagram under reassembly (shutdown: not counted). */
 void ipv4_reass_destroy(struct stack *st);
 /*
@@ -55,5 +34,7 @@ void ipv4_reass_destroy(struct stack *st);
  * else NULL.
  */
 struct ts_buf *ipv4_reass_input(struct stack *st, struct ts_buf *b, const struct ipv4_view *v);
+/* Datagrams under reassembly and the bytes they hold. */
+void ipv4_reass_usage(const struct stack *st, uint32_t *datagrams, size_t *bytes);
 
 #endif

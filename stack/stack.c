@@ -119,7 +119,8 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 	st->kq = st->tfd = -1;
 
 	if ((err = kernel_wait_setup(st)) < 0 || (err = arp_init(st)) < 0 ||
-	    (err = ipv4_init(st)) < 0 || (err = udp_init(st)) < 0 || (err = tcp_init(st)) < 0) {
+	    (err = ipv4_init(st)) < 0 || (err = ipv4_reass_init(st)) < 0 ||
+	    (err = icmp_init(st)) < 0 || (err = udp_init(st)) < 0 || (err = tcp_init(st)) < 0) {
 		stack_destroy(st);
 		return err;
 	}
@@ -133,6 +134,8 @@ void stack_destroy(struct stack *st)
 	ts_fdtable_destroy(st); /* closes sockets first: they may still send */
 	tcp_destroy(st);
 	udp_destroy(st);
+	icmp_destroy(st);
+	ipv4_reass_destroy(st);
 	ipv4_destroy(st);
 	arp_destroy(st);
 	ts_timer_heap_destroy(&st->timers);

@@ -26,6 +26,7 @@
 #include "drop.h"
 #include "icmp.h"
 #include "ipv4.h"
+#include "ipv4_reass.h"
 #include "socket.h"
 #include "tcp.h"
 #include "timer.h"
@@ -36,8 +37,8 @@ struct netdev;
 /* --trace categories. */
 enum {
 	TS_TRACE_LAYERS = 1u << 0, /* one line per frame, every header (tap/trace.c) */
-	TS_TRACE_API = 1u << 1,    /* strace-style line per ts_ call (socket.c, epoll.c) */
-	TS_TRACE_TCP = 1u << 2,    /* TCP state transitions (tcp_set_state) */
+	TS_TRACE_API = 1u << 1,	   /* strace-style line per ts_ call (socket.c, epoll.c) */
+	TS_TRACE_TCP = 1u << 2,	   /* TCP state transitions (tcp_set_state) */
 };
 
 /*
@@ -45,77 +46,82 @@ enum {
  * line by tools/, changed field by field by tests.
  */
 struct ts_config {
-	uint32_t ip;              /* our IPv4 address, host order */
-	uint8_t prefix_len;       /* connected subnet length */
-	uint32_t gw;              /* default gateway, host order; 0 = none */
-	uint8_t mac[6];           /* our MAC */
-	uint32_t mtu;             /* link MTU (IPv4 datagram size limit) */
-	unsigned trace;           /* TS_TRACE_* bits */
-	FILE *trace_out;          /* where traces go (stderr by default) */
-	uint64_t seed;            /* RNG seed; 0 = from the clock and getrandom */
-	bool gratuitous_arp;      /* announce our address at start-up */
+	uint32_t ip;	     /* our IPv4 address, host order */
+	uint8_t prefix_len;  /* connected subnet length */
+	uint32_t gw;	     /* default gateway, host order; 0 = none */
+	uint8_t mac[6];	     /* our MAC */
+	uint32_t mtu;	     /* link MTU (IPv4 datagram size limit) */
+	unsigned trace;	     /* TS_TRACE_* bits */
+	FILE *trace_out;     /* where traces go (stderr by default) */
+	uint64_t seed;	     /* RNG seed; 0 = from the clock and getrandom */
+	bool gratuitous_arp; /* announce our address at start-up */
 	/* ARP */
-	uint32_t arp_ttl_ms;      /* how long a resolved entry stays valid */
-	uint32_t arp_retry_ms;    /* interval between requests for a pending entry */
-	uint32_t arp_retries;     /* requests before giving up */
-	uint32_t arp_queue_max;   /* packets waiting per unresolved next hop */
+	uint32_t arp_ttl_ms;	/* how long a resolved entry stays valid */
+	uint32_t arp_retry_ms;	/* interval between requests for a pending entry */
+	uint32_t arp_retries;	/* requests before giving up */
+	uint32_t arp_queue_max; /* packets waiting per unresolved next hop */
 	/* IPv4 */
-	uint8_t ttl;              /* TTL of datagrams we originate */
-	uint32_t reass_timeout_ms; /* RFC 791 reassembly timer (Linux: 30 s) */
-	uint32_t reass_max_bytes;  /* memory for all datagrams under reassembly */
+	uint8_t ttl;		      /* TTL of datagrams we originate */
+	uint32_t reass_timeout_ms;    /* RFC 791 reassembly timer (Linux: 30 s) */
+	uint32_t reass_max_bytes;     /* memory for all datagrams under reassembly */
 	uint32_t reass_max_datagrams; /* datagrams under reassembly at once */
 	/* ICMP */
-	uint32_t icmp_err_rate;   /* ICMP errors per second (token bucket) */
-	uint32_t icmp_err_burst;  /* bucket size */
+	uint32_t icmp_err_rate;	 /* ICMP errors per second (token bucket) */
+	uint32_t icmp_err_burst; /* bucket size */
 	/* TCP */
-	uint32_t tcp_msl_ms;      /* TIME-WAIT lasts 2*MSL */
-	uint32_t tcp_min_rto_ms;  /* RFC 6298 (2.4) lower bound (Linux 200 ms) */
-	uint32_t tcp_max_rto_ms;  /* upper bound */
-	uint32_t tcp_init_rto_ms; /* RFC 6298 (2.1): 1 s */
-	uint32_t tcp_delack_ms;   /* delayed ACK timeout */
-	uint32_t tcp_rcvbuf;      /* default SO_RCVBUF */
-	uint32_t tcp_sndbuf;      /* default SO_SNDBUF */
-	uint32_t tcp_syn_retries; /* SYN retransmissions before ETIMEDOUT */
-	uint32_t tcp_max_retries; /* data retransmissions before ETIMEDOUT */
+	uint32_t tcp_msl_ms;	      /* TIME-WAIT lasts 2*MSL */
+	uint32_t tcp_min_rto_ms;      /* RFC 6298 (2.4) lower bound (Linux 200 ms) */
+	uint32_t tcp_max_rto_ms;      /* upper bound */
+	uint32_t tcp_init_rto_ms;     /* RFC 6298 (2.1): 1 s */
+	uint32_t tcp_delack_ms;	      /* delayed ACK timeout */
+	uint32_t tcp_rcvbuf;	      /* default SO_RCVBUF */
+	uint32_t tcp_sndbuf;	      /* default SO_SNDBUF */
+	uint32_t tcp_syn_retries;     /* SYN retransmissions before ETIMEDOUT */
+	uint32_t tcp_max_retries;     /* data retransmissions before ETIMEDOUT */
 	uint32_t tcp_max_syn_backlog; /* embryonic connections per listener */
-	uint32_t tcp_keepidle_s;  /* SO_KEEPALIVE defaults (Linux: 7200/75/9) */
+	uint32_t tcp_keepidle_s;      /* SO_KEEPALIVE defaults (Linux: 7200/75/9) */
 	uint32_t tcp_keepintvl_s;
 	uint32_t tcp_keepcnt;
 	uint32_t tcp_max_ofo_bytes; /* out-of-order bytes held per connection */
 	/* UDP */
-	uint32_t udp_rcvbuf;      /* default SO_RCVBUF of UDP sockets */
+	uint32_t udp_rcvbuf; /* default SO_RCVBUF of UDP sockets */
 };
 
 void ts_config_default(struct ts_config *cfg);
 
 struct stack {
 	struct ts_config cfg;
-	struct netdev *dev;      /* the link; owned by the caller */
-	uint64_t now_us;         /* the clock, advanced by stack_poll */
-	uint64_t rng;            /* xorshift64* state */
+	struct netdev *dev; /* the link; owned by the caller */
+	uint64_t now_us;    /* the clock, advanced by stack_poll */
+	uint64_t rng;	    /* xorshift64* state */
 	uint64_t counters[CTR_MAX];
 	uint64_t drops[DROP_MAX];
 	struct ts_timer_heap timers;
 	struct ts_buf *buf_free; /* free list of standard-size buffers */
-	uint32_t buf_free_n;     /* buffers on it */
-	int64_t bufs_live;       /* allocated minus freed: 0 at teardown or it leaked */
-	struct arp_state arp;
-	struct ipv4_state ipv4;  /* routes, IP ID, reassembly */
-	struct icmp_state icmp;  /* error rate limit, ping sessions */
-	struct udp_state udp;
-	struct tcp_state tcp;
+	uint32_t buf_free_n;	 /* buffers on it */
+	int64_t bufs_live;	 /* allocated minus freed: 0 at teardown or it leaked */
+	/*
+	 * Each layer's state, allocated by its *_init and private to its
+	 * files, so that one layer's implementation can be replaced (an
+	 * exercise) without touching struct stack.
+	 */
+	struct arp_state *arp;	   /* neighbour cache (arp.c) */
+	struct ipv4_state *ipv4;   /* IP ID (ipv4.c) */
+	struct reass_state *reass; /* datagrams under reassembly (ipv4_reass.c) */
+	struct icmp_state *icmp;   /* error rate limit, ping replies (icmp.c) */
+	struct udp_state *udp;	   /* port table (udp.c) */
+	struct tcp_state *tcp;	   /* connection tables, ring cache (tcp_var.h) */
 	struct ts_fdtable fds;
-	int kq;                  /* kernel epoll fd that stack_wait sleeps in, or -1 */
-	int tfd;                 /* timerfd armed to the next deadline, or -1 */
-	volatile int *stop;      /* set by a signal handler: blocking calls give up (EINTR) */
+	int kq;		    /* kernel epoll fd that stack_wait sleeps in, or -1 */
+	int tfd;	    /* timerfd armed to the next deadline, or -1 */
+	volatile int *stop; /* set by a signal handler: blocking calls give up (EINTR) */
 };
 
 /*
  * Sets up st with cfg over dev (which the caller keeps and destroys after
  * stack_destroy).  Returns 0, or -errno.  Sends a gratuitous ARP if asked.
  */
-int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev,
-	       uint64_t now_us);
+int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev, uint64_t now_us);
 /* Closes every socket (RST for live connections), frees all state. */
 void stack_destroy(struct stack *st);
 
@@ -154,7 +160,7 @@ uint64_t ts_rand(struct stack *st);
 
 /* Trace output helper: printf to cfg.trace_out when category bit is on. */
 void ts_trace(struct stack *st, unsigned category, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static inline bool ts_tracing(const struct stack *st, unsigned category)
 {
 	return (st->cfg.trace & category) != 0;

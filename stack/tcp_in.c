@@ -26,7 +26,7 @@
 #include "socket.h"
 #include "ipv4.h"
 #include "stack.h"
-#include "tcp.h"
+#include "tcp_var.h"
 #include "tcp_seq.h"
 
 enum step {
@@ -388,287 +388,6 @@ static enum step check_syn(struct tcp_ctx *c)
 	return drop(c, DROP_TCP_SYN_CHALLENGE);
 }
 
-/* Adds the peer's SACK blocks above SND.UNA to the scoreboard (RFC 2018 §5). */
-static void sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o)
-{
-	for (uint8_t i = 0; i < o->nsack; i++) {
-		struct tcp_sack_block nb = o->sack[i];
-		if (!seq_lt(nb.left, nb.right) || seq_leq(nb.right, pcb->snd_una) ||
-		    seq_gt(nb.right, pcb->snd_max))
-			continue; /* old, empty or for data never sent: ignore */
-		if (seq_lt(nb.left, pcb->snd_una))
-			nb.left = pcb->snd_una;
-		/* Merge with what overlaps, then insert. */
-		uint8_t out = 0;
-		for (uint8_t k = 0; k < pcb->nsacked; k++) {
-			struct tcp_sack_block s = pcb->sacked[k];
-			if (seq_leq(s.left, nb.right) && seq_leq(nb.left, s.right)) {
-				nb.left = seq_min(nb.left, s.left);
-				nb.right = seq_max(nb.right, s.right);
-			} else {
-				pcb->sacked[out++] = s;
-			}
-		}
-		if (out == TCP_SCOREBOARD_MAX) {
-			/* Full: forget the highest block; it only costs a needless resend. */
-			uint8_t hi = 0;
-			for (uint8_t k = 1; k < out; k++)
-				if (seq_gt(pcb->sacked[k].left, pcb->sacked[hi].left))
-					hi = k;
-			pcb->sacked[hi] = pcb->sacked[--out];
-		}
-		pcb->sacked[out++] = nb;
-		pcb->nsacked = out;
-	}
-}
-
-static void sack_prune(struct tcp_pcb *pcb)
-{
-	uint8_t out = 0;
-	for (uint8_t k = 0; k < pcb->nsacked; k++) {
-		struct tcp_sack_block s = pcb->sacked[k];
-		if (seq_leq(s.right, pcb->snd_una))
-			continue;
-		if (seq_lt(s.left, pcb->snd_una))
-			s.left = pcb->snd_una;
-		pcb->sacked[out++] = s;
-	}
-	pcb->nsacked = out;
-}
-
-/* Highest right edge the peer SACKed, or SND.UNA. */
-static uint32_t sack_high(const struct tcp_pcb *pcb)
-{
-	uint32_t hi = pcb->snd_una;
-	for (uint8_t k = 0; k < pcb->nsacked; k++)
-		hi = seq_max(hi, pcb->sacked[k].right);
-	return hi;
-}
-
-/*
- * Retransmits the first hole at or after from that lies below the highest
- * SACKed byte (or, without SACK information, the segment at SND.UNA).
- * Returns whether something was sent.
- */
-static bool retransmit_hole(struct tcp_pcb *pcb, uint32_t from)
-{
-	uint32_t hi = pcb->nsacked ? sack_high(pcb) : pcb->snd_una + 1;
-	uint32_t seq = seq_max(from, pcb->snd_una);
-	for (bool moved = true; moved;) {
-		moved = false;
-		for (uint8_t k = 0; k < pcb->nsacked; k++)
-			if (seq_in(seq, pcb->sacked[k].left, pcb->sacked[k].right)) {
-				seq = pcb->sacked[k].right;
-				moved = true;
-			}
-	}
-	if (!seq_lt(seq, hi) || !seq_lt(seq, pcb->snd_max))
-		return false;
-	uint32_t end = seq + tcp_seg_room(pcb);
-	for (uint8_t k = 0; k < pcb->nsacked; k++)
-		if (seq_gt(pcb->sacked[k].left, seq) && seq_lt(pcb->sacked[k].left, end))
-			end = pcb->sacked[k].left;
-	/* Only what was sent before: never new data past SND.MAX from here. */
-	uint32_t data_end = seq_min(pcb->snd_buf_seq + pcb->snd_ring.len, pcb->snd_max);
-	uint8_t flags = TCP_ACK;
-	if (seq_gt(end, data_end))
-		end = data_end;
-	uint32_t len = seq_gt(end, seq) ? end - seq : 0;
-	if ((pcb->tf & TF_FIN_SENT) && seq + len == pcb->fin_seq)
-		flags |= TCP_FIN;
-	if (!len && !(flags & TCP_FIN))
-		return false;
-	ts_count(pcb->st, CTR_TCP_RETRANS);
-	tcp_send_segment(pcb, seq, flags, len);
-	pcb->rexmit_hi = seq + len + !!(flags & TCP_FIN);
-	if (seq == pcb->snd_una)
-		pcb->rexmit_mark = pcb->snd_max;
-	return true;
-}
-
-/*
- * RFC 6675 §5 (C): while the pipe leaves room for a segment, resend the
- * next hole.  The first retransmission of a recovery goes regardless (4.2).
- */
-static void recovery_send(struct tcp_pcb *pcb, bool first)
-{
-	for (int n = 0; n < 64; n++) {
-		if (!(first && n == 0) && tcp_pipe(pcb) + pcb->smss > pcb->cwnd)
-			break;
-		if (!retransmit_hole(pcb, first && n == 0 ? pcb->snd_una : pcb->rexmit_hi))
-			break;
-	}
-}
-
-void tcp_recovery_probe(struct tcp_pcb *pcb)
-{
-	pcb->rexmit_hi = pcb->snd_una;
-	if (!retransmit_hole(pcb, pcb->snd_una))
-		tcp_send_probe(pcb);
-}
-
-/* New data acknowledged: free the ring, measure RTT, grow cwnd (RFC 5681, 6582). */
-static void ack_new_data(struct tcp_ctx *c, uint32_t ack)
-{
-	struct tcp_pcb *pcb = c->pcb;
-	struct stack *st = c->st;
-	uint32_t acked = ack - pcb->snd_una;
-
-	/* Free acknowledged bytes (the SYN and FIN occupy no ring space). */
-	uint32_t data_end = pcb->snd_buf_seq + pcb->snd_ring.len;
-	uint32_t upto = seq_min(ack, data_end);
-	if (seq_gt(upto, pcb->snd_buf_seq)) {
-		tcp_ring_consume(&pcb->snd_ring, upto - pcb->snd_buf_seq);
-		pcb->snd_buf_seq = upto;
-		/* All acknowledged: the storage goes back to the cache. */
-		tcp_snd_ring_idle(pcb);
-	}
-
-	/* RTT: timestamps (RFC 7323 §4.1) or the one timed segment (RFC 6298 §3, Karn). */
-	uint32_t min_rto = st->cfg.tcp_min_rto_ms * 1000u, max_rto = st->cfg.tcp_max_rto_ms * 1000u;
-	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts && c->opt.tsecr) {
-		uint32_t now_ms = (uint32_t)(st->now_us / 1000u) + pcb->ts_offset;
-		uint32_t rtt_ms = now_ms - c->opt.tsecr;
-		if (rtt_ms < 600000u)
-			tcp_rtt_sample(&pcb->rtt, rtt_ms * 1000u, min_rto, max_rto);
-	} else if ((pcb->tf & TF_TIMING) && seq_gt(ack, pcb->rtt_seq)) {
-		pcb->tf &= ~TF_TIMING;
-		tcp_rtt_sample(&pcb->rtt, (uint32_t)(st->now_us - pcb->rtt_start_us), min_rto,
-			       max_rto);
-	}
-	pcb->backoff = 0;
-	pcb->rexmt_count = 0;
-	pcb->tf &= ~TF_TLP_SENT; /* RFC 8985 §7.2: progress, a new probe may go */
-
-	bool sack = pcb->tf & TF_SACK_OK;
-	if (pcb->tf & TF_IN_RECOVERY) {
-		if (seq_geq(ack, pcb->recover)) {
-			/* RFC 6582 §3.2 (3) full ACK: deflate, option (1); with SACK,
-			 * RFC 6675 §5 leaves recovery with cwnd = ssthresh. */
-			uint32_t flight = pcb->snd_max - ack;
-			uint32_t w = (flight > pcb->smss ? flight : pcb->smss) + pcb->smss;
-			pcb->cwnd = sack || pcb->ssthresh < w ? pcb->ssthresh : w;
-			pcb->tf &= ~TF_IN_RECOVERY;
-			pcb->dupacks = 0;
-		} else if (sack) {
-			/* RFC 6675: the partial ACK moves the scoreboard; holes already
-			 * resent in this recovery are not resent again. */
-			pcb->snd_una = ack;
-			sack_prune(pcb);
-			if (seq_lt(pcb->rexmit_hi, ack))
-				pcb->rexmit_hi = ack;
-			recovery_send(pcb, false);
-		} else {
-			/* (3) partial ACK: resend the next hole, deflate by the amount acked. */
-			pcb->snd_una = ack;
-			retransmit_hole(pcb, ack);
-			pcb->cwnd = pcb->cwnd > acked ? pcb->cwnd - acked : pcb->smss;
-			if (acked >= pcb->smss)
-				pcb->cwnd += pcb->smss;
-		}
-	} else {
-		pcb->dupacks = 0;
-		if (pcb->cwnd < pcb->ssthresh) {
-			/* Slow start, RFC 3465 byte counting with L = 2*SMSS. */
-			pcb->cwnd += acked < 2u * pcb->smss ? acked : 2u * pcb->smss;
-		} else {
-			/* Congestion avoidance: one SMSS per cwnd of data acked. */
-			pcb->bytes_acked += acked;
-			if (pcb->bytes_acked >= pcb->cwnd) {
-				pcb->bytes_acked -= pcb->cwnd;
-				pcb->cwnd += pcb->smss;
-			}
-		}
-	}
-	/* Do not let cwnd grow far beyond what the ring could ever fill. */
-	uint32_t cap = pcb->snd_ring.cap + 4u * pcb->smss;
-	if (pcb->cwnd > cap)
-		pcb->cwnd = cap;
-
-	pcb->snd_una = ack;
-	if (seq_lt(pcb->snd_nxt, ack))
-		pcb->snd_nxt = ack; /* after go-back-N, the peer had more than we resent */
-	if (seq_lt(pcb->rexmit_hi, ack))
-		pcb->rexmit_hi = ack;
-	sack_prune(pcb);
-	tcp_rexmt_restart(pcb);
-	tcp_wakeup(pcb);
-}
-
-/* Duplicate ACK (RFC 5681 §2 definition) handling: fast retransmit / recovery. */
-static void ack_duplicate(struct tcp_ctx *c, bool new_sack)
-{
-	struct tcp_pcb *pcb = c->pcb;
-	pcb->dupacks++;
-	if (pcb->tf & TF_IN_RECOVERY) {
-		if (!(pcb->tf & TF_SACK_OK)) {
-			/* RFC 6582 §3.2 (4): inflate by one segment per duplicate. */
-			pcb->cwnd += pcb->smss;
-			return;
-		}
-		/* RFC 6675 §5 (C): the SACKed bytes left the network (tcp_output
-		 * counts them out of the pipe); resend the next hole below the
-		 * highest SACK.  A duplicate without new SACK news (a copy made by
-		 * the network) says nothing. */
-		if (!new_sack || !pcb->nsacked)
-			return;
-		/*
-		 * Lost retransmission (the idea of RFC 8985 RACK, by sequence not
-		 * time): the peer SACKs three segments sent after we resent the hole
-		 * at SND.UNA, yet that hole stays.  Resend it instead of waiting
-		 * for the RTO.
-		 */
-		if (seq_gt(sack_high(pcb), pcb->rexmit_mark + 3u * pcb->smss) &&
-		    seq_gt(pcb->snd_max, pcb->rexmit_mark)) {
-			pcb->rexmit_hi = pcb->snd_una;
-			recovery_send(pcb, true);
-			return;
-		}
-		recovery_send(pcb, false);
-		return;
-	}
-	/*
-	 * RFC 5827 early retransmit: with fewer than four segments out and
-	 * nothing new to send, three duplicates can never come; the threshold
-	 * drops to the segments in flight minus one.
-	 */
-	uint32_t flight = pcb->snd_max - pcb->snd_una;
-	uint32_t segs = (flight + pcb->smss - 1) / pcb->smss;
-	uint32_t unsent = pcb->snd_buf_seq + pcb->snd_ring.len - pcb->snd_max;
-	uint32_t dupthresh = 3;
-	if (segs < 4 && (int32_t)unsent <= 0)
-		dupthresh = segs > 1 ? segs - 1 : 1;
-	/* RFC 8985 §7.4: a SACK answering our tail loss probe shows the
-	 * segments before it were lost, not late. */
-	bool enough = pcb->dupacks >= dupthresh ||
-		      (pcb->nsacked && sack_high(pcb) - pcb->snd_una >= 3u * pcb->smss) ||
-		      (pcb->nsacked && (pcb->tf & TF_TLP_SENT));
-	if (!enough)
-		return;
-	/*
-	 * RFC 6582 §3.2 (2): no fast retransmit for losses from before the last
-	 * recovery or timeout.  Deviation: ACK == recover is allowed (everything
-	 * sent before that episode is acknowledged, so this loss is new).
-	 */
-	if (seq_lt(c->v.ack, pcb->recover))
-		return;
-	uint32_t half = flight / 2;
-	pcb->ssthresh = half > 2u * pcb->smss ? half : 2u * pcb->smss;
-	pcb->recover = pcb->snd_max;
-	pcb->tf |= TF_IN_RECOVERY;
-	pcb->tf &= ~TF_TIMING; /* Karn */
-	ts_count(c->st, CTR_TCP_FAST_RETRANS);
-	pcb->rexmit_hi = pcb->snd_una;
-	/* NewReno inflates by the three segments that left (RFC 6582 §3.2 (2));
-	 * with SACK the pipe estimate does that job (RFC 6675 §5 (4)). */
-	pcb->cwnd = pcb->ssthresh + ((pcb->tf & TF_SACK_OK) ? 0 : 3u * pcb->smss);
-	if (pcb->tf & TF_SACK_OK)
-		recovery_send(pcb, true);
-	else
-		retransmit_hole(pcb, pcb->snd_una);
-	tcp_rexmt_arm(pcb); /* in recovery: the full RTO */
-}
-
 /* Fifth: check the ACK field (RFC 9293 §3.10.7.4, RFC 5961 §5.2). */
 static enum step check_ack(struct tcp_ctx *c)
 {
@@ -726,17 +445,17 @@ static enum step check_ack(struct tcp_ctx *c)
 	c->window_changed = new_wnd != pcb->snd_wnd;
 	uint32_t sacked_before = tcp_sacked_bytes(pcb);
 	if (pcb->tf & TF_SACK_OK)
-		sack_update(pcb, &c->opt);
+		tcp_sack_update(pcb, &c->opt);
 	bool new_sack = tcp_sacked_bytes(pcb) > sacked_before;
 	if (seq_gt(v->ack, pcb->snd_una)) {
-		ack_new_data(c, v->ack);
+		tcp_ack_new_data(pcb, v->ack, &c->opt);
 	} else if (v->ack == pcb->snd_una && pcb->snd_max != pcb->snd_una && new_wnd &&
 		   (new_sack || (c->data_len == 0 && !(c->flags & (TCP_SYN | TCP_FIN)) &&
 				 !c->window_changed))) {
 		/* RFC 5681 §2 duplicate ACK, or RFC 6675 §2 DupAck: one that SACKs
 		 * new bytes, whatever its window says (the reader may have moved it).
 		 * Answers to zero-window probes are neither. */
-		ack_duplicate(c, new_sack);
+		tcp_ack_duplicate(pcb, v->ack, new_sack);
 	}
 	/* Window update (RFC 9293 §3.10.7.4): only from a newer segment. */
 	if (seq_lt(pcb->snd_wl1, c->seq) ||
@@ -946,9 +665,9 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 	c.b = b;
 	ts_count(st, CTR_TCP_RX);
 	size_t len = ts_buf_len(b);
-	int r = tcp_parse(b->data, len, &c.v);
+	enum ts_drop_reason r = tcp_parse(b->data, len, &c.v);
 	if (r != DROP_NONE) {
-		ts_drop(st, b, (enum ts_drop_reason)r);
+		ts_drop(st, b, r);
 		return;
 	}
 	if (!tcp_csum_ok(b->data, len, b->src_ip, b->dst_ip)) {
@@ -956,7 +675,7 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 		return;
 	}
 	if ((r = tcp_parse_options(c.v.opt, c.v.opt_len, &c.opt)) != DROP_NONE) {
-		ts_drop(st, b, (enum ts_drop_reason)r);
+		ts_drop(st, b, r);
 		return;
 	}
 	uint8_t f = c.v.flags;

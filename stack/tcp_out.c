@@ -20,7 +20,7 @@
 #include "ipv4.h"
 #include "socket.h"
 #include "stack.h"
-#include "tcp.h"
+#include "tcp_var.h"
 #include "tcp_seq.h"
 
 static uint32_t tcp_now_ms(const struct tcp_pcb *pcb)

@@ -18,7 +18,7 @@
 
 #include "socket.h"
 #include "stack.h"
-#include "tcp.h"
+#include "tcp_var.h"
 #include "tcp_seq.h"
 
 /* The socket's pcb, created on first use (a fresh socket has none). */

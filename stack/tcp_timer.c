@@ -16,7 +16,8 @@
 
 #include "socket.h"
 #include "stack.h"
-#include "tcp.h"
+#include "tcp_cc.h"
+#include "tcp_var.h"
 #include "tcp_seq.h"
 
 /* RFC 6298 (2.4) uses the clock granularity G; our clock is 1 µs, TSval 1 ms. */
@@ -230,14 +231,8 @@ static void rexmt_fire(struct stack *st, struct ts_timer *t)
 	}
 	if (pcb->backoff < 16)
 		pcb->backoff++; /* RFC 6298 (5.5) */
-	/* RFC 5681 §3.1 (4): ssthresh = max(FlightSize / 2, 2*SMSS), cwnd = 1 SMSS. */
-	uint32_t flight = pcb->snd_max - pcb->snd_una;
-	if (pcb->rexmt_count == 1) {
-		uint32_t half = flight / 2;
-		pcb->ssthresh = half > 2u * pcb->smss ? half : 2u * pcb->smss;
-	}
-	pcb->cwnd = pcb->smss;
-	pcb->bytes_acked = 0;
+	/* RFC 5681 §3.1 (4): ssthresh once per episode, cwnd = 1 SMSS. */
+	tcp_cc_on_rto(pcb, pcb->rexmt_count == 1);
 	pcb->dupacks = 0;
 	/* RFC 6582 §3.2 (step 4 note): no fast retransmit for data sent before the timeout. */
 	pcb->recover = pcb->snd_max;

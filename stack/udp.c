@@ -37,6 +37,28 @@
  */
 #define UDP_DGRAM_OVERHEAD 768
 
+/* One UDP socket's protocol state. */
+struct udp_pcb {
+	struct ts_sock *sock;  /* the owning socket */
+	struct udp_pcb *hnext; /* next in the port bucket */
+	uint32_t local_ip;     /* bound address, 0 = any */
+	uint16_t local_port;   /* 0 until bound */
+	uint32_t remote_ip;    /* connected peer, 0 = not connected */
+	uint16_t remote_port;
+	bool bound; /* in the port table */
+	bool connected;
+	bool shut_rd, shut_wr;	/* shutdown(2) */
+	struct ts_buf *rq_head; /* receive queue: b->data = payload, b->transport = header */
+	struct ts_buf *rq_tail;
+	uint32_t rq_count;  /* datagrams queued */
+	uint32_t rq_charge; /* bytes charged against SO_RCVBUF */
+};
+
+struct udp_state {
+	struct udp_pcb *bucket[UDP_HASH_SIZE]; /* bound pcbs by local port */
+	uint32_t npcbs;			       /* bound pcbs */
+};
+
 /* ---- view ---- */
 
 enum ts_drop_reason udp_parse(const uint8_t *p, size_t len, uint32_t src, uint32_t dst,
@@ -94,7 +116,7 @@ int udp_describe(const uint8_t *p, size_t len, char *out, size_t cap)
 
 static struct udp_pcb **bucket_of(struct stack *st, uint16_t port)
 {
-	return &st->udp.bucket[port & (UDP_HASH_SIZE - 1)];
+	return &st->udp->bucket[port & (UDP_HASH_SIZE - 1)];
 }
 
 /*
@@ -154,7 +176,7 @@ static void pcb_hash(struct stack *st, struct udp_pcb *pcb, uint32_t ip, uint16_
 	pcb->hnext = *b;
 	*b = pcb;
 	pcb->bound = true;
-	st->udp.npcbs++;
+	st->udp->npcbs++;
 }
 
 static void pcb_unhash(struct stack *st, struct udp_pcb *pcb)
@@ -167,7 +189,7 @@ static void pcb_unhash(struct stack *st, struct udp_pcb *pcb)
 			break;
 		}
 	pcb->bound = false;
-	st->udp.npcbs--;
+	st->udp->npcbs--;
 }
 
 /*
@@ -201,14 +223,20 @@ static int pcb_bind(struct stack *st, struct udp_pcb *pcb, uint32_t ip, uint16_t
 
 int udp_init(struct stack *st)
 {
-	memset(&st->udp, 0, sizeof(st->udp));
-	return 0;
+	st->udp = calloc(1, sizeof(*st->udp));
+	return st->udp ? 0 : -ENOMEM;
+}
+
+uint32_t udp_bound_count(const struct stack *st)
+{
+	return st->udp->npcbs;
 }
 
 void udp_destroy(struct stack *st)
 {
 	/* Sockets were closed by ts_fdtable_destroy; nothing may remain hashed. */
-	memset(&st->udp, 0, sizeof(st->udp));
+	free(st->udp);
+	st->udp = NULL;
 }
 
 /* ---- input ---- */
@@ -490,7 +518,7 @@ void udp_print_table(struct stack *st, FILE *out)
 	fprintf(out, "%-12s %8s %8s %-21s %-21s\n", "UDP State", "Recv-Q", "Send-Q",
 		"Local Address:Port", "Peer Address:Port");
 	for (int i = 0; i < UDP_HASH_SIZE; i++)
-		for (struct udp_pcb *pcb = st->udp.bucket[i]; pcb; pcb = pcb->hnext) {
+		for (struct udp_pcb *pcb = st->udp->bucket[i]; pcb; pcb = pcb->hnext) {
 			udp_sock_describe(pcb->sock, line, sizeof(line));
 			fprintf(out, "%s\n", line);
 		}

@@ -57,28 +57,10 @@ enum ts_drop_reason udp_parse(const uint8_t *p, size_t len, uint32_t src, uint32
 void udp_build(uint8_t *p, uint16_t sport, uint16_t dport, size_t payload_len, uint32_t src,
 	       uint32_t dst);
 
-/* One UDP socket's protocol state. */
-struct udp_pcb {
-	struct ts_sock *sock;  /* the owning socket */
-	struct udp_pcb *hnext; /* next in the port bucket */
-	uint32_t local_ip;     /* bound address, 0 = any */
-	uint16_t local_port;   /* 0 until bound */
-	uint32_t remote_ip;    /* connected peer, 0 = not connected */
-	uint16_t remote_port;
-	bool bound; /* in the port table */
-	bool connected;
-	bool shut_rd, shut_wr;	/* shutdown(2) */
-	struct ts_buf *rq_head; /* receive queue: b->data = payload, b->transport = header */
-	struct ts_buf *rq_tail;
-	uint32_t rq_count;  /* datagrams queued */
-	uint32_t rq_charge; /* bytes charged against SO_RCVBUF */
-};
+/* UDP state of one stack (struct udp_state, private to udp.c). */
+struct udp_state;
 
-struct udp_state {
-	struct udp_pcb *bucket[UDP_HASH_SIZE]; /* bound pcbs by local port */
-	uint32_t npcbs;			       /* bound pcbs */
-};
-
+/* Allocates st->udp.  0 or -ENOMEM. */
 int udp_init(struct stack *st);
 void udp_destroy(struct stack *st);
 /* Handles one datagram at b->data (b->network, src_ip, dst_ip set); consumes b. */
@@ -87,5 +69,7 @@ void udp_input(struct stack *st, struct ts_buf *b);
 int udp_describe(const uint8_t *p, size_t len, char *out, size_t cap);
 /* Lists UDP sockets (ss -uan style) after the TCP table. */
 void udp_print_table(struct stack *st, FILE *out);
+/* Sockets bound to a port. */
+uint32_t udp_bound_count(const struct stack *st);
 
 #endif

@@ -23,7 +23,7 @@
 #include "icmp.h"
 #include "ipv4.h"
 #include "strbuf.h"
-#include "tcp.h"
+#include "tcp_wire.h"
 #include "udp.h"
 
 /* One line is cut at this size (a TCP line with options is ~200 chars). */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "twostack.h"
+#include "tcp_var.h"
 #include "client.h"
 #include "handler.h"
 #include "parser.h"
@@ -810,13 +811,13 @@ START_TEST(idle_keepalive_holds_no_buffer)
 	http_server_get_stats(f.srv, &st);
 	ck_assert_uint_eq(st.live, 2);
 	ck_assert_uint_eq(st.buffers, 0);
-	ck_assert_uint_eq(f.t.b.tcp.ring_blocks, 0);
+	ck_assert_uint_eq(f.t.b.tcp->ring_blocks, 0);
 	/* Half a head: that connection keeps its buffer while it waits. */
 	rawc_send_str(c[0], "GET /hello HTTP/1.1\r\n");
 	run_for(&f, SEC);
 	http_server_get_stats(f.srv, &st);
 	ck_assert_uint_eq(st.buffers, 1);
-	ck_assert_uint_eq(f.t.b.tcp.ring_blocks, 0); /* the bytes were read out of TCP */
+	ck_assert_uint_eq(f.t.b.tcp->ring_blocks, 0); /* the bytes were read out of TCP */
 	rawc_send_str(c[0], "Host: x\r\n\r\n");
 	wait_responses(&f, c[0], 2, NULL, r);
 	assert_body(&r[1], "Hello, world!\n");
@@ -824,7 +825,7 @@ START_TEST(idle_keepalive_holds_no_buffer)
 	http_server_get_stats(f.srv, &st);
 	ck_assert_uint_eq(st.buffers, 0);
 	ck_assert_uint_eq(st.requests, 3);
-	ck_assert_uint_eq(f.t.b.tcp.ring_blocks, 0);
+	ck_assert_uint_eq(f.t.b.tcp->ring_blocks, 0);
 	fix_free(&f);
 }
 END_TEST

@@ -12,7 +12,7 @@
 
 #include "twostack.h"
 #include "tapstack.h"
-#include "tcp.h"
+#include "tcp_var.h"
 
 #define IP_A 0x0a000001u
 #define IP_B 0x0a000002u
@@ -261,8 +261,8 @@ static void bulk(const struct fault_spec *spec, uint64_t bytes, uint64_t max_us)
 	ck_assert_int_eq(ts_close(&t.b, bfd), 0);
 	ck_assert_int_eq(ts_close(&t.b, lfd), 0);
 	twostack_run_until(&t, NULL, NULL, 200 * SEC); /* TIME-WAIT runs out */
-	ck_assert_uint_eq(t.a.tcp.npcbs, 0);
-	ck_assert_uint_eq(t.b.tcp.npcbs, 0);
+	ck_assert_uint_eq(t.a.tcp->npcbs, 0);
+	ck_assert_uint_eq(t.b.tcp->npcbs, 0);
 	twostack_free(&t);
 }
 
@@ -422,8 +422,8 @@ START_TEST(simultaneous_open_and_close)
 	ck_assert_int_eq(ts_close(&t.b, fd[1]), 0);
 	/* 2*MSL later both are gone. */
 	twostack_run_until(&t, NULL, NULL, 2ull * t.a.cfg.tcp_msl_ms * 1000 + SEC);
-	ck_assert_uint_eq(t.a.tcp.npcbs, 0);
-	ck_assert_uint_eq(t.b.tcp.npcbs, 0);
+	ck_assert_uint_eq(t.a.tcp->npcbs, 0);
+	ck_assert_uint_eq(t.b.tcp->npcbs, 0);
 	twostack_free(&t);
 }
 END_TEST
@@ -543,8 +543,8 @@ START_TEST(thousand_concurrent_connections)
 		ck_assert_int_eq(ts_close(&t.a, m.cfd[i]), 0);
 	ck_assert_int_eq(ts_close(&t.b, m.lfd), 0);
 	twostack_run_until(&t, NULL, NULL, 200 * SEC);
-	ck_assert_uint_eq(t.a.tcp.npcbs, 0);
-	ck_assert_uint_eq(t.b.tcp.npcbs, 0);
+	ck_assert_uint_eq(t.a.tcp->npcbs, 0);
+	ck_assert_uint_eq(t.b.tcp->npcbs, 0);
 	twostack_free(&t);
 }
 END_TEST

@@ -131,7 +131,7 @@ START_TEST(cache_entry_expires)
 	stack_poll(&t.st, t0 + (uint64_t)t.st.cfg.arp_ttl_ms * 1000);
 	ck_assert_int_eq(arp_lookup(&t.st, IP1, mac), -1);
 	ck_assert_uint_eq(t.st.counters[CTR_ARP_CACHE_EXPIRED], 1);
-	ck_assert_uint_eq(t.st.arp.entries, 0);
+	ck_assert_uint_eq(arp_entry_count(&t.st), 0);
 	ts_test_stack_free(&t);
 }
 END_TEST
@@ -152,7 +152,7 @@ START_TEST(unresolved_after_retries)
 	ck_assert_uint_eq(capdev_sent_count(t.cap), t.st.cfg.arp_retries);
 	ck_assert_uint_eq(t.st.counters[CTR_ARP_REQUESTS_SENT], 3);
 	ck_assert_uint_eq(t.st.drops[DROP_ARP_UNRESOLVED], 3);
-	ck_assert_uint_eq(t.st.arp.entries, 0);
+	ck_assert_uint_eq(arp_entry_count(&t.st), 0);
 	while (capdev_take(t.cap, got, sizeof(got)))
 		ck_assert_mem_eq(got, eth_broadcast, 6);
 	ts_test_stack_free(&t);
@@ -211,7 +211,7 @@ START_TEST(bad_packets_counted)
 	g[14 + 27] = 3; /* who-has 10.0.0.3 */
 	ts_test_stack_feed(&t, g, n);
 	ck_assert_uint_eq(t.st.drops[DROP_ARP_NOT_FOR_US], 1);
-	ck_assert_uint_eq(t.st.arp.entries, 0); /* not the target: nothing created */
+	ck_assert_uint_eq(arp_entry_count(&t.st), 0); /* not the target: nothing created */
 	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
 	ck_assert_uint_eq(t.st.counters[CTR_ARP_RX], 7);
 	ts_test_stack_free(&t);

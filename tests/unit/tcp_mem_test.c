@@ -22,7 +22,7 @@
 #include "byteorder.h"
 #include "checksum.h"
 #include "tapstack.h"
-#include "tcp.h"
+#include "tcp_var.h"
 
 #define PEER_IP	  0x0a000001u
 #define OUR_IP	  0x0a000002u
@@ -112,7 +112,7 @@ static void fx_established(struct fx *x)
 static void fx_free(struct fx *x)
 {
 	stack_destroy(&x->t.st);
-	ck_assert_uint_eq(x->t.st.tcp.ring_blocks, 0);
+	ck_assert_uint_eq(x->t.st.tcp->ring_blocks, 0);
 	ck_assert_msg(x->t.st.bufs_live == 0, "%lld buffers leaked", (long long)x->t.st.bufs_live);
 	capdev_free(x->t.cap);
 }
@@ -126,8 +126,8 @@ START_TEST(established_holds_no_storage)
 	ck_assert_ptr_null(x.pcb->rcv_ring.buf);
 	ck_assert_uint_eq(x.pcb->snd_ring.cap, RING_CAP);
 	ck_assert_uint_eq(x.pcb->rcv_ring.cap, RING_CAP);
-	ck_assert_uint_eq(x.t.st.tcp.ring_blocks, 0);
-	ck_assert_uint_eq(x.t.st.tcp.ring_mallocs, 0);
+	ck_assert_uint_eq(x.t.st.tcp->ring_blocks, 0);
+	ck_assert_uint_eq(x.t.st.tcp->ring_mallocs, 0);
 	fx_free(&x);
 }
 END_TEST
@@ -146,14 +146,14 @@ START_TEST(read_all_releases_receive_storage)
 	feed_seg(&x, x.snd, TCP_ACK | TCP_PSH, "hello", 5);
 	x.snd += 5;
 	ck_assert_ptr_nonnull(x.pcb->rcv_ring.buf);
-	ck_assert_uint_eq(x.t.st.tcp.ring_blocks, 1);
+	ck_assert_uint_eq(x.t.st.tcp->ring_blocks, 1);
 	ck_assert_uint_eq(x.pcb->rcv_ring.len, 5);
 	char buf[16];
 	ck_assert_int_eq(ts_read(&x.t.st, x.fd, buf, sizeof(buf)), 5);
 	ck_assert_mem_eq(buf, "hello", 5);
 	ck_assert_ptr_null(x.pcb->rcv_ring.buf);
 	ck_assert_uint_eq(x.pcb->rcv_ring.cap, RING_CAP);
-	ck_assert_uint_eq(x.t.st.tcp.ring_blocks, 0);
+	ck_assert_uint_eq(x.t.st.tcp->ring_blocks, 0);
 	/* The delayed ACK, sent with no storage attached, offers the full window. */
 	stack_poll(&x.t.st, x.t.st.now_us + SEC);
 	ck_assert(last_reply(&x, &v, f, sizeof(f)));
@@ -163,7 +163,7 @@ START_TEST(read_all_releases_receive_storage)
 	/* The next bytes take the released block back from the cache. */
 	feed_seg(&x, x.snd, TCP_ACK | TCP_PSH, "again", 5);
 	x.snd += 5;
-	ck_assert_uint_eq(x.t.st.tcp.ring_mallocs, 1);
+	ck_assert_uint_eq(x.t.st.tcp->ring_mallocs, 1);
 	ck_assert_uint_eq(x.pcb->rcv_ring.len, 5);
 	ck_assert_uint_eq(x.pcb->rcv_wnd, RING_CAP); /* not yet advertised again */
 	fx_free(&x);
@@ -190,7 +190,7 @@ START_TEST(out_of_order_keeps_storage_until_read)
 	ck_assert_int_eq(ts_read(&x.t.st, x.fd, buf, sizeof(buf)), 5);
 	ck_assert_mem_eq(buf, "abcde", 5);
 	ck_assert_ptr_nonnull(x.pcb->rcv_ring.buf);
-	ck_assert_uint_eq(x.t.st.tcp.ring_blocks, 1);
+	ck_assert_uint_eq(x.t.st.tcp->ring_blocks, 1);
 	/* [5, 10) fills the hole: ten bytes readable, then nothing held. */
 	feed_seg(&x, x.snd + 5, TCP_ACK, "fghij", 5);
 	ck_assert(last_reply(&x, &v, f, sizeof(f)));
@@ -199,8 +199,8 @@ START_TEST(out_of_order_keeps_storage_until_read)
 	ck_assert_mem_eq(buf, "fghijklmno", 10);
 	ck_assert_ptr_null(x.pcb->rcv_ring.buf);
 	ck_assert_uint_eq(x.pcb->ofo.n, 0);
-	ck_assert_uint_eq(x.t.st.tcp.ring_blocks, 0);
-	ck_assert_uint_eq(x.t.st.tcp.ring_mallocs, 1);
+	ck_assert_uint_eq(x.t.st.tcp->ring_blocks, 0);
+	ck_assert_uint_eq(x.t.st.tcp->ring_mallocs, 1);
 	fx_free(&x);
 }
 END_TEST
@@ -229,7 +229,7 @@ START_TEST(ack_of_everything_releases_send_storage)
 						  TCP_ACK, 65535, NULL, 0, NULL, 0));
 	ck_assert_ptr_null(x.pcb->snd_ring.buf);
 	ck_assert_uint_eq(x.pcb->snd_ring.cap, RING_CAP);
-	ck_assert_uint_eq(x.t.st.tcp.ring_blocks, 0);
+	ck_assert_uint_eq(x.t.st.tcp->ring_blocks, 0);
 	/* A FIN needs no storage. */
 	ck_assert_int_eq(ts_shutdown(&x.t.st, x.fd, SHUT_WR), 0);
 	ck_assert(last_reply(&x, &v, f, sizeof(f)));
@@ -248,7 +248,7 @@ START_TEST(teardown_with_data_held_leaks_nothing)
 	feed_seg(&x, x.snd, TCP_ACK, "unread", 6);
 	feed_seg(&x, x.snd + 100, TCP_ACK, "ofo", 3);
 	ck_assert_int_eq(ts_write(&x.t.st, x.fd, "unacked", 7), 7);
-	ck_assert_uint_eq(x.t.st.tcp.ring_blocks, 2);
+	ck_assert_uint_eq(x.t.st.tcp->ring_blocks, 2);
 	fx_free(&x); /* ring_blocks 0 after stack_destroy; ASan checks the heap */
 }
 END_TEST
@@ -424,14 +424,14 @@ START_TEST(idle_after_exchange_holds_no_storage)
 	ck_assert_ptr_null(ap->rcv_ring.buf);
 	ck_assert_ptr_null(bp->snd_ring.buf);
 	ck_assert_ptr_null(bp->rcv_ring.buf);
-	ck_assert_uint_eq(t.a.tcp.ring_blocks, 0);
-	ck_assert_uint_eq(t.b.tcp.ring_blocks, 0);
+	ck_assert_uint_eq(t.a.tcp->ring_blocks, 0);
+	ck_assert_uint_eq(t.b.tcp->ring_blocks, 0);
 	/* One block per side, taken from the heap once: b reads the request
 	 * (releasing its receive block) before it writes the response, and
 	 * the response acknowledges the request before a stores it, so the
 	 * second ring of each side reuses the first one's block. */
-	ck_assert_uint_eq(t.a.tcp.ring_mallocs, 1);
-	ck_assert_uint_eq(t.b.tcp.ring_mallocs, 1);
+	ck_assert_uint_eq(t.a.tcp->ring_mallocs, 1);
+	ck_assert_uint_eq(t.b.tcp->ring_mallocs, 1);
 	/* RFC 7323: 256 KiB with a shift of 3.  b read the request before the
 	 * ACK carrying its window left (piggybacked on the response): the
 	 * whole buffer is offered.  a read the response after acknowledging
@@ -455,7 +455,7 @@ START_TEST(burst_reuses_cached_blocks)
 	open_conns(&t, &c, 4);
 	exchange(&t, &c, 0);
 	twostack_advance(&t, SEC);
-	uint64_t am = t.a.tcp.ring_mallocs, bm = t.b.tcp.ring_mallocs;
+	uint64_t am = t.a.tcp->ring_mallocs, bm = t.b.tcp->ring_mallocs;
 	ck_assert_uint_eq(bm, 1);
 	for (int round = 0; round < 50; round++)
 		for (int i = 0; i < 4; i++)
@@ -464,10 +464,10 @@ START_TEST(burst_reuses_cached_blocks)
 	/* The four connections overlap in time at most with what was cached
 	 * plus a few: allow the blocks of four connections, never one per
 	 * exchange (200 exchanges would be 400 mallocs per side). */
-	ck_assert_uint_le(t.b.tcp.ring_mallocs, bm + 8);
-	ck_assert_uint_le(t.a.tcp.ring_mallocs, am + 8);
-	ck_assert_uint_eq(t.a.tcp.ring_blocks, 0);
-	ck_assert_uint_eq(t.b.tcp.ring_blocks, 0);
+	ck_assert_uint_le(t.b.tcp->ring_mallocs, bm + 8);
+	ck_assert_uint_le(t.a.tcp->ring_mallocs, am + 8);
+	ck_assert_uint_eq(t.a.tcp->ring_blocks, 0);
+	ck_assert_uint_eq(t.b.tcp->ring_blocks, 0);
 	close_conns(&t, &c);
 	twostack_free(&t);
 }
@@ -484,25 +484,25 @@ START_TEST(cache_is_bounded)
 	for (int i = 0; i < MAXC; i++)
 		ck_assert_int_eq(ts_write(&t.a, c.cfd[i], "0123456789", 10), 10);
 	twostack_advance(&t, SEC);
-	ck_assert_uint_eq(t.b.tcp.ring_blocks, MAXC);
-	ck_assert_uint_eq(t.b.tcp.ring_mallocs, MAXC);
+	ck_assert_uint_eq(t.b.tcp->ring_blocks, MAXC);
+	ck_assert_uint_eq(t.b.tcp->ring_mallocs, MAXC);
 	for (int i = 0; i < MAXC; i++) {
 		char buf[16];
 		ck_assert_int_eq(ts_read(&t.b, c.sfd[i], buf, sizeof(buf)), 10);
 	}
-	ck_assert_uint_eq(t.b.tcp.ring_blocks, 0);
+	ck_assert_uint_eq(t.b.tcp->ring_blocks, 0);
 	uint32_t cached = 0;
 	for (int k = 0; k < TCP_RING_CACHE_SIZES; k++)
-		if (t.b.tcp.ring_cache[k].size == RING_CAP)
-			cached = t.b.tcp.ring_cache[k].n;
+		if (t.b.tcp->ring_cache[k].size == RING_CAP)
+			cached = t.b.tcp->ring_cache[k].n;
 	ck_assert_uint_eq(cached, TCP_RING_CACHE_MAX);
 	/* Closing everything (TIME-WAIT included) holds no block either. */
 	close_conns(&t, &c);
 	twostack_advance(&t, 300 * SEC);
-	ck_assert_uint_eq(t.a.tcp.npcbs, 0);
-	ck_assert_uint_eq(t.b.tcp.npcbs, 0);
-	ck_assert_uint_eq(t.a.tcp.ring_blocks, 0);
-	ck_assert_uint_eq(t.b.tcp.ring_blocks, 0);
+	ck_assert_uint_eq(t.a.tcp->npcbs, 0);
+	ck_assert_uint_eq(t.b.tcp->npcbs, 0);
+	ck_assert_uint_eq(t.a.tcp->ring_blocks, 0);
+	ck_assert_uint_eq(t.b.tcp->ring_blocks, 0);
 	twostack_free(&t);
 }
 END_TEST

@@ -18,7 +18,7 @@
 #include "byteorder.h"
 #include "checksum.h"
 #include "tapstack.h"
-#include "tcp.h"
+#include "tcp_var.h"
 #include "tcp_seq.h"
 
 #define PEER_IP	  0x0a000001u
@@ -517,7 +517,7 @@ START_TEST(passive_close_through_last_ack)
 	expect_none(&x);
 	ck_assert_ptr_null(conn(&x));
 	ck_assert(traced(&x, "LAST-ACK -> CLOSED on [.]"));
-	ck_assert_uint_eq(x.t.st.tcp.npcbs, 1); /* the listener */
+	ck_assert_uint_eq(x.t.st.tcp->npcbs, 1); /* the listener */
 	fx_free(&x);
 }
 END_TEST
@@ -1079,7 +1079,7 @@ START_TEST(isn_keyed_by_tuple_and_clock)
 	/* Another stack (another key) gives another ISN for the same tuple. */
 	struct fx y;
 	fx_listen(&y);
-	y.t.st.tcp.isn_key[0] ^= 1;
+	y.t.st.tcp->isn_key[0] ^= 1;
 	y.t.st.now_us = st->now_us;
 	ck_assert_uint_ne(tcp_isn(&y.t.st, OUR_IP, 80, PEER_IP, 1000), a + 1000);
 	fx_free(&y);

@@ -8,7 +8,7 @@
 
 #include "tsunit.h"
 #include "byteorder.h"
-#include "tcp.h"
+#include "tcp_var.h"
 #include "tcp_seq.h"
 
 /* ---- sequence numbers (RFC 9293 §3.4) ---- */

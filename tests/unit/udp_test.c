@@ -392,7 +392,7 @@ START_TEST(ephemeral_ports_distinct)
 		for (int j = 0; j < i; j++)
 			ck_assert_uint_ne(seen[i], seen[j]);
 	}
-	ck_assert_uint_eq(T.st.udp.npcbs, 64);
+	ck_assert_uint_eq(udp_bound_count(&T.st), 64);
 }
 END_TEST
 

@@ -1,0 +1,505 @@
+/*
+ * tcp_pcb.c - the control block's life cycle and the tables that find it:
+ * the 4-tuple hash, the port hash and the listener table, RFC 6528 ISNs,
+ * ephemeral ports, listener queues, tcp_set_state (the only writer of the
+ * state, and the --trace tcp line), and the connection table that SIGUSR1
+ * prints.
+ *
+ * Read first: RFC 9293 §3.3.2 (states), §3.4.1 (ISN); RFC 6528 §3 (ISN
+ * function); RFC 6056 (ephemeral ports).
+ */
+#include "tcp_var.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "socket.h"
+#include "stack.h"
+#include "tcp_cc.h"
+#include "tcp_seq.h"
+
+/* ---- Keyed hashing: SipHash-2-4 (Aumasson, Bernstein) for ISN and tables ---- */
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                                                   \
+	do {                                                                                       \
+		v0 += v1;                                                                          \
+		v1 = ROTL(v1, 13);                                                                 \
+		v1 ^= v0;                                                                          \
+		v0 = ROTL(v0, 32);                                                                 \
+		v2 += v3;                                                                          \
+		v3 = ROTL(v3, 16);                                                                 \
+		v3 ^= v2;                                                                          \
+		v0 += v3;                                                                          \
+		v3 = ROTL(v3, 21);                                                                 \
+		v3 ^= v0;                                                                          \
+		v2 += v1;                                                                          \
+		v1 = ROTL(v1, 17);                                                                 \
+		v1 ^= v2;                                                                          \
+		v2 = ROTL(v2, 32);                                                                 \
+	} while (0)
+
+/* SipHash-2-4 of two 64-bit words (the 4-tuple packs into 12 bytes). */
+static uint64_t siphash_2w(const uint64_t key[2], uint64_t m0, uint64_t m1)
+{
+	uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL, v1 = key[1] ^ 0x646f72616e646f6dULL;
+	uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL, v3 = key[1] ^ 0x7465646279746573ULL;
+	uint64_t m[3] = {m0, m1, (uint64_t)16 << 56};
+	for (int i = 0; i < 3; i++) {
+		v3 ^= m[i];
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m[i];
+	}
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+static uint64_t tuple_hash(const uint64_t key[2], uint32_t lip, uint16_t lport, uint32_t rip,
+			   uint16_t rport)
+{
+	return siphash_2w(key, (uint64_t)lip << 32 | rip, (uint64_t)lport << 16 | rport);
+}
+
+/*
+ * RFC 6528 §3: ISN = M + F(localip, localport, remoteip, remoteport,
+ * secretkey), M a 4-microsecond timer.  F is SipHash with a key drawn from
+ * the stack's RNG at init, so ISNs are unpredictable off-path yet
+ * reproducible under a fixed seed and virtual clock.
+ */
+uint32_t tcp_isn(struct stack *st, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport)
+{
+	uint32_t m = (uint32_t)(st->now_us / 4);
+	return m + (uint32_t)tuple_hash(st->tcp->isn_key, lip, lport, rip, rport);
+}
+
+/* ---- Tables ---- */
+
+static size_t conn_slot(struct stack *st, uint32_t lip, uint16_t lport, uint32_t rip,
+			uint16_t rport)
+{
+	return tuple_hash(st->tcp->hash_key, lip, lport, rip, rport) &
+	       ((1u << TCP_CONN_HASH_BITS) - 1);
+}
+
+static size_t bind_slot(uint16_t port)
+{
+	/* Ports are already well spread; fold the high bits in. */
+	return (port ^ (port >> TCP_BIND_HASH_BITS)) & ((1u << TCP_BIND_HASH_BITS) - 1);
+}
+
+void tcp_conn_hash_add(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	if (pcb->in_conn_hash)
+		return;
+	size_t i = conn_slot(st, pcb->local_ip, pcb->local_port, pcb->remote_ip, pcb->remote_port);
+	pcb->hnext = st->tcp->conn_hash[i];
+	st->tcp->conn_hash[i] = pcb;
+	pcb->in_conn_hash = true;
+}
+
+static void conn_hash_remove(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	if (!pcb->in_conn_hash)
+		return;
+	size_t i = conn_slot(st, pcb->local_ip, pcb->local_port, pcb->remote_ip, pcb->remote_port);
+	for (struct tcp_pcb **pp = &st->tcp->conn_hash[i]; *pp; pp = &(*pp)->hnext)
+		if (*pp == pcb) {
+			*pp = pcb->hnext;
+			break;
+		}
+	pcb->in_conn_hash = false;
+}
+
+struct tcp_pcb *tcp_conn_lookup(struct stack *st, uint32_t lip, uint16_t lport, uint32_t rip,
+				uint16_t rport)
+{
+	size_t i = conn_slot(st, lip, lport, rip, rport);
+	for (struct tcp_pcb *p = st->tcp->conn_hash[i]; p; p = p->hnext)
+		if (p->local_port == lport && p->remote_port == rport && p->remote_ip == rip &&
+		    p->local_ip == lip)
+			return p;
+	return NULL;
+}
+
+void tcp_bind_hash_add(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	if (pcb->bprev)
+		return;
+	struct tcp_pcb **head = &st->tcp->bind_hash[bind_slot(pcb->local_port)];
+	pcb->bnext = *head;
+	if (*head)
+		(*head)->bprev = &pcb->bnext;
+	*head = pcb;
+	pcb->bprev = head;
+}
+
+static void bind_hash_remove(struct tcp_pcb *pcb)
+{
+	if (!pcb->bprev)
+		return;
+	*pcb->bprev = pcb->bnext;
+	if (pcb->bnext)
+		pcb->bnext->bprev = pcb->bprev;
+	pcb->bnext = NULL;
+	pcb->bprev = NULL;
+}
+
+/* Listeners are few: a chain per port slot, kept apart from the bind hash. */
+static void listen_hash_add(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	size_t i = bind_slot(pcb->local_port);
+	pcb->lnext = st->tcp->listen_hash[i];
+	st->tcp->listen_hash[i] = pcb;
+	pcb->in_listen_hash = true;
+}
+
+static void listen_hash_remove(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	for (struct tcp_pcb **pp = &st->tcp->listen_hash[bind_slot(pcb->local_port)]; *pp;
+	     pp = &(*pp)->lnext)
+		if (*pp == pcb) {
+			*pp = pcb->lnext;
+			break;
+		}
+	pcb->in_listen_hash = false;
+}
+
+struct tcp_pcb *tcp_listener_lookup(struct stack *st, uint32_t lip, uint16_t lport)
+{
+	for (struct tcp_pcb *p = st->tcp->listen_hash[bind_slot(lport)]; p; p = p->lnext)
+		if (p->local_port == lport && (p->local_ip == 0 || p->local_ip == lip))
+			return p;
+	return NULL;
+}
+
+/*
+ * Linux semantics: a port is taken by any pcb bound to it unless both sides
+ * set SO_REUSEADDR and the other is not listening; a listener always
+ * conflicts with a second listener (never two listeners on one port).
+ */
+bool tcp_port_in_use(struct stack *st, uint32_t ip, uint16_t port, bool reuseaddr, bool for_listen,
+		     const struct tcp_pcb *self)
+{
+	for (struct tcp_pcb *p = st->tcp->bind_hash[bind_slot(port)]; p; p = p->bnext) {
+		if (p == self || p->local_port != port)
+			continue;
+		if (p->local_ip && ip && p->local_ip != ip)
+			continue;
+		if (p->state == TCPS_LISTEN)
+			return true;
+		if (for_listen && p->state == TCPS_CLOSED && !p->listener && p->sock &&
+		    !p->in_conn_hash)
+			continue; /* bound, not listening, not connected: Linux lets listen() win */
+		if (!(reuseaddr && p->reuseaddr) && !(reuseaddr && p->state == TCPS_TIME_WAIT))
+			return true;
+	}
+	return false;
+}
+
+uint16_t tcp_ephemeral_port(struct stack *st)
+{
+	/* Linux's default ip_local_port_range. */
+	const uint32_t lo = 32768, n = 60999 - 32768 + 1;
+	uint32_t start = (uint32_t)(ts_rand(st) % n);
+	for (uint32_t k = 0; k < n; k++) {
+		uint16_t port = (uint16_t)(lo + (start + k) % n);
+		bool used = false;
+		for (struct tcp_pcb *p = st->tcp->bind_hash[bind_slot(port)]; p; p = p->bnext)
+			if (p->local_port == port) {
+				used = true;
+				break;
+			}
+		if (!used)
+			return port;
+	}
+	return 0;
+}
+
+/* ---- Listener queues ---- */
+
+void tcp_queue_push(struct tcp_queue *q, struct tcp_pcb *pcb)
+{
+	pcb->q_next = NULL;
+	if (q->tail)
+		q->tail->q_next = pcb;
+	else
+		q->head = pcb;
+	q->tail = pcb;
+	q->n++;
+	pcb->q = q;
+}
+
+void tcp_queue_remove(struct tcp_pcb *pcb)
+{
+	struct tcp_queue *q = pcb->q;
+	if (!q)
+		return;
+	struct tcp_pcb *prev = NULL;
+	for (struct tcp_pcb *p = q->head; p; prev = p, p = p->q_next) {
+		if (p != pcb)
+			continue;
+		if (prev)
+			prev->q_next = p->q_next;
+		else
+			q->head = p->q_next;
+		if (q->tail == p)
+			q->tail = prev;
+		q->n--;
+		break;
+	}
+	pcb->q = NULL;
+	pcb->q_next = NULL;
+}
+
+struct tcp_pcb *tcp_queue_pop(struct tcp_queue *q)
+{
+	struct tcp_pcb *p = q->head;
+	if (p)
+		tcp_queue_remove(p);
+	return p;
+}
+
+/* ---- Control block life cycle ---- */
+
+static const char *const state_names[] = {
+    [TCPS_CLOSED] = "CLOSED",		[TCPS_LISTEN] = "LISTEN",
+    [TCPS_SYN_SENT] = "SYN-SENT",	[TCPS_SYN_RECEIVED] = "SYN-RECEIVED",
+    [TCPS_ESTABLISHED] = "ESTABLISHED", [TCPS_FIN_WAIT_1] = "FIN-WAIT-1",
+    [TCPS_FIN_WAIT_2] = "FIN-WAIT-2",	[TCPS_CLOSE_WAIT] = "CLOSE-WAIT",
+    [TCPS_CLOSING] = "CLOSING",		[TCPS_LAST_ACK] = "LAST-ACK",
+    [TCPS_TIME_WAIT] = "TIME-WAIT",
+};
+
+const char *tcp_state_name(enum tcp_state_id s)
+{
+	return (unsigned)s <= TCPS_TIME_WAIT ? state_names[s] : "?";
+}
+
+struct tcp_pcb *tcp_pcb_new(struct stack *st)
+{
+	struct tcp_pcb *pcb = calloc(1, sizeof(*pcb));
+	if (!pcb)
+		return NULL;
+	pcb->st = st;
+	pcb->state = TCPS_CLOSED;
+	tcp_timer_init(pcb);
+	pcb->rtt.rto_us = st->cfg.tcp_init_rto_ms * 1000u; /* RFC 6298 (2.1) */
+	pcb->peer_mss = TCP_DEFAULT_MSS;
+	pcb->smss = TCP_DEFAULT_MSS;
+	pcb->rmss = (uint16_t)(st->cfg.mtu - 40);
+	pcb->ts_offset = (uint32_t)ts_rand(st);
+	pcb->cc = &tcp_cc_newreno; /* TCP_CONGESTION chooses another */
+	pcb->all_next = st->tcp->all;
+	if (st->tcp->all)
+		st->tcp->all->all_prev = pcb;
+	st->tcp->all = pcb;
+	st->tcp->npcbs++;
+	return pcb;
+}
+
+void tcp_pcb_free(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	tcp_timer_disarm_all(pcb);
+	conn_hash_remove(pcb);
+	bind_hash_remove(pcb);
+	if (pcb->in_listen_hash)
+		listen_hash_remove(pcb);
+	tcp_queue_remove(pcb);
+	if (pcb->all_prev)
+		pcb->all_prev->all_next = pcb->all_next;
+	else
+		st->tcp->all = pcb->all_next;
+	if (pcb->all_next)
+		pcb->all_next->all_prev = pcb->all_prev;
+	st->tcp->npcbs--;
+	tcp_ring_release(st, &pcb->snd_ring);
+	tcp_ring_release(st, &pcb->rcv_ring);
+	free(pcb);
+}
+
+int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf)
+{
+	if (sndbuf < 2048)
+		sndbuf = 2048;
+	if (rcvbuf < 2048)
+		rcvbuf = 2048;
+	/* Capacity only: storage is attached by the first byte to store, so
+	 * an idle connection costs its pcb and nothing more. */
+	pcb->snd_ring = (struct tcp_ring){.cap = sndbuf};
+	pcb->rcv_ring = (struct tcp_ring){.cap = rcvbuf};
+	/* RFC 7323 §2.3: the smallest shift that lets the window cover the buffer. */
+	uint8_t ws = 0;
+	while (ws < TCP_MAX_WS && (rcvbuf >> ws) > 65535)
+		ws++;
+	pcb->rcv_wscale = ws;
+	pcb->rcv_wnd = rcvbuf;
+	return 0;
+}
+
+void tcp_rcv_ring_idle(struct tcp_pcb *pcb)
+{
+	/* Out-of-order bytes sit behind the (empty) in-order data: keep them. */
+	if (pcb->rcv_ring.buf && !pcb->rcv_ring.len && !pcb->ofo.n)
+		tcp_ring_release(pcb->st, &pcb->rcv_ring);
+}
+
+void tcp_snd_ring_idle(struct tcp_pcb *pcb)
+{
+	if (pcb->snd_ring.buf && !pcb->snd_ring.len)
+		tcp_ring_release(pcb->st, &pcb->snd_ring);
+}
+
+/*
+ * After the handshake: SMSS from the peer's MSS option (RFC 9293 §3.7.1,
+ * default 536), capped by our MTU, minus the timestamp option we will carry
+ * on every segment (RFC 6691 §2: the MSS excludes options).  The window
+ * starts from it (tcp_cc_on_established).
+ */
+void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer)
+{
+	uint32_t mss = peer && peer->has_mss ? peer->mss : TCP_DEFAULT_MSS;
+	pcb->peer_mss = (uint16_t)mss;
+	if (mss > pcb->rmss)
+		mss = pcb->rmss;
+	if (pcb->tf & TF_TS_OK)
+		mss -= 12;
+	if (mss < 64)
+		mss = 64; /* a tiny MSS option must not make segments absurd */
+	pcb->smss = (uint16_t)mss;
+	tcp_cc_on_established(pcb);
+}
+
+void tcp_wakeup(struct tcp_pcb *pcb)
+{
+	if (pcb->sock)
+		ts_sock_wakeup(pcb->sock);
+}
+
+void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state_id to, const struct tcp_view *why)
+{
+	struct stack *st = pcb->st;
+	enum tcp_state_id from = pcb->state;
+	if (from == to)
+		return;
+	pcb->state = to;
+	if (to == TCPS_ESTABLISHED)
+		pcb->tf |= TF_EVER_CONNECTED;
+	/* The listener table holds exactly the pcbs in LISTEN.  (A child is
+	 * born with its listener's state, for the trace, but never joins.) */
+	if (to == TCPS_LISTEN)
+		listen_hash_add(pcb);
+	else if (pcb->in_listen_hash)
+		listen_hash_remove(pcb);
+	if (ts_tracing(st, TS_TRACE_TCP)) {
+		char seg[96] = "";
+		if (why) {
+			char fl[12];
+			tcp_flags_str(why->flags, fl);
+			snprintf(seg, sizeof(seg), " on [%s] seq=%u ack=%u len=%u", fl, why->seq,
+				 why->ack, why->payload_len);
+		}
+		uint32_t l = pcb->local_ip, r = pcb->remote_ip;
+		ts_trace(st, TS_TRACE_TCP, "tcp %u.%u.%u.%u:%u<%u.%u.%u.%u:%u %s -> %s%s\n",
+			 l >> 24, (l >> 16) & 255, (l >> 8) & 255, l & 255, pcb->local_port,
+			 r >> 24, (r >> 16) & 255, (r >> 8) & 255, r & 255, pcb->remote_port,
+			 tcp_state_name(from), tcp_state_name(to), seg);
+	}
+}
+
+void tcp_pcb_close(struct tcp_pcb *pcb, const struct tcp_view *why)
+{
+	tcp_set_state(pcb, TCPS_CLOSED, why);
+	tcp_timer_disarm_all(pcb);
+	conn_hash_remove(pcb);
+	if (pcb->q) {
+		/* A child that dies before accept leaves its listener's queue. */
+		tcp_queue_remove(pcb);
+	}
+	pcb->listener = NULL;
+	if (!pcb->sock) {
+		tcp_pcb_free(pcb);
+		return;
+	}
+	/* The socket keeps the pcb (and its port, as Linux does) until close. */
+	tcp_wakeup(pcb);
+}
+
+/* ---- Stack hooks ---- */
+
+int tcp_init(struct stack *st)
+{
+	struct tcp_state *t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	st->tcp = t;
+	t->conn_hash = calloc((size_t)1 << TCP_CONN_HASH_BITS, sizeof(*t->conn_hash));
+	t->bind_hash = calloc((size_t)1 << TCP_BIND_HASH_BITS, sizeof(*t->bind_hash));
+	t->listen_hash = calloc((size_t)1 << TCP_BIND_HASH_BITS, sizeof(*t->listen_hash));
+	if (!t->conn_hash || !t->bind_hash || !t->listen_hash) {
+		tcp_destroy(st);
+		return -ENOMEM;
+	}
+	t->hash_key[0] = ts_rand(st);
+	t->hash_key[1] = ts_rand(st);
+	t->isn_key[0] = ts_rand(st);
+	t->isn_key[1] = ts_rand(st);
+	return 0;
+}
+
+void tcp_destroy(struct stack *st)
+{
+	if (!st->tcp)
+		return;
+	while (st->tcp->all) {
+		struct tcp_pcb *p = st->tcp->all;
+		if (p->sock) {
+			p->sock->pcb = NULL;
+			p->sock = NULL;
+		}
+		tcp_pcb_free(p);
+	}
+	tcp_ring_cache_destroy(st->tcp->ring_cache);
+	free(st->tcp->conn_hash);
+	free(st->tcp->bind_hash);
+	free(st->tcp->listen_hash);
+	free(st->tcp);
+	st->tcp = NULL;
+}
+
+static void addr_str(char *out, size_t cap, uint32_t ip, uint16_t port)
+{
+	snprintf(out, cap, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255,
+		 port);
+}
+
+void tcp_print_table(struct stack *st, FILE *out)
+{
+	fprintf(out, "%-12s %8s %8s %-21s %-21s %8s %8s %8s\n", "State", "Recv-Q", "Send-Q",
+		"Local Address:Port", "Peer Address:Port", "cwnd", "srtt_ms", "rto_ms");
+	for (struct tcp_pcb *p = st->tcp->all; p; p = p->all_next) {
+		char l[32], r[32];
+		addr_str(l, sizeof(l), p->local_ip, p->local_port);
+		if (p->state == TCPS_LISTEN || p->state == TCPS_CLOSED)
+			snprintf(r, sizeof(r), "*:*");
+		else
+			addr_str(r, sizeof(r), p->remote_ip, p->remote_port);
+		/* ss shows the accept queue and backlog for listeners. */
+		uint32_t rq = p->state == TCPS_LISTEN ? p->acceptq.n : p->rcv_ring.len;
+		uint32_t sq = p->state == TCPS_LISTEN ? (uint32_t)p->backlog : p->snd_ring.len;
+		fprintf(out, "%-12s %8u %8u %-21s %-21s %8u %8.1f %8.1f\n",
+			tcp_state_name(p->state), rq, sq, l, r, p->cwnd, p->rtt.srtt_us / 1000.0,
+			tcp_rto_us(p) / 1000.0);
+	}
+}

@@ -1,0 +1,321 @@
+/*
+ * tcp_var.h - the inside of TCP: the control block (RFC 9293 §3.3.1
+ * variables first, the implementation's own after, OpenBSD tcp_var.h),
+ * its states, flags and timer slots, the per-stack tables, and the API
+ * between the tcp_*.c files.  The rest of the stack sees only tcp.h.
+ *
+ * Files (TCP split by role):
+ *   tcp_wire.c     the view: header, options, checksum, describe
+ *   tcp_ring.c     byte rings and their per-stack cache
+ *   tcp_asm.c      the out-of-order assembler
+ *   tcp_pcb.c      control block life cycle, tables, ISN, set_state
+ *   tcp_in.c       tcp_input: RFC 9293 §3.10.7 step by step
+ *   tcp_recovery.c SACK scoreboard, fast retransmit, recovery (RFC 6675, 6582)
+ *   tcp_cc.c       congestion control shared parts; tcp_cc_<name>.c modules
+ *   tcp_out.c      segment building, tcp_output (data, Nagle, SWS), RST/ACK
+ *   tcp_timer.c    REXMT, PERSIST, KEEP, 2MSL, DELACK; RTO estimation
+ *   tcp_sock.c     tcp_sock_ops, the socket contract of socket.h
+ *
+ * Call order: ipv4_input → tcp_input → (state machine) → ring / wakeup →
+ * tcp_output → ipv4_output.  Timers fire tcp_timer_* → tcp_output.
+ */
+#ifndef TS_TCP_VAR_H
+#define TS_TCP_VAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tcp.h"
+#include "tcp_asm.h"
+#include "tcp_ring.h"
+#include "tcp_wire.h"
+#include "timer.h"
+
+struct stack;
+struct ts_buf;
+struct ts_sock;
+struct tcp_cc_algo;
+
+/* ---- RTO estimation (RFC 6298), pure so it can be tested with vectors ---- */
+
+struct tcp_rtt {
+	uint32_t srtt_us;   /* smoothed RTT, 0 before the first sample */
+	uint32_t rttvar_us; /* RTT variation */
+	uint32_t rto_us;    /* current RTO (before backoff) */
+};
+/* RFC 6298 (2.2)/(2.3)/(2.4)/(2.5): folds in one RTT sample R. */
+void tcp_rtt_sample(struct tcp_rtt *r, uint32_t rtt_us, uint32_t min_rto_us, uint32_t max_rto_us);
+
+/* ---- Connections ---- */
+
+/* RFC 9293 §3.3.2 states; names printed as the RFC spells them. */
+enum tcp_state_id {
+	TCPS_CLOSED = 0,
+	TCPS_LISTEN,
+	TCPS_SYN_SENT,
+	TCPS_SYN_RECEIVED,
+	TCPS_ESTABLISHED,
+	TCPS_FIN_WAIT_1,
+	TCPS_FIN_WAIT_2,
+	TCPS_CLOSE_WAIT,
+	TCPS_CLOSING,
+	TCPS_LAST_ACK,
+	TCPS_TIME_WAIT,
+};
+const char *tcp_state_name(enum tcp_state_id s);
+
+/* Timer slots per connection (OpenBSD tcp_timer.h). */
+enum tcp_timer_id {
+	TCP_T_REXMT = 0, /* retransmission (RFC 6298), also SYN / SYN-ACK */
+	TCP_T_PERSIST,	 /* zero-window probes (RFC 9293 §3.8.6.1) */
+	TCP_T_KEEP,	 /* keep-alive (RFC 1122 §4.2.3.6) */
+	TCP_T_2MSL,	 /* TIME-WAIT, and orphaned FIN-WAIT-2 */
+	TCP_T_DELACK,	 /* delayed ACK (RFC 1122 §4.2.3.2) */
+	TCP_T_MAX,
+};
+
+/* pcb->tf flags. */
+enum {
+	TF_ACKNOW = 1u << 0,	      /* send an ACK at the next tcp_output */
+	TF_DELACK = 1u << 1,	      /* an ACK is owed, DELACK timer running */
+	TF_FIN_QUEUED = 1u << 2,      /* the user closed the send side: FIN after the data */
+	TF_FIN_SENT = 1u << 3,	      /* FIN has been sent at least once (fin_seq valid) */
+	TF_RCV_FIN = 1u << 4,	      /* FIN received (possibly out of order, at rcv_fin_seq) */
+	TF_RCV_SHUT = 1u << 5,	      /* SHUT_RD: reads return 0 */
+	TF_SACK_OK = 1u << 6,	      /* SACK permitted both ways (RFC 2018 §2) */
+	TF_TS_OK = 1u << 7,	      /* timestamps negotiated (RFC 7323 §3.2) */
+	TF_WS_OK = 1u << 8,	      /* window scaling negotiated (RFC 7323 §2.2) */
+	TF_RESET = 1u << 9,	      /* connection died by RST or timeout */
+	TF_ERR_READ = 1u << 10,	      /* -ECONNRESET already returned by a read */
+	TF_IN_RECOVERY = 1u << 11,    /* NewReno fast recovery (RFC 6582) */
+	TF_TIMING = 1u << 12,	      /* one segment is being timed (no timestamps) */
+	TF_PASSIVE = 1u << 13,	      /* created by a listener (SYN-RECEIVED returns to LISTEN) */
+	TF_EVER_CONNECTED = 1u << 14, /* reached ESTABLISHED once */
+	TF_TLP_ARMED = 1u << 15,      /* REXMT currently holds a probe timeout (RFC 8985 §7) */
+	TF_TLP_SENT = 1u << 16, /* a tail loss probe is out; no other until new data is acked */
+};
+
+struct tcp_pcb;
+
+/* An intrusive FIFO of pcbs (a listener's SYN and accept queues). */
+struct tcp_queue {
+	struct tcp_pcb *head, *tail;
+	uint32_t n;
+};
+
+/* The SACK scoreboard of the sender: blocks the peer holds above SND.UNA. */
+#define TCP_SCOREBOARD_MAX 8
+
+struct tcp_pcb {
+	struct stack *st;
+	struct ts_sock *sock;	 /* NULL once closed by the user or before accept */
+	enum tcp_state_id state; /* written only by tcp_set_state() */
+	uint32_t tf;		 /* TF_* */
+	/* Addressing (host order). */
+	uint32_t local_ip, remote_ip;
+	uint16_t local_port, remote_port;
+	/* Tables. */
+	struct tcp_pcb *hnext;		     /* connection hash chain (4-tuple) */
+	struct tcp_pcb *bnext;		     /* bind hash chain (local port) */
+	struct tcp_pcb **bprev;		     /* the link pointing at us in that chain, NULL
+					      * when not in it: O(1) removal, as one busy
+					      * port chains every connection accepted on it */
+	struct tcp_pcb *lnext;		     /* listener hash chain (listeners only) */
+	struct tcp_pcb *all_prev, *all_next; /* every pcb, for tables and teardown */
+	bool in_conn_hash, in_listen_hash;
+	struct tcp_pcb *listener; /* the listener that spawned us, until accepted */
+	struct tcp_pcb *q_next;	  /* link in the listener's synq or acceptq */
+	struct tcp_queue *q;	  /* which queue we are on, NULL if none */
+	/* Listener only. */
+	struct tcp_queue synq;	  /* children in SYN-RECEIVED */
+	struct tcp_queue acceptq; /* children established, waiting for accept */
+	int backlog;		  /* listen(2) backlog */
+	bool reuseaddr;		  /* SO_REUSEADDR at bind time */
+
+	/* RFC 9293 §3.3.1 send sequence variables. */
+	uint32_t snd_una; /* oldest unacknowledged sequence number */
+	uint32_t snd_nxt; /* next sequence number to send */
+	uint32_t snd_wnd; /* send window, scaled to bytes */
+	uint32_t snd_up;  /* send urgent pointer (never used: we send no urgent data) */
+	uint32_t snd_wl1; /* segment sequence number used for the last window update */
+	uint32_t snd_wl2; /* segment ACK number used for the last window update */
+	uint32_t iss;	  /* initial send sequence number */
+	/* RFC 9293 §3.3.1 receive sequence variables. */
+	uint32_t rcv_nxt; /* next sequence number expected */
+	uint32_t rcv_wnd; /* receive window (bytes of free ring space) */
+	uint32_t rcv_up;  /* receive urgent pointer */
+	uint32_t irs;	  /* initial receive sequence number */
+
+	/* Implementation variables (OpenBSD tcp_var.h grouping). */
+	uint32_t snd_max;	/* highest sequence number sent + 1 */
+	uint32_t snd_buf_seq;	/* sequence number of the first byte in snd_ring */
+	uint32_t fin_seq;	/* sequence number of our FIN (TF_FIN_QUEUED) */
+	uint32_t rcv_adv;	/* right edge of the window last advertised */
+	uint32_t rcv_fin_seq;	/* sequence number of the peer's FIN (TF_RCV_FIN) */
+	uint32_t max_snd_wnd;	/* largest window the peer offered (RFC 5961 §5.2, SWS) */
+	uint32_t last_ack_sent; /* RCV.NXT of our last ACK (RFC 7323 §4.3) */
+	uint16_t smss;		/* sender MSS: payload bytes per segment (options excluded) */
+	uint16_t rmss;		/* MSS we announced */
+	uint16_t peer_mss;	/* MSS the peer announced */
+	uint8_t snd_wscale;	/* peer's shift: applied to windows we receive */
+	uint8_t rcv_wscale;	/* our shift: applied to windows we send */
+	uint32_t ts_recent;	/* RFC 7323 §4.3: TSval to echo */
+	uint32_t ts_offset;	/* random per-connection TSval offset (RFC 7323 §5.4) */
+	/* RFC 6298 */
+	struct tcp_rtt rtt;
+	uint32_t rtt_seq;      /* timed segment (TF_TIMING) */
+	uint64_t rtt_start_us; /* when it was sent */
+	uint8_t backoff;       /* RTO doublings since the last new ACK */
+	uint8_t rexmt_count;   /* consecutive retransmissions (limit: tcp_max_retries) */
+	uint8_t persist_shift; /* persist backoff */
+	uint8_t keep_probes;   /* unanswered keep-alive probes */
+	/* RFC 5681 / RFC 6582: written only by tcp_cc*.c */
+	const struct tcp_cc_algo *cc; /* the congestion-control module */
+	uint32_t cwnd;		      /* congestion window, bytes */
+	uint32_t ssthresh;	      /* slow start threshold */
+	uint32_t recover;	      /* NewReno: highest sequence sent when recovery began */
+	uint32_t dupacks;	      /* consecutive duplicate ACKs */
+	uint32_t bytes_acked;	      /* congestion avoidance byte counting (RFC 3465) */
+	uint32_t rexmit_hi;	      /* SACK recovery: holes below this were resent */
+	uint32_t rexmit_mark;	      /* SND.MAX when the hole at SND.UNA was last resent */
+	/* SACK scoreboard (RFC 2018): what the peer holds above snd_una. */
+	uint8_t nsacked;
+	struct tcp_sack_block sacked[TCP_SCOREBOARD_MAX];
+	/* Receive side. */
+	uint32_t unacked_bytes; /* in-order bytes received since our last ACK */
+	struct tcp_assembler ofo;
+	uint32_t last_sack_left; /* most recent OFO block (reported first, RFC 2018 §4) */
+	uint32_t last_sack_right;
+	/* Storage. */
+	struct tcp_ring snd_ring; /* bytes from snd_buf_seq on: unacked + unsent */
+	struct tcp_ring rcv_ring; /* in-order bytes for the reader, then OFO space */
+	/* Timers. */
+	struct ts_timer timers[TCP_T_MAX];
+	uint64_t last_rx_us; /* last segment received (keep-alive idle) */
+};
+
+#define TCP_CONN_HASH_BITS 16
+#define TCP_BIND_HASH_BITS 10
+
+struct tcp_state {
+	struct tcp_pcb **conn_hash;   /* 4-tuple → pcb, chained (pcb->hnext) */
+	struct tcp_pcb **bind_hash;   /* local port → pcbs, chained (pcb->bnext) */
+	struct tcp_pcb **listen_hash; /* local port → listeners only (pcb->lnext): a SYN's
+				       * lookup must not walk the connections on the port */
+	struct tcp_pcb *all;	      /* every pcb (all_next) */
+	uint32_t npcbs;
+	uint64_t hash_key[2]; /* keys of the 4-tuple hash (random at init) */
+	uint64_t isn_key[2];  /* RFC 6528 secret key (random at init) */
+	struct tcp_ring_cache ring_cache[TCP_RING_CACHE_SIZES];
+	uint32_t ring_blocks;  /* blocks attached to rings now */
+	uint64_t ring_mallocs; /* blocks ever taken from the heap (not the cache) */
+};
+
+/* ---- Internal API between the tcp*.c files ---- */
+
+struct tcp_pcb *tcp_pcb_new(struct stack *st);
+/* Frees a pcb that is in no table and has no socket. */
+void tcp_pcb_free(struct tcp_pcb *pcb);
+/*
+ * Moves pcb to CLOSED: leaves every table and queue, disarms timers, and
+ * frees it when no socket holds it.  The caller must not touch pcb after
+ * this unless it knows a socket still holds it.
+ */
+void tcp_pcb_close(struct tcp_pcb *pcb, const struct tcp_view *why);
+/* Sets pcb->state, traces "--trace tcp"; the only writer of state. */
+void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state_id to, const struct tcp_view *why);
+void tcp_conn_hash_add(struct tcp_pcb *pcb);
+struct tcp_pcb *tcp_conn_lookup(struct stack *st, uint32_t lip, uint16_t lport, uint32_t rip,
+				uint16_t rport);
+struct tcp_pcb *tcp_listener_lookup(struct stack *st, uint32_t lip, uint16_t lport);
+void tcp_bind_hash_add(struct tcp_pcb *pcb);
+/* Whether binding (ip, port) conflicts, given the new socket's SO_REUSEADDR. */
+bool tcp_port_in_use(struct stack *st, uint32_t ip, uint16_t port, bool reuseaddr, bool for_listen,
+		     const struct tcp_pcb *self);
+/* A free ephemeral port (32768-60999, random start), 0 when none. */
+uint16_t tcp_ephemeral_port(struct stack *st);
+/* RFC 6528 ISN for the pcb's 4-tuple. */
+uint32_t tcp_isn(struct stack *st, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);
+/*
+ * Sets the ring capacities for the given buffer sizes and derives
+ * rcv_wscale.  No storage is allocated: it comes with the first byte to
+ * store (the rings must hold none when this is called).  Returns 0.
+ */
+int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf);
+/* Releases the receive ring's storage once it holds nothing: every byte
+ * read and no out-of-order data behind it. */
+void tcp_rcv_ring_idle(struct tcp_pcb *pcb);
+/* Releases the send ring's storage once every byte is acknowledged. */
+void tcp_snd_ring_idle(struct tcp_pcb *pcb);
+/* Initial congestion window etc. once SMSS is known (after the handshake). */
+void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer);
+void tcp_queue_push(struct tcp_queue *q, struct tcp_pcb *pcb);
+void tcp_queue_remove(struct tcp_pcb *pcb);
+struct tcp_pcb *tcp_queue_pop(struct tcp_queue *q);
+/* Bytes the SACK scoreboard says the peer holds above SND.UNA. */
+uint32_t tcp_sacked_bytes(const struct tcp_pcb *pcb);
+/* RFC 6675 pipe: outstanding bytes not SACKed and not taken as lost. */
+uint32_t tcp_pipe(const struct tcp_pcb *pcb);
+/* Calls ts_sock_wakeup on the pcb's socket (or its listener's). */
+void tcp_wakeup(struct tcp_pcb *pcb);
+
+/* tcp_out.c */
+/* Sends what the state, windows, Nagle and SWS rules allow, plus owed ACKs. */
+void tcp_output(struct tcp_pcb *pcb);
+/*
+ * Sends <SEQ=seq> with flags and len bytes from the send ring (retransmissions
+ * too).  Returns what ipv4_output returns, or -ENOBUFS without a buffer.
+ */
+int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len);
+/* Payload bytes one segment may carry now (SMSS minus SACK option room). */
+uint32_t tcp_seg_room(const struct tcp_pcb *pcb);
+/* Sends a bare ACK (<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>) now. */
+void tcp_send_ack(struct tcp_pcb *pcb);
+/* Sends a tail loss probe: one new segment, or the last one again (RFC 8985 §7.3). */
+void tcp_send_probe(struct tcp_pcb *pcb);
+/* Sends RST for the connection (SO_LINGER 0, abort). */
+void tcp_send_rst_pcb(struct tcp_pcb *pcb);
+/* Sends the SYN or SYN-ACK of the handshake. */
+void tcp_send_syn(struct tcp_pcb *pcb);
+/* RST for a segment that has no connection (RFC 9293 §3.10.7.1). */
+void tcp_send_reset_for(struct stack *st, uint32_t src_ip, uint32_t dst_ip,
+			const struct tcp_view *seg);
+/* The window field for the next segment; updates rcv_adv. */
+uint16_t tcp_window_to_advertise(struct tcp_pcb *pcb, bool syn);
+/* Whether a window update is worth an ACK after the reader freed space. */
+bool tcp_window_update_due(struct tcp_pcb *pcb);
+
+/* tcp_timer.c */
+void tcp_timer_init(struct tcp_pcb *pcb);
+void tcp_timer_arm(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t delay_us);
+void tcp_timer_disarm(struct tcp_pcb *pcb, enum tcp_timer_id id);
+bool tcp_timer_armed(const struct tcp_pcb *pcb, enum tcp_timer_id id);
+void tcp_timer_disarm_all(struct tcp_pcb *pcb);
+/* The current RTO with backoff applied, microseconds. */
+uint64_t tcp_rto_us(const struct tcp_pcb *pcb);
+/* Restarts REXMT after new data was acked or sent (RFC 6298 (5.1)-(5.3)). */
+void tcp_rexmt_restart(struct tcp_pcb *pcb);
+/* Arms REXMT with a tail loss probe timeout when one is allowed, else the RTO. */
+void tcp_rexmt_arm(struct tcp_pcb *pcb);
+/* Whether a probe timeout may replace the RTO now (RFC 8985 §7.2). */
+bool tcp_tlp_allowed(const struct tcp_pcb *pcb);
+/* tcp_recovery.c: the probe of a stalled recovery: resend the first hole. */
+void tcp_recovery_probe(struct tcp_pcb *pcb);
+/* Arms KEEP to the idle time when SO_KEEPALIVE is on, disarms it otherwise. */
+void tcp_keepalive_reset(struct tcp_pcb *pcb);
+/* Enters TIME-WAIT (2*MSL); an orphan gives its buffers back. */
+void tcp_enter_time_wait(struct tcp_pcb *pcb, const struct tcp_view *why);
+/* Frees the rings of a pcb that will never move data again (orphan in TIME-WAIT). */
+void tcp_pcb_trim(struct tcp_pcb *pcb);
+
+/* tcp_recovery.c */
+/* Adds the peer's SACK blocks above SND.UNA to the scoreboard (RFC 2018 §5). */
+void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o);
+/* New data acknowledged up to ack: free the ring, sample the RTT, move the window. */
+void tcp_ack_new_data(struct tcp_pcb *pcb, uint32_t ack, const struct tcp_opts *opt);
+/* A duplicate ACK (RFC 5681 §2): fast retransmit, or progress of a recovery. */
+void tcp_ack_duplicate(struct tcp_pcb *pcb, uint32_t ack, bool new_sack);
+
+#endif
