@@ -7,6 +7,7 @@
 #include "buf.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "stack.h"
 
@@ -34,7 +35,8 @@ struct ts_buf *ts_buf_alloc(struct stack *st, size_t cap, size_t headroom)
 	b->end = b->mem + b->cap;
 	b->data = b->tail = b->mem + headroom;
 	b->network = b->transport = NULL;
-	b->src_ip = b->dst_ip = 0;
+	memset(&b->src, 0, sizeof(b->src));
+	memset(&b->dst, 0, sizeof(b->dst));
 	b->ip_proto = 0;
 	b->link_bcast = 0;
 	st->bufs_live++;

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ip.h"
+
 struct stack;
 
 /* Room for Ethernet (14) + IPv4 (60 max) + TCP (60 max), rounded up. */
@@ -28,20 +30,20 @@ struct stack;
 #define TS_BUF_STD_SIZE (TS_BUF_HEADROOM + 9216)
 
 struct ts_buf {
-	struct ts_buf *next;  /* link for whichever queue owns the buffer */
-	uint8_t *head;        /* start of the allocation */
-	uint8_t *data;        /* first byte of the current layer */
-	uint8_t *tail;        /* one past the last byte */
-	uint8_t *end;         /* end of the allocation */
-	uint8_t *network;     /* start of the IPv4 header, set by ipv4_input/output */
-	uint8_t *transport;   /* start of the transport header */
-	uint32_t cap;         /* bytes allocated after the struct */
-	uint32_t src_ip;      /* rx: IPv4 source, host order (set by ipv4_input) */
-	uint32_t dst_ip;      /* rx: IPv4 destination, host order */
-	uint8_t ip_proto;     /* rx: IPv4 protocol */
-	uint8_t link_bcast;   /* rx: frame was sent to the Ethernet broadcast address */
+	struct ts_buf *next; /* link for whichever queue owns the buffer */
+	uint8_t *head;	     /* start of the allocation */
+	uint8_t *data;	     /* first byte of the current layer */
+	uint8_t *tail;	     /* one past the last byte */
+	uint8_t *end;	     /* end of the allocation */
+	uint8_t *network;    /* start of the IPv4 header, set by ipv4_input/output */
+	uint8_t *transport;  /* start of the transport header */
+	uint32_t cap;	     /* bytes allocated after the struct */
+	struct ip_addr src;  /* rx: network-layer source (set by ipv4_input) */
+	struct ip_addr dst;  /* rx: network-layer destination */
+	uint8_t ip_proto;    /* rx: transport protocol */
+	uint8_t link_bcast;  /* rx: frame was sent to the Ethernet broadcast address */
 	uint8_t _pad[2];
-	uint8_t mem[];        /* the bytes */
+	uint8_t mem[]; /* the bytes */
 };
 
 /*

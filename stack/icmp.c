@@ -104,7 +104,7 @@ static void icmp_echo_reply_in_place(struct stack *st, struct ts_buf *b)
 	ts_count(st, CTR_ICMP_ECHO_REPLIES_SENT);
 	/* Our address as the source: the request was to it (broadcasts were
 	 * refused), RFC 1122 §3.2.2.6. */
-	ipv4_output(st, b, b->dst_ip, b->src_ip, IPV4_PROTO_ICMP);
+	ipv4_output(st, b, b->dst.v4, b->src.v4, IPV4_PROTO_ICMP);
 }
 
 /* Handles one ICMP message at b->data; consumes b. */
@@ -122,7 +122,7 @@ void icmp_input(struct stack *st, struct ts_buf *b)
 	case ICMP_ECHO_REQUEST:
 		/* RFC 1122 §3.2.2.6: an echo to a broadcast MAY be silently discarded
 		 * (smurf amplification). */
-		if (b->link_bcast || ipv4_is_broadcast(st, b->dst_ip)) {
+		if (b->link_bcast || ipv4_is_broadcast(st, b->dst.v4)) {
 			ts_drop(st, b, DROP_ICMP_BCAST_ECHO);
 			return;
 		}
@@ -130,7 +130,7 @@ void icmp_input(struct stack *st, struct ts_buf *b)
 		return;
 	case ICMP_ECHO_REPLY:
 		if (st->icmp->echo_fn) {
-			st->icmp->echo_fn(st->icmp->echo_ctx, b->src_ip, v.id, v.seq, v.data,
+			st->icmp->echo_fn(st->icmp->echo_ctx, b->src.v4, v.id, v.seq, v.data,
 					  v.data_len, b->network[IPV4_OFF_TTL]);
 			ts_buf_free(st, b);
 			return;

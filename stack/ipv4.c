@@ -159,7 +159,7 @@ static bool ipv4_src_ok(const struct stack *st, uint32_t src)
 
 /*
  * Handles one datagram at b->data.  Consumes b: hands it to a transport
- * with b->network, b->transport, b->src_ip, b->dst_ip, b->ip_proto set and
+ * with b->network, b->transport, b->src, b->dst, b->ip_proto set and
  * b->data at the transport header, trimmed to the total length; or holds it
  * for reassembly; or drops it with a reason.
  */
@@ -196,8 +196,8 @@ void ipv4_input(struct stack *st, struct ts_buf *b)
 			return;
 		}
 	}
-	b->src_ip = v.src;
-	b->dst_ip = v.dst;
+	b->src = ip_addr_v4(v.src);
+	b->dst = ip_addr_v4(v.dst);
 	b->ip_proto = v.proto;
 	b->transport = ts_buf_pull(b, v.hdr_len);
 	for (size_t i = 0; i < sizeof(ipv4_handlers) / sizeof(ipv4_handlers[0]); i++) {

@@ -26,7 +26,7 @@
 
 #include "epoll.h"
 #include "stack.h"
-#include "strbuf.h"
+#include "socket_trace.h"
 #include "tapstack.h"
 
 /* Descriptors 0-2 stay unused, like stdin/out/err of a fresh process. */
@@ -43,8 +43,6 @@
 #define TS_SOCK_MIN_RCVBUF 2304
 #define TS_SOCK_MIN_SNDBUF 4608
 #define TS_SOCK_BUF_MAX	   (16u << 20)
-/* strace's default -s: strings in trace lines are cut after 32 bytes. */
-#define TS_TRACE_STRSIZE 32
 
 /* ---- descriptor table ---- */
 
@@ -96,7 +94,7 @@ void ts_fd_release(struct stack *st, int fd)
 
 /* ---- sockets ---- */
 
-struct ts_sock *ts_sock_new(struct stack *st, int type, const struct ts_sock_ops *ops)
+struct ts_sock *ts_sock_new(struct stack *st, int domain, int type, const struct ts_sock_ops *ops)
 {
 	struct ts_sock *s = calloc(1, sizeof(*s));
 	if (!s)
@@ -104,6 +102,7 @@ struct ts_sock *ts_sock_new(struct stack *st, int type, const struct ts_sock_ops
 	s->st = st;
 	s->ops = ops;
 	s->fd = -1;
+	s->domain = domain;
 	s->type = type;
 	if (type == SOCK_STREAM) {
 		s->opt.rcvbuf = st->cfg.tcp_rcvbuf;
@@ -168,234 +167,6 @@ void ts_sock_print_table(struct stack *st, FILE *out)
 	udp_print_table(st, out);
 }
 
-/* ---- --trace api: strace-style formatting ---- */
-
-struct tline {
-	char buf[1024];
-	size_t len;
-};
-
-static void tl_add(struct tline *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void tl_add(struct tline *l, const char *fmt, ...)
-{
-	struct ts_strbuf sb = {l->buf, sizeof(l->buf), l->len};
-	va_list ap;
-	va_start(ap, fmt);
-	ts_strbuf_vprintf(&sb, fmt, ap);
-	va_end(ap);
-	l->len = sb.len;
-}
-
-/* A string as strace prints it: escaped, cut at 32 bytes, "..." after the quote when cut. */
-static void tl_str(struct tline *l, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	size_t shown = len < TS_TRACE_STRSIZE ? len : TS_TRACE_STRSIZE;
-
-	tl_add(l, "\"");
-	for (size_t i = 0; i < shown; i++) {
-		uint8_t c = p[i];
-		/* strace's escapes: quote, backslash and the C control characters. */
-		static const char raw[] = "\"\\\n\r\t\f\v", shown_as[] = "\"\\nrtfv";
-		const char *esc = c ? strchr(raw, c) : NULL;
-		if (esc)
-			tl_add(l, "\\%c", shown_as[esc - raw]);
-		else if (c >= 0x20 && c < 0x7f)
-			tl_add(l, "%c", c);
-		else if (i + 1 < shown && p[i + 1] >= '0' && p[i + 1] <= '7')
-			tl_add(l, "\\%03o", c); /* a digit follows: keep the escape unambiguous */
-		else
-			tl_add(l, "\\%o", c);
-	}
-	tl_add(l, "\"%s", len > shown ? "..." : "");
-}
-
-static void tl_sockaddr(struct tline *l, const struct sockaddr *sa, socklen_t len)
-{
-	if (!sa) {
-		tl_add(l, "NULL");
-		return;
-	}
-	if (len < (socklen_t)sizeof(sa_family_t)) {
-		tl_add(l, "%p", (const void *)sa);
-		return;
-	}
-	if (sa->sa_family != AF_INET || len < (socklen_t)sizeof(struct sockaddr_in)) {
-		tl_add(l, "{sa_family=%s}",
-		       sa->sa_family == AF_INET	    ? "AF_INET"
-		       : sa->sa_family == AF_INET6  ? "AF_INET6"
-		       : sa->sa_family == AF_UNSPEC ? "AF_UNSPEC"
-						    : "AF_???");
-		return;
-	}
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-	char ip[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
-	tl_add(l, "{sa_family=AF_INET, sin_port=htons(%u), sin_addr=inet_addr(\"%s\")}",
-	       ntohs(sin->sin_port), ip);
-}
-
-/* " = 3" or " = -1 EAGAIN (Resource temporarily unavailable)", then emits the line. */
-static void tl_end(struct stack *st, struct tline *l, long ret)
-{
-	if (ret >= 0)
-		tl_add(l, ") = %ld\n", ret);
-	else {
-		const char *name = strerrorname_np((int)-ret);
-		const char *desc = strerrordesc_np((int)-ret);
-		tl_add(l, ") = -1 %s (%s)\n", name ? name : "E???", desc ? desc : "?");
-	}
-	ts_trace(st, TS_TRACE_API, "%s", l->buf);
-}
-
-static const char *sockflag_names(int flags, char *out, size_t cap)
-{
-	snprintf(out, cap, "%s%s%s", (flags & SOCK_CLOEXEC) ? "|SOCK_CLOEXEC" : "",
-		 (flags & SOCK_NONBLOCK) ? "|SOCK_NONBLOCK" : "",
-		 (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) ? "|0x?" : "");
-	return out;
-}
-
-/* send/recv flags as strace spells them: 0, MSG_PEEK, MSG_DONTWAIT|MSG_NOSIGNAL, ... */
-static void tl_msgflags(struct tline *l, int flags)
-{
-	static const struct {
-		int bit;
-		const char *name;
-	} names[] = {{MSG_PEEK, "MSG_PEEK"},
-		     {MSG_TRUNC, "MSG_TRUNC"},
-		     {MSG_DONTWAIT, "MSG_DONTWAIT"},
-		     {MSG_WAITALL, "MSG_WAITALL"},
-		     {MSG_NOSIGNAL, "MSG_NOSIGNAL"}};
-	bool first = true;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (flags & names[i].bit) {
-			tl_add(l, "%s%s", first ? "" : "|", names[i].name);
-			first = false;
-			flags &= ~names[i].bit;
-		}
-	if (flags || first)
-		tl_add(l, "%s%#x", first ? "" : "|", (unsigned)flags);
-}
-
-static void tl_epoll_events(struct tline *l, uint32_t ev)
-{
-	static const struct {
-		uint32_t bit;
-		const char *name;
-	} names[] = {
-	    {EPOLLIN, "EPOLLIN"},	    {EPOLLPRI, "EPOLLPRI"},
-	    {EPOLLOUT, "EPOLLOUT"},	    {EPOLLERR, "EPOLLERR"},
-	    {EPOLLHUP, "EPOLLHUP"},	    {EPOLLRDNORM, "EPOLLRDNORM"},
-	    {EPOLLRDBAND, "EPOLLRDBAND"},   {EPOLLWRNORM, "EPOLLWRNORM"},
-	    {EPOLLWRBAND, "EPOLLWRBAND"},   {EPOLLMSG, "EPOLLMSG"},
-	    {EPOLLRDHUP, "EPOLLRDHUP"},	    {EPOLLEXCLUSIVE, "EPOLLEXCLUSIVE"},
-	    {EPOLLWAKEUP, "EPOLLWAKEUP"},   {EPOLLONESHOT, "EPOLLONESHOT"},
-	    {(uint32_t)EPOLLET, "EPOLLET"},
-	};
-	bool first = true;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (ev & names[i].bit) {
-			tl_add(l, "%s%s", first ? "" : "|", names[i].name);
-			first = false;
-			ev &= ~names[i].bit;
-		}
-	if (ev || first)
-		tl_add(l, "%s%#x", first ? "" : "|", ev);
-}
-
-static void tl_epoll_event(struct tline *l, const struct epoll_event *e)
-{
-	tl_add(l, "{events=");
-	tl_epoll_events(l, e->events);
-	tl_add(l, ", data={u32=%u, u64=%llu}}", e->data.u32, (unsigned long long)e->data.u64);
-}
-
-static const char *level_name(int level)
-{
-	switch (level) {
-	case SOL_SOCKET:
-		return "SOL_SOCKET";
-	case IPPROTO_TCP:
-		return "SOL_TCP";
-	case IPPROTO_IP:
-		return "SOL_IP";
-	case IPPROTO_UDP:
-		return "SOL_UDP";
-	default:
-		return NULL;
-	}
-}
-
-static const char *optname_name(int level, int name)
-{
-	if (level == SOL_SOCKET) {
-		switch (name) {
-		case SO_REUSEADDR:
-			return "SO_REUSEADDR";
-		case SO_RCVBUF:
-			return "SO_RCVBUF";
-		case SO_SNDBUF:
-			return "SO_SNDBUF";
-		case SO_KEEPALIVE:
-			return "SO_KEEPALIVE";
-		case SO_ERROR:
-			return "SO_ERROR";
-		case SO_LINGER:
-			return "SO_LINGER";
-		case SO_TYPE:
-			return "SO_TYPE";
-		case SO_REUSEPORT:
-			return "SO_REUSEPORT";
-		case SO_BROADCAST:
-			return "SO_BROADCAST";
-		}
-	} else if (level == IPPROTO_TCP) {
-		switch (name) {
-		case TCP_NODELAY:
-			return "TCP_NODELAY";
-		case TCP_KEEPIDLE:
-			return "TCP_KEEPIDLE";
-		case TCP_KEEPINTVL:
-			return "TCP_KEEPINTVL";
-		case TCP_KEEPCNT:
-			return "TCP_KEEPCNT";
-		}
-	}
-	return NULL;
-}
-
-static void tl_optname(struct tline *l, int level, int name)
-{
-	const char *ln = level_name(level), *nn = optname_name(level, name);
-	if (ln)
-		tl_add(l, "%s, ", ln);
-	else
-		tl_add(l, "%#x /* SOL_??? */, ", level);
-	if (nn)
-		tl_add(l, "%s, ", nn);
-	else
-		tl_add(l, "%d, ", name);
-}
-
-/* The value of an option as strace shows it: [1] for ints, {l_onoff=..} for linger. */
-static void tl_optval(struct tline *l, int level, int name, const void *val, socklen_t len)
-{
-	if (!val) {
-		tl_add(l, "NULL");
-	} else if (level == SOL_SOCKET && name == SO_LINGER &&
-		   len >= (socklen_t)sizeof(struct linger)) {
-		const struct linger *lg = val;
-		tl_add(l, "{l_onoff=%d, l_linger=%d}", lg->l_onoff, lg->l_linger);
-	} else if (len >= (socklen_t)sizeof(int)) {
-		int v;
-		memcpy(&v, val, sizeof(v));
-		tl_add(l, "[%d]", v);
-	} else {
-		tl_add(l, "%p", val);
-	}
-}
-
 /* ---- argument helpers ---- */
 
 static struct ts_sock *sock_get(struct stack *st, int fd, int *err)
@@ -443,26 +214,49 @@ static int sock_block(struct stack *st)
 	return r == -EINTR ? -EINTR : 0;
 }
 
-/* Validates an AF_INET address argument. Returns 0 or -errno; fills ip/port (host order). */
-static int sockaddr_in_get(const struct sockaddr *addr, socklen_t len, uint32_t *ip, uint16_t *port)
+/* Where an address argument comes from: each call accepts a little more or less. */
+enum sa_use {
+	SA_BIND,    /* inet_bind: AF_UNSPEC only for the wildcard */
+	SA_CONNECT, /* inet_stream_connect / ip4_datagram_connect */
+	SA_SENDTO,  /* udp_sendmsg: AF_UNSPEC is taken as AF_INET */
+};
+
+/*
+ * The one parser of address arguments: checks addr as the kernel checks
+ * a sockaddr for a socket of family domain, and fills ep.  Returns 0 or
+ * -errno (EFAULT, EINVAL for a short length, EAFNOSUPPORT).
+ */
+static int sockaddr_get(const struct sockaddr *addr, socklen_t len, int domain, enum sa_use use,
+			struct ip_endpoint *ep)
 {
+	(void)domain; /* AF_INET is the only family so far */
 	if (!addr)
 		return -EFAULT;
-	if (len < (socklen_t)sizeof(struct sockaddr_in))
+	if ((int)len < (int)sizeof(struct sockaddr_in))
 		return -EINVAL;
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
-	if (sin->sin_family != AF_INET)
-		return -EAFNOSUPPORT;
-	*ip = ntohl(sin->sin_addr.s_addr);
-	*port = ntohs(sin->sin_port);
+	if (sin->sin_family != AF_INET) {
+		bool unspec_ok = use == SA_SENDTO ||
+				 (use == SA_BIND && sin->sin_addr.s_addr == htonl(INADDR_ANY));
+		if (sin->sin_family != AF_UNSPEC || !unspec_ok)
+			return -EAFNOSUPPORT;
+	}
+	ep->addr = ip_addr_v4(ntohl(sin->sin_addr.s_addr));
+	ep->port = ntohs(sin->sin_port);
 	return 0;
 }
 
-/* Copies an AF_INET address out, truncated to *len like the kernel; *len = 16. */
-static int sockaddr_in_put(struct sockaddr *addr, socklen_t *len, uint32_t ip, uint16_t port)
+/*
+ * Copies ep out as a sockaddr of the socket's family, truncated to *len
+ * like the kernel (move_addr_to_user); *len becomes the full size.
+ * addr NULL: nothing to do.
+ */
+static int sockaddr_put(int domain, const struct ip_endpoint *ep, struct sockaddr *addr,
+			socklen_t *len)
 {
 	struct sockaddr_in sin = {0};
 
+	(void)domain;
 	if (!addr)
 		return 0;
 	if (!len)
@@ -470,23 +264,20 @@ static int sockaddr_in_put(struct sockaddr *addr, socklen_t *len, uint32_t ip, u
 	if ((int)*len < 0)
 		return -EINVAL;
 	sin.sin_family = AF_INET;
-	sin.sin_port = htons(port);
-	sin.sin_addr.s_addr = htonl(ip);
+	sin.sin_port = htons(ep->port);
+	sin.sin_addr.s_addr = htonl(ep->addr.v4);
 	memcpy(addr, &sin, *len < sizeof(sin) ? *len : sizeof(sin));
 	*len = sizeof(sin);
 	return 0;
 }
 
-/* Is ip an address a socket of this stack may bind to? */
-static bool addr_is_local(const struct stack *st, uint32_t ip, int type)
+/* Is a an address a socket of this stack may bind to? */
+static bool addr_is_local(const struct stack *st, const struct ip_addr *a, int type)
 {
-	if (ip == INADDR_ANY || ip == st->cfg.ip)
+	if (ip_addr_is_any(a) || ip_addr_is_ours(st, a))
 		return true;
-	if (type != SOCK_DGRAM)
-		return false;
 	/* udp(7): a datagram socket may bind a broadcast address to receive on it. */
-	uint32_t mask = st->cfg.prefix_len ? ~0u << (32 - st->cfg.prefix_len) : 0;
-	return ip == INADDR_BROADCAST || ip == ((st->cfg.ip & mask) | ~mask);
+	return type == SOCK_DGRAM && ip_addr_is_v4(a) && ipv4_is_broadcast(st, a->v4);
 }
 
 /* ---- the API ---- */
@@ -512,7 +303,7 @@ static int do_socket(struct stack *st, int domain, int type, int protocol)
 	} else {
 		return -ESOCKTNOSUPPORT; /* inet_create finds no such type (raw sockets too) */
 	}
-	struct ts_sock *s = ts_sock_new(st, base, ops);
+	struct ts_sock *s = ts_sock_new(st, domain, base, ops);
 	if (!s)
 		return -ENOMEM;
 	s->nonblock = (type & SOCK_NONBLOCK) != 0;
@@ -537,30 +328,8 @@ static int do_socket(struct stack *st, int domain, int type, int protocol)
 int ts_socket(struct stack *st, int domain, int type, int protocol)
 {
 	int r = do_socket(st, domain, type, protocol);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-		char fl[64];
-		tl_add(&l, "socket(%s, ",
-		       domain == AF_INET    ? "AF_INET"
-		       : domain == AF_INET6 ? "AF_INET6"
-		       : domain == AF_UNIX  ? "AF_UNIX"
-					    : "AF_???");
-		if (base == SOCK_STREAM)
-			tl_add(&l, "SOCK_STREAM");
-		else if (base == SOCK_DGRAM)
-			tl_add(&l, "SOCK_DGRAM");
-		else if (base == SOCK_RAW)
-			tl_add(&l, "SOCK_RAW");
-		else
-			tl_add(&l, "%#x /* SOCK_??? */", base);
-		tl_add(&l, "%s, %s", sockflag_names(type & ~base, fl, sizeof(fl)),
-		       protocol == 0		 ? "IPPROTO_IP"
-		       : protocol == IPPROTO_TCP ? "IPPROTO_TCP"
-		       : protocol == IPPROTO_UDP ? "IPPROTO_UDP"
-						 : "IPPROTO_???");
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_socket(st, domain, type, protocol, r);
 	return ret_errno(r);
 }
 
@@ -568,39 +337,24 @@ static int do_bind(struct stack *st, int fd, const struct sockaddr *addr, sockle
 {
 	int err = 0;
 	struct ts_sock *s = sock_get(st, fd, &err);
-	uint32_t ip;
-	uint16_t port;
+	struct ip_endpoint ep;
 
 	if (!s)
 		return err;
-	if (!addr)
-		return -EFAULT;
-	if (len < (socklen_t)sizeof(struct sockaddr_in))
-		return -EINVAL;
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
-	/* inet_bind: AF_UNSPEC is tolerated for INADDR_ANY only (compatibility). */
-	if (sin->sin_family != AF_INET &&
-	    !(sin->sin_family == AF_UNSPEC && sin->sin_addr.s_addr == htonl(INADDR_ANY)))
-		return -EAFNOSUPPORT;
-	ip = ntohl(sin->sin_addr.s_addr);
-	port = ntohs(sin->sin_port);
-	if (!addr_is_local(st, ip, s->type))
+	if ((err = sockaddr_get(addr, len, s->domain, SA_BIND, &ep)) < 0)
+		return err;
+	if (!addr_is_local(st, &ep.addr, s->type))
 		return -EADDRNOTAVAIL;
 	if (!s->ops->bind)
 		return -EOPNOTSUPP;
-	return s->ops->bind(s, ip, port);
+	return s->ops->bind(s, &ep);
 }
 
 int ts_bind(struct stack *st, int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int r = do_bind(st, fd, addr, len);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "bind(%d, ", fd);
-		tl_sockaddr(&l, addr, len);
-		tl_add(&l, ", %u", (unsigned)len);
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_sockaddr_call(st, "bind", fd, addr, len, r);
 	return ret_errno(r);
 }
 
@@ -621,11 +375,8 @@ static int do_listen(struct stack *st, int fd, int backlog)
 int ts_listen(struct stack *st, int fd, int backlog)
 {
 	int r = do_listen(st, fd, backlog);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "listen(%d, %d", fd, backlog);
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_listen(st, fd, backlog, r);
 	return ret_errno(r);
 }
 
@@ -634,8 +385,7 @@ static int do_accept(struct stack *st, int fd, struct sockaddr *addr, socklen_t 
 	int err = 0;
 	struct ts_sock *s = sock_get(st, fd, &err);
 	struct ts_sock *child = NULL;
-	uint32_t ip = 0;
-	uint16_t port = 0;
+	struct ip_endpoint peer = {0};
 	int r;
 
 	/* __sys_accept4 checks the flags before the descriptor. */
@@ -648,7 +398,7 @@ static int do_accept(struct stack *st, int fd, struct sockaddr *addr, socklen_t 
 	if (!s->ops->accept || s->type != SOCK_STREAM)
 		return -EOPNOTSUPP;
 	for (;;) {
-		r = s->ops->accept(s, &child, &ip, &port);
+		r = s->ops->accept(s, &child, &peer);
 		if (r != -EAGAIN || s->nonblock)
 			break;
 		if ((r = sock_block(st)) < 0)
@@ -666,7 +416,7 @@ static int do_accept(struct stack *st, int fd, struct sockaddr *addr, socklen_t 
 		return cfd;
 	}
 	child->fd = cfd;
-	sockaddr_in_put(addr, len, ip, port);
+	sockaddr_put(s->domain, &peer, addr, len);
 	return cfd;
 }
 
@@ -676,28 +426,9 @@ static int accept_common(struct stack *st, const char *name, int fd, struct sock
 {
 	socklen_t len_in = len ? *len : 0;
 	int r = do_accept(st, fd, addr, len, flags);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "%s(%d, ", name, fd);
-		if (r >= 0 && addr)
-			tl_sockaddr(&l, addr, *len);
-		else if (addr)
-			tl_add(&l, "%p", (void *)addr);
-		else
-			tl_add(&l, "NULL");
-		if (!len)
-			tl_add(&l, ", NULL");
-		else if (r >= 0 && len_in != *len)
-			tl_add(&l, ", [%u => %u]", (unsigned)len_in, (unsigned)*len);
-		else
-			tl_add(&l, ", [%u]", (unsigned)len_in);
-		if (strcmp(name, "accept4") == 0) {
-			char fl[64];
-			sockflag_names(flags, fl, sizeof(fl));
-			tl_add(&l, ", %s", fl[0] ? fl + 1 : "0");
-		}
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_accept(st, fd, addr, len, len_in, strcmp(name, "accept4") == 0 ? flags : -1,
+			     r);
 	return ret_errno(r);
 }
 
@@ -715,8 +446,7 @@ static int do_connect(struct stack *st, int fd, const struct sockaddr *addr, soc
 {
 	int err = 0;
 	struct ts_sock *s = sock_get(st, fd, &err);
-	uint32_t ip = 0;
-	uint16_t port = 0;
+	struct ip_endpoint ep;
 	int r;
 
 	if (!s)
@@ -727,13 +457,13 @@ static int do_connect(struct stack *st, int fd, const struct sockaddr *addr, soc
 		return -EINVAL;
 	if (addr->sa_family == AF_UNSPEC && s->type == SOCK_DGRAM) {
 		/* connect(2): AF_UNSPEC dissolves a datagram socket's association. */
-		return s->ops->connect(s, 0, 0);
+		return s->ops->connect(s, NULL);
 	}
-	if ((r = sockaddr_in_get(addr, len, &ip, &port)) < 0)
+	if ((r = sockaddr_get(addr, len, s->domain, SA_CONNECT, &ep)) < 0)
 		return r;
 	if (!s->ops->connect)
 		return -EOPNOTSUPP;
-	r = s->ops->connect(s, ip, port);
+	r = s->ops->connect(s, &ep);
 	if (r != -EINPROGRESS || s->nonblock)
 		return r;
 	/* Blocking connect: wait for the handshake, then report SO_ERROR (read and clear). */
@@ -756,13 +486,8 @@ static int do_connect(struct stack *st, int fd, const struct sockaddr *addr, soc
 int ts_connect(struct stack *st, int fd, const struct sockaddr *addr, socklen_t len)
 {
 	int r = do_connect(st, fd, addr, len);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "connect(%d, ", fd);
-		tl_sockaddr(&l, addr, len);
-		tl_add(&l, ", %u", (unsigned)len);
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_sockaddr_call(st, "connect", fd, addr, len, r);
 	return ret_errno(r);
 }
 
@@ -771,8 +496,8 @@ int ts_connect(struct stack *st, int fd, const struct sockaddr *addr, socklen_t 
  * -EAGAIN (MSG_DONTWAIT or O_NONBLOCK: once).  A zero-length read returns
  * 0 instead of blocking.
  */
-static ssize_t do_recv(struct stack *st, int fd, void *buf, size_t len, int flags, uint32_t *ip,
-		       uint16_t *port, struct ts_sock **sp)
+static ssize_t do_recv(struct stack *st, int fd, void *buf, size_t len, int flags,
+		       struct ip_endpoint *from, struct ts_sock **sp)
 {
 	int err = 0;
 	struct ts_sock *s = sock_get(st, fd, &err);
@@ -784,7 +509,7 @@ static ssize_t do_recv(struct stack *st, int fd, void *buf, size_t len, int flag
 	if (!buf && len)
 		return -EFAULT;
 	for (;;) {
-		r = s->ops->recvfrom(s, buf, len, flags, ip, port);
+		r = s->ops->recvfrom(s, buf, len, flags, from);
 		if (r != -EAGAIN || s->nonblock || (flags & MSG_DONTWAIT))
 			return r;
 		if (len == 0)
@@ -801,7 +526,7 @@ static ssize_t do_recv(struct stack *st, int fd, void *buf, size_t len, int flag
  * stops it after some bytes went out.
  */
 static ssize_t do_send(struct stack *st, int fd, const void *buf, size_t len, int flags,
-		       uint32_t ip, uint16_t port)
+		       const struct ip_endpoint *to)
 {
 	int err = 0;
 	struct ts_sock *s = sock_get(st, fd, &err);
@@ -814,8 +539,7 @@ static ssize_t do_send(struct stack *st, int fd, const void *buf, size_t len, in
 	bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
 	flags &= ~(MSG_DONTWAIT | MSG_NOSIGNAL); /* we never raise SIGPIPE */
 	for (;;) {
-		ssize_t r =
-		    s->ops->sendto(s, (const uint8_t *)buf + done, len - done, flags, ip, port);
+		ssize_t r = s->ops->sendto(s, (const uint8_t *)buf + done, len - done, flags, to);
 		if (r > 0 || (r == 0 && done == len)) {
 			done += (size_t)r;
 			if (done == len || s->type != SOCK_STREAM || nonblock)
@@ -835,33 +559,17 @@ static ssize_t do_send(struct stack *st, int fd, const void *buf, size_t len, in
 ssize_t ts_read(struct stack *st, int fd, void *buf, size_t len)
 {
 	struct ts_sock *s;
-	ssize_t r = do_recv(st, fd, buf, len, 0, NULL, NULL, &s);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "read(%d, ", fd);
-		if (r >= 0)
-			tl_str(&l, buf, (size_t)r);
-		else
-			tl_add(&l, "%p", buf);
-		tl_add(&l, ", %zu", len);
-		tl_end(st, &l, r);
-	}
+	ssize_t r = do_recv(st, fd, buf, len, 0, NULL, &s);
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_read(st, fd, buf, len, r);
 	return ret_errno_ssize(r);
 }
 
 ssize_t ts_write(struct stack *st, int fd, const void *buf, size_t len)
 {
-	ssize_t r = do_send(st, fd, buf, len, 0, 0, 0);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "write(%d, ", fd);
-		if (buf)
-			tl_str(&l, buf, len);
-		else
-			tl_add(&l, "NULL");
-		tl_add(&l, ", %zu", len);
-		tl_end(st, &l, r);
-	}
+	ssize_t r = do_send(st, fd, buf, len, 0, NULL);
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_write(st, fd, buf, len, r);
 	return ret_errno_ssize(r);
 }
 
@@ -869,86 +577,44 @@ ssize_t ts_recvfrom(struct stack *st, int fd, void *buf, size_t len, int flags,
 		    struct sockaddr *from, socklen_t *fromlen)
 {
 	struct ts_sock *s;
-	uint32_t ip = 0;
-	uint16_t port = 0;
+	struct ip_endpoint ep = {0};
 	socklen_t len_in = fromlen ? *fromlen : 0;
 	ssize_t r;
 
 	if (from && (!fromlen || (int)*fromlen < 0))
 		r = fromlen ? -EINVAL : -EFAULT;
 	else
-		r = do_recv(st, fd, buf, len, flags, &ip, &port, &s);
+		r = do_recv(st, fd, buf, len, flags, &ep, &s);
 	if (r >= 0 && from) {
 		if (s->type == SOCK_DGRAM)
-			sockaddr_in_put(from, fromlen, ip, port);
+			sockaddr_put(s->domain, &ep, from, fromlen);
 		else
 			*fromlen = 0; /* tcp_recvmsg names no peer */
 	}
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "recvfrom(%d, ", fd);
-		if (r >= 0)
-			tl_str(&l, buf, (size_t)r < len ? (size_t)r : len);
-		else
-			tl_add(&l, "%p", buf);
-		tl_add(&l, ", %zu, ", len);
-		tl_msgflags(&l, flags);
-		tl_add(&l, ", ");
-		if (r >= 0 && from && *fromlen)
-			tl_sockaddr(&l, from, *fromlen);
-		else if (from)
-			tl_add(&l, "%p", (void *)from);
-		else
-			tl_add(&l, "NULL");
-		if (!fromlen)
-			tl_add(&l, ", NULL");
-		else if (r >= 0 && len_in != *fromlen)
-			tl_add(&l, ", [%u => %u]", (unsigned)len_in, (unsigned)*fromlen);
-		else
-			tl_add(&l, ", [%u]", (unsigned)len_in);
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_recvfrom(st, fd, buf, len, flags, from, fromlen, len_in, r);
 	return ret_errno_ssize(r);
 }
 
 ssize_t ts_sendto(struct stack *st, int fd, const void *buf, size_t len, int flags,
 		  const struct sockaddr *to, socklen_t tolen)
 {
-	uint32_t ip = 0;
-	uint16_t port = 0;
+	struct ip_endpoint ep;
+	const struct ip_endpoint *dest = NULL;
 	ssize_t r = 0;
 	struct ts_sock *s = ts_fd_get(st, fd, TS_FD_SOCK);
 
 	/* udp_sendmsg checks the address; tcp_sendmsg ignores it. */
 	if (to && s && s->type == SOCK_DGRAM) {
-		if (tolen < (socklen_t)sizeof(struct sockaddr_in))
+		r = sockaddr_get(to, tolen, s->domain, SA_SENDTO, &ep);
+		if (r == 0 && ep.port == 0)
 			r = -EINVAL;
-		else if (to->sa_family != AF_INET && to->sa_family != AF_UNSPEC)
-			r = -EAFNOSUPPORT;
-		else {
-			const struct sockaddr_in *sin = (const struct sockaddr_in *)to;
-			ip = ntohl(sin->sin_addr.s_addr);
-			port = ntohs(sin->sin_port);
-			if (port == 0)
-				r = -EINVAL;
-		}
+		dest = &ep;
 	}
 	if (r == 0)
-		r = do_send(st, fd, buf, len, flags, ip, port);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "sendto(%d, ", fd);
-		if (buf)
-			tl_str(&l, buf, len);
-		else
-			tl_add(&l, "NULL");
-		tl_add(&l, ", %zu, ", len);
-		tl_msgflags(&l, flags);
-		tl_add(&l, ", ");
-		tl_sockaddr(&l, to, tolen);
-		tl_add(&l, ", %u", (unsigned)tolen);
-		tl_end(st, &l, r);
-	}
+		r = do_send(st, fd, buf, len, flags, dest);
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_sendto(st, fd, buf, len, flags, to, tolen, r);
 	return ret_errno_ssize(r);
 }
 
@@ -968,30 +634,16 @@ static int do_shutdown(struct stack *st, int fd, int how)
 int ts_shutdown(struct stack *st, int fd, int how)
 {
 	int r = do_shutdown(st, fd, how);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "shutdown(%d, ", fd);
-		if (how == SHUT_RD)
-			tl_add(&l, "SHUT_RD");
-		else if (how == SHUT_WR)
-			tl_add(&l, "SHUT_WR");
-		else if (how == SHUT_RDWR)
-			tl_add(&l, "SHUT_RDWR");
-		else
-			tl_add(&l, "%d /* SHUT_??? */", how);
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_shutdown(st, fd, how, r);
 	return ret_errno(r);
 }
 
 int ts_close(struct stack *st, int fd)
 {
 	int r = fd_close(st, fd);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "close(%d", fd);
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_close(st, fd, r);
 	return ret_errno(r);
 }
 
@@ -1091,14 +743,8 @@ static int do_setsockopt(struct stack *st, int fd, int level, int name, const vo
 int ts_setsockopt(struct stack *st, int fd, int level, int name, const void *val, socklen_t len)
 {
 	int r = do_setsockopt(st, fd, level, name, val, len);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "setsockopt(%d, ", fd);
-		tl_optname(&l, level, name);
-		tl_optval(&l, level, name, val, len);
-		tl_add(&l, ", %u", (unsigned)len);
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_setsockopt(st, fd, level, name, val, len, r);
 	return ret_errno(r);
 }
 
@@ -1178,22 +824,8 @@ int ts_getsockopt(struct stack *st, int fd, int level, int name, void *val, sock
 {
 	socklen_t len_in = len ? *len : 0;
 	int r = do_getsockopt(st, fd, level, name, val, len);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "getsockopt(%d, ", fd);
-		tl_optname(&l, level, name);
-		if (r >= 0)
-			tl_optval(&l, level, name, val, *len);
-		else
-			tl_add(&l, "%p", val);
-		if (!len)
-			tl_add(&l, ", NULL");
-		else if (r >= 0 && *len != len_in)
-			tl_add(&l, ", [%u => %u]", (unsigned)len_in, (unsigned)*len);
-		else
-			tl_add(&l, ", [%u]", (unsigned)len_in);
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_getsockopt(st, fd, level, name, val, len, len_in, r);
 	return ret_errno(r);
 }
 
@@ -1201,8 +833,7 @@ static int do_getname(struct stack *st, int fd, struct sockaddr *addr, socklen_t
 {
 	int err = 0;
 	struct ts_sock *s = sock_get(st, fd, &err);
-	uint32_t ip = 0;
-	uint16_t port = 0;
+	struct ip_endpoint ep = {.addr = {.af = (uint8_t)(s ? s->domain : 0)}};
 
 	if (!s)
 		return err;
@@ -1211,12 +842,12 @@ static int do_getname(struct stack *st, int fd, struct sockaddr *addr, socklen_t
 	if ((int)*len < 0)
 		return -EINVAL;
 	if (s->ops->getname) {
-		if ((err = s->ops->getname(s, peer, &ip, &port)) < 0)
+		if ((err = s->ops->getname(s, peer, &ep)) < 0)
 			return err;
 	} else if (peer) {
 		return -ENOTCONN;
 	}
-	return sockaddr_in_put(addr, len, ip, port);
+	return sockaddr_put(s->domain, &ep, addr, len);
 }
 
 static int getname_common(struct stack *st, const char *call, int fd, struct sockaddr *addr,
@@ -1224,21 +855,8 @@ static int getname_common(struct stack *st, const char *call, int fd, struct soc
 {
 	socklen_t len_in = len ? *len : 0;
 	int r = do_getname(st, fd, addr, len, peer);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "%s(%d, ", call, fd);
-		if (r >= 0)
-			tl_sockaddr(&l, addr, *len);
-		else
-			tl_add(&l, "%p", (void *)addr);
-		if (!len)
-			tl_add(&l, ", NULL");
-		else if (r >= 0 && *len != len_in)
-			tl_add(&l, ", [%u => %u]", (unsigned)len_in, (unsigned)*len);
-		else
-			tl_add(&l, ", [%u]", (unsigned)len_in);
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_getname(st, call, fd, addr, len, len_in, r);
 	return ret_errno(r);
 }
 
@@ -1261,11 +879,8 @@ int ts_set_nonblock(struct stack *st, int fd, int on)
 		s->nonblock = on != 0;
 		r = 0;
 	}
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "fcntl(%d, F_SETFL, %s", fd, on ? "O_RDWR|O_NONBLOCK" : "O_RDWR");
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_fcntl_setfl(st, fd, on, r);
 	return ret_errno(r);
 }
 
@@ -1274,45 +889,24 @@ int ts_set_nonblock(struct stack *st, int fd, int on)
 int ts_epoll_create1(struct stack *st, int flags)
 {
 	int r = (flags & ~EPOLL_CLOEXEC) ? -EINVAL : ts_ep_create(st);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		if (flags == EPOLL_CLOEXEC)
-			tl_add(&l, "epoll_create1(EPOLL_CLOEXEC");
-		else
-			tl_add(&l, "epoll_create1(%#x", (unsigned)flags);
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_epoll_create1(st, flags, r);
 	return ret_errno(r);
 }
 
 int ts_epoll_create(struct stack *st, int size)
 {
 	int r = size <= 0 ? -EINVAL : ts_ep_create(st); /* epoll_create(2): size is a hint > 0 */
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "epoll_create(%d", size);
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_epoll_create(st, size, r);
 	return ret_errno(r);
 }
 
 int ts_epoll_ctl(struct stack *st, int epfd, int op, int fd, struct epoll_event *ev)
 {
 	int r = ts_ep_ctl(st, epfd, op, fd, ev);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "epoll_ctl(%d, %s, %d, ", epfd,
-		       op == EPOLL_CTL_ADD   ? "EPOLL_CTL_ADD"
-		       : op == EPOLL_CTL_MOD ? "EPOLL_CTL_MOD"
-		       : op == EPOLL_CTL_DEL ? "EPOLL_CTL_DEL"
-					     : "EPOLL_CTL_???",
-		       fd);
-		if (ev)
-			tl_epoll_event(&l, ev);
-		else
-			tl_add(&l, "NULL");
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_epoll_ctl(st, epfd, op, fd, ev, r);
 	return ret_errno(r);
 }
 
@@ -1320,22 +914,7 @@ int ts_epoll_wait(struct stack *st, int epfd, struct epoll_event *events, int ma
 		  int timeout_ms)
 {
 	int r = ts_ep_wait(st, epfd, events, maxevents, timeout_ms);
-	if (ts_tracing(st, TS_TRACE_API)) {
-		struct tline l = {0};
-		tl_add(&l, "epoll_wait(%d, ", epfd);
-		if (r >= 0) {
-			tl_add(&l, "[");
-			for (int i = 0; i < r; i++) {
-				if (i)
-					tl_add(&l, ", ");
-				tl_epoll_event(&l, &events[i]);
-			}
-			tl_add(&l, "]");
-		} else {
-			tl_add(&l, "%p", (void *)events);
-		}
-		tl_add(&l, ", %d, %d", maxevents, timeout_ms);
-		tl_end(st, &l, r);
-	}
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_epoll_wait(st, epfd, events, maxevents, timeout_ms, r);
 	return ret_errno(r);
 }

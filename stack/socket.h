@@ -22,17 +22,19 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "ip.h"
+
 struct stack;
 struct ts_sock;
 struct ts_epitem;
 
 /* Every SPEC socket option, decoded once by socket.c. */
 struct ts_sockopts {
-	bool reuseaddr;       /* SO_REUSEADDR */
-	bool keepalive;       /* SO_KEEPALIVE */
-	bool nodelay;         /* TCP_NODELAY: Nagle off */
-	bool linger_on;       /* SO_LINGER l_onoff */
-	int linger_s;         /* SO_LINGER l_linger; 0 with linger_on: RST on close */
+	bool reuseaddr;	      /* SO_REUSEADDR */
+	bool keepalive;	      /* SO_KEEPALIVE */
+	bool nodelay;	      /* TCP_NODELAY: Nagle off */
+	bool linger_on;	      /* SO_LINGER l_onoff */
+	int linger_s;	      /* SO_LINGER l_linger; 0 with linger_on: RST on close */
 	uint32_t rcvbuf;      /* SO_RCVBUF, bytes of receive buffer */
 	uint32_t sndbuf;      /* SO_SNDBUF, bytes of send buffer */
 	uint32_t keepidle_s;  /* TCP_KEEPIDLE */
@@ -48,19 +50,22 @@ struct ts_sock_ops {
 	 * Returns 0 or -errno (the socket is then freed, ->close not called).
 	 */
 	int (*create)(struct ts_sock *s);
-	/* addr already validated (AF_INET, length). Port 0: pick an ephemeral port. */
-	int (*bind)(struct ts_sock *s, uint32_t ip, uint16_t port);
+	/* ep already validated (family, length, a local address). Port 0: an ephemeral port. */
+	int (*bind)(struct ts_sock *s, const struct ip_endpoint *ep);
 	int (*listen)(struct ts_sock *s, int backlog);
-	/* On success *child is a new ts_sock (fd not yet assigned); peer filled. */
-	int (*accept)(struct ts_sock *s, struct ts_sock **child, uint32_t *peer_ip,
-		      uint16_t *peer_port);
-	/* Non-blocking: returns -EINPROGRESS for TCP; socket.c waits if blocking. */
-	int (*connect)(struct ts_sock *s, uint32_t ip, uint16_t port);
+	/* On success *child is a new ts_sock (fd not yet assigned); *peer filled. */
+	int (*accept)(struct ts_sock *s, struct ts_sock **child, struct ip_endpoint *peer);
+	/*
+	 * Non-blocking: returns -EINPROGRESS for TCP; socket.c waits if
+	 * blocking.  ep NULL: AF_UNSPEC, dissolve a datagram association.
+	 */
+	int (*connect)(struct ts_sock *s, const struct ip_endpoint *ep);
+	/* from may be NULL; filled with the sender (TCP: the peer). */
 	ssize_t (*recvfrom)(struct ts_sock *s, void *buf, size_t len, int flags,
-			    uint32_t *from_ip, uint16_t *from_port);
-	/* to_ip/to_port 0: connected peer.  Never blocks: -EAGAIN when full. */
+			    struct ip_endpoint *from);
+	/* to NULL: the connected peer.  Never blocks: -EAGAIN when full. */
 	ssize_t (*sendto)(struct ts_sock *s, const void *buf, size_t len, int flags,
-			  uint32_t to_ip, uint16_t to_port);
+			  const struct ip_endpoint *to);
 	int (*shutdown)(struct ts_sock *s, int how);
 	/*
 	 * Detaches the protocol from the socket.  The protocol may keep its
@@ -75,22 +80,23 @@ struct ts_sock_ops {
 	/* Appends one line for the connection table (ss -tan style); may be NULL. */
 	void (*describe)(struct ts_sock *s, char *line, size_t len);
 	/*
-	 * getsockname (peer false) / getpeername (peer true): fills the address,
-	 * host order.  Returns 0, or -ENOTCONN for a peer that is not known.
-	 * May be NULL: then the name is 0.0.0.0:0 and there is no peer.
+	 * getsockname (peer false) / getpeername (peer true): fills ep.
+	 * Returns 0, or -ENOTCONN for a peer that is not known.  May be NULL:
+	 * then the name is the wildcard and there is no peer.
 	 */
-	int (*getname)(struct ts_sock *s, bool peer, uint32_t *ip, uint16_t *port);
+	int (*getname)(struct ts_sock *s, bool peer, struct ip_endpoint *ep);
 };
 
 struct ts_sock {
 	struct stack *st;
 	const struct ts_sock_ops *ops;
-	void *pcb;               /* the protocol's control block (struct tcp_pcb, udp_pcb) */
-	int fd;                  /* descriptor, or -1 while not yet accepted */
-	int type;                /* SOCK_STREAM or SOCK_DGRAM */
-	bool nonblock;           /* O_NONBLOCK / SOCK_NONBLOCK */
-	int so_error;            /* pending asynchronous error (positive errno), SO_ERROR */
-	struct ts_sockopts opt;  /* options, set through ts_setsockopt */
+	void *pcb;		 /* the protocol's control block (struct tcp_pcb, udp_pcb) */
+	int fd;			 /* descriptor, or -1 while not yet accepted */
+	int domain;		 /* AF_INET (the family of its addresses) */
+	int type;		 /* SOCK_STREAM or SOCK_DGRAM */
+	bool nonblock;		 /* O_NONBLOCK / SOCK_NONBLOCK */
+	int so_error;		 /* pending asynchronous error (positive errno), SO_ERROR */
+	struct ts_sockopts opt;	 /* options, set through ts_setsockopt */
 	struct ts_epitem *watch; /* epoll items watching this socket (epoll.c's list) */
 };
 
@@ -106,10 +112,10 @@ void ts_sock_wakeup(struct ts_sock *s);
  */
 void ts_sock_wakeup_events(struct ts_sock *s, uint32_t events);
 /*
- * Allocates a socket with default options for the given type (used by accept
- * too).  Returns NULL when out of memory.
+ * Allocates a socket of family domain with default options for the given
+ * type (used by accept too).  Returns NULL when out of memory.
  */
-struct ts_sock *ts_sock_new(struct stack *st, int type, const struct ts_sock_ops *ops);
+struct ts_sock *ts_sock_new(struct stack *st, int domain, int type, const struct ts_sock_ops *ops);
 /*
  * Frees a socket that never got a descriptor (an accept-queue child dropped
  * when its listener closes).  Does not call ->close.  Sockets with an fd are
@@ -133,9 +139,9 @@ struct ts_fd_entry {
 
 struct ts_fdtable {
 	struct ts_fd_entry *v; /* indexed by fd */
-	int cap;               /* allocated entries */
-	int used;              /* open descriptors */
-	int next_free;         /* no free entry below this index (Linux files->next_fd) */
+	int cap;	       /* allocated entries */
+	int used;	       /* open descriptors */
+	int next_free;	       /* no free entry below this index (Linux files->next_fd) */
 };
 
 /* Table helpers for socket.c and epoll.c. Returns the fd or -EMFILE. */

@@ -151,9 +151,9 @@ static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
 		tcp_pcb_free(pcb);
 		return drop(c, DROP_TCP_NOMEM);
 	}
-	pcb->local_ip = c->b->dst_ip;
+	pcb->local_ip = c->b->dst;
 	pcb->local_port = c->v.dst_port;
-	pcb->remote_ip = c->b->src_ip;
+	pcb->remote_ip = c->b->src;
 	pcb->remote_port = c->v.src_port;
 	pcb->reuseaddr = lis->reuseaddr;
 	pcb->listener = lis;
@@ -165,7 +165,7 @@ static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
 	pcb->rcv_adv = pcb->rcv_nxt;
 	pcb->last_ack_sent = pcb->rcv_nxt;
 	negotiate_options(pcb, &c->opt);
-	pcb->iss = tcp_isn(st, pcb->local_ip, pcb->local_port, pcb->remote_ip, pcb->remote_port);
+	pcb->iss = tcp_isn(st, &pcb->local_ip, pcb->local_port, &pcb->remote_ip, pcb->remote_port);
 	pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->iss;
 	pcb->snd_buf_seq = pcb->iss + 1;
 	pcb->recover = pcb->iss; /* RFC 6582 §3.2 (1): recover starts at the ISS */
@@ -627,7 +627,7 @@ static struct tcp_pcb *time_wait_reuse(struct tcp_ctx *c)
 	bool newer = seq_gt(v->seq, pcb->rcv_nxt);
 	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts)
 		newer = newer || seq_gt(c->opt.tsval, pcb->ts_recent);
-	struct tcp_pcb *lis = tcp_listener_lookup(c->st, c->b->dst_ip, v->dst_port);
+	struct tcp_pcb *lis = tcp_listener_lookup(c->st, &c->b->dst, v->dst_port);
 	if (!newer || !lis)
 		return NULL;
 	tcp_pcb_close(pcb, v);
@@ -670,7 +670,7 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 		ts_drop(st, b, r);
 		return;
 	}
-	if (!tcp_csum_ok(b->data, len, b->src_ip, b->dst_ip)) {
+	if (!tcp_csum_ok(b->data, len, &b->src, &b->dst)) {
 		ts_drop(st, b, DROP_TCP_BAD_CSUM);
 		return;
 	}
@@ -685,7 +685,7 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 		ts_drop(st, b, DROP_TCP_BAD_FLAGS);
 		return;
 	}
-	if (b->link_bcast || ipv4_is_broadcast(st, b->dst_ip) || (b->dst_ip >> 28) == 0xe) {
+	if (b->link_bcast || !ip_addr_is_unicast(st, &b->dst)) {
 		/* RFC 1122 §4.2.3.10: no TCP to broadcast or multicast addresses,
 		 * whatever the link-layer destination, and never an answer. */
 		ts_drop(st, b, DROP_TCP_BCAST);
@@ -697,14 +697,14 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 	c.data_len = c.v.payload_len;
 
 	enum step s;
-	c.pcb = tcp_conn_lookup(st, b->dst_ip, c.v.dst_port, b->src_ip, c.v.src_port);
+	c.pcb = tcp_conn_lookup(st, &b->dst, c.v.dst_port, &b->src, c.v.src_port);
 	struct tcp_pcb *lis = NULL;
 	if (c.pcb) {
 		c.pcb->last_rx_us = st->now_us;
 		c.pcb->keep_probes = 0;
 		lis = time_wait_reuse(&c);
 	} else {
-		lis = tcp_listener_lookup(st, b->dst_ip, c.v.dst_port);
+		lis = tcp_listener_lookup(st, &b->dst, c.v.dst_port);
 	}
 	if (lis)
 		s = listen_input(&c, lis);
@@ -732,7 +732,7 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 		ts_drop(st, b, c.reason);
 		break;
 	case DROP_WITH_RESET:
-		tcp_send_reset_for(st, b->dst_ip, b->src_ip, &c.v);
+		tcp_send_reset_for(st, &b->dst, &b->src, &c.v);
 		ts_drop(st, b, c.reason);
 		break;
 	}

@@ -132,7 +132,7 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 	if (len)
 		tcp_ring_peek(&pcb->snd_ring, seq - pcb->snd_buf_seq, h + hlen, len);
 	uint32_t sum =
-	    ts_csum_pseudo(pcb->local_ip, pcb->remote_ip, IPV4_PROTO_TCP, (uint16_t)(hlen + len));
+	    ip_csum_pseudo(&pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, (uint32_t)(hlen + len));
 	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, hlen + len, sum)));
 
 	if (flags & TCP_ACK) {
@@ -146,7 +146,7 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 	ts_count(st, CTR_TCP_TX);
 	if (flags & TCP_RST)
 		ts_count(st, CTR_TCP_RST_SENT);
-	return ipv4_output(st, b, pcb->local_ip, pcb->remote_ip, IPV4_PROTO_TCP);
+	return ip_output(st, b, &pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, 0);
 }
 
 void tcp_send_ack(struct tcp_pcb *pcb)
@@ -199,7 +199,7 @@ void tcp_send_probe(struct tcp_pcb *pcb)
 	tcp_send_segment(pcb, end - len, flags, len);
 }
 
-void tcp_send_reset_for(struct stack *st, uint32_t src_ip, uint32_t dst_ip,
+void tcp_send_reset_for(struct stack *st, const struct ip_addr *src, const struct ip_addr *dst,
 			const struct tcp_view *seg)
 {
 	/* RFC 9293 §3.10.7.1: never answer a RST with a RST. */
@@ -228,11 +228,11 @@ void tcp_send_reset_for(struct stack *st, uint32_t src_ip, uint32_t dst_ip,
 	put_be16(h + 14, 0);
 	put_be16(h + 16, 0);
 	put_be16(h + 18, 0);
-	uint32_t sum = ts_csum_pseudo(src_ip, dst_ip, IPV4_PROTO_TCP, TCP_HDR_LEN);
+	uint32_t sum = ip_csum_pseudo(src, dst, IPV4_PROTO_TCP, TCP_HDR_LEN);
 	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, TCP_HDR_LEN, sum)));
 	ts_count(st, CTR_TCP_TX);
 	ts_count(st, CTR_TCP_RST_SENT);
-	ipv4_output(st, b, src_ip, dst_ip, IPV4_PROTO_TCP);
+	ip_output(st, b, src, dst, IPV4_PROTO_TCP, 0);
 }
 
 /* If seq lies in a block the peer SACKed, the end of that block, else seq. */

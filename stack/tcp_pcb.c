@@ -40,17 +40,18 @@
 		v2 = ROTL(v2, 32);                                                                 \
 	} while (0)
 
-/* SipHash-2-4 of two 64-bit words (the 4-tuple packs into 12 bytes). */
-static uint64_t siphash_2w(const uint64_t key[2], uint64_t m0, uint64_t m1)
+/* SipHash-2-4 of n 64-bit words (a message of 8n bytes). */
+static uint64_t siphash_words(const uint64_t key[2], const uint64_t *m, size_t n)
 {
 	uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL, v1 = key[1] ^ 0x646f72616e646f6dULL;
 	uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL, v3 = key[1] ^ 0x7465646279746573ULL;
-	uint64_t m[3] = {m0, m1, (uint64_t)16 << 56};
-	for (int i = 0; i < 3; i++) {
-		v3 ^= m[i];
+	for (size_t i = 0; i <= n; i++) {
+		/* The last block holds only the message length, in its top byte. */
+		uint64_t w = i < n ? m[i] : (uint64_t)(8 * n) << 56;
+		v3 ^= w;
 		SIPROUND;
 		SIPROUND;
-		v0 ^= m[i];
+		v0 ^= w;
 	}
 	v2 ^= 0xff;
 	SIPROUND;
@@ -60,10 +61,20 @@ static uint64_t siphash_2w(const uint64_t key[2], uint64_t m0, uint64_t m1)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-static uint64_t tuple_hash(const uint64_t key[2], uint32_t lip, uint16_t lport, uint32_t rip,
-			   uint16_t rport)
+/* Keyed hash of a 4-tuple: two words for IPv4 (12 bytes), five for IPv6. */
+static uint64_t tuple_hash(const uint64_t key[2], const struct ip_addr *lip, uint16_t lport,
+			   const struct ip_addr *rip, uint16_t rport)
 {
-	return siphash_2w(key, (uint64_t)lip << 32 | rip, (uint64_t)lport << 16 | rport);
+	uint64_t ports = (uint64_t)lport << 16 | rport;
+	if (lip->af != AF_INET6) {
+		uint64_t m[2] = {(uint64_t)lip->v4 << 32 | rip->v4, ports};
+		return siphash_words(key, m, 2);
+	}
+	uint64_t m[5];
+	memcpy(m, lip->v6, 16);
+	memcpy(m + 2, rip->v6, 16);
+	m[4] = ports;
+	return siphash_words(key, m, 5);
 }
 
 /*
@@ -72,7 +83,8 @@ static uint64_t tuple_hash(const uint64_t key[2], uint32_t lip, uint16_t lport, 
  * the stack's RNG at init, so ISNs are unpredictable off-path yet
  * reproducible under a fixed seed and virtual clock.
  */
-uint32_t tcp_isn(struct stack *st, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport)
+uint32_t tcp_isn(struct stack *st, const struct ip_addr *lip, uint16_t lport,
+		 const struct ip_addr *rip, uint16_t rport)
 {
 	uint32_t m = (uint32_t)(st->now_us / 4);
 	return m + (uint32_t)tuple_hash(st->tcp->isn_key, lip, lport, rip, rport);
@@ -80,8 +92,8 @@ uint32_t tcp_isn(struct stack *st, uint32_t lip, uint16_t lport, uint32_t rip, u
 
 /* ---- Tables ---- */
 
-static size_t conn_slot(struct stack *st, uint32_t lip, uint16_t lport, uint32_t rip,
-			uint16_t rport)
+static size_t conn_slot(struct stack *st, const struct ip_addr *lip, uint16_t lport,
+			const struct ip_addr *rip, uint16_t rport)
 {
 	return tuple_hash(st->tcp->hash_key, lip, lport, rip, rport) &
 	       ((1u << TCP_CONN_HASH_BITS) - 1);
@@ -98,7 +110,8 @@ void tcp_conn_hash_add(struct tcp_pcb *pcb)
 	struct stack *st = pcb->st;
 	if (pcb->in_conn_hash)
 		return;
-	size_t i = conn_slot(st, pcb->local_ip, pcb->local_port, pcb->remote_ip, pcb->remote_port);
+	size_t i =
+	    conn_slot(st, &pcb->local_ip, pcb->local_port, &pcb->remote_ip, pcb->remote_port);
 	pcb->hnext = st->tcp->conn_hash[i];
 	st->tcp->conn_hash[i] = pcb;
 	pcb->in_conn_hash = true;
@@ -109,7 +122,8 @@ static void conn_hash_remove(struct tcp_pcb *pcb)
 	struct stack *st = pcb->st;
 	if (!pcb->in_conn_hash)
 		return;
-	size_t i = conn_slot(st, pcb->local_ip, pcb->local_port, pcb->remote_ip, pcb->remote_port);
+	size_t i =
+	    conn_slot(st, &pcb->local_ip, pcb->local_port, &pcb->remote_ip, pcb->remote_port);
 	for (struct tcp_pcb **pp = &st->tcp->conn_hash[i]; *pp; pp = &(*pp)->hnext)
 		if (*pp == pcb) {
 			*pp = pcb->hnext;
@@ -118,13 +132,13 @@ static void conn_hash_remove(struct tcp_pcb *pcb)
 	pcb->in_conn_hash = false;
 }
 
-struct tcp_pcb *tcp_conn_lookup(struct stack *st, uint32_t lip, uint16_t lport, uint32_t rip,
-				uint16_t rport)
+struct tcp_pcb *tcp_conn_lookup(struct stack *st, const struct ip_addr *lip, uint16_t lport,
+				const struct ip_addr *rip, uint16_t rport)
 {
 	size_t i = conn_slot(st, lip, lport, rip, rport);
 	for (struct tcp_pcb *p = st->tcp->conn_hash[i]; p; p = p->hnext)
-		if (p->local_port == lport && p->remote_port == rport && p->remote_ip == rip &&
-		    p->local_ip == lip)
+		if (p->local_port == lport && p->remote_port == rport &&
+		    ip_addr_eq(&p->remote_ip, rip) && ip_addr_eq(&p->local_ip, lip))
 			return p;
 	return NULL;
 }
@@ -175,10 +189,10 @@ static void listen_hash_remove(struct tcp_pcb *pcb)
 	pcb->in_listen_hash = false;
 }
 
-struct tcp_pcb *tcp_listener_lookup(struct stack *st, uint32_t lip, uint16_t lport)
+struct tcp_pcb *tcp_listener_lookup(struct stack *st, const struct ip_addr *lip, uint16_t lport)
 {
 	for (struct tcp_pcb *p = st->tcp->listen_hash[bind_slot(lport)]; p; p = p->lnext)
-		if (p->local_port == lport && (p->local_ip == 0 || p->local_ip == lip))
+		if (p->local_port == lport && ip_addr_matches(&p->local_ip, lip))
 			return p;
 	return NULL;
 }
@@ -188,13 +202,14 @@ struct tcp_pcb *tcp_listener_lookup(struct stack *st, uint32_t lip, uint16_t lpo
  * set SO_REUSEADDR and the other is not listening; a listener always
  * conflicts with a second listener (never two listeners on one port).
  */
-bool tcp_port_in_use(struct stack *st, uint32_t ip, uint16_t port, bool reuseaddr, bool for_listen,
-		     const struct tcp_pcb *self)
+bool tcp_port_in_use(struct stack *st, const struct ip_addr *ip, uint16_t port, bool reuseaddr,
+		     bool for_listen, const struct tcp_pcb *self)
 {
 	for (struct tcp_pcb *p = st->tcp->bind_hash[bind_slot(port)]; p; p = p->bnext) {
 		if (p == self || p->local_port != port)
 			continue;
-		if (p->local_ip && ip && p->local_ip != ip)
+		if (!ip_addr_is_any(&p->local_ip) && !ip_addr_is_any(ip) &&
+		    !ip_addr_eq(&p->local_ip, ip))
 			continue;
 		if (p->state == TCPS_LISTEN)
 			return true;
@@ -410,11 +425,11 @@ void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state_id to, const struct tcp_v
 			snprintf(seg, sizeof(seg), " on [%s] seq=%u ack=%u len=%u", fl, why->seq,
 				 why->ack, why->payload_len);
 		}
-		uint32_t l = pcb->local_ip, r = pcb->remote_ip;
-		ts_trace(st, TS_TRACE_TCP, "tcp %u.%u.%u.%u:%u<%u.%u.%u.%u:%u %s -> %s%s\n",
-			 l >> 24, (l >> 16) & 255, (l >> 8) & 255, l & 255, pcb->local_port,
-			 r >> 24, (r >> 16) & 255, (r >> 8) & 255, r & 255, pcb->remote_port,
-			 tcp_state_name(from), tcp_state_name(to), seg);
+		char l[IP_ADDR_STRLEN + 8], r[IP_ADDR_STRLEN + 8];
+		ip_endpoint_str(&pcb->local_ip, pcb->local_port, l, sizeof(l));
+		ip_endpoint_str(&pcb->remote_ip, pcb->remote_port, r, sizeof(r));
+		ts_trace(st, TS_TRACE_TCP, "tcp %s<%s %s -> %s%s\n", l, r, tcp_state_name(from),
+			 tcp_state_name(to), seg);
 	}
 }
 
@@ -478,23 +493,17 @@ void tcp_destroy(struct stack *st)
 	st->tcp = NULL;
 }
 
-static void addr_str(char *out, size_t cap, uint32_t ip, uint16_t port)
-{
-	snprintf(out, cap, "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255,
-		 port);
-}
-
 void tcp_print_table(struct stack *st, FILE *out)
 {
 	fprintf(out, "%-12s %8s %8s %-21s %-21s %8s %8s %8s\n", "State", "Recv-Q", "Send-Q",
 		"Local Address:Port", "Peer Address:Port", "cwnd", "srtt_ms", "rto_ms");
 	for (struct tcp_pcb *p = st->tcp->all; p; p = p->all_next) {
-		char l[32], r[32];
-		addr_str(l, sizeof(l), p->local_ip, p->local_port);
+		char l[IP_ADDR_STRLEN + 8], r[IP_ADDR_STRLEN + 8];
+		ip_endpoint_str(&p->local_ip, p->local_port, l, sizeof(l));
 		if (p->state == TCPS_LISTEN || p->state == TCPS_CLOSED)
 			snprintf(r, sizeof(r), "*:*");
 		else
-			addr_str(r, sizeof(r), p->remote_ip, p->remote_port);
+			ip_endpoint_str(&p->remote_ip, p->remote_port, r, sizeof(r));
 		/* ss shows the accept queue and backlog for listeners. */
 		uint32_t rq = p->state == TCPS_LISTEN ? p->acceptq.n : p->rcv_ring.len;
 		uint32_t sq = p->state == TCPS_LISTEN ? (uint32_t)p->backlog : p->snd_ring.len;

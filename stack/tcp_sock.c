@@ -34,9 +34,10 @@ static struct tcp_pcb *sock_pcb(struct ts_sock *s, bool create)
 	return s->pcb;
 }
 
-static int tcp_bind(struct ts_sock *s, uint32_t ip, uint16_t port)
+static int tcp_bind(struct ts_sock *s, const struct ip_endpoint *ep)
 {
 	struct tcp_pcb *pcb = sock_pcb(s, true);
+	uint16_t port = ep->port;
 	if (!pcb)
 		return -ENOMEM;
 	if (pcb->local_port || pcb->state != TCPS_CLOSED)
@@ -45,10 +46,10 @@ static int tcp_bind(struct ts_sock *s, uint32_t ip, uint16_t port)
 		port = tcp_ephemeral_port(s->st);
 		if (!port)
 			return -EADDRINUSE;
-	} else if (tcp_port_in_use(s->st, ip, port, s->opt.reuseaddr, false, pcb)) {
+	} else if (tcp_port_in_use(s->st, &ep->addr, port, s->opt.reuseaddr, false, pcb)) {
 		return -EADDRINUSE;
 	}
-	pcb->local_ip = ip;
+	pcb->local_ip = ep->addr;
 	pcb->local_port = port;
 	pcb->reuseaddr = s->opt.reuseaddr;
 	tcp_bind_hash_add(pcb);
@@ -67,11 +68,12 @@ static int tcp_listen(struct ts_sock *s, int backlog)
 	if (pcb->state != TCPS_CLOSED || (pcb->tf & TF_EVER_CONNECTED))
 		return -EINVAL;
 	if (!pcb->local_port) {
-		int err = tcp_bind(s, 0, 0);
+		struct ip_endpoint any = {.addr = {.af = (uint8_t)s->domain}};
+		int err = tcp_bind(s, &any);
 		if (err)
 			return err;
 	}
-	if (tcp_port_in_use(s->st, pcb->local_ip, pcb->local_port, s->opt.reuseaddr, true, pcb))
+	if (tcp_port_in_use(s->st, &pcb->local_ip, pcb->local_port, s->opt.reuseaddr, true, pcb))
 		return -EADDRINUSE;
 	/* Linux caps the backlog at net.core.somaxconn (4096). */
 	pcb->backlog = backlog < 0 ? 0 : backlog > 4096 ? 4096 : backlog;
@@ -80,15 +82,14 @@ static int tcp_listen(struct ts_sock *s, int backlog)
 	return 0;
 }
 
-static int tcp_accept(struct ts_sock *s, struct ts_sock **child, uint32_t *peer_ip,
-		      uint16_t *peer_port)
+static int tcp_accept(struct ts_sock *s, struct ts_sock **child, struct ip_endpoint *peer)
 {
 	struct tcp_pcb *lis = s->pcb;
 	if (!lis || lis->state != TCPS_LISTEN)
 		return -EINVAL;
 	if (!lis->acceptq.head)
 		return -EAGAIN;
-	struct ts_sock *ns = ts_sock_new(s->st, SOCK_STREAM, &tcp_sock_ops);
+	struct ts_sock *ns = ts_sock_new(s->st, s->domain, SOCK_STREAM, &tcp_sock_ops);
 	if (!ns)
 		return -ENOMEM;
 	struct tcp_pcb *pcb = tcp_queue_pop(&lis->acceptq);
@@ -99,14 +100,14 @@ static int tcp_accept(struct ts_sock *s, struct ts_sock **child, uint32_t *peer_
 	pcb->listener = NULL;
 	tcp_keepalive_reset(pcb);
 	*child = ns;
-	if (peer_ip)
-		*peer_ip = pcb->remote_ip;
-	if (peer_port)
-		*peer_port = pcb->remote_port;
+	if (peer) {
+		peer->addr = pcb->remote_ip;
+		peer->port = pcb->remote_port;
+	}
 	return 0;
 }
 
-static int tcp_connect(struct ts_sock *s, uint32_t ip, uint16_t port)
+static int tcp_connect(struct ts_sock *s, const struct ip_endpoint *ep)
 {
 	struct stack *st = s->st;
 	struct tcp_pcb *pcb = sock_pcb(s, true);
@@ -125,7 +126,7 @@ static int tcp_connect(struct ts_sock *s, uint32_t ip, uint16_t port)
 	default:
 		return -EISCONN;
 	}
-	if (!ip || !port)
+	if (!ep || ip_addr_is_any(&ep->addr) || !ep->port)
 		return -ECONNREFUSED;
 	if (!pcb->local_port) {
 		uint16_t p = tcp_ephemeral_port(st);
@@ -135,8 +136,10 @@ static int tcp_connect(struct ts_sock *s, uint32_t ip, uint16_t port)
 		pcb->reuseaddr = s->opt.reuseaddr;
 		tcp_bind_hash_add(pcb);
 	}
-	uint32_t lip = pcb->local_ip ? pcb->local_ip : st->cfg.ip;
-	if (tcp_conn_lookup(st, lip, pcb->local_port, ip, port))
+	struct ip_addr lip = pcb->local_ip;
+	if (ip_addr_is_any(&lip) && ip_select_source(st, &ep->addr, &lip) < 0)
+		return -ENETUNREACH;
+	if (tcp_conn_lookup(st, &lip, pcb->local_port, &ep->addr, ep->port))
 		return -EADDRNOTAVAIL; /* that 4-tuple is still in use (TIME-WAIT) */
 	/* A retry after a refused attempt starts from a clean slate. */
 	tcp_ring_release(st, &pcb->snd_ring);
@@ -145,13 +148,13 @@ static int tcp_connect(struct ts_sock *s, uint32_t ip, uint16_t port)
 				s->opt.rcvbuf ? s->opt.rcvbuf : st->cfg.tcp_rcvbuf) < 0)
 		return -ENOMEM;
 	pcb->local_ip = lip;
-	pcb->remote_ip = ip;
-	pcb->remote_port = port;
+	pcb->remote_ip = ep->addr;
+	pcb->remote_port = ep->port;
 	pcb->tf = TF_TS_OK | TF_SACK_OK | TF_WS_OK; /* offered; the SYN,ACK decides */
 	memset(&pcb->ofo, 0, sizeof(pcb->ofo));
 	pcb->nsacked = 0;
 	pcb->rexmt_count = pcb->backoff = 0;
-	pcb->iss = tcp_isn(st, lip, pcb->local_port, ip, port);
+	pcb->iss = tcp_isn(st, &lip, pcb->local_port, &ep->addr, ep->port);
 	pcb->snd_una = pcb->snd_nxt = pcb->snd_max = pcb->iss;
 	pcb->snd_buf_seq = pcb->iss + 1;
 	pcb->recover = pcb->iss;
@@ -171,16 +174,16 @@ static bool fin_consumed(const struct tcp_pcb *pcb)
 	return (pcb->tf & TF_RCV_FIN) && pcb->rcv_nxt == pcb->rcv_fin_seq + 1;
 }
 
-static ssize_t tcp_recvfrom(struct ts_sock *s, void *buf, size_t len, int flags, uint32_t *from_ip,
-			    uint16_t *from_port)
+static ssize_t tcp_recvfrom(struct ts_sock *s, void *buf, size_t len, int flags,
+			    struct ip_endpoint *from)
 {
 	struct tcp_pcb *pcb = s->pcb;
 	if (!pcb || pcb->state == TCPS_LISTEN)
 		return -ENOTCONN;
-	if (from_ip)
-		*from_ip = pcb->remote_ip;
-	if (from_port)
-		*from_port = pcb->remote_port;
+	if (from) {
+		from->addr = pcb->remote_ip;
+		from->port = pcb->remote_port;
+	}
 	uint32_t avail = pcb->rcv_ring.len;
 	if (avail && len) {
 		uint32_t n = len < avail ? (uint32_t)len : avail;
@@ -228,12 +231,11 @@ static void shut_wr(struct tcp_pcb *pcb)
 	tcp_output(pcb);
 }
 
-static ssize_t tcp_sendto(struct ts_sock *s, const void *buf, size_t len, int flags, uint32_t to_ip,
-			  uint16_t to_port)
+static ssize_t tcp_sendto(struct ts_sock *s, const void *buf, size_t len, int flags,
+			  const struct ip_endpoint *to)
 {
 	(void)flags;
-	(void)to_ip;
-	(void)to_port;
+	(void)to; /* tcp_sendmsg ignores a destination */
 	struct tcp_pcb *pcb = s->pcb;
 	/* Linux tcp_sendmsg: a socket that is not connected gets EPIPE (and
 	 * SIGPIPE, which socket.c never raises), not ENOTCONN. */
@@ -383,14 +385,14 @@ static void tcp_sock_describe(struct ts_sock *s, char *line, size_t len)
 		snprintf(line, len, "tcp CLOSED");
 		return;
 	}
-	uint32_t l = pcb->local_ip, r = pcb->remote_ip;
-	snprintf(line, len, "tcp %-12s %u.%u.%u.%u:%u %u.%u.%u.%u:%u rq=%u sq=%u",
-		 tcp_state_name(pcb->state), l >> 24, (l >> 16) & 255, (l >> 8) & 255, l & 255,
-		 pcb->local_port, r >> 24, (r >> 16) & 255, (r >> 8) & 255, r & 255,
-		 pcb->remote_port, pcb->rcv_ring.len, pcb->snd_ring.len);
+	char l[IP_ADDR_STRLEN + 8], r[IP_ADDR_STRLEN + 8];
+	ip_endpoint_str(&pcb->local_ip, pcb->local_port, l, sizeof(l));
+	ip_endpoint_str(&pcb->remote_ip, pcb->remote_port, r, sizeof(r));
+	snprintf(line, len, "tcp %-12s %s %s rq=%u sq=%u", tcp_state_name(pcb->state), l, r,
+		 pcb->rcv_ring.len, pcb->snd_ring.len);
 }
 
-static int tcp_getname(struct ts_sock *s, bool peer, uint32_t *ip, uint16_t *port)
+static int tcp_getname(struct ts_sock *s, bool peer, struct ip_endpoint *ep)
 {
 	struct tcp_pcb *pcb = s->pcb;
 	if (peer) {
@@ -398,12 +400,13 @@ static int tcp_getname(struct ts_sock *s, bool peer, uint32_t *ip, uint16_t *por
 		if (!pcb || pcb->state == TCPS_CLOSED || pcb->state == TCPS_LISTEN ||
 		    pcb->state == TCPS_SYN_SENT)
 			return -ENOTCONN;
-		*ip = pcb->remote_ip;
-		*port = pcb->remote_port;
+		ep->addr = pcb->remote_ip;
+		ep->port = pcb->remote_port;
 		return 0;
 	}
-	*ip = pcb ? pcb->local_ip : 0;
-	*port = pcb ? pcb->local_port : 0;
+	if (pcb && pcb->local_ip.af)
+		ep->addr = pcb->local_ip;
+	ep->port = pcb ? pcb->local_port : 0;
 	return 0;
 }
 

@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ip.h"
 #include "tcp.h"
 #include "tcp_asm.h"
 #include "tcp_ring.h"
@@ -113,8 +114,8 @@ struct tcp_pcb {
 	struct ts_sock *sock;	 /* NULL once closed by the user or before accept */
 	enum tcp_state_id state; /* written only by tcp_set_state() */
 	uint32_t tf;		 /* TF_* */
-	/* Addressing (host order). */
-	uint32_t local_ip, remote_ip;
+	/* Addressing: one family for both ends (the wire's, also for a v6 socket). */
+	struct ip_addr local_ip, remote_ip;
 	uint16_t local_port, remote_port;
 	/* Tables. */
 	struct tcp_pcb *hnext;		     /* connection hash chain (4-tuple) */
@@ -227,17 +228,18 @@ void tcp_pcb_close(struct tcp_pcb *pcb, const struct tcp_view *why);
 /* Sets pcb->state, traces "--trace tcp"; the only writer of state. */
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state_id to, const struct tcp_view *why);
 void tcp_conn_hash_add(struct tcp_pcb *pcb);
-struct tcp_pcb *tcp_conn_lookup(struct stack *st, uint32_t lip, uint16_t lport, uint32_t rip,
-				uint16_t rport);
-struct tcp_pcb *tcp_listener_lookup(struct stack *st, uint32_t lip, uint16_t lport);
+struct tcp_pcb *tcp_conn_lookup(struct stack *st, const struct ip_addr *lip, uint16_t lport,
+				const struct ip_addr *rip, uint16_t rport);
+struct tcp_pcb *tcp_listener_lookup(struct stack *st, const struct ip_addr *lip, uint16_t lport);
 void tcp_bind_hash_add(struct tcp_pcb *pcb);
 /* Whether binding (ip, port) conflicts, given the new socket's SO_REUSEADDR. */
-bool tcp_port_in_use(struct stack *st, uint32_t ip, uint16_t port, bool reuseaddr, bool for_listen,
-		     const struct tcp_pcb *self);
+bool tcp_port_in_use(struct stack *st, const struct ip_addr *ip, uint16_t port, bool reuseaddr,
+		     bool for_listen, const struct tcp_pcb *self);
 /* A free ephemeral port (32768-60999, random start), 0 when none. */
 uint16_t tcp_ephemeral_port(struct stack *st);
 /* RFC 6528 ISN for the pcb's 4-tuple. */
-uint32_t tcp_isn(struct stack *st, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport);
+uint32_t tcp_isn(struct stack *st, const struct ip_addr *lip, uint16_t lport,
+		 const struct ip_addr *rip, uint16_t rport);
 /*
  * Sets the ring capacities for the given buffer sizes and derives
  * rcv_wscale.  No storage is allocated: it comes with the first byte to
@@ -280,7 +282,7 @@ void tcp_send_rst_pcb(struct tcp_pcb *pcb);
 /* Sends the SYN or SYN-ACK of the handshake. */
 void tcp_send_syn(struct tcp_pcb *pcb);
 /* RST for a segment that has no connection (RFC 9293 §3.10.7.1). */
-void tcp_send_reset_for(struct stack *st, uint32_t src_ip, uint32_t dst_ip,
+void tcp_send_reset_for(struct stack *st, const struct ip_addr *src, const struct ip_addr *dst,
 			const struct tcp_view *seg);
 /* The window field for the next segment; updates rcv_adv. */
 uint16_t tcp_window_to_advertise(struct tcp_pcb *pcb, bool syn);

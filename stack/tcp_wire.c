@@ -118,9 +118,9 @@ enum ts_drop_reason tcp_parse_options(const uint8_t *opt, size_t len, struct tcp
 	return DROP_NONE;
 }
 
-bool tcp_csum_ok(const uint8_t *p, size_t len, uint32_t src, uint32_t dst)
+bool tcp_csum_ok(const uint8_t *p, size_t len, const struct ip_addr *src, const struct ip_addr *dst)
 {
-	uint32_t sum = ts_csum_pseudo(src, dst, IPV4_PROTO_TCP, (uint16_t)len);
+	uint32_t sum = ip_csum_pseudo(src, dst, IPV4_PROTO_TCP, (uint32_t)len);
 	return ts_csum_fold(ts_csum_partial(p, len, sum)) == 0;
 }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "drop.h"
+#include "ip.h"
 
 #define TCP_HDR_LEN	20 /* without options */
 #define TCP_MAX_OPT_LEN 40 /* data offset 15 words minus the fixed header */
@@ -78,8 +79,9 @@ struct tcp_view {
 enum ts_drop_reason tcp_parse(const uint8_t *p, size_t len, struct tcp_view *v);
 /* Walks the options of v (bounded, STYLE.md §2).  DROP_NONE or DROP_TCP_BAD_OPTIONS. */
 enum ts_drop_reason tcp_parse_options(const uint8_t *opt, size_t len, struct tcp_opts *o);
-/* Verifies the checksum over the pseudo header (host-order addresses). */
-bool tcp_csum_ok(const uint8_t *p, size_t len, uint32_t src, uint32_t dst);
+/* Verifies the checksum of the len-byte segment at p over the pseudo header of src, dst. */
+bool tcp_csum_ok(const uint8_t *p, size_t len, const struct ip_addr *src,
+		 const struct ip_addr *dst);
 /*
  * Writes options into out (at most TCP_MAX_OPT_LEN bytes), NOP-padded to a
  * multiple of 4, in the order Linux uses so captures compare byte for byte:

@@ -39,11 +39,11 @@
 
 /* One UDP socket's protocol state. */
 struct udp_pcb {
-	struct ts_sock *sock;  /* the owning socket */
-	struct udp_pcb *hnext; /* next in the port bucket */
-	uint32_t local_ip;     /* bound address, 0 = any */
-	uint16_t local_port;   /* 0 until bound */
-	uint32_t remote_ip;    /* connected peer, 0 = not connected */
+	struct ts_sock *sock;	  /* the owning socket */
+	struct udp_pcb *hnext;	  /* next in the port bucket */
+	struct ip_addr local_ip;  /* bound address; the wildcard = any */
+	uint16_t local_port;	  /* 0 until bound */
+	struct ip_addr remote_ip; /* connected peer (valid while connected) */
 	uint16_t remote_port;
 	bool bound; /* in the port table */
 	bool connected;
@@ -61,8 +61,7 @@ struct udp_state {
 
 /* ---- view ---- */
 
-enum ts_drop_reason udp_parse(const uint8_t *p, size_t len, uint32_t src, uint32_t dst,
-			      struct udp_view *v)
+enum ts_drop_reason udp_parse(const uint8_t *p, size_t len, struct udp_view *v)
 {
 	if (len < UDP_HDR_LEN)
 		return DROP_UDP_TRUNCATED;
@@ -75,18 +74,22 @@ enum ts_drop_reason udp_parse(const uint8_t *p, size_t len, uint32_t src, uint32
 		return DROP_UDP_BAD_LEN;
 	v->payload = p + UDP_HDR_LEN;
 	v->payload_len = v->len - UDP_HDR_LEN;
-	/* RFC 768: "An all zero transmitted checksum value means that the
-	 * transmitter generated no checksum". */
-	if (v->csum != 0) {
-		uint32_t sum = ts_csum_pseudo(src, dst, IPV4_PROTO_UDP, v->len);
-		if (ts_csum_fold(ts_csum_partial(p, v->len, sum)) != 0)
-			return DROP_UDP_BAD_CSUM;
-	}
 	return DROP_NONE;
 }
 
-void udp_build(uint8_t *p, uint16_t sport, uint16_t dport, size_t payload_len, uint32_t src,
-	       uint32_t dst)
+bool udp_csum_ok(const uint8_t *p, const struct udp_view *v, const struct ip_addr *src,
+		 const struct ip_addr *dst)
+{
+	/* RFC 768: "An all zero transmitted checksum value means that the
+	 * transmitter generated no checksum" (not allowed over IPv6, RFC 8200 §8.1). */
+	if (v->csum == 0)
+		return src->af != AF_INET6;
+	uint32_t sum = ip_csum_pseudo(src, dst, IPV4_PROTO_UDP, v->len);
+	return ts_csum_fold(ts_csum_partial(p, v->len, sum)) == 0;
+}
+
+void udp_build(uint8_t *p, uint16_t sport, uint16_t dport, size_t payload_len,
+	       const struct ip_addr *src, const struct ip_addr *dst)
 {
 	uint16_t len = (uint16_t)(UDP_HDR_LEN + payload_len);
 
@@ -95,7 +98,7 @@ void udp_build(uint8_t *p, uint16_t sport, uint16_t dport, size_t payload_len, u
 	put_be16(p + UDP_OFF_LEN, len);
 	put_be16(p + UDP_OFF_CSUM, 0);
 	uint16_t csum =
-	    ts_csum_fold(ts_csum_partial(p, len, ts_csum_pseudo(src, dst, IPV4_PROTO_UDP, len)));
+	    ts_csum_fold(ts_csum_partial(p, len, ip_csum_pseudo(src, dst, IPV4_PROTO_UDP, len)));
 	/* RFC 768: a computed 0 is sent as all ones (0 would mean "none"). */
 	put_be16(p + UDP_OFF_CSUM, csum ? csum : 0xffff);
 }
@@ -125,8 +128,8 @@ static struct udp_pcb **bucket_of(struct stack *st, uint16_t port)
  * wildcard (Linux compute_score).  Broadcast destinations match only
  * sockets bound to the wildcard or to that broadcast address.
  */
-static struct udp_pcb *udp_lookup(struct stack *st, uint32_t dst, uint16_t dport, uint32_t src,
-				  uint16_t sport)
+static struct udp_pcb *udp_lookup(struct stack *st, const struct ip_addr *dst, uint16_t dport,
+				  const struct ip_addr *src, uint16_t sport)
 {
 	struct udp_pcb *best = NULL;
 	int best_score = -1;
@@ -135,13 +138,12 @@ static struct udp_pcb *udp_lookup(struct stack *st, uint32_t dst, uint16_t dport
 		int score = 0;
 		if (pcb->local_port != dport)
 			continue;
-		if (pcb->local_ip) {
-			if (pcb->local_ip != dst)
-				continue;
+		if (!ip_addr_matches(&pcb->local_ip, dst))
+			continue;
+		if (!ip_addr_is_any(&pcb->local_ip))
 			score += 1;
-		}
 		if (pcb->connected) {
-			if (pcb->remote_ip != src || pcb->remote_port != sport)
+			if (!ip_addr_eq(&pcb->remote_ip, src) || pcb->remote_port != sport)
 				continue;
 			score += 2;
 		}
@@ -154,12 +156,13 @@ static struct udp_pcb *udp_lookup(struct stack *st, uint32_t dst, uint16_t dport
 }
 
 /* Would binding ip:port clash with an existing socket (SO_REUSEADDR on both allows it)? */
-static bool port_in_use(struct stack *st, uint32_t ip, uint16_t port, bool reuse)
+static bool port_in_use(struct stack *st, const struct ip_addr *ip, uint16_t port, bool reuse)
 {
 	for (struct udp_pcb *pcb = *bucket_of(st, port); pcb; pcb = pcb->hnext) {
 		if (pcb->local_port != port)
 			continue;
-		if (pcb->local_ip && ip && pcb->local_ip != ip)
+		if (!ip_addr_is_any(&pcb->local_ip) && !ip_addr_is_any(ip) &&
+		    !ip_addr_eq(&pcb->local_ip, ip))
 			continue;
 		if (reuse && pcb->sock->opt.reuseaddr)
 			continue;
@@ -168,10 +171,10 @@ static bool port_in_use(struct stack *st, uint32_t ip, uint16_t port, bool reuse
 	return false;
 }
 
-static void pcb_hash(struct stack *st, struct udp_pcb *pcb, uint32_t ip, uint16_t port)
+static void pcb_hash(struct stack *st, struct udp_pcb *pcb, const struct ip_addr *ip, uint16_t port)
 {
 	struct udp_pcb **b = bucket_of(st, port);
-	pcb->local_ip = ip;
+	pcb->local_ip = *ip;
 	pcb->local_port = port;
 	pcb->hnext = *b;
 	*b = pcb;
@@ -196,7 +199,7 @@ static void pcb_unhash(struct stack *st, struct udp_pcb *pcb)
  * Binds pcb to ip:port; port 0 picks a free ephemeral port, starting at a
  * random point of the range (RFC 6056 §3.3.1 style) from the stack's RNG.
  */
-static int pcb_bind(struct stack *st, struct udp_pcb *pcb, uint32_t ip, uint16_t port)
+static int pcb_bind(struct stack *st, struct udp_pcb *pcb, const struct ip_addr *ip, uint16_t port)
 {
 	bool reuse = pcb->sock->opt.reuseaddr;
 
@@ -259,12 +262,14 @@ void udp_input(struct stack *st, struct ts_buf *b)
 	enum ts_drop_reason r;
 
 	ts_count(st, CTR_UDP_RX);
-	r = udp_parse(b->data, ts_buf_len(b), b->src_ip, b->dst_ip, &v);
+	r = udp_parse(b->data, ts_buf_len(b), &v);
+	if (r == DROP_NONE && !udp_csum_ok(b->data, &v, &b->src, &b->dst))
+		r = DROP_UDP_BAD_CSUM;
 	if (r != DROP_NONE) {
 		ts_drop(st, b, r);
 		return;
 	}
-	pcb = udp_lookup(st, b->dst_ip, v.dport, b->src_ip, v.sport);
+	pcb = udp_lookup(st, &b->dst, v.dport, &b->src, v.sport);
 	if (!pcb) {
 		/* RFC 1122 §4.1.3.1: SHOULD send port unreachable (icmp.c skips
 		 * broadcasts and rate-limits). */
@@ -297,18 +302,21 @@ void udp_input(struct stack *st, struct ts_buf *b)
 
 /* Sends one datagram from pcb to dst:dport. Returns len or -errno. */
 static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const void *data, size_t len,
-			  uint32_t dst, uint16_t dport)
+			  const struct ip_addr *dst, uint16_t dport)
 {
-	uint32_t src = st->cfg.ip;
+	struct ip_addr src;
+	int r = ip_select_source(st, dst, &src);
+	if (r < 0)
+		return r;
 	struct ts_buf *b = ts_buf_alloc(st, UDP_HDR_LEN + len, TS_BUF_HEADROOM);
 	if (!b)
 		return -ENOBUFS;
 	uint8_t *p = ts_buf_put(b, UDP_HDR_LEN + len);
 	if (len)
 		memcpy(p + UDP_HDR_LEN, data, len);
-	udp_build(p, pcb->local_port, dport, len, src, dst);
+	udp_build(p, pcb->local_port, dport, len, &src, dst);
 	b->transport = p;
-	int r = ipv4_output(st, b, src, dst, IPV4_PROTO_UDP);
+	r = ip_output(st, b, &src, dst, IPV4_PROTO_UDP, 0);
 	if (r == -ENOBUFS) {
 		/* udp_send_skb: without IP_RECVERR a datagram lost for lack of
 		 * buffers (here: a full ARP queue) is counted, not reported. */
@@ -333,35 +341,42 @@ static int udp_sock_create(struct ts_sock *s)
 	return 0;
 }
 
-static int udp_sock_bind(struct ts_sock *s, uint32_t ip, uint16_t port)
+static int udp_sock_bind(struct ts_sock *s, const struct ip_endpoint *ep)
 {
-	return pcb_bind(s->st, s->pcb, ip, port);
+	return pcb_bind(s->st, s->pcb, &ep->addr, ep->port);
 }
 
-/* ip and port 0: AF_UNSPEC, dissolve the association (connect(2)). */
-static int udp_sock_connect(struct ts_sock *s, uint32_t ip, uint16_t port)
+/* Binds an unbound socket to the wildcard and an ephemeral port (inet_autobind). */
+static int autobind(struct ts_sock *s)
+{
+	struct udp_pcb *pcb = s->pcb;
+	struct ip_addr any = {.af = (uint8_t)s->domain};
+	if (pcb->bound)
+		return 0;
+	return pcb_bind(s->st, pcb, &any, 0) < 0 ? -EAGAIN : 0;
+}
+
+/* ep NULL: AF_UNSPEC, dissolve the association (connect(2)). */
+static int udp_sock_connect(struct ts_sock *s, const struct ip_endpoint *ep)
 {
 	struct udp_pcb *pcb = s->pcb;
 
-	if (ip == 0 && port == 0) {
+	if (!ep) {
 		pcb->connected = false;
-		pcb->remote_ip = 0;
+		memset(&pcb->remote_ip, 0, sizeof(pcb->remote_ip));
 		pcb->remote_port = 0;
 		return 0;
 	}
-	if (!pcb->bound) {
-		int r = pcb_bind(s->st, pcb, 0, 0);
-		if (r < 0)
-			return -EAGAIN; /* inet_autobind: no ephemeral port left */
-	}
-	pcb->remote_ip = ip;
-	pcb->remote_port = port;
+	if (autobind(s) < 0)
+		return -EAGAIN; /* inet_autobind: no ephemeral port left */
+	pcb->remote_ip = ep->addr;
+	pcb->remote_port = ep->port;
 	pcb->connected = true;
 	return 0;
 }
 
 static ssize_t udp_sock_recvfrom(struct ts_sock *s, void *buf, size_t len, int flags,
-				 uint32_t *from_ip, uint16_t *from_port)
+				 struct ip_endpoint *from)
 {
 	struct udp_pcb *pcb = s->pcb;
 	struct ts_buf *b = pcb->rq_head;
@@ -372,10 +387,10 @@ static ssize_t udp_sock_recvfrom(struct ts_sock *s, void *buf, size_t len, int f
 	size_t n = dlen < len ? dlen : len;
 	if (n)
 		memcpy(buf, b->data, n);
-	if (from_ip)
-		*from_ip = b->src_ip;
-	if (from_port)
-		*from_port = get_be16(b->transport + UDP_OFF_SPORT);
+	if (from) {
+		from->addr = b->src;
+		from->port = get_be16(b->transport + UDP_OFF_SPORT);
+	}
 	if (!(flags & MSG_PEEK)) {
 		pcb->rq_head = b->next;
 		if (!pcb->rq_head)
@@ -390,27 +405,26 @@ static ssize_t udp_sock_recvfrom(struct ts_sock *s, void *buf, size_t len, int f
 }
 
 static ssize_t udp_sock_sendto(struct ts_sock *s, const void *buf, size_t len, int flags,
-			       uint32_t to_ip, uint16_t to_port)
+			       const struct ip_endpoint *to)
 {
 	struct udp_pcb *pcb = s->pcb;
+	struct ip_endpoint peer;
 	(void)flags;
 
 	if (pcb->shut_wr)
 		return -EPIPE;
-	if (to_ip == 0 && to_port == 0) {
+	if (!to) {
 		if (!pcb->connected)
 			return -EDESTADDRREQ;
-		to_ip = pcb->remote_ip;
-		to_port = pcb->remote_port;
+		peer.addr = pcb->remote_ip;
+		peer.port = pcb->remote_port;
+		to = &peer;
 	}
 	if (len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
-	if (!pcb->bound) {
-		int r = pcb_bind(s->st, pcb, 0, 0);
-		if (r < 0)
-			return -EAGAIN;
-	}
-	return udp_output(s->st, pcb, buf, len, to_ip, to_port);
+	if (autobind(s) < 0)
+		return -EAGAIN;
+	return udp_output(s->st, pcb, buf, len, &to->addr, to->port);
 }
 
 /*
@@ -460,20 +474,22 @@ static uint32_t udp_sock_poll(struct ts_sock *s)
 	return ev;
 }
 
-static int udp_sock_getname(struct ts_sock *s, bool peer, uint32_t *ip, uint16_t *port)
+static int udp_sock_getname(struct ts_sock *s, bool peer, struct ip_endpoint *ep)
 {
 	struct udp_pcb *pcb = s->pcb;
 
 	if (peer) {
 		if (!pcb->connected)
 			return -ENOTCONN;
-		*ip = pcb->remote_ip;
-		*port = pcb->remote_port;
+		ep->addr = pcb->remote_ip;
+		ep->port = pcb->remote_port;
 		return 0;
 	}
-	/* A connected wildcard socket has a source address: ours. */
-	*ip = pcb->local_ip ? pcb->local_ip : pcb->connected ? s->st->cfg.ip : 0;
-	*port = pcb->local_port;
+	ep->port = pcb->local_port;
+	if (!ip_addr_is_any(&pcb->local_ip))
+		ep->addr = pcb->local_ip;
+	else if (pcb->connected) /* a connected wildcard socket has a source: ours */
+		ip_select_source(s->st, &pcb->remote_ip, &ep->addr);
 	return 0;
 }
 
@@ -485,13 +501,11 @@ static int udp_sock_getname(struct ts_sock *s, bool peer, uint32_t *ip, uint16_t
 static void udp_sock_describe(struct ts_sock *s, char *line, size_t len)
 {
 	struct udp_pcb *pcb = s->pcb;
-	char l[16], r[16], la[24], ra[24];
+	char la[IP_ADDR_STRLEN + 8], ra[IP_ADDR_STRLEN + 8];
 
-	ipv4_ntoa(pcb->local_ip, l);
-	ipv4_ntoa(pcb->remote_ip, r);
-	snprintf(la, sizeof(la), "%s:%u", l, pcb->local_port);
+	ip_endpoint_str(&pcb->local_ip, pcb->local_port, la, sizeof(la));
 	if (pcb->connected)
-		snprintf(ra, sizeof(ra), "%s:%u", r, pcb->remote_port);
+		ip_endpoint_str(&pcb->remote_ip, pcb->remote_port, ra, sizeof(ra));
 	else
 		snprintf(ra, sizeof(ra), "*:*");
 	snprintf(line, len, "%-12s %8u %8u %-21s %-21s", pcb->connected ? "ESTAB" : "UNCONN",

@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "drop.h"
+#include "ip.h"
 
 struct stack;
 struct ts_buf;
@@ -43,19 +44,23 @@ struct udp_view {
 };
 
 /*
- * Parses the datagram at p (len octets of IP payload) and, when the
- * checksum field is not 0, verifies it over the pseudo header src, dst
- * (host order).  Checks, in order: len ≥ 8, 8 ≤ length field ≤ len,
- * checksum.  Returns DROP_NONE or a UDP_* reason.
+ * Parses the datagram at p (len octets of IP payload).  Checks, in order:
+ * len ≥ 8, 8 ≤ length field ≤ len.  Returns DROP_NONE or a UDP_* reason.
  */
-enum ts_drop_reason udp_parse(const uint8_t *p, size_t len, uint32_t src, uint32_t dst,
-			      struct udp_view *v);
+enum ts_drop_reason udp_parse(const uint8_t *p, size_t len, struct udp_view *v);
+/*
+ * Verifies the checksum of the datagram v describes (p: its first octet)
+ * over the pseudo header of src and dst.  A field of 0 means "none sent"
+ * (RFC 768), accepted over IPv4 only.
+ */
+bool udp_csum_ok(const uint8_t *p, const struct udp_view *v, const struct ip_addr *src,
+		 const struct ip_addr *dst);
 /*
  * Writes the 8-byte header at p in front of payload_len bytes already at
  * p + 8, checksum last (RFC 768: a computed 0 is sent as 0xffff).
  */
-void udp_build(uint8_t *p, uint16_t sport, uint16_t dport, size_t payload_len, uint32_t src,
-	       uint32_t dst);
+void udp_build(uint8_t *p, uint16_t sport, uint16_t dport, size_t payload_len,
+	       const struct ip_addr *src, const struct ip_addr *dst);
 
 /* UDP state of one stack (struct udp_state, private to udp.c). */
 struct udp_state;

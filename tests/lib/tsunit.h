@@ -29,6 +29,9 @@
 			      strerrorname_np(e));                                                 \
 	} while (0)
 
+/* A host-order IPv4 address as the const struct ip_addr * the views take. */
+#define IP4(x) (&(struct ip_addr){.af = AF_INET, .v4 = (x)})
+
 /* A struct sockaddr_in as the struct sockaddr * the socket calls take. */
 #define SA(a) ((struct sockaddr *)&(a))
 

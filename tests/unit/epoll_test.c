@@ -51,7 +51,7 @@ static struct ts_test_stack T;
 /* A descriptor for a fake socket whose readiness is *f. */
 static int fake_socket(struct fake *f, struct ts_sock **out)
 {
-	struct ts_sock *s = ts_sock_new(&T.st, SOCK_STREAM, &fake_ops);
+	struct ts_sock *s = ts_sock_new(&T.st, AF_INET, SOCK_STREAM, &fake_ops);
 	ck_assert_ptr_nonnull(s);
 	s->pcb = f;
 	int fd = ts_fd_alloc(&T.st, TS_FD_SOCK, s);

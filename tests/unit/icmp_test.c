@@ -196,8 +196,8 @@ static struct ts_buf *udp_orig(struct ts_test_stack *t)
 	memcpy(ts_buf_put(b, n), f, n);
 	b->network = ts_buf_pull(b, 14);
 	b->transport = b->network + 20;
-	b->src_ip = IP1;
-	b->dst_ip = IP2;
+	b->src = ip_addr_v4(IP1);
+	b->dst = ip_addr_v4(IP2);
 	b->ip_proto = IPV4_PROTO_UDP;
 	return b;
 }

@@ -97,7 +97,7 @@ static void fx_established_rcvbuf(struct fx *x, int rcvbuf)
 	x->iss = v.seq;
 	x->snd = PEER_ISS + 1;
 	feed_seg(x, x->snd, TCP_ACK, NULL, 0);
-	x->pcb = tcp_conn_lookup(&x->t.st, OUR_IP, OUR_PORT, PEER_IP, PEER_PORT);
+	x->pcb = tcp_conn_lookup(&x->t.st, IP4(OUR_IP), OUR_PORT, IP4(PEER_IP), PEER_PORT);
 	ck_assert_ptr_nonnull(x->pcb);
 	ck_assert_int_eq(x->pcb->state, TCPS_ESTABLISHED);
 	x->fd = ts_accept4(&x->t.st, x->lfd, NULL, NULL, SOCK_NONBLOCK);
@@ -109,10 +109,14 @@ static void fx_established(struct fx *x)
 	fx_established_rcvbuf(x, 0);
 }
 
+/*
+ * Tears the stack down.  Storage still attached to a ring at that point
+ * must go back to the heap: LeakSanitizer (make check's build) fails the
+ * test otherwise, as the layer state holding the counters is gone.
+ */
 static void fx_free(struct fx *x)
 {
 	stack_destroy(&x->t.st);
-	ck_assert_uint_eq(x->t.st.tcp->ring_blocks, 0);
 	ck_assert_msg(x->t.st.bufs_live == 0, "%lld buffers leaked", (long long)x->t.st.bufs_live);
 	capdev_free(x->t.cap);
 }
@@ -249,7 +253,7 @@ START_TEST(teardown_with_data_held_leaks_nothing)
 	feed_seg(&x, x.snd + 100, TCP_ACK, "ofo", 3);
 	ck_assert_int_eq(ts_write(&x.t.st, x.fd, "unacked", 7), 7);
 	ck_assert_uint_eq(x.t.st.tcp->ring_blocks, 2);
-	fx_free(&x); /* ring_blocks 0 after stack_destroy; ASan checks the heap */
+	fx_free(&x); /* LeakSanitizer checks that stack_destroy freed the storage */
 }
 END_TEST
 

@@ -74,7 +74,7 @@ static bool take(struct fx *x, struct reply *r)
 	size_t tl = get_be16(ip + 2) - ihl;
 	const uint8_t *p = ip + ihl;
 	ck_assert_int_eq(tcp_parse(p, tl, &r->v), DROP_NONE);
-	ck_assert(tcp_csum_ok(p, tl, OUR_IP, PEER_IP));
+	ck_assert(tcp_csum_ok(p, tl, IP4(OUR_IP), IP4(PEER_IP)));
 	ck_assert_int_eq(tcp_parse_options(r->v.opt, r->v.opt_len, &r->o), DROP_NONE);
 	return true;
 }
@@ -127,7 +127,7 @@ static void fx_listen(struct fx *x)
 
 static struct tcp_pcb *conn(struct fx *x)
 {
-	return tcp_conn_lookup(&x->t.st, OUR_IP, OUR_PORT, PEER_IP, PEER_PORT);
+	return tcp_conn_lookup(&x->t.st, IP4(OUR_IP), OUR_PORT, IP4(PEER_IP), PEER_PORT);
 }
 
 /* Handshake without options: SYN, our SYN,ACK (checked), ACK, accept. */
@@ -205,7 +205,7 @@ START_TEST(linux_syn_gets_synack_with_options)
 	ck_assert_mem_eq(ours + 12, lopt + 12, 4); /* TSecr = the SYN's TSval */
 	ck_assert_mem_eq(ours + 16, lopt + 16, 3); /* NOP, WS kind, length */
 	ck_assert_uint_eq(ours[19], 3);		   /* 256 KiB needs a shift of 3 */
-	struct tcp_pcb *pcb = tcp_conn_lookup(&x.t.st, OUR_IP, 8080, PEER_IP, 56106);
+	struct tcp_pcb *pcb = tcp_conn_lookup(&x.t.st, IP4(OUR_IP), 8080, IP4(PEER_IP), 56106);
 	ck_assert_ptr_nonnull(pcb);
 	ck_assert_int_eq(pcb->state, TCPS_SYN_RECEIVED);
 	ck_assert_uint_eq(pcb->snd_wscale, 10);
@@ -880,7 +880,7 @@ START_TEST(active_open_negotiates_options)
 	ck_assert_uint_eq(r.v.ack, 5001);
 	ck_assert(r.o.has_ts && !r.o.nsack);
 	ck_assert_uint_eq(r.o.tsecr, 777);
-	struct tcp_pcb *pcb = tcp_conn_lookup(st, OUR_IP, lport, PEER_IP, 80);
+	struct tcp_pcb *pcb = tcp_conn_lookup(st, IP4(OUR_IP), lport, IP4(PEER_IP), 80);
 	ck_assert_int_eq(pcb->state, TCPS_ESTABLISHED);
 	ck_assert_uint_eq(pcb->smss, 1000 - 12);
 	ck_assert(!(pcb->tf & (TF_SACK_OK | TF_WS_OK)));
@@ -934,14 +934,16 @@ START_TEST(syn_sent_rejects_bad_ack)
 	ck_assert(take(&x, &rst));
 	ck_assert_uint_eq(rst.v.flags, TCP_RST);
 	ck_assert_uint_eq(rst.v.seq, r.v.seq + 50);
-	ck_assert_int_eq(tcp_conn_lookup(&x.t.st, OUR_IP, r.v.src_port, PEER_IP, 82)->state,
-			 TCPS_SYN_SENT);
+	ck_assert_int_eq(
+	    tcp_conn_lookup(&x.t.st, IP4(OUR_IP), r.v.src_port, IP4(PEER_IP), 82)->state,
+	    TCPS_SYN_SENT);
 	/* A RST that does not acknowledge our SYN is ignored (RFC 5961 §3.2). */
 	feed(&x, f,
 	     ts_tcp_frame_from_peer(f, 82, r.v.src_port, 9, 0, TCP_RST, 0, NULL, 0, NULL, 0));
 	expect_none(&x);
-	ck_assert_int_eq(tcp_conn_lookup(&x.t.st, OUR_IP, r.v.src_port, PEER_IP, 82)->state,
-			 TCPS_SYN_SENT);
+	ck_assert_int_eq(
+	    tcp_conn_lookup(&x.t.st, IP4(OUR_IP), r.v.src_port, IP4(PEER_IP), 82)->state,
+	    TCPS_SYN_SENT);
 	fx_free(&x);
 }
 END_TEST
@@ -1070,18 +1072,18 @@ START_TEST(isn_keyed_by_tuple_and_clock)
 	struct fx x;
 	fx_listen(&x);
 	struct stack *st = &x.t.st;
-	uint32_t a = tcp_isn(st, OUR_IP, 80, PEER_IP, 1000);
-	uint32_t b = tcp_isn(st, OUR_IP, 80, PEER_IP, 1001);
+	uint32_t a = tcp_isn(st, IP4(OUR_IP), 80, IP4(PEER_IP), 1000);
+	uint32_t b = tcp_isn(st, IP4(OUR_IP), 80, IP4(PEER_IP), 1001);
 	ck_assert_uint_ne(a, b);
 	/* RFC 6528: M advances every 4 microseconds. */
 	st->now_us += 4000;
-	ck_assert_uint_eq(tcp_isn(st, OUR_IP, 80, PEER_IP, 1000), a + 1000);
+	ck_assert_uint_eq(tcp_isn(st, IP4(OUR_IP), 80, IP4(PEER_IP), 1000), a + 1000);
 	/* Another stack (another key) gives another ISN for the same tuple. */
 	struct fx y;
 	fx_listen(&y);
 	y.t.st.tcp->isn_key[0] ^= 1;
 	y.t.st.now_us = st->now_us;
-	ck_assert_uint_ne(tcp_isn(&y.t.st, OUR_IP, 80, PEER_IP, 1000), a + 1000);
+	ck_assert_uint_ne(tcp_isn(&y.t.st, IP4(OUR_IP), 80, IP4(PEER_IP), 1000), a + 1000);
 	fx_free(&y);
 	fx_free(&x);
 }

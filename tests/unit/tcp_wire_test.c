@@ -60,8 +60,8 @@ START_TEST(parse_linux_syn)
 	ck_assert_uint_eq(v.data_off, 40);
 	ck_assert_uint_eq(v.opt_len, 20);
 	ck_assert_uint_eq(v.payload_len, 0);
-	ck_assert(tcp_csum_ok(p, len, 0x0a000001, 0x0a000002));
-	ck_assert(!tcp_csum_ok(p, len, 0x0a000001, 0x0a000003));
+	ck_assert(tcp_csum_ok(p, len, IP4(0x0a000001), IP4(0x0a000002)));
+	ck_assert(!tcp_csum_ok(p, len, IP4(0x0a000001), IP4(0x0a000003)));
 	struct tcp_opts o;
 	ck_assert_int_eq(tcp_parse_options(v.opt, v.opt_len, &o), DROP_NONE);
 	ck_assert(o.has_mss && o.sack_perm && o.has_ts && o.has_ws);
@@ -88,7 +88,7 @@ START_TEST(parse_linux_synack_and_data)
 	ck_assert_int_eq(tcp_parse(p, len, &v), DROP_NONE);
 	ck_assert_uint_eq(v.flags, TCP_SYN | TCP_ACK);
 	ck_assert_uint_eq(v.ack, 0x3cd026dfu + 1); /* the SYN's ISN + 1 */
-	ck_assert(tcp_csum_ok(p, len, 0x0a000002, 0x0a000001));
+	ck_assert(tcp_csum_ok(p, len, IP4(0x0a000002), IP4(0x0a000001)));
 	ck_assert_int_eq(tcp_parse_options(v.opt, v.opt_len, &o), DROP_NONE);
 	ck_assert_uint_eq(o.tsecr, 0xdc2f7380u); /* echoes the SYN's TSval */
 	ck_assert_uint_eq(o.ws, 10);
@@ -101,7 +101,7 @@ START_TEST(parse_linux_synack_and_data)
 	ck_assert_uint_eq(v.flags, TCP_PSH | TCP_ACK);
 	ck_assert_uint_eq(v.payload_len, 11);
 	ck_assert_mem_eq(v.payload, "GET /hello\n", 11);
-	ck_assert(tcp_csum_ok(p, len, 0x0a000001, 0x0a000002));
+	ck_assert(tcp_csum_ok(p, len, IP4(0x0a000001), IP4(0x0a000002)));
 	ck_assert_int_eq(tcp_parse_options(v.opt, v.opt_len, &o), DROP_NONE);
 	ck_assert(o.has_ts && !o.has_mss && !o.sack_perm);
 	/* A data segment's options: NOP NOP TS, as Linux sends them. */

@@ -29,13 +29,24 @@ static size_t load(const char *name)
 	return ts_load_hex(name, frame, sizeof(frame));
 }
 
+/* udp_input's order: the view (lengths), then the checksum over the pseudo header. */
+static enum ts_drop_reason parse_and_verify(const uint8_t *p, size_t len, uint32_t src,
+					    uint32_t dst, struct udp_view *v)
+{
+	enum ts_drop_reason r = udp_parse(p, len, v);
+	if (r == DROP_NONE && !udp_csum_ok(p, v, IP4(src), IP4(dst)))
+		r = DROP_UDP_BAD_CSUM;
+	return r;
+}
+
 /* A real datagram parses into exactly the fields Linux sent. */
 START_TEST(parse_linux_datagram)
 {
 	size_t n = load("udp/hello_to_port7.hex");
 	struct udp_view v;
 	ck_assert_uint_eq(n, 48);
-	ck_assert_int_eq(udp_parse(frame + UDP_AT, n - UDP_AT, PEER_IP, OUR_IP, &v), DROP_NONE);
+	ck_assert_int_eq(parse_and_verify(frame + UDP_AT, n - UDP_AT, PEER_IP, OUR_IP, &v),
+			 DROP_NONE);
 	ck_assert_uint_eq(v.sport, 40000);
 	ck_assert_uint_eq(v.dport, 7);
 	ck_assert_uint_eq(v.len, 14);
@@ -50,7 +61,8 @@ START_TEST(parse_odd_length)
 {
 	size_t n = load("udp/odd_to_port7.hex");
 	struct udp_view v;
-	ck_assert_int_eq(udp_parse(frame + UDP_AT, n - UDP_AT, PEER_IP, OUR_IP, &v), DROP_NONE);
+	ck_assert_int_eq(parse_and_verify(frame + UDP_AT, n - UDP_AT, PEER_IP, OUR_IP, &v),
+			 DROP_NONE);
 	ck_assert_uint_eq(v.len, 21);
 	ck_assert_uint_eq(v.payload_len, 13);
 	ck_assert_mem_eq(v.payload, "tapstack udp!", 13);
@@ -62,11 +74,13 @@ START_TEST(parse_zero_checksum)
 {
 	size_t n = load("udp/zero_csum.hex");
 	struct udp_view v;
-	ck_assert_int_eq(udp_parse(frame + UDP_AT, n - UDP_AT, PEER_IP, OUR_IP, &v), DROP_NONE);
+	ck_assert_int_eq(parse_and_verify(frame + UDP_AT, n - UDP_AT, PEER_IP, OUR_IP, &v),
+			 DROP_NONE);
 	ck_assert_uint_eq(v.csum, 0);
 	ck_assert_uint_eq(v.sport, 40001);
 	frame[n - 1] ^= 0x20; /* nothing verifies the payload */
-	ck_assert_int_eq(udp_parse(frame + UDP_AT, n - UDP_AT, PEER_IP, OUR_IP, &v), DROP_NONE);
+	ck_assert_int_eq(parse_and_verify(frame + UDP_AT, n - UDP_AT, PEER_IP, OUR_IP, &v),
+			 DROP_NONE);
 }
 END_TEST
 
@@ -78,23 +92,23 @@ START_TEST(parse_errors)
 	size_t len = n - UDP_AT;
 	struct udp_view v;
 
-	ck_assert_int_eq(udp_parse(u, 7, PEER_IP, OUR_IP, &v), DROP_UDP_TRUNCATED);
-	ck_assert_int_eq(udp_parse(u, 0, PEER_IP, OUR_IP, &v), DROP_UDP_TRUNCATED);
+	ck_assert_int_eq(parse_and_verify(u, 7, PEER_IP, OUR_IP, &v), DROP_UDP_TRUNCATED);
+	ck_assert_int_eq(parse_and_verify(u, 0, PEER_IP, OUR_IP, &v), DROP_UDP_TRUNCATED);
 	put_be16(u + UDP_OFF_LEN, 7);
-	ck_assert_int_eq(udp_parse(u, len, PEER_IP, OUR_IP, &v), DROP_UDP_BAD_LEN);
+	ck_assert_int_eq(parse_and_verify(u, len, PEER_IP, OUR_IP, &v), DROP_UDP_BAD_LEN);
 	put_be16(u + UDP_OFF_LEN, 15); /* one past the IP payload */
-	ck_assert_int_eq(udp_parse(u, len, PEER_IP, OUR_IP, &v), DROP_UDP_BAD_LEN);
+	ck_assert_int_eq(parse_and_verify(u, len, PEER_IP, OUR_IP, &v), DROP_UDP_BAD_LEN);
 	put_be16(u + UDP_OFF_LEN, 14);
 	/* Octets after the UDP length (IP padding) are ignored, checksum included. */
 	u[len] = 0xde;
 	u[len + 1] = 0xad;
-	ck_assert_int_eq(udp_parse(u, len + 2, PEER_IP, OUR_IP, &v), DROP_NONE);
+	ck_assert_int_eq(parse_and_verify(u, len + 2, PEER_IP, OUR_IP, &v), DROP_NONE);
 	ck_assert_uint_eq(v.payload_len, 6);
 	/* One flipped bit anywhere, or the wrong pseudo header, fails the checksum. */
 	u[9] ^= 0x01;
-	ck_assert_int_eq(udp_parse(u, len, PEER_IP, OUR_IP, &v), DROP_UDP_BAD_CSUM);
+	ck_assert_int_eq(parse_and_verify(u, len, PEER_IP, OUR_IP, &v), DROP_UDP_BAD_CSUM);
 	u[9] ^= 0x01;
-	ck_assert_int_eq(udp_parse(u, len, PEER_IP + 1, OUR_IP, &v), DROP_UDP_BAD_CSUM);
+	ck_assert_int_eq(parse_and_verify(u, len, PEER_IP + 1, OUR_IP, &v), DROP_UDP_BAD_CSUM);
 }
 END_TEST
 
@@ -116,7 +130,7 @@ START_TEST(build_matches_linux)
 		size_t plen = n - UDP_AT - UDP_HDR_LEN;
 		memcpy(out + UDP_HDR_LEN, frame + UDP_AT + UDP_HDR_LEN, plen);
 		udp_build(out, get_be16(frame + UDP_AT), get_be16(frame + UDP_AT + 2), plen,
-			  cases[i].src, cases[i].dst);
+			  IP4(cases[i].src), IP4(cases[i].dst));
 		ck_assert_mem_eq(out, frame + UDP_AT, UDP_HDR_LEN + plen);
 	}
 }
@@ -129,7 +143,7 @@ START_TEST(build_zero_checksum_sent_as_ffff)
 	/* Find a two-byte payload whose checksum folds to 0, then check the field. */
 	for (unsigned x = 0; x < 0x10000; x++) {
 		put_be16(p + 8, (uint16_t)x);
-		udp_build(p, 1, 2, 2, PEER_IP, OUR_IP);
+		udp_build(p, 1, 2, 2, IP4(PEER_IP), IP4(OUR_IP));
 		uint16_t c = get_be16(p + 6);
 		ck_assert_uint_ne(c, 0);
 		if (c == 0xffff) {

@@ -1,0 +1,521 @@
+/*
+ * socket_trace.c - `--trace api` lines in strace's format (socket_trace.h).
+ *
+ * strace's conventions, kept here so that the two traces compare line by
+ * line: strings escaped and cut after 32 bytes with "..." (its default -s),
+ * sockaddrs spelled as in C, in/out lengths as "[16 => 16]", flags as
+ * their symbolic names joined by '|', errors as "-1 EAGAIN (Resource
+ * temporarily unavailable)".
+ */
+#include "socket_trace.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "stack.h"
+#include "strbuf.h"
+#include "tapstack.h"
+
+/* strace's default -s: strings in trace lines are cut after 32 bytes. */
+#define TS_TRACE_STRSIZE 32
+
+struct tline {
+	char buf[1024];
+	size_t len;
+};
+
+static void tl_add(struct tline *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tl_add(struct tline *l, const char *fmt, ...)
+{
+	struct ts_strbuf sb = {l->buf, sizeof(l->buf), l->len};
+	va_list ap;
+	va_start(ap, fmt);
+	ts_strbuf_vprintf(&sb, fmt, ap);
+	va_end(ap);
+	l->len = sb.len;
+}
+
+/* A string as strace prints it: escaped, cut at 32 bytes, "..." after the quote when cut. */
+static void tl_str(struct tline *l, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+	size_t shown = len < TS_TRACE_STRSIZE ? len : TS_TRACE_STRSIZE;
+
+	tl_add(l, "\"");
+	for (size_t i = 0; i < shown; i++) {
+		uint8_t c = p[i];
+		/* strace's escapes: quote, backslash and the C control characters. */
+		static const char raw[] = "\"\\\n\r\t\f\v", shown_as[] = "\"\\nrtfv";
+		const char *esc = c ? strchr(raw, c) : NULL;
+		if (esc)
+			tl_add(l, "\\%c", shown_as[esc - raw]);
+		else if (c >= 0x20 && c < 0x7f)
+			tl_add(l, "%c", c);
+		else if (i + 1 < shown && p[i + 1] >= '0' && p[i + 1] <= '7')
+			tl_add(l, "\\%03o", c); /* a digit follows: keep the escape unambiguous */
+		else
+			tl_add(l, "\\%o", c);
+	}
+	tl_add(l, "\"%s", len > shown ? "..." : "");
+}
+
+static void tl_sockaddr(struct tline *l, const struct sockaddr *sa, socklen_t len)
+{
+	if (!sa) {
+		tl_add(l, "NULL");
+		return;
+	}
+	if (len < (socklen_t)sizeof(sa_family_t)) {
+		tl_add(l, "%p", (const void *)sa);
+		return;
+	}
+	if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+		char ip[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
+		tl_add(l,
+		       "{sa_family=AF_INET6, sin6_port=htons(%u), sin6_flowinfo=htonl(%u), "
+		       "inet_pton(AF_INET6, \"%s\", &sin6_addr), sin6_scope_id=%u}",
+		       ntohs(sin6->sin6_port), ntohl(sin6->sin6_flowinfo), ip, sin6->sin6_scope_id);
+		return;
+	}
+	if (sa->sa_family != AF_INET || len < (socklen_t)sizeof(struct sockaddr_in)) {
+		tl_add(l, "{sa_family=%s}",
+		       sa->sa_family == AF_INET	    ? "AF_INET"
+		       : sa->sa_family == AF_INET6  ? "AF_INET6"
+		       : sa->sa_family == AF_UNSPEC ? "AF_UNSPEC"
+						    : "AF_???");
+		return;
+	}
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	char ip[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &sin->sin_addr, ip, sizeof(ip));
+	tl_add(l, "{sa_family=AF_INET, sin_port=htons(%u), sin_addr=inet_addr(\"%s\")}",
+	       ntohs(sin->sin_port), ip);
+}
+
+/* " = 3" or " = -1 EAGAIN (Resource temporarily unavailable)", then emits the line. */
+static void tl_end(struct stack *st, struct tline *l, long ret)
+{
+	if (ret >= 0)
+		tl_add(l, ") = %ld\n", ret);
+	else {
+		const char *name = strerrorname_np((int)-ret);
+		const char *desc = strerrordesc_np((int)-ret);
+		tl_add(l, ") = -1 %s (%s)\n", name ? name : "E???", desc ? desc : "?");
+	}
+	ts_trace(st, TS_TRACE_API, "%s", l->buf);
+}
+
+static const char *sockflag_names(int flags, char *out, size_t cap)
+{
+	snprintf(out, cap, "%s%s%s", (flags & SOCK_CLOEXEC) ? "|SOCK_CLOEXEC" : "",
+		 (flags & SOCK_NONBLOCK) ? "|SOCK_NONBLOCK" : "",
+		 (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) ? "|0x?" : "");
+	return out;
+}
+
+/* send/recv flags as strace spells them: 0, MSG_PEEK, MSG_DONTWAIT|MSG_NOSIGNAL, ... */
+static void tl_msgflags(struct tline *l, int flags)
+{
+	static const struct {
+		int bit;
+		const char *name;
+	} names[] = {{MSG_PEEK, "MSG_PEEK"},
+		     {MSG_TRUNC, "MSG_TRUNC"},
+		     {MSG_DONTWAIT, "MSG_DONTWAIT"},
+		     {MSG_WAITALL, "MSG_WAITALL"},
+		     {MSG_NOSIGNAL, "MSG_NOSIGNAL"}};
+	bool first = true;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (flags & names[i].bit) {
+			tl_add(l, "%s%s", first ? "" : "|", names[i].name);
+			first = false;
+			flags &= ~names[i].bit;
+		}
+	if (flags || first)
+		tl_add(l, "%s%#x", first ? "" : "|", (unsigned)flags);
+}
+
+static void tl_epoll_events(struct tline *l, uint32_t ev)
+{
+	static const struct {
+		uint32_t bit;
+		const char *name;
+	} names[] = {
+	    {EPOLLIN, "EPOLLIN"},	    {EPOLLPRI, "EPOLLPRI"},
+	    {EPOLLOUT, "EPOLLOUT"},	    {EPOLLERR, "EPOLLERR"},
+	    {EPOLLHUP, "EPOLLHUP"},	    {EPOLLRDNORM, "EPOLLRDNORM"},
+	    {EPOLLRDBAND, "EPOLLRDBAND"},   {EPOLLWRNORM, "EPOLLWRNORM"},
+	    {EPOLLWRBAND, "EPOLLWRBAND"},   {EPOLLMSG, "EPOLLMSG"},
+	    {EPOLLRDHUP, "EPOLLRDHUP"},	    {EPOLLEXCLUSIVE, "EPOLLEXCLUSIVE"},
+	    {EPOLLWAKEUP, "EPOLLWAKEUP"},   {EPOLLONESHOT, "EPOLLONESHOT"},
+	    {(uint32_t)EPOLLET, "EPOLLET"},
+	};
+	bool first = true;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (ev & names[i].bit) {
+			tl_add(l, "%s%s", first ? "" : "|", names[i].name);
+			first = false;
+			ev &= ~names[i].bit;
+		}
+	if (ev || first)
+		tl_add(l, "%s%#x", first ? "" : "|", ev);
+}
+
+static void tl_epoll_event(struct tline *l, const struct epoll_event *e)
+{
+	tl_add(l, "{events=");
+	tl_epoll_events(l, e->events);
+	tl_add(l, ", data={u32=%u, u64=%llu}}", e->data.u32, (unsigned long long)e->data.u64);
+}
+
+static const char *level_name(int level)
+{
+	switch (level) {
+	case SOL_SOCKET:
+		return "SOL_SOCKET";
+	case IPPROTO_TCP:
+		return "SOL_TCP";
+	case IPPROTO_IP:
+		return "SOL_IP";
+	case IPPROTO_UDP:
+		return "SOL_UDP";
+	default:
+		return NULL;
+	}
+}
+
+static const char *optname_name(int level, int name)
+{
+	if (level == SOL_SOCKET) {
+		switch (name) {
+		case SO_REUSEADDR:
+			return "SO_REUSEADDR";
+		case SO_RCVBUF:
+			return "SO_RCVBUF";
+		case SO_SNDBUF:
+			return "SO_SNDBUF";
+		case SO_KEEPALIVE:
+			return "SO_KEEPALIVE";
+		case SO_ERROR:
+			return "SO_ERROR";
+		case SO_LINGER:
+			return "SO_LINGER";
+		case SO_TYPE:
+			return "SO_TYPE";
+		case SO_REUSEPORT:
+			return "SO_REUSEPORT";
+		case SO_BROADCAST:
+			return "SO_BROADCAST";
+		}
+	} else if (level == IPPROTO_TCP) {
+		switch (name) {
+		case TCP_NODELAY:
+			return "TCP_NODELAY";
+		case TCP_KEEPIDLE:
+			return "TCP_KEEPIDLE";
+		case TCP_KEEPINTVL:
+			return "TCP_KEEPINTVL";
+		case TCP_KEEPCNT:
+			return "TCP_KEEPCNT";
+		}
+	}
+	return NULL;
+}
+
+static void tl_optname(struct tline *l, int level, int name)
+{
+	const char *ln = level_name(level), *nn = optname_name(level, name);
+	if (ln)
+		tl_add(l, "%s, ", ln);
+	else
+		tl_add(l, "%#x /* SOL_??? */, ", level);
+	if (nn)
+		tl_add(l, "%s, ", nn);
+	else
+		tl_add(l, "%d, ", name);
+}
+
+/* The value of an option as strace shows it: [1] for ints, {l_onoff=..} for linger. */
+static void tl_optval(struct tline *l, int level, int name, const void *val, socklen_t len)
+{
+	if (!val) {
+		tl_add(l, "NULL");
+	} else if (level == SOL_SOCKET && name == SO_LINGER &&
+		   len >= (socklen_t)sizeof(struct linger)) {
+		const struct linger *lg = val;
+		tl_add(l, "{l_onoff=%d, l_linger=%d}", lg->l_onoff, lg->l_linger);
+	} else if (len >= (socklen_t)sizeof(int)) {
+		int v;
+		memcpy(&v, val, sizeof(v));
+		tl_add(l, "[%d]", v);
+	} else {
+		tl_add(l, "%p", val);
+	}
+}
+
+/* An in/out length argument: NULL, [in], or [in => out] when it changed. */
+static void tl_lenptr(struct tline *l, const socklen_t *len, socklen_t len_in, long r)
+{
+	if (!len)
+		tl_add(l, ", NULL");
+	else if (r >= 0 && len_in != *len)
+		tl_add(l, ", [%u => %u]", (unsigned)len_in, (unsigned)*len);
+	else
+		tl_add(l, ", [%u]", (unsigned)len_in);
+}
+
+/* ---- one function per call ---- */
+
+void trace_socket(struct stack *st, int domain, int type, int protocol, long r)
+{
+	struct tline l = {0};
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	char fl[64];
+	tl_add(&l, "socket(%s, ",
+	       domain == AF_INET    ? "AF_INET"
+	       : domain == AF_INET6 ? "AF_INET6"
+	       : domain == AF_UNIX  ? "AF_UNIX"
+				    : "AF_???");
+	if (base == SOCK_STREAM)
+		tl_add(&l, "SOCK_STREAM");
+	else if (base == SOCK_DGRAM)
+		tl_add(&l, "SOCK_DGRAM");
+	else if (base == SOCK_RAW)
+		tl_add(&l, "SOCK_RAW");
+	else
+		tl_add(&l, "%#x /* SOCK_??? */", base);
+	tl_add(&l, "%s, %s", sockflag_names(type & ~base, fl, sizeof(fl)),
+	       protocol == 0		 ? "IPPROTO_IP"
+	       : protocol == IPPROTO_TCP ? "IPPROTO_TCP"
+	       : protocol == IPPROTO_UDP ? "IPPROTO_UDP"
+					 : "IPPROTO_???");
+	tl_end(st, &l, r);
+}
+
+void trace_sockaddr_call(struct stack *st, const char *call, int fd, const struct sockaddr *addr,
+			 socklen_t len, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "%s(%d, ", call, fd);
+	tl_sockaddr(&l, addr, len);
+	tl_add(&l, ", %u", (unsigned)len);
+	tl_end(st, &l, r);
+}
+
+void trace_listen(struct stack *st, int fd, int backlog, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "listen(%d, %d", fd, backlog);
+	tl_end(st, &l, r);
+}
+
+void trace_accept(struct stack *st, int fd, const struct sockaddr *addr, const socklen_t *len,
+		  socklen_t len_in, int flags, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "%s(%d, ", flags < 0 ? "accept" : "accept4", fd);
+	if (r >= 0 && addr)
+		tl_sockaddr(&l, addr, *len);
+	else if (addr)
+		tl_add(&l, "%p", (const void *)addr);
+	else
+		tl_add(&l, "NULL");
+	tl_lenptr(&l, len, len_in, r);
+	if (flags >= 0) {
+		char fl[64];
+		sockflag_names(flags, fl, sizeof(fl));
+		tl_add(&l, ", %s", fl[0] ? fl + 1 : "0");
+	}
+	tl_end(st, &l, r);
+}
+
+void trace_read(struct stack *st, int fd, const void *buf, size_t len, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "read(%d, ", fd);
+	if (r >= 0)
+		tl_str(&l, buf, (size_t)r);
+	else
+		tl_add(&l, "%p", buf);
+	tl_add(&l, ", %zu", len);
+	tl_end(st, &l, r);
+}
+
+void trace_write(struct stack *st, int fd, const void *buf, size_t len, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "write(%d, ", fd);
+	if (buf)
+		tl_str(&l, buf, len);
+	else
+		tl_add(&l, "NULL");
+	tl_add(&l, ", %zu", len);
+	tl_end(st, &l, r);
+}
+
+void trace_recvfrom(struct stack *st, int fd, const void *buf, size_t len, int flags,
+		    const struct sockaddr *from, const socklen_t *fromlen, socklen_t len_in, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "recvfrom(%d, ", fd);
+	if (r >= 0)
+		tl_str(&l, buf, (size_t)r < len ? (size_t)r : len);
+	else
+		tl_add(&l, "%p", buf);
+	tl_add(&l, ", %zu, ", len);
+	tl_msgflags(&l, flags);
+	tl_add(&l, ", ");
+	if (r >= 0 && from && *fromlen)
+		tl_sockaddr(&l, from, *fromlen);
+	else if (from)
+		tl_add(&l, "%p", (const void *)from);
+	else
+		tl_add(&l, "NULL");
+	tl_lenptr(&l, fromlen, len_in, r);
+	tl_end(st, &l, r);
+}
+
+void trace_sendto(struct stack *st, int fd, const void *buf, size_t len, int flags,
+		  const struct sockaddr *to, socklen_t tolen, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "sendto(%d, ", fd);
+	if (buf)
+		tl_str(&l, buf, len);
+	else
+		tl_add(&l, "NULL");
+	tl_add(&l, ", %zu, ", len);
+	tl_msgflags(&l, flags);
+	tl_add(&l, ", ");
+	tl_sockaddr(&l, to, tolen);
+	tl_add(&l, ", %u", (unsigned)tolen);
+	tl_end(st, &l, r);
+}
+
+void trace_shutdown(struct stack *st, int fd, int how, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "shutdown(%d, ", fd);
+	if (how == SHUT_RD)
+		tl_add(&l, "SHUT_RD");
+	else if (how == SHUT_WR)
+		tl_add(&l, "SHUT_WR");
+	else if (how == SHUT_RDWR)
+		tl_add(&l, "SHUT_RDWR");
+	else
+		tl_add(&l, "%d /* SHUT_??? */", how);
+	tl_end(st, &l, r);
+}
+
+void trace_close(struct stack *st, int fd, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "close(%d", fd);
+	tl_end(st, &l, r);
+}
+
+void trace_setsockopt(struct stack *st, int fd, int level, int name, const void *val, socklen_t len,
+		      long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "setsockopt(%d, ", fd);
+	tl_optname(&l, level, name);
+	tl_optval(&l, level, name, val, len);
+	tl_add(&l, ", %u", (unsigned)len);
+	tl_end(st, &l, r);
+}
+
+void trace_getsockopt(struct stack *st, int fd, int level, int name, const void *val,
+		      const socklen_t *len, socklen_t len_in, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "getsockopt(%d, ", fd);
+	tl_optname(&l, level, name);
+	if (r >= 0)
+		tl_optval(&l, level, name, val, *len);
+	else
+		tl_add(&l, "%p", val);
+	tl_lenptr(&l, len, len_in, r);
+	tl_end(st, &l, r);
+}
+
+void trace_getname(struct stack *st, const char *call, int fd, const struct sockaddr *addr,
+		   const socklen_t *len, socklen_t len_in, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "%s(%d, ", call, fd);
+	if (r >= 0)
+		tl_sockaddr(&l, addr, *len);
+	else
+		tl_add(&l, "%p", (const void *)addr);
+	tl_lenptr(&l, len, len_in, r);
+	tl_end(st, &l, r);
+}
+
+void trace_fcntl_setfl(struct stack *st, int fd, int nonblock, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "fcntl(%d, F_SETFL, %s", fd, nonblock ? "O_RDWR|O_NONBLOCK" : "O_RDWR");
+	tl_end(st, &l, r);
+}
+
+void trace_epoll_create1(struct stack *st, int flags, long r)
+{
+	struct tline l = {0};
+	if (flags == EPOLL_CLOEXEC)
+		tl_add(&l, "epoll_create1(EPOLL_CLOEXEC");
+	else
+		tl_add(&l, "epoll_create1(%#x", (unsigned)flags);
+	tl_end(st, &l, r);
+}
+
+void trace_epoll_create(struct stack *st, int size, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "epoll_create(%d", size);
+	tl_end(st, &l, r);
+}
+
+void trace_epoll_ctl(struct stack *st, int epfd, int op, int fd, const struct epoll_event *ev,
+		     long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "epoll_ctl(%d, %s, %d, ", epfd,
+	       op == EPOLL_CTL_ADD   ? "EPOLL_CTL_ADD"
+	       : op == EPOLL_CTL_MOD ? "EPOLL_CTL_MOD"
+	       : op == EPOLL_CTL_DEL ? "EPOLL_CTL_DEL"
+				     : "EPOLL_CTL_???",
+	       fd);
+	if (ev)
+		tl_epoll_event(&l, ev);
+	else
+		tl_add(&l, "NULL");
+	tl_end(st, &l, r);
+}
+
+void trace_epoll_wait(struct stack *st, int epfd, const struct epoll_event *events, int maxevents,
+		      int timeout_ms, long r)
+{
+	struct tline l = {0};
+	tl_add(&l, "epoll_wait(%d, ", epfd);
+	if (r >= 0) {
+		tl_add(&l, "[");
+		for (long i = 0; i < r; i++) {
+			if (i)
+				tl_add(&l, ", ");
+			tl_epoll_event(&l, &events[i]);
+		}
+		tl_add(&l, "]");
+	} else {
+		tl_add(&l, "%p", (const void *)events);
+	}
+	tl_add(&l, ", %d, %d", maxevents, timeout_ms);
+	tl_end(st, &l, r);
+}
