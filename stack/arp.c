@@ -69,13 +69,14 @@ void arp_build(uint8_t *p, const struct arp_view *v)
 enum arp_entry_state {
 	ARP_INCOMPLETE, /* request sent, packets may be waiting */
 	ARP_REACHABLE,	/* MAC known until the expiry timer fires */
+	ARP_PERMANENT,	/* static (ts_neigh_add): never expires, never learnt over */
 };
 
 /* One neighbour. */
 struct arp_entry {
 	struct arp_entry *next;	   /* bucket chain */
 	uint32_t ip;		   /* protocol address, host order */
-	uint8_t mac[6];		   /* valid in ARP_REACHABLE */
+	uint8_t mac[6];		   /* valid in ARP_REACHABLE and ARP_PERMANENT */
 	uint8_t state;		   /* enum arp_entry_state */
 	uint8_t requests_sent;	   /* while incomplete */
 	struct ts_timer timer;	   /* incomplete: retry; reachable: expiry */
@@ -146,7 +147,7 @@ static struct arp_entry *arp_entry_new(struct stack *st, uint32_t ip)
 int arp_lookup(struct stack *st, uint32_t ip, uint8_t mac[6])
 {
 	struct arp_entry *e = arp_find(st, ip);
-	if (!e || e->state != ARP_REACHABLE)
+	if (!e || e->state == ARP_INCOMPLETE)
 		return -1;
 	memcpy(mac, e->mac, 6);
 	return 0;
@@ -159,6 +160,8 @@ static void arp_flush_queue(struct stack *st, struct arp_entry *e);
 /* Marks e REACHABLE with mac, (re)arms its expiry, and sends what waited. */
 static void arp_entry_update(struct stack *st, struct arp_entry *e, const uint8_t mac[6])
 {
+	if (e->state == ARP_PERMANENT)
+		return; /* what the administrator set is not learnt over (Linux NUD_PERMANENT) */
 	memcpy(e->mac, mac, 6);
 	e->state = ARP_REACHABLE;
 	ts_count(st, CTR_ARP_CACHE_UPDATES);
@@ -221,7 +224,7 @@ static void arp_send_request(struct stack *st, uint32_t spa, uint32_t tpa)
 {
 	struct ts_buf *b = ts_buf_alloc(st, ARP_PKT_LEN, TS_BUF_HEADROOM);
 	if (!b) {
-		st->drops[DROP_LINK_NOMEM]++;
+		ts_drop(st, NULL, DROP_LINK_NOMEM);
 		return;
 	}
 	struct arp_view v = {.op = ARP_OP_REQUEST, .spa = spa, .tpa = tpa};
@@ -281,7 +284,7 @@ int arp_resolve_and_send(struct stack *st, struct ts_buf *b, uint32_t nh)
 		return eth_output(st, b, eth_broadcast, ETH_TYPE_IPV4);
 
 	struct arp_entry *e = arp_find(st, nh);
-	if (e && e->state == ARP_REACHABLE)
+	if (e && e->state != ARP_INCOMPLETE)
 		return eth_output(st, b, e->mac, ETH_TYPE_IPV4);
 	if (!e) {
 		e = arp_entry_new(st, nh);
@@ -318,6 +321,49 @@ int arp_init(struct stack *st)
 uint32_t arp_entry_count(const struct stack *st)
 {
 	return st->arp->entries;
+}
+
+/* ---- static entries (ip neigh add/del/show) ---- */
+
+int arp_static_add(struct stack *st, uint32_t ip, const uint8_t mac[6], bool replace)
+{
+	if (ip == 0 || ip == st->cfg.ip || ipv4_is_broadcast(st, ip) || (ip >> 28) == 0xe)
+		return -EINVAL;
+	struct arp_entry *e = arp_find(st, ip);
+	if (e && !replace)
+		return -EEXIST; /* ip neigh add: NLM_F_EXCL */
+	if (!e && !(e = arp_entry_new(st, ip)))
+		return -ENOBUFS;
+	ts_timer_disarm(st, &e->timer);
+	memcpy(e->mac, mac, 6);
+	e->state = ARP_PERMANENT;
+	arp_flush_queue(st, e); /* packets that waited for it go now */
+	return 0;
+}
+
+int arp_static_del(struct stack *st, uint32_t ip)
+{
+	struct arp_entry *e = arp_find(st, ip);
+	if (!e)
+		return -ENOENT;
+	arp_entry_free(st, e, DROP_ARP_UNRESOLVED);
+	return 0;
+}
+
+size_t arp_list(struct stack *st, struct arp_neighbour *out, size_t max)
+{
+	size_t n = 0;
+	for (uint32_t i = 0; i < ARP_BUCKETS; i++)
+		for (struct arp_entry *e = st->arp->buckets[i]; e; e = e->next, n++) {
+			if (n >= max)
+				continue;
+			out[n].ip = e->ip;
+			memcpy(out[n].mac, e->mac, 6);
+			out[n].state = e->state == ARP_PERMANENT   ? ARP_NEIGH_PERMANENT
+				       : e->state == ARP_REACHABLE ? ARP_NEIGH_REACHABLE
+								   : ARP_NEIGH_INCOMPLETE;
+		}
+	return n;
 }
 
 void arp_destroy(struct stack *st)

@@ -5,6 +5,7 @@
 #ifndef TS_ARP_H
 #define TS_ARP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -68,5 +69,25 @@ void arp_announce(struct stack *st);
 int arp_lookup(struct stack *st, uint32_t ip, uint8_t mac[6]);
 /* Entries in the neighbour cache, of any state. */
 uint32_t arp_entry_count(const struct stack *st);
+
+/*
+ * Static entries (ip neigh add ... nud permanent): ip always resolves to
+ * mac, without ARP, and ARP packets never change it.  Returns 0, -EEXIST
+ * (an entry exists and replace is false), -EINVAL (not a unicast address
+ * of someone else) or -ENOBUFS (cache full).
+ */
+int arp_static_add(struct stack *st, uint32_t ip, const uint8_t mac[6], bool replace);
+/* Removes ip's entry, static or learnt.  0 or -ENOENT. */
+int arp_static_del(struct stack *st, uint32_t ip);
+
+/* One cache entry as listed (ip neigh show). */
+enum arp_neigh_state { ARP_NEIGH_INCOMPLETE, ARP_NEIGH_REACHABLE, ARP_NEIGH_PERMANENT };
+struct arp_neighbour {
+	uint32_t ip;		    /* host order */
+	uint8_t mac[6];		    /* meaningless while incomplete */
+	enum arp_neigh_state state; /* of the entry */
+};
+/* Fills up to max entries; returns how many there are (may exceed max). */
+size_t arp_list(struct stack *st, struct arp_neighbour *out, size_t max);
 
 #endif

@@ -202,7 +202,7 @@ static void icmp_send_error(struct stack *st, const struct ts_buf *orig, uint8_t
 	size_t quote = avail < ICMP_ERR_QUOTE_MAX ? avail : ICMP_ERR_QUOTE_MAX;
 	struct ts_buf *b = ts_buf_alloc(st, ICMP_HDR_LEN + quote, TS_BUF_HEADROOM);
 	if (!b) {
-		st->drops[DROP_LINK_NOMEM]++;
+		ts_drop(st, NULL, DROP_LINK_NOMEM);
 		return;
 	}
 	uint8_t *p = ts_buf_put(b, ICMP_HDR_LEN + quote);

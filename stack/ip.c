@@ -71,11 +71,10 @@ int ip_select_source(const struct stack *st, const struct ip_addr *dst, struct i
 }
 
 int ip_output(struct stack *st, struct ts_buf *b, const struct ip_addr *src,
-	      const struct ip_addr *dst, uint8_t proto, unsigned flags)
+	      const struct ip_addr *dst, uint8_t proto, const struct ip_tx_opts *opts)
 {
 	if (dst->af == AF_INET)
-		return ipv4_output_flags(st, b, src->v4, dst->v4, proto,
-					 (flags & IP_OUT_DF) ? IPV4_OUT_DF : 0);
+		return ipv4_output_opts(st, b, src->v4, dst->v4, proto, opts);
 	/* No other family is configured: nothing can route there. */
 	ts_drop(st, b, DROP_IPV4_NO_ROUTE);
 	return -EAFNOSUPPORT;

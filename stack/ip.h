@@ -112,15 +112,20 @@ bool ip_addr_is_ours(const struct stack *st, const struct ip_addr *a);
  */
 int ip_select_source(const struct stack *st, const struct ip_addr *dst, struct ip_addr *src);
 
-/* ip_output flags. */
-#define IP_OUT_DF 1u /* IPv4 Don't Fragment: -EMSGSIZE above the MTU */
+/* Per-datagram options: a socket's IP_TOS, IP_TTL and Don't Fragment. */
+struct ip_tx_opts {
+	uint8_t tos; /* IPv4 type of service / IPv6 traffic class */
+	uint8_t ttl; /* IPv4 TTL / IPv6 hop limit; 0: the stack's default (cfg.ttl) */
+	bool df;     /* IPv4 Don't Fragment: -EMSGSIZE above the MTU instead */
+};
 
 /*
  * Sends the transport segment at b->data..b->tail from src to dst with the
  * given protocol, through the family's output (ipv4_output).  src and dst
- * must be of one family.  Consumes b.  Returns 0 or -errno.
+ * must be of one family; opts may be NULL (TOS 0, default TTL, may be
+ * fragmented).  Consumes b.  Returns 0 or -errno.
  */
 int ip_output(struct stack *st, struct ts_buf *b, const struct ip_addr *src,
-	      const struct ip_addr *dst, uint8_t proto, unsigned flags);
+	      const struct ip_addr *dst, uint8_t proto, const struct ip_tx_opts *opts);
 
 #endif

@@ -230,8 +230,8 @@ static uint32_t ipv4_route(const struct stack *st, uint32_t dst)
  * fragments but the last are copies; the last reuses b in place (its header
  * overwrites payload octets already copied).  Consumes b.
  */
-int ipv4_output_flags(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t dst, uint8_t proto,
-		      unsigned flags)
+int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t dst, uint8_t proto,
+		     const struct ip_tx_opts *opts)
 {
 	size_t len = ts_buf_len(b);
 	uint32_t nh = ipv4_route(st, dst);
@@ -246,8 +246,9 @@ int ipv4_output_flags(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t
 	}
 	struct ipv4_view v = {
 	    .id = st->ipv4->next_id++,
-	    .df = (flags & IPV4_OUT_DF) != 0,
-	    .ttl = st->cfg.ttl,
+	    .tos = opts ? opts->tos : 0,
+	    .df = opts && opts->df,
+	    .ttl = opts && opts->ttl ? opts->ttl : st->cfg.ttl,
 	    .proto = proto,
 	    .src = src ? src : st->cfg.ip,
 	    .dst = dst,
@@ -305,7 +306,7 @@ int ipv4_output_flags(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t
 
 int ipv4_output(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t dst, uint8_t proto)
 {
-	return ipv4_output_flags(st, b, src, dst, proto, 0);
+	return ipv4_output_opts(st, b, src, dst, proto, NULL);
 }
 
 /* ---- life cycle ---- */

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "drop.h"
+#include "ip.h"
 #include "ipv4_reass.h"
 
 struct stack;
@@ -87,9 +88,8 @@ void ipv4_input(struct stack *st, struct ts_buf *b);
  * Returns 0 or -errno (-ENETUNREACH, -EMSGSIZE, -ENOBUFS).
  */
 int ipv4_output(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t dst, uint8_t proto);
-/* ipv4_output with flags: IPV4_OUT_DF sets Don't Fragment (-EMSGSIZE above the MTU). */
-#define IPV4_OUT_DF 1u
-int ipv4_output_flags(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t dst, uint8_t proto,
-		      unsigned flags);
+/* ipv4_output with a socket's options (TOS, TTL, DF: -EMSGSIZE above the MTU); opts may be NULL. */
+int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t dst, uint8_t proto,
+		     const struct ip_tx_opts *opts);
 
 #endif

@@ -174,7 +174,7 @@ int stack_poll(struct stack *st, uint64_t now_us)
 	for (int i = 0; i < STACK_RX_BATCH; i++) {
 		struct ts_buf *b = ts_buf_alloc(st, st->cfg.mtu + 64, TS_BUF_HEADROOM);
 		if (!b) {
-			st->drops[DROP_LINK_NOMEM]++;
+			ts_drop(st, NULL, DROP_LINK_NOMEM);
 			break;
 		}
 		ssize_t n = netdev_recv(st->dev, b->data, ts_buf_tailroom(b), st->now_us);

@@ -146,7 +146,7 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 	ts_count(st, CTR_TCP_TX);
 	if (flags & TCP_RST)
 		ts_count(st, CTR_TCP_RST_SENT);
-	return ip_output(st, b, &pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, 0);
+	return ip_output(st, b, &pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, NULL);
 }
 
 void tcp_send_ack(struct tcp_pcb *pcb)
@@ -232,7 +232,7 @@ void tcp_send_reset_for(struct stack *st, const struct ip_addr *src, const struc
 	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, TCP_HDR_LEN, sum)));
 	ts_count(st, CTR_TCP_TX);
 	ts_count(st, CTR_TCP_RST_SENT);
-	ip_output(st, b, src, dst, IPV4_PROTO_TCP, 0);
+	ip_output(st, b, src, dst, IPV4_PROTO_TCP, NULL);
 }
 
 /* If seq lies in a block the peer SACKed, the end of that block, else seq. */

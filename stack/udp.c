@@ -316,7 +316,7 @@ static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const void *dat
 		memcpy(p + UDP_HDR_LEN, data, len);
 	udp_build(p, pcb->local_port, dport, len, &src, dst);
 	b->transport = p;
-	r = ip_output(st, b, &src, dst, IPV4_PROTO_UDP, 0);
+	r = ip_output(st, b, &src, dst, IPV4_PROTO_UDP, NULL);
 	if (r == -ENOBUFS) {
 		/* udp_send_skb: without IP_RECVERR a datagram lost for lack of
 		 * buffers (here: a full ARP queue) is counted, not reported. */

@@ -66,6 +66,28 @@ int ts_getpeername(struct stack *st, int fd, struct sockaddr *addr, socklen_t *l
 int ts_set_nonblock(struct stack *st, int fd, int on);
 
 /*
+ * The neighbour table (what `ip neigh` manages).  ts_neigh_add puts a
+ * static entry (nud permanent): addr always resolves to mac without ARP,
+ * and nothing learnt from the wire changes it; with replace 0 an existing
+ * entry is EEXIST (ip neigh add), otherwise it is overwritten (ip neigh
+ * replace).  ts_neigh_del removes an entry, static or learnt (ENOENT).
+ * ts_neigh_list fills up to max entries and returns how many there are.
+ * State values are Linux's NUD_* (<linux/neighbour.h>).
+ */
+#define TS_NUD_INCOMPLETE 0x01
+#define TS_NUD_REACHABLE  0x02
+#define TS_NUD_PERMANENT  0x80
+struct ts_neigh {
+	struct sockaddr_storage addr; /* AF_INET */
+	unsigned char mac[6];	      /* link-layer address */
+	int state;		      /* TS_NUD_* */
+};
+int ts_neigh_add(struct stack *st, const struct sockaddr *addr, socklen_t len,
+		 const unsigned char mac[6], int replace);
+int ts_neigh_del(struct stack *st, const struct sockaddr *addr, socklen_t len);
+int ts_neigh_list(struct stack *st, struct ts_neigh *out, int max);
+
+/*
  * The stack's clock in microseconds: CLOCK_MONOTONIC on a kernel link, the
  * virtual clock of a simulation.  Applications time their own deadlines
  * with it so that they run on simulated time too.

@@ -12,6 +12,7 @@
 #include "eth.h"
 #include "icmp.h"
 #include "ipv4.h"
+#include "tapstack.h"
 
 #define IP1 0x0a000001u
 #define IP2 0x0a000002u
@@ -236,6 +237,95 @@ START_TEST(known_entry_updated_by_other_target)
 }
 END_TEST
 
+static int neigh_add(struct ts_test_stack *t, uint32_t ip, const uint8_t *mac, int replace)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(ip)};
+	return ts_neigh_add(&t->st, SA(sa), sizeof(sa), mac, replace);
+}
+
+/* A static entry resolves at once: the first datagram goes out with its MAC, no request. */
+START_TEST(static_entry_skips_arp)
+{
+	struct ts_test_stack t;
+	uint8_t got[128];
+	static const uint8_t mac9[6] = {2, 0, 0, 0, 0, 9};
+	ts_test_stack_init(&t, NULL);
+	ck_assert_int_eq(neigh_add(&t, 0x0a000009, mac9, 0), 0);
+	ck_assert_int_eq(icmp_echo_request(&t.st, 0x0a000009, 1, 1, NULL, 0), 0);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), 14 + 20 + 8);
+	ck_assert_mem_eq(got, mac9, 6);
+	ck_assert_uint_eq(t.st.counters[CTR_ARP_REQUESTS_SENT], 0);
+	/* Never expires: still there long after arp_ttl_ms. */
+	stack_poll(&t.st, t.st.now_us + 10ull * t.st.cfg.arp_ttl_ms * 1000);
+	uint8_t mac[6];
+	ck_assert_int_eq(arp_lookup(&t.st, 0x0a000009, mac), 0);
+	ck_assert_mem_eq(mac, mac9, 6);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* ARP from the wire never overwrites a static entry (Linux NUD_PERMANENT). */
+START_TEST(static_entry_not_learnt_over)
+{
+	struct ts_test_stack t;
+	uint8_t f[64], mac[6];
+	static const uint8_t fixed[6] = {2, 0, 0, 0, 0, 0x42};
+	size_t n = ts_load_hex("arp/request.hex", f, sizeof(f)); /* from 10.0.0.1, mac ..:01 */
+	ts_test_stack_init(&t, NULL);
+	ck_assert_int_eq(neigh_add(&t, IP1, fixed, 0), 0);
+	ts_test_stack_feed(&t, f, n);
+	ck_assert_uint_eq(t.st.counters[CTR_ARP_REPLIES_SENT], 1); /* still answered */
+	ck_assert_int_eq(arp_lookup(&t.st, IP1, mac), 0);
+	ck_assert_mem_eq(mac, fixed, 6);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* add/replace/del/list with ip neigh's errors. */
+START_TEST(static_entry_admin)
+{
+	struct ts_test_stack t;
+	struct ts_neigh list[4];
+	ts_test_stack_init(&t, NULL);
+	ck_assert_int_eq(neigh_add(&t, IP1, mac1, 0), 0);
+	ck_errno(neigh_add(&t, IP1, mac2, 0), EEXIST);
+	ck_assert_int_eq(neigh_add(&t, IP1, mac2, 1), 0);
+	ck_errno(neigh_add(&t, 0, mac1, 0), EINVAL);
+	ck_errno(neigh_add(&t, 0x0a0000ff, mac1, 0), EINVAL); /* the subnet broadcast */
+	ck_errno(neigh_add(&t, IP2, mac1, 0), EINVAL);	      /* our own address */
+	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
+	ck_errno(ts_neigh_add(&t.st, SA(s6), sizeof(s6), mac1, 0), EAFNOSUPPORT);
+	ck_assert_int_eq(ts_neigh_list(&t.st, list, 4), 1);
+	ck_assert_int_eq(list[0].state, TS_NUD_PERMANENT);
+	ck_assert_mem_eq(list[0].mac, mac2, 6);
+	ck_assert_uint_eq(ntohl(((struct sockaddr_in *)&list[0].addr)->sin_addr.s_addr), IP1);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(IP1)};
+	ck_assert_int_eq(ts_neigh_del(&t.st, SA(sa), sizeof(sa)), 0);
+	ck_errno(ts_neigh_del(&t.st, SA(sa), sizeof(sa)), ENOENT);
+	ck_assert_int_eq(ts_neigh_list(&t.st, list, 4), 0);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* Packets waiting for an unanswered request leave as soon as a static entry names the MAC. */
+START_TEST(static_entry_flushes_pending)
+{
+	struct ts_test_stack t;
+	uint8_t got[128];
+	ts_test_stack_init(&t, NULL);
+	ck_assert_int_eq(icmp_echo_request(&t.st, IP1, 1, 1, NULL, 0), 0);
+	ck_assert_int_eq(icmp_echo_request(&t.st, IP1, 1, 2, NULL, 0), 0);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), 42); /* the request */
+	ck_assert_int_eq(neigh_add(&t, IP1, mac1, 1), 0);
+	for (int i = 0; i < 2; i++) {
+		ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), 14 + 20 + 8);
+		ck_assert_mem_eq(got, mac1, 6);
+	}
+	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
 static Suite *arp_suite(void)
 {
 	Suite *s = suite_create("arp");
@@ -250,6 +340,10 @@ static Suite *arp_suite(void)
 	tcase_add_test(tc, queue_bounded);
 	tcase_add_test(tc, bad_packets_counted);
 	tcase_add_test(tc, known_entry_updated_by_other_target);
+	tcase_add_test(tc, static_entry_skips_arp);
+	tcase_add_test(tc, static_entry_not_learnt_over);
+	tcase_add_test(tc, static_entry_admin);
+	tcase_add_test(tc, static_entry_flushes_pending);
 	suite_add_tcase(s, tc);
 	return s;
 }
