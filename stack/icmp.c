@@ -1,10 +1,10 @@
 /*
  * icmp.c - ICMP for IPv4 (RFC 792, RFC 1122 §3.2.2).
  *
- * Receive: icmp_parse (view: length), icmp_csum_ok (unless the link
- * validated it) → echo request answered in
- * the received buffer (type rewritten, checksum patched incrementally, same
- * id, seq and payload, RFC 792 "Echo or Echo Reply Message"), echo reply
+ * Receive: icmp_parse (view: length) → icmp_csum_ok (unless the link
+ * validated the sum, netdev.h) → echo request answered in the received
+ * buffer (type rewritten, checksum patched incrementally, same id, seq
+ * and payload, RFC 792 "Echo or Echo Reply Message"), echo reply
  * handed to the ping handler; every other type is counted and dropped (we
  * do not yet feed unreachables back to sockets).
  *

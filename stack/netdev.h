@@ -44,6 +44,7 @@
 #ifndef TS_NETDEV_H
 #define TS_NETDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -70,7 +71,10 @@ enum netdev_gso_type {
 	NETDEV_GSO_UDP_L4 = 5, /* VIRTIO_NET_HDR_GSO_UDP_L4: USO (UDP segments) */
 };
 
-/* What a device can do, asked once by stack_init (netdev_caps()). */
+/*
+ * What a device can do, asked once by stack_init (netdev_caps()).  A size
+ * left 0 is not stated: no limit on send, NETDEV_JUMBO_FRAME on receive.
+ */
 struct netdev_caps {
 	uint32_t mtu;	       /* largest IP datagram per frame; 0: the device sets none */
 	uint32_t max_tx_frame; /* largest frame send takes without GSO, Ethernet header included */
@@ -189,7 +193,7 @@ static inline int netdev_send(struct netdev *d, const uint8_t *f, size_t len, ui
 }
 
 /* Whether a device without offloads can send the frame as it is: not PARTIAL, not GSO. */
-static inline int netdev_meta_is_plain(const struct netdev_meta *m)
+static inline bool netdev_meta_is_plain(const struct netdev_meta *m)
 {
 	return m->csum != NETDEV_CSUM_PARTIAL && m->gso_type == NETDEV_GSO_NONE;
 }

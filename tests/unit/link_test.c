@@ -823,6 +823,26 @@ START_TEST(trace_line_of_partial_frame)
 	snprintf(want, sizeof(want), "tx %s csum=partial\n", line);
 	ck_assert_str_eq(out, want);
 	free(out);
+
+	/* An ICMP message its sender left partial (the field 0: no pseudo header) is
+	 * described with its checksum completed: no "bad-csum". */
+	c = capdev_new();
+	caps = caps_of(0, NETDEV_OFFLOAD_ICMP4);
+	capdev_set_caps(c, &caps);
+	mem = open_memstream(&out, &outlen);
+	tr = trace_wrap(capdev_netdev(c), mem);
+	uint8_t ping[128];
+	n = ts_load_hex("icmp/echo_request.hex", ping, sizeof(ping));
+	trace_describe(ping, n, line, sizeof(line));
+	snprintf(want, sizeof(want), "tx %s csum=partial\n", line);
+	put_be16(ping + 34 + 2, 0);
+	m = (struct netdev_meta){.csum = NETDEV_CSUM_PARTIAL, .csum_start = 34, .csum_offset = 2};
+	ck_assert_int_eq(netdev_send_meta(tr, ping, n, &m, 0), 0);
+	netdev_destroy(tr);
+	fclose(mem);
+	ck_assert_ptr_null(strstr(out, "bad-csum"));
+	ck_assert_str_eq(out, want);
+	free(out);
 }
 END_TEST
 
