@@ -212,6 +212,7 @@ void arp_input(struct stack *st, struct ts_buf *b)
 	memcpy(reply.tha, v.sha, 6);
 	ts_buf_trim(b, ARP_PKT_LEN);
 	arp_build(b->data, &reply);
+	ts_buf_meta_reset(b); /* the request's offload metadata is not the reply's */
 	ts_count(st, CTR_ARP_TX);
 	ts_count(st, CTR_ARP_REPLIES_SENT);
 	eth_output(st, b, v.sha, ETH_TYPE_ARP);

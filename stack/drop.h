@@ -16,6 +16,7 @@
 	/* link */                                                                                 \
 	X(LINK_NOMEM, "no buffer for a received frame")                                            \
 	X(LINK_TX_FAIL, "the link refused a frame we sent")                                       \
+	X(LINK_BAD_META, "offload metadata that cannot describe the frame (netdev.h)")            \
 	/* Ethernet */                                                                             \
 	X(ETH_TRUNCATED, "frame shorter than the 14-byte Ethernet header")                       \
 	X(ETH_NOT_FOR_US, "destination is neither our MAC, broadcast nor a multicast we join")    \

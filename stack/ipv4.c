@@ -268,6 +268,12 @@ int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t 
 		ts_drop(st, b, DROP_IPV4_FRAG_NEEDED);
 		return -EMSGSIZE;
 	}
+	/* The link sees fragments, not the datagram whose checksum was left to
+	 * it: complete it now (Linux ip_do_fragment's skb_checksum_help). */
+	if (ts_buf_csum_complete(b) < 0) {
+		ts_drop(st, b, DROP_LINK_TX_FAIL);
+		return -EINVAL;
+	}
 	size_t chunk = st->cfg.mtu > IPV4_HDR_LEN ? (st->cfg.mtu - IPV4_HDR_LEN) & ~(size_t)7 : 0;
 	if (chunk == 0) {
 		/* RFC 791 §3.1: every link carries 68 octets; below that, refuse. */

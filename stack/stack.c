@@ -102,6 +102,24 @@ static int kernel_wait_setup(struct stack *st)
 	return 0;
 }
 
+/*
+ * Asks the link what it can do, once.  The datagram size is the smaller of
+ * what the user configured and what the link carries (its MTU, and its
+ * largest frame less the Ethernet header); a VERIFIED frame from a link
+ * that declared no receive validation is not believed (stack_poll).
+ */
+static void link_caps_init(struct stack *st)
+{
+	netdev_caps(st->dev, &st->link);
+	if (st->link.mtu && st->link.mtu < st->cfg.mtu)
+		st->cfg.mtu = st->link.mtu;
+	if (st->link.max_tx_frame > ETH_HDR_LEN &&
+	    st->link.max_tx_frame - ETH_HDR_LEN < st->cfg.mtu)
+		st->cfg.mtu = st->link.max_tx_frame - ETH_HDR_LEN;
+	if (st->link.max_rx_frame == 0)
+		st->link.max_rx_frame = NETDEV_JUMBO_FRAME; /* a caps op that left it unset */
+}
+
 int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev, uint64_t now_us)
 {
 	int err;
@@ -111,6 +129,7 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 	if (!st->cfg.trace_out)
 		st->cfg.trace_out = stderr;
 	st->dev = dev;
+	link_caps_init(st);
 	st->now_us = now_us;
 	st->rng = cfg->seed;
 	if (!st->rng && getrandom(&st->rng, sizeof(st->rng), 0) != sizeof(st->rng))
@@ -155,7 +174,9 @@ void stack_input(struct stack *st, struct ts_buf *b)
 
 int stack_link_output(struct stack *st, struct ts_buf *b)
 {
-	int err = netdev_send(st->dev, b->data, ts_buf_len(b), st->now_us);
+	struct netdev_meta m;
+	ts_buf_meta_to_link(b, &m);
+	int err = netdev_send_meta(st->dev, b->data, ts_buf_len(b), &m, st->now_us);
 	if (err < 0) {
 		ts_drop(st, b, DROP_LINK_TX_FAIL);
 		return err;
@@ -172,19 +193,29 @@ int stack_poll(struct stack *st, uint64_t now_us)
 	if (now_us > st->now_us)
 		st->now_us = now_us;
 	for (int i = 0; i < STACK_RX_BATCH; i++) {
-		struct ts_buf *b = ts_buf_alloc(st, st->cfg.mtu + 64, TS_BUF_HEADROOM);
+		/* As large as the largest frame the link delivers (a GRO one
+		 * included), so no frame is cut. */
+		struct ts_buf *b = ts_buf_alloc(st, st->link.max_rx_frame, TS_BUF_HEADROOM);
 		if (!b) {
 			ts_drop(st, NULL, DROP_LINK_NOMEM);
 			break;
 		}
-		ssize_t n = netdev_recv(st->dev, b->data, ts_buf_tailroom(b), st->now_us);
+		struct netdev_meta m;
+		ssize_t n = netdev_recv_meta(st->dev, b->data, ts_buf_tailroom(b), &m, st->now_us);
 		if (n <= 0) {
 			ts_buf_free(st, b);
 			break;
 		}
 		ts_buf_put(b, (size_t)n);
-		stack_input(st, b);
 		handled++;
+		if (ts_buf_meta_from_link(b, &m) < 0) {
+			ts_count(st, CTR_ETH_RX);
+			ts_drop(st, b, DROP_LINK_BAD_META);
+			continue;
+		}
+		if (b->csum == NETDEV_CSUM_VERIFIED && !st->link.rx_csum)
+			b->csum = NETDEV_CSUM_NONE; /* the link said it validates nothing */
+		stack_input(st, b);
 	}
 	handled += ts_timer_run(st, st->now_us);
 	return handled;

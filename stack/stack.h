@@ -92,8 +92,14 @@ void ts_config_default(struct ts_config *cfg);
 struct stack {
 	struct ts_config cfg;
 	struct netdev *dev; /* the link; owned by the caller */
-	uint64_t now_us;    /* the clock, advanced by stack_poll */
-	uint64_t rng;	    /* xorshift64* state */
+	/*
+	 * What the link can do, asked once by stack_init (netdev.h): receive
+	 * buffers hold link.max_rx_frame, TCP and UDP leave the checksums in
+	 * link.tx_csum to it, cfg.mtu is at most link.mtu.
+	 */
+	struct netdev_caps link;
+	uint64_t now_us; /* the clock, advanced by stack_poll */
+	uint64_t rng;	 /* xorshift64* state */
 	uint64_t counters[CTR_MAX];
 	uint64_t drops[DROP_MAX];
 	struct ts_timer_heap timers;
