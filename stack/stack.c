@@ -20,8 +20,14 @@
 #include "tapstack.h"
 #include "netdev.h"
 
-/* Frames handled per stack_poll before timers get their turn. */
-#define STACK_RX_BATCH 64
+/*
+ * Frames handled per stack_poll before timers get their turn.  The poll
+ * drains the link until it has nothing (EAGAIN on a TAP) or this many:
+ * a TAP queues at most 500 frames (tun's TUN_READQ_SIZE), so a wake-up
+ * normally empties it, while a sender faster than us cannot keep the
+ * timers waiting for more than one batch.
+ */
+#define STACK_RX_BATCH 512
 
 void ts_config_default(struct ts_config *c)
 {
@@ -172,11 +178,30 @@ void stack_input(struct stack *st, struct ts_buf *b)
 	eth_input(st, b);
 }
 
+/*
+ * A buffer whose payload lives in a send ring (ts_buf ext pieces) goes out
+ * in pieces when the device takes them (netdev sendv: one writev on a
+ * TAP), else it is linearized, the one copy the zero-copy path saves.
+ */
 int stack_link_output(struct stack *st, struct ts_buf *b)
 {
 	struct netdev_meta m;
 	ts_buf_meta_to_link(b, &m);
-	int err = netdev_send_meta(st->dev, b->data, ts_buf_len(b), &m, st->now_us);
+	int err;
+	if (b->n_ext && netdev_has_sendv(st->dev)) {
+		struct iovec iov[1 + TS_BUF_EXT_MAX];
+		size_t len = ts_buf_len(b);
+		iov[0].iov_base = b->data;
+		iov[0].iov_len = len - ts_buf_ext_len(b);
+		for (unsigned i = 0; i < b->n_ext; i++) {
+			iov[1 + i].iov_base = (void *)(uintptr_t)b->ext[i].base;
+			iov[1 + i].iov_len = b->ext[i].len;
+		}
+		err = netdev_sendv(st->dev, iov, 1 + b->n_ext, len, &m, st->now_us);
+	} else {
+		ts_buf_linearize(b);
+		err = netdev_send_meta(st->dev, b->data, ts_buf_len(b), &m, st->now_us);
+	}
 	if (err < 0) {
 		ts_drop(st, b, DROP_LINK_TX_FAIL);
 		return err;
@@ -186,16 +211,44 @@ int stack_link_output(struct stack *st, struct ts_buf *b)
 	return 0;
 }
 
+/*
+ * A frame that arrived in a large receive buffer but fits a standard one
+ * moves there (one copy of a small frame), and the large buffer stays
+ * with the receive loop for the next frame: only frames that need 64 KiB
+ * hold 64 KiB, so a queue of small datagrams (UDP, ARP, reassembly) pins
+ * what it would without GSO.  Returns the buffer to hand up.
+ */
+static struct ts_buf *rx_right_size(struct stack *st, struct ts_buf *b, struct ts_buf **spare)
+{
+	size_t len = ts_buf_len(b);
+	if (b->cap <= TS_BUF_STD_SIZE || len + TS_BUF_HEADROOM > TS_BUF_STD_SIZE)
+		return b;
+	struct ts_buf *small = ts_buf_alloc(st, len, TS_BUF_HEADROOM);
+	if (!small)
+		return b; /* the large one will do */
+	memcpy(ts_buf_put(small, len), b->data, len);
+	b->tail = b->data;
+	*spare = b;
+	return small;
+}
+
 int stack_poll(struct stack *st, uint64_t now_us)
 {
 	int handled = 0;
+	struct ts_buf *spare = NULL;
 
 	if (now_us > st->now_us)
 		st->now_us = now_us;
+	/* Input first, for the whole batch; the TCP output it makes due (ACKs,
+	 * data the peer's window opened) goes out once per connection at the
+	 * end of it (tcp_batch_end). */
+	tcp_batch_begin(st);
 	for (int i = 0; i < STACK_RX_BATCH; i++) {
 		/* As large as the largest frame the link delivers (a GRO one
 		 * included), so no frame is cut. */
-		struct ts_buf *b = ts_buf_alloc(st, st->link.max_rx_frame, TS_BUF_HEADROOM);
+		struct ts_buf *b =
+		    spare ? spare : ts_buf_alloc(st, st->link.max_rx_frame, TS_BUF_HEADROOM);
+		spare = NULL;
 		if (!b) {
 			ts_drop(st, NULL, DROP_LINK_NOMEM);
 			break;
@@ -203,10 +256,11 @@ int stack_poll(struct stack *st, uint64_t now_us)
 		struct netdev_meta m;
 		ssize_t n = netdev_recv_meta(st->dev, b->data, ts_buf_tailroom(b), &m, st->now_us);
 		if (n <= 0) {
-			ts_buf_free(st, b);
+			spare = b;
 			break;
 		}
 		ts_buf_put(b, (size_t)n);
+		b = rx_right_size(st, b, &spare);
 		handled++;
 		if (ts_buf_meta_from_link(b, &m) < 0) {
 			ts_count(st, CTR_ETH_RX);
@@ -217,6 +271,8 @@ int stack_poll(struct stack *st, uint64_t now_us)
 			b->csum = NETDEV_CSUM_NONE; /* the link said it validates nothing */
 		stack_input(st, b);
 	}
+	ts_buf_free(st, spare);
+	tcp_batch_end(st);
 	handled += ts_timer_run(st, st->now_us);
 	return handled;
 }

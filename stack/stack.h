@@ -106,6 +106,9 @@ struct stack {
 	struct ts_buf *buf_free; /* free list of standard-size buffers */
 	uint32_t buf_free_n;	 /* buffers on it */
 	int64_t bufs_live;	 /* allocated minus freed: 0 at teardown or it leaked */
+	/* Large buffers (TS_BUF_BIG_SIZE), for GSO frames sent and received. */
+	struct ts_buf *buf_big_free; /* their free list */
+	uint32_t buf_big_free_n;     /* buffers on it */
 	/*
 	 * Each layer's state, allocated by its *_init and private to its
 	 * files, so that one layer's implementation can be replaced (an

@@ -280,10 +280,17 @@ static enum step check_sequence(struct tcp_ctx *c)
 	    seq_lt(c->opt.tsval, pcb->ts_recent))
 		return drop_after_ack(c, DROP_TCP_PAWS);
 
+	/*
+	 * Deviation from RFC 9293 §3.10.7.4 (RCV.NXT =< SEG.SEQ <
+	 * RCV.NXT+RCV.WND for a segment without text): one at the right edge
+	 * itself is acceptable too, as Linux's tcp_sequence has it, because a
+	 * peer that filled the rounded-up window we cannot store has its
+	 * SND.NXT exactly there, and every ACK it sends would be dropped unread.
+	 */
 	bool ok;
 	if (len == 0)
 		ok = wnd == 0 ? c->seq == pcb->rcv_nxt
-			      : seq_in(c->seq, pcb->rcv_nxt, pcb->rcv_nxt + wnd);
+			      : seq_in(c->seq, pcb->rcv_nxt, pcb->rcv_nxt + wnd + 1);
 	else
 		ok = wnd != 0 && (seq_in(c->seq, pcb->rcv_nxt, pcb->rcv_nxt + wnd) ||
 				  seq_in(c->seq + len - 1, pcb->rcv_nxt, pcb->rcv_nxt + wnd));

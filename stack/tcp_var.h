@@ -195,6 +195,9 @@ struct tcp_pcb {
 	/* Timers. */
 	struct ts_timer timers[TCP_T_MAX];
 	uint64_t last_rx_us; /* last segment received (keep-alive idle) */
+	/* Output waiting for the end of a receive batch (tcp_batch_end). */
+	bool out_pending;	  /* on the stack's out_pending list */
+	struct tcp_pcb *out_next; /* next on that list */
 };
 
 #define TCP_CONN_HASH_BITS 16
@@ -212,6 +215,10 @@ struct tcp_state {
 	struct tcp_ring_cache ring_cache[TCP_RING_CACHE_SIZES];
 	uint32_t ring_blocks;  /* blocks attached to rings now */
 	uint64_t ring_mallocs; /* blocks ever taken from the heap (not the cache) */
+	/* Output waiting for the end of a receive batch (tcp_batch_end). */
+	bool batching;		     /* inside a receive batch: tcp_output may wait */
+	struct tcp_pcb *out_pending; /* pcbs whose output waits (pcb->out_next) */
+	struct tcp_pcb **out_tail;   /* where the next one is linked */
 };
 
 /* ---- Internal API between the tcp*.c files ---- */
