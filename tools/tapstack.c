@@ -447,11 +447,19 @@ static struct netdev *open_link(const struct options *o, struct netdev **faults_
 {
 	char err[256];
 	enum tap_offload got;
-	struct netdev *dev = tap_open_offload(o->tap, o->offload, &got, err, sizeof(err));
+	/* --faults acts on wire frames (faults.h): auto then stops at csum, so the
+	 * kernel sends MSS-sized segments too, each lost or kept on its own. */
+	enum tap_offload want = o->offload;
+	if (o->faults_set && want == TAP_OFFLOAD_AUTO)
+		want = TAP_OFFLOAD_CSUM;
+	struct netdev *dev = tap_open_offload(o->tap, want, &got, err, sizeof(err));
+	if (!dev && want != o->offload) /* still auto: fall back to none */
+		dev = tap_open_offload(o->tap, TAP_OFFLOAD_NONE, &got, err, sizeof(err));
 	if (!dev)
 		fail("%s", err);
-	fprintf(stderr, "tapstack: offload %s on %s (--offload %s)\n", tap_offload_name(got),
-		dev->name, tap_offload_name(o->offload));
+	fprintf(stderr, "tapstack: offload %s on %s (--offload %s%s)\n", tap_offload_name(got),
+		dev->name, tap_offload_name(o->offload),
+		want != o->offload ? ", no TSO with --faults" : "");
 	if (o->host_ip_set && nl_configure_link(o->tap, o->cfg.mtu, o->host_ip, o->host_prefix, err,
 						sizeof(err)) < 0) {
 		netdev_destroy(dev);
