@@ -300,7 +300,8 @@ END_TEST
  * the payload is two pieces, the second at an odd offset of the segment.
  * With sendv the frame leaves in pieces and the full checksum is summed
  * over the ring's pieces; without it they are copied with the checksum
- * folded in.  Either way take() checks the checksum and the bytes.
+ * folded in.  Either way take() checks the checksum and the bytes.  A
+ * short payload is copied even with sendv (TCP_ZEROCOPY_MIN).
  */
 static void odd_wrap(bool sendv)
 {
@@ -321,17 +322,26 @@ static void odd_wrap(bool sendv)
 	while (take(&x, o))
 		;
 	ck_assert_uint_eq(x.pcb->snd_ring.len, 1);
-	/* 10 more octets: three at the ring's end, seven at its start; the
-	 * segment starts at the octet after the unacknowledged one. */
-	write_pattern(&x, first, 10);
+	/* 1200 more octets (enough to go in pieces: TCP_ZEROCOPY_MIN): three at
+	 * the ring's end, the rest at its start; the segment starts at the octet
+	 * after the unacknowledged one. */
+	write_pattern(&x, first, 1200);
 	ck_assert(take(&x, o));
 	ck_assert_uint_eq(o->v.seq, una + first);
-	ck_assert_uint_eq(o->v.payload_len, 10);
+	ck_assert_uint_eq(o->v.payload_len, 1200);
 	payload_is_pattern(o, first);
 	ck_assert_uint_eq(o->m.csum, NETDEV_CSUM_NONE);
 	uint32_t start = (x.pcb->snd_ring.head + 1) % cap;
 	ck_assert_uint_eq(cap - start, 3); /* it did wrap, after an odd number of octets */
 	ck_assert_uint_eq(capdev_sendv_pieces(x.t.cap) > 0, sendv);
+	/* 100 octets more: copied, one piece, whatever the device takes. */
+	size_t pieces = capdev_sendv_pieces(x.t.cap);
+	feed(&x, f, seg(f, x.snd, una + (uint32_t)first + 1200, TCP_ACK, NULL, 0, NULL, 0));
+	write_pattern(&x, first + 1200, 100);
+	ck_assert(take(&x, o));
+	ck_assert_uint_eq(o->v.payload_len, 100);
+	payload_is_pattern(o, first + 1200);
+	ck_assert_uint_eq(capdev_sendv_pieces(x.t.cap), pieces);
 	free(o);
 	fx_free(&x);
 }
