@@ -878,6 +878,8 @@ profile() {
 			awk -v us="$us_per_req" '
 			BEGIN {
 				d["ksys_write"] = "write(2), all of it (ksys_write)"
+				d["do_writev"] = "writev(2), all of it (do_writev: tapstack with vnet_hdr or sendv)"
+				d["do_readv"] = "readv(2), all of it (do_readv: tapstack with vnet_hdr)"
 				d["tcp_sendmsg"] = "  the server socket send path (tcp_sendmsg)"
 				d["tun_chr_write_iter"] = "  the TAP write (tun_chr_write_iter), of which:"
 				d["ksys_read"] = "read(2), all of it (ksys_read)"
@@ -890,7 +892,7 @@ profile() {
 				d["core_sys_select"] = "select(2) (core_sys_select, lwIP tapif thread)"
 				d["__x64_sys_futex"] = "futex(2): thread hand-offs (lwIP mbox)"
 				d["schedule"] = "schedule(): context switches"
-				n = split("ksys_write tcp_sendmsg tun_chr_write_iter netif_receive_skb ksys_read tcp_recvmsg tun_chr_read_iter tcp_v4_rcv do_epoll_wait do_sys_poll core_sys_select __x64_sys_futex schedule", order, " ")
+				n = split("ksys_write do_writev tcp_sendmsg tun_chr_write_iter netif_receive_skb ksys_read do_readv tcp_recvmsg tun_chr_read_iter tcp_v4_rcv do_epoll_wait do_sys_poll core_sys_select __x64_sys_futex schedule", order, " ")
 			}
 			/^ *[0-9.]+%/ { p = $1; sub(/%/, "", p); if ($NF in d && !($NF in got)) got[$NF] = p }
 			END { for (i = 1; i <= n; i++) if (order[i] in got) printf "%6.1f%%  %7.2f µs  %s\n", got[order[i]], got[order[i]] / 100 * us, d[order[i]] }'
