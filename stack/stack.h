@@ -124,6 +124,10 @@ struct stack {
 	int kq;		    /* kernel epoll fd that stack_wait sleeps in, or -1 */
 	int tfd;	    /* timerfd armed to the next deadline, or -1 */
 	volatile int *stop; /* set by a signal handler: blocking calls give up (EINTR) */
+	/* What stack_wait knows of the kernel fds, to save system calls. */
+	bool link_empty;       /* the last read of the link said EAGAIN and epoll has not
+				* said otherwise since: no need to read it again */
+	uint64_t tfd_armed_us; /* when tfd fires; UINT64_MAX: not armed (or it fired) */
 };
 
 /*
