@@ -388,6 +388,87 @@ START_TEST(tap_offload_csum_only)
 }
 END_TEST
 
+/* A wrapper that counts the reads the stack makes of its lower device. */
+struct count_dev {
+	struct netdev dev;
+	struct netdev *lower;
+	unsigned recvs;
+};
+
+static ssize_t count_recv(struct netdev *d, uint8_t *buf, size_t cap, struct netdev_meta *m,
+			  uint64_t now_us)
+{
+	struct count_dev *c = (struct count_dev *)d;
+	c->recvs++;
+	return netdev_recv_meta(c->lower, buf, cap, m, now_us);
+}
+static int count_send(struct netdev *d, const uint8_t *f, size_t len, const struct netdev_meta *m,
+		      uint64_t now_us)
+{
+	return netdev_send_meta(((struct count_dev *)d)->lower, f, len, m, now_us);
+}
+static int count_pollfd(struct netdev *d)
+{
+	return netdev_pollfd(((struct count_dev *)d)->lower);
+}
+static void count_destroy(struct netdev *d)
+{
+	netdev_destroy(((struct count_dev *)d)->lower);
+}
+static const struct netdev_ops count_ops = {
+    .recv = count_recv,
+    .send = count_send,
+    .pollfd = count_pollfd,
+    .destroy = count_destroy,
+};
+
+/*
+ * stack_wait does not read a link its last read found empty until epoll
+ * reports it (a read would only say EAGAIN), and still takes a frame that
+ * arrives: the kernel's ARP request for the stack's address.
+ */
+START_TEST(stack_wait_reads_an_empty_link_once)
+{
+	char err[256];
+	if (!enter_private_netns("stack_wait_reads_an_empty_link_once"))
+		return;
+	struct count_dev c = {.dev = {.ops = &count_ops, .name = "count"}};
+	c.lower = tap_open("tstap6", err, sizeof(err));
+	ck_assert_msg(c.lower != NULL, "%s", err);
+	ck_assert_msg(nl_configure_link("tstap6", 1500, KERNEL_IP, 24, err, sizeof(err)) == 0, "%s",
+		      err);
+	struct ts_config cfg;
+	ts_config_default(&cfg);
+	cfg.ip = STACK_IP;
+	memcpy(cfg.mac, stack_mac, 6);
+	cfg.seed = 1;
+	cfg.gratuitous_arp = false;
+	struct stack *st = calloc(1, sizeof(*st));
+	ck_assert_int_eq(stack_init(st, &cfg, &c.dev, ts_clock_us()), 0);
+	/* The kernel's own chatter (IPv6 router solicitations...) may come: drain it. */
+	while (stack_wait(st, 50) > 0)
+		;
+	unsigned before = c.recvs;
+	ck_assert_int_eq(stack_wait(st, 0), 0);
+	ck_assert_int_eq(stack_wait(st, 0), 0);
+	ck_assert_uint_eq(c.recvs, before); /* known empty: not read again */
+	/* A UDP datagram to the stack makes the kernel ARP for it: epoll sees it. */
+	int ks = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in to = {
+	    .sin_family = AF_INET, .sin_port = htons(9999), .sin_addr.s_addr = htonl(STACK_IP)};
+	ck_assert_int_eq(sendto(ks, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
+	uint64_t end = ts_clock_us() + 2000000;
+	while (st->counters[CTR_ARP_RX] == 0 && ts_clock_us() < end)
+		stack_wait(st, 100);
+	ck_assert_uint_ge(st->counters[CTR_ARP_RX], 1);
+	ck_assert_uint_gt(c.recvs, before);
+	close(ks);
+	stack_destroy(st);
+	free(st);
+	netdev_destroy(c.lower);
+}
+END_TEST
+
 /* Without privileges (root drops to nobody in this child) the message says what is needed. */
 START_TEST(tap_open_unprivileged_says_why)
 {
@@ -415,6 +496,7 @@ static Suite *tap_suite(void)
 	tcase_add_test(tc, tap_open_unprivileged_says_why);
 	tcase_add_test(tc, tap_offload_tso_both_ways);
 	tcase_add_test(tc, tap_offload_csum_only);
+	tcase_add_test(tc, stack_wait_reads_an_empty_link_once);
 	suite_add_tcase(s, tc);
 	return s;
 }
