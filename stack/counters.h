@@ -51,6 +51,7 @@ struct stack;
 	X(TCP_OFO_QUEUED, "tcp", "segments queued out of order")                                  \
 	X(TCP_TLP_PROBES, "tcp", "tail loss probes sent (RFC 8985 §7)")                            \
 	X(TCP_LIMITED_TRANSMITS, "tcp", "segments sent by limited transmit (RFC 3042)")            \
+	X(TCP_MSS_RAISED, "tcp", "peer MSS options below 88 raised to the floor (RFC 6691)")      \
 	/* keep last */
 
 enum ts_counter {

@@ -378,9 +378,11 @@ void tcp_snd_ring_idle(struct tcp_pcb *pcb)
 
 /*
  * After the handshake: SMSS from the peer's MSS option (RFC 9293 §3.7.1,
- * default 536), capped by our MTU, minus the timestamp option we will carry
- * on every segment (RFC 6691 §2: the MSS excludes options).  The window
- * starts from it (tcp_cc_on_established).
+ * default 536), capped by our MTU and raised to TCP_MIN_PEER_MSS, minus
+ * the timestamp option we will carry on every segment (RFC 6691 §2: the MSS
+ * excludes options).  The floor comes first: MSS 0-11 with timestamps
+ * would otherwise wrap to segments of ~65 KB.  The window starts from it
+ * (tcp_cc_on_established).
  */
 void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer)
 {
@@ -388,10 +390,12 @@ void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer)
 	pcb->peer_mss = (uint16_t)mss;
 	if (mss > pcb->rmss)
 		mss = pcb->rmss;
+	if (mss < TCP_MIN_PEER_MSS) {
+		ts_count(pcb->st, CTR_TCP_MSS_RAISED);
+		mss = TCP_MIN_PEER_MSS;
+	}
 	if (pcb->tf & TF_TS_OK)
 		mss -= 12;
-	if (mss < 64)
-		mss = 64; /* a tiny MSS option must not make segments absurd */
 	pcb->smss = (uint16_t)mss;
 	tcp_cc_on_established(pcb);
 }

@@ -51,6 +51,17 @@ void tcp_rtt_sample(struct tcp_rtt *r, uint32_t rtt_us, uint32_t min_rto_us, uin
 
 /* ---- Connections ---- */
 
+/*
+ * The smallest MSS option we believe (RFC 9293 §3.7.1, RFC 6691): a peer's
+ * smaller value is raised to it before the option space is subtracted, so
+ * SMSS never wraps and a segment always carries data.  Linux's TCP_MIN_MSS
+ * (88 = (60 + 60 + 8) - (20 + 20): full IP and TCP option space and 8 data
+ * bytes over the bare headers); its send floor since the SACK panic fix
+ * (CVE-2019-11477, tcp_min_snd_mss = 48) leaves 8 bytes after 40 of options,
+ * which this floor also guarantees after timestamps and 3 SACK blocks.
+ */
+#define TCP_MIN_PEER_MSS 88
+
 /* RFC 9293 §3.3.2 states; names printed as the RFC spells them. */
 enum tcp_state_id {
 	TCPS_CLOSED = 0,
