@@ -336,10 +336,7 @@ static enum step check_sequence(struct tcp_ctx *c)
 		if (had_data && !c->data_len)
 			pcb->tf |= TF_ACKNOW;
 	}
-	/* RFC 7323 §4.3 (2): remember the timestamp to echo. */
-	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts && seq_leq(c->seq, pcb->last_ack_sent) &&
-	    seq_geq(c->opt.tsval, pcb->ts_recent))
-		pcb->ts_recent = c->opt.tsval;
+	/* TS.Recent waits for the ACK checks: see segment_acceptable. */
 	return NEXT;
 }
 
@@ -388,6 +385,28 @@ static enum step check_syn(struct tcp_ctx *c)
 	return drop(c, DROP_TCP_SYN_CHALLENGE);
 }
 
+/*
+ * The segment passed the sequence, RST, SYN and ACK checks: only now may it
+ * change what outlives it.  RFC 7323 §4.3 (2): remember its timestamp to
+ * echo.  Done in the sequence check, this let one forged segment that the
+ * later steps drop (an in-window SYN answered by a challenge ACK, an ACK of
+ * unsent data) plant a TSval far ahead, after which PAWS (RFC 7323 §5.3)
+ * rejected every segment of the real peer: the RFC 5961 §4-5 checks
+ * protect the connection only if they come first (Linux: tcp_validate_
+ * incoming, then tcp_replace_ts_recent from tcp_ack after its ACK checks).
+ * The keep-alive idle clock and probe count (RFC 1122 §4.2.3.6) likewise:
+ * an unacceptable segment does not show that the peer is alive.
+ */
+static void segment_acceptable(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts && seq_leq(c->seq, pcb->last_ack_sent) &&
+	    seq_geq(c->opt.tsval, pcb->ts_recent))
+		pcb->ts_recent = c->opt.tsval;
+	pcb->last_rx_us = c->st->now_us;
+	pcb->keep_probes = 0;
+}
+
 /* Fifth: check the ACK field (RFC 9293 §3.10.7.4, RFC 5961 §5.2). */
 static enum step check_ack(struct tcp_ctx *c)
 {
@@ -399,6 +418,7 @@ static enum step check_ack(struct tcp_ctx *c)
 	if (pcb->state == TCPS_SYN_RECEIVED) {
 		if (!(seq_lt(pcb->snd_una, v->ack) && seq_leq(v->ack, pcb->snd_max)))
 			return drop_with_reset(c, DROP_TCP_SYNRCVD_BAD_ACK);
+		segment_acceptable(c);
 		struct tcp_pcb *lis = pcb->listener;
 		if (lis && (int)lis->acceptq.n > lis->backlog)
 			return drop(c, DROP_TCP_LISTEN_OVERFLOW); /* the peer will retry */
@@ -440,6 +460,7 @@ static enum step check_ack(struct tcp_ctx *c)
 		send_challenge_ack(c);
 		return drop(c, DROP_TCP_ACK_CHALLENGE);
 	}
+	segment_acceptable(c);
 
 	uint32_t new_wnd = (uint32_t)v->wnd << pcb->snd_wscale;
 	c->window_changed = new_wnd != pcb->snd_wnd;
@@ -700,8 +721,6 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 	c.pcb = tcp_conn_lookup(st, &b->dst, c.v.dst_port, &b->src, c.v.src_port);
 	struct tcp_pcb *lis = NULL;
 	if (c.pcb) {
-		c.pcb->last_rx_us = st->now_us;
-		c.pcb->keep_probes = 0;
 		lis = time_wait_reuse(&c);
 	} else {
 		lis = tcp_listener_lookup(st, &b->dst, c.v.dst_port);

@@ -72,7 +72,7 @@ static void expect_none(struct hx *x)
 }
 
 /* Asserts the next reply is exactly <SEQ=seq><ACK=ack><CTL=flags> without data. */
-__attribute__((unused)) static void expect(struct hx *x, uint32_t seq, uint32_t ack, uint8_t flags)
+static void expect(struct hx *x, uint32_t seq, uint32_t ack, uint8_t flags)
 {
 	struct reply r;
 	ck_assert_msg(take(x, &r), "no reply");
@@ -83,14 +83,14 @@ __attribute__((unused)) static void expect(struct hx *x, uint32_t seq, uint32_t 
 	ck_assert_uint_eq(r.v.payload_len, 0);
 }
 
-__attribute__((unused)) static void drain(struct hx *x)
+static void drain(struct hx *x)
 {
 	struct reply r;
 	while (take(x, &r))
 		;
 }
 
-__attribute__((unused)) static void advance(struct hx *x, uint64_t us)
+static void advance(struct hx *x, uint64_t us)
 {
 	stack_poll(&x->t.st, x->t.st.now_us + us);
 }
@@ -240,12 +240,137 @@ START_TEST(tiny_mss_with_timestamps_is_floored)
 }
 END_TEST
 
+/* ---- 5. TS.Recent and PAWS (RFC 7323 §4.3, §5.3; RFC 5961) ---- */
+
+/* An established connection with timestamps on both sides. */
+static void hx_established_ts(struct hx *x)
+{
+	hx_listen(x, NULL);
+	x->ts = true;
+	hx_connect(x, 1460);
+	ck_assert(x->pcb->tf & TF_TS_OK);
+	ck_assert_uint_eq(x->pcb->ts_recent, x->tsval);
+}
+
+/* The honest peer's next segment, a TSval later: accepted, acknowledged. */
+static void honest_data_accepted(struct hx *x)
+{
+	uint8_t f[128];
+	x->tsval++;
+	uint64_t paws = x->t.st.drops[DROP_TCP_PAWS];
+	feed(x, f, seg(x, f, x->snd, x->iss + 1, TCP_ACK | TCP_PSH, "GET /", 5));
+	ck_assert_uint_eq(x->t.st.drops[DROP_TCP_PAWS], paws);
+	x->snd += 5;
+	ck_assert_uint_eq(x->pcb->rcv_nxt, x->snd);
+	ck_assert_uint_eq(x->pcb->ts_recent, x->tsval);
+	advance(x, 40 * MS); /* the delayed ACK echoes the honest TSval */
+	struct reply r;
+	ck_assert(take(x, &r));
+	ck_assert_uint_eq(r.v.ack, x->snd);
+	ck_assert_uint_eq(r.o.tsecr, x->tsval);
+}
+
+/*
+ * A SYN at RCV.NXT carrying a TSval far ahead gets a challenge ACK
+ * (RFC 5961 §4.2) and must leave TS.Recent alone: otherwise every later
+ * segment of the real peer fails PAWS and the connection is dead.
+ */
+START_TEST(forged_syn_does_not_move_ts_recent)
+{
+	struct hx x;
+	hx_established_ts(&x);
+	uint8_t f[128];
+	uint32_t before = x.pcb->ts_recent;
+	feed(&x, f, seg_ts(&x, f, x.snd, 0, TCP_SYN, 65535, x.tsval + 0x7fff0000u, NULL, 0));
+	expect(&x, x.iss + 1, x.snd, TCP_ACK);
+	ck_assert_uint_eq(x.t.st.drops[DROP_TCP_SYN_CHALLENGE], 1);
+	ck_assert_uint_eq(x.pcb->ts_recent, before);
+	honest_data_accepted(&x);
+	hx_free(&x);
+}
+END_TEST
+
+/*
+ * Data at RCV.NXT whose ACK acknowledges bytes never sent (RFC 5961 §5.2,
+ * RFC 9293 §3.10.7.4: ACK and drop), with a huge TSval: the same.
+ */
+START_TEST(ack_of_unsent_data_does_not_move_ts_recent)
+{
+	struct hx x;
+	hx_established_ts(&x);
+	uint8_t f[128];
+	uint32_t before = x.pcb->ts_recent;
+	feed(&x, f,
+	     seg_ts(&x, f, x.snd, x.iss + 5000, TCP_ACK, 65535, x.tsval + 0x7fff0000u, "zz", 2));
+	expect(&x, x.iss + 1, x.snd, TCP_ACK);
+	ck_assert_uint_eq(x.t.st.drops[DROP_TCP_ACK_FUTURE], 1);
+	ck_assert_uint_eq(x.pcb->ts_recent, before);
+	ck_assert_uint_eq(x.pcb->rcv_nxt, x.snd);
+	/* An ACK far below SND.UNA (RFC 5961 §5.2 challenge) neither. */
+	feed(&x, f,
+	     seg_ts(&x, f, x.snd, x.iss - 0x40000000u, TCP_ACK, 65535, x.tsval + 0x7fff0000u, NULL,
+		    0));
+	drain(&x);
+	ck_assert_uint_eq(x.t.st.drops[DROP_TCP_ACK_CHALLENGE], 1);
+	ck_assert_uint_eq(x.pcb->ts_recent, before);
+	honest_data_accepted(&x);
+	hx_free(&x);
+}
+END_TEST
+
+static void keepalive_on(struct hx *x, int idle, int intvl, int cnt)
+{
+	struct stack *st = &x->t.st;
+	int one = 1;
+	ck_assert_int_eq(ts_setsockopt(st, x->fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, 4), 0);
+	ck_assert_int_eq(ts_setsockopt(st, x->fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, 4), 0);
+	ck_assert_int_eq(ts_setsockopt(st, x->fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, 4), 0);
+	ck_assert_int_eq(ts_setsockopt(st, x->fd, SOL_SOCKET, SO_KEEPALIVE, &one, 4), 0);
+}
+
+/*
+ * Keep-alive's idle clock and its probe count are refreshed only by
+ * acceptable segments: out-of-window segments (from a forger, or a
+ * confused middlebox) arriving while the real peer is gone neither delay
+ * the first probe nor stop the count, and the connection times out.
+ */
+START_TEST(keepalive_ignores_unacceptable_segments)
+{
+	struct hx x;
+	hx_listen(&x, NULL);
+	hx_connect(&x, 1460);
+	struct stack *st = &x.t.st;
+	keepalive_on(&x, 10, 2, 2);
+	uint8_t f[128];
+	advance(&x, 5000 * MS);
+	feed(&x, f, seg(&x, f, x.snd + 1000000, x.iss + 1, TCP_ACK, NULL, 0));
+	ck_assert_uint_eq(st->drops[DROP_TCP_OUT_OF_WINDOW], 1);
+	drain(&x);
+	advance(&x, 5000 * MS);
+	expect(&x, x.iss, x.snd, TCP_ACK); /* first probe at idle time, 10 s */
+	for (int i = 0; i < 2; i++) {
+		feed(&x, f, seg(&x, f, x.snd + 1000000, x.iss + 1, TCP_ACK, NULL, 0));
+		drain(&x);
+		advance(&x, 2000 * MS);
+		if (i == 0)
+			expect(&x, x.iss, x.snd, TCP_ACK); /* second probe */
+	}
+	expect(&x, x.iss + 1, x.snd, TCP_RST | TCP_ACK);
+	ck_assert_ptr_null(conn(&x));
+	ck_assert_uint_eq(st->counters[CTR_TCP_KEEPALIVES], 2);
+	hx_free(&x);
+}
+END_TEST
+
 static Suite *tcp_hostile_suite(void)
 {
 	Suite *s = suite_create("tcp_hostile");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, tiny_mss_with_timestamps_is_floored);
+	tcase_add_test(tc, forged_syn_does_not_move_ts_recent);
+	tcase_add_test(tc, ack_of_unsent_data_does_not_move_ts_recent);
+	tcase_add_test(tc, keepalive_ignores_unacceptable_segments);
 	suite_add_tcase(s, tc);
 	return s;
 }
