@@ -52,6 +52,8 @@ struct stack;
 	X(TCP_TLP_PROBES, "tcp", "tail loss probes sent (RFC 8985 §7)")                            \
 	X(TCP_LIMITED_TRANSMITS, "tcp", "segments sent by limited transmit (RFC 3042)")            \
 	X(TCP_MSS_RAISED, "tcp", "peer MSS options below 88 raised to the floor (RFC 6691)")      \
+	X(TCP_ACKS_RATE_LIMITED, "tcp", "ACKs to invalid segments withheld (RFC 5961 §7)")       \
+	X(TCP_CHALLENGE_ACKS_BUDGET_LIMITED, "tcp", "challenge ACKs withheld: stack budget spent")  \
 	/* keep last */
 
 enum ts_counter {

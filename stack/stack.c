@@ -56,6 +56,8 @@ void ts_config_default(struct ts_config *c)
 	c->tcp_keepintvl_s = 75;
 	c->tcp_keepcnt = 9;
 	c->tcp_max_ofo_bytes = 256 * 1024;
+	c->tcp_invalid_ratelimit_ms = 500;
+	c->tcp_challenge_ack_limit = 0;
 	c->udp_rcvbuf = 208 * 1024;
 }
 

@@ -83,6 +83,13 @@ struct ts_config {
 	uint32_t tcp_keepintvl_s;
 	uint32_t tcp_keepcnt;
 	uint32_t tcp_max_ofo_bytes; /* out-of-order bytes held per connection */
+	/* ACKs answering invalid segments (RFC 5961 §7): at most one per connection
+	 * per tcp_invalid_ratelimit_ms (Linux tcp_invalid_ratelimit, 500 ms; 0 = no
+	 * limit), and challenge ACKs of the whole stack at most about
+	 * tcp_challenge_ack_limit a second (Linux tcp_challenge_ack_limit; 0 = no
+	 * budget, the default, as in Linux since 6.0: see docs/robustness.md). */
+	uint32_t tcp_invalid_ratelimit_ms;
+	uint32_t tcp_challenge_ack_limit;
 	/* UDP */
 	uint32_t udp_rcvbuf; /* default SO_RCVBUF of UDP sockets */
 };

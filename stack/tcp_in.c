@@ -75,12 +75,68 @@ static enum step drop_with_reset(struct tcp_ctx *c, enum ts_drop_reason r)
 	return DROP_WITH_RESET;
 }
 
-/* RFC 5961 §3.2, §4.2, §5.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
+/*
+ * RFC 5961 §7 asks that ACKs sent in answer to invalid segments be rate
+ * limited, so that two confused peers (or a forger and us) cannot ACK each
+ * other at line rate.  Linux tcp_oow_rate_limited: one such ACK per
+ * connection per tcp_invalid_ratelimit_ms, for out-of-window segments, PAWS
+ * failures, retransmitted SYNs in SYN-RECEIVED and challenge ACKs alike.
+ * With data_exempt, a segment with data or FIN and no SYN is always
+ * answered: it is no part of an ACK loop, and a retransmission whose ACK
+ * was lost needs its ACK now.  Returns true when the ACK must not be sent.
+ */
+static bool oow_rate_limited(struct tcp_ctx *c, bool data_exempt)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	struct stack *st = c->st;
+	if (data_exempt && (c->v.payload_len || (c->v.flags & TCP_FIN)) && !(c->v.flags & TCP_SYN))
+		return false;
+	if (st->now_us < pcb->oow_ack_next_us) {
+		ts_count(st, CTR_TCP_ACKS_RATE_LIMITED);
+		return true;
+	}
+	pcb->oow_ack_next_us = st->now_us + st->cfg.tcp_invalid_ratelimit_ms * 1000ull;
+	return false;
+}
+
+/*
+ * The per-stack challenge-ACK budget (RFC 5961 §7 "a system-wide limit"),
+ * only when cfg.tcp_challenge_ack_limit is set: at most a number drawn at
+ * random in [limit/2, limit + limit/2 - 1] each second (Linux
+ * tcp_send_challenge_ack after CVE-2016-5696).  Off by default, as in
+ * Linux since 6.0: one counter shared by every connection is a side
+ * channel (an off-path attacker that spends the budget learns from the
+ * challenge ACKs its own connection gets whether it guessed another
+ * connection's window), the random draw only blurs it, and the
+ * per-connection limit above already stops ACK loops.
+ */
+static bool challenge_budget_spent(struct stack *st)
+{
+	uint32_t limit = st->cfg.tcp_challenge_ack_limit;
+	struct tcp_state *t = st->tcp;
+	if (!limit)
+		return false;
+	uint64_t second = st->now_us / 1000000u;
+	if (second != t->challenge_second) {
+		uint32_t half = (limit + 1) / 2;
+		t->challenge_second = second;
+		t->challenge_left = half + (uint32_t)(ts_rand(st) % limit);
+	}
+	if (!t->challenge_left)
+		return true;
+	t->challenge_left--;
+	return false;
+}
+
+/* RFC 5961 §3.2, §4.2, §5.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, rate limited (§7). */
 static void send_challenge_ack(struct tcp_ctx *c)
 {
-	/* Deviation from RFC 5961 §7: no global challenge-ACK rate limit; the
-	 * per-segment cost is one ACK and the limit exists to hide a side channel
-	 * (CVE-2016-5696) that a per-stack counter would reintroduce. */
+	if (oow_rate_limited(c, false))
+		return;
+	if (challenge_budget_spent(c->st)) {
+		ts_count(c->st, CTR_TCP_CHALLENGE_ACKS_BUDGET_LIMITED);
+		return;
+	}
 	ts_count(c->st, CTR_TCP_CHALLENGE_ACKS);
 	tcp_send_ack(c->pcb);
 }
@@ -269,10 +325,12 @@ static enum step check_sequence(struct tcp_ctx *c)
 	uint32_t room = free_space < wnd ? free_space : wnd;
 	uint32_t len = seg_len(c);
 
-	/* A retransmitted SYN in SYN-RECEIVED: our SYN,ACK was lost, send it again. */
+	/* A retransmitted SYN in SYN-RECEIVED: our SYN,ACK was lost, send it again
+	 * (rate limited: a storm of copies gets one answer, Linux tcp_check_req). */
 	if (pcb->state == TCPS_SYN_RECEIVED && (c->flags & TCP_SYN) && !(c->flags & TCP_ACK) &&
 	    c->seq == pcb->irs) {
-		tcp_send_syn(pcb);
+		if (!oow_rate_limited(c, false))
+			tcp_send_syn(pcb);
 		return drop(c, DROP_TCP_DUP);
 	}
 	/* RFC 7323 §5.3 R1: PAWS, a timestamp older than TS.Recent is a duplicate. */
@@ -745,8 +803,9 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 		ts_drop(st, b, c.reason);
 		break;
 	case DROP_AFTER_ACK:
-		/* "send an acknowledgment (unless the RST bit is set) and drop" */
-		if (c.pcb && !(c.v.flags & TCP_RST))
+		/* "send an acknowledgment (unless the RST bit is set) and drop",
+		 * at most one a while for segments without data (RFC 5961 §7). */
+		if (c.pcb && !(c.v.flags & TCP_RST) && !oow_rate_limited(&c, true))
 			c.pcb->tf |= TF_ACKNOW;
 		ts_drop(st, b, c.reason);
 		break;

@@ -205,7 +205,8 @@ struct tcp_pcb {
 	struct tcp_ring rcv_ring; /* in-order bytes for the reader, then OFO space */
 	/* Timers. */
 	struct ts_timer timers[TCP_T_MAX];
-	uint64_t last_rx_us; /* last segment received (keep-alive idle) */
+	uint64_t last_rx_us;	  /* last acceptable segment received (keep-alive idle) */
+	uint64_t oow_ack_next_us; /* no ACK to an invalid segment before (RFC 5961 §7) */
 };
 
 #define TCP_CONN_HASH_BITS 16
@@ -223,6 +224,9 @@ struct tcp_state {
 	struct tcp_ring_cache ring_cache[TCP_RING_CACHE_SIZES];
 	uint32_t ring_blocks;  /* blocks attached to rings now */
 	uint64_t ring_mallocs; /* blocks ever taken from the heap (not the cache) */
+	/* The per-stack challenge-ACK budget (cfg.tcp_challenge_ack_limit). */
+	uint64_t challenge_second; /* the second it was drawn for */
+	uint32_t challenge_left;   /* challenge ACKs still allowed in it */
 };
 
 /* ---- Internal API between the tcp*.c files ---- */

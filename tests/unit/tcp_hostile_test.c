@@ -362,6 +362,132 @@ START_TEST(keepalive_ignores_unacceptable_segments)
 }
 END_TEST
 
+/* ---- 6. ACK rate limits (RFC 5961 §7, Linux tcp_invalid_ratelimit) ---- */
+
+/* Feeds n copies of one segment at the same instant; returns the replies. */
+static size_t feed_burst(struct hx *x, const uint8_t *f, size_t len, int n)
+{
+	size_t replies = 0;
+	struct reply r;
+	for (int i = 0; i < n; i++) {
+		feed(x, f, len);
+		while (take(x, &r))
+			replies++;
+	}
+	return replies;
+}
+
+/*
+ * Out-of-window pure ACKs, PAWS failures, in-window RSTs and SYNs, ACKs of
+ * unsent data, 100 of each at once: one ACK per connection per 500 ms
+ * answers them all (Linux tcp_oow_rate_limited, tcp_send_challenge_ack);
+ * the rest are counted, and still dropped under their own reasons.  Data
+ * is always answered: a retransmission whose ACK was lost needs one.
+ */
+START_TEST(invalid_segments_answered_at_most_every_500ms)
+{
+	struct hx x;
+	hx_established_ts(&x);
+	struct stack *st = &x.t.st;
+	uint8_t f[128];
+	size_t n = seg(&x, f, x.snd + 1000000, x.iss + 1, TCP_ACK, NULL, 0);
+	ck_assert_uint_eq(feed_burst(&x, f, n, 100), 1);
+	ck_assert_uint_eq(st->drops[DROP_TCP_OUT_OF_WINDOW], 100);
+	ck_assert_uint_eq(st->counters[CTR_TCP_ACKS_RATE_LIMITED], 99);
+	/* Challenge ACKs share the connection's budget. */
+	n = seg(&x, f, x.snd + 100, 0, TCP_RST, NULL, 0);
+	ck_assert_uint_eq(feed_burst(&x, f, n, 100), 0);
+	ck_assert_uint_eq(st->drops[DROP_TCP_RST_CHALLENGE], 100);
+	ck_assert_uint_eq(st->counters[CTR_TCP_CHALLENGE_ACKS], 0);
+	/* Data out of the window still gets its ACK at once. */
+	n = seg(&x, f, x.snd - 10, x.iss + 1, TCP_ACK, "0123456789", 10);
+	ck_assert_uint_eq(feed_burst(&x, f, n, 3), 3);
+	ck_assert_uint_eq(st->drops[DROP_TCP_DUP], 3);
+	advance(&x, 499 * MS);
+	n = seg(&x, f, x.snd, 0, TCP_SYN, NULL, 0);
+	ck_assert_uint_eq(feed_burst(&x, f, n, 100), 0);
+	advance(&x, 1 * MS);
+	ck_assert_uint_eq(feed_burst(&x, f, n, 100), 1);
+	ck_assert_uint_eq(st->counters[CTR_TCP_CHALLENGE_ACKS], 1);
+	ck_assert_uint_eq(st->drops[DROP_TCP_SYN_CHALLENGE], 200);
+	advance(&x, 500 * MS);
+	n = seg(&x, f, x.snd, x.iss + 5000, TCP_ACK, NULL, 0);
+	ck_assert_uint_eq(feed_burst(&x, f, n, 100), 1);
+	ck_assert_uint_eq(st->drops[DROP_TCP_ACK_FUTURE], 100);
+	advance(&x, 500 * MS);
+	n = seg_ts(&x, f, x.snd, x.iss + 1, TCP_ACK, 65535, x.tsval - 10, NULL, 0);
+	ck_assert_uint_eq(feed_burst(&x, f, n, 100), 1);
+	ck_assert_uint_eq(st->drops[DROP_TCP_PAWS], 100);
+	ck_assert_uint_eq(st->counters[CTR_TCP_ACKS_RATE_LIMITED], 99 + 100 + 100 + 99 + 99 + 99);
+	/* The connection is unharmed. */
+	honest_data_accepted(&x);
+	hx_free(&x);
+}
+END_TEST
+
+/*
+ * A half-open connection answers a storm of retransmitted SYNs with one
+ * more SYN,ACK (Linux tcp_check_req, LINUX_MIB_TCPACKSKIPPEDSYNRECV).
+ */
+START_TEST(syn_received_answers_syn_storm_once)
+{
+	struct hx x;
+	hx_listen(&x, NULL);
+	uint8_t f[128];
+	size_t n = ts_tcp_frame_from_peer(f, x.port, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535, NULL, 0,
+					  NULL, 0);
+	ck_assert_uint_eq(feed_burst(&x, f, n, 100), 2);
+	ck_assert_uint_eq(x.t.st.drops[DROP_TCP_DUP], 99);
+	ck_assert_uint_eq(x.t.st.counters[CTR_TCP_ACKS_RATE_LIMITED], 98);
+	hx_free(&x);
+}
+END_TEST
+
+static void challenge_budget_10(struct ts_config *cfg)
+{
+	cfg->tcp_challenge_ack_limit = 10;
+}
+
+/*
+ * The per-stack challenge-ACK budget, when configured (off by default, as
+ * in Linux since 6.0): 40 connections each get an in-window RST in the
+ * same second; between limit/2 and limit + limit/2 - 1 of them are
+ * answered (Linux draws the budget at random each second, CVE-2016-5696).
+ */
+START_TEST(challenge_ack_budget_per_stack)
+{
+	struct hx x;
+	hx_listen(&x, challenge_budget_10);
+	struct stack *st = &x.t.st;
+	uint32_t snd[40], iss[40];
+	for (int i = 0; i < 40; i++) {
+		x.port = (uint16_t)(41000 + i);
+		hx_connect(&x, 1460);
+		snd[i] = x.snd;
+		iss[i] = x.iss;
+	}
+	size_t answered = 0;
+	uint8_t f[128];
+	for (int i = 0; i < 40; i++) {
+		x.port = (uint16_t)(41000 + i);
+		feed(&x, f, seg(&x, f, snd[i] + 100, iss[i] + 1, TCP_RST, NULL, 0));
+		struct reply r;
+		while (take(&x, &r))
+			answered++;
+	}
+	ck_assert_uint_ge(answered, 5);
+	ck_assert_uint_le(answered, 14);
+	ck_assert_uint_eq(st->counters[CTR_TCP_CHALLENGE_ACKS], answered);
+	ck_assert_uint_eq(st->counters[CTR_TCP_CHALLENGE_ACKS_BUDGET_LIMITED], 40 - answered);
+	/* A new second, a new budget. */
+	advance(&x, 1000 * MS);
+	x.port = 41000;
+	feed(&x, f, seg(&x, f, snd[0] + 100, iss[0] + 1, TCP_RST, NULL, 0));
+	ck_assert_uint_eq(st->counters[CTR_TCP_CHALLENGE_ACKS], answered + 1);
+	hx_free(&x);
+}
+END_TEST
+
 static Suite *tcp_hostile_suite(void)
 {
 	Suite *s = suite_create("tcp_hostile");
@@ -371,6 +497,9 @@ static Suite *tcp_hostile_suite(void)
 	tcase_add_test(tc, forged_syn_does_not_move_ts_recent);
 	tcase_add_test(tc, ack_of_unsent_data_does_not_move_ts_recent);
 	tcase_add_test(tc, keepalive_ignores_unacceptable_segments);
+	tcase_add_test(tc, invalid_segments_answered_at_most_every_500ms);
+	tcase_add_test(tc, syn_received_answers_syn_storm_once);
+	tcase_add_test(tc, challenge_ack_budget_per_stack);
 	suite_add_tcase(s, tc);
 	return s;
 }
