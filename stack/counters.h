@@ -54,6 +54,9 @@ struct stack;
 	X(TCP_MSS_RAISED, "tcp", "peer MSS options below 88 raised to the floor (RFC 6691)")      \
 	X(TCP_ACKS_RATE_LIMITED, "tcp", "ACKs to invalid segments withheld (RFC 5961 §7)")       \
 	X(TCP_CHALLENGE_ACKS_BUDGET_LIMITED, "tcp", "challenge ACKs withheld: stack budget spent")  \
+	X(TCP_ABORT_ON_TIMEOUT, "tcp", "connections dropped by a timeout (retries, probes, keep-alive)") \
+	X(TCP_PERSIST_TIMEOUTS, "tcp", "of which: window probes gave up (orphans: tcp_orphan_retries)") \
+	X(TCP_ABORT_ON_MEMORY, "tcp", "orphans reset: tcp_max_orphans or tcp_orphan_max_bytes passed") \
 	/* keep last */
 
 enum ts_counter {

@@ -463,6 +463,7 @@ static void segment_acceptable(struct tcp_ctx *c)
 		pcb->ts_recent = c->opt.tsval;
 	pcb->last_rx_us = c->st->now_us;
 	pcb->keep_probes = 0;
+	pcb->probes_out = 0; /* the peer is there (Linux tcp_ack: icsk_probes_out) */
 }
 
 /* Fifth: check the ACK field (RFC 9293 §3.10.7.4, RFC 5961 §5.2). */
@@ -544,8 +545,10 @@ static enum step check_ack(struct tcp_ctx *c)
 		pcb->snd_wl2 = v->ack;
 		if (new_wnd > pcb->max_snd_wnd)
 			pcb->max_snd_wnd = new_wnd;
-		if (new_wnd)
+		if (new_wnd) {
 			pcb->persist_shift = 0;
+			pcb->wnd_probes = 0;
+		}
 	}
 
 	bool fin_acked = (pcb->tf & TF_FIN_SENT) && seq_gt(pcb->snd_una, pcb->fin_seq);

@@ -327,6 +327,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 {
 	struct stack *st = pcb->st;
 	tcp_timer_disarm_all(pcb);
+	tcp_orphan_leave(pcb);
 	conn_hash_remove(pcb);
 	bind_hash_remove(pcb);
 	if (pcb->in_listen_hash)
@@ -363,17 +364,97 @@ int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf)
 	return 0;
 }
 
+/* ---- Orphans (Linux tcp_orphan_count, tcp_too_many_orphans) ---- */
+
+static uint32_t ring_storage(const struct tcp_pcb *pcb)
+{
+	return (pcb->snd_ring.buf ? pcb->snd_ring.cap : 0) +
+	       (pcb->rcv_ring.buf ? pcb->rcv_ring.cap : 0);
+}
+
+/* An orphan's storage only shrinks (it sends what it holds, and data that
+ * arrives for it is answered with a RST): recount it when a ring goes. */
+static void orphan_storage_changed(struct tcp_pcb *pcb)
+{
+	if (!pcb->orphan)
+		return;
+	struct tcp_state *t = pcb->st->tcp;
+	t->orphan_bytes -= pcb->orphan_bytes;
+	pcb->orphan_bytes = ring_storage(pcb);
+	t->orphan_bytes += pcb->orphan_bytes;
+}
+
+void tcp_orphan_leave(struct tcp_pcb *pcb)
+{
+	struct tcp_state *t = pcb->st->tcp;
+	if (!pcb->orphan)
+		return;
+	if (pcb->orphan_prev)
+		pcb->orphan_prev->orphan_next = pcb->orphan_next;
+	else
+		t->orphan_head = pcb->orphan_next;
+	if (pcb->orphan_next)
+		pcb->orphan_next->orphan_prev = pcb->orphan_prev;
+	else
+		t->orphan_tail = pcb->orphan_prev;
+	pcb->orphan_prev = pcb->orphan_next = NULL;
+	t->norphans--;
+	t->orphan_bytes -= pcb->orphan_bytes;
+	pcb->orphan_bytes = 0;
+	pcb->orphan = false;
+}
+
+/*
+ * Every orphan holds its pcb and possibly a full send ring that a peer
+ * with a shut window never drains, and nobody will ever read or close it:
+ * without a bound, a client could make a server hold memory at will.  Like
+ * Linux (tcp_too_many_orphans, tcp_out_of_resources: RST and done), the
+ * oldest orphans are reset while there are too many or they hold too much;
+ * the timers of tcp_timer.c bound how long each lives.
+ */
+void tcp_pcb_orphan(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	struct tcp_state *t = st->tcp;
+	if (pcb->orphan || !tcp_is_orphan(pcb) || pcb->state == TCPS_CLOSED ||
+	    pcb->state == TCPS_LISTEN || pcb->state == TCPS_TIME_WAIT)
+		return;
+	pcb->orphan = true;
+	pcb->orphan_next = NULL;
+	pcb->orphan_prev = t->orphan_tail;
+	if (t->orphan_tail)
+		t->orphan_tail->orphan_next = pcb;
+	else
+		t->orphan_head = pcb;
+	t->orphan_tail = pcb;
+	t->norphans++;
+	pcb->orphan_bytes = ring_storage(pcb);
+	t->orphan_bytes += pcb->orphan_bytes;
+	while (t->orphan_head && (t->norphans > st->cfg.tcp_max_orphans ||
+				  t->orphan_bytes > st->cfg.tcp_orphan_max_bytes)) {
+		struct tcp_pcb *old = t->orphan_head;
+		ts_count(st, CTR_TCP_ABORT_ON_MEMORY);
+		tcp_send_rst_pcb(old);
+		old->tf |= TF_RESET;
+		tcp_pcb_close(old, NULL);
+	}
+}
+
 void tcp_rcv_ring_idle(struct tcp_pcb *pcb)
 {
 	/* Out-of-order bytes sit behind the (empty) in-order data: keep them. */
-	if (pcb->rcv_ring.buf && !pcb->rcv_ring.len && !pcb->ofo.n)
+	if (pcb->rcv_ring.buf && !pcb->rcv_ring.len && !pcb->ofo.n) {
 		tcp_ring_release(pcb->st, &pcb->rcv_ring);
+		orphan_storage_changed(pcb);
+	}
 }
 
 void tcp_snd_ring_idle(struct tcp_pcb *pcb)
 {
-	if (pcb->snd_ring.buf && !pcb->snd_ring.len)
+	if (pcb->snd_ring.buf && !pcb->snd_ring.len) {
 		tcp_ring_release(pcb->st, &pcb->snd_ring);
+		orphan_storage_changed(pcb);
+	}
 }
 
 /*
@@ -441,6 +522,7 @@ void tcp_pcb_close(struct tcp_pcb *pcb, const struct tcp_view *why)
 {
 	tcp_set_state(pcb, TCPS_CLOSED, why);
 	tcp_timer_disarm_all(pcb);
+	tcp_orphan_leave(pcb);
 	conn_hash_remove(pcb);
 	if (pcb->q) {
 		/* A child that dies before accept leaves its listener's queue. */

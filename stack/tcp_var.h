@@ -137,6 +137,9 @@ struct tcp_pcb {
 	struct tcp_pcb *lnext;		     /* listener hash chain (listeners only) */
 	struct tcp_pcb *all_prev, *all_next; /* every pcb, for tables and teardown */
 	bool in_conn_hash, in_listen_hash;
+	bool orphan;				   /* on the stack's orphan list */
+	struct tcp_pcb *orphan_prev, *orphan_next; /* that list, oldest first */
+	uint32_t orphan_bytes;			   /* ring storage counted there */
 	struct tcp_pcb *listener; /* the listener that spawned us, until accepted */
 	struct tcp_pcb *q_next;	  /* link in the listener's synq or acceptq */
 	struct tcp_queue *q;	  /* which queue we are on, NULL if none */
@@ -177,12 +180,15 @@ struct tcp_pcb {
 	uint32_t ts_offset;	/* random per-connection TSval offset (RFC 7323 §5.4) */
 	/* RFC 6298 */
 	struct tcp_rtt rtt;
-	uint32_t rtt_seq;      /* timed segment (TF_TIMING) */
-	uint64_t rtt_start_us; /* when it was sent */
-	uint8_t backoff;       /* RTO doublings since the last new ACK */
-	uint8_t rexmt_count;   /* consecutive retransmissions (limit: tcp_max_retries) */
-	uint8_t persist_shift; /* persist backoff */
-	uint8_t keep_probes;   /* unanswered keep-alive probes */
+	uint32_t rtt_seq;	 /* timed segment (TF_TIMING) */
+	uint64_t rtt_start_us;	 /* when it was sent */
+	uint8_t backoff;	 /* RTO doublings since the last new ACK */
+	uint8_t rexmt_count;	 /* consecutive retransmissions (limit: tcp_max_retries) */
+	uint8_t persist_shift;	 /* persist backoff */
+	uint8_t keep_probes;	 /* unanswered keep-alive probes */
+	uint32_t probes_out;	 /* window probes since the last acceptable segment */
+	uint32_t wnd_probes;	 /* window probes since the peer last opened its window */
+	uint64_t rexmt_start_us; /* when the data now retransmitted was sent (timeout clock) */
 	/* RFC 5681 / RFC 6582: written only by tcp_cc*.c */
 	const struct tcp_cc_algo *cc; /* the congestion-control module */
 	uint32_t cwnd;		      /* congestion window, bytes */
@@ -224,6 +230,12 @@ struct tcp_state {
 	struct tcp_ring_cache ring_cache[TCP_RING_CACHE_SIZES];
 	uint32_t ring_blocks;  /* blocks attached to rings now */
 	uint64_t ring_mallocs; /* blocks ever taken from the heap (not the cache) */
+	/* Orphans (connections closed by the user, not yet in TIME-WAIT),
+	 * oldest first, and the ring storage they hold (Linux
+	 * tcp_orphan_count; cfg.tcp_max_orphans, cfg.tcp_orphan_max_bytes). */
+	struct tcp_pcb *orphan_head, *orphan_tail;
+	uint32_t norphans;
+	uint64_t orphan_bytes;
 	/* The per-stack challenge-ACK budget (cfg.tcp_challenge_ack_limit). */
 	uint64_t challenge_second; /* the second it was drawn for */
 	uint32_t challenge_left;   /* challenge ACKs still allowed in it */
@@ -266,6 +278,21 @@ int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf);
 void tcp_rcv_ring_idle(struct tcp_pcb *pcb);
 /* Releases the send ring's storage once every byte is acknowledged. */
 void tcp_snd_ring_idle(struct tcp_pcb *pcb);
+/*
+ * The user closed pcb's socket and the connection lives on (FIN-WAIT-1,
+ * FIN-WAIT-2, CLOSING, LAST-ACK): it joins the orphan list, and the
+ * oldest orphans are reset while there are more than cfg.tcp_max_orphans
+ * or they hold more than cfg.tcp_orphan_max_bytes (pcb itself may be the
+ * one reset: the caller must not touch it after this).
+ */
+void tcp_pcb_orphan(struct tcp_pcb *pcb);
+/* Leaves the orphan list (TIME-WAIT, closed); no-op for a non-orphan. */
+void tcp_orphan_leave(struct tcp_pcb *pcb);
+/* Whether nobody holds pcb: not a socket, not a child waiting for accept. */
+static inline bool tcp_is_orphan(const struct tcp_pcb *pcb)
+{
+	return !pcb->sock && !pcb->listener;
+}
 /* Initial congestion window etc. once SMSS is known (after the handshake). */
 void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer);
 void tcp_queue_push(struct tcp_queue *q, struct tcp_pcb *pcb);
@@ -310,6 +337,9 @@ void tcp_timer_arm(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t delay_us)
 void tcp_timer_disarm(struct tcp_pcb *pcb, enum tcp_timer_id id);
 bool tcp_timer_armed(const struct tcp_pcb *pcb, enum tcp_timer_id id);
 void tcp_timer_disarm_all(struct tcp_pcb *pcb);
+/* Linux tcp_model_timeout: the time boundary retransmissions take, the RTO
+ * doubling from base_us up to max_us. */
+uint64_t tcp_model_timeout_us(uint32_t boundary, uint64_t base_us, uint64_t max_us);
 /* The current RTO with backoff applied, microseconds. */
 uint64_t tcp_rto_us(const struct tcp_pcb *pcb);
 /* Restarts REXMT after new data was acked or sent (RFC 6298 (5.1)-(5.3)). */

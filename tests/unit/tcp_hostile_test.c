@@ -240,6 +240,286 @@ START_TEST(tiny_mss_with_timestamps_is_floored)
 }
 END_TEST
 
+/* ---- 2. zero windows and orphans (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17) ---- */
+
+static size_t seg_wnd(struct hx *x, uint8_t *f, uint32_t ack, uint16_t wnd)
+{
+	return seg_ts(x, f, x->snd, ack, TCP_ACK, wnd, x->tsval, NULL, 0);
+}
+
+/*
+ * An established connection whose peer read a little, then shut its
+ * window: n bytes wait in our send ring; the user closes when close_it
+ * (an orphan in FIN-WAIT-1, its FIN behind the data).
+ */
+static void hx_stuck_on_zero_window(struct hx *x, uint32_t n, bool close_it)
+{
+	uint8_t f[128];
+	feed(x, f, seg_wnd(x, f, x->iss + 1, 0));
+	ck_assert_uint_eq(x->pcb->snd_wnd, 0);
+	static uint8_t data[65536];
+	ck_assert_uint_le(n, sizeof(data));
+	ck_assert_int_eq(ts_write(&x->t.st, x->fd, data, n), (int)n);
+	expect_none(x);
+	if (close_it) {
+		ck_assert_int_eq(ts_close(&x->t.st, x->fd), 0);
+		x->fd = -1;
+		ck_assert_int_eq(x->pcb->state, TCPS_FIN_WAIT_1);
+	}
+	ck_assert(tcp_timer_armed(x->pcb, TCP_T_PERSIST));
+}
+
+/*
+ * Runs the stack timer by timer until the connection is gone or `limit`
+ * of virtual time passed; counts the zero-window probes it sent, calling
+ * answer (if any) after each.  Returns the virtual time it took.
+ */
+static uint64_t run_probes(struct hx *x, uint64_t limit, int *probes, void (*answer)(struct hx *x))
+{
+	struct stack *st = &x->t.st;
+	uint64_t start = st->now_us;
+	*probes = 0;
+	while (conn(x) && st->now_us - start < limit) {
+		uint64_t next = stack_next_deadline(st);
+		ck_assert_uint_ne(next, UINT64_MAX);
+		stack_poll(st, next > st->now_us ? next : st->now_us);
+		struct reply r;
+		while (take(x, &r)) {
+			if (r.v.seq == x->iss && r.v.payload_len == 0 && r.v.flags == TCP_ACK) {
+				(*probes)++;
+				if (answer)
+					answer(x);
+			}
+		}
+	}
+	return st->now_us - start;
+}
+
+/* The peer answers a probe: still no room. */
+static void answer_zero_window(struct hx *x)
+{
+	uint8_t f[128];
+	x->tsval++;
+	feed(x, f, seg_wnd(x, f, x->iss + 1, 0));
+}
+
+/*
+ * The peer vanishes: the orphan probes tcp_orphan_retries (8) times and
+ * is gone, its memory with it (Linux tcp_probe_timer).  Before: probes
+ * forever, 256 KiB of ring held.
+ */
+START_TEST(orphan_on_zero_window_gone_after_orphan_retries)
+{
+	struct hx x;
+	hx_listen(&x, NULL);
+	hx_connect(&x, 1460);
+	struct stack *st = &x.t.st;
+	hx_stuck_on_zero_window(&x, 5000, true);
+	expect_none(&x);
+	ck_assert_uint_eq(st->tcp->norphans, 1);
+	int probes;
+	uint64_t took = run_probes(&x, 3600 * 1000 * MS, &probes, NULL);
+	ck_assert_ptr_null(conn(&x));
+	ck_assert_int_eq(probes, 8);
+	ck_assert_uint_lt(took, 600 * 1000 * MS);
+	ck_assert_uint_eq(st->counters[CTR_TCP_ABORT_ON_TIMEOUT], 1);
+	ck_assert_uint_eq(st->counters[CTR_TCP_PERSIST_TIMEOUTS], 1);
+	ck_assert_uint_eq(st->tcp->norphans, 0);
+	ck_assert_uint_eq(st->tcp->orphan_bytes, 0);
+	ck_assert_uint_eq(st->tcp->ring_blocks, 0);
+	hx_free(&x);
+}
+END_TEST
+
+/* The same orphan whose peer answers every probe with a zero window: an
+ * answer resets nothing that would let it live forever. */
+START_TEST(orphan_on_zero_window_gone_even_if_peer_answers)
+{
+	struct hx x;
+	hx_listen(&x, NULL);
+	x.ts = true;
+	hx_connect(&x, 1460);
+	hx_stuck_on_zero_window(&x, 5000, true);
+	int probes;
+	run_probes(&x, 3600 * 1000 * MS, &probes, answer_zero_window);
+	ck_assert_ptr_null(conn(&x));
+	ck_assert_int_eq(probes, 8);
+	ck_assert_uint_eq(x.t.st.tcp->norphans, 0);
+	hx_free(&x);
+}
+END_TEST
+
+/*
+ * A connection the user still holds: probes that get no answer give up
+ * after tcp_retries2 (15) with ETIMEDOUT; probes that are answered go on
+ * as long as the peer answers (RFC 1122 §4.2.2.17).
+ */
+START_TEST(zero_window_probes_unanswered_time_out)
+{
+	struct hx x;
+	hx_listen(&x, NULL);
+	hx_connect(&x, 1460);
+	struct stack *st = &x.t.st;
+	int fd = x.fd;
+	hx_stuck_on_zero_window(&x, 100, false);
+	int probes;
+	run_probes(&x, 3600 * 1000 * MS, &probes, NULL);
+	ck_assert_ptr_null(conn(&x));
+	ck_assert_int_eq(probes, 15);
+	int err;
+	socklen_t l = sizeof(err);
+	ck_assert_int_eq(ts_getsockopt(st, fd, SOL_SOCKET, SO_ERROR, &err, &l), 0);
+	ck_assert_int_eq(err, ETIMEDOUT);
+	hx_free(&x);
+
+	hx_listen(&x, NULL);
+	hx_connect(&x, 1460);
+	hx_stuck_on_zero_window(&x, 100, false);
+	run_probes(&x, 4 * 3600 * 1000 * MS, &probes, answer_zero_window);
+	ck_assert_ptr_nonnull(conn(&x));
+	ck_assert_int_gt(probes, 100);
+	ck_assert_int_eq(conn(&x)->state, TCPS_ESTABLISHED);
+	hx_free(&x);
+}
+END_TEST
+
+/*
+ * Retransmissions into silence: an orphan gives up after
+ * tcp_orphan_retries (8), in the time those take from the minimum RTO
+ * (Linux tcp_write_timeout, tcp_model_timeout: 511 x 200 ms = 102.2 s);
+ * a connection the user holds after tcp_retries2 (15): 924.6 s.
+ */
+START_TEST(retransmissions_give_up_sooner_for_orphans)
+{
+	for (int orphan = 1; orphan >= 0; orphan--) {
+		struct hx x;
+		hx_listen(&x, NULL);
+		hx_connect(&x, 1460);
+		struct stack *st = &x.t.st;
+		ck_assert_uint_eq(x.pcb->rtt.rto_us, 200 * MS);
+		ck_assert_int_eq(ts_write(st, x.fd, "hello", 5), 5);
+		drain(&x);
+		if (orphan) {
+			ck_assert_int_eq(ts_close(st, x.fd), 0);
+			drain(&x); /* the FIN */
+		}
+		uint64_t start = st->now_us;
+		while (conn(&x) && st->now_us - start < 3600 * 1000 * MS) {
+			stack_poll(st, stack_next_deadline(st));
+			drain(&x);
+		}
+		ck_assert_ptr_null(conn(&x));
+		uint64_t took = st->now_us - start;
+		if (orphan) {
+			ck_assert_uint_eq(st->counters[CTR_TCP_RTO_EXPIRED], 9);
+			ck_assert_uint_eq(took, 102200 * MS);
+		} else {
+			ck_assert_uint_eq(st->counters[CTR_TCP_RTO_EXPIRED], 16);
+			ck_assert_uint_eq(took, 924600 * MS);
+		}
+		ck_assert_uint_eq(st->counters[CTR_TCP_ABORT_ON_TIMEOUT], 1);
+		hx_free(&x);
+	}
+}
+END_TEST
+
+static void max_orphans_3(struct ts_config *cfg)
+{
+	cfg->tcp_max_orphans = 3;
+}
+
+/*
+ * More orphans than tcp_max_orphans: the oldest is reset (RST, freed) to
+ * make room (Linux tcp_too_many_orphans / tcp_out_of_resources).
+ */
+START_TEST(orphans_beyond_max_reset_oldest)
+{
+	struct hx x;
+	hx_listen(&x, max_orphans_3);
+	struct stack *st = &x.t.st;
+	uint32_t iss[5];
+	for (int i = 0; i < 5; i++) {
+		x.port = (uint16_t)(41000 + i);
+		hx_connect(&x, 1460);
+		iss[i] = x.iss;
+		hx_stuck_on_zero_window(&x, 1000, true);
+		if (i < 3) {
+			expect_none(&x);
+			continue;
+		}
+		/* The oldest orphan gets a RST and is gone. */
+		struct reply r;
+		ck_assert(take(&x, &r));
+		ck_assert_uint_eq(r.v.flags, TCP_RST | TCP_ACK);
+		ck_assert_uint_eq(r.v.dst_port, 41000 + i - 3);
+		ck_assert_uint_eq(r.v.seq, iss[i - 3] + 1);
+		expect_none(&x);
+		ck_assert_ptr_null(tcp_conn_lookup(st, IP4(OUR_IP), OUR_PORT, IP4(PEER_IP),
+						   (uint16_t)(41000 + i - 3)));
+	}
+	ck_assert_uint_eq(st->tcp->norphans, 3);
+	ck_assert_uint_eq(st->counters[CTR_TCP_ABORT_ON_MEMORY], 2);
+	hx_free(&x);
+}
+END_TEST
+
+static void orphan_mem_40000(struct ts_config *cfg)
+{
+	cfg->tcp_sndbuf = 16384;
+	cfg->tcp_orphan_max_bytes = 40000;
+}
+
+/*
+ * Orphans' ring memory beyond tcp_orphan_max_bytes: the oldest is reset.
+ * An orphan whose data is all acknowledged holds no ring and no longer
+ * counts.
+ */
+START_TEST(orphan_memory_bounded)
+{
+	struct hx x;
+	hx_listen(&x, orphan_mem_40000);
+	struct stack *st = &x.t.st;
+	uint32_t iss[4], snd[4];
+	for (int i = 0; i < 3; i++) {
+		x.port = (uint16_t)(41000 + i);
+		hx_connect(&x, 1460);
+		iss[i] = x.iss;
+		snd[i] = x.snd;
+		hx_stuck_on_zero_window(&x, 16384, true);
+	}
+	/* Three orphans of 16 KiB each do not fit in 40000 bytes. */
+	struct reply r;
+	ck_assert(take(&x, &r));
+	ck_assert_uint_eq(r.v.flags, TCP_RST | TCP_ACK);
+	ck_assert_uint_eq(r.v.dst_port, 41000);
+	ck_assert_uint_eq(st->tcp->norphans, 2);
+	ck_assert_uint_eq(st->tcp->orphan_bytes, 32768);
+	ck_assert_uint_eq(st->counters[CTR_TCP_ABORT_ON_MEMORY], 1);
+	/* 41001's peer opens its window and takes everything: its ring goes. */
+	x.port = 41001;
+	uint8_t f[128];
+	x.snd = snd[1];
+	uint32_t acked = iss[1] + 1;
+	for (int guard = 0; guard < 100 && conn(&x) && conn(&x)->snd_ring.len; guard++) {
+		feed(&x, f, seg_wnd(&x, f, acked, 65535));
+		while (take(&x, &r))
+			if (r.v.dst_port == 41001)
+				acked = r.v.seq + r.v.payload_len;
+	}
+	ck_assert_uint_eq(conn(&x)->snd_ring.len, 0);
+	ck_assert_uint_eq(st->tcp->orphan_bytes, 16384);
+	/* Now a third orphan fits. */
+	x.port = 41003;
+	hx_connect(&x, 1460);
+	hx_stuck_on_zero_window(&x, 16384, true);
+	expect_none(&x);
+	ck_assert_uint_eq(st->tcp->norphans, 3);
+	ck_assert_uint_eq(st->tcp->orphan_bytes, 32768);
+	ck_assert_uint_eq(st->counters[CTR_TCP_ABORT_ON_MEMORY], 1);
+	hx_free(&x);
+}
+END_TEST
+
 /* ---- 5. TS.Recent and PAWS (RFC 7323 §4.3, §5.3; RFC 5961) ---- */
 
 /* An established connection with timestamps on both sides. */
@@ -494,6 +774,12 @@ static Suite *tcp_hostile_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, tiny_mss_with_timestamps_is_floored);
+	tcase_add_test(tc, orphan_on_zero_window_gone_after_orphan_retries);
+	tcase_add_test(tc, orphan_on_zero_window_gone_even_if_peer_answers);
+	tcase_add_test(tc, zero_window_probes_unanswered_time_out);
+	tcase_add_test(tc, retransmissions_give_up_sooner_for_orphans);
+	tcase_add_test(tc, orphans_beyond_max_reset_oldest);
+	tcase_add_test(tc, orphan_memory_bounded);
 	tcase_add_test(tc, forged_syn_does_not_move_ts_recent);
 	tcase_add_test(tc, ack_of_unsent_data_does_not_move_ts_recent);
 	tcase_add_test(tc, keepalive_ignores_unacceptable_segments);
