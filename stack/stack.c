@@ -52,6 +52,8 @@ void ts_config_default(struct ts_config *c)
 	c->tcp_syn_retries = 6;
 	c->tcp_max_retries = 15;
 	c->tcp_max_syn_backlog = 1024;
+	c->tcp_synack_retries = 5;
+	c->tcp_syncookies = 1;
 	c->tcp_keepidle_s = 7200;
 	c->tcp_keepintvl_s = 75;
 	c->tcp_keepcnt = 9;

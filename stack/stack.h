@@ -80,7 +80,10 @@ struct ts_config {
 	uint32_t tcp_max_retries;     /* retransmissions / unanswered window probes before
 				       * ETIMEDOUT (Linux tcp_retries2: as a time, that of 15
 				       * doublings from the minimum RTO, 924.6 s) */
+	uint32_t tcp_synack_retries;  /* SYN,ACK retransmissions (Linux tcp_synack_retries 5) */
 	uint32_t tcp_max_syn_backlog; /* embryonic connections per listener */
+	uint32_t tcp_syncookies;      /* SYN cookies (RFC 4987 §3.6, Linux tcp_syncookies): 0 off,
+				       * 1 when the SYN queue is full (default), 2 always */
 	uint32_t tcp_keepidle_s;      /* SO_KEEPALIVE defaults (Linux: 7200/75/9) */
 	uint32_t tcp_keepintvl_s;
 	uint32_t tcp_keepcnt;

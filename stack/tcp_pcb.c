@@ -40,8 +40,7 @@
 		v2 = ROTL(v2, 32);                                                                 \
 	} while (0)
 
-/* SipHash-2-4 of n 64-bit words (a message of 8n bytes). */
-static uint64_t siphash_words(const uint64_t key[2], const uint64_t *m, size_t n)
+uint64_t tcp_siphash(const uint64_t key[2], const uint64_t *m, size_t n)
 {
 	uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL, v1 = key[1] ^ 0x646f72616e646f6dULL;
 	uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL, v3 = key[1] ^ 0x7465646279746573ULL;
@@ -68,13 +67,13 @@ static uint64_t tuple_hash(const uint64_t key[2], const struct ip_addr *lip, uin
 	uint64_t ports = (uint64_t)lport << 16 | rport;
 	if (lip->af != AF_INET6) {
 		uint64_t m[2] = {(uint64_t)lip->v4 << 32 | rip->v4, ports};
-		return siphash_words(key, m, 2);
+		return tcp_siphash(key, m, 2);
 	}
 	uint64_t m[5];
 	memcpy(m, lip->v6, 16);
 	memcpy(m + 2, rip->v6, 16);
 	m[4] = ports;
-	return siphash_words(key, m, 5);
+	return tcp_siphash(key, m, 5);
 }
 
 /*
@@ -88,6 +87,12 @@ uint32_t tcp_isn(struct stack *st, const struct ip_addr *lip, uint16_t lport,
 {
 	uint32_t m = (uint32_t)(st->now_us / 4);
 	return m + (uint32_t)tuple_hash(st->tcp->isn_key, lip, lport, rip, rport);
+}
+
+uint32_t tcp_cookie_ts_offset(struct stack *st, const struct ip_addr *lip, uint16_t lport,
+			      const struct ip_addr *rip, uint16_t rport)
+{
+	return (uint32_t)tuple_hash(st->tcp->cookie_ts_key, lip, lport, rip, rport);
 }
 
 /* ---- Tables ---- */
@@ -556,6 +561,12 @@ int tcp_init(struct stack *st)
 	t->hash_key[1] = ts_rand(st);
 	t->isn_key[0] = ts_rand(st);
 	t->isn_key[1] = ts_rand(st);
+	for (int i = 0; i < 2; i++) {
+		t->cookie_key[i][0] = ts_rand(st);
+		t->cookie_key[i][1] = ts_rand(st);
+	}
+	t->cookie_ts_key[0] = ts_rand(st);
+	t->cookie_ts_key[1] = ts_rand(st);
 	return 0;
 }
 

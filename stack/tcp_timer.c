@@ -264,7 +264,11 @@ static void rexmt_fire(struct stack *st, struct ts_timer *t)
 	ts_count(st, CTR_TCP_RTO_EXPIRED);
 	pcb->rexmt_count++;
 	if (pcb->state == TCPS_SYN_SENT || pcb->state == TCPS_SYN_RECEIVED) {
-		if (pcb->rexmt_count > st->cfg.tcp_syn_retries) {
+		/* A listener's child resends its SYN,ACK tcp_synack_retries times
+		 * (Linux: 5, about 63 s), an active open its SYN tcp_syn_retries. */
+		uint32_t max =
+		    (pcb->tf & TF_PASSIVE) ? st->cfg.tcp_synack_retries : st->cfg.tcp_syn_retries;
+		if (pcb->rexmt_count > max) {
 			tcp_fail(pcb, ETIMEDOUT);
 			return;
 		}

@@ -8,7 +8,8 @@
  *   tcp_wire.c     the view: header, options, checksum, describe
  *   tcp_ring.c     byte rings and their per-stack cache
  *   tcp_asm.c      the out-of-order assembler
- *   tcp_pcb.c      control block life cycle, tables, ISN, set_state
+ *   tcp_pcb.c      control block life cycle, tables, ISN, set_state, orphans
+ *   tcp_syncookie.c SYN cookie encoding (a view: pure functions, RFC 4987)
  *   tcp_in.c       tcp_input: RFC 9293 §3.10.7 step by step
  *   tcp_recovery.c SACK scoreboard, fast retransmit, recovery (RFC 6675, 6582)
  *   tcp_cc.c       congestion control shared parts; tcp_cc_<name>.c modules
@@ -144,10 +145,12 @@ struct tcp_pcb {
 	struct tcp_pcb *q_next;	  /* link in the listener's synq or acceptq */
 	struct tcp_queue *q;	  /* which queue we are on, NULL if none */
 	/* Listener only. */
-	struct tcp_queue synq;	  /* children in SYN-RECEIVED */
-	struct tcp_queue acceptq; /* children established, waiting for accept */
-	int backlog;		  /* listen(2) backlog */
-	bool reuseaddr;		  /* SO_REUSEADDR at bind time */
+	struct tcp_queue synq;	    /* children in SYN-RECEIVED */
+	struct tcp_queue acceptq;   /* children established, waiting for accept */
+	int backlog;		    /* listen(2) backlog */
+	bool reuseaddr;		    /* SO_REUSEADDR at bind time */
+	bool syncookie_sent;	    /* a SYN cookie went out, last at: */
+	uint64_t syncookie_last_us; /* (ACKs are checked as cookies only for 2 ticks after) */
 
 	/* RFC 9293 §3.3.1 send sequence variables. */
 	uint32_t snd_una; /* oldest unacknowledged sequence number */
@@ -225,8 +228,10 @@ struct tcp_state {
 				       * lookup must not walk the connections on the port */
 	struct tcp_pcb *all;	      /* every pcb (all_next) */
 	uint32_t npcbs;
-	uint64_t hash_key[2]; /* keys of the 4-tuple hash (random at init) */
-	uint64_t isn_key[2];  /* RFC 6528 secret key (random at init) */
+	uint64_t hash_key[2];	   /* keys of the 4-tuple hash (random at init) */
+	uint64_t isn_key[2];	   /* RFC 6528 secret key (random at init) */
+	uint64_t cookie_key[2][2]; /* SYN cookie keys H0, H1 (tcp_syncookie.h) */
+	uint64_t cookie_ts_key[2]; /* TSval offset of a cookie connection */
 	struct tcp_ring_cache ring_cache[TCP_RING_CACHE_SIZES];
 	uint32_t ring_blocks;  /* blocks attached to rings now */
 	uint64_t ring_mallocs; /* blocks ever taken from the heap (not the cache) */
@@ -264,6 +269,15 @@ bool tcp_port_in_use(struct stack *st, const struct ip_addr *ip, uint16_t port, 
 		     bool for_listen, const struct tcp_pcb *self);
 /* A free ephemeral port (32768-60999, random start), 0 when none. */
 uint16_t tcp_ephemeral_port(struct stack *st);
+/*
+ * SipHash-2-4 of n 64-bit words, each a little-endian block (a message of
+ * 8n bytes): the keyed hash of the ISNs, the tables and the SYN cookies.
+ */
+uint64_t tcp_siphash(const uint64_t key[2], const uint64_t *m, size_t n);
+/* The TSval offset of a connection opened by a SYN cookie: keyed by its
+ * 4-tuple, the same for the SYN,ACK and the connection (RFC 7323 §5.4). */
+uint32_t tcp_cookie_ts_offset(struct stack *st, const struct ip_addr *lip, uint16_t lport,
+			      const struct ip_addr *rip, uint16_t rport);
 /* RFC 6528 ISN for the pcb's 4-tuple. */
 uint32_t tcp_isn(struct stack *st, const struct ip_addr *lip, uint16_t lport,
 		 const struct ip_addr *rip, uint16_t rport);
@@ -323,6 +337,13 @@ void tcp_send_probe(struct tcp_pcb *pcb);
 void tcp_send_rst_pcb(struct tcp_pcb *pcb);
 /* Sends the SYN or SYN-ACK of the handshake. */
 void tcp_send_syn(struct tcp_pcb *pcb);
+/*
+ * A SYN,ACK that belongs to no connection (a SYN cookie's): from src:sport
+ * to dst:dport with the options o (tcp_build_options' SYN layout).
+ */
+void tcp_send_synack_stateless(struct stack *st, const struct ip_addr *src,
+			       const struct ip_addr *dst, uint16_t sport, uint16_t dport,
+			       uint32_t seq, uint32_t ack, uint16_t wnd, const struct tcp_opts *o);
 /* RST for a segment that has no connection (RFC 9293 §3.10.7.1). */
 void tcp_send_reset_for(struct stack *st, const struct ip_addr *src, const struct ip_addr *dst,
 			const struct tcp_view *seg);

@@ -16,6 +16,7 @@
 #include "tcp_frames.h"
 #include "byteorder.h"
 #include "tapstack.h"
+#include "tcp_syncookie.h"
 #include "tcp_var.h"
 #include "tcp_seq.h"
 
@@ -520,6 +521,197 @@ START_TEST(orphan_memory_bounded)
 }
 END_TEST
 
+/* ---- 3. SYN floods and SYN cookies (RFC 4987 §3.6) ---- */
+
+static void syn_backlog_2(struct ts_config *cfg)
+{
+	cfg->tcp_max_syn_backlog = 2;
+}
+
+/* Two spoofed half-open connections fill the SYN queue (tcp_max_syn_backlog 2). */
+static void fill_syn_queue(struct hx *x)
+{
+	uint8_t f[128];
+	for (uint16_t i = 0; i < 2; i++)
+		feed(x, f,
+		     ts_tcp_frame_from_peer(f, (uint16_t)(50000 + i), OUR_PORT, 100, 0, TCP_SYN,
+					    1000, NULL, 0, NULL, 0));
+	drain(x);
+	ck_assert_uint_eq(x->t.st.tcp->npcbs, 3);
+}
+
+/* A SYN from x->port with MSS mss, timestamps (TSval x->tsval), SACK-permitted, WS ws. */
+static size_t syn_full_options(struct hx *x, uint8_t *f, uint16_t mss, uint8_t ws)
+{
+	uint8_t opt[20] = {TCP_OPT_MSS, 4, 0, 0, TCP_OPT_SACK_PERM, 2, TCP_OPT_TS, 10};
+	put_be16(opt + 2, mss);
+	put_be32(opt + 8, x->tsval);
+	put_be32(opt + 12, 0);
+	opt[16] = TCP_OPT_NOP;
+	opt[17] = TCP_OPT_WS;
+	opt[18] = 3;
+	opt[19] = ws;
+	return ts_tcp_frame_from_peer(f, x->port, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535, opt, 20,
+				      NULL, 0);
+}
+
+/*
+ * The SYN queue is full: the next SYN gets a SYN,ACK whose ISN is the
+ * cookie (the table MSS 1300 for the peer's 1400) and whose TSval carries
+ * WS 7 and SACK-permitted, and nothing is kept.  The ACK that returns it
+ * opens the connection with all of that; data flows both ways.
+ */
+START_TEST(full_syn_queue_answers_with_cookie)
+{
+	struct hx x;
+	hx_listen(&x, syn_backlog_2);
+	struct stack *st = &x.t.st;
+	fill_syn_queue(&x);
+	x.ts = true;
+	uint8_t f[256];
+	feed(&x, f, syn_full_options(&x, f, 1400, 7));
+	struct reply r;
+	ck_assert_msg(take(&x, &r), "the SYN was dropped: no SYN,ACK");
+	ck_assert_uint_eq(r.v.flags, TCP_SYN | TCP_ACK);
+	ck_assert_uint_eq(r.v.ack, PEER_ISS + 1);
+	ck_assert_uint_eq(st->tcp->npcbs, 3); /* nothing kept */
+	ck_assert_uint_eq(st->counters[CTR_TCP_SYNCOOKIES_SENT], 1);
+	ck_assert_uint_eq(st->drops[DROP_TCP_LISTEN_OVERFLOW], 0);
+	uint32_t want = tcp_syncookie_make(st->tcp->cookie_key, IP4(OUR_IP), OUR_PORT, IP4(PEER_IP),
+					   x.port, PEER_ISS, tcp_syncookie_count(st->now_us), 1);
+	ck_assert_uint_eq(r.v.seq, want);
+	ck_assert(r.o.has_mss && r.o.has_ts && r.o.sack_perm && r.o.has_ws);
+	ck_assert_uint_eq(r.o.mss, 1460);
+	ck_assert_uint_eq(r.o.ws, 3); /* 256 KiB */
+	ck_assert_uint_eq(r.o.tsecr, x.tsval);
+	ck_assert_uint_eq(r.o.tsval & 0x3f, 7 | TCP_SYNCOOKIE_TS_SACK);
+	ck_assert_uint_eq(r.v.wnd, 65535);
+	uint32_t cookie_ts = r.o.tsval;
+	/* The ACK, carrying the request: the connection is born ESTABLISHED. */
+	x.iss = r.v.seq;
+	x.snd = PEER_ISS + 1;
+	x.tsval++;
+	feed(&x, f, seg(&x, f, x.snd, x.iss + 1, TCP_ACK | TCP_PSH, "GET /", 5));
+	x.snd += 5;
+	x.pcb = conn(&x);
+	ck_assert_ptr_nonnull(x.pcb);
+	ck_assert_int_eq(x.pcb->state, TCPS_ESTABLISHED);
+	ck_assert_uint_eq(st->counters[CTR_TCP_SYNCOOKIES_RECV], 1);
+	ck_assert_uint_eq(x.pcb->smss, 1300 - 12);
+	ck_assert(x.pcb->tf & TF_TS_OK);
+	ck_assert(x.pcb->tf & TF_SACK_OK);
+	ck_assert(x.pcb->tf & TF_WS_OK);
+	ck_assert_uint_eq(x.pcb->snd_wscale, 7);
+	ck_assert_uint_eq(x.pcb->rcv_wscale, 3);
+	ck_assert_uint_eq(x.pcb->ts_recent, x.tsval);
+	ck_assert_uint_eq(x.pcb->rcv_nxt, x.snd);
+	x.fd = ts_accept4(st, x.lfd, NULL, NULL, SOCK_NONBLOCK);
+	ck_assert_int_ge(x.fd, 0);
+	char buf[8];
+	ck_assert_int_eq(ts_read(st, x.fd, buf, sizeof(buf)), 5);
+	drain(&x); /* the window update */
+	static uint8_t data[4000];
+	ck_assert_int_eq(ts_write(st, x.fd, data, sizeof(data)), (int)sizeof(data));
+	ck_assert(take(&x, &r));
+	ck_assert_uint_eq(r.v.seq, x.iss + 1);
+	ck_assert_uint_eq(r.v.ack, x.snd);
+	ck_assert_uint_eq(r.v.payload_len, 1300 - 12);
+	ck_assert(r.o.has_ts);
+	/* Our clock continues from the cookie TSval, never behind it. */
+	ck_assert_int_ge((int32_t)(r.o.tsval - cookie_ts), 0);
+	ck_assert_uint_eq(r.o.tsecr, x.tsval);
+	/* The peer's window is scaled by its shift from now on. */
+	ck_assert_uint_eq(x.pcb->snd_wnd, 65535u << 7);
+	hx_free(&x);
+}
+END_TEST
+
+/*
+ * Forged and stale cookies are answered with the RST any ACK to a
+ * listener gets, and counted; an ACK to a listener that never sent a
+ * cookie is not even checked as one.  A SYN without timestamps gets a
+ * cookie connection without scaling or SACK.
+ */
+START_TEST(cookie_ack_checked)
+{
+	struct hx x;
+	hx_listen(&x, syn_backlog_2);
+	struct stack *st = &x.t.st;
+	uint8_t f[256];
+	feed(&x, f, seg(&x, f, 5000, 0x12345678u, TCP_ACK, NULL, 0));
+	expect(&x, 0x12345678u, 0, TCP_RST);
+	ck_assert_uint_eq(st->drops[DROP_TCP_LISTEN_ACK], 1);
+	fill_syn_queue(&x);
+	/* No timestamps, MSS 1460: the cookie carries MSS 1460 only. */
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, x.port, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535,
+				    (const uint8_t[]){TCP_OPT_MSS, 4, 0x05, 0xb4}, 4, NULL, 0));
+	struct reply r;
+	ck_assert(take(&x, &r));
+	ck_assert(r.o.has_mss && !r.o.has_ts && !r.o.sack_perm && !r.o.has_ws);
+	uint32_t cookie = r.v.seq;
+	/* Forged: one bit off. */
+	feed(&x, f, seg(&x, f, PEER_ISS + 1, (cookie ^ 0x10000) + 1, TCP_ACK, NULL, 0));
+	expect(&x, (cookie ^ 0x10000) + 1, 0, TCP_RST);
+	ck_assert_uint_eq(st->drops[DROP_TCP_SYNCOOKIE_BAD], 1);
+	/* Stale: two ticks later, while the listener still sends cookies
+	 * (tcp_syncookies 2: always, as the flood's spoofed half-open
+	 * connections time out meanwhile). */
+	st->cfg.tcp_syncookies = 2;
+	advance(&x, 100 * 1000 * MS);
+	x.port = 45000;
+	feed(&x, f, syn_full_options(&x, f, 1460, 0));
+	x.port = PEER_PORT;
+	advance(&x, 30 * 1000 * MS);
+	drain(&x);
+	feed(&x, f, seg(&x, f, PEER_ISS + 1, cookie + 1, TCP_ACK, NULL, 0));
+	expect(&x, cookie + 1, 0, TCP_RST);
+	ck_assert_uint_eq(st->drops[DROP_TCP_SYNCOOKIE_BAD], 2);
+	ck_assert_ptr_null(conn(&x));
+	/* A fresh one works and has no options beyond the MSS. */
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, x.port, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535,
+				    (const uint8_t[]){TCP_OPT_MSS, 4, 0x05, 0xb4}, 4, NULL, 0));
+	ck_assert(take(&x, &r));
+	feed(&x, f, seg(&x, f, PEER_ISS + 1, r.v.seq + 1, TCP_ACK, NULL, 0));
+	expect_none(&x);
+	x.pcb = conn(&x);
+	ck_assert_ptr_nonnull(x.pcb);
+	ck_assert_int_eq(x.pcb->state, TCPS_ESTABLISHED);
+	ck_assert_uint_eq(x.pcb->smss, 1460);
+	ck_assert(!(x.pcb->tf & (TF_TS_OK | TF_SACK_OK | TF_WS_OK)));
+	ck_assert_uint_eq(x.pcb->snd_wnd, 65535);
+	hx_free(&x);
+}
+END_TEST
+
+/* A half-open connection resends its SYN,ACK 5 times (Linux tcp_synack_retries), not 6. */
+START_TEST(synack_retries_five)
+{
+	struct hx x;
+	hx_listen(&x, NULL);
+	uint8_t f[128];
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, x.port, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535, NULL, 0, NULL,
+				    0));
+	drain(&x);
+	int resent = 0;
+	uint64_t start = x.t.st.now_us;
+	while (conn(&x) && x.t.st.now_us - start < 600 * 1000 * MS) {
+		stack_poll(&x.t.st, stack_next_deadline(&x.t.st));
+		struct reply r;
+		while (take(&x, &r)) {
+			ck_assert_uint_eq(r.v.flags, TCP_SYN | TCP_ACK);
+			resent++;
+		}
+	}
+	ck_assert_ptr_null(conn(&x));
+	ck_assert_int_eq(resent, 5);
+	ck_assert_uint_eq(x.t.st.now_us - start, 63 * 1000 * MS); /* 1+2+4+8+16, then 32 */
+	hx_free(&x);
+}
+END_TEST
+
 /* ---- 5. TS.Recent and PAWS (RFC 7323 §4.3, §5.3; RFC 5961) ---- */
 
 /* An established connection with timestamps on both sides. */
@@ -780,6 +972,9 @@ static Suite *tcp_hostile_suite(void)
 	tcase_add_test(tc, retransmissions_give_up_sooner_for_orphans);
 	tcase_add_test(tc, orphans_beyond_max_reset_oldest);
 	tcase_add_test(tc, orphan_memory_bounded);
+	tcase_add_test(tc, full_syn_queue_answers_with_cookie);
+	tcase_add_test(tc, cookie_ack_checked);
+	tcase_add_test(tc, synack_retries_five);
 	tcase_add_test(tc, forged_syn_does_not_move_ts_recent);
 	tcase_add_test(tc, ack_of_unsent_data_does_not_move_ts_recent);
 	tcase_add_test(tc, keepalive_ignores_unacceptable_segments);
