@@ -118,7 +118,7 @@ static bool challenge_budget_spent(struct stack *st)
 	struct tcp_state *t = st->tcp;
 	if (!limit)
 		return false;
-	uint64_t second = st->now_us / 1000000u;
+	uint64_t second = st->now_us / 1000000u + 1; /* 0: never drawn */
 	if (second != t->challenge_second) {
 		uint32_t half = (limit + 1) / 2;
 		t->challenge_second = second;

@@ -262,7 +262,8 @@ static void rexmt_fire(struct stack *st, struct ts_timer *t)
 		return;
 	}
 	ts_count(st, CTR_TCP_RTO_EXPIRED);
-	pcb->rexmt_count++;
+	if (pcb->rexmt_count < UINT8_MAX) /* saturates: 1 marks the episode's start */
+		pcb->rexmt_count++;
 	if (pcb->state == TCPS_SYN_SENT || pcb->state == TCPS_SYN_RECEIVED) {
 		/* A listener's child resends its SYN,ACK tcp_synack_retries times
 		 * (Linux: 5, about 63 s), an active open its SYN tcp_syn_retries. */

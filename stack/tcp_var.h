@@ -242,7 +242,7 @@ struct tcp_state {
 	uint32_t norphans;
 	uint64_t orphan_bytes;
 	/* The per-stack challenge-ACK budget (cfg.tcp_challenge_ack_limit). */
-	uint64_t challenge_second; /* the second it was drawn for */
+	uint64_t challenge_second; /* the second it was drawn for, plus 1 (0: none yet) */
 	uint32_t challenge_left;   /* challenge ACKs still allowed in it */
 };
 
