@@ -51,6 +51,14 @@ struct stack;
 	X(TCP_OFO_QUEUED, "tcp", "segments queued out of order")                                  \
 	X(TCP_TLP_PROBES, "tcp", "tail loss probes sent (RFC 8985 §7)")                            \
 	X(TCP_LIMITED_TRANSMITS, "tcp", "segments sent by limited transmit (RFC 3042)")            \
+	X(TCP_MSS_RAISED, "tcp", "peer MSS options below 88 raised to the floor (RFC 6691)")      \
+	X(TCP_ACKS_RATE_LIMITED, "tcp", "ACKs to invalid segments withheld (RFC 5961 §7)")       \
+	X(TCP_CHALLENGE_ACKS_BUDGET_LIMITED, "tcp", "challenge ACKs withheld: stack budget spent")  \
+	X(TCP_ABORT_ON_TIMEOUT, "tcp", "connections dropped by a timeout (retries, probes, keep-alive)") \
+	X(TCP_PERSIST_TIMEOUTS, "tcp", "of which: window probes gave up (orphans: tcp_orphan_retries)") \
+	X(TCP_ABORT_ON_MEMORY, "tcp", "orphans reset: tcp_max_orphans or tcp_orphan_max_bytes passed") \
+	X(TCP_SYNCOOKIES_SENT, "tcp", "SYN,ACKs with a SYN cookie sent (SYN queue full, RFC 4987)") \
+	X(TCP_SYNCOOKIES_RECV, "tcp", "connections opened by a valid SYN cookie")                  \
 	/* keep last */
 
 enum ts_counter {

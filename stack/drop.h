@@ -94,6 +94,7 @@
 	X(TCP_NOMEM, "no memory for a new connection")                                            \
 	X(TCP_SYNRCVD_BAD_ACK, "unacceptable ACK in SYN-RECEIVED (answered: RST, §3.10.7.4)")     \
 	X(TCP_BCAST, "segment sent to a link broadcast (RFC 1122 §4.2.3.10)")                     \
+	X(TCP_SYNCOOKIE_BAD, "ACK to a listener with a forged or stale SYN cookie (answered: RST)") \
 	/* keep last */
 
 enum ts_drop_reason {

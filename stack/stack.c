@@ -52,10 +52,17 @@ void ts_config_default(struct ts_config *c)
 	c->tcp_syn_retries = 6;
 	c->tcp_max_retries = 15;
 	c->tcp_max_syn_backlog = 1024;
+	c->tcp_synack_retries = 5;
+	c->tcp_syncookies = 1;
 	c->tcp_keepidle_s = 7200;
 	c->tcp_keepintvl_s = 75;
 	c->tcp_keepcnt = 9;
 	c->tcp_max_ofo_bytes = 256 * 1024;
+	c->tcp_invalid_ratelimit_ms = 500;
+	c->tcp_challenge_ack_limit = 0;
+	c->tcp_orphan_retries = 8;
+	c->tcp_max_orphans = 4096;
+	c->tcp_orphan_max_bytes = 64u << 20;
 	c->udp_rcvbuf = 208 * 1024;
 }
 

@@ -77,12 +77,34 @@ struct ts_config {
 	uint32_t tcp_rcvbuf;	      /* default SO_RCVBUF */
 	uint32_t tcp_sndbuf;	      /* default SO_SNDBUF */
 	uint32_t tcp_syn_retries;     /* SYN retransmissions before ETIMEDOUT */
-	uint32_t tcp_max_retries;     /* data retransmissions before ETIMEDOUT */
+	uint32_t tcp_max_retries;     /* retransmissions / unanswered window probes before
+				       * ETIMEDOUT (Linux tcp_retries2: as a time, that of 15
+				       * doublings from the minimum RTO, 924.6 s) */
+	uint32_t tcp_synack_retries;  /* SYN,ACK retransmissions (Linux tcp_synack_retries 5) */
 	uint32_t tcp_max_syn_backlog; /* embryonic connections per listener */
+	uint32_t tcp_syncookies;      /* SYN cookies (RFC 4987 §3.6, Linux tcp_syncookies): 0 off,
+				       * 1 when the SYN queue is full (default), 2 always */
 	uint32_t tcp_keepidle_s;      /* SO_KEEPALIVE defaults (Linux: 7200/75/9) */
 	uint32_t tcp_keepintvl_s;
 	uint32_t tcp_keepcnt;
 	uint32_t tcp_max_ofo_bytes; /* out-of-order bytes held per connection */
+	/* ACKs answering invalid segments (RFC 5961 §7): at most one per connection
+	 * per tcp_invalid_ratelimit_ms (Linux tcp_invalid_ratelimit, 500 ms; 0 = no
+	 * limit), and challenge ACKs of the whole stack at most about
+	 * tcp_challenge_ack_limit a second (Linux tcp_challenge_ack_limit; 0 = no
+	 * budget, the default, as in Linux since 6.0: see docs/robustness.md). */
+	uint32_t tcp_invalid_ratelimit_ms;
+	uint32_t tcp_challenge_ack_limit;
+	/* Connections the user closed that still hold data or wait for the
+	 * peer (orphans, Linux SOCK_DEAD): they give up after
+	 * tcp_orphan_retries retransmissions or window probes (Linux
+	 * tcp_orphan_retries, whose default 0 means 8; 0 here too), even when
+	 * the peer answers the probes with a zero window; beyond
+	 * tcp_max_orphans of them, or tcp_orphan_max_bytes of buffers held,
+	 * the oldest is reset (Linux tcp_max_orphans, tcp_mem). */
+	uint32_t tcp_orphan_retries;
+	uint32_t tcp_max_orphans;
+	uint32_t tcp_orphan_max_bytes;
 	/* UDP */
 	uint32_t udp_rcvbuf; /* default SO_RCVBUF of UDP sockets */
 };

@@ -250,6 +250,33 @@ void tcp_send_reset_for(struct stack *st, const struct ip_addr *src, const struc
 	ip_output(st, b, src, dst, IPV4_PROTO_TCP, NULL);
 }
 
+void tcp_send_synack_stateless(struct stack *st, const struct ip_addr *src,
+			       const struct ip_addr *dst, uint16_t sport, uint16_t dport,
+			       uint32_t seq, uint32_t ack, uint16_t wnd, const struct tcp_opts *o)
+{
+	uint8_t opt[TCP_MAX_OPT_LEN];
+	size_t optlen = tcp_build_options(opt, true, o);
+	size_t hlen = TCP_HDR_LEN + optlen;
+	struct ts_buf *b = ts_buf_alloc(st, hlen, TS_BUF_HEADROOM);
+	if (!b)
+		return;
+	uint8_t *h = ts_buf_put(b, hlen);
+	put_be16(h + 0, sport);
+	put_be16(h + 2, dport);
+	put_be32(h + 4, seq);
+	put_be32(h + 8, ack);
+	h[12] = (uint8_t)((hlen / 4) << 4);
+	h[13] = TCP_SYN | TCP_ACK;
+	put_be16(h + 14, wnd); /* RFC 7323 §2.2: never scaled in a SYN */
+	put_be16(h + 16, 0);
+	put_be16(h + 18, 0);
+	memcpy(h + TCP_HDR_LEN, opt, optlen);
+	uint32_t sum = ip_csum_pseudo(src, dst, IPV4_PROTO_TCP, (uint32_t)hlen);
+	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, hlen, sum)));
+	ts_count(st, CTR_TCP_TX);
+	ip_output(st, b, src, dst, IPV4_PROTO_TCP, NULL);
+}
+
 /* If seq lies in a block the peer SACKed, the end of that block, else seq. */
 static uint32_t skip_sacked(const struct tcp_pcb *pcb, uint32_t seq)
 {
