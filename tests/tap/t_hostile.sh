@@ -18,6 +18,18 @@ ns_exec "$HOSTILE" tap0 bcastfrag 02:00:00:00:00:02 10.0.0.1 10.0.0.2 4444
 ns_exec "$HOSTILE" tap0 bcastfrag ff:ff:ff:ff:ff:ff 10.0.0.1 10.0.0.2 4445
 sleep 0.5
 
+# ---- IPv4: IP IDs (RFC 7739 §5) ----
+# The idle scan: an observer pings us from 10.0.0.1 before and after 3000
+# pings from 10.0.0.3 (a second address of the test namespace).  With one
+# global counter the observer's IDs step by 3001; per-destination counters
+# step by 1 plus a random jump below the milliseconds elapsed.
+ns_exec ip addr add 10.0.0.3/24 dev tap0
+ns_exec ping -c 1 -W 2 -I 10.0.0.1 10.0.0.2 >/dev/null 2>&1
+ns_exec ping -f -q -c 3000 -W 2 -I 10.0.0.3 10.0.0.2 >"$WORK/ping.flood" 2>&1
+ns_exec ping -c 1 -W 2 -I 10.0.0.1 10.0.0.2 >/dev/null 2>&1
+check "3000 pings from 10.0.0.3 answered" grep -q '3000 received' "$WORK/ping.flood"
+sleep 0.3
+
 ts_stop
 unreach() {
 	tshark -r "$WORK/tapstack.pcap" -Y "icmp.type == 3 && icmp.code == 3 && udp.dstport == $1" \
@@ -27,3 +39,11 @@ n=$(unreach 4444)
 eq "fragmented UDP to a closed port, unicast: one port unreachable" 1 "$n"
 n=$(unreach 4445)
 eq "fragmented UDP to a closed port, link broadcast: no ICMP error" 0 "$n"
+
+# The last two echo replies to 10.0.0.1: ID step and milliseconds between.
+tshark -r "$WORK/tapstack.pcap" -Y 'icmp.type == 0 && ip.dst == 10.0.0.1' \
+	-T fields -e ip.id -e frame.time_relative 2>/dev/null | tail -n 2 >"$WORK/ids"
+step=$(awk 'NR == 1 {id = $1; t = $2} NR == 2 {printf "%d", ($1 - id + 65536) % 65536}' "$WORK/ids")
+ms=$(awk 'NR == 1 {t = $2} NR == 2 {printf "%d", ($2 - t) * 1000 + 1}' "$WORK/ids")
+check "IP ID seen by 10.0.0.1 stepped by ${step:-?} across 3000 replies to 10.0.0.3 in ${ms:-?} ms" \
+	test -n "$step" -a "${step:-0}" -lt 3001 -a "${step:-0}" -le "$((${ms:-0} + 1))"
