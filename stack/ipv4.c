@@ -159,6 +159,12 @@ static inline uint32_t ipv4_netmask(const struct stack *st)
 	return st->cfg.prefix_len ? ~0u << (32 - st->cfg.prefix_len) : 0;
 }
 
+bool ipv4_on_link(const struct stack *st, uint32_t ip)
+{
+	uint32_t mask = ipv4_netmask(st);
+	return (ip & mask) == (st->cfg.ip & mask);
+}
+
 bool ipv4_is_broadcast(const struct stack *st, uint32_t ip)
 {
 	uint32_t mask = ipv4_netmask(st);

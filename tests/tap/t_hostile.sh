@@ -47,3 +47,26 @@ step=$(awk 'NR == 1 {id = $1; t = $2} NR == 2 {printf "%d", ($1 - id + 65536) % 
 ms=$(awk 'NR == 1 {t = $2} NR == 2 {printf "%d", ($2 - t) * 1000 + 1}' "$WORK/ids")
 check "IP ID seen by 10.0.0.1 stepped by ${step:-?} across 3000 replies to 10.0.0.3 in ${ms:-?} ms" \
 	test -n "$step" -a "${step:-0}" -lt 3001 -a "${step:-0}" -le "$((${ms:-0} + 1))"
+
+# ---- ARP: cache floods (RFC 826, Linux neighbour GC) ----
+# The stack on a /16, so made-up on-link senders outnumber its table (512).
+# Ten rounds of 2000 requests for it from random MACs and addresses (half
+# on-link), each followed by /hello fetched from a source address the
+# stack has never seen: it must learn and resolve that neighbour while its
+# table churns (a table that never evicts refuses it and curl times out).
+ts_start --ip 10.0.0.2/16
+fetched=0
+for r in 1 2 3 4 5 6 7 8 9 10; do
+	ns_exec timeout 20 "$HOSTILE" tap0 arpflood 2000 10.0.0.2 10.0.0.0/16 $r
+	ns_exec ip addr add 10.0.9.$r/16 dev tap0
+	if ns_exec curl -s -m 5 --interface 10.0.9.$r http://10.0.0.2:8080/hello >"$WORK/hello.$r" &&
+		grep -q 'Hello, world!' "$WORK/hello.$r"; then
+		fetched=$((fetched + 1))
+	fi
+done
+eq "/hello from 10 new neighbours during a 20000-request ARP flood" 10 "$fetched"
+kill -USR1 "$TS_PID"
+sleep 0.3
+evicted=$(grep 'cache entries evicted under' "$WORK/tapstack.err" | tail -n 1 | awk '{print $1}')
+check "ARP entries evicted under the flood (${evicted:-0})" test "${evicted:-0}" -gt 1000
+ts_stop

@@ -308,7 +308,9 @@ START_TEST(fragments_like_linux)
 	ts_test_stack_init(&t, &cfg);
 	uint8_t reply[64];
 	size_t rn = ts_load_hex("arp/reply.hex", reply, sizeof(reply));
-	ts_test_stack_feed(&t, reply, rn); /* 10.0.0.2 is-at 02:..:02 */
+	reply[14 + 7] = 1; /* who-has 10.0.0.1 from 10.0.0.2 at 02:..:02: we learn it */
+	ts_test_stack_feed(&t, reply, rn);
+	ck_assert_uint_eq(capdev_take(t.cap, reply, sizeof(reply)), 42); /* our answer */
 
 	ck_assert_int_eq(icmp_echo_request(&t.st, IP2, 0x2914, 1, data, sizeof(data)), 0);
 	ck_assert_uint_eq(capdev_sent_count(t.cap), 3);
