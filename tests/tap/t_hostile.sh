@@ -10,6 +10,23 @@ HOSTILE=${HOSTILE_BIN:-$(dirname "$BIN")/tests/hostile}
 ts_ns
 ts_start
 
+# ---- HTTP: endless bodies (Go's maxPostHandlerReadBytes) ----
+# A kernel TCP client sends GET /hello with an endless body, as fast as the
+# server takes it, for 15 s at most: chunked, then with a Content-Length of
+# 10^12.  The server answers 200 and ends the connection after at most
+# 256 KiB of chunked body, and without reading the 10^12 one (after its
+# 2 s lingering close), instead of reading for as long as the client
+# sends; /hello keeps working meanwhile.
+endless_upload() {
+	ns_exec "$HOSTILE" - upload 10.0.0.2 8080 "$1" 15 >"$WORK/up.$1" 2>&1
+	cat "$WORK/up.$1"
+}
+res=$(endless_upload chunked)
+check "endless chunked body: $res" sh -c "echo '$res' | grep -qE '^status=200 .* closed=1 secs=[0-4]\.'"
+res=$(endless_upload length)
+check "Content-Length 10^12 body: $res" sh -c "echo '$res' | grep -qE '^status=200 .* closed=1 secs=[0-4]\.'"
+check "/hello still served" sh -c "ip netns exec $NS curl -s -m 5 http://10.0.0.2:8080/hello | grep -q 'Hello, world!'"
+
 # ---- IPv4: broadcast fragments (RFC 1122 §3.2.2) ----
 # UDP to a closed port, 3000 octets in three fragments: sent unicast to port
 # 4444 it draws a port unreachable; sent to ff:ff:ff:ff:ff:ff (port 4445)

@@ -9,13 +9,25 @@
  *       one 3000-octet UDP datagram SRC:40000 → DST:PORT in three
  *       fragments, every one to the Ethernet destination DSTMAC
  *
+ *   hostile - upload ADDR PORT chunked|length SECONDS
+ *       a kernel TCP client: GET /hello with an endless body (chunks of
+ *       4 KiB, or Content-Length 10^12) written as fast as the server
+ *       takes it, for SECONDS at most; prints the response status, the
+ *       body bytes written, whether the server ended the connection (FIN
+ *       or RST) and when: "status=200 sent=262144 closed=1 secs=0.01"
+ *
  * The source MAC of bcastfrag is IFACE's own.  Exit 0 when every frame
- * was written.
+ * was written (upload: when it connected).
  */
 #include <arpa/inet.h>
 #include <linux/if_packet.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,11 +181,88 @@ static int bcastfrag(int argc, char **argv, const uint8_t own_mac[6])
 	return 0;
 }
 
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int upload(int argc, char **argv)
+{
+	if (argc != 4)
+		return 2;
+	struct sockaddr_in sin = {.sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)atoi(argv[1]))};
+	sin.sin_addr.s_addr = htonl(parse_ip(argv[0]));
+	int chunked = strcmp(argv[2], "chunked") == 0;
+	double limit = atof(argv[3]);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+		perror("connect");
+		return 1;
+	}
+	const char *head = chunked ? "GET /hello HTTP/1.1\r\nHost: x\r\n"
+				     "Transfer-Encoding: chunked\r\n\r\n"
+				   : "GET /hello HTTP/1.1\r\nHost: x\r\n"
+				     "Content-Length: 1000000000000\r\n\r\n";
+	if (write(fd, head, strlen(head)) != (ssize_t)strlen(head))
+		return 1;
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	static char body[4096 + 8];
+	size_t body_len = 4096;
+	memset(body, 'y', sizeof(body));
+	if (chunked) {
+		memcpy(body, "1000\r\n", 6);
+		memcpy(body + 6 + 4096, "\r\n", 2);
+		body_len = sizeof(body);
+	}
+	char resp[4096] = {0};
+	size_t resp_len = 0, off = 0;
+	unsigned long long sent = 0;
+	int closed = 0;
+	double t0 = now_s();
+	while (!closed && now_s() - t0 < limit) {
+		struct pollfd p = {.fd = fd, .events = POLLIN | POLLOUT};
+		if (poll(&p, 1, 100) < 0)
+			break;
+		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+			char buf[4096];
+			ssize_t n = read(fd, buf, sizeof(buf));
+			if (n == 0 || (n < 0 && errno != EAGAIN))
+				closed = 1;
+			for (ssize_t i = 0; i < n && resp_len < sizeof(resp) - 1; i++)
+				resp[resp_len++] = buf[i];
+		}
+		if (!closed && (p.revents & POLLOUT)) {
+			ssize_t n = send(fd, body + off, body_len - off, MSG_NOSIGNAL);
+			if (n < 0 && errno != EAGAIN)
+				closed = 1;
+			if (n > 0) {
+				sent += (unsigned long long)n;
+				off = (off + (size_t)n) % body_len;
+			}
+		}
+	}
+	int status = 0;
+	sscanf(resp, "HTTP/1.1 %d", &status);
+	printf("status=%d sent=%llu closed=%d secs=%.2f\n", status, sent, closed, now_s() - t0);
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && strcmp(argv[2], "upload") == 0) {
+		int rc = upload(argc - 3, argv + 3);
+		if (rc == 2)
+			fprintf(stderr, "hostile: bad arguments\n");
+		return rc;
+	}
 	if (argc < 3) {
 		fprintf(stderr, "usage: hostile IFACE arpflood COUNT TARGET SUBNET/LEN SEED\n"
-				"       hostile IFACE bcastfrag DSTMAC SRC DST PORT\n");
+				"       hostile IFACE bcastfrag DSTMAC SRC DST PORT\n"
+				"       hostile - upload ADDR PORT chunked|length SECONDS\n");
 		return 2;
 	}
 	sock_fd = socket(AF_PACKET, SOCK_RAW, 0);
