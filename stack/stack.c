@@ -36,6 +36,16 @@ void ts_config_default(struct ts_config *c)
 	c->arp_retry_ms = 1000;
 	c->arp_retries = 3;
 	c->arp_queue_max = 64;
+	/* Linux: unres_qlen_bytes = SK_WMEM_MAX (212992), room for a
+	 * 65535-octet datagram's 45 fragments at 2.3 KB of skb each; each of
+	 * ours holds a 9.5 KB standard buffer, so the same room is 512 KiB.
+	 * gc_thresh2/3 = 512/1024 in Linux, halved here with the table.  The
+	 * total has no Linux counterpart: it bounds what an attacker who makes
+	 * us resolve many addresses can pin (4 full queues). */
+	c->arp_unres_qlen_bytes = 512u << 10;
+	c->arp_unres_total_bytes = 2u << 20;
+	c->arp_gc_thresh2 = 256;
+	c->arp_gc_thresh3 = 512;
 	c->ttl = 64;
 	c->reass_timeout_ms = 30000;
 	c->reass_max_bytes = 4u << 20;

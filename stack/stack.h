@@ -59,7 +59,11 @@ struct ts_config {
 	uint32_t arp_ttl_ms;	/* how long a resolved entry stays valid */
 	uint32_t arp_retry_ms;	/* interval between requests for a pending entry */
 	uint32_t arp_retries;	/* requests before giving up */
-	uint32_t arp_queue_max; /* packets waiting per unresolved next hop */
+	uint32_t arp_queue_max;		/* packets waiting per unresolved next hop */
+	uint32_t arp_unres_qlen_bytes;	/* their whole buffers' bytes (Linux unres_qlen_bytes) */
+	uint32_t arp_unres_total_bytes; /* bytes waiting for resolution, all next hops */
+	uint32_t arp_gc_thresh2; /* entries above which stale unused ones are collected */
+	uint32_t arp_gc_thresh3; /* most entries (Linux gc_thresh3); at most ARP_MAX_ENTRIES */
 	/* IPv4 */
 	uint8_t ttl;		      /* TTL of datagrams we originate */
 	uint32_t reass_timeout_ms;    /* RFC 791 reassembly timer (Linux: 30 s) */

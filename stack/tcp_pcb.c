@@ -14,51 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "siphash.h"
 #include "socket.h"
 #include "stack.h"
 #include "tcp_cc.h"
 #include "tcp_seq.h"
 
-/* ---- Keyed hashing: SipHash-2-4 (Aumasson, Bernstein) for ISN and tables ---- */
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                   \
-	do {                                                                                       \
-		v0 += v1;                                                                          \
-		v1 = ROTL(v1, 13);                                                                 \
-		v1 ^= v0;                                                                          \
-		v0 = ROTL(v0, 32);                                                                 \
-		v2 += v3;                                                                          \
-		v3 = ROTL(v3, 16);                                                                 \
-		v3 ^= v2;                                                                          \
-		v0 += v3;                                                                          \
-		v3 = ROTL(v3, 21);                                                                 \
-		v3 ^= v0;                                                                          \
-		v2 += v1;                                                                          \
-		v1 = ROTL(v1, 17);                                                                 \
-		v1 ^= v2;                                                                          \
-		v2 = ROTL(v2, 32);                                                                 \
-	} while (0)
-
-uint64_t tcp_siphash(const uint64_t key[2], const uint64_t *m, size_t n)
-{
-	uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL, v1 = key[1] ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL, v3 = key[1] ^ 0x7465646279746573ULL;
-	for (size_t i = 0; i <= n; i++) {
-		/* The last block holds only the message length, in its top byte. */
-		uint64_t w = i < n ? m[i] : (uint64_t)(8 * n) << 56;
-		v3 ^= w;
-		SIPROUND;
-		SIPROUND;
-		v0 ^= w;
-	}
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
+/* ---- Keyed hashing (SipHash-2-4, stack/siphash.c) for ISNs and tables ---- */
 
 /* Keyed hash of a 4-tuple: two words for IPv4 (12 bytes), five for IPv6. */
 static uint64_t tuple_hash(const uint64_t key[2], const struct ip_addr *lip, uint16_t lport,
@@ -67,13 +29,13 @@ static uint64_t tuple_hash(const uint64_t key[2], const struct ip_addr *lip, uin
 	uint64_t ports = (uint64_t)lport << 16 | rport;
 	if (lip->af != AF_INET6) {
 		uint64_t m[2] = {(uint64_t)lip->v4 << 32 | rip->v4, ports};
-		return tcp_siphash(key, m, 2);
+		return siphash24_words(key, m, 2);
 	}
 	uint64_t m[5];
 	memcpy(m, lip->v6, 16);
 	memcpy(m + 2, rip->v6, 16);
 	m[4] = ports;
-	return tcp_siphash(key, m, 5);
+	return siphash24_words(key, m, 5);
 }
 
 /*

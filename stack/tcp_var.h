@@ -269,11 +269,6 @@ bool tcp_port_in_use(struct stack *st, const struct ip_addr *ip, uint16_t port, 
 		     bool for_listen, const struct tcp_pcb *self);
 /* A free ephemeral port (32768-60999, random start), 0 when none. */
 uint16_t tcp_ephemeral_port(struct stack *st);
-/*
- * SipHash-2-4 of n 64-bit words, each a little-endian block (a message of
- * 8n bytes): the keyed hash of the ISNs, the tables and the SYN cookies.
- */
-uint64_t tcp_siphash(const uint64_t key[2], const uint64_t *m, size_t n);
 /* The TSval offset of a connection opened by a SYN cookie: keyed by its
  * 4-tuple, the same for the SYN,ACK and the connection (RFC 7323 §5.4). */
 uint32_t tcp_cookie_ts_offset(struct stack *st, const struct ip_addr *lip, uint16_t lport,
