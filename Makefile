@@ -69,6 +69,7 @@ TAPSTACK    := $(OUT)/tapstack
 UNIT        := $(OUT)/tests/unit_tests
 TWOSTACK    := $(OUT)/tests/twostack_tests
 PATTERN     := $(OUT)/tests/pattern
+FLOOD       := $(OUT)/tests/flood
 
 LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
@@ -76,7 +77,7 @@ LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
 all: $(TAPSTACK)
 
-tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN)
+tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(FLOOD)
 
 # One rule per directory, each with its own include paths.
 define compile
@@ -120,6 +121,10 @@ $(TWOSTACK): $(call obj,$(TWO_SRC) $(TEST_LIB_SRC)) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(call obj,$(TWO_SRC) $(TEST_LIB_SRC)) $(LIBS) $(PKG_LIBS) $(CHECK_LIBS) -Wl,--wrap=_tcase_add_test,--wrap=suite_create -lm
 
 $(PATTERN): $(call obj,tests/tools/pattern.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(FLOOD): $(call obj,tests/tools/flood.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
