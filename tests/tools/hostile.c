@@ -302,13 +302,18 @@ struct flood {
 	uint32_t peer; /* rst/ack: the honest peer, the first host of net */
 };
 
-/* A random host of the on-link network: never .0, the broadcast or the target. */
+/*
+ * A random host of the on-link network: never .0, the broadcast, the
+ * target or the honest peer (the first host).  A flood that also forged
+ * the peer's own address would be ARP poisoning, a different attack that
+ * RFC 826 cannot stop (docs/robustness.md).
+ */
 static uint32_t random_onlink(const struct flood *fl)
 {
 	for (;;) {
 		uint32_t host = rnd() & ~fl->mask;
 		uint32_t a = fl->net | host;
-		if (host != 0 && host != ~fl->mask && a != fl->dst)
+		if (host != 0 && host != ~fl->mask && a != fl->dst && a != fl->peer)
 			return a;
 	}
 }
