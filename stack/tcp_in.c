@@ -85,6 +85,18 @@ static void send_challenge_ack(struct tcp_ctx *c)
 	tcp_send_ack(c->pcb);
 }
 
+/* TCP_INFO's receive counters, and the largest segment seen (Linux icsk_ack.rcv_mss). */
+static void tcp_count_rx(struct tcp_pcb *pcb, const struct tcp_view *v)
+{
+	pcb->segs_in++;
+	if (v->payload_len) {
+		pcb->data_segs_in++;
+		uint32_t mss = v->payload_len < pcb->rmss ? v->payload_len : pcb->rmss;
+		if (mss > pcb->rcv_mss)
+			pcb->rcv_mss = (uint16_t)mss;
+	}
+}
+
 /* The connection is reset by the peer or refused; err goes to SO_ERROR. */
 static void conn_reset(struct tcp_ctx *c, int err)
 {
@@ -145,9 +157,8 @@ static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
 	struct tcp_pcb *pcb = tcp_pcb_new(st);
 	if (!pcb)
 		return drop(c, DROP_TCP_NOMEM);
-	const struct ts_sockopts *so = lis->sock ? &lis->sock->opt : NULL;
-	if (tcp_pcb_alloc_rings(pcb, so && so->sndbuf ? so->sndbuf : st->cfg.tcp_sndbuf,
-				so && so->rcvbuf ? so->rcvbuf : st->cfg.tcp_rcvbuf) < 0) {
+	/* Like Linux, the child takes the listener's options (buffers, MSS, TOS, TTL). */
+	if (tcp_pcb_alloc_rings(pcb, lis->sock ? &lis->sock->opt : NULL) < 0) {
 		tcp_pcb_free(pcb);
 		return drop(c, DROP_TCP_NOMEM);
 	}
@@ -175,6 +186,7 @@ static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
 	pcb->snd_wl2 = pcb->iss;
 	pcb->last_rx_us = st->now_us;
 	pcb->rtt_start_us = st->now_us;
+	tcp_count_rx(pcb, &c->v); /* the SYN counts for the connection it opens, as on Linux */
 	tcp_set_state(pcb, TCPS_SYN_RECEIVED, &c->v);
 	tcp_conn_hash_add(pcb);
 	tcp_bind_hash_add(pcb);
@@ -702,6 +714,7 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 	if (c.pcb) {
 		c.pcb->last_rx_us = st->now_us;
 		c.pcb->keep_probes = 0;
+		tcp_count_rx(c.pcb, &c.v);
 		lis = time_wait_reuse(&c);
 	} else {
 		lis = tcp_listener_lookup(st, &b->dst, c.v.dst_port);
