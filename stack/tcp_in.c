@@ -157,11 +157,13 @@ static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
 	struct tcp_pcb *pcb = tcp_pcb_new(st);
 	if (!pcb)
 		return drop(c, DROP_TCP_NOMEM);
-	/* Like Linux, the child takes the listener's options (buffers, MSS, TOS, TTL). */
+	/* Like Linux, the child takes the listener's options (buffers, MSS, TOS,
+	 * TTL) and congestion control. */
 	if (tcp_pcb_alloc_rings(pcb, lis->sock ? &lis->sock->opt : NULL) < 0) {
 		tcp_pcb_free(pcb);
 		return drop(c, DROP_TCP_NOMEM);
 	}
+	pcb->cc = lis->cc;
 	pcb->local_ip = c->b->dst;
 	pcb->local_port = c->v.dst_port;
 	pcb->remote_ip = c->b->src;

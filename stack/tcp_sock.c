@@ -619,7 +619,8 @@ static void tcp_fill_info(struct ts_sock *s, struct tcp_info *ti)
 	ti->tcpi_sacked = segs_of(sacked, smss);
 	ti->tcpi_lost = segs_of(lost, smss);
 	ti->tcpi_retrans = segs_of(rtx, smss);
-	ti->tcpi_last_data_recv = (uint32_t)((st->now_us - pcb->last_rx_us) / 1000u);
+	if (pcb->last_rx_us)
+		ti->tcpi_last_data_recv = (uint32_t)((st->now_us - pcb->last_rx_us) / 1000u);
 	ti->tcpi_last_ack_recv = ti->tcpi_last_data_recv;
 	ti->tcpi_pmtu = st->cfg.mtu;
 	ti->tcpi_rcv_ssthresh = pcb->rcv_ssthresh;

@@ -1102,7 +1102,11 @@ START_TEST(so_rcvbuf_after_connect)
 	enum { TOTAL = 3 << 20 };
 	uint8_t *out = malloc(TOTAL), *in = malloc(TOTAL);
 	fill_pattern(out, TOTAL, 8);
-	size_t sent = 0;
+	/* a's send ring grows the same way: one non-blocking write takes 2 MiB. */
+	ck_assert_int_eq(ts_setsockopt(&t.a, c.afd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)), 0);
+	ck_assert_uint_eq(pcb_of(&t.a, c.afd)->snd_ring.cap, 2u << 20);
+	size_t sent = (size_t)ts_write(&t.a, c.afd, out, TOTAL);
+	ck_assert_uint_eq(sent, 2u << 20);
 	for (int i = 0; i < 400 && sent < TOTAL; i++) {
 		ssize_t n = ts_write(&t.a, c.afd, out + sent, TOTAL - sent);
 		if (n > 0)
