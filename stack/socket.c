@@ -738,7 +738,10 @@ static ssize_t send_buf(struct stack *st, int fd, const void *buf, size_t len, i
 ssize_t ts_read(struct stack *st, int fd, void *buf, size_t len)
 {
 	struct ts_sock *s;
-	ssize_t r = recv_buf(st, fd, buf, len, 0, NULL, &s);
+	int err = 0;
+	/* sock_read_iter: nothing to read into is 0 at once, whatever the state. */
+	ssize_t r =
+	    len == 0 && sock_get(st, fd, &err) ? 0 : recv_buf(st, fd, buf, len, 0, NULL, &s);
 	if (ts_tracing(st, TS_TRACE_API))
 		trace_read(st, fd, buf, len, r);
 	return ret_errno_ssize(r);
@@ -1044,7 +1047,6 @@ static int sol_socket_set(struct stack *st, struct ts_sock *s, int name, const v
 		break;
 	case SO_SNDBUF:
 		o->sndbuf = bufsize_set(v, TS_SOCK_MIN_SNDBUF);
-		o->sndbuf_locked = true;
 		break;
 	default:
 		set_rcvlowat(st, s, v);

@@ -45,7 +45,6 @@ struct ts_sockopts {
 	uint32_t sndbuf;      /* SO_SNDBUF, bytes of send buffer */
 	bool rcvbuf_locked;   /* SO_RCVBUF was set: the buffer is fixed, and with it the
 			       * window scale (Linux SOCK_RCVBUF_LOCK) */
-	bool sndbuf_locked;   /* SO_SNDBUF was set (SOCK_SNDBUF_LOCK) */
 	int rcvlowat;	      /* SO_RCVLOWAT: bytes a blocking read waits for and that
 			       * make a stream readable (>= 1) */
 	uint8_t tos;	      /* IP_TOS of every datagram / segment sent */
@@ -89,7 +88,9 @@ struct ts_sock_ops {
 	int (*accept)(struct ts_sock *s, struct ts_sock **child, struct ip_endpoint *peer);
 	/*
 	 * Non-blocking: returns -EINPROGRESS for TCP; socket.c waits if
-	 * blocking.  ep NULL: AF_UNSPEC, dissolve a datagram association.
+	 * blocking.  ep NULL: AF_UNSPEC, dissolve a datagram association;
+	 * for TCP, abandon a handshake in progress (a blocking connect that
+	 * gave up).
 	 */
 	int (*connect)(struct ts_sock *s, const struct ip_endpoint *ep);
 	/*
@@ -195,7 +196,8 @@ enum ts_fd_kind { TS_FD_FREE = 0, TS_FD_SOCK, TS_FD_EPOLL };
 struct ts_fd_entry {
 	enum ts_fd_kind kind;
 	void *obj;    /* struct ts_sock * or struct ts_epoll * */
-	int status;   /* fcntl F_GETFL flags kept besides O_NONBLOCK (O_APPEND, ...) */
+	int status;   /* F_SETFL flags kept to report (O_APPEND, O_ASYNC, O_NOATIME; and
+		       * O_NONBLOCK of an epoll fd: a socket's is ts_sock.nonblock) */
 	bool cloexec; /* FD_CLOEXEC (F_GETFD; nothing here ever execs) */
 };
 

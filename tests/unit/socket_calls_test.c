@@ -228,6 +228,9 @@ START_TEST(data_call_errors)
 	ck_errno(ts_readv(&T.st, u, iov, 2), EAGAIN);
 	ck_errno(ts_writev(&T.st, u, iov, 2), EDESTADDRREQ);
 	ck_errno(ts_recv(&T.st, t, buf, 4, 0), ENOTCONN);
+	/* read(2) of nothing is 0 whatever the socket's state (sock_read_iter); recv is not. */
+	ck_assert_int_eq(ts_read(&T.st, t, buf, 0), 0);
+	ck_errno(ts_recv(&T.st, t, buf, 0, 0), ENOTCONN);
 	ck_errno(ts_readv(&T.st, t, iov, 2), ENOTCONN);
 	ck_errno(ts_recv(&T.st, t, buf, 4, MSG_OOB), EINVAL); /* tcp_recv_urg: no urgent data */
 	ck_errno(ts_send(&T.st, t, "x", 1, MSG_OOB), EOPNOTSUPP);
