@@ -180,8 +180,16 @@ static int twostack_wait(struct stack *st, uint64_t until_us, void *ctx)
 	uint64_t step_next = t->block_step ? t->block_step(t, t->block_ctx) : UINT64_MAX;
 	int handled = stack_poll(&t->a, t->now_us);
 	handled += stack_poll(&t->b, t->now_us);
-	if (handled > 0)
+	if (handled > 0) {
+		/* As in twostack_run_until: rounds that never let the clock move are a livelock. */
+		char desc[160];
+		ck_assert_msg(
+		    ++t->block_spins < TWOSTACK_MAX_SPINS,
+		    "twostack: livelock in a blocking call, %u rounds at t=%" PRIu64 "us (%s)",
+		    TWOSTACK_MAX_SPINS, t->now_us, twostack_describe(t, desc, sizeof(desc)));
 		return 1;
+	}
+	t->block_spins = 0;
 	uint64_t da = stack_next_deadline(&t->a), db = stack_next_deadline(&t->b);
 	uint64_t next = da < db ? da : db;
 	if (step_next < next)

@@ -41,6 +41,7 @@ struct twostack {
 	/* twostack_blocking: the wait hook's limits and side job. */
 	uint64_t block_until_us; /* blocking calls give up past this virtual time */
 	uint64_t block_waits;	 /* times the hook ran (a test can check calls waited) */
+	uint64_t block_spins;	 /* hook rounds in a row that handled frames at one instant */
 	uint64_t (*block_step)(struct twostack *t, void *ctx);
 	void *block_ctx;
 };
