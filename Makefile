@@ -70,6 +70,7 @@ UNIT        := $(OUT)/tests/unit_tests
 TWOSTACK    := $(OUT)/tests/twostack_tests
 PATTERN     := $(OUT)/tests/pattern
 APIPROBE    := $(OUT)/tests/api_probe
+HOSTILE     := $(OUT)/tests/hostile
 
 LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
@@ -77,7 +78,7 @@ LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
 all: $(TAPSTACK)
 
-tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(APIPROBE)
+tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(HOSTILE) $(APIPROBE)
 
 # One rule per directory, each with its own include paths.
 define compile
@@ -130,6 +131,10 @@ $(PATTERN): $(call obj,tests/tools/pattern.c)
 $(APIPROBE): $(call obj,tests/tools/api_probe.c) $(LIBTAP) $(LIBSTACK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(HOSTILE): $(call obj,tests/tools/hostile.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
 
 deps:
 	@tools/deps.sh

@@ -6,9 +6,11 @@
  */
 #include "buf.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "checksum.h"
 #include "stack.h"
 
 /* Buffers kept on the free list; beyond that they go back to the heap. */
@@ -39,6 +41,7 @@ struct ts_buf *ts_buf_alloc(struct stack *st, size_t cap, size_t headroom)
 	memset(&b->dst, 0, sizeof(b->dst));
 	b->ip_proto = 0;
 	b->link_bcast = 0;
+	ts_buf_meta_reset(b);
 	st->bufs_live++;
 	return b;
 }
@@ -65,4 +68,72 @@ void ts_buf_pool_destroy(struct stack *st)
 		free(b);
 	}
 	st->buf_free_n = 0;
+}
+
+void ts_buf_csum_set_partial(struct ts_buf *b, uint16_t csum_offset, uint32_t pseudo)
+{
+	uint16_t field = ts_csum_pseudo_field(pseudo);
+	b->data[csum_offset] = (uint8_t)(field >> 8);
+	b->data[csum_offset + 1] = (uint8_t)field;
+	b->csum = NETDEV_CSUM_PARTIAL;
+	b->csum_start = (uint32_t)ts_buf_headroom(b);
+	b->csum_offset = csum_offset;
+}
+
+int ts_buf_csum_complete(struct ts_buf *b)
+{
+	if (b->csum != NETDEV_CSUM_PARTIAL)
+		return 0;
+	uint8_t *start = b->head + b->csum_start;
+	if (start < b->data || start > b->tail)
+		return -EINVAL;
+	int r = ts_csum_complete(start, (size_t)(b->tail - start), 0, b->csum_offset);
+	if (r == 0)
+		b->csum = NETDEV_CSUM_NONE;
+	return r;
+}
+
+void ts_buf_meta_to_link(const struct ts_buf *b, struct netdev_meta *m)
+{
+	*m = (struct netdev_meta){0};
+	if (b->csum == NETDEV_CSUM_PARTIAL) {
+		m->csum = NETDEV_CSUM_PARTIAL;
+		m->csum_start = (uint16_t)(b->csum_start - ts_buf_headroom(b));
+		m->csum_offset = b->csum_offset;
+	}
+	m->gso_type = b->gso_type;
+	m->gso_size = b->gso_size;
+}
+
+int ts_buf_meta_from_link(struct ts_buf *b, const struct netdev_meta *m)
+{
+	ts_buf_meta_reset(b);
+	switch (m->gso_type) {
+	case NETDEV_GSO_NONE:
+	case NETDEV_GSO_TCPV4:
+	case NETDEV_GSO_UDP:
+	case NETDEV_GSO_TCPV6:
+	case NETDEV_GSO_UDP_L4:
+		break;
+	default:
+		return -EINVAL;
+	}
+	switch (m->csum) {
+	case NETDEV_CSUM_NONE:
+	case NETDEV_CSUM_VERIFIED:
+		break;
+	case NETDEV_CSUM_PARTIAL:
+		/* Linux skb_partial_csum_set: the field lies inside the frame. */
+		if ((size_t)m->csum_start + m->csum_offset + 2 > ts_buf_len(b))
+			return -EINVAL;
+		b->csum_start = (uint32_t)ts_buf_headroom(b) + m->csum_start;
+		b->csum_offset = m->csum_offset;
+		break;
+	default:
+		return -EINVAL;
+	}
+	b->csum = m->csum;
+	b->gso_type = m->gso_type;
+	b->gso_size = m->gso_size;
+	return 0;
 }

@@ -1,9 +1,10 @@
 /*
  * icmp.c - ICMP for IPv4 (RFC 792, RFC 1122 §3.2.2).
  *
- * Receive: icmp_parse (view: length, checksum) → echo request answered in
- * the received buffer (type rewritten, checksum patched incrementally, same
- * id, seq and payload, RFC 792 "Echo or Echo Reply Message"), echo reply
+ * Receive: icmp_parse (view: length) → icmp_csum_ok (unless the link
+ * validated the sum, netdev.h) → echo request answered in the received
+ * buffer (type rewritten, checksum patched incrementally, same id, seq
+ * and payload, RFC 792 "Echo or Echo Reply Message"), echo reply
  * handed to the ping handler; every other type is counted and dropped (we
  * do not yet feed unreachables back to sockets).
  *
@@ -39,9 +40,6 @@ enum ts_drop_reason icmp_parse(const uint8_t *p, size_t len, struct icmp_view *v
 {
 	if (len < ICMP_HDR_LEN)
 		return DROP_ICMP_TRUNCATED;
-	/* RFC 792: the checksum covers the whole message. */
-	if (ts_csum_fold(ts_csum_partial(p, len, 0)) != 0)
-		return DROP_ICMP_BAD_CSUM;
 	v->type = p[ICMP_OFF_TYPE];
 	v->code = p[ICMP_OFF_CODE];
 	v->csum = get_be16(p + ICMP_OFF_CSUM);
@@ -50,6 +48,12 @@ enum ts_drop_reason icmp_parse(const uint8_t *p, size_t len, struct icmp_view *v
 	v->data = p + ICMP_HDR_LEN;
 	v->data_len = len - ICMP_HDR_LEN;
 	return DROP_NONE;
+}
+
+bool icmp_csum_ok(const uint8_t *p, size_t len)
+{
+	/* RFC 792: the checksum covers the whole message. */
+	return ts_csum_fold(ts_csum_partial(p, len, 0)) == 0;
 }
 
 int icmp_is_error(uint8_t type)
@@ -92,7 +96,8 @@ static void icmp_echo_reply_in_place(struct stack *st, struct ts_buf *b)
 	uint16_t new_word = get_be16(p);
 	uint32_t sum = (uint16_t)~hc + (uint32_t)(uint16_t)~old_word + new_word;
 	uint16_t csum = ts_csum_fold(sum);
-	if (csum == 0) {
+	/* A request its sender left PARTIAL holds no checksum to patch. */
+	if (csum == 0 || b->csum == NETDEV_CSUM_PARTIAL) {
 		/* Eqn. 3 cannot tell the two zeros apart: 0x0000 may stand for
 		 * 0xffff (an all-zero reply sums to +0, whose complement is
 		 * 0xffff).  Rare, so settle it with a full sum. */
@@ -100,6 +105,7 @@ static void icmp_echo_reply_in_place(struct stack *st, struct ts_buf *b)
 		csum = ts_csum_fold(ts_csum_partial(p, ts_buf_len(b), 0));
 	}
 	put_be16(p + ICMP_OFF_CSUM, csum);
+	ts_buf_meta_reset(b); /* the request's metadata is not the reply's */
 	ts_count(st, CTR_ICMP_TX);
 	ts_count(st, CTR_ICMP_ECHO_REPLIES_SENT);
 	/* Our address as the source: the request was to it (broadcasts were
@@ -116,6 +122,12 @@ void icmp_input(struct stack *st, struct ts_buf *b)
 	ts_count(st, CTR_ICMP_RX);
 	if ((r = icmp_parse(b->data, ts_buf_len(b), &v)) != DROP_NONE) {
 		ts_drop(st, b, r);
+		return;
+	}
+	/* Not summed again when the link validated it or a local sender left
+	 * it partial (netdev.h). */
+	if (!ts_buf_csum_trusted(b) && !icmp_csum_ok(b->data, ts_buf_len(b))) {
+		ts_drop(st, b, DROP_ICMP_BAD_CSUM);
 		return;
 	}
 	switch (v.type) {

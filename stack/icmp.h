@@ -5,6 +5,7 @@
 #ifndef TS_ICMP_H
 #define TS_ICMP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,8 +50,13 @@ struct icmp_view {
 	size_t data_len;
 };
 
-/* Parses len octets at p and verifies the checksum.  Returns DROP_NONE or an ICMP_* reason. */
+/*
+ * Parses len octets at p (length only: icmp_csum_ok checks the sum, which
+ * a link may have validated already).  Returns DROP_NONE or ICMP_TRUNCATED.
+ */
 enum ts_drop_reason icmp_parse(const uint8_t *p, size_t len, struct icmp_view *v);
+/* Whether the checksum over the whole message (len octets at p) verifies (RFC 792). */
+bool icmp_csum_ok(const uint8_t *p, size_t len);
 /* True for the types that are errors (never answered with an error, RFC 1122 §3.2.2). */
 int icmp_is_error(uint8_t type);
 /* Writes an echo header at p and the checksum over p..p+8+data_len (data already in place). */

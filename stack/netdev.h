@@ -1,32 +1,156 @@
 /*
- * netdev.h - the link layer as the stack sees it: send a frame, receive a
- * frame, a kernel fd to sleep on.
+ * netdev.h - the link contract: what the stack asks of a link and what it
+ * promises in return.  A link sends a frame, receives a frame, says once
+ * what it can do (its capabilities), and each frame carries what was done
+ * to it or what is left to do (its metadata), in the shape of the virtio
+ * spec's virtio_net_hdr ("Packet Transmission", "Packet Reception") that
+ * Linux's tun reads and writes with IFF_VNET_HDR
+ * (Documentation/networking/tuntap.rst).
  *
  * Backends: TAP (tap.c), the in-memory wire joining two stacks (wire.c), a
  * pcap file replayed into the stack (pcap_replay.c).  Wrappers stack on any
  * netdev and pass every frame through: fault injection (faults.c), the pcap
  * writer (pcap_tee.c), the layer tracer (trace.c).  The stack itself has no
- * "if (pcap)" or "if (faults)" branch (smoltcp src/phy/).
+ * "if (pcap)" or "if (faults)" branch (smoltcp src/phy/), and it never asks
+ * "is this a TAP?": it reads the capabilities.
  *
- * Every frame is a whole Ethernet II frame without FCS, no prefix.
+ * Every frame is a whole Ethernet II frame without FCS, no prefix; the
+ * metadata travels beside it, never inside it.
+ *
+ * Capabilities (smoltcp DeviceCapabilities, gVisor LinkEndpointCapabilities,
+ * Linux netdev features):
+ *   - mtu, max_tx_frame, max_rx_frame: sizes; the stack sends datagrams of
+ *     at most min(cfg.mtu, mtu) octets and sizes its receive buffers from
+ *     max_rx_frame;
+ *   - rx_csum: transport checksums the link may have validated; a frame it
+ *     validated arrives as NETDEV_CSUM_VERIFIED (virtio DATA_VALID) and the
+ *     stack does not sum it again;
+ *   - tx_csum: transport checksums the link completes; for those the stack
+ *     sends NETDEV_CSUM_PARTIAL frames (virtio NEEDS_CSUM) with only the
+ *     pseudo-header sum in the checksum field;
+ *   - tso_types, tso_max_size: segmentation the link does (virtio
+ *     gso_type); the stack does not use it yet (see docs/architecture.md,
+ *     "The link contract").
+ * A link with none of these ("no offloads") gets and gives whole frames
+ * with every checksum computed, exactly as before the contract had them.
+ *
+ * Who completes a partial checksum: the device that declared it in
+ * tx_csum, or, on the way there, any wrapper that needs the real bytes
+ * (fault injection before corrupting a frame, the pcap writer and the
+ * tracer for what they show) with ts_csum_complete() (checksum.h).  A
+ * device that did not declare it refuses a PARTIAL frame (-EINVAL) rather
+ * than send a wrong checksum.
  */
 #ifndef TS_NETDEV_H
 #define TS_NETDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 struct netdev;
 
+/* Transport checksums, as bits of netdev_caps.rx_csum and .tx_csum. */
+enum {
+	NETDEV_OFFLOAD_TCP4 = 1u << 0,	/* TCP over IPv4 (Linux NETIF_F_IP_CSUM) */
+	NETDEV_OFFLOAD_UDP4 = 1u << 1,	/* UDP over IPv4 (NETIF_F_IP_CSUM) */
+	NETDEV_OFFLOAD_ICMP4 = 1u << 2, /* ICMPv4 (only a generic NETIF_F_HW_CSUM device) */
+};
+
+/*
+ * Segmentation offload types, numbered as virtio_net_hdr's gso_type so that
+ * a vnet_hdr backend copies them.  As bits of netdev_caps.tso_types:
+ * 1u << NETDEV_GSO_TCPV4, ...
+ */
+enum netdev_gso_type {
+	NETDEV_GSO_NONE = 0,   /* VIRTIO_NET_HDR_GSO_NONE: an ordinary frame */
+	NETDEV_GSO_TCPV4 = 1,  /* VIRTIO_NET_HDR_GSO_TCPV4: TSO for IPv4 */
+	NETDEV_GSO_UDP = 3,    /* VIRTIO_NET_HDR_GSO_UDP: UFO (IP fragmentation) */
+	NETDEV_GSO_TCPV6 = 4,  /* VIRTIO_NET_HDR_GSO_TCPV6 */
+	NETDEV_GSO_UDP_L4 = 5, /* VIRTIO_NET_HDR_GSO_UDP_L4: USO (UDP segments) */
+};
+
+/*
+ * What a device can do, asked once by stack_init (netdev_caps()).  A size
+ * left 0 is not stated: no limit on send, NETDEV_JUMBO_FRAME on receive.
+ */
+struct netdev_caps {
+	uint32_t mtu;	       /* largest IP datagram per frame; 0: the device sets none */
+	uint32_t max_tx_frame; /* largest frame send takes without GSO, Ethernet header included */
+	uint32_t max_rx_frame; /* largest frame recv delivers (a GRO-coalesced one included) */
+	uint32_t rx_csum;      /* NETDEV_OFFLOAD_*: checksums it may deliver VERIFIED */
+	uint32_t tx_csum;      /* NETDEV_OFFLOAD_*: checksums it completes when PARTIAL */
+	uint32_t tso_types;    /* 1u << NETDEV_GSO_*: what it segments; 0: no TSO */
+	uint32_t tso_max_size; /* largest GSO frame send takes (Linux gso_max_size); 0: no TSO */
+};
+
+/*
+ * The largest frame a backend without a caps op delivers and takes: a
+ * jumbo frame (MTU 9000, the most --mtu allows) with the headers, as a
+ * common NIC's 9216-octet limit.  Receive buffers of this size come from
+ * the stack's free list (TS_BUF_STD_SIZE).
+ */
+#define NETDEV_JUMBO_FRAME 9216
+
+/* What is known of one frame's transport checksum (Linux skb->ip_summed). */
+enum netdev_csum {
+	/*
+	 * Nothing: the checksum field is complete and the receiver verifies
+	 * it (CHECKSUM_NONE; virtio flags 0).
+	 */
+	NETDEV_CSUM_NONE = 0,
+	/*
+	 * The field at csum_start + csum_offset holds the pseudo-header sum
+	 * (folded, not complemented); whoever completes it sums from
+	 * csum_start to the end of the frame and stores the complement
+	 * (CHECKSUM_PARTIAL; VIRTIO_NET_HDR_F_NEEDS_CSUM).  Received, it
+	 * comes from a sender on this host, never from a wire.
+	 */
+	NETDEV_CSUM_PARTIAL = 1,
+	/*
+	 * Received only: the link validated the transport checksum
+	 * (CHECKSUM_UNNECESSARY; VIRTIO_NET_HDR_F_DATA_VALID).  It says
+	 * nothing of the IPv4 header checksum, which the stack always checks.
+	 */
+	NETDEV_CSUM_VERIFIED = 2,
+};
+
+/*
+ * Per-frame metadata, beside the frame in both directions (virtio_net_hdr
+ * without hdr_len, which only a GSO sender needs).  Offsets count from the
+ * frame's first octet (the Ethernet destination), as virtio's do.
+ */
+struct netdev_meta {
+	uint8_t csum;	      /* enum netdev_csum */
+	uint8_t gso_type;     /* enum netdev_gso_type */
+	uint16_t gso_size;    /* GSO: payload octets per segment (the MSS) */
+	uint16_t csum_start;  /* PARTIAL: first octet the checksum covers */
+	uint16_t csum_offset; /* PARTIAL: the checksum field, from csum_start */
+};
+
 struct netdev_ops {
 	/*
-	 * Reads one frame into buf (cap bytes).  Returns its length, 0 when no
-	 * frame is waiting, -errno on a link failure.  now_us is the stack's clock.
+	 * Reads one frame into buf (cap bytes) and its metadata into *meta,
+	 * which the caller zeroed (a frame a backend says nothing about is
+	 * NETDEV_CSUM_NONE, not GSO).  Returns its length, 0 when no frame is
+	 * waiting, -errno on a link failure.  now_us is the stack's clock.
 	 */
-	ssize_t (*recv)(struct netdev *dev, uint8_t *buf, size_t cap, uint64_t now_us);
-	/* Sends one frame.  Returns 0 or -errno (the stack counts LINK_TX_FAIL). */
-	int (*send)(struct netdev *dev, const uint8_t *frame, size_t len, uint64_t now_us);
+	ssize_t (*recv)(struct netdev *dev, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+			uint64_t now_us);
+	/*
+	 * Sends one frame with its metadata (never NULL; csum is NONE or
+	 * PARTIAL).  Returns 0 or -errno (the stack counts LINK_TX_FAIL);
+	 * -EINVAL for a PARTIAL or GSO frame the device did not declare.
+	 */
+	int (*send)(struct netdev *dev, const uint8_t *frame, size_t len,
+		    const struct netdev_meta *meta, uint64_t now_us);
+	/*
+	 * Fills *caps (zeroed by the caller).  NULL: no offloads, frames up to
+	 * NETDEV_JUMBO_FRAME.  A wrapper reports its lower device's, minus
+	 * what it cannot pass on.
+	 */
+	void (*caps)(struct netdev *dev, struct netdev_caps *caps);
 	/* A kernel fd that becomes readable when a frame waits, or -1 (wire, replay). */
 	int (*pollfd)(struct netdev *dev);
 	/* Earliest clock time at which a held frame is due (delay), or UINT64_MAX. */
@@ -40,14 +164,54 @@ struct netdev {
 	char name[32]; /* for messages: "tap0", "wire:a", "faults(tap0)" */
 };
 
-static inline ssize_t netdev_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t now_us)
+/* The device's capabilities (the defaults above when it has no caps op). */
+void netdev_caps(struct netdev *d, struct netdev_caps *caps);
+
+/* One frame and its metadata (see netdev_ops.recv); *meta is zeroed first. */
+static inline ssize_t netdev_recv_meta(struct netdev *d, uint8_t *buf, size_t cap,
+				       struct netdev_meta *meta, uint64_t now_us)
 {
-	return d->ops->recv(d, buf, cap, now_us);
+	*meta = (struct netdev_meta){0};
+	return d->ops->recv(d, buf, cap, meta, now_us);
 }
+static inline int netdev_send_meta(struct netdev *d, const uint8_t *f, size_t len,
+				   const struct netdev_meta *meta, uint64_t now_us)
+{
+	return d->ops->send(d, f, len, meta, now_us);
+}
+
+/*
+ * The same for a caller that wants the frame's real bytes and no metadata
+ * (tools, tests of a backend): a PARTIAL frame received is completed in buf
+ * (-EINVAL when its offsets lie outside it); a frame sent is NONE.
+ */
+ssize_t netdev_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t now_us);
 static inline int netdev_send(struct netdev *d, const uint8_t *f, size_t len, uint64_t now_us)
 {
-	return d->ops->send(d, f, len, now_us);
+	static const struct netdev_meta none;
+	return d->ops->send(d, f, len, &none, now_us);
 }
+
+/* Whether a device without offloads can send the frame as it is: not PARTIAL, not GSO. */
+static inline bool netdev_meta_is_plain(const struct netdev_meta *m)
+{
+	return m->csum != NETDEV_CSUM_PARTIAL && m->gso_type == NETDEV_GSO_NONE;
+}
+/*
+ * For a PARTIAL frame: the NETDEV_OFFLOAD_* bit of the checksum it leaves to
+ * the device, when csum_start is the transport header of an unfragmented
+ * IPv4 datagram and csum_offset that protocol's checksum field (what a
+ * NETIF_F_IP_CSUM NIC can complete); 0 for anything else.  A device checks
+ * it against its tx_csum before completing.
+ */
+uint32_t netdev_partial_proto(const uint8_t *frame, size_t len, const struct netdev_meta *m);
+/*
+ * Completes a PARTIAL frame in place (ts_csum_complete) and marks it NONE;
+ * other frames are left alone.  0, or -EINVAL when the offsets lie outside
+ * the frame.
+ */
+int netdev_meta_complete(uint8_t *frame, size_t len, struct netdev_meta *meta);
+
 static inline int netdev_pollfd(struct netdev *d)
 {
 	return d->ops->pollfd ? d->ops->pollfd(d) : -1;

@@ -37,6 +37,16 @@ void ts_config_default(struct ts_config *c)
 	c->arp_retry_ms = 1000;
 	c->arp_retries = 3;
 	c->arp_queue_max = 64;
+	/* Linux: unres_qlen_bytes = SK_WMEM_MAX (212992), room for a
+	 * 65535-octet datagram's 45 fragments at 2.3 KB of skb each; each of
+	 * ours holds a 9.5 KB standard buffer, so the same room is 512 KiB.
+	 * gc_thresh2/3 = 512/1024 in Linux, halved here with the table.  The
+	 * total has no Linux counterpart: it bounds what an attacker who makes
+	 * us resolve many addresses can pin (4 full queues). */
+	c->arp_unres_qlen_bytes = 512u << 10;
+	c->arp_unres_total_bytes = 2u << 20;
+	c->arp_gc_thresh2 = 256;
+	c->arp_gc_thresh3 = 512;
 	c->ttl = 64;
 	c->reass_timeout_ms = 30000;
 	c->reass_max_bytes = 4u << 20;
@@ -58,10 +68,17 @@ void ts_config_default(struct ts_config *c)
 	c->tcp_syn_retries = 6;
 	c->tcp_max_retries = 15;
 	c->tcp_max_syn_backlog = 1024;
+	c->tcp_synack_retries = 5;
+	c->tcp_syncookies = 1;
 	c->tcp_keepidle_s = 7200;
 	c->tcp_keepintvl_s = 75;
 	c->tcp_keepcnt = 9;
 	c->tcp_max_ofo_bytes = 256 * 1024;
+	c->tcp_invalid_ratelimit_ms = 500;
+	c->tcp_challenge_ack_limit = 0;
+	c->tcp_orphan_retries = 8;
+	c->tcp_max_orphans = 4096;
+	c->tcp_orphan_max_bytes = 64u << 20;
 	c->udp_rcvbuf = 208 * 1024;
 }
 
@@ -108,6 +125,24 @@ static int kernel_wait_setup(struct stack *st)
 	return 0;
 }
 
+/*
+ * Asks the link what it can do, once.  The datagram size is the smaller of
+ * what the user configured and what the link carries (its MTU, and its
+ * largest frame less the Ethernet header); a VERIFIED frame from a link
+ * that declared no receive validation is not believed (stack_poll).
+ */
+static void link_caps_init(struct stack *st)
+{
+	netdev_caps(st->dev, &st->link);
+	if (st->link.mtu && st->link.mtu < st->cfg.mtu)
+		st->cfg.mtu = st->link.mtu;
+	if (st->link.max_tx_frame > ETH_HDR_LEN &&
+	    st->link.max_tx_frame - ETH_HDR_LEN < st->cfg.mtu)
+		st->cfg.mtu = st->link.max_tx_frame - ETH_HDR_LEN;
+	if (st->link.max_rx_frame == 0)
+		st->link.max_rx_frame = NETDEV_JUMBO_FRAME; /* a caps op that left it unset */
+}
+
 int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev, uint64_t now_us)
 {
 	int err;
@@ -117,6 +152,7 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 	if (!st->cfg.trace_out)
 		st->cfg.trace_out = stderr;
 	st->dev = dev;
+	link_caps_init(st);
 	st->now_us = now_us;
 	st->rng = cfg->seed;
 	if (!st->rng && getrandom(&st->rng, sizeof(st->rng), 0) != sizeof(st->rng))
@@ -161,7 +197,9 @@ void stack_input(struct stack *st, struct ts_buf *b)
 
 int stack_link_output(struct stack *st, struct ts_buf *b)
 {
-	int err = netdev_send(st->dev, b->data, ts_buf_len(b), st->now_us);
+	struct netdev_meta m;
+	ts_buf_meta_to_link(b, &m);
+	int err = netdev_send_meta(st->dev, b->data, ts_buf_len(b), &m, st->now_us);
 	if (err < 0) {
 		ts_drop(st, b, DROP_LINK_TX_FAIL);
 		return err;
@@ -178,19 +216,29 @@ int stack_poll(struct stack *st, uint64_t now_us)
 	if (now_us > st->now_us)
 		st->now_us = now_us;
 	for (int i = 0; i < STACK_RX_BATCH; i++) {
-		struct ts_buf *b = ts_buf_alloc(st, st->cfg.mtu + 64, TS_BUF_HEADROOM);
+		/* As large as the largest frame the link delivers (a GRO one
+		 * included), so no frame is cut. */
+		struct ts_buf *b = ts_buf_alloc(st, st->link.max_rx_frame, TS_BUF_HEADROOM);
 		if (!b) {
 			ts_drop(st, NULL, DROP_LINK_NOMEM);
 			break;
 		}
-		ssize_t n = netdev_recv(st->dev, b->data, ts_buf_tailroom(b), st->now_us);
+		struct netdev_meta m;
+		ssize_t n = netdev_recv_meta(st->dev, b->data, ts_buf_tailroom(b), &m, st->now_us);
 		if (n <= 0) {
 			ts_buf_free(st, b);
 			break;
 		}
 		ts_buf_put(b, (size_t)n);
-		stack_input(st, b);
 		handled++;
+		if (ts_buf_meta_from_link(b, &m) < 0) {
+			ts_count(st, CTR_ETH_RX);
+			ts_drop(st, b, DROP_LINK_BAD_META);
+			continue;
+		}
+		if (b->csum == NETDEV_CSUM_VERIFIED && !st->link.rx_csum)
+			b->csum = NETDEV_CSUM_NONE; /* the link said it validates nothing */
+		stack_input(st, b);
 	}
 	handled += ts_timer_run(st, st->now_us);
 	return handled;

@@ -59,7 +59,11 @@ struct ts_config {
 	uint32_t arp_ttl_ms;	/* how long a resolved entry stays valid */
 	uint32_t arp_retry_ms;	/* interval between requests for a pending entry */
 	uint32_t arp_retries;	/* requests before giving up */
-	uint32_t arp_queue_max; /* packets waiting per unresolved next hop */
+	uint32_t arp_queue_max;		/* packets waiting per unresolved next hop */
+	uint32_t arp_unres_qlen_bytes;	/* their whole buffers' bytes (Linux unres_qlen_bytes) */
+	uint32_t arp_unres_total_bytes; /* bytes waiting for resolution, all next hops */
+	uint32_t arp_gc_thresh2; /* entries above which stale unused ones are collected */
+	uint32_t arp_gc_thresh3; /* most entries (Linux gc_thresh3); at most ARP_MAX_ENTRIES */
 	/* IPv4 */
 	uint8_t ttl;		      /* TTL of datagrams we originate */
 	uint32_t reass_timeout_ms;    /* RFC 791 reassembly timer (Linux: 30 s) */
@@ -83,12 +87,34 @@ struct ts_config {
 				       * tcp_select_initial_window); 0: the whole buffer */
 	uint32_t tcp_sndbuf;	      /* default SO_SNDBUF */
 	uint32_t tcp_syn_retries;     /* SYN retransmissions before ETIMEDOUT */
-	uint32_t tcp_max_retries;     /* data retransmissions before ETIMEDOUT */
+	uint32_t tcp_max_retries;     /* retransmissions / unanswered window probes before
+				       * ETIMEDOUT (Linux tcp_retries2: as a time, that of 15
+				       * doublings from the minimum RTO, 924.6 s) */
+	uint32_t tcp_synack_retries;  /* SYN,ACK retransmissions (Linux tcp_synack_retries 5) */
 	uint32_t tcp_max_syn_backlog; /* embryonic connections per listener */
+	uint32_t tcp_syncookies;      /* SYN cookies (RFC 4987 §3.6, Linux tcp_syncookies): 0 off,
+				       * 1 when the SYN queue is full (default), 2 always */
 	uint32_t tcp_keepidle_s;      /* SO_KEEPALIVE defaults (Linux: 7200/75/9) */
 	uint32_t tcp_keepintvl_s;
 	uint32_t tcp_keepcnt;
 	uint32_t tcp_max_ofo_bytes; /* out-of-order bytes held per connection */
+	/* ACKs answering invalid segments (RFC 5961 §7): at most one per connection
+	 * per tcp_invalid_ratelimit_ms (Linux tcp_invalid_ratelimit, 500 ms; 0 = no
+	 * limit), and challenge ACKs of the whole stack at most about
+	 * tcp_challenge_ack_limit a second (Linux tcp_challenge_ack_limit; 0 = no
+	 * budget, the default, as in Linux since 6.0: see docs/robustness.md). */
+	uint32_t tcp_invalid_ratelimit_ms;
+	uint32_t tcp_challenge_ack_limit;
+	/* Connections the user closed that still hold data or wait for the
+	 * peer (orphans, Linux SOCK_DEAD): they give up after
+	 * tcp_orphan_retries retransmissions or window probes (Linux
+	 * tcp_orphan_retries, whose default 0 means 8; 0 here too), even when
+	 * the peer answers the probes with a zero window; beyond
+	 * tcp_max_orphans of them, or tcp_orphan_max_bytes of buffers held,
+	 * the oldest is reset (Linux tcp_max_orphans, tcp_mem). */
+	uint32_t tcp_orphan_retries;
+	uint32_t tcp_max_orphans;
+	uint32_t tcp_orphan_max_bytes;
 	/* UDP */
 	uint32_t udp_rcvbuf; /* default SO_RCVBUF of UDP sockets */
 };
@@ -98,8 +124,14 @@ void ts_config_default(struct ts_config *cfg);
 struct stack {
 	struct ts_config cfg;
 	struct netdev *dev; /* the link; owned by the caller */
-	uint64_t now_us;    /* the clock, advanced by stack_poll */
-	uint64_t rng;	    /* xorshift64* state */
+	/*
+	 * What the link can do, asked once by stack_init (netdev.h): receive
+	 * buffers hold link.max_rx_frame, TCP and UDP leave the checksums in
+	 * link.tx_csum to it, cfg.mtu is at most link.mtu.
+	 */
+	struct netdev_caps link;
+	uint64_t now_us; /* the clock, advanced by stack_poll */
+	uint64_t rng;	 /* xorshift64* state */
 	uint64_t counters[CTR_MAX];
 	uint64_t drops[DROP_MAX];
 	struct ts_timer_heap timers;

@@ -116,6 +116,24 @@ static uint8_t sack_blocks(const struct tcp_pcb *pcb, struct tcp_sack_block *out
 	return n;
 }
 
+/*
+ * Fills the checksum of the segment at b->data..b->tail (RFC 9293 §3.1): in
+ * full, or, when the link completes TCP checksums (netdev.h), only the
+ * pseudo-header sum, left partial for the link as Linux's
+ * tcp_v4_send_check does with CHECKSUM_PARTIAL.
+ */
+static void tcp_fill_csum(struct stack *st, struct ts_buf *b, const struct ip_addr *src,
+			  const struct ip_addr *dst)
+{
+	size_t len = ts_buf_len(b);
+	uint32_t sum = ip_csum_pseudo(src, dst, IPV4_PROTO_TCP, (uint32_t)len);
+	if (ip_addr_is_v4(src) && (st->link.tx_csum & NETDEV_OFFLOAD_TCP4)) {
+		ts_buf_csum_set_partial(b, TCP_OFF_CSUM, sum);
+		return;
+	}
+	put_be16(b->data + TCP_OFF_CSUM, ts_csum_fold(ts_csum_partial(b->data, len, sum)));
+}
+
 int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len)
 {
 	struct stack *st = pcb->st;
@@ -156,9 +174,7 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 	memcpy(h + TCP_HDR_LEN, opt, optlen);
 	if (len)
 		tcp_ring_peek(&pcb->snd_ring, seq - pcb->snd_buf_seq, h + hlen, len);
-	uint32_t sum =
-	    ip_csum_pseudo(&pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, (uint32_t)(hlen + len));
-	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, hlen + len, sum)));
+	tcp_fill_csum(st, b, &pcb->local_ip, &pcb->remote_ip);
 
 	if (flags & TCP_ACK) {
 		/* Any ACK we send settles what was owed (RFC 9293 §3.8.6.3). */
@@ -263,10 +279,36 @@ void tcp_send_reset_for(struct stack *st, const struct ip_addr *src, const struc
 	put_be16(h + 14, 0);
 	put_be16(h + 16, 0);
 	put_be16(h + 18, 0);
-	uint32_t sum = ip_csum_pseudo(src, dst, IPV4_PROTO_TCP, TCP_HDR_LEN);
-	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, TCP_HDR_LEN, sum)));
+	tcp_fill_csum(st, b, src, dst);
 	ts_count(st, CTR_TCP_TX);
 	ts_count(st, CTR_TCP_RST_SENT);
+	ip_output(st, b, src, dst, IPV4_PROTO_TCP, NULL);
+}
+
+void tcp_send_synack_stateless(struct stack *st, const struct ip_addr *src,
+			       const struct ip_addr *dst, uint16_t sport, uint16_t dport,
+			       uint32_t seq, uint32_t ack, uint16_t wnd, const struct tcp_opts *o)
+{
+	uint8_t opt[TCP_MAX_OPT_LEN];
+	size_t optlen = tcp_build_options(opt, true, o);
+	size_t hlen = TCP_HDR_LEN + optlen;
+	struct ts_buf *b = ts_buf_alloc(st, hlen, TS_BUF_HEADROOM);
+	if (!b)
+		return;
+	uint8_t *h = ts_buf_put(b, hlen);
+	put_be16(h + 0, sport);
+	put_be16(h + 2, dport);
+	put_be32(h + 4, seq);
+	put_be32(h + 8, ack);
+	h[12] = (uint8_t)((hlen / 4) << 4);
+	h[13] = TCP_SYN | TCP_ACK;
+	put_be16(h + 14, wnd); /* RFC 7323 §2.2: never scaled in a SYN */
+	put_be16(h + 16, 0);
+	put_be16(h + 18, 0);
+	memcpy(h + TCP_HDR_LEN, opt, optlen);
+	uint32_t sum = ip_csum_pseudo(src, dst, IPV4_PROTO_TCP, (uint32_t)hlen);
+	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, hlen, sum)));
+	ts_count(st, CTR_TCP_TX);
 	ip_output(st, b, src, dst, IPV4_PROTO_TCP, NULL);
 }
 

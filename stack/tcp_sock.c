@@ -384,6 +384,7 @@ static void tcp_close(struct ts_sock *s)
 	if (pcb->state == TCPS_FIN_WAIT_2 && !tcp_timer_armed(pcb, TCP_T_2MSL))
 		tcp_timer_arm(pcb, TCP_T_2MSL, 2ull * s->st->cfg.tcp_msl_ms * 1000u);
 	tcp_timer_disarm(pcb, TCP_T_KEEP);
+	tcp_pcb_orphan(pcb); /* last: it may reset pcb to bound the orphans */
 }
 
 /*

@@ -17,6 +17,7 @@
 
 #define TCP_HDR_LEN	20 /* without options */
 #define TCP_MAX_OPT_LEN 40 /* data offset 15 words minus the fixed header */
+#define TCP_OFF_CSUM	16 /* the checksum field (a partial checksum's csum_offset) */
 
 /* Control bits, in the order of the header's flags byte. */
 #define TCP_FIN 0x01

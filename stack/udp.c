@@ -92,15 +92,21 @@ bool udp_csum_ok(const uint8_t *p, const struct udp_view *v, const struct ip_add
 	return ts_csum_fold(ts_csum_partial(p, v->len, sum)) == 0;
 }
 
+/* The header without its checksum: ports, length, a zero checksum field. */
+static void udp_build_header(uint8_t *p, uint16_t sport, uint16_t dport, uint16_t len)
+{
+	put_be16(p + UDP_OFF_SPORT, sport);
+	put_be16(p + UDP_OFF_DPORT, dport);
+	put_be16(p + UDP_OFF_LEN, len);
+	put_be16(p + UDP_OFF_CSUM, 0);
+}
+
 void udp_build(uint8_t *p, uint16_t sport, uint16_t dport, size_t payload_len,
 	       const struct ip_addr *src, const struct ip_addr *dst)
 {
 	uint16_t len = (uint16_t)(UDP_HDR_LEN + payload_len);
 
-	put_be16(p + UDP_OFF_SPORT, sport);
-	put_be16(p + UDP_OFF_DPORT, dport);
-	put_be16(p + UDP_OFF_LEN, len);
-	put_be16(p + UDP_OFF_CSUM, 0);
+	udp_build_header(p, sport, dport, len);
 	uint16_t csum =
 	    ts_csum_fold(ts_csum_partial(p, len, ip_csum_pseudo(src, dst, IPV4_PROTO_UDP, len)));
 	/* RFC 768: a computed 0 is sent as all ones (0 would mean "none"). */
@@ -267,7 +273,10 @@ void udp_input(struct stack *st, struct ts_buf *b)
 
 	ts_count(st, CTR_UDP_RX);
 	r = udp_parse(b->data, ts_buf_len(b), &v);
-	if (r == DROP_NONE && !udp_csum_ok(b->data, &v, &b->src, &b->dst))
+	/* Not summed again when the link validated it or a local sender left it
+	 * partial (netdev.h; Linux udp_lib_checksum_complete). */
+	if (r == DROP_NONE && !ts_buf_csum_trusted(b) &&
+	    !udp_csum_ok(b->data, &v, &b->src, &b->dst))
 		r = DROP_UDP_BAD_CSUM;
 	if (r != DROP_NONE) {
 		ts_drop(st, b, r);
@@ -305,6 +314,25 @@ void udp_input(struct stack *st, struct ts_buf *b)
 /* ---- output ---- */
 
 /*
+ * Writes the header of the datagram at b->data..b->tail (payload in place)
+ * and its checksum: with udp_build, or, when the link completes UDP
+ * checksums (netdev.h), only the pseudo-header sum, left partial (Linux
+ * udp4_hwcsum).  A datagram IPv4 must fragment gets the full sum from
+ * ipv4_output, since the link sees it in pieces.
+ */
+static void udp_output_header(struct stack *st, struct ts_buf *b, uint16_t sport, uint16_t dport,
+			      const struct ip_addr *src, const struct ip_addr *dst)
+{
+	uint16_t len = (uint16_t)ts_buf_len(b);
+	if (!ip_addr_is_v4(src) || !(st->link.tx_csum & NETDEV_OFFLOAD_UDP4)) {
+		udp_build(b->data, sport, dport, len - UDP_HDR_LEN, src, dst);
+		return;
+	}
+	udp_build_header(b->data, sport, dport, len);
+	ts_buf_csum_set_partial(b, UDP_OFF_CSUM, ip_csum_pseudo(src, dst, IPV4_PROTO_UDP, len));
+}
+
+/*
  * Sends the data of from as one datagram from pcb to dst:dport, with the
  * socket's IP_TOS and IP_TTL.  Returns its length or -errno.
  */
@@ -323,7 +351,7 @@ static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const struct ts
 		return -ENOBUFS;
 	uint8_t *p = ts_buf_put(b, UDP_HDR_LEN + len);
 	ts_iov_get(from, 0, p + UDP_HDR_LEN, len);
-	udp_build(p, pcb->local_port, dport, len, &src, dst);
+	udp_output_header(st, b, pcb->local_port, dport, &src, dst);
 	b->transport = p;
 	r = ip_output(st, b, &src, dst, IPV4_PROTO_UDP, &opts);
 	if (r == -ENOBUFS) {

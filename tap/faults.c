@@ -14,7 +14,10 @@
  *   corrupt  one bit flipped at a random offset after the 14-byte Ethernet
  *            header: on a real link the FCS would discard a frame damaged
  *            in its Ethernet header, so the interesting case is damage
- *            the IPv4/ICMP/UDP/TCP checksums must catch;
+ *            the IPv4/ICMP/UDP/TCP checksums must catch.  Offload
+ *            metadata follows (see corrupt()): a partial checksum is
+ *            completed before the flip, and a corrupted frame is never
+ *            handed up as VERIFIED;
  *   delay    due = now + delay ± jitter (uniform, floored at now).  As with
  *            netem, jitter alone can reorder frames;
  *   reorder  the copy waits in the reorder slot until the next frame of the
@@ -53,10 +56,11 @@
 #define PPM		1000000u
 
 struct held {
-	uint64_t due_us; /* release when the clock reaches this */
-	uint64_t order;	 /* arrival order: FIFO among equal due times */
-	size_t len;	 /* frame bytes */
-	uint8_t data[];	 /* the frame (already corrupted if it was chosen) */
+	uint64_t due_us;	 /* release when the clock reaches this */
+	uint64_t order;		 /* arrival order: FIFO among equal due times */
+	size_t len;		 /* frame bytes */
+	struct netdev_meta meta; /* its offload metadata (after corruption, see corrupt()) */
+	uint8_t data[];		 /* the frame (already corrupted if it was chosen) */
 };
 
 struct fault_dir {
@@ -370,7 +374,8 @@ static struct held *heap_pop_due(struct fault_dir *d, uint64_t now_us)
 }
 
 /* Copies a frame into a new held entry; NULL (counted as overflow) when out of memory. */
-static struct held *held_new(struct fault_dir *d, const uint8_t *frame, size_t len)
+static struct held *held_new(struct fault_dir *d, const uint8_t *frame, size_t len,
+			     const struct netdev_meta *meta)
 {
 	struct held *h = malloc(sizeof(*h) + len);
 	if (!h) {
@@ -378,6 +383,7 @@ static struct held *held_new(struct fault_dir *d, const uint8_t *frame, size_t l
 		return NULL;
 	}
 	h->len = len;
+	h->meta = *meta;
 	memcpy(h->data, frame, len);
 	return h;
 }
@@ -458,15 +464,33 @@ static void plan_copy(struct faults *f, struct fault_dir *d, size_t len, uint64_
 	}
 }
 
+/*
+ * Applies the planned bit flip to a copy of a frame.  The flip stands for
+ * damage on a wire: after the sender's link computed the checksum, before
+ * the receiver's link validated it.  So a partial checksum is completed
+ * first (it would have been before the frame left), and a frame the lower
+ * device marked VERIFIED is no longer: the stack must sum it and drop it.
+ * A partial checksum whose field lies outside the frame stays PARTIAL, and
+ * whoever is next refuses it (-EINVAL, LINK_BAD_META).
+ */
+static void corrupt(uint8_t *frame, size_t len, struct netdev_meta *meta, const struct copy_plan *p)
+{
+	if (p->flip_off == SIZE_MAX)
+		return;
+	if (meta->csum == NETDEV_CSUM_VERIFIED)
+		meta->csum = NETDEV_CSUM_NONE;
+	netdev_meta_complete(frame, len, meta);
+	frame[p->flip_off] ^= p->flip_bit;
+}
+
 /* Holds a (possibly corrupted) copy of frame per plan p: in the heap or the reorder slot. */
 static void hold_copy(struct fault_dir *d, const uint8_t *frame, size_t len,
-		      const struct copy_plan *p)
+		      const struct netdev_meta *meta, const struct copy_plan *p)
 {
-	struct held *h = held_new(d, frame, len);
+	struct held *h = held_new(d, frame, len, meta);
 	if (!h)
 		return;
-	if (p->flip_off != SIZE_MAX)
-		h->data[p->flip_off] ^= p->flip_bit;
+	corrupt(h->data, h->len, &h->meta, p);
 	if (p->reorder) {
 		h->due_us = p->due_us + FAULTS_REORDER_HOLD_US;
 		d->slot = h;
@@ -485,7 +509,8 @@ static void hold_copy(struct fault_dir *d, const uint8_t *frame, size_t len,
  * corruption), or NULL when nothing goes out now.
  */
 static const struct copy_plan *admit(struct faults *f, struct fault_dir *d, const uint8_t *frame,
-				     size_t len, uint64_t now_us, struct copy_plan plans[2])
+				     size_t len, const struct netdev_meta *meta, uint64_t now_us,
+				     struct copy_plan plans[2])
 {
 	const struct copy_plan *now_copy = NULL;
 
@@ -507,7 +532,7 @@ static const struct copy_plan *admit(struct faults *f, struct fault_dir *d, cons
 			slot_release_after(d, now_us);
 			continue;
 		}
-		hold_copy(d, frame, len, &plans[i]);
+		hold_copy(d, frame, len, meta, &plans[i]);
 	}
 	return now_copy;
 }
@@ -518,30 +543,34 @@ static void tx_flush(struct faults *f, uint64_t now_us)
 	struct held *h;
 	slot_expire(&f->tx, now_us);
 	while ((h = heap_pop_due(&f->tx, now_us))) {
-		if (netdev_send(f->lower, h->data, h->len, now_us) == 0)
+		if (netdev_send_meta(f->lower, h->data, h->len, &h->meta, now_us) == 0)
 			f->tx.stats.released++;
 		free(h);
 	}
 }
 
-static int faults_send(struct netdev *dev, const uint8_t *frame, size_t len, uint64_t now_us)
+static int faults_send(struct netdev *dev, const uint8_t *frame, size_t len,
+		       const struct netdev_meta *meta, uint64_t now_us)
 {
 	struct faults *f = (struct faults *)dev;
 	struct copy_plan plans[2];
 	int err = 0;
 
 	if (!(f->dirs & FAULTS_TX))
-		return netdev_send(f->lower, frame, len, now_us);
-	tx_flush(f, now_us); /* older frames first */
-	const struct copy_plan *p = admit(f, &f->tx, frame, len, now_us, plans);
+		return netdev_send_meta(f->lower, frame, len, meta, now_us);
+	if (meta->gso_type != NETDEV_GSO_NONE)
+		return -EINVAL; /* faults_caps declared no TSO: faults act on wire frames */
+	tx_flush(f, now_us);	/* older frames first */
+	const struct copy_plan *p = admit(f, &f->tx, frame, len, meta, now_us, plans);
 	if (p) {
 		const uint8_t *out = frame;
+		struct netdev_meta m = *meta;
 		if (p->flip_off != SIZE_MAX && len <= sizeof(f->scratch)) {
 			memcpy(f->scratch, frame, len); /* the caller's frame is const */
-			f->scratch[p->flip_off] ^= p->flip_bit;
+			corrupt(f->scratch, len, &m, p);
 			out = f->scratch;
 		}
-		err = netdev_send(f->lower, out, len, now_us);
+		err = netdev_send_meta(f->lower, out, len, &m, now_us);
 		if (err == 0)
 			f->tx.stats.released++;
 	}
@@ -549,7 +578,8 @@ static int faults_send(struct netdev *dev, const uint8_t *frame, size_t len, uin
 	return err;
 }
 
-static ssize_t faults_recv(struct netdev *dev, uint8_t *buf, size_t cap, uint64_t now_us)
+static ssize_t faults_recv(struct netdev *dev, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+			   uint64_t now_us)
 {
 	struct faults *f = (struct faults *)dev;
 	struct fault_dir *d = &f->rx;
@@ -557,29 +587,49 @@ static ssize_t faults_recv(struct netdev *dev, uint8_t *buf, size_t cap, uint64_
 
 	tx_flush(f, now_us); /* a stack that only polls still gets its delayed sends out */
 	if (!(f->dirs & FAULTS_RX))
-		return netdev_recv(f->lower, buf, cap, now_us);
+		return netdev_recv_meta(f->lower, buf, cap, meta, now_us);
 	for (;;) {
 		slot_expire(d, now_us);
 		struct held *h = heap_pop_due(d, now_us);
 		if (h) {
 			size_t n = h->len < cap ? h->len : cap;
 			memcpy(buf, h->data, n);
+			*meta = h->meta;
 			free(h);
 			d->stats.released++;
 			return (ssize_t)n;
 		}
-		ssize_t n = netdev_recv(f->lower, buf, cap, now_us);
+		ssize_t n = netdev_recv_meta(f->lower, buf, cap, meta, now_us);
 		if (n <= 0)
 			return n;
-		const struct copy_plan *p = admit(f, d, buf, (size_t)n, now_us, plans);
+		const struct copy_plan *p = admit(f, d, buf, (size_t)n, meta, now_us, plans);
 		if (p) {
-			if (p->flip_off != SIZE_MAX)
-				buf[p->flip_off] ^= p->flip_bit;
+			corrupt(buf, (size_t)n, meta, p);
 			d->stats.released++;
 			return n;
 		}
 		/* Lost or held: look at the next frame, so one lost frame does not end the
 		 * stack's receive batch. */
+	}
+}
+
+/*
+ * The lower device's, but no TSO where faults act on frames sent: loss,
+ * duplication, reordering and corruption are things that happen to the
+ * frames on a wire, so the stack must hand over wire-sized frames, not a
+ * super-frame the lower device would segment after the fault.  Checksum
+ * offload passes: corrupt() completes a partial checksum before it flips a
+ * bit, and never lets a corrupted frame up marked VERIFIED.  (Frames the
+ * lower device received coalesced (GRO) are impaired as one frame; no
+ * backend coalesces yet.)
+ */
+static void faults_caps(struct netdev *dev, struct netdev_caps *caps)
+{
+	struct faults *f = (struct faults *)dev;
+	netdev_caps(f->lower, caps);
+	if (f->dirs & FAULTS_TX) {
+		caps->tso_types = 0;
+		caps->tso_max_size = 0;
 	}
 }
 
@@ -618,6 +668,7 @@ static void faults_destroy(struct netdev *dev)
 static const struct netdev_ops faults_ops = {
     .recv = faults_recv,
     .send = faults_send,
+    .caps = faults_caps,
     .pollfd = faults_pollfd,
     .next_deadline = faults_next_deadline,
     .destroy = faults_destroy,

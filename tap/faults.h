@@ -3,7 +3,10 @@
  * loss, duplication, reordering, corruption, delay and jitter (smoltcp
  * src/phy/fault_injector.rs; netem's vocabulary, since the kernels here have
  * no sch_netem).  The wrapper is the whole mechanism: the stack has no
- * "if (faults)" branch.
+ * "if (faults)" branch.  Offload metadata (netdev.h) travels with every
+ * frame and copy; a corrupted frame never goes on VERIFIED or PARTIAL (its
+ * checksum is completed before the bit flips), and no TSO is offered where
+ * frames sent are impaired (faults act on wire frames).
  */
 #ifndef TS_FAULTS_H
 #define TS_FAULTS_H

@@ -30,12 +30,14 @@ struct pcap_replay {
 
 static const struct netdev_ops pcap_replay_ops;
 
-static ssize_t replay_recv(struct netdev *dev, uint8_t *buf, size_t cap, uint64_t now_us)
+static ssize_t replay_recv(struct netdev *dev, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+			   uint64_t now_us)
 {
 	struct pcap_replay *r = (struct pcap_replay *)dev;
 	struct pcap_pkthdr *h;
 	const u_char *data;
 
+	(void)meta; /* a capture holds the bytes of the wire: nothing is partial */
 	(void)now_us;
 	if (!r->p)
 		return 0;
@@ -52,11 +54,14 @@ static ssize_t replay_recv(struct netdev *dev, uint8_t *buf, size_t cap, uint64_
 	return (ssize_t)n;
 }
 
-static int replay_send(struct netdev *dev, const uint8_t *frame, size_t len, uint64_t now_us)
+static int replay_send(struct netdev *dev, const uint8_t *frame, size_t len,
+		       const struct netdev_meta *meta, uint64_t now_us)
 {
 	struct pcap_replay *r = (struct pcap_replay *)dev;
 
 	(void)now_us;
+	if (!netdev_meta_is_plain(meta))
+		return -EINVAL; /* we declared no offload */
 	if (r->n_sent == r->cap_sent) {
 		size_t cap = r->cap_sent ? r->cap_sent * 2 : 16;
 		struct sent_frame *v = realloc(r->sent, cap * sizeof(*v));
@@ -89,6 +94,7 @@ static void replay_destroy(struct netdev *dev)
 static const struct netdev_ops pcap_replay_ops = {
     .recv = replay_recv,
     .send = replay_send,
+    .caps = NULL,   /* no offloads, jumbo frames */
     .pollfd = NULL, /* a file: every frame is ready at once */
     .next_deadline = NULL,
     .destroy = replay_destroy,

@@ -8,7 +8,12 @@
  * refused it).  Each frame is flushed at once so Wireshark can follow the
  * file live; that costs one write(2) per frame, the price of a capture that
  * is never behind.  No allocation per frame: pcap_dump writes from the
- * frame's own bytes.
+ * frame's own bytes, except for a frame whose checksum is left partial for
+ * the device (netdev.h): that one is copied into a scratch buffer and
+ * completed there (ts_csum_complete), so the capture shows the checksum
+ * the wire carries, and the frame itself goes on untouched, still partial.
+ * (tcpdump on a Linux host with offload shows the partial sum instead, and
+ * Wireshark flags it "incorrect, maybe caused by TCP checksum offload".)
  *
  * Format: classic pcap, DLT_EN10MB (Ethernet II without FCS, exactly the
  * frames of netdev.h), snaplen 65535, timestamps from gettimeofday.
@@ -25,16 +30,24 @@
 
 struct pcap_tee {
 	struct netdev dev;
-	struct netdev *lower;  /* the wrapped device (owned) */
-	pcap_t *dead;	       /* pcap_open_dead handle: link type and snaplen */
-	pcap_dumper_t *dumper; /* the open file */
+	struct netdev *lower;		   /* the wrapped device (owned) */
+	pcap_t *dead;			   /* pcap_open_dead handle: link type and snaplen */
+	pcap_dumper_t *dumper;		   /* the open file */
+	uint8_t scratch[PCAP_TEE_SNAPLEN]; /* a partial frame, completed for the file */
 };
 
 static const struct netdev_ops pcap_tee_ops;
 
-static void tee_dump(struct pcap_tee *t, const uint8_t *frame, size_t len)
+static void tee_dump(struct pcap_tee *t, const uint8_t *frame, size_t len,
+		     const struct netdev_meta *meta)
 {
 	struct pcap_pkthdr h;
+	if (meta->csum == NETDEV_CSUM_PARTIAL && len <= sizeof(t->scratch)) {
+		struct netdev_meta m = *meta;
+		memcpy(t->scratch, frame, len);
+		if (netdev_meta_complete(t->scratch, len, &m) == 0)
+			frame = t->scratch; /* else: offsets outside the frame, shown as they are */
+	}
 	gettimeofday(&h.ts, NULL);
 	h.len = (bpf_u_int32)len;
 	h.caplen = (bpf_u_int32)(len < PCAP_TEE_SNAPLEN ? len : PCAP_TEE_SNAPLEN);
@@ -42,20 +55,28 @@ static void tee_dump(struct pcap_tee *t, const uint8_t *frame, size_t len)
 	pcap_dump_flush(t->dumper);
 }
 
-static ssize_t tee_recv(struct netdev *dev, uint8_t *buf, size_t cap, uint64_t now_us)
+static ssize_t tee_recv(struct netdev *dev, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+			uint64_t now_us)
 {
 	struct pcap_tee *t = (struct pcap_tee *)dev;
-	ssize_t n = netdev_recv(t->lower, buf, cap, now_us);
+	ssize_t n = netdev_recv_meta(t->lower, buf, cap, meta, now_us);
 	if (n > 0)
-		tee_dump(t, buf, (size_t)n);
+		tee_dump(t, buf, (size_t)n, meta);
 	return n;
 }
 
-static int tee_send(struct netdev *dev, const uint8_t *frame, size_t len, uint64_t now_us)
+static int tee_send(struct netdev *dev, const uint8_t *frame, size_t len,
+		    const struct netdev_meta *meta, uint64_t now_us)
 {
 	struct pcap_tee *t = (struct pcap_tee *)dev;
-	tee_dump(t, frame, len);
-	return netdev_send(t->lower, frame, len, now_us);
+	tee_dump(t, frame, len, meta);
+	return netdev_send_meta(t->lower, frame, len, meta, now_us);
+}
+
+/* The lower device's: the tee needs no whole frame, it completes a copy. */
+static void tee_caps(struct netdev *dev, struct netdev_caps *caps)
+{
+	netdev_caps(((struct pcap_tee *)dev)->lower, caps);
 }
 
 static int tee_pollfd(struct netdev *dev)
@@ -80,6 +101,7 @@ static void tee_destroy(struct netdev *dev)
 static const struct netdev_ops pcap_tee_ops = {
     .recv = tee_recv,
     .send = tee_send,
+    .caps = tee_caps,
     .pollfd = tee_pollfd,
     .next_deadline = tee_next_deadline,
     .destroy = tee_destroy,

@@ -6,7 +6,8 @@
  * sends one (Documentation/networking/tuntap.rst).  The fd is non-blocking;
  * the stack sleeps in epoll on it (pollfd) and reads until EAGAIN.  recv and
  * send are exactly one syscall each and copy nothing beyond what read and
- * write do.
+ * write do.  No IFF_VNET_HDR yet, so no offloads: every frame is whole,
+ * every checksum computed (netdev.h).
  *
  * The kernel's end (link up, MTU, address) is configured separately by
  * nl.c, since a TAP we attach to may already be configured by ip(8).
@@ -28,9 +29,11 @@ struct tap {
 	int fd; /* /dev/net/tun, attached to the interface */
 };
 
-static ssize_t tap_recv(struct netdev *dev, uint8_t *buf, size_t cap, uint64_t now_us)
+static ssize_t tap_recv(struct netdev *dev, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+			uint64_t now_us)
 {
 	struct tap *t = (struct tap *)dev;
+	(void)meta; /* without IFF_VNET_HDR the kernel completed every checksum */
 	(void)now_us;
 	/* A frame longer than cap is cut by the kernel (tun_put_user copies what fits). */
 	ssize_t n = read(t->fd, buf, cap);
@@ -41,14 +44,28 @@ static ssize_t tap_recv(struct netdev *dev, uint8_t *buf, size_t cap, uint64_t n
 	return -errno;
 }
 
-static int tap_send(struct netdev *dev, const uint8_t *frame, size_t len, uint64_t now_us)
+static int tap_send(struct netdev *dev, const uint8_t *frame, size_t len,
+		    const struct netdev_meta *meta, uint64_t now_us)
 {
 	struct tap *t = (struct tap *)dev;
 	(void)now_us;
+	if (!netdev_meta_is_plain(meta))
+		return -EINVAL; /* no vnet_hdr to carry it, and we declared no offload */
 	ssize_t n = write(t->fd, frame, len);
 	if (n < 0)
 		return -errno; /* EIO: the kernel side is down; EINVAL: frame too short/long */
 	return (size_t)n == len ? 0 : -EIO;
+}
+
+/*
+ * No offloads yet: without IFF_VNET_HDR a TAP carries whole frames with
+ * every checksum computed, both ways.  Frames: the kernel side's MTU is
+ * what nl.c set from --mtu (at most 9000), so a jumbo frame holds any.
+ */
+static void tap_caps(struct netdev *dev, struct netdev_caps *caps)
+{
+	(void)dev;
+	caps->max_tx_frame = caps->max_rx_frame = NETDEV_JUMBO_FRAME;
 }
 
 static int tap_pollfd(struct netdev *dev)
@@ -66,6 +83,7 @@ static void tap_destroy(struct netdev *dev)
 static const struct netdev_ops tap_ops = {
     .recv = tap_recv,
     .send = tap_send,
+    .caps = tap_caps,
     .pollfd = tap_pollfd,
     .next_deadline = NULL, /* nothing held: frames wait in the kernel */
     .destroy = tap_destroy,

@@ -5,7 +5,9 @@
  *
  * Call order: recv: lower recv, then print "rx ..."; send: print "tx ...",
  * then lower send (the line shows what the stack sent even if the link
- * refuses it).  Drops are printed by ts_drop ("   drop REASON") right after
+ * refuses it).  A frame with offload metadata (netdev.h) is described with
+ * its checksum completed, and the line ends in "csum=partial" or
+ * "csum=verified".  Drops are printed by ts_drop ("   drop REASON") right after
  * the rx line of the frame that died.
  *
  * Decoding is lenient where the stack is strict: a bad IPv4 or ICMP
@@ -16,6 +18,7 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "arp.h"
 #include "checksum.h"
@@ -28,6 +31,8 @@
 
 /* One line is cut at this size (a TCP line with options is ~200 chars). */
 #define TRACE_LINE_MAX 512
+/* Largest partial frame completed for its line; a larger (GSO) one is described as it is. */
+#define TRACE_SCRATCH_MAX 65536
 
 /* Lets udp_describe/tcp_describe write straight into the line. */
 static void line_add_describe(struct ts_strbuf *l,
@@ -64,17 +69,9 @@ static void describe_icmp(struct ts_strbuf *l, const uint8_t *p, size_t len, int
 {
 	struct icmp_view v;
 	enum ts_drop_reason r = icmp_parse(p, len, &v);
-	if (r == DROP_ICMP_TRUNCATED) {
+	if (r != DROP_NONE) {
 		ts_strbuf_printf(l, "icmp malformed (%s)", ts_drop_name(r));
 		return;
-	}
-	if (r == DROP_ICMP_BAD_CSUM) {
-		/* The view is not filled on a checksum failure: read the fields. */
-		v.type = p[ICMP_OFF_TYPE];
-		v.code = p[ICMP_OFF_CODE];
-		v.id = (uint16_t)(p[ICMP_OFF_ID] << 8 | p[ICMP_OFF_ID + 1]);
-		v.seq = (uint16_t)(p[ICMP_OFF_SEQ] << 8 | p[ICMP_OFF_SEQ + 1]);
-		v.data_len = len - ICMP_HDR_LEN;
 	}
 	const char *name;
 	switch (v.type) {
@@ -97,7 +94,7 @@ static void describe_icmp(struct ts_strbuf *l, const uint8_t *p, size_t len, int
 		ts_strbuf_printf(l, "icmp type=%u code=%u len=%zu", v.type, v.code, v.data_len);
 		break;
 	}
-	if (verify && r == DROP_ICMP_BAD_CSUM)
+	if (verify && !icmp_csum_ok(p, len))
 		ts_strbuf_printf(l, " bad-csum");
 }
 
@@ -215,32 +212,60 @@ int trace_describe(const uint8_t *frame, size_t len, char *out, size_t cap)
 
 struct trace_dev {
 	struct netdev dev;
-	struct netdev *lower; /* the wrapped device (owned) */
-	FILE *out;	      /* where lines go (not owned) */
+	struct netdev *lower;		    /* the wrapped device (owned) */
+	FILE *out;			    /* where lines go (not owned) */
+	uint8_t scratch[TRACE_SCRATCH_MAX]; /* a partial frame, completed to be described */
 };
 
-static void trace_line(struct trace_dev *t, const char *dir, const uint8_t *frame, size_t len)
+/*
+ * Describes the frame as the wire carries it: a partial checksum is
+ * completed in a copy first (the frame goes on untouched).  Offload
+ * metadata shows at the end of the line: "csum=partial" (the device
+ * completes the checksum), "csum=verified" (the device validated it).
+ */
+static void trace_line(struct trace_dev *t, const char *dir, const uint8_t *frame, size_t len,
+		       const struct netdev_meta *meta)
 {
 	char line[TRACE_LINE_MAX];
+	const char *note = "";
+	if (meta->csum == NETDEV_CSUM_PARTIAL) {
+		note = " csum=partial";
+		if (len <= sizeof(t->scratch)) {
+			struct netdev_meta m = *meta;
+			memcpy(t->scratch, frame, len);
+			if (netdev_meta_complete(t->scratch, len, &m) == 0)
+				frame = t->scratch;
+		}
+	} else if (meta->csum == NETDEV_CSUM_VERIFIED) {
+		note = " csum=verified";
+	}
 	trace_describe(frame, len, line, sizeof(line));
-	fprintf(t->out, "%s %s\n", dir, line);
+	fprintf(t->out, "%s %s%s\n", dir, line, note);
 	fflush(t->out); /* lines interleave with ts_drop's, which flush too */
 }
 
-static ssize_t trace_recv(struct netdev *dev, uint8_t *buf, size_t cap, uint64_t now_us)
+static ssize_t trace_recv(struct netdev *dev, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+			  uint64_t now_us)
 {
 	struct trace_dev *t = (struct trace_dev *)dev;
-	ssize_t n = netdev_recv(t->lower, buf, cap, now_us);
+	ssize_t n = netdev_recv_meta(t->lower, buf, cap, meta, now_us);
 	if (n > 0)
-		trace_line(t, "rx", buf, (size_t)n);
+		trace_line(t, "rx", buf, (size_t)n, meta);
 	return n;
 }
 
-static int trace_send(struct netdev *dev, const uint8_t *frame, size_t len, uint64_t now_us)
+static int trace_send(struct netdev *dev, const uint8_t *frame, size_t len,
+		      const struct netdev_meta *meta, uint64_t now_us)
 {
 	struct trace_dev *t = (struct trace_dev *)dev;
-	trace_line(t, "tx", frame, len);
-	return netdev_send(t->lower, frame, len, now_us);
+	trace_line(t, "tx", frame, len, meta);
+	return netdev_send_meta(t->lower, frame, len, meta, now_us);
+}
+
+/* The lower device's: the tracer completes a copy when it needs the bytes. */
+static void trace_caps(struct netdev *dev, struct netdev_caps *caps)
+{
+	netdev_caps(((struct trace_dev *)dev)->lower, caps);
 }
 
 static int trace_pollfd(struct netdev *dev)
@@ -263,6 +288,7 @@ static void trace_destroy(struct netdev *dev)
 static const struct netdev_ops trace_ops = {
     .recv = trace_recv,
     .send = trace_send,
+    .caps = trace_caps,
     .pollfd = trace_pollfd,
     .next_deadline = trace_next_deadline,
     .destroy = trace_destroy,

@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checksum.h"
+
 /* Bytes of record header in front of each frame. */
 #define WIRE_REC_HDR (sizeof(uint32_t) + sizeof(uint64_t))
 
@@ -30,8 +32,10 @@ struct wire_fifo {
 
 struct wire_end {
 	struct netdev dev;
-	struct wire_fifo rx;   /* frames sent by the peer, waiting for us */
-	struct wire_end *peer; /* NULL once the peer was destroyed */
+	struct wire_fifo rx;	 /* frames sent by the peer, waiting for us */
+	struct wire_end *peer;	 /* NULL once the peer was destroyed */
+	uint32_t tx_csum;	 /* NETDEV_OFFLOAD_*: checksums this end completes */
+	uint64_t csum_completed; /* partial checksums it completed */
 };
 
 static void fifo_reserve(struct wire_fifo *f, size_t need)
@@ -57,12 +61,14 @@ static void fifo_reserve(struct wire_fifo *f, size_t need)
 	f->cap = cap;
 }
 
-static ssize_t wire_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t now_us)
+static ssize_t wire_recv(struct netdev *d, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+			 uint64_t now_us)
 {
 	struct wire_end *e = (struct wire_end *)d;
 	struct wire_fifo *f = &e->rx;
 	uint32_t len;
 
+	(void)meta; /* a wire carries whole frames: nothing is partial or validated */
 	(void)now_us;
 	if (f->head == f->tail)
 		return 0;
@@ -75,21 +81,52 @@ static ssize_t wire_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t no
 	return (ssize_t)(len < cap ? len : cap);
 }
 
-static int wire_send(struct netdev *d, const uint8_t *frame, size_t len, uint64_t now_us)
+/*
+ * Sends a frame; a partial checksum of a protocol this end declared is
+ * completed in the copy that goes on the wire, as a NIC completes it
+ * before the frame leaves (virtio "Packet Transmission": the device
+ * computes it from csum_start and stores it at csum_offset).
+ */
+static int wire_send(struct netdev *d, const uint8_t *frame, size_t len,
+		     const struct netdev_meta *meta, uint64_t now_us)
 {
 	struct wire_end *e = (struct wire_end *)d;
+	uint16_t csum = 0;
 	if (!e->peer)
 		return -ENOTCONN;
 	if (len > UINT32_MAX)
 		return -EMSGSIZE;
+	if (meta->gso_type != NETDEV_GSO_NONE)
+		return -EINVAL; /* no TSO declared */
+	if (meta->csum == NETDEV_CSUM_PARTIAL) {
+		uint32_t proto = netdev_partial_proto(frame, len, meta);
+		if (!proto || !(e->tx_csum & proto) ||
+		    ts_csum_complete_value(frame, len, meta->csum_start, meta->csum_offset, &csum) <
+			0)
+			return -EINVAL; /* not a checksum this end said it completes */
+	}
 	struct wire_fifo *f = &e->peer->rx;
 	uint32_t len32 = (uint32_t)len;
 	fifo_reserve(f, WIRE_REC_HDR + len);
 	memcpy(f->mem + f->tail, &len32, sizeof(len32));
 	memcpy(f->mem + f->tail + sizeof(len32), &now_us, sizeof(now_us));
-	memcpy(f->mem + f->tail + WIRE_REC_HDR, frame, len);
+	uint8_t *copy = f->mem + f->tail + WIRE_REC_HDR;
+	memcpy(copy, frame, len);
+	if (meta->csum == NETDEV_CSUM_PARTIAL) {
+		copy[meta->csum_start + meta->csum_offset] = (uint8_t)(csum >> 8);
+		copy[meta->csum_start + meta->csum_offset + 1] = (uint8_t)csum;
+		e->csum_completed++;
+	}
 	f->tail += WIRE_REC_HDR + len;
 	return 0;
+}
+
+/* Jumbo frames both ways; the transmit checksums wire_set_tx_csum gave. */
+static void wire_caps(struct netdev *d, struct netdev_caps *caps)
+{
+	struct wire_end *e = (struct wire_end *)d;
+	caps->max_tx_frame = caps->max_rx_frame = NETDEV_JUMBO_FRAME;
+	caps->tx_csum = e->tx_csum;
 }
 
 /* The oldest waiting frame is due since it was sent. */
@@ -115,6 +152,7 @@ static void wire_destroy(struct netdev *d)
 static const struct netdev_ops wire_ops = {
     .recv = wire_recv,
     .send = wire_send,
+    .caps = wire_caps,
     .pollfd = NULL, /* nothing to sleep on: the caller drives the clock */
     .next_deadline = wire_next_deadline,
     .destroy = wire_destroy,
@@ -134,4 +172,14 @@ void wire_pair(struct netdev **a, struct netdev **b)
 	eb->peer = ea;
 	*a = &ea->dev;
 	*b = &eb->dev;
+}
+
+void wire_set_tx_csum(struct netdev *end, uint32_t offload)
+{
+	((struct wire_end *)end)->tx_csum = offload;
+}
+
+uint64_t wire_csum_completed(struct netdev *end)
+{
+	return ((struct wire_end *)end)->csum_completed;
 }

@@ -3,6 +3,8 @@
  * the other end receives, in order, without loss.  Used by the two-stack
  * tests (tests/lib/twostack.c) with a virtual clock; impairments come from
  * wrapping an end with faults_wrap() (faults.h), never from the wire.
+ * Frames cross whole: an end given transmit checksum offload
+ * (wire_set_tx_csum) completes partial checksums on the way in.
  */
 #ifndef TS_WIRE_H
 #define TS_WIRE_H
@@ -18,5 +20,17 @@
  * -ENOTCONN.  Aborts on allocation failure (test infrastructure).
  */
 void wire_pair(struct netdev **a, struct netdev **b);
+
+/*
+ * Gives end transmit checksum offload for the NETDEV_OFFLOAD_* protocols in
+ * offload (0: none, the default): its caps say so, and it completes the
+ * partial checksums the stack then leaves to it before the frame enters
+ * the wire, so the peer receives whole frames as from a NIC.  Call before
+ * stack_init reads the capabilities.  A partial frame of a protocol not
+ * declared is refused with -EINVAL.
+ */
+void wire_set_tx_csum(struct netdev *end, uint32_t offload);
+/* Partial checksums end completed so far. */
+uint64_t wire_csum_completed(struct netdev *end);
 
 #endif

@@ -12,7 +12,8 @@
 #
 # SUITE=name runs one suite (a Check suite such as arp or tcp_conn, or a TAP
 # suite such as t_http); TEST=name runs one test (a Check test function, or
-# a test of a TAP suite).  Suites that hold no such name are skipped, and a
+# a test of a TAP suite: its function test_NAME, given as NAME or test_NAME,
+# see tests/tap/lib.sh).  Suites that hold no such name are skipped, and a
 # selection that matches nothing anywhere fails.
 #
 # Ends with the line "N passed, N failed, N skipped" (suites), exit 0 only

@@ -201,11 +201,13 @@ static void pcap_record(struct fzdev *d, const uint8_t *frame, size_t len, uint6
 	fflush(d->pcap);
 }
 
-static ssize_t fz_recv(struct netdev *nd, uint8_t *buf, size_t cap, uint64_t now_us)
+static ssize_t fz_recv(struct netdev *nd, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+		       uint64_t now_us)
 {
 	struct fzdev *d = (struct fzdev *)nd;
 	if (!d->rx_n)
 		return 0;
+	(void)meta; /* no offloads: every frame arrives NONE, its checksums to be verified */
 	struct fz_rx *r = d->rx[d->rx_head];
 	d->rx[d->rx_head] = NULL;
 	d->rx_head = (d->rx_head + 1) % FZ_MAX_RX_Q;
@@ -218,9 +220,12 @@ static ssize_t fz_recv(struct netdev *nd, uint8_t *buf, size_t cap, uint64_t now
 	return (ssize_t)n;
 }
 
-static int fz_send(struct netdev *nd, const uint8_t *frame, size_t len, uint64_t now_us)
+static int fz_send(struct netdev *nd, const uint8_t *frame, size_t len,
+		   const struct netdev_meta *meta, uint64_t now_us)
 {
 	struct fzdev *d = (struct fzdev *)nd;
+	FZ_CHECK(netdev_meta_is_plain(meta),
+		 "sent a partial or GSO frame to a device without offloads");
 	pcap_record(d, frame, len, now_us);
 	if (d->dump) {
 		fprintf(stderr, "fuzz: sent %zu bytes:", len);
@@ -255,6 +260,7 @@ static void fz_destroy(struct netdev *nd)
 static const struct netdev_ops fzdev_ops = {
     .recv = fz_recv,
     .send = fz_send,
+    .caps = NULL, /* no offloads: the send checks above need complete checksums */
     .destroy = fz_destroy,
 };
 

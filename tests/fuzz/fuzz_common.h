@@ -11,7 +11,8 @@
  * Invariants checked here (a violation aborts, which libFuzzer reports as a
  * crash with the input that caused it):
  *   - every frame sent is at least an Ethernet header and at most MTU + 14;
- *   - it carries our MAC as the source;
+ *   - it carries our MAC as the source, and no offload metadata (the
+ *     device offers none, so every checksum is complete);
  *   - an IPv4 frame has a sane header, a correct header checksum, and (when
  *     it is not a fragment) a correct TCP, UDP or ICMP checksum;
  *   - after stack_destroy no buffer is live (st.bufs_live == 0).

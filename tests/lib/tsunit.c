@@ -139,6 +139,7 @@ size_t ts_load_hex(const char *path, uint8_t *out, size_t cap)
 struct capframe {
 	struct capframe *next;
 	size_t len;
+	struct netdev_meta meta; /* offload metadata that came with the frame */
 	uint8_t data[];
 };
 
@@ -147,14 +148,17 @@ struct capdev {
 	struct capframe *rx_head, *rx_tail; /* injected, for the stack to receive */
 	struct capframe *tx_head, *tx_tail; /* sent by the stack */
 	size_t tx_n;
+	struct netdev_caps caps; /* what the device tells the stack it can do */
 };
 
-static void q_push(struct capframe **h, struct capframe **t, const uint8_t *d, size_t len)
+static void q_push(struct capframe **h, struct capframe **t, const uint8_t *d, size_t len,
+		   const struct netdev_meta *meta)
 {
 	struct capframe *f = malloc(sizeof(*f) + len);
 	ck_assert_ptr_nonnull(f);
 	f->next = NULL;
 	f->len = len;
+	f->meta = *meta;
 	memcpy(f->data, d, len);
 	if (*t)
 		(*t)->next = f;
@@ -174,26 +178,50 @@ static struct capframe *q_pop(struct capframe **h, struct capframe **t)
 	return f;
 }
 
-static ssize_t cap_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t now_us)
+static ssize_t cap_recv(struct netdev *d, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+			uint64_t now_us)
 {
 	struct capdev *c = (struct capdev *)d;
 	(void)now_us;
 	struct capframe *f = q_pop(&c->rx_head, &c->rx_tail);
 	if (!f)
 		return 0;
-	size_t n = f->len < cap ? f->len : cap;
+	size_t n = f->len < cap ? f->len : cap; /* cut to the buffer, as a NIC would */
 	memcpy(buf, f->data, n);
+	*meta = f->meta;
 	free(f);
 	return (ssize_t)n;
 }
 
-static int cap_send(struct netdev *d, const uint8_t *frame, size_t len, uint64_t now_us)
+/*
+ * Records the frame and its metadata.  The stack must not leave a checksum
+ * partial that the capabilities did not offer to complete, nor ask for
+ * segmentation they did not offer: that fails the test here.
+ */
+static int cap_send(struct netdev *d, const uint8_t *frame, size_t len,
+		    const struct netdev_meta *meta, uint64_t now_us)
 {
 	struct capdev *c = (struct capdev *)d;
 	(void)now_us;
-	q_push(&c->tx_head, &c->tx_tail, frame, len);
+	if (meta->csum == NETDEV_CSUM_PARTIAL) {
+		uint32_t proto = netdev_partial_proto(frame, len, meta);
+		ck_assert_msg(proto && (c->caps.tx_csum & proto),
+			      "capdev: partial checksum (start %u offset %u) it did not offer "
+			      "to complete (tx_csum 0x%x)",
+			      meta->csum_start, meta->csum_offset, c->caps.tx_csum);
+	}
+	ck_assert_msg(meta->csum != NETDEV_CSUM_VERIFIED, "capdev: VERIFIED on a frame sent");
+	ck_assert_msg(meta->gso_type == NETDEV_GSO_NONE ||
+			  (c->caps.tso_types & (1u << meta->gso_type)),
+		      "capdev: GSO type %u it did not offer", meta->gso_type);
+	q_push(&c->tx_head, &c->tx_tail, frame, len, meta);
 	c->tx_n++;
 	return 0;
+}
+
+static void cap_caps(struct netdev *d, struct netdev_caps *caps)
+{
+	*caps = ((struct capdev *)d)->caps;
 }
 
 static void cap_destroy(struct netdev *d)
@@ -204,6 +232,7 @@ static void cap_destroy(struct netdev *d)
 static const struct netdev_ops capdev_ops = {
     .recv = cap_recv,
     .send = cap_send,
+    .caps = cap_caps,
     .destroy = cap_destroy,
 };
 
@@ -213,7 +242,13 @@ struct capdev *capdev_new(void)
 	ck_assert_ptr_nonnull(c);
 	c->dev.ops = &capdev_ops;
 	snprintf(c->dev.name, sizeof(c->dev.name), "capdev");
+	c->caps.max_tx_frame = c->caps.max_rx_frame = NETDEV_JUMBO_FRAME; /* no offloads */
 	return c;
+}
+
+void capdev_set_caps(struct capdev *c, const struct netdev_caps *caps)
+{
+	c->caps = *caps;
 }
 
 struct netdev *capdev_netdev(struct capdev *c)
@@ -223,7 +258,14 @@ struct netdev *capdev_netdev(struct capdev *c)
 
 void capdev_inject(struct capdev *c, const uint8_t *frame, size_t len)
 {
-	q_push(&c->rx_head, &c->rx_tail, frame, len);
+	static const struct netdev_meta none;
+	q_push(&c->rx_head, &c->rx_tail, frame, len, &none);
+}
+
+void capdev_inject_meta(struct capdev *c, const uint8_t *frame, size_t len,
+			const struct netdev_meta *meta)
+{
+	q_push(&c->rx_head, &c->rx_tail, frame, len, meta);
 }
 
 size_t capdev_sent_count(const struct capdev *c)
@@ -231,7 +273,7 @@ size_t capdev_sent_count(const struct capdev *c)
 	return c->tx_n;
 }
 
-size_t capdev_take(struct capdev *c, uint8_t *out, size_t cap)
+size_t capdev_take_meta(struct capdev *c, uint8_t *out, size_t cap, struct netdev_meta *meta)
 {
 	struct capframe *f = q_pop(&c->tx_head, &c->tx_tail);
 	if (!f)
@@ -239,8 +281,15 @@ size_t capdev_take(struct capdev *c, uint8_t *out, size_t cap)
 	c->tx_n--;
 	size_t n = f->len < cap ? f->len : cap;
 	memcpy(out, f->data, n);
+	if (meta)
+		*meta = f->meta;
 	free(f);
 	return n;
+}
+
+size_t capdev_take(struct capdev *c, uint8_t *out, size_t cap)
+{
+	return capdev_take_meta(c, out, cap, NULL);
 }
 
 void capdev_free(struct capdev *c)
@@ -257,6 +306,12 @@ void capdev_free(struct capdev *c)
 
 void ts_test_stack_init(struct ts_test_stack *t, const struct ts_config *cfg_or_null)
 {
+	ts_test_stack_init_caps(t, cfg_or_null, NULL);
+}
+
+void ts_test_stack_init_caps(struct ts_test_stack *t, const struct ts_config *cfg_or_null,
+			     const struct netdev_caps *caps_or_null)
+{
 	struct ts_config cfg;
 	if (cfg_or_null) {
 		cfg = *cfg_or_null;
@@ -266,6 +321,8 @@ void ts_test_stack_init(struct ts_test_stack *t, const struct ts_config *cfg_or_
 		cfg.gratuitous_arp = false;
 	}
 	t->cap = capdev_new();
+	if (caps_or_null)
+		capdev_set_caps(t->cap, caps_or_null);
 	ck_assert_int_eq(stack_init(&t->st, &cfg, capdev_netdev(t->cap), 1000000), 0);
 }
 

@@ -52,16 +52,29 @@ size_t ts_load_hex(const char *path, uint8_t *out, size_t cap);
 /* Parses hex text the same way (for inline fixtures). */
 size_t ts_parse_hex(const char *text, uint8_t *out, size_t cap);
 
-/* A netdev that records what the stack sends and returns frames queued by the test. */
+/*
+ * A netdev that records what the stack sends and returns frames queued by
+ * the test, each with its offload metadata (netdev.h).  New, it offers no
+ * offloads (jumbo frames both ways); capdev_set_caps, before stack_init,
+ * makes it offer any.  It fails the test when the stack sends a partial
+ * checksum or a GSO frame its capabilities did not offer.
+ */
 struct capdev;
 struct capdev *capdev_new(void);
 struct netdev *capdev_netdev(struct capdev *c);
-/* Queues a frame for the stack's next recv. */
+/* What the device reports to stack_init (netdev_caps). */
+void capdev_set_caps(struct capdev *c, const struct netdev_caps *caps);
+/* Queues a frame for the stack's next recv (metadata NONE). */
 void capdev_inject(struct capdev *c, const uint8_t *frame, size_t len);
+/* Queues a frame with the metadata the device hands up with it. */
+void capdev_inject_meta(struct capdev *c, const uint8_t *frame, size_t len,
+			const struct netdev_meta *meta);
 /* Number of frames the stack sent and not yet taken. */
 size_t capdev_sent_count(const struct capdev *c);
 /* Takes the oldest sent frame into out; returns its length, 0 when none. */
 size_t capdev_take(struct capdev *c, uint8_t *out, size_t cap);
+/* The same, with the metadata the stack sent it with (meta may be NULL). */
+size_t capdev_take_meta(struct capdev *c, uint8_t *out, size_t cap, struct netdev_meta *meta);
 void capdev_free(struct capdev *c);
 
 /*
@@ -74,6 +87,9 @@ struct ts_test_stack {
 	struct capdev *cap;
 };
 void ts_test_stack_init(struct ts_test_stack *t, const struct ts_config *cfg_or_null);
+/* The same over a capdev that reports caps (NULL: no offloads). */
+void ts_test_stack_init_caps(struct ts_test_stack *t, const struct ts_config *cfg_or_null,
+			     const struct netdev_caps *caps_or_null);
 /* Injects frame, runs one stack_poll at the stack's current time. */
 void ts_test_stack_feed(struct ts_test_stack *t, const uint8_t *frame, size_t len);
 void ts_test_stack_free(struct ts_test_stack *t);

@@ -76,6 +76,13 @@ static void config_for(struct ts_config *cfg, char which)
 void twostack_init(struct twostack *t, const struct fault_spec *faults,
 		   void (*tweak)(struct ts_config *cfg, char which))
 {
+	twostack_init_offload(t, faults, tweak, 0, 0);
+}
+
+void twostack_init_offload(struct twostack *t, const struct fault_spec *faults,
+			   void (*tweak)(struct ts_config *cfg, char which), uint32_t a_tx_csum,
+			   uint32_t b_tx_csum)
+{
 	struct ts_config ca, cb;
 	char desc[160];
 
@@ -88,6 +95,10 @@ void twostack_init(struct twostack *t, const struct fault_spec *faults,
 		tweak(&cb, 'b');
 	}
 	wire_pair(&t->da, &t->db);
+	t->wire_a = t->da;
+	t->wire_b = t->db;
+	wire_set_tx_csum(t->da, a_tx_csum);
+	wire_set_tx_csum(t->db, b_tx_csum);
 	if (faults) {
 		const char *env = getenv("TS_FAULT_SEED");
 		t->faulty = true;

@@ -34,10 +34,11 @@
 struct twostack {
 	struct stack a, b; /* a: 10.0.0.1 mac 02:00:00:00:00:01, b: 10.0.0.2 mac ..:02, /24 */
 	struct netdev *da,
-	    *db;	 /* wire ends, each wrapped by faults (on send) when a spec is given */
-	uint64_t now_us; /* virtual clock, starts at 1 s */
-	bool faulty;	 /* a fault spec was given */
-	struct fault_spec spec; /* that spec, seed after any TS_FAULT_SEED override */
+	    *db; /* wire ends, each wrapped by faults (on send) when a spec is given */
+	struct netdev *wire_a, *wire_b; /* the wire ends themselves (da/db without faults) */
+	uint64_t now_us;		/* virtual clock, starts at 1 s */
+	bool faulty;			/* a fault spec was given */
+	struct fault_spec spec;		/* that spec, seed after any TS_FAULT_SEED override */
 	/* twostack_blocking: the wait hook's limits and side job. */
 	uint64_t block_until_us; /* blocking calls give up past this virtual time */
 	uint64_t block_waits;	 /* times the hook ran (a test can check calls waited) */
@@ -54,6 +55,16 @@ struct twostack {
  */
 void twostack_init(struct twostack *t, const struct fault_spec *faults,
 		   void (*tweak)(struct ts_config *cfg, char which));
+
+/*
+ * twostack_init with transmit checksum offload on the wire ends
+ * (wire_set_tx_csum): stack a's end completes the NETDEV_OFFLOAD_*
+ * checksums in a_tx_csum, b's those in b_tx_csum (0: none, as
+ * twostack_init), so that stack leaves them partial (netdev.h).
+ */
+void twostack_init_offload(struct twostack *t, const struct fault_spec *faults,
+			   void (*tweak)(struct ts_config *cfg, char which), uint32_t a_tx_csum,
+			   uint32_t b_tx_csum);
 
 /*
  * Polls both stacks until done(t, ctx) is true or the virtual clock passes

@@ -3,29 +3,65 @@
 # Each suite gets its own network namespace (tools/netns.sh) holding tap0:
 # the kernel side is 10.0.0.1/24, the stack 10.0.0.2/24.  Real clients
 # (ping, curl, nc, tshark, wrk) run inside it against the stack.  Nothing
-# touches the host namespace; the namespace is removed on exit.
+# touches the host namespace; the namespace is created when a test first
+# needs it and removed on exit.
 #
+# The runner.  A suite is a list of tests: shell functions named test_NAME,
+# defined at the start of a line as `test_NAME() {`, and the script ends with
+# `run_tests`, which runs them in the order they are declared, each after a
+# header line "== test_NAME".  TEST=NAME (or TEST=test_NAME) in the
+# environment runs only that test; when the suite has no such test it prints
+# "skipped: no test named 'NAME' in SUITE" as its last line and exits 77
+# (tools/check.sh counts that as "not selected", not as a failure).
+# Tests run in one shell, one after the other: a test may leave the stack
+# running for the next, but must not depend on another test having run.
+# A test states the stack it needs:
+#
+#   ts_need [tapstack args]    the stack running with exactly these args: kept
+#                              when it already runs with them, else stopped
+#                              (ts_stop, with its checks) and started anew
+#   ts_need_no_stack           the namespace, and no stack running (tap0 free,
+#                              for a test that runs its own tapstack command)
 #   ts_start [tapstack args]   start `tapstack serve` in the namespace, wait until it answers
 #                              (with --pcap unless the first arg is --no-pcap)
-#   ts_stop                    SIGTERM it, wait, check exit status 0
-#   ok COND-CMD... / check "what" CMD...   assertions; counted, reported at exit
+#   ts_stop                    SIGTERM it, wait, check exit status 0 and no
+#                              sanitizer report; a test that relies on the
+#                              stop (exit status, counters printed at exit, a
+#                              flushed capture) calls it itself, and
+#                              run_tests stops a stack left running at the end
+#   ts_skip "reason"           the suite is skipped (exit 77, "skipped: reason")
+#   check "what" CMD... / eq "what" expected actual
+#                              assertions; counted, reported at exit with the
+#                              names of the tests that failed
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tools/netns.sh"
 BIN=${TAPSTACK_BIN:-$TOP/build/asan/tapstack}
 WORK=$(mktemp -d /tmp/tstest.XXXXXX)
 SUITE=$(basename "$0" .sh)
+# The script itself, by an absolute path (run_tests reads its test list).
+SCRIPT=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 FAILS=0
 CHECKS=0
 TS_PID=""
+TS_ARGS=""
+SKIP=""
+FAILED_TESTS=""
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 
 suite_exit() {
 	rc=$?
 	[ -n "$TS_PID" ] && kill -TERM "$TS_PID" 2>/dev/null
 	ns_cleanup
+	if [ -n "$SKIP" ] && [ $FAILS -eq 0 ]; then
+		rm -rf "$WORK"
+		# The last line of the log: tools/check.sh shows it.
+		echo "skipped: $SKIP"
+		exit 77
+	fi
 	if [ $FAILS -gt 0 ] || [ $rc -ne 0 ]; then
 		echo "$SUITE: $FAILS of $CHECKS checks failed (exit $rc); work dir $WORK"
+		[ -n "$FAILED_TESTS" ] && echo "$SUITE: failed tests:$FAILED_TESTS"
 		[ -f "$WORK/tapstack.err" ] && tail -n 30 "$WORK/tapstack.err"
 		exit 1
 	fi
@@ -35,6 +71,13 @@ suite_exit() {
 }
 trap suite_exit EXIT
 trap 'exit 1' INT TERM
+
+# ts_skip "reason": skip the whole suite (exit 77); the reason is the log's
+# last line.
+ts_skip() {
+	SKIP=$1
+	exit 77
+}
 
 # check "description" command...: passes when the command exits 0.
 check() {
@@ -60,7 +103,9 @@ eq() {
 	fi
 }
 
+# The suite's namespace, created once (on first need).
 ts_ns() {
+	[ -z "$NS" ] || return 0
 	ns_create "ts-$SUITE-$$" || {
 		echo "cannot create a network namespace"
 		exit 1
@@ -69,7 +114,8 @@ ts_ns() {
 
 # Starts the stack; waits (bounded) until the kernel side answers ping.
 ts_start() {
-	[ -n "$NS" ] || ts_ns
+	ts_ns
+	TS_ARGS=$*
 	# Captures of bulk transfers are too large for tshark in a test: --no-pcap
 	# (given first) runs with --stats instead.
 	pcap_opt="--pcap=$WORK/tapstack.pcap"
@@ -103,8 +149,59 @@ ts_stop() {
 	wait "$TS_PID"
 	rc=$?
 	TS_PID=""
+	TS_ARGS=""
 	eq "tapstack exits 0 on SIGTERM" 0 "$rc"
 	check "no sanitizer report" sh -c "! grep -q 'Sanitizer' '$WORK/tapstack.err'"
+}
+
+# ts_need [args]: the stack running with exactly these args (compared as
+# one string, so no arg may hold a space).  Stopping one that runs with
+# other args goes through ts_stop and its checks.
+ts_need() {
+	[ -n "$TS_PID" ] && [ "$TS_ARGS" = "$*" ] && return 0
+	ts_stop
+	ts_start "$@"
+}
+
+# ts_need_no_stack: the namespace, and no stack running.
+ts_need_no_stack() {
+	ts_stop
+	ts_ns
+}
+
+# run_tests: runs the script's test_* functions in declaration order, or
+# only the one TEST names.
+# (Its variables start with _rt_: the tests share the shell's globals.)
+run_tests() {
+	_rt_all=$(sed -n 's/^\(test_[A-Za-z0-9_]*\) *() *{.*$/\1/p' "$SCRIPT" | tr '\n' ' ')
+	_rt_run=$_rt_all
+	if [ -n "${TEST:-}" ]; then
+		_rt_run=test_${TEST#test_}
+		case $_rt_run in
+		*[!A-Za-z0-9_]*) ts_skip "no test named '$TEST' in $SUITE" ;;
+		esac
+		case " $_rt_all " in
+		*" $_rt_run "*) ;;
+		*) ts_skip "no test named '$TEST' in $SUITE" ;;
+		esac
+	fi
+	[ -n "$_rt_run" ] || {
+		echo "$SUITE: no test_* function found in $SCRIPT"
+		exit 1
+	}
+	for _rt_t in $_rt_run; do
+		echo "== $_rt_t"
+		_rt_fails=$FAILS
+		"$_rt_t"
+		[ "$FAILS" -eq "$_rt_fails" ] || FAILED_TESTS="$FAILED_TESTS $_rt_t"
+	done
+	# A stack still running is stopped with the usual checks.
+	if [ -n "$TS_PID" ]; then
+		echo "== end of $SUITE: ts_stop"
+		_rt_fails=$FAILS
+		ts_stop
+		[ "$FAILS" -eq "$_rt_fails" ] || FAILED_TESTS="$FAILED_TESTS (final-ts_stop)"
+	fi
 }
 
 # pcap_clean FILE: tshark finds no malformed frame and no bad checksum.

@@ -6,59 +6,80 @@
 # tables, that all four contenders were measured, and that the targets
 # section is there.
 # No timing is asserted anywhere.  Needs root (namespaces, TAP): exits 77
-# (skipped) otherwise.
-set -u
-TOP=$(cd "$(dirname "$0")/../.." && pwd)
+# (skipped) otherwise.  The bench makes its own namespaces (tsb-*): this
+# suite starts no stack and makes no namespace of its own.
+. "$(dirname "$0")/lib.sh"
 cd "$TOP" || exit 1
-if [ "$(id -u)" -ne 0 ]; then
-	echo "skipped: needs root (network namespaces and /dev/net/tun)"
-	exit 77
-fi
 MD=build/bench/quick/latest.md
-FAILS=0
-fail() {
-	echo "FAIL: $*"
-	FAILS=$((FAILS + 1))
+
+# The one bench run every test reads, made once, by whichever test runs first.
+BENCH_RUN=""
+bench_run() {
+	[ -z "$BENCH_RUN" ] || return 0
+	BENCH_RUN=1
+	if [ "$(id -u)" -ne 0 ]; then
+		ts_skip "needs root (network namespaces and /dev/net/tun)"
+	fi
+	# Namespaces of other runs (another bench in progress) are not ours to judge.
+	ns_before=$(ip netns list | awk '/^tsb-/ {print $1}' | sort)
+	start=$(date +%s)
+	marker=$(mktemp /tmp/tsbench.XXXXXX)
+	timeout 600 make --no-print-directory bench QUICK=1
+	eq "make bench QUICK=1 exits 0" 0 $?
+	echo "bench_quick: make bench QUICK=1 took $(($(date +%s) - start)) s"
+
+	check "$MD exists" test -f "$MD"
+	check "$MD was rewritten by this run" test "$MD" -nt "$marker"
+	rm -f "$marker"
+	check "$MD says it came from a QUICK run" grep -q 'mode: QUICK' "$MD"
 }
 
-# Namespaces of other runs (another bench in progress) are not ours to judge.
-ns_before=$(ip netns list | awk '/^tsb-/ {print $1}' | sort)
-start=$(date +%s)
-marker=$(mktemp /tmp/tsbench.XXXXXX)
-timeout 600 make --no-print-directory bench QUICK=1 || fail "make bench QUICK=1 exited $?"
-echo "bench_quick: make bench QUICK=1 took $(($(date +%s) - start)) s"
+test_bench_run() {
+	bench_run
+}
 
-[ -f "$MD" ] || fail "$MD missing"
-[ "$MD" -nt "$marker" ] || fail "$MD was not rewritten by this run"
-rm -f "$marker"
-grep -q 'mode: QUICK' "$MD" || fail "$MD does not say it came from a QUICK run"
+# has_row CONTENDER / measured CONTENDER: in $rows, the pinning table's rows.
+has_row() { printf '%s\n' "$rows" | grep -q "^| $1"; }
+measured() {
+	if printf '%s\n' "$rows" | grep "^| $1" | grep -Eq '(failed|not run)'; then
+		echo "     $(printf '%s\n' "$rows" | grep "^| $1")"
+		return 1
+	fi
+}
 
 # Each pinning table: exactly the four contender rows, in order.
-for pin in split same; do
-	rows=$(awk -v p="## $pin:" 'index($0, p) == 1 { on = 1; next } on && /^## / { on = 0 } on && /^\| / && !/^\| contender/ && !/^\|---/' "$MD")
-	n=$(printf '%s\n' "$rows" | grep -c '^| ')
-	[ "$n" -eq 4 ] || fail "$pin table has $n contender rows, not 4"
-	for c in "tapstack" "lwIP" "kernel C" "Go net/http"; do
-		printf '%s\n' "$rows" | grep -q "^| $c" || fail "$pin table has no $c row"
+test_pinning_tables() {
+	bench_run
+	for pin in split same; do
+		rows=$(awk -v p="## $pin:" 'index($0, p) == 1 { on = 1; next } on && /^## / { on = 0 } on && /^\| / && !/^\| contender/ && !/^\|---/' "$MD")
+		n=$(printf '%s\n' "$rows" | grep -c '^| ')
+		check "$pin table has 4 contender rows ($n)" test "$n" -eq 4
+		for c in "tapstack" "lwIP" "kernel C" "Go net/http"; do
+			check "$pin table has a $c row" has_row "$c"
+		done
+		for c in "tapstack" "lwIP" "kernel C" "Go net/http"; do
+			check "$pin: contender $c was measured" measured "$c"
+		done
 	done
-	for c in "tapstack" "lwIP" "kernel C" "Go net/http"; do
-		printf '%s\n' "$rows" | grep "^| $c" | grep -Eq '(failed|not run)' &&
-			fail "$pin: contender $c was not measured: $(printf '%s\n' "$rows" | grep "^| $c")"
-	done
-done
-grep -q '^## Targets (tapstack)' "$MD" || fail "no targets section"
-[ "$(grep -c '^| .*\(met\|not measured\)' "$MD")" -ge 7 ] || fail "targets table incomplete"
-left=""
-for ns in $(ip netns list | awk '/^tsb-/ {print $1}'); do
-	case " $(echo $ns_before) " in
-	*" $ns "*) ;;
-	*) left="$left $ns" ;;
-	esac
-done
-[ -z "$left" ] || fail "tsb-* namespaces left behind by this run:$left"
+}
 
-if [ "$FAILS" -gt 0 ]; then
-	echo "bench_quick: $FAILS checks failed"
-	exit 1
-fi
-echo "bench_quick: all checks passed"
+test_targets() {
+	bench_run
+	check "targets section" grep -q '^## Targets (tapstack)' "$MD"
+	n=$(grep -c '^| .*\(met\|not measured\)' "$MD")
+	check "targets table complete ($n rows met or not measured, >= 7)" test "$n" -ge 7
+}
+
+test_namespaces_removed() {
+	bench_run
+	left=""
+	for ns in $(ip netns list | awk '/^tsb-/ {print $1}'); do
+		case " $(echo $ns_before) " in
+		*" $ns "*) ;;
+		*) left="$left $ns" ;;
+		esac
+	done
+	check "no tsb-* namespace left behind by this run:${left:- none}" test -z "$left"
+}
+
+run_tests

@@ -18,19 +18,32 @@ DOCS=$TOP/docs
 REC=$DOCS/captures
 CAP=$REC/hello.pcap
 
-ts_ns
-ts_start --trace api
+# The one run the tests on "this run" read: a fresh stack with --trace api,
+# one curl /hello, then the stop (which flushes the capture).  Made once, by
+# whichever of those tests runs first.
+DOCS_RUN=""
+docs_run() {
+	[ -z "$DOCS_RUN" ] || return 0
+	DOCS_RUN=1
+	# Fresh: the trace must begin with the stack's first call.
+	ts_stop
+	ts_start --trace api
 
-ns_exec curl -s -m 5 -o "$WORK/body" -w '%{http_code}' http://10.0.0.2:8080/hello >"$WORK/code" 2>&1
-eq "curl /hello: 200" 200 "$(cat "$WORK/code")"
-check "curl /hello: body is 'Hello, world!'" grep -qx 'Hello, world!' "$WORK/body"
-# The server's close(C) follows the client's FIN: give it a bounded moment.
-i=0
-while [ $i -lt 50 ] && ! grep -qE '^read\([0-9]+, "", 16384\) = 0$' "$WORK/tapstack.err"; do
-	sleep 0.1
-	i=$((i + 1))
-done
-ts_stop
+	ns_exec curl -s -m 5 -o "$WORK/body" -w '%{http_code}' http://10.0.0.2:8080/hello >"$WORK/code" 2>&1
+	eq "curl /hello: 200" 200 "$(cat "$WORK/code")"
+	check "curl /hello: body is 'Hello, world!'" grep -qx 'Hello, world!' "$WORK/body"
+	# The server's close(C) follows the client's FIN: give it a bounded moment.
+	i=0
+	while [ $i -lt 50 ] && ! grep -qE '^read\([0-9]+, "", 16384\) = 0$' "$WORK/tapstack.err"; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	ts_stop
+}
+
+test_hello_run() {
+	docs_run
+}
 
 # ---- docs/syscalls.md: the --trace api sequence ------------------------------
 # step FILE "what" ERE: the first line of FILE matching ERE after the
@@ -129,8 +142,14 @@ api_order() {
 		grep -qE '= -1 EAGAIN \(Resource temporarily unavailable\)$' "$A"
 }
 
-api_order "this run" "$WORK/tapstack.err"
-api_order "hello.trace.txt" "$REC/hello.trace.txt"
+test_api_order_this_run() {
+	docs_run
+	api_order "this run" "$WORK/tapstack.err"
+}
+
+test_api_order_recording() {
+	api_order "hello.trace.txt" "$REC/hello.trace.txt"
+}
 
 # The start-up (every call before the first epoll_wait) is deterministic:
 # this run's must be docs/syscalls.md's tapstack block, pointers and epoll
@@ -138,102 +157,114 @@ api_order "hello.trace.txt" "$REC/hello.trace.txt"
 mask() {
 	sed -E 's/data=\{u32=[0-9]+, u64=[0-9]+\}/data={…}/; s/0x[0-9a-f]+/0x…/g' | sed '/^epoll_wait(/,$d'
 }
-awk '/^## tapstack: `--trace api`/ { s = 1 } s && /^```/ { if (inb) exit; inb = 1; next } inb' \
-	"$DOCS/syscalls.md" | mask >"$WORK/doc.startup"
-grep -E '^[a-z_0-9]+\(.*\) = ' "$WORK/tapstack.err" | mask >"$WORK/run.startup"
-check "the start-up calls ($(wc -l <"$WORK/doc.startup") lines) are docs/syscalls.md's, call for call" \
-	sh -c "test -s '$WORK/doc.startup' && cmp -s '$WORK/doc.startup' '$WORK/run.startup'"
+test_startup_calls() {
+	docs_run
+	awk '/^## tapstack: `--trace api`/ { s = 1 } s && /^```/ { if (inb) exit; inb = 1; next } inb' \
+		"$DOCS/syscalls.md" | mask >"$WORK/doc.startup"
+	grep -E '^[a-z_0-9]+\(.*\) = ' "$WORK/tapstack.err" | mask >"$WORK/run.startup"
+	check "the start-up calls ($(wc -l <"$WORK/doc.startup") lines) are docs/syscalls.md's, call for call" \
+		sh -c "test -s '$WORK/doc.startup' && cmp -s '$WORK/doc.startup' '$WORK/run.startup'"
+}
 
 # ---- the recordings the pages quote -------------------------------------------
 # codelines FILE: the lines inside ``` blocks.
 codelines() {
 	awk '/^```/ { inb = !inb; next } inb' "$1"
 }
-cat "$REC/hello.trace.txt" "$REC/go-hello.strace.txt" >"$WORK/recorded"
-# Trace lines: ts_ calls, rx/tx frames, TCP state changes, Go's strace
-# lines (thread id first), tshark's frame list.
-codelines "$DOCS/syscalls.md" >"$WORK/quoted"
-codelines "$DOCS/layers.md" >>"$WORK/quoted"
-grep -E '^([a-z_0-9]+\(.*\) = |(rx|tx) eth |tcp [0-9]|[0-9]+ [a-z_0-9<-]| +[0-9]+ +[0-9]+\.[0-9]{6} )' \
-	"$WORK/quoted" >"$WORK/quoted.trace"
-missing=0
-while IFS= read -r line; do
-	grep -qxF -- "$line" "$WORK/recorded" "$REC/hello.tshark.txt" || {
-		missing=$((missing + 1))
-		echo "#    not recorded: $line"
-	}
-done <"$WORK/quoted.trace"
-eq "every trace line the pages quote ($(wc -l <"$WORK/quoted.trace")) is in the committed recordings" \
-	0 "$missing"
-# tshark's views of the capture are quoted whole in docs/layers.md.
-for f in hello.tshark.txt hello.tshark-request.txt hello.tshark-request-hex.txt; do
+test_quoted_lines() {
+	cat "$REC/hello.trace.txt" "$REC/go-hello.strace.txt" >"$WORK/recorded"
+	# Trace lines: ts_ calls, rx/tx frames, TCP state changes, Go's strace
+	# lines (thread id first), tshark's frame list.
+	codelines "$DOCS/syscalls.md" >"$WORK/quoted"
+	codelines "$DOCS/layers.md" >>"$WORK/quoted"
+	grep -E '^([a-z_0-9]+\(.*\) = |(rx|tx) eth |tcp [0-9]|[0-9]+ [a-z_0-9<-]| +[0-9]+ +[0-9]+\.[0-9]{6} )' \
+		"$WORK/quoted" >"$WORK/quoted.trace"
 	missing=0
 	while IFS= read -r line; do
-		[ -n "$line" ] || continue
-		grep -qxF -- "$line" "$DOCS/layers.md" || missing=$((missing + 1))
-	done <"$REC/$f"
-	eq "docs/layers.md quotes every line of $f" 0 "$missing"
-done
+		grep -qxF -- "$line" "$WORK/recorded" "$REC/hello.tshark.txt" || {
+			missing=$((missing + 1))
+			echo "#    not recorded: $line"
+		}
+	done <"$WORK/quoted.trace"
+	eq "every trace line the pages quote ($(wc -l <"$WORK/quoted.trace")) is in the committed recordings" \
+		0 "$missing"
+	# tshark's views of the capture are quoted whole in docs/layers.md.
+	for f in hello.tshark.txt hello.tshark-request.txt hello.tshark-request-hex.txt; do
+		missing=0
+		while IFS= read -r line; do
+			[ -n "$line" ] || continue
+			grep -qxF -- "$line" "$DOCS/layers.md" || missing=$((missing + 1))
+		done <"$REC/$f"
+		eq "docs/layers.md quotes every line of $f" 0 "$missing"
+	done
+}
 
 # ---- docs/layers.md: the committed capture ----------------------------------
-check "docs/captures/hello.pcap: no malformed frame, no bad checksum" pcap_clean "$CAP"
-frames=$(tshark -r "$CAP" 2>/dev/null | wc -l)
-eq "hello.pcap holds the 14 frames docs/layers.md lists" 14 "$frames"
-req=$(tshark -r "$CAP" -Y 'http.request.method == "GET" && http.request.uri == "/hello"' \
-	-T fields -e frame.number 2>/dev/null)
-eq "the request GET /hello is frame 7" 7 "$req"
-code=$(tshark -r "$CAP" -Y 'http.response' -T fields -e http.response.code 2>/dev/null)
-eq "one response, 200" 200 "$code"
-body=$(tshark -r "$CAP" -Y 'http.response' -T fields -e http.file_data 2>/dev/null)
-# tshark prints the body's newline as the two characters backslash, n.
-eq "the response body is Hello, world! and a newline" 'Hello, world!\n' "$body"
-protos=$(tshark -r "$CAP" -Y 'frame.number == 7' -T fields -e frame.protocols 2>/dev/null)
-eq "the request's layers" "eth:ethertype:ip:tcp:http" "$protos"
-flags=$(tshark -r "$CAP" -T fields -e tcp.flags.str 2>/dev/null | grep -c .)
-eq "11 TCP segments: handshake, request, response, ACKs, both FINs" 11 "$flags"
-# Every line of the request's hex dump (tshark -x) appears in docs/layers.md.
-tshark -r "$CAP" -Y 'frame.number == 7' -x 2>/dev/null | sed 's/ *$//' | grep . >"$WORK/req.hex"
-missing=0
-while IFS= read -r line; do
-	grep -qF -- "$line" "$DOCS/layers.md" || missing=$((missing + 1))
-done <"$WORK/req.hex"
-eq "docs/layers.md quotes the request's hex dump ($(wc -l <"$WORK/req.hex") lines)" 0 "$missing"
-check "docs/captures/hello.tshark-request-hex.txt is that dump" \
-	sh -c "sed 's/ *\$//' '$REC/hello.tshark-request-hex.txt' | grep . | cmp -s - '$WORK/req.hex'"
-# The per-layer dumps ("000e  45 00 …") and the tables' byte cells
-# ("| 0x0e / 0 | `45` |") must be the frame's bytes at those offsets.
-awk '{ printf "%s", substr($0, 7, 47) }' "$WORK/req.hex" | tr -d ' ' >"$WORK/req.bytes"
-awk -v frame="$(cat "$WORK/req.bytes")" '
-	function hex(s, i, v) {
-		v = 0
-		for (i = 1; i <= length(s); i++)
-			v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
-		return v
-	}
-	function at(off, bytes, what) {
-		gsub(/ /, "", bytes)
-		n++
-		if (substr(frame, off * 2 + 1, length(bytes)) != bytes) {
-			bad++
-			print "#    offset " what ": " bytes " is not the frame'"'"'s"
+test_committed_capture() {
+	check "docs/captures/hello.pcap: no malformed frame, no bad checksum" pcap_clean "$CAP"
+	frames=$(tshark -r "$CAP" 2>/dev/null | wc -l)
+	eq "hello.pcap holds the 14 frames docs/layers.md lists" 14 "$frames"
+	req=$(tshark -r "$CAP" -Y 'http.request.method == "GET" && http.request.uri == "/hello"' \
+		-T fields -e frame.number 2>/dev/null)
+	eq "the request GET /hello is frame 7" 7 "$req"
+	code=$(tshark -r "$CAP" -Y 'http.response' -T fields -e http.response.code 2>/dev/null)
+	eq "one response, 200" 200 "$code"
+	body=$(tshark -r "$CAP" -Y 'http.response' -T fields -e http.file_data 2>/dev/null)
+	# tshark prints the body's newline as the two characters backslash, n.
+	eq "the response body is Hello, world! and a newline" 'Hello, world!\n' "$body"
+	protos=$(tshark -r "$CAP" -Y 'frame.number == 7' -T fields -e frame.protocols 2>/dev/null)
+	eq "the request's layers" "eth:ethertype:ip:tcp:http" "$protos"
+	flags=$(tshark -r "$CAP" -T fields -e tcp.flags.str 2>/dev/null | grep -c .)
+	eq "11 TCP segments: handshake, request, response, ACKs, both FINs" 11 "$flags"
+	# Every line of the request's hex dump (tshark -x) appears in docs/layers.md.
+	tshark -r "$CAP" -Y 'frame.number == 7' -x 2>/dev/null | sed 's/ *$//' | grep . >"$WORK/req.hex"
+	missing=0
+	while IFS= read -r line; do
+		grep -qF -- "$line" "$DOCS/layers.md" || missing=$((missing + 1))
+	done <"$WORK/req.hex"
+	eq "docs/layers.md quotes the request's hex dump ($(wc -l <"$WORK/req.hex") lines)" 0 "$missing"
+	check "docs/captures/hello.tshark-request-hex.txt is that dump" \
+		sh -c "sed 's/ *\$//' '$REC/hello.tshark-request-hex.txt' | grep . | cmp -s - '$WORK/req.hex'"
+	# The per-layer dumps ("000e  45 00 …") and the tables' byte cells
+	# ("| 0x0e / 0 | `45` |") must be the frame's bytes at those offsets.
+	awk '{ printf "%s", substr($0, 7, 47) }' "$WORK/req.hex" | tr -d ' ' >"$WORK/req.bytes"
+	awk -v frame="$(cat "$WORK/req.bytes")" '
+		function hex(s, i, v) {
+			v = 0
+			for (i = 1; i <= length(s); i++)
+				v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
+			return v
 		}
-	}
-	/^[0-9a-f][0-9a-f][0-9a-f][0-9a-f]  [0-9a-f][0-9a-f]( [0-9a-f][0-9a-f])*$/ {
-		at(hex(substr($0, 1, 4)), substr($0, 7), substr($0, 1, 4))
-	}
-	/^\| 0x[0-9a-f]+[^|]*\| `[0-9a-f][0-9a-f]( [0-9a-f][0-9a-f])*` \|/ {
-		split($0, f, "|")
-		o = f[2]; sub(/^ *0x/, "", o); sub(/ .*$/, "", o)
-		b = f[3]; sub(/^[ `]*/, "", b); sub(/[ `]*$/, "", b)
-		at(hex(o), b, "0x" o)
-	}
-	END { print n + 0, bad + 0 }' "$DOCS/layers.md" >"$WORK/bytes.check"
-grep '^#' "$WORK/bytes.check" || true
-eq "every byte docs/layers.md quotes by offset ($(tail -n 1 "$WORK/bytes.check" | cut -d' ' -f1) dumps and cells) is the request frame's" \
-	0 "$(tail -n 1 "$WORK/bytes.check" | cut -d' ' -f2)"
+		function at(off, bytes, what) {
+			gsub(/ /, "", bytes)
+			n++
+			if (substr(frame, off * 2 + 1, length(bytes)) != bytes) {
+				bad++
+				print "#    offset " what ": " bytes " is not the frame'"'"'s"
+			}
+		}
+		/^[0-9a-f][0-9a-f][0-9a-f][0-9a-f]  [0-9a-f][0-9a-f]( [0-9a-f][0-9a-f])*$/ {
+			at(hex(substr($0, 1, 4)), substr($0, 7), substr($0, 1, 4))
+		}
+		/^\| 0x[0-9a-f]+[^|]*\| `[0-9a-f][0-9a-f]( [0-9a-f][0-9a-f])*` \|/ {
+			split($0, f, "|")
+			o = f[2]; sub(/^ *0x/, "", o); sub(/ .*$/, "", o)
+			b = f[3]; sub(/^[ `]*/, "", b); sub(/[ `]*$/, "", b)
+			at(hex(o), b, "0x" o)
+		}
+		END { print n + 0, bad + 0 }' "$DOCS/layers.md" >"$WORK/bytes.check"
+	grep '^#' "$WORK/bytes.check" || true
+	eq "every byte docs/layers.md quotes by offset ($(tail -n 1 "$WORK/bytes.check" | cut -d' ' -f1) dumps and cells) is the request frame's" \
+		0 "$(tail -n 1 "$WORK/bytes.check" | cut -d' ' -f2)"
+}
 
 # ---- a fresh capture of the same curl has the same shape --------------------
-check "this run's capture: no malformed frame, no bad checksum" pcap_clean "$WORK/tapstack.pcap"
-fresh=$(tshark -r "$WORK/tapstack.pcap" -Y 'http.request.uri == "/hello"' -T fields \
-	-e frame.protocols -e frame.len 2>/dev/null)
-eq "this run's request: same layers, same 148 bytes" "$(printf 'eth:ethertype:ip:tcp:http\t148')" "$fresh"
+test_fresh_capture() {
+	docs_run
+	check "this run's capture: no malformed frame, no bad checksum" pcap_clean "$WORK/tapstack.pcap"
+	fresh=$(tshark -r "$WORK/tapstack.pcap" -Y 'http.request.uri == "/hello"' -T fields \
+		-e frame.protocols -e frame.len 2>/dev/null)
+	eq "this run's request: same layers, same 148 bytes" "$(printf 'eth:ethertype:ip:tcp:http\t148')" "$fresh"
+}
+
+run_tests

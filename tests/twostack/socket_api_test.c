@@ -322,18 +322,20 @@ struct fddev {
 	int fd;
 };
 
-static ssize_t fd_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t now_us)
+static ssize_t fd_recv(struct netdev *d, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+		       uint64_t now_us)
 {
-	(void)now_us;
+	(void)meta, (void)now_us; /* no offloads: frames cross whole */
 	ssize_t n = read(((struct fddev *)d)->fd, buf, cap);
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -errno;
 	return n;
 }
 
-static int fd_send(struct netdev *d, const uint8_t *f, size_t len, uint64_t now_us)
+static int fd_send(struct netdev *d, const uint8_t *f, size_t len, const struct netdev_meta *meta,
+		   uint64_t now_us)
 {
-	(void)now_us;
+	(void)meta, (void)now_us; /* stack_init saw no caps op: nothing is ever partial */
 	return write(((struct fddev *)d)->fd, f, len) == (ssize_t)len ? 0 : -EIO;
 }
 

@@ -120,18 +120,25 @@ static void sniff_record(struct sniff *s, const uint8_t *f, size_t len, uint64_t
 	}
 }
 
-static ssize_t sniff_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t now_us)
+static ssize_t sniff_recv(struct netdev *d, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+			  uint64_t now_us)
 {
-	return netdev_recv(((struct sniff *)d)->lower, buf, cap, now_us);
+	return netdev_recv_meta(((struct sniff *)d)->lower, buf, cap, meta, now_us);
 }
 
-static int sniff_send(struct netdev *d, const uint8_t *f, size_t len, uint64_t now_us)
+static int sniff_send(struct netdev *d, const uint8_t *f, size_t len,
+		      const struct netdev_meta *meta, uint64_t now_us)
 {
 	struct sniff *s = (struct sniff *)d;
 	if (s->drop)
 		return 0;
 	sniff_record(s, f, len, now_us);
-	return netdev_send(s->lower, f, len, now_us);
+	return netdev_send_meta(s->lower, f, len, meta, now_us);
+}
+
+static void sniff_caps(struct netdev *d, struct netdev_caps *caps)
+{
+	netdev_caps(((struct sniff *)d)->lower, caps);
 }
 
 static uint64_t sniff_deadline(struct netdev *d)
@@ -147,6 +154,7 @@ static void sniff_destroy(struct netdev *d)
 
 static const struct netdev_ops sniff_ops = {.recv = sniff_recv,
 					    .send = sniff_send,
+					    .caps = sniff_caps,
 					    .next_deadline = sniff_deadline,
 					    .destroy = sniff_destroy};
 

@@ -374,15 +374,17 @@ struct pipedev {
 	int rfd, wfd;
 };
 
-static ssize_t pipe_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t now_us)
+static ssize_t pipe_recv(struct netdev *d, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+			 uint64_t now_us)
 {
-	(void)d, (void)buf, (void)cap, (void)now_us;
+	(void)d, (void)buf, (void)cap, (void)meta, (void)now_us;
 	return 0;
 }
 
-static int pipe_send(struct netdev *d, const uint8_t *f, size_t len, uint64_t now_us)
+static int pipe_send(struct netdev *d, const uint8_t *f, size_t len, const struct netdev_meta *meta,
+		     uint64_t now_us)
 {
-	(void)d, (void)f, (void)len, (void)now_us;
+	(void)d, (void)f, (void)len, (void)meta, (void)now_us;
 	return 0;
 }
 
