@@ -493,10 +493,18 @@ static enum step check_sequence(struct tcp_ctx *c)
 	    seq_lt(c->opt.tsval, pcb->ts_recent))
 		return drop_after_ack(c, DROP_TCP_PAWS);
 
+	/*
+	 * Deviation from RFC 9293 §3.10.7.4 ("RCV.NXT =< SEG.SEQ <
+	 * RCV.NXT+RCV.WND" for an empty segment): as Linux's tcp_sequence, the
+	 * right edge itself is in.  A peer that filled the window we offered
+	 * sends its pure ACKs with SEQ = its SND.NXT = that edge; refusing them
+	 * loses every ACK of our data until our ring drains, which it may
+	 * never do if our reader waits for those ACKs (an echo).
+	 */
 	bool ok;
 	if (len == 0)
 		ok = wnd == 0 ? c->seq == pcb->rcv_nxt
-			      : seq_in(c->seq, pcb->rcv_nxt, pcb->rcv_nxt + wnd);
+			      : seq_in(c->seq, pcb->rcv_nxt, pcb->rcv_nxt + wnd + 1);
 	else
 		ok = wnd != 0 && (seq_in(c->seq, pcb->rcv_nxt, pcb->rcv_nxt + wnd) ||
 				  seq_in(c->seq + len - 1, pcb->rcv_nxt, pcb->rcv_nxt + wnd));
