@@ -47,7 +47,7 @@ INC_stack    := -Istack $(INC_API)
 INC_tap      := $(INC_stack) -Itap $(PKG_CFLAGS)
 INC_http     := $(INC_API) -Ihttp
 INC_services := $(INC_API) -Ihttp -Itools/services
-INC_tools    := $(INC_stack) -Itap -Ihttp -Itools/services $(PKG_CFLAGS)
+INC_tools    := $(INC_stack) -Itap -Ihttp -Itools/services -Itools/sim $(PKG_CFLAGS)
 INC_tests    := $(INC_tools) -Itests/lib $(CHECK_CFLAGS)
 
 STACK_SRC    := $(wildcard stack/*.c)
@@ -55,6 +55,7 @@ TAP_SRC      := $(wildcard tap/*.c)
 HTTP_SRC     := $(wildcard http/*.c)
 SERVICES_SRC := $(wildcard tools/services/*.c)
 TOOL_SRC     := $(wildcard tools/*.c)
+SIM_SRC      := $(wildcard tools/sim/*.c)
 UNIT_SRC     := $(wildcard tests/unit/*.c)
 TWO_SRC      := $(wildcard tests/twostack/*.c)
 TEST_LIB_SRC := $(wildcard tests/lib/*.c)
@@ -108,8 +109,8 @@ $(LIBSTACK) $(LIBTAP) $(LIBHTTP) $(LIBSERVICES):
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(TAPSTACK): $(call obj,$(TOOL_SRC)) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $(call obj,$(TOOL_SRC)) $(LIBS) $(PKG_LIBS) -lm
+$(TAPSTACK): $(call obj,$(TOOL_SRC) $(SIM_SRC)) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(call obj,$(TOOL_SRC) $(SIM_SRC)) $(LIBS) $(PKG_LIBS) -lm
 
 $(UNIT): $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC)) $(LIBS)
 	@mkdir -p $(dir $@)

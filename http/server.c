@@ -331,7 +331,8 @@ static const char *status_reason(int status)
 }
 
 /* The Date header value, formatted once per second (RFC 9110 §6.6.1: a
- * server with a clock MUST send Date).  Wall time, not the stack clock. */
+ * server with a clock MUST send Date).  Wall time, not the stack clock,
+ * unless the configuration pins it to the stack clock (date_base_s). */
 static const char *server_date(struct http_server *s)
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -339,6 +340,8 @@ static const char *server_date(struct http_server *s)
 					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
+	if (s->cfg.date_base_s)
+		ts.tv_sec = (time_t)(s->cfg.date_base_s + ts_now_us(s->st) / 1000000u);
 	if (ts.tv_sec != s->date_sec) {
 		struct tm tm;
 		gmtime_r(&ts.tv_sec, &tm);

@@ -79,6 +79,17 @@ run_suite() { # name command...
 if want unit; then
 	run_suite unit "$OUT/tests/unit_tests"
 	grep -E '^[0-9]+%: Checks' "$log_dir/unit.log" | sed 's/^/      /'
+	# Script suites of the unit family (no root): tests/unit/t_*.sh, each
+	# given the binary under test; SUITE=t_name selects one.
+	for t in tests/unit/t_*.sh; do
+		[ -e "$t" ] || continue
+		base=$(basename "$t" .sh)
+		if [ -n "$SUITE" ] && [ "$SUITE" != "$base" ]; then
+			run_suite "unit/$base" sh -c "echo \"skipped: no suite named '$SUITE' in $base\"; exit 77"
+		else
+			run_suite "unit/$base" sh "$t" "$TAPSTACK_BIN"
+		fi
+	done
 fi
 if want twostack; then
 	run_suite twostack "$OUT/tests/twostack_tests"
