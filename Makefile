@@ -73,7 +73,8 @@ PATTERN     := $(OUT)/tests/pattern
 
 LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
-.PHONY: all run check check-unit check-twostack check-tap bench fuzz deps clean format tests
+.PHONY: all run check check-unit check-twostack check-tap bench fuzz deps clean format tests \
+	exercise exercises exercise-solution
 
 all: $(TAPSTACK)
 
@@ -147,6 +148,14 @@ bench: deps
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -C tests/fuzz
+
+# Protocol-layer exercises (docs/exercises/README.md): NAME=checksum, CHECK=id
+# SEED=n STAGES=1,3 narrow a run; MINE=all links every finished exercise.
+exercise exercise-solution exercises: deps
+	@NAME="$(NAME)" CHECK="$(CHECK)" SEED="$(SEED)" STAGES="$(STAGES)" MINE="$(MINE)" \
+		tools/exercise/run.sh $@
+
+include tools/exercise/ex.mk
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
