@@ -77,18 +77,19 @@ static void expect_csum(const char *what, uint16_t got, uint16_t want, const uin
 		return;
 	const char *id = "checksum.wrong", *hint =
 	    "compute it by hand for a 4-byte input, then compare with your loop one step at a time";
-	if (got == not16(want)) {
-		id = "checksum.complement";
-		hint = HINT_COMPLEMENT;
-	} else if (got == swap16(want)) {
-		id = "checksum.byte-order";
-		hint = HINT_ORDER;
-	} else if (p && (len & 1) && start == 0 && got == not16(sum_without_odd_byte(p, len))) {
+	/* The odd-length mistakes first: for one byte, "low byte" looks like a swap. */
+	if (p && (len & 1) && start == 0 && got == not16(sum_without_odd_byte(p, len))) {
 		id = "checksum.odd-byte";
 		hint = HINT_ODD;
 	} else if (p && (len & 1) && start == 0 && got == not16(sum_odd_byte_low(p, len))) {
 		id = "checksum.odd-byte-high";
 		hint = HINT_ODD_LOW;
+	} else if (got == not16(want)) {
+		id = "checksum.complement";
+		hint = HINT_COMPLEMENT;
+	} else if (got == swap16(want)) {
+		id = "checksum.byte-order";
+		hint = HINT_ORDER;
 	}
 	ex_fail(id, hint, "%s: expected checksum 0x%04x, got 0x%04x", what, want, got);
 }

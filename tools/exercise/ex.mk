@@ -151,6 +151,7 @@ $(EXV)/fuzz_%: $(OUT)/obj/tests/fuzz/fuzz_%.o $(EX_FUZZ_COMMON) $(EX_LIB)
 ex-unit: $(EXV)/ex_unit
 ex-regress: $(EXV)/unit_tests $(EXV)/twostack_tests
 ex-so: $(EX_SO) $(EX_DRIVER)
+	@mkdir -p $(EXV)
 	@ln -sf $(abspath $(EX_SO)) $(EXV)/variant.so
 ex-fuzz: $(EXV)/fuzz_frame $(EXV)/fuzz_frames
 ex-tap: $(EXV)/tapstack
