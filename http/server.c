@@ -156,6 +156,7 @@ void http_server_config_default(struct http_server_config *cfg)
 	cfg->idle_timeout_ms = 60000;
 	cfg->header_timeout_ms = 10000;
 	cfg->max_conns = 20000;
+	cfg->date_base_s = 0; /* wall time */
 }
 
 /* ---- deadlines --------------------------------------------------------- */
