@@ -14,10 +14,10 @@
 # Nothing in stack/ knows: the choice is made here, at link time.  A .c
 # variant recompiles only that translation unit and relinks against the
 # reference objects already built (build/asan/obj, build/ex/pic/...).  A
-# header variant (tcp_seq.h) recompiles the stack from a snapshot of stack/
-# with the learner's header in place: a quoted #include finds the header
-# beside the including file first, so an include path placed first would not
-# replace it.
+# header variant (tcp_seq.h) recompiles the stack files that include it from
+# a snapshot of stack/ with the learner's header in place: a quoted #include
+# finds the header beside the including file first, so an include path
+# placed first would not replace it.
 #
 # Products, per V (asan: the checks; rel: the speed stage):
 #   $(EXD)/$(V)/libtapstack.a   the variant stack
@@ -86,8 +86,15 @@ $(EXV)/src/.stamp: $(wildcard stack/*.c stack/*.h) $(EXSRC)
 	@cp -pu stack/*.c stack/*.h $(EX_SNAP)/
 	@for f in $(EXSRC); do cp -p $$f $(EX_SNAP)/$$(basename $$f); done
 	@touch $@
-EX_HOBJ := $(patsubst stack/%.c,$(EXV)/hobj/%.o,$(STACK_SRC))
-EX_HPIC := $(patsubst stack/%.c,$(EXV)/hpic/%.o,$(STACK_SRC))
+# Recompiled from the snapshot: the replaced .c files and every stack file
+# that includes a replaced header; the rest are the reference objects.
+ex_space :=
+ex_space +=
+EX_HDR_NAMES := $(notdir $(filter %.h,$(EXSRC)))
+EX_DEP_C  := $(if $(EX_HDR_NAMES),$(shell grep -l -E '\#include "($(subst $(ex_space),|,$(EX_HDR_NAMES)))"' $(STACK_SRC)))
+EX_SNAP_C := $(sort $(addprefix stack/,$(notdir $(filter %.c,$(EXSRC)))) $(EX_DEP_C))
+EX_HOBJ := $(patsubst stack/%.c,$(EXV)/hobj/%.o,$(EX_SNAP_C))
+EX_HPIC := $(patsubst stack/%.c,$(EXV)/hpic/%.o,$(EX_SNAP_C))
 $(EXV)/hobj/%.o: $(EXV)/src/.stamp
 	$(eval EXC := $(EX_SNAP)/$*.c)
 	@mkdir -p $(dir $@)
@@ -98,10 +105,10 @@ $(EXV)/hpic/%.o: $(EXV)/src/.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC $(EXC) ($(notdir $(EXD)) pic)"
 	@$(CC) $(CFLAGS) $(PICFLAGS) -I$(EX_SNAP) $(INC_API) -c $(EXC) -o $@
-$(EX_LIB): $(EX_HOBJ)
+$(EX_LIB): $(filter-out $(call obj,$(EX_SNAP_C)),$(call obj,$(STACK_SRC))) $(EX_HOBJ)
 	@rm -f $@
 	@ar rcs $@ $^
-$(EX_SO): $(EX_HPIC) $(filter-out $(call picobj,$(STACK_SRC)),$(call picobj,$(EX_PIC_SRC)))
+$(EX_SO): $(EX_HPIC) $(filter-out $(call picobj,$(EX_SNAP_C)),$(call picobj,$(EX_PIC_SRC)))
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -shared -Wl,-Bsymbolic -Wl,-z,defs -o $@ $^ -lm
 else
@@ -125,7 +132,9 @@ EX_TEST_LIB := $(call obj,$(wildcard tests/exercises/lib/*.c))
 EX_TEST_INC := $(if $(EX_HDR),$(if $(EX_SAME),,$(addprefix -I,$(dir $(filter %.h,$(EXSRC))))))
 $(EXV)/obj/ex_test.o: tests/exercises/$(EXNAME)_test.c $(EXSRC)
 	$(call ex_compile,$(EX_TEST_INC) $(INC_tests))
-$(EXV)/ex_unit: $(EXV)/obj/ex_test.o $(EX_TEST_LIB) $(EX_LIB)
+# A header exercise's checks test the header itself: the reference stack will do.
+EX_UNIT_LIB := $(if $(and $(EX_HDR),$(filter 1,$(words $(EXSRC)))),$(LIBSTACK),$(EX_LIB))
+$(EXV)/ex_unit: $(EXV)/obj/ex_test.o $(EX_TEST_LIB) $(EX_UNIT_LIB)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ -lm
 
