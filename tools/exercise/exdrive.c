@@ -11,11 +11,14 @@
  *           [--rerun "make exercise NAME=x"] SCENARIO...
  *   exdrive --speed --mine MINE.so --ref REF.so [--reps N] [--bar X] SCENARIO
  *
- * SCENARIO is ROLE:TASK[:FAULTS]: ROLE is the learner's side (client: the
+ * SCENARIO is ROLE:TASK[:FAULTS[:xN]]: ROLE is the learner's side (client: the
  * learner at 10.0.0.1 against the reference server, server: the learner at
  * 10.0.0.2 serving the reference client); TASK is get=/PATH, bytes=N,
  * ping=COUNT[/SIZE], echo=N or udp=COUNT[/SIZE]; FAULTS is a --faults spec
- * whose seed comes from --seed.  Its check id is sim/ROLE/TASK[+faults].
+ * whose seed comes from --seed; xN asks the learner's run to finish within
+ * N times the simulated time the reference takes on both ends (a layer that
+ * works but only through timeouts fails it).  Its check id is
+ * sim/ROLE/TASK[+faults].
  *
  * Each scenario prints "pass" or "FAIL" and, for a failure, what happened,
  * both stacks' drop reasons, one hint, the pcap of the run (the frames on
@@ -68,6 +71,7 @@ struct scenario {
 	bool faulty;
 	struct fault_spec faults;
 	char faults_text[128];
+	double bound; /* > 0: finish within bound x the reference's simulated time */
 };
 
 static bool parse_scenario(const char *text, struct scenario *s, char *err, size_t errlen)
@@ -84,6 +88,14 @@ static bool parse_scenario(const char *text, struct scenario *s, char *err, size
 	char *faults = strchr(task, ':');
 	if (faults)
 		*faults++ = 0;
+	char *bound = faults ? strchr(faults, ':') : NULL;
+	if (bound) {
+		*bound++ = 0;
+		if (*bound != 'x' || (s->bound = strtod(bound + 1, NULL)) <= 0) {
+			snprintf(err, errlen, "time bound '%s': expected xN", bound);
+			return false;
+		}
+	}
 	if (!strcmp(role, "server"))
 		s->learner_server = true;
 	else if (strcmp(role, "client")) {
@@ -129,7 +141,22 @@ static bool parse_scenario(const char *text, struct scenario *s, char *err, size
 	for (char *p = tid; *p; p++)
 		if (*p == '/' || *p == '=' || *p == ',' || *p == '%')
 			*p = *p == '%' ? 'p' : '_';
-	snprintf(s->id, sizeof(s->id), "sim/%s/%s%s", role, tid, s->faulty ? "+faults" : "");
+	/* The faults are part of the id (two scenarios may differ only there):
+	 * "loss=3%,reorder=5%" becomes "+loss3p_reorder5p". */
+	char fid[128] = "";
+	if (s->faulty) {
+		size_t k = 0;
+		fid[k++] = '+';
+		for (const char *p = s->faults_text; *p && k < sizeof(fid) - 2; p++)
+			if (*p == '%')
+				fid[k++] = 'p';
+			else if (*p == ',')
+				fid[k++] = '_';
+			else if (*p != '=')
+				fid[k++] = *p;
+		fid[k] = 0;
+	}
+	snprintf(s->id, sizeof(s->id), "sim/%s/%s%s", role, tid, fid);
 	return true;
 }
 
@@ -161,6 +188,7 @@ struct run_out {
 	uint64_t mine_rex, ref_rex, mine_drops, ref_drops;
 	int64_t leaked;
 	uint64_t now_us;
+	bool slow; /* finished, but over the scenario's time bound */
 };
 
 /* One run: client api/server api; which side is the learner's for the pcap. */
@@ -247,7 +275,11 @@ static void explain(const struct scenario *s, const struct run_out *o)
 	printf("    reference stack: %llu retransmissions; drops: %s\n",
 	       (unsigned long long)o->ref_rex, o->ref_report[0] ? o->ref_report : "none");
 	char reason[64];
-	if (o->ref_report[0]) {
+	if (o->slow) {
+		printf("    hint [sim.slow]: the task completes only through the sender's timeouts: "
+		       "compare the retransmissions above with the reference's, and look in the "
+		       "pcap for the long pauses\n");
+	} else if (o->ref_report[0]) {
 		first_reason(o->ref_report, reason, sizeof(reason));
 		printf("    hint [sim.reference-dropped.%s]: the reference stack threw away frames you "
 		       "sent as %s: open the pcap, filter on your frames and look at the field that "
@@ -386,6 +418,20 @@ int main(int argc, char **argv)
 		struct run_out o;
 		bool ok = s.learner_server ? run(&s, seed, &ref, &mine, pcap, &o)
 					   : run(&s, seed, &mine, &ref, pcap, &o);
+		double took = (double)(o.res.done_us - SIM_START_US) / 1e6, ref_took = 0;
+		if (ok && s.bound > 0) {
+			struct run_out r;
+			run(&s, seed, &ref, &ref, NULL, &r);
+			ref_took = (double)(r.res.done_us - SIM_START_US) / 1e6;
+			if (took > s.bound * ref_took + 0.1) {
+				ok = false;
+				snprintf(o.res.what, sizeof(o.res.what),
+					 "it finished, but in %.3f s of simulated time: the reference "
+					 "takes %.3f s, and the bound is %.0f x that",
+					 took, ref_took, s.bound);
+				o.slow = true;
+			}
+		}
 		ran++;
 		passed += ok;
 		char what[200];
