@@ -65,7 +65,7 @@ static bool load(const char *path, struct exnode_api *api)
 }
 
 struct scenario {
-	char id[400];
+	char id[512];
 	bool learner_server;
 	struct sim_task task;
 	bool faulty;
@@ -409,7 +409,7 @@ int main(int argc, char **argv)
 		}
 		if (only && *only && strcmp(only, s.id))
 			continue;
-		char pcap[1024], pcap_id[400];
+		char pcap[1200], pcap_id[512];
 		snprintf(pcap_id, sizeof(pcap_id), "%s", s.id);
 		for (char *p = pcap_id; *p; p++)
 			if (*p == '/')
