@@ -439,7 +439,7 @@ int main(int argc, char **argv)
 			 s.learner_server ? "server" : "client",
 			 s.learner_server ? "client" : "server", s.faulty ? ", --faults " : "",
 			 s.faults_text);
-		printf("  %s  %-34s %s\n", ok ? "pass" : "FAIL", s.id, what);
+		printf("  %s  %-34s  %s\n", ok ? "pass" : "FAIL", s.id, what);
 		if (!ok) {
 			explain(&s, &o);
 			printf("    pcap:  %s   (Wireshark display filter for your frames: eth.src == "

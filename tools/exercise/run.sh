@@ -33,7 +33,7 @@ NAME=${NAME:-}
 CHECK=${CHECK:-}
 SEED=${SEED:-1}
 STAGES=${STAGES:-}
-MAKE="make --no-print-directory -s"
+MAKE="make --no-print-directory -s -j2"
 export TS_FRAMES_DIR="$PWD/tests/frames"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_odr_violation=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
