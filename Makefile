@@ -7,6 +7,9 @@
 #                   one family of suites; SUITE=name runs one suite, TEST=name one test
 #   make bench      the benchmark harness (tools/bench/)
 #   make fuzz       build the fuzz harnesses (clang, libFuzzer)
+#   make exercise NAME=x / exercise-solution NAME=x / exercises
+#                   the protocol-layer exercises (docs/exercises/README.md;
+#                   rules in tools/exercise/ex.mk)
 #   make deps       install missing Debian packages (root) or list them
 #   make format     clang-format every source
 #
