@@ -427,18 +427,23 @@ int main(int argc, char **argv)
 				ok = false;
 				snprintf(o.res.what, sizeof(o.res.what),
 					 "it finished, but in %.3f s of simulated time: the reference "
-					 "takes %.3f s, and the bound is %.0f x that",
+					 "takes %.3f s, and the bound is %.1f x that",
 					 took, ref_took, s.bound);
 				o.slow = true;
 			}
 		}
 		ran++;
 		passed += ok;
-		char what[200];
+		char what[300];
 		snprintf(what, sizeof(what), "you as %s vs the reference %s%s%s",
 			 s.learner_server ? "server" : "client",
 			 s.learner_server ? "client" : "server", s.faulty ? ", --faults " : "",
 			 s.faults_text);
+		if (s.bound > 0 && ok) {
+			size_t l = strlen(what);
+			snprintf(what + l, sizeof(what) - l, " (%.3f s simulated, reference %.3f s)",
+				 took, ref_took);
+		}
 		printf("  %s  %-34s  %s\n", ok ? "pass" : "FAIL", s.id, what);
 		if (!ok) {
 			explain(&s, &o);
