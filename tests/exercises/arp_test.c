@@ -38,15 +38,14 @@ static void put32(uint8_t *p, uint32_t v)
 }
 
 /* An Ethernet frame carrying an ARP packet; returns its length (42). */
-static size_t arp_frame(uint8_t *f, const uint8_t eth_dst[6], const uint8_t eth_src[6],
-			uint16_t op, const uint8_t sha[6], uint32_t spa, const uint8_t tha[6],
-			uint32_t tpa)
+static size_t arp_frame(uint8_t *f, const uint8_t eth_dst[6], const uint8_t eth_src[6], uint16_t op,
+			const uint8_t sha[6], uint32_t spa, const uint8_t tha[6], uint32_t tpa)
 {
 	memcpy(f, eth_dst, 6);
 	memcpy(f + 6, eth_src, 6);
 	put16(f + 12, 0x0806);
 	uint8_t *a = f + 14;
-	put16(a, 1);	  /* ar$hrd: Ethernet */
+	put16(a, 1);	      /* ar$hrd: Ethernet */
 	put16(a + 2, 0x0800); /* ar$pro: IPv4 */
 	a[4] = 6;
 	a[5] = 4;
@@ -82,15 +81,16 @@ static bool is_ipv4(const uint8_t *f, size_t n)
 }
 
 #define HINT_ONLY_FOR_US                                                                           \
-	"reply only when ar$tpa is your own address: RFC 826 \"Packet Reception\" asks \"Am I the " \
-	"target protocol address?\" and does nothing more when the answer is no; answering every "  \
+	"reply only when ar$tpa is your own address: RFC 826 \"Packet Reception\" asks \"Am I "    \
+	"the "                                                                                     \
+	"target protocol address?\" and does nothing more when the answer is no; answering every " \
 	"request claims every address on the link"
 #define HINT_CREATE_IF_TARGET                                                                      \
 	"RFC 826: when you are the target and merge_flag is false, add the triplet <protocol "     \
-	"type, sender protocol address, sender hardware address> to the table; a requester is "     \
+	"type, sender protocol address, sender hardware address> to the table; a requester is "    \
 	"about to talk to you"
 #define HINT_CREATE_ONLY_IF_TARGET                                                                 \
-	"create a new entry only when you are the target (RFC 826 \"Packet Reception\"): "          \
+	"create a new entry only when you are the target (RFC 826 \"Packet Reception\"): "         \
 	"caching every sender fills the table with hosts you never talk to (RFC 1122 §2.3.2.1)"
 #define HINT_MERGE                                                                                 \
 	"RFC 826: if the sender is already in the table, update its hardware address whoever "     \
@@ -124,14 +124,16 @@ static void expect_reply(struct ex_stack *s)
 	size_t n = take(s, out, "an ARP reply", "arp.no-reply",
 			"a request whose ar$tpa is your address must be answered with a reply "
 			"(RFC 826 \"Packet Reception\", the last step)");
-	const char *id = "arp.reply-fields", *hint =
-	    "RFC 826: swap hardware and protocol fields, putting the local hardware and protocol "
-	    "addresses in the sender fields, set ar$op to ares_op$REPLY, send it to the hardware "
-	    "address the request came from";
+	const char *id = "arp.reply-fields", *hint = "RFC 826: swap hardware and protocol fields, "
+						     "putting the local hardware and protocol "
+						     "addresses in the sender fields, set ar$op to "
+						     "ares_op$REPLY, send it to the hardware "
+						     "address the request came from";
 	if (n >= 42 && (out[21] != 2 || out[20] != 0)) {
 		id = "arp.op-reply";
 		hint = "ar$op of a reply is 2 (ares_op$REPLY), in network byte order";
-	} else if (n >= 42 && (memcmp(out + 22, MAC_US, 6) || memcmp(out + 28, "\x0a\0\0\x02", 4))) {
+	} else if (n >= 42 &&
+		   (memcmp(out + 22, MAC_US, 6) || memcmp(out + 28, "\x0a\0\0\x02", 4))) {
 		id = "arp.swap";
 		hint = "the reply's sender fields (ar$sha, ar$spa) are YOUR MAC and address, its "
 		       "target fields (ar$tha, ar$tpa) the requester's: RFC 826 \"Swap hardware "
@@ -190,14 +192,15 @@ EX_CHECK(parse_request, "arp_parse reads every field of a request")
 			"a well-formed Ethernet/IPv4 request must parse: ar$hrd 1, ar$pro 0x0800, "
 			"ar$hln 6, ar$pln 4, ar$op 1",
 			"arp_parse refused a valid request with %s", ts_drop_name(r));
-	if (v.op != 1 || memcmp(v.sha, MAC_PEER, 6) || v.spa != PEER || memcmp(v.tha, MAC_ZERO, 6) ||
-	    v.tpa != US)
-		ex_fail("arp.parse-fields",
-			"read each field at its ARP_OFF_* offset with get_be16 / get_be32: "
-			"addresses in struct arp_view are in host order",
-			"arp_parse gave op %u, spa 0x%08x, tpa 0x%08x, sha %02x:..:%02x; expected op "
-			"1, spa 0x%08x, tpa 0x%08x, sha 02:..:01",
-			v.op, v.spa, v.tpa, v.sha[0], v.sha[5], PEER, US);
+	if (v.op != 1 || memcmp(v.sha, MAC_PEER, 6) || v.spa != PEER ||
+	    memcmp(v.tha, MAC_ZERO, 6) || v.tpa != US)
+		ex_fail(
+		    "arp.parse-fields",
+		    "read each field at its ARP_OFF_* offset with get_be16 / get_be32: "
+		    "addresses in struct arp_view are in host order",
+		    "arp_parse gave op %u, spa 0x%08x, tpa 0x%08x, sha %02x:..:%02x; expected op "
+		    "1, spa 0x%08x, tpa 0x%08x, sha 02:..:01",
+		    v.op, v.spa, v.tpa, v.sha[0], v.sha[5], PEER, US);
 }
 
 EX_CHECK(parse_rejects, "arp_parse refuses what is not Ethernet/IPv4 ARP, accepts padding")
@@ -229,14 +232,15 @@ EX_CHECK(parse_rejects, "arp_parse refuses what is not Ethernet/IPv4 ARP, accept
 		ex_step("arp_parse(%s)", cases[i].what);
 		enum ts_drop_reason r = arp_parse(a, cases[i].len, &v);
 		if (r != cases[i].want)
-			ex_fail(cases[i].want == DROP_NONE ? "arp.parse-valid" : "arp.parse-check",
-				cases[i].want == DROP_NONE
-				    ? "accept what is well-formed: only the first 28 bytes are ARP, "
-				      "anything after them is link padding"
-				    : "check the length before reading anything, then each of ar$hrd, "
-				      "ar$hln, ar$pro, ar$pln and ar$op against what this stack speaks",
-				"%s: expected %s, got %s", cases[i].what, ts_drop_name(cases[i].want),
-				ts_drop_name(r));
+			ex_fail(
+			    cases[i].want == DROP_NONE ? "arp.parse-valid" : "arp.parse-check",
+			    cases[i].want == DROP_NONE
+				? "accept what is well-formed: only the first 28 bytes are ARP, "
+				  "anything after them is link padding"
+				: "check the length before reading anything, then each of ar$hrd, "
+				  "ar$hln, ar$pro, ar$pln and ar$op against what this stack speaks",
+			    "%s: expected %s, got %s", cases[i].what, ts_drop_name(cases[i].want),
+			    ts_drop_name(r));
 	}
 }
 
@@ -312,8 +316,8 @@ EX_CHECK(merge_updates_entry, "a known sender's new MAC is learnt whoever the ta
 	expect_silence(&s, "an announcement is not for us", "arp.reply-only-for-us",
 		       HINT_ONLY_FOR_US);
 	ping(&s, PEER, 1);
-	expect_ip_to(&s, moved, "the echo request, to the new MAC 02:00:00:00:00:11",
-		     "arp.merge", HINT_MERGE);
+	expect_ip_to(&s, moved, "the echo request, to the new MAC 02:00:00:00:00:11", "arp.merge",
+		     HINT_MERGE);
 	ex_stack_free(&s);
 }
 

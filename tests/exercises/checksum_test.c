@@ -51,32 +51,33 @@ static uint16_t swap16(uint16_t v)
 }
 
 #define HINT_ODD                                                                                   \
-	"with an odd length the last byte still counts: RFC 1071 §4.1 adds it as if one zero byte "  \
+	"with an odd length the last byte still counts: RFC 1071 §4.1 adds it as if one zero "    \
+	"byte "                                                                                    \
 	"followed it (\"Add left-over byte, if any\")"
 #define HINT_ODD_LOW                                                                               \
-	"the left-over byte is the HIGH byte of the last 16-bit word (the zero pad comes after "    \
+	"the left-over byte is the HIGH byte of the last 16-bit word (the zero pad comes after "   \
 	"it, RFC 1071 §4.1): in a little-endian load it must sit at the lower address"
 #define HINT_FOLD                                                                                  \
 	"fold until nothing is left above bit 15: one fold of a 32-bit sum can carry into bit 16 " \
 	"again (RFC 1071 §4.1 loops \"while (sum>>16)\")"
 #define HINT_CARRY                                                                                 \
-	"one's complement addition needs the end-around carry: when your accumulator overflows, "   \
+	"one's complement addition needs the end-around carry: when your accumulator overflows, "  \
 	"the carry out must be added back in at the bottom (RFC 1071 §2(A) and §2(C))"
 #define HINT_ORDER                                                                                 \
-	"the checksum has its bytes swapped: the sum is of big-endian 16-bit words; if you add "    \
+	"the checksum has its bytes swapped: the sum is of big-endian 16-bit words; if you add "   \
 	"native words on a little-endian machine, swap once at the end (RFC 1071 §2(B))"
 #define HINT_COMPLEMENT                                                                            \
-	"ts_csum_fold returns the one's complement of the folded sum (the value for the header "    \
+	"ts_csum_fold returns the one's complement of the folded sum (the value for the header "   \
 	"field), not the sum itself"
 
 /* Compares a learner's folded checksum with the expected one, naming the likely mistake. */
-static void expect_csum(const char *what, uint16_t got, uint16_t want, const uint8_t *p,
-			size_t len, uint32_t start)
+static void expect_csum(const char *what, uint16_t got, uint16_t want, const uint8_t *p, size_t len,
+			uint32_t start)
 {
 	if (got == want)
 		return;
-	const char *id = "checksum.wrong", *hint =
-	    "compute it by hand for a 4-byte input, then compare with your loop one step at a time";
+	const char *id = "checksum.wrong", *hint = "compute it by hand for a 4-byte input, then "
+						   "compare with your loop one step at a time";
 	/* The odd-length mistakes first: for one byte, "low byte" looks like a swap. */
 	if (p && (len & 1) && start == 0 && got == not16(sum_without_odd_byte(p, len))) {
 		id = "checksum.odd-byte";
@@ -99,8 +100,8 @@ EX_CHECK(rfc1071_example, "the worked example of RFC 1071 §3")
 	/* RFC 1071 §3 "Numerical Examples": bytes 00 01 f2 03 f4 f5 f6 f7 sum to 0xddf2. */
 	static const uint8_t b[8] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
 	ex_step("ts_csum_fold(ts_csum_partial(00 01 f2 03 f4 f5 f6 f7, 8, 0))");
-	expect_csum("RFC 1071 §3 example", ts_csum_fold(ts_csum_partial(b, 8, 0)),
-		    not16(0xddf2), b, 8, 0);
+	expect_csum("RFC 1071 §3 example", ts_csum_fold(ts_csum_partial(b, 8, 0)), not16(0xddf2), b,
+		    8, 0);
 }
 
 EX_CHECK(odd_length, "an odd last byte counts as the high byte of a word")
@@ -129,9 +130,8 @@ EX_CHECK(fold, "ts_csum_fold folds every carry and complements")
 	static const struct {
 		uint32_t in;
 		uint16_t out;
-	} cases[] = {{0, 0xffff},	  {0xffff, 0},	      {0x1fffe, 0},
-		     {0xffffffff, 0}, {0x0001ffff, 0xfffe}, {0x12345678, 0x9753},
-		     {0x00ddf2, 0x220d}};
+	} cases[] = {{0, 0xffff},	   {0xffff, 0},		 {0x1fffe, 0},	    {0xffffffff, 0},
+		     {0x0001ffff, 0xfffe}, {0x12345678, 0x9753}, {0x00ddf2, 0x220d}};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		ex_step("ts_csum_fold(0x%08x)", cases[i].in);
 		uint16_t got = ts_csum_fold(cases[i].in);
@@ -252,14 +252,13 @@ static void fix_checksums(uint8_t *f, size_t len)
 }
 
 /* The ICMP echo request of tests/frames/icmp/echo_request.hex (Linux's ping). */
-static const char *ECHO_REQUEST =
-    "02 00 00 00 00 02 02 00 00 00 00 01 08 00"
-    "45 00 00 54 78 5b 40 00 40 01 ae 4b 0a 00 00 01 0a 00 00 02"
-    "08 00 91 76 29 12 00 01"
-    "2a 37 02 6b 00 00 00 00 45 01 0d 00 00 00 00 00"
-    "10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f"
-    "20 21 22 23 24 25 26 27 28 29 2a 2b 2c 2d 2e 2f"
-    "30 31 32 33 34 35 36 37";
+static const char *ECHO_REQUEST = "02 00 00 00 00 02 02 00 00 00 00 01 08 00"
+				  "45 00 00 54 78 5b 40 00 40 01 ae 4b 0a 00 00 01 0a 00 00 02"
+				  "08 00 91 76 29 12 00 01"
+				  "2a 37 02 6b 00 00 00 00 45 01 0d 00 00 00 00 00"
+				  "10 11 12 13 14 15 16 17 18 19 1a 1b 1c 1d 1e 1f"
+				  "20 21 22 23 24 25 26 27 28 29 2a 2b 2c 2d 2e 2f"
+				  "30 31 32 33 34 35 36 37";
 
 static void learn_peer(struct ex_stack *s)
 {
@@ -312,11 +311,12 @@ EX_CHECK(bad_checksum_dropped, "a request with one flipped bit is dropped, a goo
 	req[14 + 20 + 9] ^= 0x01; /* sequence number low bit: the ICMP checksum no longer fits */
 	ex_stack_rx(&s, req, n, "one bit of the ICMP sequence number flipped");
 	if (ex_stack_tx(&s, out, sizeof(out)))
-		ex_fail("checksum.verify",
-			"verifying is summing the header with its checksum field: the result must "
-			"fold to 0, anything else is a corrupted packet (RFC 792: \"checksum is the "
-			"16-bit ones's complement of the one's complement sum\")",
-			"the stack answered a request whose ICMP checksum is wrong");
+		ex_fail(
+		    "checksum.verify",
+		    "verifying is summing the header with its checksum field: the result must "
+		    "fold to 0, anything else is a corrupted packet (RFC 792: \"checksum is the "
+		    "16-bit ones's complement of the one's complement sum\")",
+		    "the stack answered a request whose ICMP checksum is wrong");
 	req[14 + 20 + 9] ^= 0x01;
 	ex_stack_rx(&s, req, n, "the same request, intact");
 	if (!ex_stack_tx(&s, out, sizeof(out)))

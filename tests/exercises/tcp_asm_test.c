@@ -10,13 +10,13 @@
 #include "tcp_asm.h"
 
 #define HINT_SEQ                                                                                   \
-	"compare sequence numbers with seq_lt/seq_leq/seq_gt/seq_geq (tcp_seq.h), never with a "    \
+	"compare sequence numbers with seq_lt/seq_leq/seq_gt/seq_geq (tcp_seq.h), never with a "   \
 	"plain < : these ranges cross 2^32"
 #define HINT_TOUCH                                                                                 \
-	"[110,120) and [120,130) touch: together they are one range [110,130); merge when "         \
+	"[110,120) and [120,130) touch: together they are one range [110,130); merge when "        \
 	"the new range's left is at or before a range's right (and the other way round)"
 #define HINT_OVERLAP                                                                               \
-	"a->bytes counts each byte once: when the new range overlaps ranges you hold, add only "  \
+	"a->bytes counts each byte once: when the new range overlaps ranges you hold, add only "   \
 	"the bytes that are new"
 #define HINT_SORTED                                                                                \
 	"keep a->r sorted by left edge (in sequence order) and disjoint: the SACK option and "     \
@@ -42,12 +42,13 @@ static void add(struct tcp_assembler *a, uint32_t l, uint32_t r, uint32_t max, b
 	ex_step("tcp_asm_add([%u,%u), max_bytes %u)", l, r, max);
 	bool got = tcp_asm_add(a, l, r, max);
 	if (got != want)
-		ex_fail(want ? "tcp_asm.add" : "tcp_asm.bound-bytes",
-			want ? "a range that fits must be taken (return true)"
-			     : "refuse (return false, change nothing) what would exceed max_bytes or "
-			       "TCP_OFO_MAX_RANGES: an attacker must not fill memory with holes",
-			"tcp_asm_add returned %s, expected %s", got ? "true" : "false",
-			want ? "true" : "false");
+		ex_fail(
+		    want ? "tcp_asm.add" : "tcp_asm.bound-bytes",
+		    want ? "a range that fits must be taken (return true)"
+			 : "refuse (return false, change nothing) what would exceed max_bytes or "
+			   "TCP_OFO_MAX_RANGES: an attacker must not fill memory with holes",
+		    "tcp_asm_add returned %s, expected %s", got ? "true" : "false",
+		    want ? "true" : "false");
 }
 
 /* The ranges must be exactly want (n pairs), bytes as given. */
@@ -160,10 +161,11 @@ EX_CHECK(bounded_ranges, "no more than TCP_OFO_MAX_RANGES ranges are held")
 			TCP_OFO_MAX_RANGES);
 	ex_step("one more disjoint range: there is no room");
 	if (tcp_asm_add(&a, 2000, 2001, 100000) || a.n != TCP_OFO_MAX_RANGES)
-		ex_fail("tcp_asm.bound-ranges",
-			"a range that needs a slot beyond TCP_OFO_MAX_RANGES is refused (false) and "
-			"nothing changes",
-			"the 17th range was %s, %u ranges held", "accepted", a.n);
+		ex_fail(
+		    "tcp_asm.bound-ranges",
+		    "a range that needs a slot beyond TCP_OFO_MAX_RANGES is refused (false) and "
+		    "nothing changes",
+		    "the 17th range was %s, %u ranges held", "accepted", a.n);
 	ex_step("a range joining two held ones needs no new slot: it fits");
 	if (!tcp_asm_add(&a, 1001, 1002, 100000) || a.n != TCP_OFO_MAX_RANGES - 1)
 		ex_fail("tcp_asm.touching", HINT_TOUCH,
@@ -239,15 +241,18 @@ EX_CHECK(random_against_model, "random segments agree with a bitmap of received 
 				i = j;
 			}
 			if (n > TCP_OFO_MAX_RANGES)
-				ex_fail("tcp_asm.bound-ranges",
-					"refuse a range that would need more than TCP_OFO_MAX_RANGES",
-					"%u ranges held after an add that should have been refused", n);
+				ex_fail(
+				    "tcp_asm.bound-ranges",
+				    "refuse a range that would need more than TCP_OFO_MAX_RANGES",
+				    "%u ranges held after an add that should have been refused", n);
 			bool same = a.n == n && a.bytes == bytes;
 			for (uint32_t i = 0; same && i < n; i++)
-				same = a.r[i].left == want[2 * i] && a.r[i].right == want[2 * i + 1];
+				same =
+				    a.r[i].left == want[2 * i] && a.r[i].right == want[2 * i + 1];
 			if (!same) {
 				ex_step("RCV.NXT %u (seed %llu, round %d): added [%u,%u)", base,
-					(unsigned long long)ex_seed(), round, base + off, base + off + len);
+					(unsigned long long)ex_seed(), round, base + off,
+					base + off + len);
 				expect(&a, want, n, bytes, "tcp_asm.merge",
 				       "after each add the ranges are exactly the runs of received "
 				       "bytes: sorted, disjoint, merged when they touch");

@@ -13,21 +13,21 @@
 #define SMSS 1000u
 
 #define HINT_SS                                                                                    \
-	"slow start (cwnd < ssthresh) grows cwnd by the bytes each ACK acknowledges: RFC 5681 "     \
+	"slow start (cwnd < ssthresh) grows cwnd by the bytes each ACK acknowledges: RFC 5681 "    \
 	"§3.1, cwnd += min(N, SMSS) per ACK, or with RFC 3465 byte counting min(N, L*SMSS), L = 2"
 #define HINT_ABC                                                                                   \
-	"RFC 3465 §2.2: one ACK may grow cwnd by at most L*SMSS (L = 2) in slow start, however "   \
+	"RFC 3465 §2.2: one ACK may grow cwnd by at most L*SMSS (L = 2) in slow start, however "  \
 	"many bytes it acknowledges (a stretch ACK must not burst)"
 #define HINT_CA                                                                                    \
 	"congestion avoidance (cwnd >= ssthresh) grows cwnd by ONE SMSS per round trip: count "    \
-	"acknowledged bytes in bytes_acked and add SMSS each time they reach cwnd (RFC 5681 "       \
+	"acknowledged bytes in bytes_acked and add SMSS each time they reach cwnd (RFC 5681 "      \
 	"§3.1, RFC 3465 §2.1)"
-#define HINT_FLIGHT                                                                                \
-	"ssthresh = max(FlightSize / 2, 2*SMSS) (RFC 5681 §3.1 eq. 4): FlightSize is the data in "  \
+#define HINT_FLIGHT                                                                                 \
+	"ssthresh = max(FlightSize / 2, 2*SMSS) (RFC 5681 §3.1 eq. 4): FlightSize is the data in " \
 	"flight, snd_max - snd_una, not cwnd (they differ when the sender is application-limited)"
 #define HINT_FLOOR "ssthresh never drops below 2*SMSS (RFC 5681 §3.1 eq. 4)"
-#define HINT_POST                                                                                  \
-	"when a recovery ends: with SACK, cwnd = ssthresh (RFC 6675 §5); without, RFC 6582 §3.2 "   \
+#define HINT_POST                                                                                   \
+	"when a recovery ends: with SACK, cwnd = ssthresh (RFC 6675 §5); without, RFC 6582 §3.2 " \
 	"(3) option (1), cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS)"
 
 static void pcb_new(struct tcp_pcb *p, uint32_t cwnd, uint32_t ssthresh)
@@ -124,6 +124,6 @@ EX_CHECK(after_recovery, "the window a recovery ends with, with and without SACK
 	tcp_cc_newreno.post_recovery(&p, p.snd_max - 2 * SMSS);
 	if (p.cwnd != 3 * SMSS)
 		ex_fail("cc.post-recovery", HINT_POST,
-			"cwnd is %u, expected %u = min(ssthresh, max(FlightSize, SMSS) + SMSS)", p.cwnd,
-			3 * SMSS);
+			"cwnd is %u, expected %u = min(ssthresh, max(FlightSize, SMSS) + SMSS)",
+			p.cwnd, 3 * SMSS);
 }

@@ -12,7 +12,7 @@
 #include "tcp_ring.h"
 
 #define HINT_WRAP                                                                                  \
-	"a copy that reaches the end of the buffer continues at buf[0]: split it in two, "          \
+	"a copy that reaches the end of the buffer continues at buf[0]: split it in two, "         \
 	"cap - pos bytes then the rest, and advance the source by the first part"
 #define HINT_FULL                                                                                  \
 	"tcp_ring_write takes at most tcp_ring_free_space(r) bytes (cap - len) and returns how "   \
@@ -21,7 +21,7 @@
 	"tcp_ring_write_at writes off bytes past the END of the data: position head + len + off, " \
 	"modulo cap; len does not change"
 #define HINT_EMPTY_HEAD                                                                            \
-	"do not move head back to 0 when the ring empties: out-of-order bytes may already sit "     \
+	"do not move head back to 0 when the ring empties: out-of-order bytes may already sit "    \
 	"behind the (empty) data, at head + offset, and would be lost"
 #define HINT_PEEK                                                                                  \
 	"tcp_ring_peek copies from position head + off (modulo cap): off counts from the first "   \
@@ -45,8 +45,8 @@ static void expect_data(const struct tcp_ring *r, uint32_t off, const char *want
 		for (uint32_t i = 0; i < n; i++)
 			shown[i] = got[i] >= 32 && got[i] < 127 ? got[i] : '.';
 		shown[n] = 0;
-		ex_fail(hint_id, hint, "tcp_ring_peek(r, %u, %u) gave \"%s\", expected \"%.*s\"", off, n,
-			shown, (int)n, want);
+		ex_fail(hint_id, hint, "tcp_ring_peek(r, %u, %u) gave \"%s\", expected \"%.*s\"",
+			off, n, shown, (int)n, want);
 	}
 }
 
@@ -64,8 +64,10 @@ EX_CHECK(write_then_peek, "what is written can be peeked, from any offset")
 	ex_step("a 16-byte ring; tcp_ring_write(\"hello\", 5)");
 	uint32_t n = tcp_ring_write(&r, "hello", 5);
 	if (n != 5)
-		ex_fail("tcp_ring.full", HINT_FULL, "tcp_ring_write returned %u for 5 bytes into an "
-			"empty 16-byte ring, expected 5", n);
+		ex_fail("tcp_ring.full", HINT_FULL,
+			"tcp_ring_write returned %u for 5 bytes into an "
+			"empty 16-byte ring, expected 5",
+			n);
 	expect_len(&r, 5, "tcp_ring.len", "tcp_ring_write adds what it wrote to len");
 	expect_data(&r, 0, "hello", 5, "tcp_ring.peek", HINT_PEEK);
 	ex_step("tcp_ring_peek(r, 1, 3)");
@@ -113,8 +115,10 @@ EX_CHECK(wraps_around, "data that reaches the end of the buffer continues at its
 	tcp_ring_consume(&r, 5);
 	uint32_t n = tcp_ring_write(&r, "ghijkl", 6);
 	if (n != 6)
-		ex_fail("tcp_ring.full", HINT_FULL, "tcp_ring_write returned %u with 7 bytes free, "
-			"expected 6", n);
+		ex_fail("tcp_ring.full", HINT_FULL,
+			"tcp_ring_write returned %u with 7 bytes free, "
+			"expected 6",
+			n);
 	expect_len(&r, 7, "tcp_ring.len", "len counts every byte held");
 	expect_data(&r, 0, "fghijkl", 7, "tcp_ring.wrap", HINT_WRAP);
 	ex_step("tcp_ring_peek(r, 2, 4): starts before the end of the buffer, ends after");
@@ -186,12 +190,14 @@ EX_CHECK(random_operations, "random writes, consumes and peeks agree with a flat
 				uint32_t want = n < cap - len ? n : (uint32_t)(cap - len);
 				uint32_t got = tcp_ring_write(&r, buf, n);
 				if (got != want) {
-					ex_step("ring of %u bytes holding %llu, write %u (seed %llu, round "
+					ex_step("ring of %u bytes holding %llu, write %u (seed "
+						"%llu, round "
 						"%d, op %d)",
 						cap, (unsigned long long)len, n,
 						(unsigned long long)ex_seed(), round, op);
 					ex_fail("tcp_ring.full", HINT_FULL,
-						"tcp_ring_write returned %u, expected %u", got, want);
+						"tcp_ring_write returned %u, expected %u", got,
+						want);
 				}
 				next += want;
 				len += want;
@@ -205,7 +211,8 @@ EX_CHECK(random_operations, "random writes, consumes and peeks agree with a flat
 				ex_step("ring of %u bytes (seed %llu, round %d, op %d)", cap,
 					(unsigned long long)ex_seed(), round, op);
 				ex_fail("tcp_ring.len", "len is the number of bytes held",
-					"r->len is %u, expected %llu", r.len, (unsigned long long)len);
+					"r->len is %u, expected %llu", r.len,
+					(unsigned long long)len);
 			}
 			if (len) {
 				uint32_t off = (uint32_t)(ex_rand() % len);
@@ -214,13 +221,16 @@ EX_CHECK(random_operations, "random writes, consumes and peeks agree with a flat
 				tcp_ring_peek(&r, off, buf, m);
 				for (uint32_t i = 0; i < m; i++)
 					if (buf[i] != (uint8_t)((base + off + i) * 7 + 3)) {
-						ex_step("ring of %u bytes, head %u, len %u: peek(%u, %u) "
+						ex_step("ring of %u bytes, head %u, len %u: "
+							"peek(%u, %u) "
 							"(seed %llu, round %d, op %d)",
 							cap, r.head, r.len, off, m,
 							(unsigned long long)ex_seed(), round, op);
 						ex_fail("tcp_ring.wrap", HINT_WRAP,
-							"byte %u of the peek is 0x%02x, expected 0x%02x", i,
-							buf[i], (uint8_t)((base + off + i) * 7 + 3));
+							"byte %u of the peek is 0x%02x, expected "
+							"0x%02x",
+							i, buf[i],
+							(uint8_t)((base + off + i) * 7 + 3));
 					}
 			}
 		}

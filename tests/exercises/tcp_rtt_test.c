@@ -10,7 +10,7 @@
 #include "lib/exunit.h"
 #include "tcp_var.h"
 
-#define MS 1000u
+#define MS	1000u
 #define MIN_RTO (200 * MS)
 #define MAX_RTO (120000 * MS)
 
@@ -19,13 +19,13 @@
 	"RFC says so explicitly (\"the above SHOULD be computed using alpha=1/8 and beta=1/4\", "  \
 	"in that order)"
 #define HINT_FIRST "RFC 6298 (2.2): the first measurement R gives SRTT <- R and RTTVAR <- R/2"
-#define HINT_K     "RFC 6298 (2.3): RTO <- SRTT + max(G, K*RTTVAR) with K = 4"
+#define HINT_K	   "RFC 6298 (2.3): RTO <- SRTT + max(G, K*RTTVAR) with K = 4"
 #define HINT_MIN                                                                                   \
 	"RFC 6298 (2.4): whenever RTO is computed, if it is less than the minimum (min_rto_us, "   \
 	"200 ms here as in Linux; the RFC says 1 s) it is rounded up to it"
 #define HINT_MAX "RFC 6298 (2.5): a maximum value may be placed on RTO: max_rto_us"
 #define HINT_G                                                                                     \
-	"RFC 6298 (2.3): the variance term is max(G, K*RTTVAR): never less than the clock "         \
+	"RFC 6298 (2.3): the variance term is max(G, K*RTTVAR): never less than the clock "        \
 	"granularity G (TCP_CLOCK_G_US), so a perfectly steady RTT still leaves a margin"
 
 struct model {
@@ -104,8 +104,8 @@ EX_CHECK(minimum_rto, "a tiny RTT still gives the minimum RTO")
 	ex_step("R = 1 ms on a fresh estimator");
 	tcp_rtt_sample(&r, 1 * MS, MIN_RTO, MAX_RTO);
 	if (r.rto_us != MIN_RTO)
-		ex_fail("rtt.min-rto", HINT_MIN, "RTO is %u us, expected %u (the minimum)", r.rto_us,
-			MIN_RTO);
+		ex_fail("rtt.min-rto", HINT_MIN, "RTO is %u us, expected %u (the minimum)",
+			r.rto_us, MIN_RTO);
 	if (!r.srtt_us)
 		ex_fail("rtt.first", HINT_FIRST, "SRTT is still 0 after a sample");
 }
@@ -116,8 +116,8 @@ EX_CHECK(maximum_rto, "a huge RTT gives at most the maximum RTO")
 	ex_step("R = 100 s on a fresh estimator (RTO would be 300 s)");
 	tcp_rtt_sample(&r, 100000 * MS, MIN_RTO, MAX_RTO);
 	if (r.rto_us != MAX_RTO)
-		ex_fail("rtt.max-rto", HINT_MAX, "RTO is %u us, expected %u (the maximum)", r.rto_us,
-			MAX_RTO);
+		ex_fail("rtt.max-rto", HINT_MAX, "RTO is %u us, expected %u (the maximum)",
+			r.rto_us, MAX_RTO);
 }
 
 EX_CHECK(granularity, "a steady RTT keeps a margin of at least G")
@@ -127,8 +127,8 @@ EX_CHECK(granularity, "a steady RTT keeps a margin of at least G")
 	for (int i = 0; i < 50; i++)
 		tcp_rtt_sample(&r, 50 * MS, 0, MAX_RTO);
 	if (!near(r.srtt_us, 50 * MS))
-		ex_fail("rtt.update", "SRTT converges to a steady R", "SRTT is %u us, expected 50000",
-			r.srtt_us);
+		ex_fail("rtt.update", "SRTT converges to a steady R",
+			"SRTT is %u us, expected 50000", r.srtt_us);
 	if (r.rto_us < r.srtt_us + 1000u - 10)
 		ex_fail("rtt.granularity", HINT_G,
 			"RTO is %u us with SRTT %u us and RTTVAR %u us: expected at least SRTT + G "
@@ -142,10 +142,11 @@ EX_CHECK(zero_rtt, "a 0 us measurement still counts as a measurement")
 	ex_step("R = 0 us on a fresh estimator (possible on the in-memory wire)");
 	tcp_rtt_sample(&r, 0, MIN_RTO, MAX_RTO);
 	if (r.srtt_us == 0)
-		ex_fail("rtt.zero",
-			"SRTT 0 means \"no measurement yet\" to the callers: after a first sample of "
-			"0, store 1",
-			"SRTT is 0 after a sample: the next sample would be taken for the first");
+		ex_fail(
+		    "rtt.zero",
+		    "SRTT 0 means \"no measurement yet\" to the callers: after a first sample of "
+		    "0, store 1",
+		    "SRTT is 0 after a sample: the next sample would be taken for the first");
 	if (r.rto_us != MIN_RTO)
 		ex_fail("rtt.min-rto", HINT_MIN, "RTO is %u us, expected %u", r.rto_us, MIN_RTO);
 }
@@ -164,8 +165,9 @@ EX_CHECK(random_series, "random series of measurements agree with RFC 6298")
 			      near(r.rto_us, m.rto))) {
 				ex_step("series %d (seed %llu): sample %d, R = %u us", s,
 					(unsigned long long)ex_seed(), i + 1, rtt);
-				expect_rtt(&r, &m, "rtt.update",
-					   "RFC 6298 (2.3), alpha = 1/8 and beta = 1/4, RTTVAR first");
+				expect_rtt(
+				    &r, &m, "rtt.update",
+				    "RFC 6298 (2.3), alpha = 1/8 and beta = 1/4, RTTVAR first");
 			}
 		}
 	}

@@ -13,12 +13,12 @@
 #include "tcp_seq.h"
 
 #define HINT_PLAIN                                                                                 \
-	"a plain < is wrong once the numbers wrap past 2^32 - 1: compare the signed 32-bit "      \
+	"a plain < is wrong once the numbers wrap past 2^32 - 1: compare the signed 32-bit "       \
 	"difference instead, (int32_t)(a - b) < 0 (RFC 9293 §3.4: \"arithmetic is modulo 2**32\")"
 #define HINT_EQUAL                                                                                 \
 	"seq_lt and seq_gt are strict (false when a == b); seq_leq and seq_geq include equality"
 #define HINT_IN                                                                                    \
-	"seq_in is half-open: lo <= s and s < hi, both modulo 2^32 (RFC 9293 §3.10.7.4: "           \
+	"seq_in is half-open: lo <= s and s < hi, both modulo 2^32 (RFC 9293 §3.10.7.4: "         \
 	"RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND)"
 
 /* Whether the learner's answer is what a plain comparison of the raw values gives. */
@@ -51,10 +51,8 @@ EX_CHECK(across_the_wrap, "0xfffffff0 is before 0x10: the numbers wrap")
 	ex_step("a = 0xfffffff0, b = 0x10 (b is 32 numbers after a, past the wrap)");
 	expect("seq_lt(0xfffffff0, 0x10)", seq_lt(a, b), true, a < b, "tcp_seq.lt", HINT_PLAIN);
 	expect("seq_gt(0x10, 0xfffffff0)", seq_gt(b, a), true, b > a, "tcp_seq.gt", HINT_PLAIN);
-	expect("seq_leq(0xfffffff0, 0x10)", seq_leq(a, b), true, a <= b, "tcp_seq.leq",
-	       HINT_PLAIN);
-	expect("seq_geq(0x10, 0xfffffff0)", seq_geq(b, a), true, b >= a, "tcp_seq.geq",
-	       HINT_PLAIN);
+	expect("seq_leq(0xfffffff0, 0x10)", seq_leq(a, b), true, a <= b, "tcp_seq.leq", HINT_PLAIN);
+	expect("seq_geq(0x10, 0xfffffff0)", seq_geq(b, a), true, b >= a, "tcp_seq.geq", HINT_PLAIN);
 	expect("seq_lt(0x10, 0xfffffff0)", seq_lt(b, a), false, b < a, "tcp_seq.lt", HINT_PLAIN);
 	expect("seq_lt(0xffffffff, 0)", seq_lt(0xffffffffu, 0), true, false, "tcp_seq.lt",
 	       HINT_PLAIN);
@@ -86,8 +84,8 @@ EX_CHECK(max_and_min, "seq_max and seq_min pick by sequence order, not by value"
 			bool plain = mx == (c[i].a > c[i].b ? c[i].a : c[i].b);
 			ex_fail(plain ? "tcp_seq.plain-compare" : "tcp_seq.max-min",
 				plain ? HINT_PLAIN : "seq_max(a, b) is seq_gt(a, b) ? a : b",
-				"seq_max = 0x%08x, seq_min = 0x%08x; expected 0x%08x and 0x%08x", mx, mn,
-				c[i].max, min);
+				"seq_max = 0x%08x, seq_min = 0x%08x; expected 0x%08x and 0x%08x",
+				mx, mn, c[i].max, min);
 		}
 	}
 }
@@ -132,8 +130,10 @@ EX_CHECK(random_pairs, "random pairs less than 2^31 apart agree with unwrapped a
 				(long long)d, b, (unsigned long long)ex_seed(), i);
 			expect("seq_lt(a, b)", seq_lt(a, b), lt, a < b, "tcp_seq.lt", HINT_PLAIN);
 			expect("seq_gt(a, b)", seq_gt(a, b), gt, a > b, "tcp_seq.gt", HINT_PLAIN);
-			expect("seq_leq(a, b)", seq_leq(a, b), !gt, a <= b, "tcp_seq.leq", HINT_EQUAL);
-			expect("seq_geq(a, b)", seq_geq(a, b), !lt, a >= b, "tcp_seq.geq", HINT_EQUAL);
+			expect("seq_leq(a, b)", seq_leq(a, b), !gt, a <= b, "tcp_seq.leq",
+			       HINT_EQUAL);
+			expect("seq_geq(a, b)", seq_geq(a, b), !lt, a >= b, "tcp_seq.geq",
+			       HINT_EQUAL);
 		}
 	}
 	ex_step("200000 random pairs agree");

@@ -213,12 +213,12 @@ static bool run(const struct scenario *s, uint64_t seed, const struct exnode_api
 		dc = faults_wrap_dirs(dc, &fc, FAULTS_TX);
 		ds = faults_wrap_dirs(ds, &fs, FAULTS_TX);
 	}
-	struct node_ctx server = {server_api, server_api->new_node(SIM_SERVER, ds, seed, now, NULL,
-								   err, sizeof(err))};
+	struct node_ctx server = {
+	    server_api, server_api->new_node(SIM_SERVER, ds, seed, now, NULL, err, sizeof(err))};
 	struct node_ctx client = {client_api, NULL};
 	if (server.node)
-		client.node = client_api->new_node(SIM_CLIENT, dc, seed, now, &s->task, err,
-						   sizeof(err));
+		client.node =
+		    client_api->new_node(SIM_CLIENT, dc, seed, now, &s->task, err, sizeof(err));
 	if (!client.node) {
 		snprintf(o->res.what, sizeof(o->res.what), "the stacks did not start: %s", err);
 		if (server.node)
@@ -261,7 +261,8 @@ static void explain(const struct scenario *s, const struct run_out *o)
 	if (o->res.finished)
 		printf("%s\n", o->res.what);
 	else if (o->end == SIM_LIVELOCK)
-		printf("the stacks kept answering each other without the clock moving (livelock)\n");
+		printf(
+		    "the stacks kept answering each other without the clock moving (livelock)\n");
 	else if (!o->res.what[0] || o->end == SIM_TIMEOUT)
 		printf("not finished after %llu simulated seconds%s%s\n",
 		       (unsigned long long)(EXD_LIMIT_US / 1000000u), o->res.what[0] ? ": " : "",
@@ -276,15 +277,18 @@ static void explain(const struct scenario *s, const struct run_out *o)
 	       (unsigned long long)o->ref_rex, o->ref_report[0] ? o->ref_report : "none");
 	char reason[64];
 	if (o->slow) {
-		printf("    hint [sim.slow]: the task completes only through the sender's timeouts: "
-		       "compare the retransmissions above with the reference's, and look in the "
-		       "pcap for the long pauses\n");
+		printf(
+		    "    hint [sim.slow]: the task completes only through the sender's timeouts: "
+		    "compare the retransmissions above with the reference's, and look in the "
+		    "pcap for the long pauses\n");
 	} else if (o->ref_report[0]) {
 		first_reason(o->ref_report, reason, sizeof(reason));
-		printf("    hint [sim.reference-dropped.%s]: the reference stack threw away frames you "
-		       "sent as %s: open the pcap, filter on your frames and look at the field that "
-		       "reason names (stack/drop.h documents each reason)\n",
-		       reason, reason);
+		printf(
+		    "    hint [sim.reference-dropped.%s]: the reference stack threw away frames "
+		    "you "
+		    "sent as %s: open the pcap, filter on your frames and look at the field that "
+		    "reason names (stack/drop.h documents each reason)\n",
+		    reason, reason);
 	} else if (o->mine_report[0]) {
 		first_reason(o->mine_report, reason, sizeof(reason));
 		printf("    hint [sim.you-dropped.%s]: your stack threw away frames the reference "
@@ -321,9 +325,10 @@ static int speed(const struct exnode_api *mine, const struct exnode_api *ref,
 		bool ok_mine = run(s, 1, mine, mine, NULL, &o);
 		double t2 = cpu_s();
 		if (!ok_ref || !ok_mine) {
-			printf("  FAIL  speed                              the transfer itself failed "
-			       "(%s): fix the simulator stage first\n",
-			       o.res.what);
+			printf(
+			    "  FAIL  speed                              the transfer itself failed "
+			    "(%s): fix the simulator stage first\n",
+			    o.res.what);
 			return 1;
 		}
 		if (t1 - t0 < best_ref)
@@ -338,10 +343,11 @@ static int speed(const struct exnode_api *mine, const struct exnode_api *ref,
 	       ok ? "pass" : "FAIL", ratio, best_mine, best_ref, reps, bar);
 	printf("speed-ratio: %.2f\n", ratio);
 	if (!ok)
-		printf("    hint [speed.slow]: your stack on both ends of %s needs %.1f times the "
-		       "reference's CPU: profile it (perf record build/ex/.../exdrive ...), the hot "
-		       "spot is usually a byte-at-a-time loop or a copy per call\n",
-		       s->id, ratio);
+		printf(
+		    "    hint [speed.slow]: your stack on both ends of %s needs %.1f times the "
+		    "reference's CPU: profile it (perf record build/ex/.../exdrive ...), the hot "
+		    "spot is usually a byte-at-a-time loop or a copy per call\n",
+		    s->id, ratio);
 	return ok ? 0 : 1;
 }
 
@@ -385,8 +391,9 @@ int main(int argc, char **argv)
 	}
 	struct exnode_api mine, ref;
 	if (!mine_path || !ref_path || first == argc) {
-		fprintf(stderr, "usage: exdrive [--speed] --mine SO --ref SO [--out DIR] [--seed N] "
-				"SCENARIO...\n");
+		fprintf(stderr,
+			"usage: exdrive [--speed] --mine SO --ref SO [--out DIR] [--seed N] "
+			"SCENARIO...\n");
 		return 2;
 	}
 	if (!load(mine_path, &mine) || !load(ref_path, &ref))
@@ -425,10 +432,11 @@ int main(int argc, char **argv)
 			ref_took = (double)(r.res.done_us - SIM_START_US) / 1e6;
 			if (took > s.bound * ref_took + 0.1) {
 				ok = false;
-				snprintf(o.res.what, sizeof(o.res.what),
-					 "it finished, but in %.3f s of simulated time: the reference "
-					 "takes %.3f s, and the bound is %.1f x that",
-					 took, ref_took, s.bound);
+				snprintf(
+				    o.res.what, sizeof(o.res.what),
+				    "it finished, but in %.3f s of simulated time: the reference "
+				    "takes %.3f s, and the bound is %.1f x that",
+				    took, ref_took, s.bound);
 				o.slow = true;
 			}
 		}
@@ -441,15 +449,16 @@ int main(int argc, char **argv)
 			 s.faults_text);
 		if (s.bound > 0 && ok) {
 			size_t l = strlen(what);
-			snprintf(what + l, sizeof(what) - l, " (%.3f s simulated, reference %.3f s)",
-				 took, ref_took);
+			snprintf(what + l, sizeof(what) - l,
+				 " (%.3f s simulated, reference %.3f s)", took, ref_took);
 		}
 		printf("  %s  %-34s  %s\n", ok ? "pass" : "FAIL", s.id, what);
 		if (!ok) {
 			explain(&s, &o);
-			printf("    pcap:  %s   (Wireshark display filter for your frames: eth.src == "
-			       "02:00:00:00:00:0%d)\n",
-			       pcap, s.learner_server ? 2 : 1);
+			printf(
+			    "    pcap:  %s   (Wireshark display filter for your frames: eth.src == "
+			    "02:00:00:00:00:0%d)\n",
+			    pcap, s.learner_server ? 2 : 1);
 			printf("    rerun: %s CHECK=%s SEED=%llu\n", rerun, s.id,
 			       (unsigned long long)seed);
 		}

@@ -20,8 +20,9 @@
 #include "sim_peer.h"
 
 /* Symbol names the driver looks up with dlsym. */
-#define EXNODE_SYMBOLS "exnode_new", "exnode_poll", "exnode_next_deadline", "exnode_result", \
-		       "exnode_report", "exnode_free"
+#define EXNODE_SYMBOLS                                                                             \
+	"exnode_new", "exnode_poll", "exnode_next_deadline", "exnode_result", "exnode_report",     \
+	    "exnode_free"
 
 struct exnode_api {
 	/* role: SIM_SERVER or SIM_CLIENT; seed: both stacks' seeds derive from it. */

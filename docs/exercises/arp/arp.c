@@ -168,7 +168,8 @@ static void arp_flush_queue(struct stack *st, struct arp_entry *e);
 
 /* Marks e REACHABLE with mac, (re)arms its expiry, and sends what waited.
  * (Marked unused only so that the skeleton compiles before you call it.) */
-static __attribute__((unused)) void arp_entry_update(struct stack *st, struct arp_entry *e, const uint8_t mac[6])
+static __attribute__((unused)) void arp_entry_update(struct stack *st, struct arp_entry *e,
+						     const uint8_t mac[6])
 {
 	if (e->state == ARP_PERMANENT)
 		return; /* what the administrator set is not learnt over (Linux NUD_PERMANENT) */

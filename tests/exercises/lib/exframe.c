@@ -78,7 +78,11 @@ static void decode_l4(struct ex_decoded *d, const uint8_t *f, size_t len, size_t
 {
 	if (proto == 1) {
 		add(d, "icmp", "Type", o, 1, f, len, 0, 0xff, "dec");
-		note(d, f[o] == 8 ? "echo request" : f[o] == 0 ? "echo reply" : f[o] == 3 ? "destination unreachable" : f[o] == 11 ? "time exceeded" : NULL);
+		note(d, f[o] == 8    ? "echo request"
+			: f[o] == 0  ? "echo reply"
+			: f[o] == 3  ? "destination unreachable"
+			: f[o] == 11 ? "time exceeded"
+				     : NULL);
 		add(d, "icmp", "Code", o + 1, 1, f, len, 0, 0xff, "dec");
 		add(d, "icmp", "Checksum", o + 2, 2, f, len, 0, 0xffff, "hex");
 		if (o + 8 <= len && (f[o] == 8 || f[o] == 0)) {
@@ -134,7 +138,9 @@ void ex_decode(const uint8_t *f, size_t len, struct ex_decoded *d)
 		add(d, "arp", "ar$pln", o + 5, 1, f, len, 0, 0xff, "dec");
 		add(d, "arp", "ar$op", o + 6, 2, f, len, 0, 0xffff, "dec");
 		if (o + 8 <= len)
-			note(d, be(f + o + 6, 2) == 1 ? "request" : be(f + o + 6, 2) == 2 ? "reply" : NULL);
+			note(d, be(f + o + 6, 2) == 1	? "request"
+				: be(f + o + 6, 2) == 2 ? "reply"
+							: NULL);
 		add(d, "arp", "ar$sha", o + 8, 6, f, len, 0, 0, "mac");
 		add(d, "arp", "ar$spa", o + 14, 4, f, len, 0, 0, "ip");
 		add(d, "arp", "ar$tha", o + 18, 6, f, len, 0, 0, "mac");
@@ -215,10 +221,9 @@ void ex_frame_diff(FILE *out, const uint8_t *exp, size_t elen, const uint8_t *ac
 			}
 		if (!e)
 			a = &da.f[i];
-		bool differs =
-		    !e || !a || a->len != e->len ||
-		    range_differs(exp, elen, act, alen, mask, e->off, e->len) ||
-		    strcmp(e->val, a->val) != 0;
+		bool differs = !e || !a || a->len != e->len ||
+			       range_differs(exp, elen, act, alen, mask, e->off, e->len) ||
+			       strcmp(e->val, a->val) != 0;
 		bool ignored = e && mask && e->off < elen && !mask[e->off];
 		if (ignored)
 			differs = false;
@@ -262,13 +267,17 @@ const char *ex_summary_into(const uint8_t *f, size_t len, char *buf, size_t cap)
 	if (type == 0x0806 && len >= 42) {
 		uint16_t op = (uint16_t)be(p + 6, 2);
 		if (op == 1)
-			snprintf(buf, cap, "ARP request who-has %u.%u.%u.%u tell %u.%u.%u.%u (%02x:%02x:%02x:%02x:%02x:%02x)",
+			snprintf(buf, cap,
+				 "ARP request who-has %u.%u.%u.%u tell %u.%u.%u.%u "
+				 "(%02x:%02x:%02x:%02x:%02x:%02x)",
 				 p[24], p[25], p[26], p[27], p[14], p[15], p[16], p[17], p[8], p[9],
 				 p[10], p[11], p[12], p[13]);
 		else
-			snprintf(buf, cap, "ARP %s %u.%u.%u.%u is-at %02x:%02x:%02x:%02x:%02x:%02x to %u.%u.%u.%u",
-				 op == 2 ? "reply" : "op?", p[14], p[15], p[16], p[17], p[8], p[9],
-				 p[10], p[11], p[12], p[13], p[24], p[25], p[26], p[27]);
+			snprintf(
+			    buf, cap,
+			    "ARP %s %u.%u.%u.%u is-at %02x:%02x:%02x:%02x:%02x:%02x to %u.%u.%u.%u",
+			    op == 2 ? "reply" : "op?", p[14], p[15], p[16], p[17], p[8], p[9],
+			    p[10], p[11], p[12], p[13], p[24], p[25], p[26], p[27]);
 		return buf;
 	}
 	if (type != 0x0800 || len < 34) {
@@ -287,7 +296,9 @@ const char *ex_summary_into(const uint8_t *f, size_t len, char *buf, size_t cap)
 			 (frag & 0x1fff) * 8, frag & 0x2000 ? " MF" : "", total);
 	} else if (p[9] == 1) {
 		snprintf(buf, cap, "ICMP %s type %u code %u%s", ip, l4[0], l4[1],
-			 l4[0] == 8 ? " (echo request)" : l4[0] == 0 ? " (echo reply)" : "");
+			 l4[0] == 8   ? " (echo request)"
+			 : l4[0] == 0 ? " (echo reply)"
+				      : "");
 	} else if (p[9] == 17) {
 		snprintf(buf, cap, "UDP %s ports %u > %u, %u bytes", ip, (unsigned)be(l4, 2),
 			 (unsigned)be(l4 + 2, 2), (unsigned)be(l4 + 4, 2));

@@ -18,7 +18,7 @@
 #include "exframe.h"
 
 /* Real seconds one check may take (they take milliseconds). */
-#define EX_TIMEOUT_S 20
+#define EX_TIMEOUT_S  20
 #define EX_MAX_CHECKS 128
 #define EX_MAX_FRAME  9216
 #define EX_QUEUE      64
@@ -408,21 +408,22 @@ static int run_one(const struct ex_reg *c, const char *outdir, const char *rerun
 				printf("    what went wrong: the check did not finish in %d s\n",
 				       EX_TIMEOUT_S);
 			else if (sig)
-				printf("    what went wrong: your code crashed (signal %d, %s)\n", sig,
-				       strsignal(sig));
+				printf("    what went wrong: your code crashed (signal %d, %s)\n",
+				       sig, strsignal(sig));
 			else
 				printf("    what went wrong: the check exited with status %d "
 				       "(a sanitizer report?)\n",
 				       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 			dump_fd(rep, stdout, "      | ", 40);
-			printf("    hint [%s]: %s\n", sig == SIGALRM ? "endless-loop" : "crash",
-			       sig == SIGALRM
-				   ? "a loop whose end condition never comes true: look at the loop "
-				     "that runs over the input (a length that does not shrink, an "
-				     "unsigned counter below zero)"
-				   : "read the sanitizer report above: the first line of 'your' file "
-				     "in the stack trace is where it went wrong (a read past the "
-				     "frame's end, a length not checked first?)");
+			printf(
+			    "    hint [%s]: %s\n", sig == SIGALRM ? "endless-loop" : "crash",
+			    sig == SIGALRM
+				? "a loop whose end condition never comes true: look at the loop "
+				  "that runs over the input (a length that does not shrink, an "
+				  "unsigned counter below zero)"
+				: "read the sanitizer report above: the first line of 'your' file "
+				  "in the stack trace is where it went wrong (a read past the "
+				  "frame's end, a length not checked first?)");
 		}
 		if (access(pcap, F_OK) == 0)
 			printf("    pcap:  %s\n", pcap);
@@ -447,8 +448,7 @@ int main(int argc, char **argv)
 	if (!outdir || !*outdir)
 		outdir = "/tmp";
 	if (!rerun || !*rerun) {
-		snprintf(rerun_buf, sizeof(rerun_buf), "make exercise NAME=%s",
-			 name ? name : "?");
+		snprintf(rerun_buf, sizeof(rerun_buf), "make exercise NAME=%s", name ? name : "?");
 		rerun = rerun_buf;
 	}
 	bool verbose = getenv("EX_VERBOSE") && *getenv("EX_VERBOSE") == '1';
