@@ -67,7 +67,10 @@ build/ex/ref/$(V)/node.so: $(call picobj,$(EX_PIC_SRC))
 	@$(CC) $(LDFLAGS) -shared -Wl,-Bsymbolic -Wl,-z,defs -o $@ $^ -lm
 
 EX_DRIVER := build/ex/driver/$(V)/exdrive
-$(EX_DRIVER): $(call obj,tools/exercise/exdrive.c tools/sim/sim_net.c tap/wire.c tap/faults.c)
+# The driver prints frames with the checks' decoder (no stack code in it).
+$(OUT)/obj/tools/exercise/exdrive.o: INC_tools += -Itests/exercises/lib
+$(EX_DRIVER): $(call obj,tools/exercise/exdrive.c tools/sim/sim_net.c tap/wire.c tap/faults.c \
+		tests/exercises/lib/exframe.c)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ -ldl -lm

@@ -34,10 +34,62 @@
 #include <string.h>
 #include <time.h>
 
+#include "exframe.h"
 #include "exnode.h"
 #include "faults.h"
 #include "sim_net.h"
 #include "wire.h"
+
+/* Frames of the learner's end kept for the transcript of a failure. */
+#define EXD_TAIL 12
+
+/*
+ * A netdev wrapper remembering the last EXD_TAIL frames that crossed the
+ * learner's end, as one-line summaries (exframe.c, which knows no stack):
+ * the "steps" of a simulator failure.
+ */
+struct tail_dev {
+	struct netdev dev;
+	struct netdev *lower;
+	char lines[EXD_TAIL][240];
+	unsigned n; /* frames seen */
+};
+
+static void tail_note(struct tail_dev *t, const char *dir, const uint8_t *f, size_t len,
+		      uint64_t now)
+{
+	char sum[200];
+	uint64_t us = now - SIM_START_US;
+	snprintf(t->lines[t->n % EXD_TAIL], sizeof(t->lines[0]), "%4llu.%06llu %s %s",
+		 (unsigned long long)(us / 1000000u), (unsigned long long)(us % 1000000u), dir,
+		 ex_summary_into(f, len, sum, sizeof(sum)));
+	t->n++;
+}
+static ssize_t tail_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t now)
+{
+	struct tail_dev *t = (struct tail_dev *)d;
+	ssize_t n = netdev_recv(t->lower, buf, cap, now);
+	if (n > 0)
+		tail_note(t, "rx", buf, (size_t)n, now);
+	return n;
+}
+static int tail_send(struct netdev *d, const uint8_t *f, size_t len, uint64_t now)
+{
+	struct tail_dev *t = (struct tail_dev *)d;
+	tail_note(t, "tx", f, len, now);
+	return netdev_send(t->lower, f, len, now);
+}
+static uint64_t tail_deadline(struct netdev *d)
+{
+	return netdev_next_deadline(((struct tail_dev *)d)->lower);
+}
+static void tail_destroy(struct netdev *d)
+{
+	netdev_destroy(((struct tail_dev *)d)->lower);
+	/* the record itself belongs to the run (struct run_out) */
+}
+static const struct netdev_ops tail_ops = {
+    .recv = tail_recv, .send = tail_send, .next_deadline = tail_deadline, .destroy = tail_destroy};
 
 /* Simulated seconds a scenario may take. */
 #define EXD_LIMIT_US (300ull * 1000000u)
@@ -188,7 +240,8 @@ struct run_out {
 	uint64_t mine_rex, ref_rex, mine_drops, ref_drops;
 	int64_t leaked;
 	uint64_t now_us;
-	bool slow; /* finished, but over the scenario's time bound */
+	bool slow;	      /* finished, but over the scenario's time bound */
+	struct tail_dev tail; /* the last frames on the learner's end */
 };
 
 /* One run: client api/server api; which side is the learner's for the pcap. */
@@ -200,12 +253,16 @@ static bool run(const struct scenario *s, uint64_t seed, const struct exnode_api
 	uint64_t now = SIM_START_US;
 	struct netdev *dc, *ds;
 	wire_pair(&dc, &ds);
+	struct netdev **mine_end = s->learner_server ? &ds : &dc;
 	if (pcap) {
-		struct netdev **mine = s->learner_server ? &ds : &dc;
-		struct netdev *p = sim_pcap_wrap(*mine, pcap, err, sizeof(err));
+		struct netdev *p = sim_pcap_wrap(*mine_end, pcap, err, sizeof(err));
 		if (p)
-			*mine = p;
+			*mine_end = p;
 	}
+	/* Outside the fault wrapper: what the learner's stack really sent and got. */
+	o->tail.dev.ops = &tail_ops;
+	snprintf(o->tail.dev.name, sizeof(o->tail.dev.name), "tail");
+	o->tail.lower = NULL;
 	if (s->faulty) {
 		struct fault_spec fc = s->faults, fs = s->faults;
 		fc.seed = seed * 2;
@@ -213,6 +270,8 @@ static bool run(const struct scenario *s, uint64_t seed, const struct exnode_api
 		dc = faults_wrap_dirs(dc, &fc, FAULTS_TX);
 		ds = faults_wrap_dirs(ds, &fs, FAULTS_TX);
 	}
+	o->tail.lower = *mine_end;
+	*mine_end = &o->tail.dev;
 	struct node_ctx server = {
 	    server_api, server_api->new_node(SIM_SERVER, ds, seed, now, NULL, err, sizeof(err))};
 	struct node_ctx client = {client_api, NULL};
@@ -269,6 +328,10 @@ static void explain(const struct scenario *s, const struct run_out *o)
 		       o->res.what);
 	if (o->leaked)
 		printf("      %lld buffer(s) leaked\n", (long long)o->leaked);
+	printf("    steps: the last frames your stack sent (tx) and received (rx), %u in all:\n",
+	       o->tail.n);
+	for (unsigned i = o->tail.n > EXD_TAIL ? o->tail.n - EXD_TAIL : 0; i < o->tail.n; i++)
+		printf("      %s\n", o->tail.lines[i % EXD_TAIL]);
 	printf("    your stack (%s): %llu retransmissions; drops: %s\n",
 	       s->learner_server ? "server 10.0.0.2, 02:00:00:00:00:02"
 				 : "client 10.0.0.1, 02:00:00:00:00:01",
