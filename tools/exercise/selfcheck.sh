@@ -82,7 +82,9 @@ for n in $names; do
 		log=$OUT/$n-mistake-$m.log
 		VARIANT_SRC=$src VARIANT_DIR=$d NAME=$n STAGES=${stage:-1} \
 			tools/exercise/run.sh exercise >"$log" 2>&1
-		if [ "$(count "$log" FAIL)" -eq 0 ]; then
+		if grep -q '^  FAIL  build' "$log"; then
+			fail "$n/$m: the mistake does not compile: $log"
+		elif [ "$(count "$log" FAIL)" -eq 0 ]; then
 			fail "$n/$m: no check fails on this mistake ($(sed -n 's/^Mistake: *//p' "$p")): $log"
 		elif ! grep -q "hint \[$hint\]" "$log"; then
 			fail "$n/$m: checks fail, but none with hint [$hint]; hints given: $(grep -o 'hint \[[^]]*\]' "$log" | sort -u | tr '\n' ' ')"
