@@ -133,11 +133,15 @@ endif
 EX_TEST_LIB := $(call obj,$(wildcard tests/exercises/lib/*.c))
 # The check includes the learner's header (header exercises) ahead of stack/.
 EX_TEST_INC := $(if $(EX_HDR),$(if $(EX_SAME),,$(addprefix -I,$(dir $(filter %.h,$(EXSRC))))))
-$(EXV)/obj/ex_test.o: tests/exercises/$(EXNAME)_test.c $(EXSRC)
+# The checks of a .c exercise are the same object for every variant (the
+# learner's, skeletons, mistakes): compile them once per exercise.  Those of
+# a header exercise include the variant's header: once per variant.
+EX_TEST_OBJ := $(if $(EX_HDR),$(EXV)/obj/ex_test.o,build/ex/$(EXNAME)/checks-$(V)/ex_test.o)
+$(EX_TEST_OBJ): tests/exercises/$(EXNAME)_test.c $(if $(EX_HDR),$(EXSRC))
 	$(call ex_compile,$(EX_TEST_INC) $(INC_tests))
 # A header exercise's checks test the header itself: the reference stack will do.
 EX_UNIT_LIB := $(if $(and $(EX_HDR),$(filter 1,$(words $(EXSRC)))),$(LIBSTACK),$(EX_LIB))
-$(EXV)/ex_unit: $(EXV)/obj/ex_test.o $(EX_TEST_LIB) $(EX_UNIT_LIB)
+$(EXV)/ex_unit: $(EX_TEST_OBJ) $(EX_TEST_LIB) $(EX_UNIT_LIB)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ -lm
 
