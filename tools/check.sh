@@ -3,7 +3,9 @@
 #
 #   tools/check.sh OUT [all|unit|twostack|tap]
 #
-#   unit      Check unit tests (golden frames, views, state fixtures), no root.
+#   unit      Check unit tests (golden frames, views, state fixtures), and the
+#             script suites tests/unit/t_*.sh (t_sim: `tapstack sim`;
+#             t_exercises: the exercise checks checked), no root.
 #   twostack  Two-stack tests over the in-memory wire, no root, seeded faults.
 #   tap       TAP integration suites (tests/tap/t_*.sh), each in its own
 #             network namespace with real clients; they need root.  Without
