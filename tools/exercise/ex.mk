@@ -72,6 +72,7 @@ $(OUT)/obj/tools/exercise/exdrive.o: INC_tools += -Itests/exercises/lib
 $(EX_DRIVER): $(call obj,tools/exercise/exdrive.c tools/sim/sim_net.c tap/wire.c tap/faults.c \
 		tests/exercises/lib/exframe.c)
 	@mkdir -p $(dir $@)
+	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ -ldl -lm
 
@@ -142,24 +143,29 @@ $(EX_TEST_OBJ): tests/exercises/$(EXNAME)_test.c $(if $(EX_HDR),$(EXSRC))
 # A header exercise's checks test the header itself: the reference stack will do.
 EX_UNIT_LIB := $(if $(and $(EX_HDR),$(filter 1,$(words $(EXSRC)))),$(LIBSTACK),$(EX_LIB))
 $(EXV)/ex_unit: $(EX_TEST_OBJ) $(EX_TEST_LIB) $(EX_UNIT_LIB)
+	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ -lm
 
 # ---- stage 2: the existing suites, relinked ----------------------------------------
 EX_LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(EX_LIB)
 $(EXV)/unit_tests: $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC)) $(EX_LIBS)
+	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC)) $(EX_LIBS) $(PKG_LIBS) $(CHECK_LIBS) -Wl,--wrap=_tcase_add_test,--wrap=suite_create -lm
 $(EXV)/twostack_tests: $(call obj,$(TWO_SRC) $(TEST_LIB_SRC)) $(EX_LIBS)
+	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $(call obj,$(TWO_SRC) $(TEST_LIB_SRC)) $(EX_LIBS) $(PKG_LIBS) $(CHECK_LIBS) -Wl,--wrap=_tcase_add_test,--wrap=suite_create -lm
 $(EXV)/tapstack: $(call obj,$(TOOL_SRC) $(SIM_SRC)) $(EX_LIBS)
+	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $(call obj,$(TOOL_SRC) $(SIM_SRC)) $(EX_LIBS) $(PKG_LIBS) -lm
 
 # ---- stage 4: the fuzz harnesses with a plain main (gcc, no libFuzzer) -------------------
 EX_FUZZ_COMMON := $(call obj,tests/fuzz/fuzz_common.c tests/fuzz/replay.c)
 $(EXV)/fuzz_%: $(OUT)/obj/tests/fuzz/fuzz_%.o $(EX_FUZZ_COMMON) $(EX_LIB)
+	@mkdir -p $(dir $@)
 	@echo "  LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ -lm
 
