@@ -133,7 +133,7 @@ suite() { # label binary
 	t=$(grep -E ':[EF]:' "$DIR/$1.log" | head -n 1 | cut -d: -f5)
 	s=$(grep -E ':[EF]:' "$DIR/$1.log" | head -n 1 | cut -d: -f4)
 	echo "    log:   $DIR/$1.log"
-	[ -n "$t" ] && echo "    rerun: TEST=$t $2      (the Check test of suite $s)"
+	[ -n "$t" ] && echo "    rerun: TS_FRAMES_DIR=tests/frames TEST=$t $2      (the Check test of suite $s)"
 	return 1
 }
 
