@@ -236,7 +236,7 @@ word() { # state detail
 	case $1 in
 	pass) echo "${G}${2:-passed}${N}" ;;
 	fail) echo "${R}${2:-FAILED}${N}" ;;
-	*) echo "${2:-skipped}" ;;
+	*) echo "skipped" ;;
 	esac
 }
 
