@@ -58,7 +58,9 @@ for n in $names; do
 		NAME=$n STAGES=1,3 tools/exercise/run.sh exercise >"$log" 2>&1
 	passes=$(count "$log" pass)
 	fails=$(count "$log" FAIL)
-	if [ "$passes" -ne 0 ] || [ "$fails" -eq 0 ]; then
+	if grep -q '^  FAIL  build' "$log"; then
+		fail "$n: the untouched skeleton does not compile (it must, with -Werror): $log"
+	elif [ "$passes" -ne 0 ] || [ "$fails" -eq 0 ]; then
 		fail "$n: the untouched skeleton passes $passes check(s), fails $fails: $log"
 		grep '^  pass' "$log" | sed 's/^/   | /'
 	fi
