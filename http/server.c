@@ -186,6 +186,7 @@ void http_server_config_default(struct http_server_config *cfg)
 	cfg->header_timeout_ms = 10000;
 	cfg->body_timeout_ms = 30000;
 	cfg->max_conns = 20000;
+	cfg->date_base_s = 0; /* wall time */
 }
 
 /* ---- deadlines --------------------------------------------------------- */
@@ -361,7 +362,8 @@ static const char *status_reason(int status)
 }
 
 /* The Date header value, formatted once per second (RFC 9110 §6.6.1: a
- * server with a clock MUST send Date).  Wall time, not the stack clock. */
+ * server with a clock MUST send Date).  Wall time, not the stack clock,
+ * unless the configuration pins it to the stack clock (date_base_s). */
 static const char *server_date(struct http_server *s)
 {
 	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
@@ -369,6 +371,8 @@ static const char *server_date(struct http_server *s)
 					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
+	if (s->cfg.date_base_s)
+		ts.tv_sec = (time_t)(s->cfg.date_base_s + ts_now_us(s->st) / 1000000u);
 	if (ts.tv_sec != s->date_sec) {
 		struct tm tm;
 		gmtime_r(&ts.tv_sec, &tm);

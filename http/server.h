@@ -29,6 +29,12 @@ struct http_server_config {
 	uint32_t header_timeout_ms; /* whole request head, from its first byte (10000) */
 	uint32_t body_timeout_ms;   /* whole request body, from the end of its head (30000) */
 	uint32_t max_conns;	    /* concurrent connections; more get 503 and close */
+	/*
+	 * 0: Date is wall time.  Otherwise Date is this many seconds since the
+	 * epoch plus the stack clock's seconds: a simulation on a virtual clock
+	 * (`tapstack sim`) must send the same bytes for the same seed.
+	 */
+	uint64_t date_base_s;
 };
 
 /* Fills the defaults above (port 8080, max_conns 20000). */

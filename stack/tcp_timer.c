@@ -8,7 +8,8 @@
  *   2MSL     TIME-WAIT (RFC 9293 §3.6.1), and orphaned FIN-WAIT-2
  *   DELACK   delayed ACK (RFC 1122 §4.2.3.2, RFC 9293 §3.8.6.3)
  *
- * Plus the RTO estimator itself (RFC 6298 §2), kept pure for the tests.
+ * The RTO estimator itself (RFC 6298 §2) is tcp_rtt.c, a file of its own
+ * so that an exercise can replace it.
  * Read first: RFC 6298, RFC 5681 §3.1 (cwnd after a timeout), RFC 2018 §8.
  */
 #include <errno.h>
@@ -19,33 +20,6 @@
 #include "tcp_cc.h"
 #include "tcp_var.h"
 #include "tcp_seq.h"
-
-/* RFC 6298 (2.4) uses the clock granularity G; our clock is 1 µs, TSval 1 ms. */
-#define TCP_CLOCK_G_US 1000u
-
-void tcp_rtt_sample(struct tcp_rtt *r, uint32_t rtt_us, uint32_t min_rto_us, uint32_t max_rto_us)
-{
-	if (r->srtt_us == 0) {
-		/* (2.2) First measurement R: SRTT <- R, RTTVAR <- R/2. */
-		r->srtt_us = rtt_us ? rtt_us : 1;
-		r->rttvar_us = rtt_us / 2;
-	} else {
-		/* (2.3) beta = 1/4, alpha = 1/8; RTTVAR uses the old SRTT. */
-		uint32_t delta = r->srtt_us > rtt_us ? r->srtt_us - rtt_us : rtt_us - r->srtt_us;
-		r->rttvar_us = (3 * r->rttvar_us + delta) / 4;
-		r->srtt_us = (7 * r->srtt_us + rtt_us) / 8;
-		if (!r->srtt_us)
-			r->srtt_us = 1;
-	}
-	/* RTO <- SRTT + max(G, K*RTTVAR), K = 4, then (2.4) and (2.5) bounds. */
-	uint64_t var = 4ull * r->rttvar_us;
-	uint64_t rto = r->srtt_us + (var > TCP_CLOCK_G_US ? var : TCP_CLOCK_G_US);
-	if (rto < min_rto_us)
-		rto = min_rto_us;
-	if (rto > max_rto_us)
-		rto = max_rto_us;
-	r->rto_us = (uint32_t)rto;
-}
 
 uint64_t tcp_rto_us(const struct tcp_pcb *pcb)
 {

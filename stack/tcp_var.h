@@ -14,7 +14,8 @@
  *   tcp_recovery.c SACK scoreboard, fast retransmit, recovery (RFC 6675, 6582)
  *   tcp_cc.c       congestion control shared parts; tcp_cc_<name>.c modules
  *   tcp_out.c      segment building, tcp_output (data, Nagle, SWS), RST/ACK
- *   tcp_timer.c    REXMT, PERSIST, KEEP, 2MSL, DELACK; RTO estimation
+ *   tcp_timer.c    REXMT, PERSIST, KEEP, 2MSL, DELACK, RTO backoff
+ *   tcp_rtt.c      RTO estimation (RFC 6298 §2), replaceable on its own
  *   tcp_sock.c     tcp_sock_ops, the socket contract of socket.h
  *
  * Call order: ipv4_input → tcp_input → (state machine) → ring / wakeup →
@@ -47,7 +48,7 @@ struct tcp_rtt {
 	uint32_t rttvar_us; /* RTT variation */
 	uint32_t rto_us;    /* current RTO (before backoff) */
 };
-/* RFC 6298 (2.2)/(2.3)/(2.4)/(2.5): folds in one RTT sample R. */
+/* RFC 6298 (2.2)/(2.3)/(2.4)/(2.5): folds in one RTT sample R (tcp_rtt.c). */
 void tcp_rtt_sample(struct tcp_rtt *r, uint32_t rtt_us, uint32_t min_rto_us, uint32_t max_rto_us);
 
 /* ---- Connections ---- */
