@@ -70,11 +70,11 @@ EX_DRIVER := build/ex/driver/$(V)/exdrive
 # The driver prints frames with the checks' decoder (no stack code in it).
 $(OUT)/obj/tools/exercise/exdrive.o: INC_tools += -Itests/exercises/lib
 $(EX_DRIVER): $(call obj,tools/exercise/exdrive.c tools/sim/sim_net.c tap/wire.c tap/faults.c \
-		tests/exercises/lib/exframe.c)
+		tap/pcap_tee.c stack/netdev.c stack/checksum.c tests/exercises/lib/exframe.c)
 	@mkdir -p $(dir $@)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
-	@$(CC) $(LDFLAGS) -o $@ $^ -ldl -lm
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -ldl -lm
 
 # ---- the variant's stack -----------------------------------------------------
 ifeq ($(EX_SAME),1)

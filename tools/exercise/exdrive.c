@@ -37,6 +37,7 @@
 #include "exframe.h"
 #include "exnode.h"
 #include "faults.h"
+#include "pcap_tee.h"
 #include "sim_net.h"
 #include "wire.h"
 
@@ -65,19 +66,25 @@ static void tail_note(struct tail_dev *t, const char *dir, const uint8_t *f, siz
 		 ex_summary_into(f, len, sum, sizeof(sum)));
 	t->n++;
 }
-static ssize_t tail_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t now)
+static ssize_t tail_recv(struct netdev *d, uint8_t *buf, size_t cap, struct netdev_meta *meta,
+			 uint64_t now)
 {
 	struct tail_dev *t = (struct tail_dev *)d;
-	ssize_t n = netdev_recv(t->lower, buf, cap, now);
+	ssize_t n = netdev_recv_meta(t->lower, buf, cap, meta, now);
 	if (n > 0)
 		tail_note(t, "rx", buf, (size_t)n, now);
 	return n;
 }
-static int tail_send(struct netdev *d, const uint8_t *f, size_t len, uint64_t now)
+static int tail_send(struct netdev *d, const uint8_t *f, size_t len, const struct netdev_meta *meta,
+		     uint64_t now)
 {
 	struct tail_dev *t = (struct tail_dev *)d;
 	tail_note(t, "tx", f, len, now);
-	return netdev_send(t->lower, f, len, now);
+	return netdev_send_meta(t->lower, f, len, meta, now);
+}
+static void tail_caps(struct netdev *d, struct netdev_caps *caps)
+{
+	netdev_caps(((struct tail_dev *)d)->lower, caps);
 }
 static uint64_t tail_deadline(struct netdev *d)
 {
@@ -88,8 +95,11 @@ static void tail_destroy(struct netdev *d)
 	netdev_destroy(((struct tail_dev *)d)->lower);
 	/* the record itself belongs to the run (struct run_out) */
 }
-static const struct netdev_ops tail_ops = {
-    .recv = tail_recv, .send = tail_send, .next_deadline = tail_deadline, .destroy = tail_destroy};
+static const struct netdev_ops tail_ops = {.recv = tail_recv,
+					   .send = tail_send,
+					   .caps = tail_caps,
+					   .next_deadline = tail_deadline,
+					   .destroy = tail_destroy};
 
 /* Simulated seconds a scenario may take. */
 #define EXD_LIMIT_US (300ull * 1000000u)
@@ -255,7 +265,7 @@ static bool run(const struct scenario *s, uint64_t seed, const struct exnode_api
 	wire_pair(&dc, &ds);
 	struct netdev **mine_end = s->learner_server ? &ds : &dc;
 	if (pcap) {
-		struct netdev *p = sim_pcap_wrap(*mine_end, pcap, err, sizeof(err));
+		struct netdev *p = pcap_tee_wrap_stack_clock(*mine_end, pcap, err, sizeof(err));
 		if (p)
 			*mine_end = p;
 	}

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "faults.h"
+#include "pcap_tee.h"
 #include "sim_net.h"
 #include "sim_peer.h"
 #include "stack.h"
@@ -297,7 +298,7 @@ int sim_main(int argc, char **argv)
 	struct netdev *dc, *ds; /* client's and server's ends */
 	wire_pair(&dc, &ds);
 	if (o.pcap) {
-		struct netdev *p = sim_pcap_wrap(dc, o.pcap, err, sizeof(err));
+		struct netdev *p = pcap_tee_wrap_stack_clock(dc, o.pcap, err, sizeof(err));
 		if (!p) {
 			fprintf(stderr, "tapstack sim: --pcap %s: %s\n", o.pcap, err);
 			netdev_destroy(dc);

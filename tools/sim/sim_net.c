@@ -1,6 +1,6 @@
 /*
- * sim_net.c - the virtual-clock loop, the virtual-time pcap writer and the
- * prefixing trace stream (see sim_net.h).
+ * sim_net.c - the virtual-clock loop and the prefixing trace stream (see
+ * sim_net.h).
  */
 #include "sim_net.h"
 
@@ -48,100 +48,6 @@ enum sim_end sim_run(struct sim_node *a, struct sim_node *b, uint64_t *now_us, u
 		*now_us = next < limit_us ? next : limit_us;
 		spins = 0;
 	}
-}
-
-/* ---- pcap on the virtual clock ------------------------------------------ */
-
-/* The classic pcap format (libpcap savefile.c): microsecond stamps, LINKTYPE_ETHERNET. */
-#define PCAP_MAGIC    0xa1b2c3d4u
-#define PCAP_SNAPLEN  65535u
-#define PCAP_ETHERNET 1u
-
-struct sim_pcap {
-	struct netdev dev;
-	struct netdev *lower;
-	FILE *f;
-};
-
-static void pcap_record(struct sim_pcap *p, const uint8_t *frame, size_t len, uint64_t now_us)
-{
-	uint32_t caplen = len > PCAP_SNAPLEN ? PCAP_SNAPLEN : (uint32_t)len;
-	uint32_t hdr[4] = {(uint32_t)(now_us / 1000000u), (uint32_t)(now_us % 1000000u), caplen,
-			   (uint32_t)len};
-	fwrite(hdr, sizeof(hdr), 1, p->f);
-	fwrite(frame, 1, caplen, p->f);
-}
-
-static ssize_t pcap_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t now_us)
-{
-	struct sim_pcap *p = (struct sim_pcap *)d;
-	ssize_t n = netdev_recv(p->lower, buf, cap, now_us);
-	if (n > 0)
-		pcap_record(p, buf, (size_t)n, now_us);
-	return n;
-}
-
-static int pcap_send(struct netdev *d, const uint8_t *frame, size_t len, uint64_t now_us)
-{
-	struct sim_pcap *p = (struct sim_pcap *)d;
-	int r = netdev_send(p->lower, frame, len, now_us);
-	if (r == 0)
-		pcap_record(p, frame, len, now_us);
-	return r;
-}
-
-static int pcap_pollfd(struct netdev *d)
-{
-	return netdev_pollfd(((struct sim_pcap *)d)->lower);
-}
-
-static uint64_t pcap_next_deadline(struct netdev *d)
-{
-	return netdev_next_deadline(((struct sim_pcap *)d)->lower);
-}
-
-static void pcap_destroy(struct netdev *d)
-{
-	struct sim_pcap *p = (struct sim_pcap *)d;
-	fclose(p->f);
-	netdev_destroy(p->lower);
-	free(p);
-}
-
-static const struct netdev_ops sim_pcap_ops = {
-    .recv = pcap_recv,
-    .send = pcap_send,
-    .pollfd = pcap_pollfd,
-    .next_deadline = pcap_next_deadline,
-    .destroy = pcap_destroy,
-};
-
-struct netdev *sim_pcap_wrap(struct netdev *lower, const char *path, char *err, size_t errlen)
-{
-	struct sim_pcap *p = calloc(1, sizeof(*p));
-	if (!p) {
-		snprintf(err, errlen, "out of memory");
-		return NULL;
-	}
-	p->f = fopen(path, "wb");
-	if (!p->f) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		free(p);
-		return NULL;
-	}
-	uint32_t magic = PCAP_MAGIC, snaplen = PCAP_SNAPLEN, link = PCAP_ETHERNET, zero = 0;
-	uint16_t major = 2, minor = 4;
-	fwrite(&magic, 4, 1, p->f);
-	fwrite(&major, 2, 1, p->f);
-	fwrite(&minor, 2, 1, p->f);
-	fwrite(&zero, 4, 1, p->f); /* thiszone */
-	fwrite(&zero, 4, 1, p->f); /* sigfigs */
-	fwrite(&snaplen, 4, 1, p->f);
-	fwrite(&link, 4, 1, p->f);
-	p->dev.ops = &sim_pcap_ops;
-	snprintf(p->dev.name, sizeof(p->dev.name), "pcap(%.24s)", lower->name);
-	p->lower = lower;
-	return &p->dev;
 }
 
 /* ---- trace lines with the virtual time ------------------------------------ */

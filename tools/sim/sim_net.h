@@ -1,8 +1,9 @@
 /*
  * sim_net.h - the pieces of a simulated network that do not know what a
- * stack is: the virtual-clock loop over two nodes, a pcap writer stamping
- * frames with the virtual clock, and trace sinks that prefix every line
- * with the virtual time and the node's name.
+ * stack is: the virtual-clock loop over two nodes, and trace sinks that
+ * prefix every line with the virtual time and the node's name.  (The
+ * capture is tap/pcap_tee.c's, stamped with the virtual clock:
+ * pcap_tee_wrap_stack_clock.)
  *
  * Used by `tapstack sim` (tools/sim/sim_cmd.c), where both nodes are
  * stacks in this process, and by the exercise driver
@@ -49,14 +50,6 @@ enum sim_end {
  */
 enum sim_end sim_run(struct sim_node *a, struct sim_node *b, uint64_t *now_us, uint64_t limit_us,
 		     bool (*done)(void *ctx), void *ctx);
-
-/*
- * A netdev wrapper writing every frame sent and received to a pcap file
- * (DLT_EN10MB) stamped with the clock the node passes in, so the same run
- * gives the same file byte for byte.  Takes ownership of lower on success;
- * NULL with the reason in err on failure.
- */
-struct netdev *sim_pcap_wrap(struct netdev *lower, const char *path, char *err, size_t errlen);
 
 /*
  * A stdio stream that writes each line to out as "%12.6f name | line", with
