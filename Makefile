@@ -7,6 +7,9 @@
 #                   one family of suites; SUITE=name runs one suite, TEST=name one test
 #   make bench      the benchmark harness (tools/bench/)
 #   make fuzz       build the fuzz harnesses (clang, libFuzzer)
+#   make exercise NAME=x / exercise-solution NAME=x / exercises
+#                   the protocol-layer exercises (docs/exercises/README.md;
+#                   rules in tools/exercise/ex.mk)
 #   make deps       install missing Debian packages (root) or list them
 #   make format     clang-format every source
 #
@@ -47,7 +50,7 @@ INC_stack    := -Istack $(INC_API)
 INC_tap      := $(INC_stack) -Itap $(PKG_CFLAGS)
 INC_http     := $(INC_API) -Ihttp
 INC_services := $(INC_API) -Ihttp -Itools/services
-INC_tools    := $(INC_stack) -Itap -Ihttp -Itools/services $(PKG_CFLAGS)
+INC_tools    := $(INC_stack) -Itap -Ihttp -Itools/services -Itools/sim $(PKG_CFLAGS)
 INC_tests    := $(INC_tools) -Itests/lib $(CHECK_CFLAGS)
 
 STACK_SRC    := $(wildcard stack/*.c)
@@ -55,6 +58,7 @@ TAP_SRC      := $(wildcard tap/*.c)
 HTTP_SRC     := $(wildcard http/*.c)
 SERVICES_SRC := $(wildcard tools/services/*.c)
 TOOL_SRC     := $(wildcard tools/*.c)
+SIM_SRC      := $(wildcard tools/sim/*.c)
 UNIT_SRC     := $(wildcard tests/unit/*.c)
 TWO_SRC      := $(wildcard tests/twostack/*.c)
 TEST_LIB_SRC := $(wildcard tests/lib/*.c)
@@ -69,14 +73,17 @@ TAPSTACK    := $(OUT)/tapstack
 UNIT        := $(OUT)/tests/unit_tests
 TWOSTACK    := $(OUT)/tests/twostack_tests
 PATTERN     := $(OUT)/tests/pattern
+APIPROBE    := $(OUT)/tests/api_probe
+HOSTILE     := $(OUT)/tests/hostile
 
 LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
-.PHONY: all run check check-unit check-twostack check-tap bench fuzz deps clean format tests
+.PHONY: all run check check-unit check-twostack check-tap bench fuzz deps clean format tests \
+	exercise exercises exercise-solution
 
 all: $(TAPSTACK)
 
-tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN)
+tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(HOSTILE) $(APIPROBE)
 
 # One rule per directory, each with its own include paths.
 define compile
@@ -94,6 +101,9 @@ $(OUT)/obj/tools/services/%.o: tools/services/%.c
 	$(call compile,$(INC_services))
 $(OUT)/obj/tools/%.o: tools/%.c
 	$(call compile,$(INC_tools))
+# api_probe drives the library on a real TAP: it sees what tools/ see.
+$(OUT)/obj/tests/tools/api_probe.o: tests/tools/api_probe.c
+	$(call compile,$(INC_tools))
 $(OUT)/obj/tests/tools/%.o: tests/tools/%.c
 	$(call compile,)
 $(OUT)/obj/tests/%.o: tests/%.c
@@ -108,8 +118,8 @@ $(LIBSTACK) $(LIBTAP) $(LIBHTTP) $(LIBSERVICES):
 	@rm -f $@
 	@ar rcs $@ $^
 
-$(TAPSTACK): $(call obj,$(TOOL_SRC)) $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $(call obj,$(TOOL_SRC)) $(LIBS) $(PKG_LIBS) -lm
+$(TAPSTACK): $(call obj,$(TOOL_SRC) $(SIM_SRC)) $(LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(call obj,$(TOOL_SRC) $(SIM_SRC)) $(LIBS) $(PKG_LIBS) -lm
 
 $(UNIT): $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC)) $(LIBS)
 	@mkdir -p $(dir $@)
@@ -120,6 +130,14 @@ $(TWOSTACK): $(call obj,$(TWO_SRC) $(TEST_LIB_SRC)) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(call obj,$(TWO_SRC) $(TEST_LIB_SRC)) $(LIBS) $(PKG_LIBS) $(CHECK_LIBS) -Wl,--wrap=_tcase_add_test,--wrap=suite_create -lm
 
 $(PATTERN): $(call obj,tests/tools/pattern.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(APIPROBE): $(call obj,tests/tools/api_probe.c) $(LIBTAP) $(LIBSTACK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(HOSTILE): $(call obj,tests/tools/hostile.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
@@ -146,6 +164,14 @@ bench: deps
 
 fuzz: deps
 	@$(MAKE) --no-print-directory -C tests/fuzz
+
+# Protocol-layer exercises (docs/exercises/README.md): NAME=checksum, CHECK=id
+# SEED=n STAGES=1,3 narrow a run; MINE=all links every finished exercise.
+exercise exercise-solution exercises: deps
+	@NAME="$(NAME)" CHECK="$(CHECK)" SEED="$(SEED)" STAGES="$(STAGES)" MINE="$(MINE)" \
+		tools/exercise/run.sh $@
+
+include tools/exercise/ex.mk
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

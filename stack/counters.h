@@ -21,6 +21,10 @@ struct stack;
 	X(ARP_REPLIES_SENT, "arp", "replies sent")                                                \
 	X(ARP_CACHE_UPDATES, "arp", "cache entries created or refreshed")                        \
 	X(ARP_CACHE_EXPIRED, "arp", "cache entries expired")                                      \
+	X(ARP_CACHE_EVICTED, "arp", "cache entries evicted under pressure (gc_thresh2/3)")         \
+	X(ARP_CACHE_EVICTED_IN_USE, "arp", "of those, entries we had sent to")                     \
+	X(ARP_CACHE_REFUSED, "arp", "senders not cached: the table holds only static entries")     \
+	X(ARP_OFF_LINK_NOT_CACHED, "arp", "requests from off-link senders answered, not cached")   \
 	X(IPV4_RX, "ip", "datagrams received")                                                    \
 	X(IPV4_DELIVERED, "ip", "datagrams delivered to a transport")                             \
 	X(IPV4_TX, "ip", "datagrams sent")                                                        \
@@ -51,6 +55,14 @@ struct stack;
 	X(TCP_OFO_QUEUED, "tcp", "segments queued out of order")                                  \
 	X(TCP_TLP_PROBES, "tcp", "tail loss probes sent (RFC 8985 §7)")                            \
 	X(TCP_LIMITED_TRANSMITS, "tcp", "segments sent by limited transmit (RFC 3042)")            \
+	X(TCP_MSS_RAISED, "tcp", "peer MSS options below 88 raised to the floor (RFC 6691)")      \
+	X(TCP_ACKS_RATE_LIMITED, "tcp", "ACKs to invalid segments withheld (RFC 5961 §7)")       \
+	X(TCP_CHALLENGE_ACKS_BUDGET_LIMITED, "tcp", "challenge ACKs withheld: stack budget spent")  \
+	X(TCP_ABORT_ON_TIMEOUT, "tcp", "connections dropped by a timeout (retries, probes, keep-alive)") \
+	X(TCP_PERSIST_TIMEOUTS, "tcp", "of which: window probes gave up (orphans: tcp_orphan_retries)") \
+	X(TCP_ABORT_ON_MEMORY, "tcp", "orphans reset: tcp_max_orphans or tcp_orphan_max_bytes passed") \
+	X(TCP_SYNCOOKIES_SENT, "tcp", "SYN,ACKs with a SYN cookie sent (SYN queue full, RFC 4987)") \
+	X(TCP_SYNCOOKIES_RECV, "tcp", "connections opened by a valid SYN cookie")                  \
 	/* keep last */
 
 enum ts_counter {

@@ -4,7 +4,8 @@
  * tcp_input: view (length, offset, checksum, options) → lookup by 4-tuple,
  * then listener by port → one of
  *   §3.10.7.1 CLOSED        closed_input
- *   §3.10.7.2 LISTEN        listen_input
+ *   §3.10.7.2 LISTEN        listen_input (SYN cookies when the SYN queue
+ *                           is full: send_cookie, cookie_ack; RFC 4987)
  *   §3.10.7.3 SYN-SENT      syn_sent_input
  *   §3.10.7.4 other states  check_sequence, check_rst, (security),
  *                           check_syn, check_ack, (urg), process_text,
@@ -26,6 +27,7 @@
 #include "socket.h"
 #include "ipv4.h"
 #include "stack.h"
+#include "tcp_syncookie.h"
 #include "tcp_var.h"
 #include "tcp_seq.h"
 
@@ -75,14 +77,82 @@ static enum step drop_with_reset(struct tcp_ctx *c, enum ts_drop_reason r)
 	return DROP_WITH_RESET;
 }
 
-/* RFC 5961 §3.2, §4.2, §5.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. */
+/*
+ * RFC 5961 §7 asks that ACKs sent in answer to invalid segments be rate
+ * limited, so that two confused peers (or a forger and us) cannot ACK each
+ * other at line rate.  Linux tcp_oow_rate_limited: one such ACK per
+ * connection per tcp_invalid_ratelimit_ms, for out-of-window segments, PAWS
+ * failures, retransmitted SYNs in SYN-RECEIVED and challenge ACKs alike.
+ * With data_exempt, a segment with data or FIN and no SYN is always
+ * answered: it is no part of an ACK loop, and a retransmission whose ACK
+ * was lost needs its ACK now.  Returns true when the ACK must not be sent.
+ */
+static bool oow_rate_limited(struct tcp_ctx *c, bool data_exempt)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	struct stack *st = c->st;
+	if (data_exempt && (c->v.payload_len || (c->v.flags & TCP_FIN)) && !(c->v.flags & TCP_SYN))
+		return false;
+	if (st->now_us < pcb->oow_ack_next_us) {
+		ts_count(st, CTR_TCP_ACKS_RATE_LIMITED);
+		return true;
+	}
+	pcb->oow_ack_next_us = st->now_us + st->cfg.tcp_invalid_ratelimit_ms * 1000ull;
+	return false;
+}
+
+/*
+ * The per-stack challenge-ACK budget (RFC 5961 §7 "a system-wide limit"),
+ * only when cfg.tcp_challenge_ack_limit is set: at most a number drawn at
+ * random in [limit/2, limit + limit/2 - 1] each second (Linux
+ * tcp_send_challenge_ack after CVE-2016-5696).  Off by default, as in
+ * Linux since 6.0: one counter shared by every connection is a side
+ * channel (an off-path attacker that spends the budget learns from the
+ * challenge ACKs its own connection gets whether it guessed another
+ * connection's window), the random draw only blurs it, and the
+ * per-connection limit above already stops ACK loops.
+ */
+static bool challenge_budget_spent(struct stack *st)
+{
+	uint32_t limit = st->cfg.tcp_challenge_ack_limit;
+	struct tcp_state *t = st->tcp;
+	if (!limit)
+		return false;
+	uint64_t second = st->now_us / 1000000u + 1; /* 0: never drawn */
+	if (second != t->challenge_second) {
+		uint32_t half = (limit + 1) / 2;
+		t->challenge_second = second;
+		t->challenge_left = half + (uint32_t)(ts_rand(st) % limit);
+	}
+	if (!t->challenge_left)
+		return true;
+	t->challenge_left--;
+	return false;
+}
+
+/* RFC 5961 §3.2, §4.2, §5.2: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, rate limited (§7). */
 static void send_challenge_ack(struct tcp_ctx *c)
 {
-	/* Deviation from RFC 5961 §7: no global challenge-ACK rate limit; the
-	 * per-segment cost is one ACK and the limit exists to hide a side channel
-	 * (CVE-2016-5696) that a per-stack counter would reintroduce. */
+	if (oow_rate_limited(c, false))
+		return;
+	if (challenge_budget_spent(c->st)) {
+		ts_count(c->st, CTR_TCP_CHALLENGE_ACKS_BUDGET_LIMITED);
+		return;
+	}
 	ts_count(c->st, CTR_TCP_CHALLENGE_ACKS);
 	tcp_send_ack(c->pcb);
+}
+
+/* TCP_INFO's receive counters, and the largest segment seen (Linux icsk_ack.rcv_mss). */
+static void tcp_count_rx(struct tcp_pcb *pcb, const struct tcp_view *v)
+{
+	pcb->segs_in++;
+	if (v->payload_len) {
+		pcb->data_segs_in++;
+		uint32_t mss = v->payload_len < pcb->rmss ? v->payload_len : pcb->rmss;
+		if (mss > pcb->rcv_mss)
+			pcb->rcv_mss = (uint16_t)mss;
+	}
 }
 
 /* The connection is reset by the peer or refused; err goes to SO_ERROR. */
@@ -130,35 +200,176 @@ static enum step closed_input(struct tcp_ctx *c)
 
 /* ---- §3.10.7.2 LISTEN ---- */
 
-static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
+static enum step synchronized_input(struct tcp_ctx *c);
+
+/* A child of lis for the segment's 4-tuple, in no table yet, or NULL. */
+static struct tcp_pcb *child_new(struct tcp_ctx *c, struct tcp_pcb *lis)
 {
 	struct stack *st = c->st;
-	if (c->v.flags & TCP_RST)
-		return drop(c, DROP_TCP_LISTEN_RST); /* first: ignore RSTs */
-	if (c->v.flags & TCP_ACK)
-		return drop_with_reset(c, DROP_TCP_LISTEN_ACK); /* second: <SEQ=SEG.ACK><CTL=RST> */
-	if (!(c->v.flags & TCP_SYN))
-		return drop(c, DROP_TCP_LISTEN_NO_SYN);
-	/* Third: SYN.  Bound the embryonic queue and the accept backlog. */
-	if (lis->synq.n >= st->cfg.tcp_max_syn_backlog || (int)lis->acceptq.n > lis->backlog)
-		return drop(c, DROP_TCP_LISTEN_OVERFLOW);
 	struct tcp_pcb *pcb = tcp_pcb_new(st);
 	if (!pcb)
-		return drop(c, DROP_TCP_NOMEM);
-	const struct ts_sockopts *so = lis->sock ? &lis->sock->opt : NULL;
-	if (tcp_pcb_alloc_rings(pcb, so && so->sndbuf ? so->sndbuf : st->cfg.tcp_sndbuf,
-				so && so->rcvbuf ? so->rcvbuf : st->cfg.tcp_rcvbuf) < 0) {
+		return NULL;
+	/* Like Linux, the child takes the listener's options (buffers, MSS, TOS,
+	 * TTL) and congestion control. */
+	if (tcp_pcb_alloc_rings(pcb, lis->sock ? &lis->sock->opt : NULL) < 0) {
 		tcp_pcb_free(pcb);
-		return drop(c, DROP_TCP_NOMEM);
+		return NULL;
 	}
+	pcb->cc = lis->cc;
 	pcb->local_ip = c->b->dst;
 	pcb->local_port = c->v.dst_port;
 	pcb->remote_ip = c->b->src;
 	pcb->remote_port = c->v.src_port;
 	pcb->reuseaddr = lis->reuseaddr;
 	pcb->listener = lis;
-	pcb->tf |= TF_PASSIVE | TF_TS_OK | TF_SACK_OK | TF_WS_OK;
+	pcb->tf |= TF_PASSIVE;
 	pcb->state = TCPS_LISTEN; /* the child starts as its listener, for the trace */
+	pcb->last_rx_us = st->now_us;
+	return pcb;
+}
+
+/* Whether ACKs to lis may be cookies: one was sent in the last 2 ticks
+ * (Linux tcp_synq_no_recent_overflow), so a listener that never needed
+ * cookies never lets a guessed one in. */
+static bool cookie_recent(const struct stack *st, const struct tcp_pcb *lis)
+{
+	return lis->syncookie_sent && st->now_us - lis->syncookie_last_us <
+					  TCP_SYNCOOKIE_MAX_AGE * TCP_SYNCOOKIE_PERIOD_US;
+}
+
+/* The SYN queue is full: answer with a cookie and keep nothing. */
+static enum step send_cookie(struct tcp_ctx *c, struct tcp_pcb *lis)
+{
+	struct stack *st = c->st;
+	const struct tcp_opts *in = &c->opt;
+	const struct ip_addr *lip = &c->b->dst, *rip = &c->b->src;
+	uint16_t lport = c->v.dst_port, rport = c->v.src_port;
+	/* The numbers the connection will have once the cookie comes back. */
+	struct tcp_rcv_params rp;
+	tcp_rcv_params(st, lis->sock ? &lis->sock->opt : NULL, &rp);
+	/* Linux: a peer MSS below the table's smallest entry gets 536. */
+	uint32_t mssind = tcp_syncookie_mss_index(in->has_mss ? in->mss : TCP_DEFAULT_MSS);
+	uint32_t iss = tcp_syncookie_make(st->tcp->cookie_key, lip, lport, rip, rport, c->v.seq,
+					  tcp_syncookie_count(st->now_us), mssind);
+	struct tcp_opts o;
+	memset(&o, 0, sizeof(o));
+	o.has_mss = true;
+	o.mss = rp.mss;
+	if (in->has_ts) {
+		/* Window scaling and SACK need the TSval to come back in; without
+		 * timestamps they are off (Linux tcp_clear_options). */
+		struct tcp_syncookie_opts co = {
+		    .ws_ok = in->has_ws, .ws = in->ws, .sack_ok = in->sack_perm};
+		uint32_t now_ts = (uint32_t)(st->now_us / 1000u) +
+				  tcp_cookie_ts_offset(st, lip, lport, rip, rport);
+		o.has_ts = true;
+		o.tsval = tcp_syncookie_tsval(now_ts, &co);
+		o.tsecr = in->tsval;
+		o.sack_perm = in->sack_perm;
+		o.has_ws = in->has_ws;
+		o.ws = rp.wscale;
+	}
+	tcp_send_synack_stateless(st, lip, rip, lport, rport, iss, c->v.seq + 1,
+				  (uint16_t)(rp.init_wnd < 65535 ? rp.init_wnd : 65535), &o);
+	lis->syncookie_sent = true;
+	lis->syncookie_last_us = st->now_us;
+	ts_count(st, CTR_TCP_SYNCOOKIES_SENT);
+	return DONE;
+}
+
+/*
+ * An ACK to a listener that sent cookies lately: a valid cookie (SEG.ACK -
+ * 1, for SEG.SEQ - 1) creates the connection with the options it and the
+ * echoed TSval carry, in SYN-RECEIVED, and the ACK then goes through the
+ * §3.10.7.4 steps like any other (it may carry data).  A forged or stale
+ * one gets the RST any ACK to a listener gets (RFC 9293 §3.10.7.2; Linux
+ * cookie_v4_check failing, LINUX_MIB_SYNCOOKIESFAILED).
+ */
+static enum step cookie_ack(struct tcp_ctx *c, struct tcp_pcb *lis)
+{
+	struct stack *st = c->st;
+	const struct ip_addr *lip = &c->b->dst, *rip = &c->b->src;
+	uint16_t lport = c->v.dst_port, rport = c->v.src_port;
+	int mssind = tcp_syncookie_check(st->tcp->cookie_key, lip, lport, rip, rport, c->v.seq - 1,
+					 c->v.ack - 1, tcp_syncookie_count(st->now_us));
+	if (mssind < 0)
+		return drop_with_reset(c, DROP_TCP_SYNCOOKIE_BAD);
+	if ((int)lis->acceptq.n > lis->backlog)
+		return drop(c, DROP_TCP_LISTEN_OVERFLOW); /* the peer's data or FIN comes again */
+	struct tcp_pcb *pcb = child_new(c, lis);
+	if (!pcb)
+		return drop(c, DROP_TCP_NOMEM);
+	struct tcp_opts peer;
+	memset(&peer, 0, sizeof(peer));
+	peer.has_mss = true;
+	peer.mss = tcp_syncookie_msstab[mssind];
+	/* alloc_rings gave the child what send_cookie announced (tcp_rcv_params). */
+	uint8_t our_ws = pcb->rcv_wscale;
+	uint32_t first_wnd = pcb->rcv_ssthresh < 65535 ? pcb->rcv_ssthresh : 65535;
+	pcb->snd_wscale = pcb->rcv_wscale = 0;
+	if (c->opt.has_ts) {
+		struct tcp_syncookie_opts co;
+		tcp_syncookie_ts_decode(c->opt.tsecr, &co);
+		pcb->tf |= TF_TS_OK;
+		pcb->ts_recent = c->opt.tsval;
+		pcb->ts_offset = tcp_cookie_ts_offset(st, lip, lport, rip, rport);
+		if (co.sack_ok)
+			pcb->tf |= TF_SACK_OK;
+		if (co.ws_ok) {
+			pcb->tf |= TF_WS_OK;
+			pcb->snd_wscale = co.ws;
+			pcb->rcv_wscale = our_ws;
+		}
+	}
+	/* As if our SYN,ACK had just been acknowledged: IRS = SEG.SEQ - 1, ISS =
+	 * SEG.ACK - 1, the window offered in it still open. */
+	pcb->irs = c->v.seq - 1;
+	pcb->rcv_nxt = c->v.seq;
+	pcb->rcv_adv = pcb->rcv_nxt + first_wnd;
+	pcb->last_ack_sent = pcb->rcv_nxt;
+	tcp_pcb_setup_mss(pcb, &peer);
+	pcb->iss = c->v.ack - 1;
+	pcb->snd_una = pcb->iss;
+	pcb->snd_nxt = pcb->snd_max = pcb->iss + 1;
+	pcb->snd_buf_seq = pcb->iss + 1;
+	pcb->recover = pcb->iss;
+	pcb->snd_wl1 = c->v.seq;
+	pcb->snd_wl2 = pcb->iss;
+	pcb->rexmt_count = 1; /* we did not time that SYN,ACK: no RTT sample (Karn) */
+	tcp_set_state(pcb, TCPS_SYN_RECEIVED, &c->v);
+	tcp_conn_hash_add(pcb);
+	tcp_bind_hash_add(pcb);
+	ts_count(st, CTR_TCP_SYNCOOKIES_RECV);
+	ts_count(st, CTR_TCP_PASSIVE_OPENS);
+	c->pcb = pcb;
+	return synchronized_input(c);
+}
+
+static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
+{
+	struct stack *st = c->st;
+	if (c->v.flags & TCP_RST)
+		return drop(c, DROP_TCP_LISTEN_RST); /* first: ignore RSTs */
+	if (c->v.flags & TCP_ACK) {
+		if (!(c->v.flags & TCP_SYN) && st->cfg.tcp_syncookies && cookie_recent(st, lis))
+			return cookie_ack(c, lis);
+		return drop_with_reset(c, DROP_TCP_LISTEN_ACK); /* second: <SEQ=SEG.ACK><CTL=RST> */
+	}
+	if (!(c->v.flags & TCP_SYN))
+		return drop(c, DROP_TCP_LISTEN_NO_SYN);
+	/* Third: SYN.  Bound the accept backlog (Linux drops the SYN then, cookies
+	 * or not) and the embryonic queue: beyond it, a cookie keeps nothing. */
+	if ((int)lis->acceptq.n > lis->backlog)
+		return drop(c, DROP_TCP_LISTEN_OVERFLOW);
+	if (st->cfg.tcp_syncookies == 2 ||
+	    (st->cfg.tcp_syncookies && lis->synq.n >= st->cfg.tcp_max_syn_backlog))
+		return send_cookie(c, lis);
+	if (lis->synq.n >= st->cfg.tcp_max_syn_backlog)
+		return drop(c, DROP_TCP_LISTEN_OVERFLOW);
+	struct tcp_pcb *pcb = child_new(c, lis);
+	if (!pcb)
+		return drop(c, DROP_TCP_NOMEM);
+	pcb->tf |= TF_TS_OK | TF_SACK_OK | TF_WS_OK;
 	/* RFC 9293 §3.10.7.2: RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ, ISS chosen. */
 	pcb->irs = c->v.seq;
 	pcb->rcv_nxt = c->v.seq + 1;
@@ -173,8 +384,8 @@ static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
 	pcb->snd_wnd = pcb->max_snd_wnd = c->v.wnd;
 	pcb->snd_wl1 = c->v.seq;
 	pcb->snd_wl2 = pcb->iss;
-	pcb->last_rx_us = st->now_us;
 	pcb->rtt_start_us = st->now_us;
+	tcp_count_rx(pcb, &c->v); /* the SYN counts for the connection it opens, as on Linux */
 	tcp_set_state(pcb, TCPS_SYN_RECEIVED, &c->v);
 	tcp_conn_hash_add(pcb);
 	tcp_bind_hash_add(pcb);
@@ -269,10 +480,12 @@ static enum step check_sequence(struct tcp_ctx *c)
 	uint32_t room = free_space < wnd ? free_space : wnd;
 	uint32_t len = seg_len(c);
 
-	/* A retransmitted SYN in SYN-RECEIVED: our SYN,ACK was lost, send it again. */
+	/* A retransmitted SYN in SYN-RECEIVED: our SYN,ACK was lost, send it again
+	 * (rate limited: a storm of copies gets one answer, Linux tcp_check_req). */
 	if (pcb->state == TCPS_SYN_RECEIVED && (c->flags & TCP_SYN) && !(c->flags & TCP_ACK) &&
 	    c->seq == pcb->irs) {
-		tcp_send_syn(pcb);
+		if (!oow_rate_limited(c, false))
+			tcp_send_syn(pcb);
 		return drop(c, DROP_TCP_DUP);
 	}
 	/* RFC 7323 §5.3 R1: PAWS, a timestamp older than TS.Recent is a duplicate. */
@@ -281,11 +494,12 @@ static enum step check_sequence(struct tcp_ctx *c)
 		return drop_after_ack(c, DROP_TCP_PAWS);
 
 	/*
-	 * Deviation from RFC 9293 §3.10.7.4 (RCV.NXT =< SEG.SEQ <
-	 * RCV.NXT+RCV.WND for a segment without text): one at the right edge
-	 * itself is acceptable too, as Linux's tcp_sequence has it, because a
-	 * peer that filled the rounded-up window we cannot store has its
-	 * SND.NXT exactly there, and every ACK it sends would be dropped unread.
+	 * Deviation from RFC 9293 §3.10.7.4 ("RCV.NXT =< SEG.SEQ <
+	 * RCV.NXT+RCV.WND" for an empty segment): as Linux's tcp_sequence, the
+	 * right edge itself is in.  A peer that filled the window we offered
+	 * sends its pure ACKs with SEQ = its SND.NXT = that edge; refusing them
+	 * loses every ACK of our data until our ring drains, which it may
+	 * never do if our reader waits for those ACKs (an echo).
 	 */
 	bool ok;
 	if (len == 0)
@@ -343,10 +557,7 @@ static enum step check_sequence(struct tcp_ctx *c)
 		if (had_data && !c->data_len)
 			pcb->tf |= TF_ACKNOW;
 	}
-	/* RFC 7323 §4.3 (2): remember the timestamp to echo. */
-	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts && seq_leq(c->seq, pcb->last_ack_sent) &&
-	    seq_geq(c->opt.tsval, pcb->ts_recent))
-		pcb->ts_recent = c->opt.tsval;
+	/* TS.Recent waits for the ACK checks: see segment_acceptable. */
 	return NEXT;
 }
 
@@ -395,6 +606,29 @@ static enum step check_syn(struct tcp_ctx *c)
 	return drop(c, DROP_TCP_SYN_CHALLENGE);
 }
 
+/*
+ * The segment passed the sequence, RST, SYN and ACK checks: only now may it
+ * change what outlives it.  RFC 7323 §4.3 (2): remember its timestamp to
+ * echo.  Done in the sequence check, this let one forged segment that the
+ * later steps drop (an in-window SYN answered by a challenge ACK, an ACK of
+ * unsent data) plant a TSval far ahead, after which PAWS (RFC 7323 §5.3)
+ * rejected every segment of the real peer: the RFC 5961 §4-5 checks
+ * protect the connection only if they come first (Linux: tcp_validate_
+ * incoming, then tcp_replace_ts_recent from tcp_ack after its ACK checks).
+ * The keep-alive idle clock and probe count (RFC 1122 §4.2.3.6) likewise:
+ * an unacceptable segment does not show that the peer is alive.
+ */
+static void segment_acceptable(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts && seq_leq(c->seq, pcb->last_ack_sent) &&
+	    seq_geq(c->opt.tsval, pcb->ts_recent))
+		pcb->ts_recent = c->opt.tsval;
+	pcb->last_rx_us = c->st->now_us;
+	pcb->keep_probes = 0;
+	pcb->probes_out = 0; /* the peer is there (Linux tcp_ack: icsk_probes_out) */
+}
+
 /* Fifth: check the ACK field (RFC 9293 §3.10.7.4, RFC 5961 §5.2). */
 static enum step check_ack(struct tcp_ctx *c)
 {
@@ -406,6 +640,7 @@ static enum step check_ack(struct tcp_ctx *c)
 	if (pcb->state == TCPS_SYN_RECEIVED) {
 		if (!(seq_lt(pcb->snd_una, v->ack) && seq_leq(v->ack, pcb->snd_max)))
 			return drop_with_reset(c, DROP_TCP_SYNRCVD_BAD_ACK);
+		segment_acceptable(c);
 		struct tcp_pcb *lis = pcb->listener;
 		if (lis && (int)lis->acceptq.n > lis->backlog)
 			return drop(c, DROP_TCP_LISTEN_OVERFLOW); /* the peer will retry */
@@ -447,6 +682,7 @@ static enum step check_ack(struct tcp_ctx *c)
 		send_challenge_ack(c);
 		return drop(c, DROP_TCP_ACK_CHALLENGE);
 	}
+	segment_acceptable(c);
 
 	uint32_t new_wnd = (uint32_t)v->wnd << pcb->snd_wscale;
 	c->window_changed = new_wnd != pcb->snd_wnd;
@@ -472,8 +708,10 @@ static enum step check_ack(struct tcp_ctx *c)
 		pcb->snd_wl2 = v->ack;
 		if (new_wnd > pcb->max_snd_wnd)
 			pcb->max_snd_wnd = new_wnd;
-		if (new_wnd)
+		if (new_wnd) {
 			pcb->persist_shift = 0;
+			pcb->wnd_probes = 0;
+		}
 	}
 
 	bool fin_acked = (pcb->tf & TF_FIN_SENT) && seq_gt(pcb->snd_una, pcb->fin_seq);
@@ -709,8 +947,7 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 	c.pcb = tcp_conn_lookup(st, &b->dst, c.v.dst_port, &b->src, c.v.src_port);
 	struct tcp_pcb *lis = NULL;
 	if (c.pcb) {
-		c.pcb->last_rx_us = st->now_us;
-		c.pcb->keep_probes = 0;
+		tcp_count_rx(c.pcb, &c.v);
 		lis = time_wait_reuse(&c);
 	} else {
 		lis = tcp_listener_lookup(st, &b->dst, c.v.dst_port);
@@ -735,8 +972,9 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 		ts_drop(st, b, c.reason);
 		break;
 	case DROP_AFTER_ACK:
-		/* "send an acknowledgment (unless the RST bit is set) and drop" */
-		if (c.pcb && !(c.v.flags & TCP_RST))
+		/* "send an acknowledgment (unless the RST bit is set) and drop",
+		 * at most one a while for segments without data (RFC 5961 §7). */
+		if (c.pcb && !(c.v.flags & TCP_RST) && !oow_rate_limited(&c, true))
 			c.pcb->tf |= TF_ACKNOW;
 		ts_drop(st, b, c.reason);
 		break;

@@ -46,21 +46,46 @@ static uint32_t tcp_now_ms(const struct tcp_pcb *pcb)
 }
 
 /*
+ * The space the window may offer: free ring space, at most rcv_ssthresh.
+ * rcv_ssthresh starts at the first window (cfg.tcp_init_rcv_wnd) and grows
+ * by twice the bytes received since it last grew, up to the ring (Linux
+ * tcp_grow_window: two MSS per full segment), so a connection that moves
+ * data opens its window within a few round trips while an idle one keeps
+ * offering little.
+ */
+static uint32_t rcv_space(struct tcp_pcb *pcb)
+{
+	uint32_t got = pcb->rcv_nxt - pcb->irs;
+	uint32_t cap = pcb->rcv_ring.cap;
+	if (pcb->rcv_ssthresh < cap && got != pcb->rcv_grow_mark) {
+		uint64_t grown = pcb->rcv_ssthresh + 2ull * (got - pcb->rcv_grow_mark);
+		pcb->rcv_ssthresh = grown < cap ? (uint32_t)grown : cap;
+	}
+	pcb->rcv_grow_mark = got;
+	uint32_t free_space = tcp_ring_free_space(&pcb->rcv_ring);
+	return free_space < pcb->rcv_ssthresh ? free_space : pcb->rcv_ssthresh;
+}
+
+/*
  * Receiver side of SWS avoidance (RFC 1122 §4.2.3.3): the right edge only
  * moves when it can move by min(RCV.BUFF/2, MSS).  The window never
  * shrinks (RFC 9293 §3.8.6.2.2), so a rounded scaled value is rounded up.
  */
 uint16_t tcp_window_to_advertise(struct tcp_pcb *pcb, bool syn)
 {
-	uint32_t free_space = tcp_ring_free_space(&pcb->rcv_ring);
+	/* A SYN's window is the first one; growth counts from the peer's SYN. */
+	uint32_t space = syn ? (tcp_ring_free_space(&pcb->rcv_ring) < pcb->rcv_ssthresh
+				    ? tcp_ring_free_space(&pcb->rcv_ring)
+				    : pcb->rcv_ssthresh)
+			     : rcv_space(pcb);
 	uint32_t cur = seq_gt(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
 	uint32_t step = pcb->rcv_ring.cap / 2 < pcb->rmss ? pcb->rcv_ring.cap / 2 : pcb->rmss;
-	uint32_t win = free_space;
+	uint32_t win = space;
 	if (win < cur + step && win > cur)
 		win = cur; /* not worth moving the edge yet */
 	if (win < cur)
 		win = cur; /* never shrink */
-	pcb->rcv_wnd = free_space;
+	pcb->rcv_wnd = space;
 	if (syn) {
 		/* RFC 7323 §2.2: the window in a SYN is never scaled. */
 		if (win > 65535)
@@ -79,15 +104,15 @@ uint16_t tcp_window_to_advertise(struct tcp_pcb *pcb, bool syn)
 
 bool tcp_window_update_due(struct tcp_pcb *pcb)
 {
-	uint32_t free_space = tcp_ring_free_space(&pcb->rcv_ring);
+	uint32_t space = rcv_space(pcb);
 	uint32_t cur = seq_gt(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
 	uint32_t step = pcb->rcv_ring.cap / 2 < pcb->rmss ? pcb->rcv_ring.cap / 2 : pcb->rmss;
-	if (free_space < cur + step)
+	if (space < cur + step)
 		return false; /* RFC 1122 §4.2.3.3: the edge would not move enough */
 	/* Linux __tcp_cleanup_rbuf: announce when a window of at most half the
 	 * buffer at least doubles; a larger one is refreshed by the next ACK
 	 * anyway, and an ACK per read would double the ACK rate for nothing. */
-	return 2u * cur <= pcb->rcv_ring.cap && free_space >= 2u * cur;
+	return 2u * cur <= pcb->rcv_ring.cap && space >= 2u * cur;
 }
 
 /* Fills up to max SACK blocks from the out-of-order ranges (RFC 2018 §4). */
@@ -313,7 +338,17 @@ static int tcp_send_segment_gso(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags
 	st->counters[CTR_TCP_TX] += segs;
 	if (flags & TCP_RST)
 		ts_count(st, CTR_TCP_RST_SENT);
-	return ip_output(st, b, &pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, NULL);
+	/* TCP_INFO counters; Linux does not count a SYN-ACK of a passive open
+	 * (its request socket sends it), nor do we. */
+	if ((flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK) || !(pcb->tf & TF_PASSIVE)) {
+		pcb->segs_out++;
+		if (len)
+			pcb->data_segs_out++;
+	}
+	/* Below SND.MAX with something that takes sequence space: sent before. */
+	if ((len || (flags & (TCP_SYN | TCP_FIN))) && seq_lt(seq, pcb->snd_max))
+		pcb->total_retrans++;
+	return ip_output(st, b, &pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, &pcb->ip_opts);
 }
 
 int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len)
@@ -403,6 +438,33 @@ void tcp_send_reset_for(struct stack *st, const struct ip_addr *src, const struc
 	tcp_fill_csum(st, b, src, dst);
 	ts_count(st, CTR_TCP_TX);
 	ts_count(st, CTR_TCP_RST_SENT);
+	ip_output(st, b, src, dst, IPV4_PROTO_TCP, NULL);
+}
+
+void tcp_send_synack_stateless(struct stack *st, const struct ip_addr *src,
+			       const struct ip_addr *dst, uint16_t sport, uint16_t dport,
+			       uint32_t seq, uint32_t ack, uint16_t wnd, const struct tcp_opts *o)
+{
+	uint8_t opt[TCP_MAX_OPT_LEN];
+	size_t optlen = tcp_build_options(opt, true, o);
+	size_t hlen = TCP_HDR_LEN + optlen;
+	struct ts_buf *b = ts_buf_alloc(st, hlen, TS_BUF_HEADROOM);
+	if (!b)
+		return;
+	uint8_t *h = ts_buf_put(b, hlen);
+	put_be16(h + 0, sport);
+	put_be16(h + 2, dport);
+	put_be32(h + 4, seq);
+	put_be32(h + 8, ack);
+	h[12] = (uint8_t)((hlen / 4) << 4);
+	h[13] = TCP_SYN | TCP_ACK;
+	put_be16(h + 14, wnd); /* RFC 7323 §2.2: never scaled in a SYN */
+	put_be16(h + 16, 0);
+	put_be16(h + 18, 0);
+	memcpy(h + TCP_HDR_LEN, opt, optlen);
+	uint32_t sum = ip_csum_pseudo(src, dst, IPV4_PROTO_TCP, (uint32_t)hlen);
+	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, hlen, sum)));
+	ts_count(st, CTR_TCP_TX);
 	ip_output(st, b, src, dst, IPV4_PROTO_TCP, NULL);
 }
 

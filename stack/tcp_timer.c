@@ -8,7 +8,8 @@
  *   2MSL     TIME-WAIT (RFC 9293 §3.6.1), and orphaned FIN-WAIT-2
  *   DELACK   delayed ACK (RFC 1122 §4.2.3.2, RFC 9293 §3.8.6.3)
  *
- * Plus the RTO estimator itself (RFC 6298 §2), kept pure for the tests.
+ * The RTO estimator itself (RFC 6298 §2) is tcp_rtt.c, a file of its own
+ * so that an exercise can replace it.
  * Read first: RFC 6298, RFC 5681 §3.1 (cwnd after a timeout), RFC 2018 §8.
  */
 #include <errno.h>
@@ -19,33 +20,6 @@
 #include "tcp_cc.h"
 #include "tcp_var.h"
 #include "tcp_seq.h"
-
-/* RFC 6298 (2.4) uses the clock granularity G; our clock is 1 µs, TSval 1 ms. */
-#define TCP_CLOCK_G_US 1000u
-
-void tcp_rtt_sample(struct tcp_rtt *r, uint32_t rtt_us, uint32_t min_rto_us, uint32_t max_rto_us)
-{
-	if (r->srtt_us == 0) {
-		/* (2.2) First measurement R: SRTT <- R, RTTVAR <- R/2. */
-		r->srtt_us = rtt_us ? rtt_us : 1;
-		r->rttvar_us = rtt_us / 2;
-	} else {
-		/* (2.3) beta = 1/4, alpha = 1/8; RTTVAR uses the old SRTT. */
-		uint32_t delta = r->srtt_us > rtt_us ? r->srtt_us - rtt_us : rtt_us - r->srtt_us;
-		r->rttvar_us = (3 * r->rttvar_us + delta) / 4;
-		r->srtt_us = (7 * r->srtt_us + rtt_us) / 8;
-		if (!r->srtt_us)
-			r->srtt_us = 1;
-	}
-	/* RTO <- SRTT + max(G, K*RTTVAR), K = 4, then (2.4) and (2.5) bounds. */
-	uint64_t var = 4ull * r->rttvar_us;
-	uint64_t rto = r->srtt_us + (var > TCP_CLOCK_G_US ? var : TCP_CLOCK_G_US);
-	if (rto < min_rto_us)
-		rto = min_rto_us;
-	if (rto > max_rto_us)
-		rto = max_rto_us;
-	r->rto_us = (uint32_t)rto;
-}
 
 uint64_t tcp_rto_us(const struct tcp_pcb *pcb)
 {
@@ -154,6 +128,9 @@ void tcp_enter_time_wait(struct tcp_pcb *pcb, const struct tcp_view *why)
 	/* RFC 9293 §3.6.1: wait 2*MSL so stray duplicates die. */
 	tcp_timer_arm(pcb, TCP_T_2MSL, 2ull * pcb->st->cfg.tcp_msl_ms * 1000u);
 	tcp_wakeup(pcb);
+	/* Like Linux, TIME-WAIT is no orphan: it holds no buffer and the 2MSL
+	 * timer ends it. */
+	tcp_orphan_leave(pcb);
 	if (!pcb->sock)
 		tcp_pcb_trim(pcb);
 }
@@ -172,6 +149,7 @@ void tcp_pcb_trim(struct tcp_pcb *pcb)
 /* The connection failed (retries exhausted, keep-alive unanswered). */
 static void tcp_fail(struct tcp_pcb *pcb, int err)
 {
+	ts_count(pcb->st, CTR_TCP_ABORT_ON_TIMEOUT);
 	pcb->tf |= TF_RESET;
 	if (pcb->sock)
 		pcb->sock->so_error = err;
@@ -179,6 +157,68 @@ static void tcp_fail(struct tcp_pcb *pcb, int err)
 }
 
 #define PCB_OF(t, slot) ((struct tcp_pcb *)((char *)(t)-offsetof(struct tcp_pcb, timers[slot])))
+
+/* Linux's tcp_orphan_retries(): its default 0 means 8. */
+static uint32_t orphan_retries(const struct stack *st)
+{
+	return st->cfg.tcp_orphan_retries ? st->cfg.tcp_orphan_retries : 8;
+}
+
+/* Retransmissions or window probes a connection gets before it gives up. */
+static uint32_t retries_for(const struct tcp_pcb *pcb)
+{
+	return tcp_is_orphan(pcb) ? orphan_retries(pcb->st) : pcb->st->cfg.tcp_max_retries;
+}
+
+/*
+ * How long `boundary` retransmissions take when the RTO doubles from
+ * base up to max (Linux tcp_model_timeout): the give-up point is a time,
+ * not a count, so it does not stretch with a large RTO.  With 200 ms and
+ * 120 s: 15 retries 924.6 s, 8 retries 102.2 s.
+ */
+uint64_t tcp_model_timeout_us(uint32_t boundary, uint64_t base_us, uint64_t max_us)
+{
+	uint32_t thresh = 0; /* the doublings before the RTO reaches max */
+	while (thresh < 62 && (base_us << (thresh + 1)) <= max_us)
+		thresh++;
+	if (boundary <= thresh)
+		return ((2ull << boundary) - 1) * base_us;
+	return ((2ull << thresh) - 1) * base_us + (uint64_t)(boundary - thresh) * max_us;
+}
+
+/*
+ * A window probe is due (the peer's window is shut and data waits).  RFC
+ * 9293 §3.8.6.1 / RFC 1122 §4.2.2.17: keep probing as long as the peer
+ * answers, so probes_out, reset by every acceptable segment, bounds only
+ * silence: cfg.tcp_max_retries unanswered probes and the connection is
+ * gone (ETIMEDOUT).  An orphan is bounded even if the peer answers every
+ * probe with a zero window: after tcp_orphan_retries probes since the
+ * window last opened, it is gone too (Linux tcp_probe_timer: nobody will
+ * ever read the result, and the memory it holds is the attack).  Returns
+ * false when the connection was given up.
+ */
+static bool window_probe(struct tcp_pcb *pcb)
+{
+	uint32_t max = retries_for(pcb);
+	if (pcb->probes_out >= max || (tcp_is_orphan(pcb) && pcb->wnd_probes >= max)) {
+		ts_count(pcb->st, CTR_TCP_PERSIST_TIMEOUTS);
+		tcp_fail(pcb, ETIMEDOUT);
+		return false;
+	}
+	/*
+	 * Deviation from RFC 9293 §3.8.6.1 (which probes with one new byte):
+	 * like Linux, probe with an empty segment at SND.UNA - 1, which the
+	 * receiver must answer with an ACK carrying its current window
+	 * (§3.10.7.4 first check), without our sending data beyond the window.
+	 */
+	ts_count(pcb->st, CTR_TCP_ZERO_WINDOW_PROBES);
+	tcp_send_segment(pcb, pcb->snd_una - 1, TCP_ACK, 0);
+	if (pcb->probes_out < UINT32_MAX)
+		pcb->probes_out++;
+	if (pcb->wnd_probes < UINT32_MAX)
+		pcb->wnd_probes++;
+	return true;
+}
 
 static void rexmt_fire(struct stack *st, struct ts_timer *t)
 {
@@ -196,9 +236,14 @@ static void rexmt_fire(struct stack *st, struct ts_timer *t)
 		return;
 	}
 	ts_count(st, CTR_TCP_RTO_EXPIRED);
-	pcb->rexmt_count++;
+	if (pcb->rexmt_count < UINT8_MAX) /* saturates: 1 marks the episode's start */
+		pcb->rexmt_count++;
 	if (pcb->state == TCPS_SYN_SENT || pcb->state == TCPS_SYN_RECEIVED) {
-		if (pcb->rexmt_count > st->cfg.tcp_syn_retries) {
+		/* A listener's child resends its SYN,ACK tcp_synack_retries times
+		 * (Linux: 5, about 63 s), an active open its SYN tcp_syn_retries. */
+		uint32_t max =
+		    (pcb->tf & TF_PASSIVE) ? st->cfg.tcp_synack_retries : st->cfg.tcp_syn_retries;
+		if (pcb->rexmt_count > max) {
 			tcp_fail(pcb, ETIMEDOUT);
 			return;
 		}
@@ -212,20 +257,30 @@ static void rexmt_fire(struct stack *st, struct ts_timer *t)
 	if (pcb->snd_wnd == 0) {
 		/*
 		 * The peer shut its window on data we had in flight (and dropped
-		 * it): nothing may be resent, so probe the window instead, as the
-		 * persist timer does.  A peer that keeps answering with a zero
-		 * window is alive; RFC 9293 §3.8.6.1: never close it for that.
+		 * it): nothing may be resent, so probe the window instead, with
+		 * the persist timer's limits (window_probe).
 		 */
 		pcb->rexmt_count = 0;
 		pcb->snd_nxt = pcb->snd_una;
 		if (pcb->backoff < 7)
 			pcb->backoff++;
-		ts_count(st, CTR_TCP_ZERO_WINDOW_PROBES);
-		tcp_send_segment(pcb, pcb->snd_una - 1, TCP_ACK, 0);
-		tcp_timer_arm(pcb, TCP_T_REXMT, tcp_rto_us(pcb));
+		if (window_probe(pcb))
+			tcp_timer_arm(pcb, TCP_T_REXMT, tcp_rto_us(pcb));
 		return;
 	}
-	if (pcb->rexmt_count > st->cfg.tcp_max_retries) {
+	/*
+	 * Linux tcp_write_timeout: give up once the retransmissions have taken
+	 * as long as tcp_max_retries of them would from the minimum RTO (an
+	 * orphan: tcp_orphan_retries).  The clock starts when the data now
+	 * retransmitted was sent, one (unbacked-off) RTO before this expiry.
+	 */
+	if (pcb->rexmt_count == 1) {
+		uint64_t rto = pcb->rtt.rto_us;
+		pcb->rexmt_start_us = st->now_us > rto ? st->now_us - rto : 0;
+	}
+	if (st->now_us - pcb->rexmt_start_us >=
+	    tcp_model_timeout_us(retries_for(pcb), st->cfg.tcp_min_rto_ms * 1000ull,
+				 st->cfg.tcp_max_rto_ms * 1000ull)) {
 		tcp_fail(pcb, ETIMEDOUT);
 		return;
 	}
@@ -249,14 +304,8 @@ static void rexmt_fire(struct stack *st, struct ts_timer *t)
 static void persist_fire(struct stack *st, struct ts_timer *t)
 {
 	struct tcp_pcb *pcb = PCB_OF(t, TCP_T_PERSIST);
-	/*
-	 * Deviation from RFC 9293 §3.8.6.1 (which probes with one new byte):
-	 * like Linux, probe with an empty segment at SND.UNA - 1, which the
-	 * receiver must answer with an ACK carrying its current window
-	 * (§3.10.7.4 first check), without our sending data beyond the window.
-	 */
-	ts_count(st, CTR_TCP_ZERO_WINDOW_PROBES);
-	tcp_send_segment(pcb, pcb->snd_una - 1, TCP_ACK, 0);
+	if (!window_probe(pcb))
+		return;
 	if (pcb->persist_shift < 7)
 		pcb->persist_shift++;
 	uint64_t d = (uint64_t)pcb->rtt.rto_us << pcb->persist_shift;

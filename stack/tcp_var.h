@@ -8,12 +8,14 @@
  *   tcp_wire.c     the view: header, options, checksum, describe
  *   tcp_ring.c     byte rings and their per-stack cache
  *   tcp_asm.c      the out-of-order assembler
- *   tcp_pcb.c      control block life cycle, tables, ISN, set_state
+ *   tcp_pcb.c      control block life cycle, tables, ISN, set_state, orphans
+ *   tcp_syncookie.c SYN cookie encoding (a view: pure functions, RFC 4987)
  *   tcp_in.c       tcp_input: RFC 9293 §3.10.7 step by step
  *   tcp_recovery.c SACK scoreboard, fast retransmit, recovery (RFC 6675, 6582)
  *   tcp_cc.c       congestion control shared parts; tcp_cc_<name>.c modules
  *   tcp_out.c      segment building, tcp_output (data, Nagle, SWS), RST/ACK
- *   tcp_timer.c    REXMT, PERSIST, KEEP, 2MSL, DELACK; RTO estimation
+ *   tcp_timer.c    REXMT, PERSIST, KEEP, 2MSL, DELACK, RTO backoff
+ *   tcp_rtt.c      RTO estimation (RFC 6298 §2), replaceable on its own
  *   tcp_sock.c     tcp_sock_ops, the socket contract of socket.h
  *
  * Call order: ipv4_input → tcp_input → (state machine) → ring / wakeup →
@@ -46,10 +48,21 @@ struct tcp_rtt {
 	uint32_t rttvar_us; /* RTT variation */
 	uint32_t rto_us;    /* current RTO (before backoff) */
 };
-/* RFC 6298 (2.2)/(2.3)/(2.4)/(2.5): folds in one RTT sample R. */
+/* RFC 6298 (2.2)/(2.3)/(2.4)/(2.5): folds in one RTT sample R (tcp_rtt.c). */
 void tcp_rtt_sample(struct tcp_rtt *r, uint32_t rtt_us, uint32_t min_rto_us, uint32_t max_rto_us);
 
 /* ---- Connections ---- */
+
+/*
+ * The smallest MSS option we believe (RFC 9293 §3.7.1, RFC 6691): a peer's
+ * smaller value is raised to it before the option space is subtracted, so
+ * SMSS never wraps and a segment always carries data.  Linux's TCP_MIN_MSS
+ * (88 = (60 + 60 + 8) - (20 + 20): full IP and TCP option space and 8 data
+ * bytes over the bare headers); its send floor since the SACK panic fix
+ * (CVE-2019-11477, tcp_min_snd_mss = 48) leaves 8 bytes after 40 of options,
+ * which this floor also guarantees after timestamps and 3 SACK blocks.
+ */
+#define TCP_MIN_PEER_MSS 88
 
 /* RFC 9293 §3.3.2 states; names printed as the RFC spells them. */
 enum tcp_state_id {
@@ -126,14 +139,19 @@ struct tcp_pcb {
 	struct tcp_pcb *lnext;		     /* listener hash chain (listeners only) */
 	struct tcp_pcb *all_prev, *all_next; /* every pcb, for tables and teardown */
 	bool in_conn_hash, in_listen_hash;
+	bool orphan;				   /* on the stack's orphan list */
+	struct tcp_pcb *orphan_prev, *orphan_next; /* that list, oldest first */
+	uint32_t orphan_bytes;			   /* ring storage counted there */
 	struct tcp_pcb *listener; /* the listener that spawned us, until accepted */
 	struct tcp_pcb *q_next;	  /* link in the listener's synq or acceptq */
 	struct tcp_queue *q;	  /* which queue we are on, NULL if none */
 	/* Listener only. */
-	struct tcp_queue synq;	  /* children in SYN-RECEIVED */
-	struct tcp_queue acceptq; /* children established, waiting for accept */
-	int backlog;		  /* listen(2) backlog */
-	bool reuseaddr;		  /* SO_REUSEADDR at bind time */
+	struct tcp_queue synq;	    /* children in SYN-RECEIVED */
+	struct tcp_queue acceptq;   /* children established, waiting for accept */
+	int backlog;		    /* listen(2) backlog */
+	bool reuseaddr;		    /* SO_REUSEADDR at bind time */
+	bool syncookie_sent;	    /* a SYN cookie went out, last at: */
+	uint64_t syncookie_last_us; /* (ACKs are checked as cookies only for 2 ticks after) */
 
 	/* RFC 9293 §3.3.1 send sequence variables. */
 	uint32_t snd_una; /* oldest unacknowledged sequence number */
@@ -155,23 +173,31 @@ struct tcp_pcb {
 	uint32_t fin_seq;	/* sequence number of our FIN (TF_FIN_QUEUED) */
 	uint32_t rcv_adv;	/* right edge of the window last advertised */
 	uint32_t rcv_fin_seq;	/* sequence number of the peer's FIN (TF_RCV_FIN) */
+	uint32_t rcv_ssthresh;	/* the most window to offer now (Linux rcv_ssthresh): starts
+				 * at cfg.tcp_init_rcv_wnd, grows with the data that arrives,
+				 * up to the receive ring (tcp_window_to_advertise) */
+	uint32_t rcv_grow_mark; /* RCV.NXT - IRS when rcv_ssthresh last grew */
 	uint32_t max_snd_wnd;	/* largest window the peer offered (RFC 5961 §5.2, SWS) */
 	uint32_t last_ack_sent; /* RCV.NXT of our last ACK (RFC 7323 §4.3) */
 	uint16_t smss;		/* sender MSS: payload bytes per segment (options excluded) */
 	uint16_t rmss;		/* MSS we announced */
 	uint16_t peer_mss;	/* MSS the peer announced */
+	uint16_t rcv_mss;	/* largest segment received (TCP_INFO tcpi_rcv_mss) */
 	uint8_t snd_wscale;	/* peer's shift: applied to windows we receive */
 	uint8_t rcv_wscale;	/* our shift: applied to windows we send */
 	uint32_t ts_recent;	/* RFC 7323 §4.3: TSval to echo */
 	uint32_t ts_offset;	/* random per-connection TSval offset (RFC 7323 §5.4) */
 	/* RFC 6298 */
 	struct tcp_rtt rtt;
-	uint32_t rtt_seq;      /* timed segment (TF_TIMING) */
-	uint64_t rtt_start_us; /* when it was sent */
-	uint8_t backoff;       /* RTO doublings since the last new ACK */
-	uint8_t rexmt_count;   /* consecutive retransmissions (limit: tcp_max_retries) */
-	uint8_t persist_shift; /* persist backoff */
-	uint8_t keep_probes;   /* unanswered keep-alive probes */
+	uint32_t rtt_seq;	 /* timed segment (TF_TIMING) */
+	uint64_t rtt_start_us;	 /* when it was sent */
+	uint8_t backoff;	 /* RTO doublings since the last new ACK */
+	uint8_t rexmt_count;	 /* consecutive retransmissions (limit: tcp_max_retries) */
+	uint8_t persist_shift;	 /* persist backoff */
+	uint8_t keep_probes;	 /* unanswered keep-alive probes */
+	uint32_t probes_out;	 /* window probes since the last acceptable segment */
+	uint32_t wnd_probes;	 /* window probes since the peer last opened its window */
+	uint64_t rexmt_start_us; /* when the data now retransmitted was sent (timeout clock) */
 	/* RFC 5681 / RFC 6582: written only by tcp_cc*.c */
 	const struct tcp_cc_algo *cc; /* the congestion-control module */
 	uint32_t cwnd;		      /* congestion window, bytes */
@@ -194,7 +220,15 @@ struct tcp_pcb {
 	struct tcp_ring rcv_ring; /* in-order bytes for the reader, then OFO space */
 	/* Timers. */
 	struct ts_timer timers[TCP_T_MAX];
-	uint64_t last_rx_us; /* last segment received (keep-alive idle) */
+	uint64_t last_rx_us;	  /* last acceptable segment received (keep-alive idle) */
+	uint64_t oow_ack_next_us; /* no ACK to an invalid segment before (RFC 5961 §7) */
+	/* What the socket's options give every segment; kept here because the
+	 * connection outlives its socket (FIN-WAIT, TIME-WAIT). */
+	struct ip_tx_opts ip_opts; /* IP_TOS, IP_TTL */
+	/* Per-connection counters (TCP_INFO, RFC 4898 names). */
+	uint32_t segs_in, segs_out;	      /* segments received / sent */
+	uint32_t data_segs_in, data_segs_out; /* those that carried data */
+	uint32_t total_retrans;		      /* segments sent again */
 	/* Output waiting for the end of a receive batch (tcp_batch_end). */
 	bool out_pending;	  /* on the stack's out_pending list */
 	struct tcp_pcb *out_next; /* next on that list */
@@ -210,11 +244,22 @@ struct tcp_state {
 				       * lookup must not walk the connections on the port */
 	struct tcp_pcb *all;	      /* every pcb (all_next) */
 	uint32_t npcbs;
-	uint64_t hash_key[2]; /* keys of the 4-tuple hash (random at init) */
-	uint64_t isn_key[2];  /* RFC 6528 secret key (random at init) */
+	uint64_t hash_key[2];	   /* keys of the 4-tuple hash (random at init) */
+	uint64_t isn_key[2];	   /* RFC 6528 secret key (random at init) */
+	uint64_t cookie_key[2][2]; /* SYN cookie keys H0, H1 (tcp_syncookie.h) */
+	uint64_t cookie_ts_key[2]; /* TSval offset of a cookie connection */
 	struct tcp_ring_cache ring_cache[TCP_RING_CACHE_SIZES];
 	uint32_t ring_blocks;  /* blocks attached to rings now */
 	uint64_t ring_mallocs; /* blocks ever taken from the heap (not the cache) */
+	/* Orphans (connections closed by the user, not yet in TIME-WAIT),
+	 * oldest first, and the ring storage they hold (Linux
+	 * tcp_orphan_count; cfg.tcp_max_orphans, cfg.tcp_orphan_max_bytes). */
+	struct tcp_pcb *orphan_head, *orphan_tail;
+	uint32_t norphans;
+	uint64_t orphan_bytes;
+	/* The per-stack challenge-ACK budget (cfg.tcp_challenge_ack_limit). */
+	uint64_t challenge_second; /* the second it was drawn for, plus 1 (0: none yet) */
+	uint32_t challenge_left;   /* challenge ACKs still allowed in it */
 	/* Output waiting for the end of a receive batch (tcp_batch_end). */
 	bool batching;		     /* inside a receive batch: tcp_output may wait */
 	struct tcp_pcb *out_pending; /* pcbs whose output waits (pcb->out_next) */
@@ -244,20 +289,61 @@ bool tcp_port_in_use(struct stack *st, const struct ip_addr *ip, uint16_t port, 
 		     bool for_listen, const struct tcp_pcb *self);
 /* A free ephemeral port (32768-60999, random start), 0 when none. */
 uint16_t tcp_ephemeral_port(struct stack *st);
+/* The TSval offset of a connection opened by a SYN cookie: keyed by its
+ * 4-tuple, the same for the SYN,ACK and the connection (RFC 7323 §5.4). */
+uint32_t tcp_cookie_ts_offset(struct stack *st, const struct ip_addr *lip, uint16_t lport,
+			      const struct ip_addr *rip, uint16_t rport);
 /* RFC 6528 ISN for the pcb's 4-tuple. */
 uint32_t tcp_isn(struct stack *st, const struct ip_addr *lip, uint16_t lport,
 		 const struct ip_addr *rip, uint16_t rport);
 /*
- * Sets the ring capacities for the given buffer sizes and derives
- * rcv_wscale.  No storage is allocated: it comes with the first byte to
- * store (the rings must hold none when this is called).  Returns 0.
+ * Applies a socket's options (so NULL: the stack's defaults) to a
+ * connection being opened: ring capacities from SO_SNDBUF/SO_RCVBUF, the
+ * window scale from the largest buffer the connection may have (the one
+ * SO_RCVBUF fixed, else cfg.tcp_rcvbuf_max), the first window
+ * (cfg.tcp_init_rcv_wnd), the MSS to announce (TCP_MAXSEG), IP_TOS and
+ * IP_TTL.  No storage is allocated: it comes with the first byte to store
+ * (the rings must hold none when this is called).  Returns 0.
  */
-int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf);
+struct ts_sockopts;
+int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, const struct ts_sockopts *so);
+/* What a connection with options so (NULL: the stack's defaults) receives with. */
+struct tcp_rcv_params {
+	uint32_t rcvbuf;   /* receive ring capacity */
+	uint8_t wscale;	   /* our window scale (RFC 7323 §2.3) */
+	uint32_t init_wnd; /* the first window offered */
+	uint16_t mss;	   /* the MSS we announce */
+};
+/* The same numbers tcp_pcb_alloc_rings gives a pcb, for a SYN,ACK sent without one (cookies). */
+void tcp_rcv_params(const struct stack *st, const struct ts_sockopts *so,
+		    struct tcp_rcv_params *p);
+/*
+ * SO_SNDBUF / SO_RCVBUF on a connection: new ring capacities, never below
+ * what the rings hold nor, for the receive ring, below the window already
+ * advertised (RFC 9293 §3.8.6.2.2: the right edge never moves back).
+ * Returns 0 or -ENOMEM (the rings are then unchanged).
+ */
+int tcp_pcb_resize_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf);
 /* Releases the receive ring's storage once it holds nothing: every byte
  * read and no out-of-order data behind it. */
 void tcp_rcv_ring_idle(struct tcp_pcb *pcb);
 /* Releases the send ring's storage once every byte is acknowledged. */
 void tcp_snd_ring_idle(struct tcp_pcb *pcb);
+/*
+ * The user closed pcb's socket and the connection lives on (FIN-WAIT-1,
+ * FIN-WAIT-2, CLOSING, LAST-ACK): it joins the orphan list, and the
+ * oldest orphans are reset while there are more than cfg.tcp_max_orphans
+ * or they hold more than cfg.tcp_orphan_max_bytes (pcb itself may be the
+ * one reset: the caller must not touch it after this).
+ */
+void tcp_pcb_orphan(struct tcp_pcb *pcb);
+/* Leaves the orphan list (TIME-WAIT, closed); no-op for a non-orphan. */
+void tcp_orphan_leave(struct tcp_pcb *pcb);
+/* Whether nobody holds pcb: not a socket, not a child waiting for accept. */
+static inline bool tcp_is_orphan(const struct tcp_pcb *pcb)
+{
+	return !pcb->sock && !pcb->listener;
+}
 /* Initial congestion window etc. once SMSS is known (after the handshake). */
 void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer);
 void tcp_queue_push(struct tcp_queue *q, struct tcp_pcb *pcb);
@@ -288,6 +374,13 @@ void tcp_send_probe(struct tcp_pcb *pcb);
 void tcp_send_rst_pcb(struct tcp_pcb *pcb);
 /* Sends the SYN or SYN-ACK of the handshake. */
 void tcp_send_syn(struct tcp_pcb *pcb);
+/*
+ * A SYN,ACK that belongs to no connection (a SYN cookie's): from src:sport
+ * to dst:dport with the options o (tcp_build_options' SYN layout).
+ */
+void tcp_send_synack_stateless(struct stack *st, const struct ip_addr *src,
+			       const struct ip_addr *dst, uint16_t sport, uint16_t dport,
+			       uint32_t seq, uint32_t ack, uint16_t wnd, const struct tcp_opts *o);
 /* RST for a segment that has no connection (RFC 9293 §3.10.7.1). */
 void tcp_send_reset_for(struct stack *st, const struct ip_addr *src, const struct ip_addr *dst,
 			const struct tcp_view *seg);
@@ -302,6 +395,9 @@ void tcp_timer_arm(struct tcp_pcb *pcb, enum tcp_timer_id id, uint64_t delay_us)
 void tcp_timer_disarm(struct tcp_pcb *pcb, enum tcp_timer_id id);
 bool tcp_timer_armed(const struct tcp_pcb *pcb, enum tcp_timer_id id);
 void tcp_timer_disarm_all(struct tcp_pcb *pcb);
+/* Linux tcp_model_timeout: the time boundary retransmissions take, the RTO
+ * doubling from base_us up to max_us. */
+uint64_t tcp_model_timeout_us(uint32_t boundary, uint64_t base_us, uint64_t max_us);
 /* The current RTO with backoff applied, microseconds. */
 uint64_t tcp_rto_us(const struct tcp_pcb *pcb);
 /* Restarts REXMT after new data was acked or sent (RFC 6298 (5.1)-(5.3)). */

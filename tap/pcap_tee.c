@@ -16,11 +16,13 @@
  * Wireshark flags it "incorrect, maybe caused by TCP checksum offload".)
  *
  * Format: classic pcap, DLT_EN10MB (Ethernet II without FCS, exactly the
- * frames of netdev.h), snaplen 65535, timestamps from gettimeofday.
+ * frames of netdev.h), snaplen 65535, timestamps from gettimeofday, or from
+ * the stack's clock for a simulation (pcap_tee_wrap_stack_clock).
  */
 #include "pcap_tee.h"
 
 #include <pcap/pcap.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,13 +35,14 @@ struct pcap_tee {
 	struct netdev *lower;		   /* the wrapped device (owned) */
 	pcap_t *dead;			   /* pcap_open_dead handle: link type and snaplen */
 	pcap_dumper_t *dumper;		   /* the open file */
+	bool stack_clock;		   /* stamp with now_us, not gettimeofday */
 	uint8_t scratch[PCAP_TEE_SNAPLEN]; /* a partial frame, completed for the file */
 };
 
 static const struct netdev_ops pcap_tee_ops;
 
 static void tee_dump(struct pcap_tee *t, const uint8_t *frame, size_t len,
-		     const struct netdev_meta *meta)
+		     const struct netdev_meta *meta, uint64_t now_us)
 {
 	struct pcap_pkthdr h;
 	if (meta->csum == NETDEV_CSUM_PARTIAL && len <= sizeof(t->scratch)) {
@@ -48,7 +51,12 @@ static void tee_dump(struct pcap_tee *t, const uint8_t *frame, size_t len,
 		if (netdev_meta_complete(t->scratch, len, &m) == 0)
 			frame = t->scratch; /* else: offsets outside the frame, shown as they are */
 	}
-	gettimeofday(&h.ts, NULL);
+	if (t->stack_clock) {
+		h.ts.tv_sec = (time_t)(now_us / 1000000u);
+		h.ts.tv_usec = (suseconds_t)(now_us % 1000000u);
+	} else {
+		gettimeofday(&h.ts, NULL);
+	}
 	h.len = (bpf_u_int32)len;
 	h.caplen = (bpf_u_int32)(len < PCAP_TEE_SNAPLEN ? len : PCAP_TEE_SNAPLEN);
 	pcap_dump((u_char *)t->dumper, &h, frame);
@@ -61,7 +69,7 @@ static ssize_t tee_recv(struct netdev *dev, uint8_t *buf, size_t cap, struct net
 	struct pcap_tee *t = (struct pcap_tee *)dev;
 	ssize_t n = netdev_recv_meta(t->lower, buf, cap, meta, now_us);
 	if (n > 0)
-		tee_dump(t, buf, (size_t)n, meta);
+		tee_dump(t, buf, (size_t)n, meta, now_us);
 	return n;
 }
 
@@ -69,7 +77,7 @@ static int tee_send(struct netdev *dev, const uint8_t *frame, size_t len,
 		    const struct netdev_meta *meta, uint64_t now_us)
 {
 	struct pcap_tee *t = (struct pcap_tee *)dev;
-	tee_dump(t, frame, len, meta);
+	tee_dump(t, frame, len, meta, now_us);
 	return netdev_send_meta(t->lower, frame, len, meta, now_us);
 }
 
@@ -107,7 +115,8 @@ static const struct netdev_ops pcap_tee_ops = {
     .destroy = tee_destroy,
 };
 
-struct netdev *pcap_tee_wrap(struct netdev *lower, const char *path, char *err, size_t errlen)
+static struct netdev *tee_wrap(struct netdev *lower, const char *path, bool stack_clock, char *err,
+			       size_t errlen)
 {
 	struct pcap_tee *t = calloc(1, sizeof(*t));
 	if (!t) {
@@ -129,8 +138,20 @@ struct netdev *pcap_tee_wrap(struct netdev *lower, const char *path, char *err, 
 		return NULL;
 	}
 	pcap_dump_flush(t->dumper); /* the file header, so the file is valid from the start */
+	t->stack_clock = stack_clock;
 	t->dev.ops = &pcap_tee_ops;
 	snprintf(t->dev.name, sizeof(t->dev.name), "pcap(%.24s)", lower->name);
 	t->lower = lower;
 	return &t->dev;
+}
+
+struct netdev *pcap_tee_wrap(struct netdev *lower, const char *path, char *err, size_t errlen)
+{
+	return tee_wrap(lower, path, false, err, errlen);
+}
+
+struct netdev *pcap_tee_wrap_stack_clock(struct netdev *lower, const char *path, char *err,
+					 size_t errlen)
+{
+	return tee_wrap(lower, path, true, err, errlen);
 }

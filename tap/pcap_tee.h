@@ -17,5 +17,12 @@
  * leaves lower to the caller.
  */
 struct netdev *pcap_tee_wrap(struct netdev *lower, const char *path, char *err, size_t errlen);
+/*
+ * The same, stamping each frame with the stack's clock (the now_us every
+ * recv and send carries) instead of the wall clock: for a simulation on a
+ * virtual clock, where the same run must give the same file byte for byte.
+ */
+struct netdev *pcap_tee_wrap_stack_clock(struct netdev *lower, const char *path, char *err,
+					 size_t errlen);
 
 #endif

@@ -3,7 +3,9 @@
 #
 #   tools/check.sh OUT [all|unit|twostack|tap]
 #
-#   unit      Check unit tests (golden frames, views, state fixtures), no root.
+#   unit      Check unit tests (golden frames, views, state fixtures), and the
+#             script suites tests/unit/t_*.sh (t_sim: `tapstack sim`;
+#             t_exercises: the exercise checks checked), no root.
 #   twostack  Two-stack tests over the in-memory wire, no root, seeded faults.
 #   tap       TAP integration suites (tests/tap/t_*.sh), each in its own
 #             network namespace with real clients; they need root.  Without
@@ -86,6 +88,17 @@ run_suite() { # name command...
 if want unit; then
 	run_suite unit "$OUT/tests/unit_tests"
 	grep -E '^[0-9]+%: Checks' "$log_dir/unit.log" | sed 's/^/      /'
+	# Script suites of the unit family (no root): tests/unit/t_*.sh, each
+	# given the binary under test; SUITE=t_name selects one.
+	for t in tests/unit/t_*.sh; do
+		[ -e "$t" ] || continue
+		base=$(basename "$t" .sh)
+		if [ -n "$SUITE" ] && [ "$SUITE" != "$base" ]; then
+			run_suite "unit/$base" sh -c "echo \"skipped: no suite named '$SUITE' in $base\"; exit 77"
+		else
+			run_suite "unit/$base" sh "$t" "$TAPSTACK_BIN"
+		fi
+	done
 fi
 if want twostack; then
 	run_suite twostack "$OUT/tests/twostack_tests"

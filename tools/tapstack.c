@@ -6,7 +6,9 @@
  *   serve   the services (HTTP 8080, TCP echo 7, discard 9, UDP echo 7) on
  *           one ts_epoll instance until SIGINT/SIGTERM;
  *   get     one HTTP GET over the userspace stack (active open);
- *   ping    ICMP echo from the userspace stack, printed like ping(8).
+ *   ping    ICMP echo from the userspace stack, printed like ping(8);
+ *   sim     two stacks over the in-memory wire on a virtual clock
+ *           (tools/sim/sim_cmd.c, which parses its own options).
  *
  * Exit status: 0 clean, 1 runtime failure (with the reason and the fix),
  * 2 bad command line (one line naming the bad option).
@@ -33,6 +35,7 @@
 #include "pcap_tee.h"
 #include "server.h"
 #include "services.h"
+#include "sim_cmd.h"
 #include "stack.h"
 #include "tap.h"
 #include "tapstack.h"
@@ -101,6 +104,10 @@ static void usage(FILE *out)
 		"usage: tapstack [serve] [options]        run the stack and its services\n"
 		"       tapstack get URL [-o FILE] [opts] HTTP GET over the userspace stack\n"
 		"       tapstack ping HOST [-c N] [opts]  ICMP echo from the userspace stack\n"
+		"       tapstack sim [opts] [get PATH | bytes N | ping [-c N] | echo N]\n"
+		"                                         two stacks in one process over the in-memory\n"
+		"                                         wire (client 10.0.0.1, server 10.0.0.2),\n"
+		"                                         virtual clock, no root (tapstack sim --help)\n"
 		"options:\n"
 		"  --tap NAME          TAP interface (default tap0; created if absent)\n"
 		"  --host-ip ADDR/LEN  configure the kernel side of the TAP (link up, address)\n"
@@ -503,12 +510,11 @@ static int run_serve(struct stack *st, const struct options *o)
 	 * server: socket, setsockopt, bind, listen, epoll_create1, epoll_ctl,
 	 * accept4 = EAGAIN, epoll_wait.  The services share its epoll set. */
 	struct http_server *http = NULL;
-	struct http_server_config hcfg = {
-	    .port = o->http_port,
-	    .idle_timeout_ms = o->http_idle_ms,
-	    .header_timeout_ms = o->http_header_ms,
-	    .max_conns = 20000,
-	};
+	struct http_server_config hcfg;
+	http_server_config_default(&hcfg); /* body timeout, max_conns */
+	hcfg.port = o->http_port;
+	hcfg.idle_timeout_ms = o->http_idle_ms;
+	hcfg.header_timeout_ms = o->http_header_ms;
 	int err = http_server_start(&http, st, -1, &hcfg);
 	if (err < 0)
 		fail("starting the HTTP server on port %u: %s", o->http_port, strerror(-err));
@@ -674,6 +680,8 @@ static int run_ping(struct stack *st, const struct options *o)
 int main(int argc, char **argv)
 {
 	struct options o;
+	if (argc > 1 && !strcmp(argv[1], "sim"))
+		return sim_main(argc - 1, argv + 1);
 	parse_args(argc, argv, &o);
 	install_signals();
 	setvbuf(stderr, NULL, _IOLBF, 0);

@@ -21,12 +21,13 @@ size_t ts_arp_request_from_peer(uint8_t *f)
 	return 42;
 }
 
-size_t ts_tcp_frame_from_peer(uint8_t *f, uint16_t sport, uint16_t dport, uint32_t seq,
-			      uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *opt,
-			      size_t optlen, const void *data, size_t len)
+size_t ts_tcp_frame(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6], uint32_t src_ip,
+		    uint32_t dst_ip, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+		    uint8_t flags, uint16_t wnd, const uint8_t *opt, size_t optlen,
+		    const void *data, size_t len)
 {
-	memcpy(f, ts_our_mac, 6);
-	memcpy(f + 6, ts_peer_mac, 6);
+	memcpy(f, dst_mac, 6);
+	memcpy(f + 6, src_mac, 6);
 	put_be16(f + 12, 0x0800);
 	uint8_t *ip = f + 14;
 	size_t tcplen = 20 + optlen + len;
@@ -36,8 +37,8 @@ size_t ts_tcp_frame_from_peer(uint8_t *f, uint16_t sport, uint16_t dport, uint32
 	put_be16(ip + 6, 0x4000);
 	ip[8] = 64;
 	ip[9] = 6;
-	put_be32(ip + 12, TS_PEER_IP);
-	put_be32(ip + 16, TS_OUR_IP);
+	put_be32(ip + 12, src_ip);
+	put_be32(ip + 16, dst_ip);
 	put_be16(ip + 10, ts_csum_fold(ts_csum_partial(ip, 20, 0)));
 	uint8_t *h = ip + 20;
 	memset(h, 0, 20);
@@ -52,7 +53,15 @@ size_t ts_tcp_frame_from_peer(uint8_t *f, uint16_t sport, uint16_t dport, uint32
 		memcpy(h + 20, opt, optlen);
 	if (len)
 		memcpy(h + 20 + optlen, data, len);
-	uint32_t sum = ts_csum_pseudo(TS_PEER_IP, TS_OUR_IP, 6, (uint16_t)tcplen);
+	uint32_t sum = ts_csum_pseudo(src_ip, dst_ip, 6, (uint16_t)tcplen);
 	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, tcplen, sum)));
 	return 14 + 20 + tcplen;
+}
+
+size_t ts_tcp_frame_from_peer(uint8_t *f, uint16_t sport, uint16_t dport, uint32_t seq,
+			      uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *opt,
+			      size_t optlen, const void *data, size_t len)
+{
+	return ts_tcp_frame(f, ts_peer_mac, ts_our_mac, TS_PEER_IP, TS_OUR_IP, sport, dport, seq,
+			    ack, flags, wnd, opt, optlen, data, len);
 }

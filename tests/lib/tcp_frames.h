@@ -29,4 +29,13 @@ size_t ts_tcp_frame_from_peer(uint8_t *f, uint16_t sport, uint16_t dport, uint32
 			      uint32_t ack, uint8_t flags, uint16_t wnd, const uint8_t *opt,
 			      size_t optlen, const void *data, size_t len);
 
+/*
+ * The same from anyone to anyone: Ethernet src_mac -> dst_mac, IPv4
+ * src_ip -> dst_ip (host order), for spoofed segments (a SYN flood).
+ */
+size_t ts_tcp_frame(uint8_t *f, const uint8_t src_mac[6], const uint8_t dst_mac[6], uint32_t src_ip,
+		    uint32_t dst_ip, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+		    uint8_t flags, uint16_t wnd, const uint8_t *opt, size_t optlen,
+		    const void *data, size_t len);
+
 #endif

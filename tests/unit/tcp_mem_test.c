@@ -303,6 +303,42 @@ START_TEST(full_ring_still_takes_acks_inside_offered_window)
 }
 END_TEST
 
+/*
+ * A peer that sent everything up to the edge of the window we offered has
+ * SND.NXT = RCV.NXT + RCV.WND, and its pure ACKs carry that SEQ.  Linux
+ * (tcp_sequence) takes them; RFC 9293's "SEG.SEQ < RCV.NXT+RCV.WND" would
+ * throw away every ACK of our data while our ring is full, and the two
+ * ends then wait for each other (seen as a stalled echo under loss).
+ */
+START_TEST(full_ring_takes_pure_ack_at_the_window_edge)
+{
+	struct fx x;
+	fx_established_rcvbuf(&x, 2048);
+	uint32_t cap = x.pcb->rcv_ring.cap;
+	static uint8_t data[4096];
+	for (uint32_t off = 0; off < cap; off += 1024) {
+		feed_seg(&x, x.snd, TCP_ACK, data, 1024);
+		x.snd += 1024;
+	}
+	ck_assert_int_eq(ts_write(&x.t.st, x.fd, "abc", 3), 3);
+	x.pcb->rcv_adv = x.pcb->rcv_nxt + 8; /* rounded up by a shift of 3 */
+	/* SEQ = RCV.NXT + 8: the peer's SND.NXT at the edge; ACK of the 3 bytes. */
+	uint8_t f[2048];
+	ts_test_stack_feed(&x.t, f,
+			   ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, x.snd + 8, x.iss + 4,
+						  TCP_ACK, 65535, NULL, 0, NULL, 0));
+	ck_assert_uint_eq(x.pcb->snd_una, x.iss + 4);
+	ck_assert_uint_eq(x.t.st.drops[DROP_TCP_OUT_OF_WINDOW], 0);
+	/* One past the edge is still out of the window (a full ring says so). */
+	ts_test_stack_feed(&x.t, f,
+			   ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, x.snd + 9, x.iss + 4,
+						  TCP_ACK, 65535, NULL, 0, NULL, 0));
+	ck_assert_uint_eq(x.t.st.drops[DROP_TCP_OUT_OF_WINDOW] + x.t.st.drops[DROP_TCP_RCVBUF_FULL],
+			  1);
+	fx_free(&x);
+}
+END_TEST
+
 /* ---- two stacks, through the ts_ API ---- */
 
 static struct sockaddr_in sin_of(uint32_t ip, uint16_t port)
@@ -522,6 +558,7 @@ static Suite *tcp_mem_suite(void)
 	tcase_add_test(tc, ack_of_everything_releases_send_storage);
 	tcase_add_test(tc, teardown_with_data_held_leaks_nothing);
 	tcase_add_test(tc, full_ring_still_takes_acks_inside_offered_window);
+	tcase_add_test(tc, full_ring_takes_pure_ack_at_the_window_edge);
 	tcase_add_test(tc, idle_after_exchange_holds_no_storage);
 	tcase_add_test(tc, burst_reuses_cached_blocks);
 	tcase_add_test(tc, cache_is_bounded);

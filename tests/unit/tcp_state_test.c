@@ -1001,8 +1001,10 @@ START_TEST(backlog_and_syn_queue_bounded)
 	memset(&x, 0, sizeof(x));
 	fx_listen(&x);
 	x.t.st.cfg.tcp_max_syn_backlog = 2;
+	x.t.st.cfg.tcp_syncookies = 0;
 	uint8_t f[128];
-	/* Two embryonic connections fill the SYN queue; the third SYN is dropped. */
+	/* Two embryonic connections fill the SYN queue; without SYN cookies the
+	 * third SYN is dropped (with them it gets a cookie: tcp_hostile_test). */
 	for (uint16_t i = 0; i < 3; i++)
 		feed(&x, f,
 		     ts_tcp_frame_from_peer(f, (uint16_t)(41000 + i), OUR_PORT, 100, 0, TCP_SYN,

@@ -1,0 +1,18 @@
+#!/bin/sh
+# t_exercises.sh - the exercise checks, checked (tools/exercise/selfcheck.sh):
+# the reference passes every stage of every exercise, each untouched
+# skeleton fails every scored check, and each typical mistake
+# (tests/exercises/mistakes/) fails a check whose hint names it.  No root
+# needed (the TAP stage of the reference runs when root is there).
+#
+#   sh tests/unit/t_exercises.sh [tapstack]      TEST=name checks one exercise
+set -u
+cd "$(dirname "$0")/../.." || exit 2
+if [ -n "${TEST:-}" ]; then
+	if ! grep -qx "$TEST" tests/exercises/ORDER; then
+		echo "skipped: no test named '$TEST' in t_exercises"
+		exit 77
+	fi
+	exec tools/exercise/selfcheck.sh "$TEST"
+fi
+exec tools/exercise/selfcheck.sh
