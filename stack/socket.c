@@ -28,6 +28,7 @@
 #include "stack.h"
 #include "socket_trace.h"
 #include "tapstack.h"
+#include "tcp_cc.h"
 
 /* Descriptors 0-2 stay unused, like stdin/out/err of a fresh process. */
 #define TS_FD_FIRST 3
@@ -704,6 +705,20 @@ static int do_setsockopt(struct stack *st, int fd, int level, int name, const vo
 			else
 				o->sndbuf = bufsize_set(v, TS_SOCK_MIN_SNDBUF);
 		}
+	} else if (level == IPPROTO_TCP && name == TCP_CONGESTION && s->type == SOCK_STREAM) {
+		/* tcp(7): a name of up to TCP_CA_NAME_MAX (16) bytes, ENOENT when
+		 * no such algorithm (do_tcp_setsockopt). */
+		char cc[sizeof(o->congestion)];
+		if (!val)
+			return -EFAULT;
+		if (len < 1)
+			return -EINVAL;
+		size_t n = len < (socklen_t)sizeof(cc) - 1 ? (size_t)len : sizeof(cc) - 1;
+		memcpy(cc, val, n);
+		cc[n] = '\0';
+		if (!tcp_cc_find(cc))
+			return -ENOENT;
+		memcpy(o->congestion, cc, sizeof(cc));
 	} else if (level == IPPROTO_TCP) {
 		if (s->type != SOCK_STREAM)
 			return -ENOPROTOOPT; /* udp_setsockopt passes it to IP, which knows none */
@@ -793,6 +808,15 @@ static int do_getsockopt(struct stack *st, int fd, int level, int name, void *va
 		default:
 			return -ENOPROTOOPT;
 		}
+	} else if (level == IPPROTO_TCP && s->type == SOCK_STREAM && name == TCP_CONGESTION) {
+		/* The name, up to the caller's length (do_tcp_getsockopt). */
+		const char *cc = o->congestion[0] ? o->congestion : st->cfg.tcp_congestion;
+		char buf[16] = {0};
+		strncpy(buf, cc, sizeof(buf) - 1);
+		socklen_t n = *len < sizeof(buf) ? *len : sizeof(buf);
+		memcpy(val, buf, n);
+		*len = n;
+		return 0;
 	} else if (level == IPPROTO_TCP && s->type == SOCK_STREAM) {
 		switch (name) {
 		case TCP_NODELAY:

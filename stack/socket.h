@@ -40,6 +40,7 @@ struct ts_sockopts {
 	uint32_t keepidle_s;  /* TCP_KEEPIDLE */
 	uint32_t keepintvl_s; /* TCP_KEEPINTVL */
 	uint32_t keepcnt;     /* TCP_KEEPCNT */
+	char congestion[16];  /* TCP_CONGESTION, "" for cfg.tcp_congestion */
 };
 
 struct ts_sock_ops {

@@ -105,6 +105,9 @@ struct ts_config {
 	uint32_t tcp_orphan_retries;
 	uint32_t tcp_max_orphans;
 	uint32_t tcp_orphan_max_bytes;
+	/* Congestion control of new connections (Linux
+	 * tcp_congestion_control; --cc): "cubic" (default) or "reno". */
+	char tcp_congestion[16];
 	/* UDP */
 	uint32_t udp_rcvbuf; /* default SO_RCVBUF of UDP sockets */
 };

@@ -20,6 +20,7 @@
 #include "ipv4.h"
 #include "socket.h"
 #include "stack.h"
+#include "tcp_cc.h"
 #include "tcp_var.h"
 #include "tcp_seq.h"
 
@@ -73,21 +74,56 @@ bool tcp_window_update_due(struct tcp_pcb *pcb)
 	return 2u * cur <= pcb->rcv_ring.cap && free_space >= 2u * cur;
 }
 
-/* Fills up to max SACK blocks from the out-of-order ranges (RFC 2018 §4). */
-static uint8_t sack_blocks(const struct tcp_pcb *pcb, struct tcp_sack_block *out, uint8_t max)
+/* Index of the out-of-order range holding [left, right), or -1. */
+static int ofo_range_of(const struct tcp_assembler *a, uint32_t left, uint32_t right)
 {
-	uint8_t n = 0;
+	for (uint32_t i = 0; i < a->n; i++)
+		if (seq_leq(a->r[i].left, left) && seq_geq(a->r[i].right, right))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Fills up to max SACK blocks (RFC 2018 §4, RFC 2883 §4): a D-SACK first
+ * when data arrived twice; then the block holding the most recently
+ * received segment; then the blocks of our previous ACK in the order we
+ * sent them (what they became since: blocks grow and merge), so the
+ * most recently reported come first and every block is repeated in
+ * several ACKs; then any other block.  Remembers the order for the next
+ * ACK (Linux keeps selective_acks most recent first the same way).
+ */
+static uint8_t sack_blocks(struct tcp_pcb *pcb, struct tcp_sack_block *out, uint8_t max)
+{
+	uint8_t n = 0, nd = 0;
 	const struct tcp_assembler *a = &pcb->ofo;
-	/* The first block holds the most recently received segment. */
-	for (uint32_t i = 0; i < a->n && n < 1; i++)
-		if (seq_leq(a->r[i].left, pcb->last_sack_left) &&
-		    seq_geq(a->r[i].right, pcb->last_sack_right))
-			out[n++] = a->r[i];
-	for (uint32_t i = 0; i < a->n && n < max; i++) {
-		if (n && out[0].left == a->r[i].left)
-			continue;
-		out[n++] = a->r[i];
+	bool used[TCP_OFO_MAX_RANGES] = {false};
+	if (pcb->tf & TF_DSACK_PENDING) {
+		out[n].left = pcb->dsack_left;
+		out[n].right = pcb->dsack_right;
+		n = nd = 1;
+		ts_count(pcb->st, CTR_TCP_DSACK_SENT);
 	}
+	int k = ofo_range_of(a, pcb->last_sack_left, pcb->last_sack_right);
+	if (k >= 0 && n < max) {
+		used[k] = true;
+		out[n++] = a->r[k];
+	}
+	for (uint8_t j = 0; j < pcb->nsack_sent && n < max; j++) {
+		const struct tcp_sack_block *b = &pcb->sack_sent[j];
+		k = ofo_range_of(a, b->left, b->right);
+		if (k >= 0 && !used[k]) {
+			used[k] = true;
+			out[n++] = a->r[k];
+		}
+	}
+	for (uint32_t i = 0; i < a->n && n < max; i++)
+		if (!used[i]) {
+			used[i] = true;
+			out[n++] = a->r[i];
+		}
+	pcb->nsack_sent = 0;
+	for (uint8_t j = nd; j < n && pcb->nsack_sent < 4; j++)
+		pcb->sack_sent[pcb->nsack_sent++] = out[j];
 	return n;
 }
 
@@ -109,6 +145,23 @@ static void tcp_fill_csum(struct stack *st, struct ts_buf *b, const struct ip_ad
 	put_be16(b->data + TCP_OFF_CSUM, ts_csum_fold(ts_csum_partial(b->data, len, sum)));
 }
 
+/*
+ * Data (or a FIN) goes out: RACK's record of it (tcp_recovery.c), and
+ * Linux's tcp_event_data_sent: an answer sent within the ACK timeout of
+ * the data it answers makes the connection interactive ("ping-pong"), so
+ * the next request's ACK waits to ride on the next answer.
+ */
+static void sent_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len)
+{
+	uint64_t now = pcb->st->now_us;
+	if (seq_lt(seq, pcb->snd_max))
+		pcb->total_retrans++;
+	tcp_seg_sent(pcb, seq, len);
+	if (pcb->ato_us && now - pcb->lrcv_us < pcb->ato_us)
+		pcb->tf |= TF_PINGPONG;
+	pcb->last_data_sent_us = now;
+}
+
 int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len)
 {
 	struct stack *st = pcb->st;
@@ -127,7 +180,8 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 		o.tsval = tcp_now_ms(pcb);
 		o.tsecr = pcb->ts_recent;
 	}
-	if (!syn && (flags & TCP_ACK) && (pcb->tf & TF_SACK_OK) && pcb->ofo.n)
+	if (!syn && (flags & TCP_ACK) && (pcb->tf & TF_SACK_OK) &&
+	    (pcb->ofo.n || (pcb->tf & TF_DSACK_PENDING)))
 		o.nsack = sack_blocks(pcb, o.sack, o.has_ts ? 3 : 4);
 	uint8_t opt[TCP_MAX_OPT_LEN];
 	size_t optlen = tcp_build_options(opt, syn, &o);
@@ -153,12 +207,20 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 
 	if (flags & TCP_ACK) {
 		/* Any ACK we send settles what was owed (RFC 9293 §3.8.6.3). */
+		if (pcb->quick && pcb->unacked_bytes) {
+			/* Linux tcp_dec_quickack_mode: quick ACKs are spent per
+			 * segment acknowledged. */
+			uint32_t segs = (pcb->unacked_bytes + pcb->smss - 1) / pcb->smss;
+			pcb->quick = segs >= pcb->quick ? 0 : (uint8_t)(pcb->quick - segs);
+		}
 		pcb->last_ack_sent = pcb->rcv_nxt;
 		pcb->unacked_bytes = 0;
 		if (pcb->tf & TF_DELACK)
 			tcp_timer_disarm(pcb, TCP_T_DELACK);
-		pcb->tf &= ~(TF_ACKNOW | TF_DELACK);
+		pcb->tf &= ~(TF_ACKNOW | TF_DELACK | TF_DSACK_PENDING);
 	}
+	if (!syn && !(flags & TCP_RST) && (len || (flags & TCP_FIN)))
+		sent_data(pcb, seq, len + !!(flags & TCP_FIN));
 	ts_count(st, CTR_TCP_TX);
 	if (flags & TCP_RST)
 		ts_count(st, CTR_TCP_RST_SENT);
@@ -300,9 +362,10 @@ static uint32_t skip_sacked(const struct tcp_pcb *pcb, uint32_t seq)
 uint32_t tcp_seg_room(const struct tcp_pcb *pcb)
 {
 	uint32_t room = pcb->smss;
-	if ((pcb->tf & TF_SACK_OK) && pcb->ofo.n) {
+	uint32_t blocks = pcb->ofo.n + !!(pcb->tf & TF_DSACK_PENDING);
+	if ((pcb->tf & TF_SACK_OK) && blocks) {
 		uint32_t max = (pcb->tf & TF_TS_OK) ? 3 : 4;
-		uint32_t n = pcb->ofo.n < max ? pcb->ofo.n : max;
+		uint32_t n = blocks < max ? blocks : max;
 		room -= 4 + 8 * n;
 	}
 	return room;
@@ -323,6 +386,15 @@ void tcp_output(struct tcp_pcb *pcb)
 		return;
 	}
 	bool nodelay = pcb->sock && pcb->sock->opt.nodelay;
+	/* RFC 5681 §4.1: new data after an idle period (nothing in flight). */
+	if (pcb->snd_una == pcb->snd_max && pcb->last_data_sent_us &&
+	    pcb->snd_ring.len > pcb->snd_nxt - pcb->snd_buf_seq) {
+		uint32_t before = pcb->cwnd;
+		tcp_cc_on_send_after_idle(pcb, pcb->st->now_us - pcb->last_data_sent_us);
+		if (pcb->cwnd != before)
+			ts_count(pcb->st, CTR_TCP_CWND_RESTART);
+		pcb->last_data_sent_us = pcb->st->now_us;
+	}
 	for (;;) {
 		if (seq_lt(pcb->snd_nxt, pcb->snd_max) && pcb->nsacked) {
 			uint32_t s = skip_sacked(pcb, pcb->snd_nxt);
@@ -345,7 +417,7 @@ void tcp_output(struct tcp_pcb *pcb)
 		/* The peer's window counts from SND.UNA; cwnd limits what is in the
 		 * network, which excludes what the peer SACKed (RFC 6675 §4 "pipe"). */
 		uint32_t wnd_room = pcb->snd_wnd > flight ? pcb->snd_wnd - flight : 0;
-		uint32_t pipe = pcb->nsacked ? tcp_pipe(pcb) : flight;
+		uint32_t pipe = pcb->nsacked || tcp_rack_on(pcb) ? tcp_pipe(pcb) : flight;
 		if (seq_lt(pcb->snd_nxt, pcb->snd_max))
 			pipe = flight; /* go-back-N after a timeout: no scoreboard in use */
 		uint32_t cwnd_room = cw > pipe ? cw - pipe : 0;
@@ -378,8 +450,17 @@ void tcp_output(struct tcp_pcb *pcb)
 		if (!send)
 			break;
 		uint8_t flags = TCP_ACK;
-		if (len && off + len == pcb->snd_ring.len)
+		/* PSH (Linux tcp_push, forced_push): on the segment that empties
+		 * what the application gave, and at least every half of the
+		 * largest window the peer offered, so a receiver that waits for
+		 * PSH before waking its reader is woken during a long burst. */
+		if (seq_lt(pcb->pushed_seq, pcb->snd_una) || seq_gt(pcb->pushed_seq, pcb->snd_max))
+			pcb->pushed_seq = pcb->snd_una;
+		if (len && (off + len == pcb->snd_ring.len ||
+			    seq_gt(pcb->snd_nxt + len, pcb->pushed_seq + pcb->max_snd_wnd / 2)))
 			flags |= TCP_PSH;
+		if (flags & TCP_PSH)
+			pcb->pushed_seq = pcb->snd_nxt + len;
 		if (fin)
 			flags |= TCP_FIN;
 		bool retrans = seq_lt(pcb->snd_nxt, pcb->snd_max);
@@ -404,7 +485,8 @@ void tcp_output(struct tcp_pcb *pcb)
 		/* RFC 6298 (5.1): start the timer if it is not running; RFC 8985
 		 * §7.2: new data restarts a pending probe timeout. */
 		if (!tcp_timer_armed(pcb, TCP_T_REXMT) ||
-		    (!retrans && ((pcb->tf & TF_TLP_ARMED) || tcp_tlp_allowed(pcb))))
+		    (!retrans && !(pcb->tf & TF_REO_ARMED) &&
+		     ((pcb->tf & TF_TLP_ARMED) || tcp_tlp_allowed(pcb))))
 			tcp_rexmt_arm(pcb);
 		if (fin)
 			break;

@@ -344,6 +344,11 @@ static void tcp_opt_changed(struct ts_sock *s, int level, int name)
 		tcp_keepalive_reset(pcb);
 	if (level == IPPROTO_TCP && name == TCP_NODELAY && s->opt.nodelay)
 		tcp_output(pcb); /* Linux pushes what Nagle held back */
+	if (level == IPPROTO_TCP && name == TCP_CONGESTION) {
+		const struct tcp_cc_algo *a = tcp_cc_find(s->opt.congestion);
+		if (a)
+			tcp_cc_set(pcb, a);
+	}
 }
 
 static uint32_t tcp_poll(struct ts_sock *s)

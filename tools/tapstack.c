@@ -36,6 +36,7 @@
 #include "stack.h"
 #include "tap.h"
 #include "tapstack.h"
+#include "tcp_cc.h"
 #include "trace.h"
 
 enum command { CMD_SERVE, CMD_GET, CMD_PING };
@@ -112,6 +113,7 @@ static void usage(FILE *out)
 		"  --faults SPEC       loss=5%%,dup=1%%,reorder=10%%,delay=5ms,jitter=2ms,"
 		"corrupt=0.5%%,seed=N\n"
 		"  --stats             print counters on exit\n"
+		"  --cc NAME           congestion control: cubic (default) or reno\n"
 		"  --http-port N       HTTP port of serve (default 8080)\n"
 		"  --http-idle-timeout MS    close idle keep-alive connections (default 60000)\n"
 		"  --http-header-timeout MS  limit for a request's header block (default 10000)\n"
@@ -233,6 +235,7 @@ enum {
 	OPT_HTTP_PORT,
 	OPT_HTTP_IDLE,
 	OPT_HTTP_HEADER,
+	OPT_CC,
 	OPT_HELP,
 };
 
@@ -250,6 +253,7 @@ static const struct option long_opts[] = {
     {"http-port", required_argument, NULL, OPT_HTTP_PORT},
     {"http-idle-timeout", required_argument, NULL, OPT_HTTP_IDLE},
     {"http-header-timeout", required_argument, NULL, OPT_HTTP_HEADER},
+    {"cc", required_argument, NULL, OPT_CC},
     {"help", no_argument, NULL, OPT_HELP},
     {0},
 };
@@ -341,6 +345,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 		}
 		case OPT_STATS:
 			o->stats = true;
+			break;
+		case OPT_CC:
+			/* Linux net.ipv4.tcp_congestion_control for this stack. */
+			if (!tcp_cc_find(optarg))
+				bad_input("bad --cc '%s': expected one of: %s", optarg,
+					  tcp_cc_available());
+			snprintf(o->cfg.tcp_congestion, sizeof(o->cfg.tcp_congestion), "%s",
+				 optarg);
 			break;
 		case OPT_HTTP_PORT:
 			if (!parse_long(optarg, 1, 65535, &v))

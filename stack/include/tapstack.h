@@ -42,6 +42,9 @@ struct stack;
 #ifndef TCP_KEEPCNT
 #define TCP_KEEPCNT 6
 #endif
+#ifndef TCP_CONGESTION
+#define TCP_CONGESTION 13 /* a name: "cubic" (default) or "reno" */
+#endif
 
 int ts_socket(struct stack *st, int domain, int type, int protocol);
 int ts_bind(struct stack *st, int fd, const struct sockaddr *addr, socklen_t len);
