@@ -126,6 +126,7 @@ void tcp_seg_sent(struct tcp_pcb *pcb, uint32_t seq, uint32_t len)
 		}
 		r->flags = (uint8_t)((r->flags | TCP_SEG_RETRANS) & ~TCP_SEG_LOST);
 		r->xmit_us = now;
+		r->order = pcb->seg_order++;
 		new_from = r->end;
 	}
 	if (!seq_lt(new_from, end))
@@ -140,6 +141,7 @@ void tcp_seg_sent(struct tcp_pcb *pcb, uint32_t seq, uint32_t len)
 		struct tcp_seg_rec *last = rec_at(pcb, pcb->seg_n - 1);
 		last->end = end;
 		last->xmit_us = now;
+		last->order = pcb->seg_order++;
 		return;
 	}
 	struct tcp_seg_rec *r = rec_at(pcb, pcb->seg_n++);
@@ -147,6 +149,7 @@ void tcp_seg_sent(struct tcp_pcb *pcb, uint32_t seq, uint32_t len)
 	r->seq = new_from;
 	r->end = end;
 	r->xmit_us = now;
+	r->order = pcb->seg_order++;
 }
 
 /* ---- SACK scoreboard ---- */
@@ -305,10 +308,15 @@ static bool sacked_range(const struct tcp_pcb *pcb, uint32_t left, uint32_t righ
 
 /* ---- RACK (RFC 8985 §6) ---- */
 
-/* RFC 8985 §6.2 RACK_sent_after(t1, seq1, t2, seq2). */
-static bool sent_after(uint32_t t1, uint32_t seq1, uint32_t t2, uint32_t seq2)
+/*
+ * RFC 8985 §6.2 RACK_sent_after(t1, seq1, t2, seq2).  Deviation: a tie of
+ * times is broken by the order of transmission, not by end_seq, which
+ * stands for it in the RFC: a retransmission sent in the same microsecond
+ * as later new data (always, on a virtual clock) was sent after it.
+ */
+static bool sent_after(uint32_t t1, uint16_t o1, uint32_t t2, uint16_t o2)
 {
-	return time_after(t1, t2) || (t1 == t2 && seq_gt(seq1, seq2));
+	return time_after(t1, t2) || (t1 == t2 && (int16_t)(o1 - o2) > 0);
 }
 
 /*
@@ -334,9 +342,10 @@ static void rack_update(struct tcp_pcb *pcb, const struct tcp_seg_rec *r,
 	if (!pcb->rack_min_rtt_us || rtt < pcb->rack_min_rtt_us)
 		pcb->rack_min_rtt_us = rtt ? rtt : 1;
 	if (!pcb->rack_valid ||
-	    sent_after(r->xmit_us, r->end, pcb->rack_xmit_us, pcb->rack_end_seq)) {
+	    sent_after(r->xmit_us, r->order, pcb->rack_xmit_us, pcb->rack_order)) {
 		pcb->rack_xmit_us = r->xmit_us;
 		pcb->rack_end_seq = r->end;
+		pcb->rack_order = r->order;
 		pcb->rack_valid = true;
 	}
 	if (!(r->flags & TCP_SEG_RETRANS) && seq_lt(r->end, fack) && !pcb->rack_reord) {
@@ -380,7 +389,7 @@ static uint32_t rack_detect_loss(struct tcp_pcb *pcb, uint32_t *nlost)
 		struct tcp_seg_rec *r = rec_at(pcb, i);
 		if (r->flags & (TCP_SEG_SACKED | TCP_SEG_LOST))
 			continue;
-		if (!sent_after(pcb->rack_xmit_us, pcb->rack_end_seq, r->xmit_us, r->end))
+		if (!sent_after(pcb->rack_xmit_us, pcb->rack_order, r->xmit_us, r->order))
 			continue; /* sent after the last delivered one: not yet */
 		/* xmit_ts + RACK.rtt + reo_wnd - now, wrap-safe */
 		int64_t remaining =
@@ -578,6 +587,9 @@ static void enter_recovery(struct tcp_pcb *pcb, uint32_t prior_una)
 	ts_count(pcb->st, CTR_TCP_FAST_RETRANS);
 	if (tcp_rack_on(pcb))
 		ts_count(pcb->st, CTR_TCP_PRR_RECOVERIES);
+	/* No probe timeout in recovery (RFC 8985 §7.2); the head is resent
+	 * now, which restarts the RTO (Linux tcp_xmit_retransmit_queue). */
+	tcp_rexmt_arm(pcb);
 }
 
 static void leave_recovery(struct tcp_pcb *pcb)
@@ -605,7 +617,6 @@ static void undo(struct tcp_pcb *pcb, enum ts_counter why)
 	if (pcb->tf & TF_IN_RECOVERY)
 		leave_recovery(pcb);
 	pcb->ca_state = TCP_CA_OPEN;
-	tcp_trace_event(pcb, "undo");
 }
 
 /* RFC 3522 §3 (Eifel detection): the ACK echoes a timestamp older than our

@@ -142,7 +142,8 @@ struct tcp_seg_rec {
 	uint32_t seq, end; /* [seq, end), a FIN counts as one */
 	uint32_t xmit_us;  /* low 32 bits of the µs clock at the last transmission */
 	uint8_t flags;	   /* TCP_SEG_* */
-	uint8_t pad[3];
+	uint8_t pad;
+	uint16_t order;	   /* transmission order (ties of xmit_us) */
 };
 enum {
 	TCP_SEG_RETRANS = 1u << 0, /* retransmitted at least once */
@@ -260,6 +261,8 @@ struct tcp_pcb {
 	uint16_t seg_cap, seg_head, seg_n;
 	uint32_t rack_xmit_us;	   /* RACK.xmit_ts (low 32 bits of µs) */
 	uint32_t rack_end_seq;	   /* RACK.end_seq */
+	uint16_t rack_order;	   /* transmission order of that segment */
+	uint16_t seg_order;	   /* the next record's */
 	uint32_t rack_rtt_us;	   /* RACK.rtt */
 	uint32_t rack_min_rtt_us;  /* RACK.min_RTT (0: none yet) */
 	uint32_t rack_dsack_round; /* RACK.dsack_round: SND.NXT when reo_wnd last grew */
