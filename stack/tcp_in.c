@@ -715,8 +715,9 @@ static enum step check_ack(struct tcp_ctx *c)
 	uint32_t sacked_before = tcp_sacked_bytes(pcb);
 	uint32_t prior_una = pcb->snd_una, prior_max = pcb->snd_max;
 	uint32_t fack = tcp_sack_fack(pcb);
+	bool dsack = false;
 	if (pcb->tf & TF_SACK_OK) {
-		tcp_dsack_check(pcb, &c->opt, v->ack);
+		dsack = tcp_dsack_check(pcb, &c->opt, v->ack);
 		tcp_sack_update(pcb, &c->opt);
 	}
 	bool new_sack = tcp_sacked_bytes(pcb) > sacked_before;
@@ -732,7 +733,7 @@ static enum step check_ack(struct tcp_ctx *c)
 		dup = true;
 		tcp_ack_duplicate(pcb, v->ack, new_sack);
 	}
-	if (seq_gt(pcb->snd_una, prior_una) || prior_max != prior_una) {
+	if (seq_gt(pcb->snd_una, prior_una) || prior_max != prior_una || dsack) {
 		/* RACK, PRR, undo and the trace line (tcp_recovery.c). */
 		uint32_t delivered =
 		    (pcb->snd_una - prior_una) + tcp_recs_update(pcb, &c->opt, fack);

@@ -454,8 +454,6 @@ void tcp_output(struct tcp_pcb *pcb)
 		 * what the application gave, and at least every half of the
 		 * largest window the peer offered, so a receiver that waits for
 		 * PSH before waking its reader is woken during a long burst. */
-		if (seq_lt(pcb->pushed_seq, pcb->snd_una) || seq_gt(pcb->pushed_seq, pcb->snd_max))
-			pcb->pushed_seq = pcb->snd_una;
 		if (len && (off + len == pcb->snd_ring.len ||
 			    seq_gt(pcb->snd_nxt + len, pcb->pushed_seq + pcb->max_snd_wnd / 2)))
 			flags |= TCP_PSH;

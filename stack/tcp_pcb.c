@@ -508,6 +508,7 @@ void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state_id to, const struct tcp_v
 	if (to == TCPS_ESTABLISHED) {
 		pcb->tf |= TF_EVER_CONNECTED;
 		pcb->established_us = st->now_us;
+		pcb->pushed_seq = pcb->snd_nxt; /* forced PSH counts from here */
 	}
 	/* The listener table holds exactly the pcbs in LISTEN.  (A child is
 	 * born with its listener's state, for the trace, but never joins.) */

@@ -797,8 +797,7 @@ void tcp_ack_done(struct tcp_pcb *pcb, uint32_t prior_una, uint32_t delivered,
 	const char *ev = dup ? "dupack" : "ack";
 	bool advanced = seq_gt(pcb->snd_una, prior_una);
 	/* Undo by timestamps (RFC 3522): the ACK of the original came back. */
-	if ((pcb->tf & TF_UNDO_OK) && advanced && pcb->ca_state >= TCP_CA_RECOVERY &&
-	    eifel_spurious(pcb, opt)) {
+	if ((pcb->tf & TF_UNDO_OK) && advanced && eifel_spurious(pcb, opt)) {
 		undo(pcb, CTR_TCP_UNDO_TS);
 		ev = "undo";
 	}

@@ -122,10 +122,11 @@ void tcp_rexmt_arm(struct tcp_pcb *pcb)
 			pto += TCP_TLP_DELACK_US;
 		if (pto < TCP_TLP_MIN_US)
 			pto = TCP_TLP_MIN_US;
-		if (pto < rto) {
-			pcb->tf |= TF_TLP_ARMED;
+		/* RFC 8985 §7.2: never later than the RTO would fire; the probe
+		 * then goes in its place (Linux tcp_schedule_loss_probe). */
+		pcb->tf |= TF_TLP_ARMED;
+		if (pto < rto)
 			rto = pto;
-		}
 	}
 	tcp_timer_arm(pcb, TCP_T_REXMT, rto);
 }
