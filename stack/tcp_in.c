@@ -381,7 +381,7 @@ static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
 	struct tcp_pcb *pcb = child_new(c, lis);
 	if (!pcb)
 		return drop(c, DROP_TCP_NOMEM);
-	pcb->tf |= TF_TS_OK | TF_SACK_OK | TF_WS_OK;
+	pcb->tf |= tcp_offered_options(st);
 	/* RFC 9293 §3.10.7.2: RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ, ISS chosen. */
 	pcb->irs = c->v.seq;
 	pcb->rcv_nxt = c->v.seq + 1;

@@ -154,8 +154,10 @@ static void tcp_fill_csum(struct stack *st, struct ts_buf *b, const struct ip_ad
 static void sent_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len)
 {
 	uint64_t now = pcb->st->now_us;
-	if (seq_lt(seq, pcb->snd_max))
+	bool retrans = seq_lt(seq, pcb->snd_max);
+	if (retrans)
 		pcb->total_retrans++;
+	tcp_trace_tx(pcb, seq, len, retrans);
 	tcp_seg_sent(pcb, seq, len);
 	if (pcb->ato_us && now - pcb->lrcv_us < pcb->ato_us)
 		pcb->tf |= TF_PINGPONG;

@@ -492,6 +492,12 @@ void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer)
 	tcp_cc_on_established(pcb);
 }
 
+uint32_t tcp_offered_options(const struct stack *st)
+{
+	return TF_WS_OK | (st->cfg.tcp_sack ? TF_SACK_OK : 0u) |
+	       (st->cfg.tcp_timestamps ? TF_TS_OK : 0u);
+}
+
 void tcp_wakeup(struct tcp_pcb *pcb)
 {
 	if (pcb->sock)

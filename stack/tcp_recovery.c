@@ -925,6 +925,19 @@ void tcp_recovery_on_rto(struct tcp_pcb *pcb)
 
 /* ---- --trace tcp ---- */
 
+void tcp_trace_tx(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, bool retrans)
+{
+	struct stack *st = pcb->st;
+	if (!ts_tracing(st, TS_TRACE_TCP))
+		return;
+	char l[IP_ADDR_STRLEN + 8], r[IP_ADDR_STRLEN + 8];
+	ip_endpoint_str(&pcb->local_ip, pcb->local_port, l, sizeof(l));
+	ip_endpoint_str(&pcb->remote_ip, pcb->remote_port, r, sizeof(r));
+	ts_trace(st, TS_TRACE_TCP, "tcp %s<%s tx t=%llu.%06llu seq=%u len=%u retrans=%d cwnd=%u\n",
+		 l, r, (unsigned long long)(st->now_us / 1000000u),
+		 (unsigned long long)(st->now_us % 1000000u), seq, len, retrans, pcb->cwnd);
+}
+
 const char *tcp_ca_state_name(uint8_t s)
 {
 	static const char *const names[] = {"open", "disorder", "recovery", "loss"};

@@ -150,7 +150,7 @@ static int tcp_connect(struct ts_sock *s, const struct ip_endpoint *ep)
 	pcb->local_ip = lip;
 	pcb->remote_ip = ep->addr;
 	pcb->remote_port = ep->port;
-	pcb->tf = TF_TS_OK | TF_SACK_OK | TF_WS_OK; /* offered; the SYN,ACK decides */
+	pcb->tf = tcp_offered_options(pcb->st); /* offered; the SYN,ACK decides */
 	memset(&pcb->ofo, 0, sizeof(pcb->ofo));
 	pcb->nsacked = 0;
 	pcb->rexmt_count = pcb->backoff = 0;

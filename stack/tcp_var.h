@@ -392,6 +392,9 @@ static inline bool tcp_is_orphan(const struct tcp_pcb *pcb)
 {
 	return !pcb->sock && !pcb->listener;
 }
+/* The TF_* options a SYN offers: window scaling, and SACK and timestamps
+ * as cfg.tcp_sack and cfg.tcp_timestamps say. */
+uint32_t tcp_offered_options(const struct stack *st);
 /* Initial congestion window etc. once SMSS is known (after the handshake). */
 void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer);
 void tcp_queue_push(struct tcp_queue *q, struct tcp_pcb *pcb);
@@ -508,6 +511,8 @@ void tcp_recovery_on_rto(struct tcp_pcb *pcb);
 void tcp_recovery_send(struct tcp_pcb *pcb);
 /* One "--trace tcp" line for an event ("ack", "dupack", "rto", ...). */
 void tcp_trace_event(struct tcp_pcb *pcb, const char *event);
+/* One "--trace tcp" line for a data segment sent (the time-sequence graph). */
+void tcp_trace_tx(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, bool retrans);
 /* The name of pcb's recovery state for traces and the table. */
 const char *tcp_ca_state_name(uint8_t s);
 
