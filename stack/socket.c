@@ -812,7 +812,7 @@ static int do_getsockopt(struct stack *st, int fd, int level, int name, void *va
 		/* The name, up to the caller's length (do_tcp_getsockopt). */
 		const char *cc = o->congestion[0] ? o->congestion : st->cfg.tcp_congestion;
 		char buf[16] = {0};
-		strncpy(buf, cc, sizeof(buf) - 1);
+		snprintf(buf, sizeof(buf), "%s", cc);
 		socklen_t n = *len < sizeof(buf) ? *len : sizeof(buf);
 		memcpy(val, buf, n);
 		*len = n;

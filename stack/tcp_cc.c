@@ -121,8 +121,8 @@ void tcp_cc_on_partial_ack(struct tcp_pcb *pcb, uint32_t acked)
 	cwnd_cap(pcb);
 }
 
-uint32_t tcp_prr_sndcnt(uint64_t prr_delivered, uint64_t prr_out, uint32_t delivered,
-			uint32_t pipe, uint32_t ssthresh, uint32_t recover_fs, uint32_t mss)
+uint32_t tcp_prr_sndcnt(uint64_t prr_delivered, uint64_t prr_out, uint32_t delivered, uint32_t pipe,
+			uint32_t ssthresh, uint32_t recover_fs, uint32_t mss)
 {
 	int64_t sndcnt;
 	if (!recover_fs)

@@ -110,8 +110,8 @@ void tcp_cc_on_send_after_idle(struct tcp_pcb *pcb, uint64_t idle_us);
  * of RFC 6937bis / Linux tcp_cwnd_reduction: up to ssthresh - pipe, at
  * most max(prr_delivered - prr_out, delivered) + MSS.
  */
-uint32_t tcp_prr_sndcnt(uint64_t prr_delivered, uint64_t prr_out, uint32_t delivered,
-			uint32_t pipe, uint32_t ssthresh, uint32_t recover_fs, uint32_t mss);
+uint32_t tcp_prr_sndcnt(uint64_t prr_delivered, uint64_t prr_out, uint32_t delivered, uint32_t pipe,
+			uint32_t ssthresh, uint32_t recover_fs, uint32_t mss);
 
 /* ---- CUBIC's window functions (RFC 9438 §4), pure, windows in segments ---- */
 
@@ -156,11 +156,12 @@ enum tcp_hystart_phase {
 };
 
 struct tcp_hystart {
-	uint8_t phase;		/* enum tcp_hystart_phase */
-	uint8_t css_rounds;	/* rounds spent in CSS */
-	uint16_t samples;	/* rttSampleCount of this round */
-	uint32_t window_end;	/* the round ends when this is acked */
-	uint32_t last_round_min_rtt, cur_round_min_rtt, css_baseline_min_rtt; /* µs, UINT32_MAX: none */
+	uint8_t phase;	     /* enum tcp_hystart_phase */
+	uint8_t css_rounds;  /* rounds spent in CSS */
+	uint16_t samples;    /* rttSampleCount of this round */
+	uint32_t window_end; /* the round ends when this is acked */
+	uint32_t last_round_min_rtt, cur_round_min_rtt,
+	    css_baseline_min_rtt; /* µs, UINT32_MAX: none */
 };
 
 void tcp_hystart_init(struct tcp_hystart *h, uint32_t snd_nxt);

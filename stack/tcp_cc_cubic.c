@@ -54,8 +54,8 @@ double tcp_cubic_w(double t, double k, double w_max)
 
 double tcp_cubic_west(double w_est, double cwnd_prior, double segments_acked, double cwnd)
 {
-	double alpha = w_est >= cwnd_prior ? 1.0
-					   : 3.0 * (1.0 - TCP_CUBIC_BETA) / (1.0 + TCP_CUBIC_BETA);
+	double alpha =
+	    w_est >= cwnd_prior ? 1.0 : 3.0 * (1.0 - TCP_CUBIC_BETA) / (1.0 + TCP_CUBIC_BETA);
 	return w_est + alpha * segments_acked / cwnd;
 }
 
@@ -153,13 +153,13 @@ uint32_t tcp_hystart_growth(const struct tcp_hystart *h, uint32_t acked, uint32_
 /* ---- The module ---- */
 
 struct cubic {
-	double w_max;	   /* segments: the window at the last congestion event */
-	double w_max_prev; /* before that event (restored by an undo) */
-	double cwnd_prior; /* segments: cwnd when ssthresh was last set */
-	double k;	   /* seconds */
-	double origin;	   /* W_max of the current epoch's curve */
-	double w_est;	   /* segments: the Reno-friendly estimate */
-	double frac;	   /* bytes of growth not yet in cwnd */
+	double w_max;		 /* segments: the window at the last congestion event */
+	double w_max_prev;	 /* before that event (restored by an undo) */
+	double cwnd_prior;	 /* segments: cwnd when ssthresh was last set */
+	double k;		 /* seconds */
+	double origin;		 /* W_max of the current epoch's curve */
+	double w_est;		 /* segments: the Reno-friendly estimate */
+	double frac;		 /* bytes of growth not yet in cwnd */
 	uint64_t epoch_start_us; /* 0: no epoch (the next ACK in CA starts one) */
 	struct tcp_hystart hs;
 };

@@ -218,10 +218,10 @@ bool tcp_dsack_check(struct tcp_pcb *pcb, const struct tcp_opts *o, uint32_t ack
 	/* RFC 2883 §4: the first block reports a duplicate when it lies below
 	 * the cumulative ACK, or inside the second block. */
 	const struct tcp_sack_block *b = &o->sack[0];
-	bool dsack = seq_lt(b->left, b->right) &&
-		     (seq_leq(b->right, ack) ||
-		      (o->nsack > 1 && seq_geq(b->left, o->sack[1].left) &&
-		       seq_leq(b->right, o->sack[1].right)));
+	bool dsack =
+	    seq_lt(b->left, b->right) &&
+	    (seq_leq(b->right, ack) || (o->nsack > 1 && seq_geq(b->left, o->sack[1].left) &&
+					seq_leq(b->right, o->sack[1].right)));
 	if (!dsack)
 		return false;
 	ts_count(pcb->st, CTR_TCP_DSACK_RECV);
@@ -367,7 +367,8 @@ static uint32_t rack_reo_wnd(const struct tcp_pcb *pcb)
 		if (sacked >= TCP_DUPTHRESH)
 			return 0;
 	}
-	uint64_t w = (uint64_t)(pcb->rack_min_rtt_us / 4) * (pcb->rack_reo_wnd_mult ? pcb->rack_reo_wnd_mult : 1);
+	uint64_t w = (uint64_t)(pcb->rack_min_rtt_us / 4) *
+		     (pcb->rack_reo_wnd_mult ? pcb->rack_reo_wnd_mult : 1);
 	if (pcb->rtt.srtt_us && w > pcb->rtt.srtt_us)
 		w = pcb->rtt.srtt_us;
 	return (uint32_t)w;
@@ -804,7 +805,8 @@ void tcp_ack_done(struct tcp_pcb *pcb, uint32_t prior_una, uint32_t delivered,
 	/* Undo by D-SACK: every retransmission of the episode was a duplicate
 	 * (Linux tcp_try_undo_dsack), even after the recovery ended. */
 	if ((pcb->tf & TF_UNDO_OK) && !pcb->undo_retrans && pcb->retrans_stamp &&
-	    pcb->ca_state != TCP_CA_LOSS && opt && opt->nsack && tcp_dsack_seen(pcb, opt, prior_una)) {
+	    pcb->ca_state != TCP_CA_LOSS && opt && opt->nsack &&
+	    tcp_dsack_seen(pcb, opt, prior_una)) {
 		undo(pcb, CTR_TCP_UNDO_DSACK);
 		ev = "undo";
 	}
@@ -812,8 +814,7 @@ void tcp_ack_done(struct tcp_pcb *pcb, uint32_t prior_una, uint32_t delivered,
 	if (pcb->frto == 1) {
 		if (!advanced || seq_geq(pcb->snd_una, pcb->frto_highmark)) {
 			pcb->frto = 0; /* 2a: conventional recovery (go-back-N) */
-		} else if (pcb->snd_buf_seq + pcb->snd_ring.len != pcb->snd_max &&
-			   pcb->snd_wnd) {
+		} else if (pcb->snd_buf_seq + pcb->snd_ring.len != pcb->snd_max && pcb->snd_wnd) {
 			/* 2b: new data instead of more retransmissions. */
 			pcb->snd_nxt = pcb->snd_max;
 			pcb->frto = 2;

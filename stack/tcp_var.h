@@ -115,10 +115,10 @@ enum {
 	TF_PASSIVE = 1u << 13,	      /* created by a listener (SYN-RECEIVED returns to LISTEN) */
 	TF_EVER_CONNECTED = 1u << 14, /* reached ESTABLISHED once */
 	TF_TLP_ARMED = 1u << 15,      /* REXMT currently holds a probe timeout (RFC 8985 §7) */
-	TF_TLP_SENT = 1u << 16, /* a tail loss probe is out; no other until new data is acked */
-	TF_REO_ARMED = 1u << 17,  /* REXMT currently holds RACK's reordering timer (RFC 8985 §6.3) */
-	TF_UNDO_OK = 1u << 18,	  /* the current reduction may still be undone */
-	TF_SYN_REXMIT = 1u << 19, /* our SYN or SYN,ACK was retransmitted (RFC 6298 (5.7)) */
+	TF_TLP_SENT = 1u << 16,	 /* a tail loss probe is out; no other until new data is acked */
+	TF_REO_ARMED = 1u << 17, /* REXMT currently holds RACK's reordering timer (RFC 8985 §6.3) */
+	TF_UNDO_OK = 1u << 18,	 /* the current reduction may still be undone */
+	TF_SYN_REXMIT = 1u << 19,    /* our SYN or SYN,ACK was retransmitted (RFC 6298 (5.7)) */
 	TF_DSACK_PENDING = 1u << 20, /* the next ACK reports dsack_left..right (RFC 2883) */
 	TF_PINGPONG = 1u << 21,	     /* interactive: we answered data within the ATO (Linux) */
 };
@@ -143,7 +143,7 @@ struct tcp_seg_rec {
 	uint32_t xmit_us;  /* low 32 bits of the µs clock at the last transmission */
 	uint8_t flags;	   /* TCP_SEG_* */
 	uint8_t pad;
-	uint16_t order;	   /* transmission order (ties of xmit_us) */
+	uint16_t order; /* transmission order (ties of xmit_us) */
 };
 enum {
 	TCP_SEG_RETRANS = 1u << 0, /* retransmitted at least once */
@@ -254,7 +254,7 @@ struct tcp_pcb {
 	/* Undo (RFC 3522 Eifel, RFC 5682 F-RTO, D-SACK; Linux tcp_try_undo_*). */
 	uint32_t retrans_stamp; /* our TSval of the episode's first retransmission (0: none) */
 	uint32_t undo_retrans;	/* retransmissions of the episode not yet D-SACKed */
-	uint8_t frto;		/* F-RTO step (RFC 5682 §2): 0 off, 1 after the RTO, 2 new data sent */
+	uint8_t frto; /* F-RTO step (RFC 5682 §2): 0 off, 1 after the RTO, 2 new data sent */
 	uint32_t frto_highmark; /* SND.MAX when the RTO fired ("recover" of RFC 5682) */
 	/* RFC 8985 RACK-TLP: per-segment records and the RACK variables. */
 	struct tcp_seg_rec *segs; /* ring of seg_cap records, NULL while nothing is in flight */
@@ -286,14 +286,14 @@ struct tcp_pcb {
 	struct tcp_assembler ofo;
 	uint32_t last_sack_left; /* most recent OFO block (reported first, RFC 2018 §4) */
 	uint32_t last_sack_right;
-	uint8_t nsack_sent;			/* blocks of our last ACK, most recent first */
-	struct tcp_sack_block sack_sent[4];	/* (RFC 2018 §4: repeat the most recent) */
-	uint32_t dsack_left, dsack_right;	/* duplicate to report (TF_DSACK_PENDING) */
+	uint8_t nsack_sent;		    /* blocks of our last ACK, most recent first */
+	struct tcp_sack_block sack_sent[4]; /* (RFC 2018 §4: repeat the most recent) */
+	uint32_t dsack_left, dsack_right;   /* duplicate to report (TF_DSACK_PENDING) */
 	/* ACK policy (Linux icsk_ack): quick ACKs left, the ACK timeout. */
-	uint8_t quick;	       /* ACKs still sent at once (quick-ACK mode) */
-	uint32_t ato_us;       /* delayed ACK timeout, 40..200 ms (0: no data yet) */
-	uint64_t lrcv_us;      /* when data last arrived */
-	uint32_t pushed_seq;   /* PSH forced every half window (Linux forced_push) */
+	uint8_t quick;	     /* ACKs still sent at once (quick-ACK mode) */
+	uint32_t ato_us;     /* delayed ACK timeout, 40..200 ms (0: no data yet) */
+	uint64_t lrcv_us;    /* when data last arrived */
+	uint32_t pushed_seq; /* PSH forced every half window (Linux forced_push) */
 	/* Storage. */
 	struct tcp_ring snd_ring; /* bytes from snd_buf_seq on: unacked + unsent */
 	struct tcp_ring rcv_ring; /* in-order bytes for the reader, then OFO space */

@@ -5,9 +5,11 @@
 #                          (state=recovery or loss) shaded
 #   PREFIX-tseq.png/.svg   the Stevens time-sequence graph: every data
 #                          segment sent (new data, retransmissions in red)
-#                          and the cumulative ACK (SND.UNA)
+#                          and the cumulative ACK (SND.UNA), over the
+#                          window FROM:TO seconds (default: 150 ms around
+#                          the first recovery after the first second)
 #
-# usage: tools/tcpplot.sh TRACE PREFIX [TITLE]
+# usage: tools/tcpplot.sh TRACE PREFIX [TITLE [FROM:TO]]
 #
 # TRACE holds `--trace tcp` lines (tapstack serve/get --trace tcp 2>trace,
 # or tests/twostack/tcp_cc_matrix_test.c with TS_TCP_TRACE_DIR).  The first
@@ -18,6 +20,7 @@ set -eu
 trace=$1
 prefix=$2
 title=${3:-$(basename "$prefix")}
+zoom=${4:-}
 command -v gnuplot >/dev/null || { echo "tcpplot: gnuplot is not installed (tools/deps.sh)" >&2; exit 1; }
 [ -r "$trace" ] || { echo "tcpplot: cannot read $trace" >&2; exit 1; }
 
@@ -72,6 +75,8 @@ $1 == "tcp" && ($3 == "ack" || $3 == "tx") {
 	if (inrec && !open) {
 		start = t;
 		open = 1;
+		if (zs == "" && t >= 1)
+			zs = t;
 	} else if (!inrec && open) {
 		printf "%.6f %.6f\n", start, t > (out "/rec");
 		open = 0;
@@ -82,11 +87,17 @@ END {
 	if (open)
 		printf "%.6f %.6f\n", start, last > (out "/rec");
 	printf "%g\n", ymax * 1.1 > (out "/ymax");
+	if (zs == "")
+		zs = 0.03;
+	printf "%.6f:%.6f\n", zs - 0.03, zs + 0.12 > (out "/zoom");
 }' "$trace"
 
 [ -s "$tmp/cwnd" ] || { echo "tcpplot: no per-ACK lines in $trace (--trace tcp)" >&2; exit 1; }
 for f in rec new rtx una; do [ -e "$tmp/$f" ] || echo "NaN NaN NaN" >"$tmp/$f"; done
 ymax=$(cat "$tmp/ymax")
+[ -n "$zoom" ] || zoom=$(cat "$tmp/zoom")
+zfrom=${zoom%%:*}
+zto=${zoom#*:}
 
 for fmt in png svg; do
 	if [ $fmt = png ]; then
@@ -107,9 +118,11 @@ plot '$tmp/rec' using ((\$1+\$2)/2):($ymax/2):((\$2-\$1)/2):($ymax/2) with boxxy
      '$tmp/cwnd' using 1:2 with steps lw 1.5 lc rgb '#1f60c0' title 'cwnd', \
      '$tmp/cwnd' using 1:3 with steps lw 1.5 dt 2 lc rgb '#208020' title 'ssthresh'
 set output '$prefix-tseq.$fmt'
-set title "$title: time-sequence graph"
+set title "$title: time-sequence graph, $zfrom s to $zto s"
 set ylabel 'sequence (MiB from the first byte)'
+set xrange [$zfrom:$zto]
 set autoscale y
+set autoscale yfix
 plot '$tmp/new' using 1:2:(0):(\$3-\$2) with vectors nohead lc rgb '#1f60c0' title 'data sent', \
      '$tmp/rtx' using 1:2 with points pt 7 ps 0.5 lc rgb '#d02020' title 'retransmission', \
      '$tmp/una' using 1:2 with steps lc rgb '#208020' title 'ACK (SND.UNA)'

@@ -90,7 +90,8 @@ static void run(const char *cc, bool sack, bool ts)
 {
 	cur = (struct combo){cc, sack, ts};
 	const char *dir = getenv("TS_TCP_TRACE_DIR");
-	struct fault_spec f = {.loss_ppm = 20000, .reorder_ppm = 10000, .delay_us = 5000, .seed = 7};
+	struct fault_spec f = {
+	    .loss_ppm = 20000, .reorder_ppm = 10000, .delay_us = 5000, .seed = 7};
 	uint64_t bytes = 2u << 20;
 	if (dir) {
 		f.reorder_ppm = 0;
@@ -122,7 +123,8 @@ static void run(const char *cc, bool sack, bool ts)
 	uint64_t took = t.now_us - t0;
 	struct ts_sock *s = ts_fd_get(&t.a, x.afd, TS_FD_SOCK);
 	struct tcp_pcb *pcb = s ? s->pcb : NULL;
-	fprintf(stderr, "tcp_cc_matrix: %-5s sack=%d ts=%d: %llu bytes in %.2f s virtual, "
+	fprintf(stderr,
+		"tcp_cc_matrix: %-5s sack=%d ts=%d: %llu bytes in %.2f s virtual, "
 		"fast retransmits %llu, RACK lost %llu, RTOs %llu, undos %llu\n",
 		cc, sack, ts, (unsigned long long)x.rcvd, took / 1e6,
 		(unsigned long long)t.a.counters[CTR_TCP_FAST_RETRANS],
@@ -200,9 +202,9 @@ static Suite *tcp_cc_matrix_suite(void)
 		const char *name;
 		const TTest *test;
 	} tests[] = {
-	    {"reno_sack_ts", reno_sack_ts},	    {"reno_sack_nots", reno_sack_nots},
-	    {"reno_nosack_ts", reno_nosack_ts},	    {"reno_nosack_nots", reno_nosack_nots},
-	    {"cubic_sack_ts", cubic_sack_ts},	    {"cubic_sack_nots", cubic_sack_nots},
+	    {"reno_sack_ts", reno_sack_ts},	  {"reno_sack_nots", reno_sack_nots},
+	    {"reno_nosack_ts", reno_nosack_ts},	  {"reno_nosack_nots", reno_nosack_nots},
+	    {"cubic_sack_ts", cubic_sack_ts},	  {"cubic_sack_nots", cubic_sack_nots},
 	    {"cubic_nosack_ts", cubic_nosack_ts}, {"cubic_nosack_nots", cubic_nosack_nots},
 	};
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {

@@ -435,6 +435,10 @@ START_TEST(idle_after_exchange_holds_no_storage)
 	ck_assert_ptr_null(bp->rcv_ring.buf);
 	ck_assert_uint_eq(t.a.tcp->ring_blocks, 0);
 	ck_assert_uint_eq(t.b.tcp->ring_blocks, 0);
+	/* RACK's sent-segment records exist only while data is in flight. */
+	ck_assert_ptr_null(ap->segs);
+	ck_assert_ptr_null(bp->segs);
+	ck_assert_uint_eq(ap->seg_cap, 0);
 	/* One block per side, taken from the heap once: b reads the request
 	 * (releasing its receive block) before it writes the response, and
 	 * the response acknowledges the request before a stores it, so the

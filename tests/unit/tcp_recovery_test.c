@@ -35,11 +35,11 @@ struct fx {
 	struct ts_test_stack t;
 	int lfd, fd;
 	struct tcp_pcb *pcb;
-	uint32_t snd;	   /* next peer sequence number */
-	uint32_t una;	   /* our ISS + 1 */
-	uint32_t tsval;	   /* the peer's TSval */
-	uint32_t last_ts;  /* our TSval in the last segment taken */
-	bool ts, sack;	   /* options agreed */
+	uint32_t snd;	  /* next peer sequence number */
+	uint32_t una;	  /* our ISS + 1 */
+	uint32_t tsval;	  /* the peer's TSval */
+	uint32_t last_ts; /* our TSval in the last segment taken */
+	bool ts, sack;	  /* options agreed */
 	char *trace;
 	size_t trace_len;
 	FILE *trace_f;
@@ -165,8 +165,8 @@ static void fx_init(struct fx *x, bool ts, bool sack)
 		n += 8;
 	}
 	ts_test_stack_feed(&x->t, f,
-			   ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535,
-						  opt, n, NULL, 0));
+			   ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, PEER_ISS, 0, TCP_SYN,
+						  65535, opt, n, NULL, 0));
 	struct reply r;
 	ck_assert(take(x, &r));
 	ck_assert_uint_eq(r.v.flags, TCP_SYN | TCP_ACK);
@@ -583,8 +583,8 @@ START_TEST(rto_3s_after_synack_retransmitted)
 	ck_assert_int_eq(ts_bind(st, x.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	ck_assert_int_eq(ts_listen(st, x.lfd, 8), 0);
 	ts_test_stack_feed(&x.t, f,
-			   ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, PEER_ISS, 0, TCP_SYN, 65535,
-						  NULL, 0, NULL, 0));
+			   ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, PEER_ISS, 0, TCP_SYN,
+						  65535, NULL, 0, NULL, 0));
 	struct reply r;
 	ck_assert(take(&x, &r));
 	x.una = r.v.seq + 1;
@@ -684,8 +684,8 @@ START_TEST(trace_line_per_ack)
 	fflush(x.trace_f);
 	const char *l = strstr(x.trace, "ack t=1.040000 event=ack una=");
 	ck_assert_ptr_nonnull(l);
-	const char *keys[] = {"nxt=",    "cwnd=",	  "ssthresh=inf", "srtt=",
-			      "rttvar=", "rto=",	  "pipe=0",	  "inflight=0",
+	const char *keys[] = {"nxt=",	  "cwnd=",	"ssthresh=inf", "srtt=",
+			      "rttvar=",  "rto=",	"pipe=0",	"inflight=0",
 			      "sacked=0", "state=open", "cc=cubic"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		ck_assert_msg(strstr(l, keys[i]), "no %s in %s", keys[i], l);

@@ -1164,6 +1164,11 @@ START_TEST(print_table_like_ss)
 	ck_assert_ptr_nonnull(strstr(buf, "ESTABLISHED"));
 	ck_assert_ptr_nonnull(strstr(buf, "10.0.0.2:8080"));
 	ck_assert_ptr_nonnull(strstr(buf, "10.0.0.1:40000"));
+	/* Under the connection, what `ss -ti` shows. */
+	ck_assert_ptr_nonnull(strstr(buf, "\t cubic rto:200 rtt:"));
+	ck_assert_ptr_nonnull(strstr(buf, " mss:1460 cwnd:10 bytes_acked:"));
+	ck_assert_ptr_nonnull(strstr(buf, " retrans:0/0 delivery_rate:"));
+	ck_assert_ptr_nonnull(strstr(buf, " ca_state:open"));
 	free(buf);
 	fx_free(&x);
 }
