@@ -69,6 +69,8 @@ TAPSTACK    := $(OUT)/tapstack
 UNIT        := $(OUT)/tests/unit_tests
 TWOSTACK    := $(OUT)/tests/twostack_tests
 PATTERN     := $(OUT)/tests/pattern
+APIPROBE    := $(OUT)/tests/api_probe
+HOSTILE     := $(OUT)/tests/hostile
 
 LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
@@ -76,7 +78,7 @@ LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
 all: $(TAPSTACK)
 
-tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN)
+tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(HOSTILE) $(APIPROBE)
 
 # One rule per directory, each with its own include paths.
 define compile
@@ -93,6 +95,9 @@ $(OUT)/obj/http/%.o: http/%.c
 $(OUT)/obj/tools/services/%.o: tools/services/%.c
 	$(call compile,$(INC_services))
 $(OUT)/obj/tools/%.o: tools/%.c
+	$(call compile,$(INC_tools))
+# api_probe drives the library on a real TAP: it sees what tools/ see.
+$(OUT)/obj/tests/tools/api_probe.o: tests/tools/api_probe.c
 	$(call compile,$(INC_tools))
 $(OUT)/obj/tests/tools/%.o: tests/tools/%.c
 	$(call compile,)
@@ -120,6 +125,14 @@ $(TWOSTACK): $(call obj,$(TWO_SRC) $(TEST_LIB_SRC)) $(LIBS)
 	$(CC) $(LDFLAGS) -o $@ $(call obj,$(TWO_SRC) $(TEST_LIB_SRC)) $(LIBS) $(PKG_LIBS) $(CHECK_LIBS) -Wl,--wrap=_tcase_add_test,--wrap=suite_create -lm
 
 $(PATTERN): $(call obj,tests/tools/pattern.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(APIPROBE): $(call obj,tests/tools/api_probe.c) $(LIBTAP) $(LIBSTACK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(HOSTILE): $(call obj,tests/tools/hostile.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 

@@ -188,6 +188,7 @@ int http_client_start(struct http_client *c, struct stack *st, const char *url, 
 	c->err = err;
 	c->errlen = errlen;
 	c->in_len = 0;
+	c->interim = 0;
 	if (http_url_parse(url, &u, err, errlen) < 0)
 		return -1;
 	int n = snprintf(c->req, sizeof(c->req),
@@ -268,7 +269,10 @@ static int head_done(struct http_client *c)
 	struct http_response *r = &c->resp;
 	size_t rest = c->in_len - r->info.head_len;
 	if (r->status >= 100 && r->status < 200 && r->status != 101) {
-		/* Interim response: drop it and parse the next head. */
+		/* Interim response (RFC 9110 §15.2): drop it and parse the next
+		 * head, bounded in number as Go bounds them. */
+		if (++c->interim > HTTP_CLIENT_MAX_1XX)
+			return fail(c, "too many 1xx informational responses");
 		memmove(c->in, c->in + r->info.head_len, rest);
 		c->in_len = rest;
 		http_parser_init(&c->parser, sizeof(c->in) - 1);
@@ -349,17 +353,21 @@ int http_client_step(struct http_client *c)
 				return fail(c, "connection closed before the %s ended",
 					    c->state == HC_HEAD ? "response head" : "body");
 			}
-			int r;
+			int r = 0;
 			if (c->state == HC_HEAD) {
 				c->in_len += (size_t)n;
-				enum http_parse_result pr =
-				    http_parse_response(&c->parser, c->in, c->in_len, &c->resp);
-				if (pr == HTTP_PARSE_MORE)
-					break;
-				if (pr == HTTP_PARSE_ERROR)
-					return fail(c, "bad response: %s",
-						    http_error_doc(c->parser.err));
-				r = head_done(c);
+				/* One read may hold interim responses and the final one:
+				 * parse every head already buffered before reading again. */
+				while (c->state == HC_HEAD && c->in_len && r == 0) {
+					enum http_parse_result pr = http_parse_response(
+					    &c->parser, c->in, c->in_len, &c->resp);
+					if (pr == HTTP_PARSE_MORE)
+						break;
+					if (pr == HTTP_PARSE_ERROR)
+						return fail(c, "bad response: %s",
+							    http_error_doc(c->parser.err));
+					r = head_done(c);
+				}
 			} else {
 				r = body_input(c, c->in, (size_t)n);
 			}

@@ -46,6 +46,8 @@ enum http_client_state {
 };
 
 #define HTTP_CLIENT_BUF (16 * 1024)
+/* Interim (1xx) responses accepted before the final one (Go: max1xxResponses). */
+#define HTTP_CLIENT_MAX_1XX 5
 
 struct http_client {
 	struct stack *st;
@@ -63,6 +65,7 @@ struct http_client {
 	size_t in_len; /* bytes buffered (head, or body leftovers) */
 	struct http_parser parser;
 	struct http_response resp;
+	unsigned interim;   /* 1xx responses skipped so far (HTTP_CLIENT_MAX_1XX) */
 	uint64_t body_left; /* Content-Length bytes still to come */
 	struct http_chunked chunked;
 };

@@ -17,8 +17,10 @@
  * server to reject (400) rather than repair: bare CR, obs-fold, whitespace
  * before the colon, several or invalid Host, differing Content-Length,
  * Transfer-Encoding with Content-Length or not ending in chunked.  Line
- * endings may be CRLF or a bare LF (RFC 9112 §2.2 lets a recipient accept
- * LF alone, as Go and nginx do).
+ * endings of a head may be CRLF or a bare LF (RFC 9112 §2.2 lets a
+ * recipient accept LF alone, as Go and nginx do); the chunked framing
+ * takes CRLF only (§7.1), extensions only after ';', sizes of at most 15
+ * hex digits, trailers within HTTP_MAX_TRAILERS.
  */
 #include "parser.h"
 
@@ -494,6 +496,7 @@ fail:
 enum {
 	CH_SIZE_START,	  /* expecting the first hex digit of chunk-size */
 	CH_SIZE,	  /* in chunk-size */
+	CH_SIZE_BWS,	  /* whitespace after chunk-size: only ';' or CR may follow */
 	CH_EXT,		  /* in chunk-ext, up to the line end */
 	CH_SIZE_LF,	  /* CR seen after the size line, expecting LF */
 	CH_DATA,	  /* in chunk-data, `remaining` bytes left */
@@ -541,7 +544,8 @@ enum http_parse_result http_chunked_feed(struct http_chunked *c, const uint8_t *
 		case CH_SIZE: {
 			int v = hex_value(b);
 			if (v >= 0) {
-				/* 15 hex digits is 2^60 bytes: far beyond any real body. */
+				/* 15 hex digits is 2^60 bytes: far beyond any real body,
+				 * and the shift below cannot overflow. */
 				if (++c->digits > 15) {
 					c->err = HTTP_ERR_CHUNK_TOO_LARGE;
 					goto fail;
@@ -551,28 +555,46 @@ enum http_parse_result http_chunked_feed(struct http_chunked *c, const uint8_t *
 			} else if (c->state == CH_SIZE_START) {
 				c->err = HTTP_ERR_BAD_CHUNK;
 				goto fail;
-			} else if (b == ';' || is_ows(b)) {
+			} else if (b == ';') {
 				c->state = CH_EXT;
+				c->ext_len = 1;
+			} else if (is_ows(b)) {
+				c->state = CH_SIZE_BWS;
 				c->ext_len = 1;
 			} else if (b == '\r') {
 				c->state = CH_SIZE_LF;
-			} else if (b == '\n') {
-				end_size_line(c);
 			} else {
+				/* A bare LF too: RFC 9112 §7.1 frames chunks with CRLF,
+				 * and a recipient that accepts LF where another does
+				 * not reads a different body (request smuggling). */
 				c->err = HTTP_ERR_BAD_CHUNK;
 				goto fail;
 			}
 			i++;
 			break;
 		}
+		case CH_SIZE_BWS:
+			/* chunk-ext = *( BWS ";" ... ) (RFC 9112 §7.1.1): after the size
+			 * only whitespace then ';' may come, never other text. */
+			if (b == ';') {
+				c->state = CH_EXT;
+			} else if (!is_ows(b)) {
+				c->err = HTTP_ERR_BAD_CHUNK;
+				goto fail;
+			}
+			if (++c->ext_len > HTTP_MAX_CHUNK_EXT) {
+				c->err = HTTP_ERR_BAD_CHUNK;
+				goto fail;
+			}
+			i++;
+			break;
 		case CH_EXT:
 			/* Extensions are ignored (RFC 9112 §7.1.1) but bounded and CTL-free. */
 			if (b == '\r') {
 				c->state = CH_SIZE_LF;
-			} else if (b == '\n') {
-				end_size_line(c);
-			} else if (++c->ext_len > HTTP_MAX_CHUNK_EXT || (b < 0x20 && b != '\t')) {
-				c->err = HTTP_ERR_BAD_CHUNK;
+			} else if (++c->ext_len > HTTP_MAX_CHUNK_EXT || (b < 0x20 && b != '\t') ||
+				   b == 0x7f) {
+				c->err = HTTP_ERR_BAD_CHUNK; /* a bare LF included */
 				goto fail;
 			}
 			i++;
@@ -605,8 +627,6 @@ enum http_parse_result http_chunked_feed(struct http_chunked *c, const uint8_t *
 		case CH_DATA_CR:
 			if (b == '\r') {
 				c->state = CH_DATA_LF;
-			} else if (b == '\n') {
-				c->state = CH_SIZE_START;
 			} else {
 				c->err = HTTP_ERR_BAD_CHUNK;
 				goto fail;
@@ -625,7 +645,8 @@ enum http_parse_result http_chunked_feed(struct http_chunked *c, const uint8_t *
 			if (b == '\r') {
 				c->state = CH_END_LF;
 			} else if (b == '\n') {
-				c->state = CH_DONE;
+				c->err = HTTP_ERR_BAD_CHUNK; /* bare LF */
+				goto fail;
 			} else {
 				c->state = CH_TRAILER;
 				continue; /* count this byte as trailer */
@@ -640,11 +661,11 @@ enum http_parse_result http_chunked_feed(struct http_chunked *c, const uint8_t *
 				c->err = HTTP_ERR_BAD_CHUNK;
 				goto fail;
 			}
-			if (b == '\n') {
+			if (b == '\n' && c->state == CH_TRAILER_LF) {
 				c->state = CH_TRAILER_START;
 			} else if (c->state == CH_TRAILER_LF ||
 				   (b < 0x20 && b != '\t' && b != '\r')) {
-				c->err = HTTP_ERR_BAD_CHUNK;
+				c->err = HTTP_ERR_BAD_CHUNK; /* bare CR or LF, or a CTL */
 				goto fail;
 			} else if (b == '\r') {
 				c->state = CH_TRAILER_LF;

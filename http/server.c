@@ -32,10 +32,21 @@
  * reused under load, so the request path allocates nothing, whatever N in
  * /bytes/N.
  *
- * Deadlines (idle, header, linger) live in three FIFO lists, one per
+ * Request bodies are read and discarded (no handler reads them), within
+ * Go's bounds: a Content-Length of HTTP_MAX_DISCARD_BODY (256 KiB,
+ * maxPostHandlerReadBytes) or more is not read at all (the answer says
+ * Connection: close), a chunked body is read up to that many bytes and
+ * then the connection closes, and every body must arrive within
+ * body_timeout_ms of its head (a deadline that progress does not push
+ * back, like Go's ReadTimeout), so a body that trickles one byte a minute
+ * holds nothing for long.  Over max_conns the 503 is written after the
+ * queued input is read and the socket lingers half-closed before it is
+ * closed, so no RST destroys it (refuse).
+ *
+ * Deadlines (idle, header, body, linger) live in four FIFO lists, one per
  * duration.  Because every deadline in a list is "now + the same duration"
  * and the clock never goes back, appending keeps each list sorted: arming
- * is O(1) and the earliest deadline is the head of one of three lists, with
+ * is O(1) and the earliest deadline is the head of one of four lists, with
  * no heap and no scan (the cost: only constant durations are possible).
  *
  * Read first: RFC 9112 §9.3 (persistence), §9.6 (tear-down), §9.8 (how a
@@ -70,6 +81,18 @@
 #define HTTP_BUFS_POOL_MAX 64
 /* Bytes discarded per read in a lingering close. */
 #define HTTP_DISCARD_CAP 4096
+/*
+ * Request body bytes the server reads and discards to keep a connection
+ * (Go's maxPostHandlerReadBytes): a Content-Length at or over it is not
+ * read at all, a chunked body that runs past it closes the connection.
+ */
+#define HTTP_MAX_DISCARD_BODY (256 * 1024)
+/* A refused (503) connection: FIN sent, closed this much later (Go's
+ * rstAvoidanceDelay), at most this many at once. */
+#define HTTP_REFUSED_LINGER_MS 500
+#define HTTP_REFUSED_MAX       64
+/* Queued input read (and discarded) before a refused connection's 503. */
+#define HTTP_REFUSED_DRAIN (64 * 1024)
 /* listen(2) backlog: Go passes somaxconn, 4096 on current Linux. */
 #define HTTP_LISTEN_BACKLOG 4096
 /* /bytes/N limit (inclusive) and the pattern period. */
@@ -84,6 +107,7 @@ _Static_assert(HTTP_OUT_CAP >= 2 * HTTP_RESP_ROOM, "at least one response fits")
 enum conn_timer {
 	TIMER_IDLE,   /* idle_timeout_ms from the last progress */
 	TIMER_HEADER, /* header_timeout_ms from the first byte of a request */
+	TIMER_BODY,   /* body_timeout_ms from the end of a head with a body */
 	TIMER_LINGER, /* HTTP_LINGER_MS from the start of a lingering close */
 	TIMER_N,
 };
@@ -118,6 +142,7 @@ struct http_conn {
 	size_t in_off, in_len;
 	struct http_parser parser;   /* the current head, relative to in + in_off */
 	uint64_t body_left;	     /* READ_BODY_LENGTH: bytes still to discard */
+	uint64_t body_read;	     /* READ_BODY_CHUNKED: bytes of it discarded so far */
 	struct http_chunked chunked; /* READ_BODY_CHUNKED decoder */
 	/* Output: b->out[out_off..out_len) is pending, then the /bytes stream. */
 	size_t out_off, out_len;
@@ -148,6 +173,10 @@ struct http_server {
 	char date[32];			   /* IMF-fixdate (RFC 9110 §5.6.7), 29 chars */
 	uint8_t pattern[PATTERN_LEN];	   /* byte i = i % 251, for /bytes/N */
 	uint8_t discard[HTTP_DISCARD_CAP]; /* lingering-close reads land here */
+	/* Refused connections waiting to be closed, a FIFO ring by deadline. */
+	int refused_fd[HTTP_REFUSED_MAX];
+	uint64_t refused_deadline[HTTP_REFUSED_MAX];
+	uint32_t refused_head, refused_n;
 };
 
 void http_server_config_default(struct http_server_config *cfg)
@@ -155,6 +184,7 @@ void http_server_config_default(struct http_server_config *cfg)
 	cfg->port = 8080;
 	cfg->idle_timeout_ms = 60000;
 	cfg->header_timeout_ms = 10000;
+	cfg->body_timeout_ms = 30000;
 	cfg->max_conns = 20000;
 }
 
@@ -527,7 +557,13 @@ static void respond(struct http_conn *c, const struct http_request *req)
 	 * body after a final response (RFC 9110 §10.1.1); rather than wait
 	 * to find out, answer and close, as Go does. */
 	bool has_body = req->info.chunked || req->info.content_length;
-	bool closing = version_10 || req->info.conn_close || (req->expect_continue && has_body);
+	/* Go's maxPostHandlerReadBytes: a body this large is not worth reading
+	 * to keep the connection; answer, close, and do not read it. */
+	bool too_big = req->info.content_length >= HTTP_MAX_DISCARD_BODY;
+	if (too_big)
+		c->srv->stats.body_too_large++;
+	bool closing =
+	    version_10 || req->info.conn_close || (req->expect_continue && has_body) || too_big;
 	/* Go adds "Connection: close" only when answering HTTP/1.1. */
 	bool close_field = closing && !version_10;
 	c->close_after = closing;
@@ -586,6 +622,7 @@ static enum step conn_produce(struct http_conn *c)
 			if (c->body_left)
 				return STEP_NEED_INPUT;
 			c->rstate = READ_HEAD;
+			timer_arm(c, TIMER_IDLE);
 			break;
 		}
 		case READ_BODY_CHUNKED: {
@@ -595,15 +632,25 @@ static enum step conn_produce(struct http_conn *c)
 			enum http_parse_result r =
 			    http_chunked_feed(&c->chunked, in, avail, &used, &data, &data_len);
 			c->in_off += used;
+			c->body_read += used;
 			if (r == HTTP_PARSE_ERROR) {
 				/* The response is already queued; the framing is lost, so close. */
 				c->close_after = true;
 				return STEP_BLOCKED;
 			}
-			if (r == HTTP_PARSE_DONE)
+			if (r == HTTP_PARSE_DONE) {
 				c->rstate = READ_HEAD;
-			else if (c->in_off == c->in_len)
+				timer_arm(c, TIMER_IDLE);
+			} else if (c->body_read > HTTP_MAX_DISCARD_BODY) {
+				/* Go stops after maxPostHandlerReadBytes too.  The response
+				 * (already queued) did not say Connection: close: it was
+				 * formatted before the body's size was known. */
+				s->stats.body_too_large++;
+				c->close_after = true;
+				return STEP_BLOCKED;
+			} else if (c->in_off == c->in_len) {
 				return STEP_NEED_INPUT;
+			}
 			break;
 		}
 		case READ_HEAD: {
@@ -631,12 +678,18 @@ static enum step conn_produce(struct http_conn *c)
 			c->head_started = false;
 			timer_arm(c, TIMER_IDLE);
 			respond(c, &req);
-			if (req.info.chunked) {
+			if (c->close_after) {
+				/* The body, if any, is not read: the lingering close
+				 * discards what comes, for HTTP_LINGER_MS at most. */
+			} else if (req.info.chunked) {
 				c->rstate = READ_BODY_CHUNKED;
+				c->body_read = 0;
 				http_chunked_init(&c->chunked);
+				timer_arm(c, TIMER_BODY);
 			} else if (req.info.content_length) {
 				c->rstate = READ_BODY_LENGTH;
 				c->body_left = req.info.content_length;
+				timer_arm(c, TIMER_BODY);
 			}
 			break;
 		}
@@ -789,7 +842,36 @@ static void conn_event(struct ts_handler *h, uint32_t events)
 
 /* ---- the listener -------------------------------------------------------- */
 
-/* Over max_conns: a 503 written without waiting, then close (no state kept). */
+/* Reads and discards what fd has queued, up to max bytes. */
+static void drain_input(struct http_server *s, int fd, size_t max)
+{
+	for (size_t got = 0; got < max;) {
+		ssize_t n = ts_read(s->st, fd, s->discard, HTTP_DISCARD_CAP);
+		if (n <= 0)
+			return;
+		got += (size_t)n;
+	}
+}
+
+/* Closes the oldest refused connection, reading what it sent first so the
+ * close is a FIN, not an RST (RFC 2525 §2.17). */
+static void refused_close_oldest(struct http_server *s)
+{
+	int fd = s->refused_fd[s->refused_head];
+	s->refused_head = (s->refused_head + 1) % HTTP_REFUSED_MAX;
+	s->refused_n--;
+	drain_input(s, fd, HTTP_REFUSED_DRAIN);
+	ts_close(s->st, fd);
+}
+
+/*
+ * Over max_conns: a 503, then close, with nothing kept but the descriptor.
+ * Closing a socket with unread input sends an RST, which can destroy the
+ * 503 before the client reads it: read what is queued first, write, shut
+ * the write side down (FIN), and close only HTTP_REFUSED_LINGER_MS later
+ * (Go: closeWriteAndWait).  At most HTTP_REFUSED_MAX wait; beyond, the
+ * oldest is closed early.
+ */
 static void refuse(struct http_server *s, int fd)
 {
 	static const char msg[] = "HTTP/1.1 503 Service Unavailable\r\n"
@@ -797,8 +879,15 @@ static void refuse(struct http_server *s, int fd)
 				  "Content-Length: 23\r\n"
 				  "Connection: close\r\n\r\n"
 				  "503 Service Unavailable";
+	drain_input(s, fd, HTTP_REFUSED_DRAIN);
 	ts_write(s->st, fd, msg, sizeof(msg) - 1);
-	ts_close(s->st, fd);
+	ts_shutdown(s->st, fd, SHUT_WR);
+	if (s->refused_n == HTTP_REFUSED_MAX)
+		refused_close_oldest(s);
+	uint32_t i = (s->refused_head + s->refused_n) % HTTP_REFUSED_MAX;
+	s->refused_fd[i] = fd;
+	s->refused_deadline[i] = ts_now_us(s->st) + (uint64_t)HTTP_REFUSED_LINGER_MS * 1000;
+	s->refused_n++;
 	s->stats.refused++;
 	s->stats.responses[5]++;
 }
@@ -860,6 +949,7 @@ int http_server_start(struct http_server **out, struct stack *st, int epfd,
 	s->cfg = *cfg;
 	s->timer_us[TIMER_IDLE] = (uint64_t)cfg->idle_timeout_ms * 1000;
 	s->timer_us[TIMER_HEADER] = (uint64_t)cfg->header_timeout_ms * 1000;
+	s->timer_us[TIMER_BODY] = (uint64_t)cfg->body_timeout_ms * 1000;
 	s->timer_us[TIMER_LINGER] = (uint64_t)HTTP_LINGER_MS * 1000;
 	s->date_sec = -1;
 	for (size_t i = 0; i < PATTERN_LEN; i++)
@@ -911,6 +1001,8 @@ int http_server_next_timeout_ms(struct http_server *s, uint64_t now_us)
 	for (int i = 0; i < TIMER_N; i++)
 		if (s->lists[i].head && s->lists[i].head->deadline_us < earliest)
 			earliest = s->lists[i].head->deadline_us;
+	if (s->refused_n && s->refused_deadline[s->refused_head] < earliest)
+		earliest = s->refused_deadline[s->refused_head];
 	if (earliest == UINT64_MAX)
 		return -1;
 	if (earliest <= now_us)
@@ -928,10 +1020,14 @@ void http_server_expire(struct http_server *s, uint64_t now_us)
 				s->stats.idle_timeouts++;
 			else if (i == TIMER_HEADER)
 				s->stats.header_timeouts++;
+			else if (i == TIMER_BODY)
+				s->stats.body_timeouts++;
 			/* Like Go, a timed-out connection is closed without a response. */
 			conn_close(c);
 		}
 	}
+	while (s->refused_n && s->refused_deadline[s->refused_head] <= now_us)
+		refused_close_oldest(s);
 }
 
 void http_server_stop(struct http_server *s)
@@ -941,6 +1037,8 @@ void http_server_stop(struct http_server *s)
 	for (int i = 0; i < TIMER_N; i++)
 		while (s->lists[i].head)
 			conn_close(s->lists[i].head);
+	while (s->refused_n)
+		refused_close_oldest(s);
 	ts_close(s->st, s->lfd);
 	if (s->own_epfd)
 		ts_close(s->st, s->epfd);

@@ -27,6 +27,7 @@ struct http_server_config {
 	uint16_t port;		    /* listening port (8080) */
 	uint32_t idle_timeout_ms;   /* keep-alive idle or stalled connection (60000) */
 	uint32_t header_timeout_ms; /* whole request head, from its first byte (10000) */
+	uint32_t body_timeout_ms;   /* whole request body, from the end of its head (30000) */
 	uint32_t max_conns;	    /* concurrent connections; more get 503 and close */
 };
 
@@ -46,10 +47,10 @@ int http_server_start(struct http_server **out, struct stack *st, int epfd,
 /* The epoll descriptor the server registers its sockets in. */
 int http_server_epfd(const struct http_server *s);
 
-/* ms until the earliest idle/header/linger deadline (rounded up), -1 if none. */
+/* ms until the earliest idle/header/body/linger deadline (rounded up), -1 if none. */
 int http_server_next_timeout_ms(struct http_server *s, uint64_t now_us);
 
-/* Closes every connection whose deadline is at or before now_us. */
+/* Closes every connection (refused ones included) whose deadline is at or before now_us. */
 void http_server_expire(struct http_server *s, uint64_t now_us);
 
 /* Closes the listener and every connection (FIN), frees the server. */
@@ -63,6 +64,8 @@ struct http_server_stats {
 	uint64_t responses[6];	  /* by class: [2] = 2xx, [4] = 4xx, ... */
 	uint64_t idle_timeouts;	  /* closed by idle_timeout_ms */
 	uint64_t header_timeouts; /* closed by header_timeout_ms (slowloris) */
+	uint64_t body_timeouts;	  /* closed by body_timeout_ms (a body that trickles) */
+	uint64_t body_too_large;  /* closed after the response: body over HTTP_MAX_DISCARD_BODY */
 	uint32_t live;		  /* connections open now */
 	uint32_t buffers;	  /* of those, holding an input/output buffer pair now */
 };

@@ -18,9 +18,9 @@ struct ts_buf;
 #define ARP_HTYPE_ETHER 1
 #define ARP_OP_REQUEST	1
 #define ARP_OP_REPLY	2
-/* Neighbour cache buckets (power of two) and the most entries held. */
-#define ARP_BUCKETS	64
-#define ARP_MAX_ENTRIES 512
+/* Neighbour cache buckets (power of two), and the ceiling of cfg.arp_gc_thresh3. */
+#define ARP_BUCKETS	256
+#define ARP_MAX_ENTRIES 4096
 _Static_assert((ARP_BUCKETS & (ARP_BUCKETS - 1)) == 0, "ARP_BUCKETS must be a power of two");
 
 /* Offsets in the packet (RFC 826 "Packet format"). */
@@ -59,8 +59,9 @@ void arp_destroy(struct stack *st);
 void arp_input(struct stack *st, struct ts_buf *b);
 /*
  * Sends the IPv4 packet b (b->data = IPv4 header) to next hop nh (host
- * order): now, or once resolved.  Consumes b.  Returns 0 (sent or queued)
- * or -errno (-ENOBUFS when the queue is full).
+ * order): now, or once resolved.  Consumes b.  Returns 0 (sent or queued,
+ * perhaps pushing out this next hop's oldest waiting packet) or -errno
+ * (-ENOBUFS: no entry could be made, or the waiting bytes are at their bound).
  */
 int arp_resolve_and_send(struct stack *st, struct ts_buf *b, uint32_t nh);
 /* Gratuitous ARP request for our own address (RFC 5227 §3 announcement). */
@@ -69,12 +70,14 @@ void arp_announce(struct stack *st);
 int arp_lookup(struct stack *st, uint32_t ip, uint8_t mac[6]);
 /* Entries in the neighbour cache, of any state. */
 uint32_t arp_entry_count(const struct stack *st);
+/* Bytes of buffers waiting for resolution, all next hops together. */
+size_t arp_pending_bytes(const struct stack *st);
 
 /*
  * Static entries (ip neigh add ... nud permanent): ip always resolves to
- * mac, without ARP, and ARP packets never change it.  Returns 0, -EEXIST
- * (an entry exists and replace is false), -EINVAL (not a unicast address
- * of someone else) or -ENOBUFS (cache full).
+ * mac, without ARP, and ARP packets never change it nor evict it.  Returns
+ * 0, -EEXIST (an entry exists and replace is false), -EINVAL (not a unicast
+ * address of someone else) or -ENOBUFS (every entry is static already).
  */
 int arp_static_add(struct stack *st, uint32_t ip, const uint8_t mac[6], bool replace);
 /* Removes ip's entry, static or learnt.  0 or -ENOENT. */

@@ -21,6 +21,10 @@ struct stack;
 	X(ARP_REPLIES_SENT, "arp", "replies sent")                                                \
 	X(ARP_CACHE_UPDATES, "arp", "cache entries created or refreshed")                        \
 	X(ARP_CACHE_EXPIRED, "arp", "cache entries expired")                                      \
+	X(ARP_CACHE_EVICTED, "arp", "cache entries evicted under pressure (gc_thresh2/3)")         \
+	X(ARP_CACHE_EVICTED_IN_USE, "arp", "of those, entries we had sent to")                     \
+	X(ARP_CACHE_REFUSED, "arp", "senders not cached: the table holds only static entries")     \
+	X(ARP_OFF_LINK_NOT_CACHED, "arp", "requests from off-link senders answered, not cached")   \
 	X(IPV4_RX, "ip", "datagrams received")                                                    \
 	X(IPV4_DELIVERED, "ip", "datagrams delivered to a transport")                             \
 	X(IPV4_TX, "ip", "datagrams sent")                                                        \

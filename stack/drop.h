@@ -29,9 +29,12 @@
 	X(ARP_BAD_OP, "opcode neither request nor reply")                                         \
 	X(ARP_NOT_FOR_US, "target protocol address is not ours (RFC 826: cache update only)")    \
 	X(ARP_BAD_SENDER, "sender address is broadcast, multicast, zero or our own")             \
-	X(ARP_QUEUE_FULL, "too many packets waiting for this next hop's resolution")             \
+	X(ARP_QUEUE_FULL, "oldest packet waiting for this next hop dropped: count or bytes bound") \
+	X(ARP_PENDING_FULL, "packets waiting for resolution hit the total byte bound")            \
+	X(ARP_EVICTED, "packet waiting on a neighbour entry evicted under pressure")              \
+	X(ARP_UNSOLICITED, "reply from a sender we hold no entry for (Linux arp_accept=0)")      \
 	X(ARP_UNRESOLVED, "next hop did not answer ARP after every retry")                       \
-	X(ARP_CACHE_FULL, "neighbour cache full: no entry for a new next hop")                 \
+	X(ARP_CACHE_FULL, "neighbour cache full of static entries: no entry for a new next hop") \
 	/* IPv4 (RFC 791, RFC 1122) */                                                             \
 	X(IPV4_TRUNCATED, "shorter than 20 bytes or than its IHL")                                \
 	X(IPV4_BAD_VERSION, "version field is not 4")                                             \

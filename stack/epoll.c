@@ -13,6 +13,8 @@
  *   edge-triggered ones leave until the next wakeup, one-shot ones are
  *   disabled until EPOLL_CTL_MOD.
  * EPOLLERR and EPOLLHUP are always reported, whatever the interest mask.
+ * ts_poll (poll(2)) asks ->poll() of each entry directly, without a ready
+ * list; an epoll descriptor polled that way is readable when an item is.
  *
  * Read epoll(7) ("Level-triggered and edge-triggered", "Q&A") and
  * epoll_ctl(2) ERRORS before changing the semantics here.
@@ -20,6 +22,7 @@
 #include "epoll.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 
 #include "socket.h"
@@ -275,14 +278,57 @@ static int ep_collect(struct ts_epoll *ep, struct epoll_event *events, int maxev
 }
 
 /*
- * The ts_epoll_wait loop (Redis aeProcessEvents): process what the link
- * and the timers have, collect, and otherwise sleep in the kernel until the
- * next frame or deadline (stack_wait), never spinning.
+ * Waits for readiness as epoll_wait and poll do: ready(st, ctx) returns
+ * how many events it found (or -errno); this processes what the link and
+ * the timers have, asks, and otherwise waits (stack_block) until the next
+ * frame or deadline, never spinning, until timeout_ms passes (-1: never).
  *
- * On an in-memory link (st->kq < 0) the test harness owns the virtual
- * clock: poll once at the stack's own time and return what is ready,
- * ignoring timeout_ms.
+ * On a link without a kernel fd and without a wait hook (st->kq < 0) the
+ * caller owns the virtual clock: poll once at the stack's own time and
+ * return what is ready, whatever timeout_ms says.  With a wait hook the
+ * wait runs on the stack's clock, and a hook that can make no progress
+ * ends it as a timeout would (0).
  */
+static int ready_wait(struct stack *st, int timeout_ms, int (*ready)(struct stack *, void *),
+		      void *ctx)
+{
+	if (st->kq < 0 && !st->wait_hook) {
+		stack_poll(st, st->now_us);
+		return ready(st, ctx);
+	}
+	uint64_t until =
+	    timeout_ms < 0 ? UINT64_MAX : stack_clock(st) + (uint64_t)timeout_ms * 1000u;
+	/* Work already queued (frames, due timers) first, without sleeping. */
+	if (st->wait_hook)
+		stack_poll(st, st->now_us);
+	else if (stack_wait(st, 0) == -EINTR)
+		return -EINTR;
+	for (;;) {
+		int n = ready(st, ctx);
+		if (n != 0 || timeout_ms == 0)
+			return n;
+		int r = stack_block(st, until);
+		if (r == -EINTR)
+			return -EINTR;
+		if (r < 0)
+			return 0; /* the timeout passed, or nothing can change any more */
+	}
+}
+
+struct ep_collect_ctx {
+	struct ts_epoll *ep;
+	struct epoll_event *events;
+	int maxevents;
+};
+
+static int ep_collect_ready(struct stack *st, void *p)
+{
+	struct ep_collect_ctx *c = p;
+	(void)st;
+	return ep_collect(c->ep, c->events, c->maxevents);
+}
+
+/* The ts_epoll_wait loop (Redis aeProcessEvents), through ready_wait. */
 int ts_ep_wait(struct stack *st, int epfd, struct epoll_event *events, int maxevents,
 	       int timeout_ms)
 {
@@ -295,26 +341,65 @@ int ts_ep_wait(struct stack *st, int epfd, struct epoll_event *events, int maxev
 	if (!events)
 		return -EFAULT;
 
-	if (st->kq < 0) {
-		stack_poll(st, st->now_us);
-		return ep_collect(ep, events, maxevents);
-	}
+	struct ep_collect_ctx c = {ep, events, maxevents};
+	return ready_wait(st, timeout_ms, ep_collect_ready, &c);
+}
 
-	uint64_t until = timeout_ms < 0 ? UINT64_MAX : ts_clock_us() + (uint64_t)timeout_ms * 1000u;
-	/* Work already queued (frames, due timers) first, without sleeping. */
-	int r = stack_wait(st, 0);
-	for (;;) {
-		if (r == -EINTR)
-			return -EINTR;
-		int n = ep_collect(ep, events, maxevents);
-		if (n > 0)
-			return n;
-		uint64_t now = ts_clock_us();
-		if (now >= until)
-			return 0;
-		int ms = until == UINT64_MAX ? -1 : (int)((until - now + 999) / 1000);
-		r = stack_wait(st, ms);
+/* Whether any item of ep would report now (poll on an epoll descriptor). */
+static bool ep_has_ready(struct ts_epoll *ep)
+{
+	for (struct ts_epitem *it = ep->rd_head; it; it = it->rd_next)
+		if (item_enabled(it) && item_poll(it))
+			return true;
+	return false;
+}
+
+struct poll_ctx {
+	struct pollfd *fds;
+	nfds_t nfds;
+};
+
+/*
+ * One pass of poll(2) over the entries (do_pollfd): a negative fd is
+ * skipped, a closed one is POLLNVAL; POLLERR and POLLHUP are reported
+ * whatever events asks.  Socket readiness bits are epoll's, which have
+ * poll's values.  Returns how many entries have revents.
+ */
+static int poll_scan(struct stack *st, void *p)
+{
+	struct poll_ctx *c = p;
+	int n = 0;
+	for (nfds_t i = 0; i < c->nfds; i++) {
+		struct pollfd *pf = &c->fds[i];
+		uint32_t mask = 0;
+		struct ts_sock *s;
+		struct ts_epoll *ep;
+		if (pf->fd < 0) {
+			pf->revents = 0;
+			continue;
+		}
+		if ((s = ts_fd_get(st, pf->fd, TS_FD_SOCK)))
+			mask = s->ops->poll(s);
+		else if ((ep = ts_fd_get(st, pf->fd, TS_FD_EPOLL)))
+			mask = ep_has_ready(ep) ? POLLIN | POLLRDNORM : 0; /* ep_eventpoll_poll */
+		else
+			mask = POLLNVAL;
+		pf->revents = (short)(mask & ((uint16_t)pf->events | POLLERR | POLLHUP | POLLNVAL));
+		if (pf->revents)
+			n++;
 	}
+	return n;
+}
+
+int ts_ep_poll_fds(struct stack *st, struct pollfd *fds, nfds_t nfds, int timeout_ms)
+{
+	/* do_sys_poll: more entries than descriptors may exist is EINVAL. */
+	if (nfds > TS_EP_POLL_MAX)
+		return -EINVAL;
+	if (!fds && nfds)
+		return -EFAULT;
+	struct poll_ctx c = {fds, nfds};
+	return ready_wait(st, timeout_ms, poll_scan, &c);
 }
 
 void ts_ep_destroy(struct stack *st, struct ts_epoll *ep)

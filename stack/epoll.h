@@ -9,6 +9,7 @@
 #ifndef TS_EPOLL_H
 #define TS_EPOLL_H
 
+#include <poll.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 
@@ -26,6 +27,13 @@ int ts_ep_ctl(struct stack *st, int epfd, int op, int fd, const struct epoll_eve
  */
 int ts_ep_wait(struct stack *st, int epfd, struct epoll_event *events, int maxevents,
 	       int timeout_ms);
+/* Most entries one poll may carry (RLIMIT_NOFILE's role, as the descriptor table's bound). */
+#define TS_EP_POLL_MAX (1 << 20)
+/*
+ * poll(2) over ts_ descriptors: fills revents, waits as ts_ep_wait does.
+ * Returns how many entries have revents (0 on timeout) or -errno.
+ */
+int ts_ep_poll_fds(struct stack *st, struct pollfd *fds, nfds_t nfds, int timeout_ms);
 /* Frees an instance whose descriptor is being closed, unhooking every item. */
 void ts_ep_destroy(struct stack *st, struct ts_epoll *ep);
 /* Removes s from every epoll set watching it (the socket is being closed). */

@@ -16,8 +16,11 @@
  * ignored (none of them matters to a host that neither routes nor records);
  * we send none.
  *
+ * IP IDs come from per-destination counters chosen by a keyed hash
+ * (struct ipv4_id_bucket), so they reveal nothing about traffic to others.
+ *
  * Read first: RFC 791 §3.1 (header) and §3.2 (fragmentation), RFC 1122
- * §3.2.1 (what a host checks), RFC 6864 (IP ID).
+ * §3.2.1 (what a host checks), RFC 6864 (IP ID), RFC 7739 §5.
  */
 #include "ipv4.h"
 
@@ -30,13 +33,44 @@
 #include "byteorder.h"
 #include "checksum.h"
 #include "icmp.h"
+#include "siphash.h"
 #include "stack.h"
 #include "tcp.h"
 #include "udp.h"
 
+/*
+ * IP IDs (RFC 6864 §4.1, RFC 7739 §5), as Linux's ip_idents: a table of
+ * IPV4_ID_BUCKETS counters, the one a datagram uses chosen by a keyed hash
+ * of (destination, source, protocol).  Datagrams to one destination get
+ * successive IDs, unique within the MSL as RFC 6864 asks of fragmentable
+ * datagrams; an observer of them sees nothing of the traffic to other
+ * destinations (no idle scan) unless they share the counter (1 in
+ * IPV4_ID_BUCKETS), and then only through a step blurred by the random
+ * jump below.  Every counter starts random.
+ *
+ * A counter unused for d milliseconds first jumps by a pseudo-random
+ * amount in [0, d) (Linux: ip_idents_reserve), so the step seen between two
+ * datagrams says little about what else used the counter meanwhile.
+ *
+ * The jumps and the counters' starts are SipHash outputs under the same
+ * key, itself drawn from the stack's seeded RNG.
+ *
+ * Atomic datagrams (DF, RFC 6864 §4.1: their ID may be any value) take
+ * their ID from the same table: one rule for every datagram, and Linux
+ * too sends per-flow counters rather than zero.
+ */
+#define IPV4_ID_BUCKETS 2048
+_Static_assert((IPV4_ID_BUCKETS & (IPV4_ID_BUCKETS - 1)) == 0, "a power of two");
+
+struct ipv4_id_bucket {
+	uint16_t next;	   /* ID of the next datagram hashed here */
+	uint32_t stamp_ms; /* st->now_us / 1000 when it last moved */
+};
+
 /* IPv4 state of one stack. */
 struct ipv4_state {
-	uint16_t next_id; /* IP ID of the next datagram (seeded from the RNG) */
+	uint64_t id_key[2]; /* SipHash key of the ID table, from the stack's RNG */
+	struct ipv4_id_bucket ids[IPV4_ID_BUCKETS];
 };
 
 /* ---- view ---- */
@@ -123,6 +157,12 @@ void ipv4_ntoa(uint32_t ip, char out[16])
 static inline uint32_t ipv4_netmask(const struct stack *st)
 {
 	return st->cfg.prefix_len ? ~0u << (32 - st->cfg.prefix_len) : 0;
+}
+
+bool ipv4_on_link(const struct stack *st, uint32_t ip)
+{
+	uint32_t mask = ipv4_netmask(st);
+	return (ip & mask) == (st->cfg.ip & mask);
 }
 
 bool ipv4_is_broadcast(const struct stack *st, uint32_t ip)
@@ -214,6 +254,26 @@ void ipv4_input(struct stack *st, struct ts_buf *b)
 
 /* ---- output ---- */
 
+/* The IP ID of the next datagram from src to dst of proto (see struct ipv4_id_bucket). */
+static uint16_t ipv4_next_id(struct stack *st, uint32_t src, uint32_t dst, uint8_t proto)
+{
+	struct ipv4_state *s = st->ipv4;
+	uint64_t flow[2] = {(uint64_t)dst << 32 | src, proto};
+	uint32_t i = (uint32_t)siphash24_words(s->id_key, flow, 2) & (IPV4_ID_BUCKETS - 1);
+	struct ipv4_id_bucket *b = &s->ids[i];
+	uint32_t now_ms = (uint32_t)(st->now_us / 1000u);
+	if (now_ms != b->stamp_ms) {
+		/* The jump is keyed by (bucket, time): as unpredictable as a draw
+		 * from the stack's RNG without changing what the RNG gives the
+		 * other layers (ports, ISN keys) under a fixed seed. */
+		uint64_t when[2] = {i, now_ms};
+		uint64_t r = siphash24_words(s->id_key, when, 2);
+		b->next = (uint16_t)(b->next + r % (uint32_t)(now_ms - b->stamp_ms));
+		b->stamp_ms = now_ms;
+	}
+	return b->next++;
+}
+
 /* Next hop for dst, or 0 when there is no route (we never send to 0.0.0.0). */
 static uint32_t ipv4_route(const struct stack *st, uint32_t dst)
 {
@@ -244,13 +304,15 @@ int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t 
 		ts_drop(st, b, DROP_IPV4_TOO_BIG);
 		return -EMSGSIZE;
 	}
+	if (!src)
+		src = st->cfg.ip;
 	struct ipv4_view v = {
-	    .id = st->ipv4->next_id++,
+	    .id = ipv4_next_id(st, src, dst, proto),
 	    .tos = opts ? opts->tos : 0,
 	    .df = opts && opts->df,
 	    .ttl = opts && opts->ttl ? opts->ttl : st->cfg.ttl,
 	    .proto = proto,
-	    .src = src ? src : st->cfg.ip,
+	    .src = src,
 	    .dst = dst,
 	};
 	ts_count(st, CTR_IPV4_TX);
@@ -322,10 +384,18 @@ int ipv4_init(struct stack *st)
 	st->ipv4 = calloc(1, sizeof(*st->ipv4));
 	if (!st->ipv4)
 		return -ENOMEM;
-	/* RFC 6864 §4.1: the ID need only be unique per (src, dst, proto)
-	 * within the MSL; a counter from a random start keeps it unguessable
-	 * at start-up without a per-destination table. */
-	st->ipv4->next_id = (uint16_t)ts_rand(st);
+	/* One draw from the stack's RNG, as before the table existed, so the
+	 * other layers' random values under a fixed seed do not move; the
+	 * second key word and the counters' random starts derive from it. */
+	struct ipv4_state *s = st->ipv4;
+	s->id_key[0] = ts_rand(st);
+	s->id_key[1] = s->id_key[0] * 0x9e3779b97f4a7c15ULL ^ 0xbf58476d1ce4e5b9ULL;
+	uint32_t now_ms = (uint32_t)(st->now_us / 1000u);
+	for (uint32_t i = 0; i < IPV4_ID_BUCKETS; i++) {
+		uint64_t start[2] = {i, UINT64_MAX};
+		s->ids[i].next = (uint16_t)siphash24_words(s->id_key, start, 2);
+		s->ids[i].stamp_ms = now_ms;
+	}
 	return 0;
 }
 

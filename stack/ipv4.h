@@ -78,6 +78,8 @@ struct ipv4_state;
 /* Allocates st->ipv4.  0 or -ENOMEM. */
 int ipv4_init(struct stack *st);
 void ipv4_destroy(struct stack *st);
+/* ip is in our connected subnet (a neighbour we send to directly). */
+bool ipv4_on_link(const struct stack *st, uint32_t ip);
 /* 255.255.255.255 or our subnet's directed broadcast. */
 bool ipv4_is_broadcast(const struct stack *st, uint32_t ip);
 /* Handles one datagram at b->data (Ethernet header pulled); consumes b. */

@@ -18,6 +18,8 @@
  * fragment that brings nothing new is a duplicate.
  *
  * A timeout after fragment 0 arrived is reported with ICMP time exceeded.
+ * The datagram is a link-layer broadcast (b->link_bcast, no ICMP error
+ * about it, RFC 1122 §3.2.2) when any of its fragments came as one.
  *
  * Limits: cfg.reass_max_datagrams at once, cfg.reass_max_bytes in total
  * (structure and payload buffers), cfg.reass_timeout_ms from the first
@@ -46,6 +48,7 @@ struct reass_dgram {
 	uint16_t id;		  /* key */
 	uint8_t proto;		  /* key */
 	uint8_t hdr_len;	  /* header length of fragment 0, 0 until it came */
+	bool link_bcast;	  /* some fragment came as a link-layer broadcast */
 	uint8_t hdr[60];	  /* fragment 0's header, reused for the datagram */
 	uint32_t total_len;	  /* payload length once the last fragment came, else 0 */
 	uint32_t max_end;	  /* highest payload end seen */
@@ -235,6 +238,10 @@ static struct ts_buf *reass_finish(struct stack *st, struct reass_dgram *d)
 	put_be16(h + IPV4_OFF_CSUM, 0);
 	put_be16(h + IPV4_OFF_CSUM, ts_csum_fold(ts_csum_partial(h, d->hdr_len, 0)));
 	b->network = h;
+	/* RFC 1122 §3.2.2 forbids ICMP errors about link broadcasts: the
+	 * datagram is one if any of its fragments was, whatever the order
+	 * they came in. */
+	b->link_bcast = d->link_bcast;
 	reass_free(st, d);
 	ts_count(st, CTR_IPV4_REASSEMBLED);
 	return b;
@@ -287,6 +294,8 @@ struct ts_buf *ipv4_reass_input(struct stack *st, struct ts_buf *b, const struct
 	d->blocks_filled += (uint32_t)fresh;
 	if (end > d->max_end)
 		d->max_end = (uint32_t)end;
+	if (b->link_bcast)
+		d->link_bcast = true;
 	if (off == 0 && !d->hdr_len) {
 		d->hdr_len = v->hdr_len;
 		memcpy(d->hdr, b->network, v->hdr_len);

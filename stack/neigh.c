@@ -8,6 +8,7 @@
  * resolution; a learner's ARP can still be observed with ts_neigh_list.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 
@@ -60,10 +61,13 @@ int ts_neigh_list(struct stack *st, struct ts_neigh *out, int max)
 {
 	if (max < 0 || (max > 0 && !out))
 		return ret_errno(-EINVAL);
-	/* One pass to count, one to fill: the cache is bounded (ARP_MAX_ENTRIES). */
+	/* One pass to count, one to fill what the caller has room for. */
 	size_t total = arp_list(st, NULL, 0);
-	struct arp_neighbour all[ARP_MAX_ENTRIES];
-	size_t n = arp_list(st, all, total < ARP_MAX_ENTRIES ? total : ARP_MAX_ENTRIES);
+	size_t want = total < (size_t)max ? total : (size_t)max;
+	struct arp_neighbour *all = want ? malloc(want * sizeof(*all)) : NULL;
+	if (want && !all)
+		return ret_errno(-ENOMEM);
+	size_t n = arp_list(st, all, want);
 	for (size_t i = 0; i < n && i < (size_t)max; i++) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)&out[i].addr;
 		memset(&out[i], 0, sizeof(out[i]));
@@ -74,5 +78,6 @@ int ts_neigh_list(struct stack *st, struct ts_neigh *out, int max)
 			       : all[i].state == ARP_NEIGH_REACHABLE ? TS_NUD_REACHABLE
 								     : TS_NUD_INCOMPLETE;
 	}
+	free(all);
 	return (int)total;
 }

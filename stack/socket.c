@@ -11,14 +11,21 @@
  * This is the one place that sets errno (lwIP src/api/err.c does the same
  * job with a table; here the protocols already speak errno).
  *
+ * Every receive call (read, recv, recvfrom, readv, recvmsg) goes through
+ * do_recvmsg and every send call through do_sendmsg, on a struct ts_iov
+ * describing the caller's buffers; they differ only in their argument
+ * checks and trace lines.
+ *
  * Read before editing: socket(2), bind(2), connect(2), accept(2),
- * recv(2), send(2), shutdown(2), socket(7), tcp(7), udp(7) (options and
- * their errors), and strace's output format for the trace lines.
+ * recv(2), send(2), readv(2), shutdown(2), fcntl(2), ioctl_list(2),
+ * socket(7), ip(7), tcp(7), udp(7) (options and their errors), and strace's
+ * output format for the trace lines.
  */
 #include "socket.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +35,6 @@
 #include "stack.h"
 #include "socket_trace.h"
 #include "tapstack.h"
-#include "tcp_cc.h"
 
 /* Descriptors 0-2 stay unused, like stdin/out/err of a fresh process. */
 #define TS_FD_FIRST 3
@@ -44,6 +50,10 @@
 #define TS_SOCK_MIN_RCVBUF 2304
 #define TS_SOCK_MIN_SNDBUF 4608
 #define TS_SOCK_BUF_MAX	   (16u << 20)
+/* UIO_MAXIOV: vectors one readv/writev/recvmsg/sendmsg may carry. */
+#define TS_IOV_MAX 1024
+/* MAX_RW_COUNT: one call moves at most this many bytes (longer ones are cut). */
+#define TS_RW_MAX ((size_t)INT_MAX & ~(size_t)4095)
 
 /* ---- descriptor table ---- */
 
@@ -66,8 +76,7 @@ int ts_fd_alloc(struct stack *st, enum ts_fd_kind kind, void *obj)
 		t->v = v;
 		t->cap = cap;
 	}
-	t->v[fd].kind = kind;
-	t->v[fd].obj = obj;
+	t->v[fd] = (struct ts_fd_entry){.kind = kind, .obj = obj};
 	t->used++;
 	t->next_free = fd + 1;
 	return fd;
@@ -86,8 +95,7 @@ void ts_fd_release(struct stack *st, int fd)
 	struct ts_fdtable *t = &st->fds;
 	if (fd < 0 || fd >= t->cap || t->v[fd].kind == TS_FD_FREE)
 		return;
-	t->v[fd].kind = TS_FD_FREE;
-	t->v[fd].obj = NULL;
+	t->v[fd] = (struct ts_fd_entry){.kind = TS_FD_FREE};
 	t->used--;
 	if (fd < t->next_free)
 		t->next_free = fd;
@@ -112,6 +120,8 @@ struct ts_sock *ts_sock_new(struct stack *st, int domain, int type, const struct
 		s->opt.rcvbuf = st->cfg.udp_rcvbuf;
 		s->opt.sndbuf = st->cfg.udp_rcvbuf;
 	}
+	s->opt.rcvlowat = 1;
+	s->opt.ttl = -1;
 	s->opt.keepidle_s = st->cfg.tcp_keepidle_s;
 	s->opt.keepintvl_s = st->cfg.tcp_keepintvl_s;
 	s->opt.keepcnt = st->cfg.tcp_keepcnt;
@@ -126,8 +136,105 @@ void ts_sock_free(struct ts_sock *s)
 	free(s);
 }
 
-/* Closes descriptor fd of either kind. Returns 0 or -EBADF. */
-static int fd_close(struct stack *st, int fd)
+/* ---- the data of a call ---- */
+
+size_t ts_iov_put(const struct ts_iov *v, size_t off, const void *data, size_t n)
+{
+	const uint8_t *src = data;
+	size_t done = 0, skip = v->skip + off;
+	for (size_t i = 0; i < v->iovcnt && done < n; i++) {
+		size_t have = v->iov[i].iov_len;
+		if (skip >= have) {
+			skip -= have;
+			continue;
+		}
+		size_t k = have - skip < n - done ? have - skip : n - done;
+		memcpy((uint8_t *)v->iov[i].iov_base + skip, src + done, k);
+		done += k;
+		skip = 0;
+	}
+	return done;
+}
+
+size_t ts_iov_get(const struct ts_iov *v, size_t off, void *out, size_t n)
+{
+	uint8_t *dst = out;
+	size_t done = 0, skip = v->skip + off;
+	for (size_t i = 0; i < v->iovcnt && done < n; i++) {
+		size_t have = v->iov[i].iov_len;
+		if (skip >= have) {
+			skip -= have;
+			continue;
+		}
+		size_t k = have - skip < n - done ? have - skip : n - done;
+		memcpy(dst + done, (const uint8_t *)v->iov[i].iov_base + skip, k);
+		done += k;
+		skip = 0;
+	}
+	return done;
+}
+
+void ts_iov_advance(struct ts_iov *v, size_t n)
+{
+	v->len -= n;
+	n += v->skip;
+	while (v->iovcnt && n >= v->iov[0].iov_len) {
+		n -= v->iov[0].iov_len;
+		v->iov++;
+		v->iovcnt--;
+	}
+	v->skip = v->iovcnt ? n : 0;
+}
+
+/*
+ * Checks iovcnt vectors as the kernel's import_iovec does and fills v:
+ * -EINVAL for a negative total or one beyond ssize_t, -EFAULT for a
+ * missing array or a NULL base with a length (Linux finds that when it
+ * copies; here before, so nothing is half done).  The total is cut at
+ * TS_RW_MAX, as Linux cuts it at MAX_RW_COUNT.
+ */
+static int iov_import(const struct iovec *iov, size_t iovcnt, bool null_ok, struct ts_iov *v)
+{
+	size_t total = 0;
+	if (iovcnt && !iov)
+		return -EFAULT;
+	for (size_t i = 0; i < iovcnt; i++) {
+		if ((ssize_t)iov[i].iov_len < 0)
+			return -EINVAL;
+		if (!iov[i].iov_base && iov[i].iov_len && !null_ok)
+			return -EFAULT;
+		total += iov[i].iov_len;
+		if ((ssize_t)total < 0)
+			return -EINVAL;
+	}
+	*v = (struct ts_iov){.iov = iov, .iovcnt = iovcnt, .len = total};
+	if (v->len > TS_RW_MAX)
+		v->len = TS_RW_MAX;
+	return 0;
+}
+
+/*
+ * Waits through a SO_LINGER close (socket(7)): until the protocol says the
+ * FIN is acknowledged or linger_s seconds passed on stack_clock.  Linux's
+ * inet_release lingers whatever O_NONBLOCK says (BSD returns EWOULDBLOCK
+ * instead), and close returns 0 either way; so do we.
+ */
+static void sock_linger(struct stack *st, struct ts_sock *s)
+{
+	if (!s->opt.linger_on || s->opt.linger_s <= 0 || !s->ops->linger)
+		return;
+	uint64_t until = stack_clock(st) + (uint64_t)s->opt.linger_s * 1000000u;
+	while (s->ops->linger(s))
+		if (stack_block(st, until) < 0)
+			break; /* the time passed, a signal, or nothing can change */
+}
+
+/*
+ * Closes descriptor fd of either kind; linger: wait as SO_LINGER asks
+ * (ts_close, not the teardown: Linux never lingers on exit either).
+ * Returns 0 or -EBADF.
+ */
+static int fd_close(struct stack *st, int fd, bool linger)
 {
 	struct ts_sock *s = ts_fd_get(st, fd, TS_FD_SOCK);
 	struct ts_epoll *ep = ts_fd_get(st, fd, TS_FD_EPOLL);
@@ -135,6 +242,8 @@ static int fd_close(struct stack *st, int fd)
 	if (s) {
 		ts_fd_release(st, fd);
 		ts_ep_forget_sock(s);
+		if (linger)
+			sock_linger(st, s);
 		if (s->ops->close)
 			s->ops->close(s);
 		free(s);
@@ -154,10 +263,10 @@ void ts_fdtable_destroy(struct stack *st)
 	/* Sockets before epoll instances would also work; this order is cheaper. */
 	for (int fd = 0; fd < t->cap; fd++)
 		if (t->v[fd].kind == TS_FD_EPOLL)
-			fd_close(st, fd);
+			fd_close(st, fd, false);
 	for (int fd = 0; fd < t->cap; fd++)
 		if (t->v[fd].kind == TS_FD_SOCK)
-			fd_close(st, fd);
+			fd_close(st, fd, false);
 	free(t->v);
 	memset(t, 0, sizeof(*t));
 }
@@ -196,23 +305,6 @@ static ssize_t ret_errno_ssize(ssize_t r)
 		return -1;
 	}
 	return r;
-}
-
-/*
- * Waits for progress on behalf of a blocking call: drives the stack until
- * at least one frame or timer was handled.  Returns 0 (retry the op),
- * -EINTR when *st->stop was set.  On an in-memory link nobody else moves
- * the virtual clock, so a blocking call there polls once and, if nothing
- * happened, gives up with -EAGAIN instead of spinning forever.
- */
-static int sock_block(struct stack *st)
-{
-	if (st->stop && *st->stop)
-		return -EINTR;
-	if (st->kq < 0)
-		return stack_poll(st, st->now_us) > 0 ? 0 : -EAGAIN;
-	int r = stack_wait(st, -1);
-	return r == -EINTR ? -EINTR : 0;
 }
 
 /* Where an address argument comes from: each call accepts a little more or less. */
@@ -323,6 +415,7 @@ static int do_socket(struct stack *st, int domain, int type, int protocol)
 		return fd;
 	}
 	s->fd = fd;
+	st->fds.v[fd].cloexec = (type & SOCK_CLOEXEC) != 0;
 	return fd;
 }
 
@@ -402,8 +495,8 @@ static int do_accept(struct stack *st, int fd, struct sockaddr *addr, socklen_t 
 		r = s->ops->accept(s, &child, &peer);
 		if (r != -EAGAIN || s->nonblock)
 			break;
-		if ((r = sock_block(st)) < 0)
-			return r;
+		if ((r = stack_block(st, UINT64_MAX)) < 0)
+			return r == -ETIMEDOUT ? -EAGAIN : r;
 	}
 	if (r < 0)
 		return r;
@@ -417,6 +510,7 @@ static int do_accept(struct stack *st, int fd, struct sockaddr *addr, socklen_t 
 		return cfd;
 	}
 	child->fd = cfd;
+	st->fds.v[cfd].cloexec = (flags & SOCK_CLOEXEC) != 0;
 	sockaddr_put(s->domain, &peer, addr, len);
 	return cfd;
 }
@@ -472,9 +566,18 @@ static int do_connect(struct stack *st, int fd, const struct sockaddr *addr, soc
 		uint32_t ev = s->ops->poll(s);
 		if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 			break;
-		/* A virtual-clock stack cannot wait: the handshake stays in progress. */
-		if ((r = sock_block(st)) < 0)
-			return r == -EAGAIN ? -EINPROGRESS : r;
+		if ((r = stack_block(st, UINT64_MAX)) == -EINTR)
+			return r; /* Linux: the handshake goes on in the background */
+		if (r < 0) {
+			/*
+			 * Nothing can complete the handshake (a virtual clock
+			 * nobody moves): give it up, as a connect timeout does,
+			 * so that the socket can try again.  Never EINPROGRESS
+			 * from a blocking socket.
+			 */
+			s->ops->connect(s, NULL);
+			return -ETIMEDOUT;
+		}
 	}
 	r = s->so_error;
 	s->so_error = 0;
@@ -493,57 +596,87 @@ int ts_connect(struct stack *st, int fd, const struct sockaddr *addr, socklen_t 
 }
 
 /*
- * Receive with blocking: retries the protocol until it stops saying
- * -EAGAIN (MSG_DONTWAIT or O_NONBLOCK: once).  A zero-length read returns
- * 0 instead of blocking.
+ * The receive side of every read call.  The protocol copies what it has
+ * into v; a blocking socket waits (stack_block) for more until target
+ * bytes arrived, as tcp_recvmsg does: on a stream, all of them with
+ * MSG_WAITALL, else SO_RCVLOWAT (at most len); a datagram is one call.
+ * End of stream, an error or a signal end the wait with what was read;
+ * MSG_DONTWAIT or O_NONBLOCK never wait.  A zero-length read returns 0.
+ * Returns bytes (MSG_TRUNC on UDP: the datagram's length) or -errno.
  */
-static ssize_t do_recv(struct stack *st, int fd, void *buf, size_t len, int flags,
-		       struct ip_endpoint *from, struct ts_sock **sp)
+static ssize_t do_recvmsg(struct stack *st, struct ts_sock *s, const struct ts_iov *v, int flags,
+			  struct ip_endpoint *from, int *msg_flags)
 {
-	int err = 0;
-	struct ts_sock *s = sock_get(st, fd, &err);
-	ssize_t r;
+	bool stream = s->type == SOCK_STREAM;
+	bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
+	bool peek = flags & MSG_PEEK;
+	size_t target = 1;
+	if (stream) {
+		size_t lowat = (size_t)s->opt.rcvlowat;
+		target = (flags & MSG_WAITALL) ? v->len : lowat < v->len ? lowat : v->len;
+	}
+	int pflags = flags & (MSG_PEEK | MSG_TRUNC | MSG_OOB);
+	struct ts_iov w = *v;
+	size_t done = 0;
 
-	*sp = s;
-	if (!s)
-		return err;
-	if (!buf && len)
-		return -EFAULT;
+	*msg_flags = 0;
 	for (;;) {
-		r = s->ops->recvfrom(s, buf, len, flags, from);
-		if (r != -EAGAIN || s->nonblock || (flags & MSG_DONTWAIT))
-			return r;
-		if (len == 0)
+		/* tcp_recvmsg reports a pending error only before the first byte:
+		 * after some, return them and leave the error for the next call. */
+		if (done && stream && !peek && (s->ops->poll(s) & EPOLLERR))
+			return (ssize_t)done;
+		ssize_t r = s->ops->recvmsg(s, &w, pflags, from, msg_flags);
+		if (r > 0) {
+			if (!stream)
+				return r;
+			if (peek) {
+				done = (size_t)r; /* a peek starts from the first byte again */
+			} else {
+				done += (size_t)r;
+				ts_iov_advance(&w, (size_t)r < w.len ? (size_t)r : w.len);
+			}
+			if (done >= target || nonblock)
+				return (ssize_t)done;
+			/* A peek that cannot grow any more (end of stream) is complete. */
+			if (peek && (s->ops->poll(s) & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+				return (ssize_t)done;
+		} else if (r == 0) {
+			return (ssize_t)done; /* end of stream, or len 0 */
+		} else if (r != -EAGAIN || nonblock) {
+			return done ? (ssize_t)done : r;
+		} else if (v->len == 0) {
 			return 0;
-		int w = sock_block(st);
-		if (w < 0)
-			return w;
+		}
+		int e = stack_block(st, UINT64_MAX);
+		if (e < 0)
+			return done ? (ssize_t)done : e == -ETIMEDOUT ? -EAGAIN : e;
 	}
 }
 
 /*
- * Send with blocking: a blocking stream socket sends everything (send(2)),
- * waiting for window; a partial send is returned when an error or a signal
- * stops it after some bytes went out.
+ * The send side of every write call: a blocking stream socket sends
+ * everything (send(2)), waiting for room; a partial count is returned when
+ * an error or a signal stops it after some bytes went.  A datagram is one
+ * call.  MSG_NOSIGNAL is accepted and changes nothing: we never raise
+ * SIGPIPE.  Returns bytes or -errno.
  */
-static ssize_t do_send(struct stack *st, int fd, const void *buf, size_t len, int flags,
-		       const struct ip_endpoint *to)
+static ssize_t do_sendmsg(struct stack *st, struct ts_sock *s, const struct ts_iov *v, int flags,
+			  const struct ip_endpoint *to)
 {
-	int err = 0;
-	struct ts_sock *s = sock_get(st, fd, &err);
+	bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
+	struct ts_iov w = *v;
 	size_t done = 0;
 
-	if (!s)
-		return err;
-	if (!buf && len)
-		return -EFAULT;
-	bool nonblock = s->nonblock || (flags & MSG_DONTWAIT);
-	flags &= ~(MSG_DONTWAIT | MSG_NOSIGNAL); /* we never raise SIGPIPE */
+	/* Deviation from Linux: no urgent data (tcp(7) MSG_OOB); UDP refuses it too. */
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	flags &= ~(MSG_DONTWAIT | MSG_NOSIGNAL);
 	for (;;) {
-		ssize_t r = s->ops->sendto(s, (const uint8_t *)buf + done, len - done, flags, to);
-		if (r > 0 || (r == 0 && done == len)) {
+		ssize_t r = s->ops->sendmsg(s, &w, flags, to);
+		if (r > 0 || (r == 0 && w.len == 0)) {
 			done += (size_t)r;
-			if (done == len || s->type != SOCK_STREAM || nonblock)
+			ts_iov_advance(&w, (size_t)r < w.len ? (size_t)r : w.len);
+			if (w.len == 0 || s->type != SOCK_STREAM || nonblock)
 				return (ssize_t)done;
 			continue;
 		}
@@ -551,16 +684,64 @@ static ssize_t do_send(struct stack *st, int fd, const void *buf, size_t len, in
 			r = -EAGAIN; /* no room for a single byte: same as EAGAIN */
 		if (r != -EAGAIN || nonblock)
 			return done ? (ssize_t)done : r;
-		int w = sock_block(st);
-		if (w < 0)
-			return done ? (ssize_t)done : w;
+		int e = stack_block(st, UINT64_MAX);
+		if (e < 0)
+			return done ? (ssize_t)done : e == -ETIMEDOUT ? -EAGAIN : e;
 	}
+}
+
+/* One buffer as the data of a call. */
+static void iov_one(struct iovec *one, void *buf, size_t len, struct ts_iov *v)
+{
+	one->iov_base = buf;
+	one->iov_len = len;
+	*v = (struct ts_iov){.iov = one, .iovcnt = 1, .len = len > TS_RW_MAX ? TS_RW_MAX : len};
+}
+
+/*
+ * read/recv/recvfrom: one buffer.  buf NULL with a length is EFAULT,
+ * except for MSG_TRUNC on a stream, which discards without copying.
+ */
+static ssize_t recv_buf(struct stack *st, int fd, void *buf, size_t len, int flags,
+			struct ip_endpoint *from, struct ts_sock **sp)
+{
+	int err = 0, msg_flags;
+	struct ts_sock *s = sock_get(st, fd, &err);
+	struct iovec one;
+	struct ts_iov v;
+
+	*sp = s;
+	if (!s)
+		return err;
+	if (!buf && len && !((flags & MSG_TRUNC) && s->type == SOCK_STREAM))
+		return -EFAULT;
+	iov_one(&one, buf, len, &v);
+	return do_recvmsg(st, s, &v, flags, from, &msg_flags);
+}
+
+static ssize_t send_buf(struct stack *st, int fd, const void *buf, size_t len, int flags,
+			const struct ip_endpoint *to)
+{
+	int err = 0;
+	struct ts_sock *s = sock_get(st, fd, &err);
+	struct iovec one;
+	struct ts_iov v;
+
+	if (!s)
+		return err;
+	if (!buf && len)
+		return -EFAULT;
+	iov_one(&one, (void *)buf, len, &v);
+	return do_sendmsg(st, s, &v, flags, to);
 }
 
 ssize_t ts_read(struct stack *st, int fd, void *buf, size_t len)
 {
 	struct ts_sock *s;
-	ssize_t r = do_recv(st, fd, buf, len, 0, NULL, &s);
+	int err = 0;
+	/* sock_read_iter: nothing to read into is 0 at once, whatever the state. */
+	ssize_t r =
+	    len == 0 && sock_get(st, fd, &err) ? 0 : recv_buf(st, fd, buf, len, 0, NULL, &s);
 	if (ts_tracing(st, TS_TRACE_API))
 		trace_read(st, fd, buf, len, r);
 	return ret_errno_ssize(r);
@@ -568,7 +749,7 @@ ssize_t ts_read(struct stack *st, int fd, void *buf, size_t len)
 
 ssize_t ts_write(struct stack *st, int fd, const void *buf, size_t len)
 {
-	ssize_t r = do_send(st, fd, buf, len, 0, NULL);
+	ssize_t r = send_buf(st, fd, buf, len, 0, NULL);
 	if (ts_tracing(st, TS_TRACE_API))
 		trace_write(st, fd, buf, len, r);
 	return ret_errno_ssize(r);
@@ -585,7 +766,7 @@ ssize_t ts_recvfrom(struct stack *st, int fd, void *buf, size_t len, int flags,
 	if (from && (!fromlen || (int)*fromlen < 0))
 		r = fromlen ? -EINVAL : -EFAULT;
 	else
-		r = do_recv(st, fd, buf, len, flags, &ep, &s);
+		r = recv_buf(st, fd, buf, len, flags, &ep, &s);
 	if (r >= 0 && from) {
 		if (s->type == SOCK_DGRAM)
 			sockaddr_put(s->domain, &ep, from, fromlen);
@@ -597,25 +778,158 @@ ssize_t ts_recvfrom(struct stack *st, int fd, void *buf, size_t len, int flags,
 	return ret_errno_ssize(r);
 }
 
+/* Parses a send's destination: udp_sendmsg checks it, tcp_sendmsg ignores it. */
+static int send_dest(struct stack *st, int fd, const struct sockaddr *to, socklen_t tolen,
+		     struct ip_endpoint *ep, const struct ip_endpoint **dest)
+{
+	struct ts_sock *s = ts_fd_get(st, fd, TS_FD_SOCK);
+	int r = 0;
+	*dest = NULL;
+	if (to && s && s->type == SOCK_DGRAM) {
+		r = sockaddr_get(to, tolen, s->domain, SA_SENDTO, ep);
+		if (r == 0 && ep->port == 0)
+			r = -EINVAL;
+		*dest = ep;
+	}
+	return r;
+}
+
 ssize_t ts_sendto(struct stack *st, int fd, const void *buf, size_t len, int flags,
 		  const struct sockaddr *to, socklen_t tolen)
 {
 	struct ip_endpoint ep;
-	const struct ip_endpoint *dest = NULL;
-	ssize_t r = 0;
-	struct ts_sock *s = ts_fd_get(st, fd, TS_FD_SOCK);
-
-	/* udp_sendmsg checks the address; tcp_sendmsg ignores it. */
-	if (to && s && s->type == SOCK_DGRAM) {
-		r = sockaddr_get(to, tolen, s->domain, SA_SENDTO, &ep);
-		if (r == 0 && ep.port == 0)
-			r = -EINVAL;
-		dest = &ep;
-	}
+	const struct ip_endpoint *dest;
+	ssize_t r = send_dest(st, fd, to, tolen, &ep, &dest);
 	if (r == 0)
-		r = do_send(st, fd, buf, len, flags, dest);
+		r = send_buf(st, fd, buf, len, flags, dest);
 	if (ts_tracing(st, TS_TRACE_API))
 		trace_sendto(st, fd, buf, len, flags, to, tolen, r);
+	return ret_errno_ssize(r);
+}
+
+ssize_t ts_recv(struct stack *st, int fd, void *buf, size_t len, int flags)
+{
+	struct ts_sock *s;
+	ssize_t r = recv_buf(st, fd, buf, len, flags, NULL, &s);
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_recvfrom(st, fd, buf, len, flags, NULL, NULL, 0, r); /* glibc: recvfrom */
+	return ret_errno_ssize(r);
+}
+
+ssize_t ts_send(struct stack *st, int fd, const void *buf, size_t len, int flags)
+{
+	ssize_t r = send_buf(st, fd, buf, len, flags, NULL);
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_sendto(st, fd, buf, len, flags, NULL, 0, r); /* glibc: sendto */
+	return ret_errno_ssize(r);
+}
+
+/* readv/writev: the vector count must lie in 0..UIO_MAXIOV (EINVAL). */
+static ssize_t rw_vec(struct stack *st, int fd, const struct iovec *iov, int iovcnt, bool write)
+{
+	int err = 0, msg_flags;
+	struct ts_sock *s = sock_get(st, fd, &err);
+	struct ts_iov v;
+
+	if (!s)
+		return err;
+	if (iovcnt < 0 || iovcnt > TS_IOV_MAX)
+		return -EINVAL;
+	if ((err = iov_import(iov, (size_t)iovcnt, false, &v)) < 0)
+		return err;
+	if (write)
+		return do_sendmsg(st, s, &v, 0, NULL);
+	/* sock_read_iter: nothing to read into is 0 at once. */
+	return v.len ? do_recvmsg(st, s, &v, 0, NULL, &msg_flags) : 0;
+}
+
+ssize_t ts_readv(struct stack *st, int fd, const struct iovec *iov, int iovcnt)
+{
+	ssize_t r = rw_vec(st, fd, iov, iovcnt, false);
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_readv(st, "readv", fd, iov, iovcnt, r);
+	return ret_errno_ssize(r);
+}
+
+ssize_t ts_writev(struct stack *st, int fd, const struct iovec *iov, int iovcnt)
+{
+	ssize_t r = rw_vec(st, fd, iov, iovcnt, true);
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_readv(st, "writev", fd, iov, iovcnt, r);
+	return ret_errno_ssize(r);
+}
+
+/* Checks a msghdr as ___sys_recvmsg/___sys_sendmsg do and imports its vectors. */
+static int msg_import(const struct msghdr *msg, bool null_ok, struct ts_iov *v)
+{
+	if (!msg)
+		return -EFAULT;
+	if (msg->msg_iovlen > TS_IOV_MAX)
+		return -EMSGSIZE; /* copy_msghdr_from_user */
+	if ((int)msg->msg_namelen < 0)
+		return -EINVAL;
+	return iov_import(msg->msg_iov, msg->msg_iovlen, null_ok, v);
+}
+
+static ssize_t do_recvmsg_call(struct stack *st, int fd, struct msghdr *msg, int flags)
+{
+	int err = 0, msg_flags = 0;
+	struct ts_sock *s = sock_get(st, fd, &err);
+	struct ip_endpoint ep = {0};
+	struct ts_iov v;
+
+	if (!s)
+		return err;
+	if ((err = msg_import(msg, (flags & MSG_TRUNC) && s->type == SOCK_STREAM, &v)) < 0)
+		return err;
+	ssize_t r = do_recvmsg(st, s, &v, flags, &ep, &msg_flags);
+	if (r < 0)
+		return r;
+	/* A datagram names its sender; tcp_recvmsg names nobody (length 0).
+	 * Without msg_name the length is left alone (___sys_recvmsg). */
+	if (msg->msg_name && s->type == SOCK_DGRAM)
+		sockaddr_put(s->domain, &ep, msg->msg_name, &msg->msg_namelen);
+	else if (msg->msg_name)
+		msg->msg_namelen = 0;
+	msg->msg_controllen = 0; /* no control messages */
+	msg->msg_flags = msg_flags;
+	return r;
+}
+
+ssize_t ts_recvmsg(struct stack *st, int fd, struct msghdr *msg, int flags)
+{
+	socklen_t namelen_in = msg ? msg->msg_namelen : 0;
+	ssize_t r = do_recvmsg_call(st, fd, msg, flags);
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_msg(st, "recvmsg", fd, msg, namelen_in, flags, r);
+	return ret_errno_ssize(r);
+}
+
+static ssize_t do_sendmsg_call(struct stack *st, int fd, const struct msghdr *msg, int flags)
+{
+	int err = 0;
+	struct ts_sock *s = sock_get(st, fd, &err);
+	struct ip_endpoint ep;
+	const struct ip_endpoint *dest;
+	struct ts_iov v;
+
+	if (!s)
+		return err;
+	if ((err = msg_import(msg, false, &v)) < 0)
+		return err;
+	/* Deviation from Linux: no control messages (IP_TTL, IP_PKTINFO ... cmsgs). */
+	if (msg->msg_controllen)
+		return -EINVAL;
+	if ((err = send_dest(st, fd, msg->msg_name, msg->msg_namelen, &ep, &dest)) < 0)
+		return err;
+	return do_sendmsg(st, s, &v, flags, dest);
+}
+
+ssize_t ts_sendmsg(struct stack *st, int fd, const struct msghdr *msg, int flags)
+{
+	ssize_t r = do_sendmsg_call(st, fd, msg, flags);
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_msg(st, "sendmsg", fd, msg, msg ? msg->msg_namelen : 0, flags, r);
 	return ret_errno_ssize(r);
 }
 
@@ -642,7 +956,7 @@ int ts_shutdown(struct stack *st, int fd, int how)
 
 int ts_close(struct stack *st, int fd)
 {
-	int r = fd_close(st, fd);
+	int r = fd_close(st, fd, true);
 	if (ts_tracing(st, TS_TRACE_API))
 		trace_close(st, fd, r);
 	return ret_errno(r);
@@ -669,90 +983,159 @@ static uint32_t bufsize_set(int v, uint32_t floor)
 	return u < floor ? floor : u;
 }
 
+/*
+ * SO_RCVLOWAT (sock_setsockopt, tcp_set_rcvlowat): negative is INT_MAX, 0
+ * is 1.  A stream caps it at half the buffer it may have (a lower mark
+ * the buffer cannot reach would block reads for ever) and, unless
+ * SO_RCVBUF fixed the buffer, grows the buffer to twice the mark.
+ */
+static void set_rcvlowat(struct stack *st, struct ts_sock *s, int v)
+{
+	struct ts_sockopts *o = &s->opt;
+	if (v < 0)
+		v = INT_MAX;
+	if (v == 0)
+		v = 1;
+	if (s->type == SOCK_STREAM) {
+		uint32_t max = o->rcvbuf;
+		if (!o->rcvbuf_locked && st->cfg.tcp_rcvbuf_max > max)
+			max = st->cfg.tcp_rcvbuf_max;
+		if ((uint32_t)v > max / 2)
+			v = (int)(max / 2);
+		if (!o->rcvbuf_locked && 2u * (uint32_t)v > o->rcvbuf)
+			o->rcvbuf = 2u * (uint32_t)v;
+	}
+	o->rcvlowat = v;
+}
+
+static int sol_socket_set(struct stack *st, struct ts_sock *s, int name, const void *val,
+			  socklen_t len)
+{
+	struct ts_sockopts *o = &s->opt;
+	int err, v = 0;
+
+	if (name == SO_LINGER) {
+		struct linger lg;
+		if (!val)
+			return -EFAULT;
+		if (len < (socklen_t)sizeof(lg))
+			return -EINVAL;
+		memcpy(&lg, val, sizeof(lg));
+		o->linger_on = lg.l_onoff != 0;
+		o->linger_s = lg.l_linger < 0 ? 0 : lg.l_linger;
+		return 0;
+	}
+	/* SO_ERROR and SO_TYPE are read-only: ENOPROTOOPT like any unknown name. */
+	if (name != SO_REUSEADDR && name != SO_KEEPALIVE && name != SO_RCVBUF &&
+	    name != SO_SNDBUF && name != SO_BROADCAST && name != SO_RCVLOWAT)
+		return -ENOPROTOOPT;
+	if ((err = optval_int(val, len, &v)) < 0)
+		return err;
+	switch (name) {
+	case SO_REUSEADDR:
+		o->reuseaddr = v != 0;
+		break;
+	case SO_KEEPALIVE:
+		o->keepalive = v != 0;
+		break;
+	case SO_BROADCAST:
+		o->broadcast = v != 0;
+		break;
+	case SO_RCVBUF:
+		o->rcvbuf = bufsize_set(v, TS_SOCK_MIN_RCVBUF);
+		o->rcvbuf_locked = true;
+		break;
+	case SO_SNDBUF:
+		o->sndbuf = bufsize_set(v, TS_SOCK_MIN_SNDBUF);
+		break;
+	default:
+		set_rcvlowat(st, s, v);
+	}
+	return 0;
+}
+
+/*
+ * IP-level values (do_ip_setsockopt): an int, or a single byte when optlen
+ * is shorter; nothing at all reads as 0.
+ */
+static int sol_ip_set(struct ts_sock *s, int name, const void *val, socklen_t len)
+{
+	int v = 0;
+	if (name != IP_TOS && name != IP_TTL)
+		return -ENOPROTOOPT;
+	if (len && !val)
+		return -EFAULT;
+	if (len >= (socklen_t)sizeof(int))
+		memcpy(&v, val, sizeof(int));
+	else if (len >= 1)
+		v = *(const uint8_t *)val;
+	if (name == IP_TTL) {
+		/* ip(7): 1..255, or -1 for the default. */
+		if (len < 1 || (v != -1 && (v < 1 || v > 255)))
+			return -EINVAL;
+		s->opt.ttl = v;
+		return 0;
+	}
+	/* __ip_sock_set_tos: a stream keeps the stack's own ECN bits (none here). */
+	if (s->type == SOCK_STREAM)
+		v = (v & ~0x3) | (s->opt.tos & 0x3);
+	s->opt.tos = (uint8_t)v;
+	return 0;
+}
+
+static int sol_tcp_set(struct ts_sock *s, int name, const void *val, socklen_t len)
+{
+	struct ts_sockopts *o = &s->opt;
+	int err, v = 0;
+
+	if (name != TCP_NODELAY && name != TCP_KEEPIDLE && name != TCP_KEEPINTVL &&
+	    name != TCP_KEEPCNT)
+		return s->ops->setsockopt ? s->ops->setsockopt(s, IPPROTO_TCP, name, val, len)
+					  : -ENOPROTOOPT;
+	if ((err = optval_int(val, len, &v)) < 0)
+		return err;
+	/* tcp(7) ranges: MAX_TCP_KEEPIDLE/INTVL 32767 s, MAX_TCP_KEEPCNT 127. */
+	switch (name) {
+	case TCP_NODELAY:
+		o->nodelay = v != 0;
+		break;
+	case TCP_KEEPIDLE:
+		if (v < 1 || v > 32767)
+			return -EINVAL;
+		o->keepidle_s = (uint32_t)v;
+		break;
+	case TCP_KEEPINTVL:
+		if (v < 1 || v > 32767)
+			return -EINVAL;
+		o->keepintvl_s = (uint32_t)v;
+		break;
+	default:
+		if (v < 1 || v > 127)
+			return -EINVAL;
+		o->keepcnt = (uint32_t)v;
+	}
+	return 0;
+}
+
 static int do_setsockopt(struct stack *st, int fd, int level, int name, const void *val,
 			 socklen_t len)
 {
-	int err = 0, v = 0;
+	int err = 0;
 	struct ts_sock *s = sock_get(st, fd, &err);
-	struct ts_sockopts *o;
 
 	if (!s)
 		return err;
-	o = &s->opt;
-	if (level == SOL_SOCKET) {
-		if (name == SO_LINGER) {
-			struct linger lg;
-			if (!val)
-				return -EFAULT;
-			if (len < (socklen_t)sizeof(lg))
-				return -EINVAL;
-			memcpy(&lg, val, sizeof(lg));
-			o->linger_on = lg.l_onoff != 0;
-			o->linger_s = lg.l_linger < 0 ? 0 : lg.l_linger;
-		} else {
-			/* SO_ERROR and SO_TYPE are read-only: ENOPROTOOPT like any unknown name. */
-			if (name != SO_REUSEADDR && name != SO_KEEPALIVE && name != SO_RCVBUF &&
-			    name != SO_SNDBUF)
-				return -ENOPROTOOPT;
-			if ((err = optval_int(val, len, &v)) < 0)
-				return err;
-			if (name == SO_REUSEADDR)
-				o->reuseaddr = v != 0;
-			else if (name == SO_KEEPALIVE)
-				o->keepalive = v != 0;
-			else if (name == SO_RCVBUF)
-				o->rcvbuf = bufsize_set(v, TS_SOCK_MIN_RCVBUF);
-			else
-				o->sndbuf = bufsize_set(v, TS_SOCK_MIN_SNDBUF);
-		}
-	} else if (level == IPPROTO_TCP && name == TCP_CONGESTION && s->type == SOCK_STREAM) {
-		/* tcp(7): a name of up to TCP_CA_NAME_MAX (16) bytes, ENOENT when
-		 * no such algorithm (do_tcp_setsockopt). */
-		char cc[sizeof(o->congestion)];
-		if (!val)
-			return -EFAULT;
-		if (len < 1)
-			return -EINVAL;
-		size_t n = len < (socklen_t)sizeof(cc) - 1 ? (size_t)len : sizeof(cc) - 1;
-		memcpy(cc, val, n);
-		cc[n] = '\0';
-		if (!tcp_cc_find(cc))
-			return -ENOENT;
-		memcpy(o->congestion, cc, sizeof(cc));
-	} else if (level == IPPROTO_TCP) {
-		if (s->type != SOCK_STREAM)
-			return -ENOPROTOOPT; /* udp_setsockopt passes it to IP, which knows none */
-		if (name != TCP_NODELAY && name != TCP_KEEPIDLE && name != TCP_KEEPINTVL &&
-		    name != TCP_KEEPCNT)
-			return -ENOPROTOOPT;
-		if ((err = optval_int(val, len, &v)) < 0)
-			return err;
-		/* tcp(7) ranges: MAX_TCP_KEEPIDLE/INTVL 32767 s, MAX_TCP_KEEPCNT 127. */
-		switch (name) {
-		case TCP_NODELAY:
-			o->nodelay = v != 0;
-			break;
-		case TCP_KEEPIDLE:
-			if (v < 1 || v > 32767)
-				return -EINVAL;
-			o->keepidle_s = (uint32_t)v;
-			break;
-		case TCP_KEEPINTVL:
-			if (v < 1 || v > 32767)
-				return -EINVAL;
-			o->keepintvl_s = (uint32_t)v;
-			break;
-		default:
-			if (v < 1 || v > 127)
-				return -EINVAL;
-			o->keepcnt = (uint32_t)v;
-		}
-	} else {
-		return -ENOPROTOOPT;
-	}
-	if (s->ops->opt_changed)
+	if (level == SOL_SOCKET)
+		err = sol_socket_set(st, s, name, val, len);
+	else if (level == IPPROTO_IP)
+		err = sol_ip_set(s, name, val, len);
+	else if (level == IPPROTO_TCP && s->type == SOCK_STREAM)
+		err = sol_tcp_set(s, name, val, len);
+	else
+		err = -ENOPROTOOPT; /* udp_setsockopt passes other levels to IP, which knows none */
+	if (err == 0 && s->ops->opt_changed)
 		s->ops->opt_changed(s, level, name);
-	return 0;
+	return err;
 }
 
 int ts_setsockopt(struct stack *st, int fd, int level, int name, const void *val, socklen_t len)
@@ -763,11 +1146,107 @@ int ts_setsockopt(struct stack *st, int fd, int level, int name, const void *val
 	return ret_errno(r);
 }
 
+/* An int option out: sock_getsockopt copies min(len, sizeof(int)) and reports that length. */
+static int optout_int(int v, void *val, socklen_t *len)
+{
+	socklen_t n = *len < sizeof(v) ? *len : sizeof(v);
+	memcpy(val, &v, n);
+	*len = n;
+	return 0;
+}
+
+static int sol_socket_get(struct ts_sock *s, int name, void *val, socklen_t *len)
+{
+	const struct ts_sockopts *o = &s->opt;
+	int v;
+
+	switch (name) {
+	case SO_LINGER: {
+		struct linger lg = {.l_onoff = o->linger_on, .l_linger = o->linger_s};
+		socklen_t n = *len < sizeof(lg) ? *len : sizeof(lg);
+		memcpy(val, &lg, n);
+		*len = n;
+		return 0;
+	}
+	case SO_REUSEADDR:
+		v = o->reuseaddr;
+		break;
+	case SO_KEEPALIVE:
+		v = o->keepalive;
+		break;
+	case SO_BROADCAST:
+		v = o->broadcast;
+		break;
+	case SO_RCVBUF:
+		v = (int)o->rcvbuf;
+		break;
+	case SO_SNDBUF:
+		v = (int)o->sndbuf;
+		break;
+	case SO_RCVLOWAT:
+		v = o->rcvlowat;
+		break;
+	case SO_ERROR:
+		/* sock_error(): read and clear. */
+		v = s->so_error;
+		s->so_error = 0;
+		break;
+	case SO_TYPE:
+		v = s->type;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	return optout_int(v, val, len);
+}
+
+static int sol_ip_get(struct stack *st, struct ts_sock *s, int name, void *val, socklen_t *len)
+{
+	int v;
+	if (name == IP_TOS)
+		v = s->opt.tos;
+	else if (name == IP_TTL)
+		v = s->opt.ttl < 0 ? st->cfg.ttl : s->opt.ttl;
+	else
+		return -ENOPROTOOPT;
+	/* do_ip_getsockopt: a buffer shorter than an int gets one byte. */
+	if (*len > 0 && *len < (socklen_t)sizeof(int)) {
+		*(uint8_t *)val = (uint8_t)v;
+		*len = 1;
+		return 0;
+	}
+	return optout_int(v, val, len);
+}
+
+static int sol_tcp_get(struct ts_sock *s, int name, void *val, socklen_t *len)
+{
+	const struct ts_sockopts *o = &s->opt;
+	int v;
+
+	switch (name) {
+	case TCP_NODELAY:
+		v = o->nodelay;
+		break;
+	case TCP_KEEPIDLE:
+		v = (int)o->keepidle_s;
+		break;
+	case TCP_KEEPINTVL:
+		v = (int)o->keepintvl_s;
+		break;
+	case TCP_KEEPCNT:
+		v = (int)o->keepcnt;
+		break;
+	default:
+		return s->ops->getsockopt ? s->ops->getsockopt(s, IPPROTO_TCP, name, val, len)
+					  : -ENOPROTOOPT;
+	}
+	return optout_int(v, val, len);
+}
+
 static int do_getsockopt(struct stack *st, int fd, int level, int name, void *val, socklen_t *len)
 {
-	int err = 0, v;
+	int err = 0;
 	struct ts_sock *s = sock_get(st, fd, &err);
-	const struct ts_sockopts *o;
 
 	if (!s)
 		return err;
@@ -775,73 +1254,13 @@ static int do_getsockopt(struct stack *st, int fd, int level, int name, void *va
 		return -EFAULT;
 	if ((int)*len < 0)
 		return -EINVAL;
-	o = &s->opt;
-	if (level == SOL_SOCKET) {
-		switch (name) {
-		case SO_LINGER: {
-			struct linger lg = {.l_onoff = o->linger_on, .l_linger = o->linger_s};
-			socklen_t n = *len < sizeof(lg) ? *len : sizeof(lg);
-			memcpy(val, &lg, n);
-			*len = n;
-			return 0;
-		}
-		case SO_REUSEADDR:
-			v = o->reuseaddr;
-			break;
-		case SO_KEEPALIVE:
-			v = o->keepalive;
-			break;
-		case SO_RCVBUF:
-			v = (int)o->rcvbuf;
-			break;
-		case SO_SNDBUF:
-			v = (int)o->sndbuf;
-			break;
-		case SO_ERROR:
-			/* sock_error(): read and clear. */
-			v = s->so_error;
-			s->so_error = 0;
-			break;
-		case SO_TYPE:
-			v = s->type;
-			break;
-		default:
-			return -ENOPROTOOPT;
-		}
-	} else if (level == IPPROTO_TCP && s->type == SOCK_STREAM && name == TCP_CONGESTION) {
-		/* The name, up to the caller's length (do_tcp_getsockopt). */
-		const char *cc = o->congestion[0] ? o->congestion : st->cfg.tcp_congestion;
-		char buf[16] = {0};
-		snprintf(buf, sizeof(buf), "%s", cc);
-		socklen_t n = *len < sizeof(buf) ? *len : sizeof(buf);
-		memcpy(val, buf, n);
-		*len = n;
-		return 0;
-	} else if (level == IPPROTO_TCP && s->type == SOCK_STREAM) {
-		switch (name) {
-		case TCP_NODELAY:
-			v = o->nodelay;
-			break;
-		case TCP_KEEPIDLE:
-			v = (int)o->keepidle_s;
-			break;
-		case TCP_KEEPINTVL:
-			v = (int)o->keepintvl_s;
-			break;
-		case TCP_KEEPCNT:
-			v = (int)o->keepcnt;
-			break;
-		default:
-			return -ENOPROTOOPT;
-		}
-	} else {
-		return -ENOPROTOOPT;
-	}
-	/* sock_getsockopt copies min(len, sizeof(int)) and reports that length. */
-	socklen_t n = *len < sizeof(v) ? *len : sizeof(v);
-	memcpy(val, &v, n);
-	*len = n;
-	return 0;
+	if (level == SOL_SOCKET)
+		return sol_socket_get(s, name, val, len);
+	if (level == IPPROTO_IP)
+		return sol_ip_get(st, s, name, val, len);
+	if (level == IPPROTO_TCP && s->type == SOCK_STREAM)
+		return sol_tcp_get(s, name, val, len);
+	return -ENOPROTOOPT;
 }
 
 int ts_getsockopt(struct stack *st, int fd, int level, int name, void *val, socklen_t *len)
@@ -894,25 +1313,140 @@ int ts_getpeername(struct stack *st, int fd, struct sockaddr *addr, socklen_t *l
 	return getname_common(st, "getpeername", fd, addr, len, true);
 }
 
-int ts_set_nonblock(struct stack *st, int fd, int on)
+/* The status flags fcntl(F_SETFL) changes (Linux SETFL_MASK; O_NDELAY is O_NONBLOCK). */
+#define TS_SETFL_MASK (O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME)
+
+/*
+ * fcntl(2) on either kind of descriptor.  O_NONBLOCK of a socket lives in
+ * the socket (every call reads it); the other status flags and FD_CLOEXEC
+ * in the descriptor, only to be reported back: no SIGIO is ever sent and
+ * nothing here execs.
+ */
+static int do_fcntl(struct stack *st, int fd, int cmd, int arg)
 {
-	int err = 0;
-	struct ts_sock *s = sock_get(st, fd, &err);
-	int r = err;
-	if (s) {
-		s->nonblock = on != 0;
-		r = 0;
+	struct ts_sock *s = ts_fd_get(st, fd, TS_FD_SOCK);
+	if (!s && !ts_fd_get(st, fd, TS_FD_EPOLL))
+		return -EBADF;
+	struct ts_fd_entry *e = &st->fds.v[fd];
+	switch (cmd) {
+	case F_GETFL:
+		/* A socket is open O_RDWR. */
+		return O_RDWR | e->status | (s && s->nonblock ? O_NONBLOCK : 0);
+	case F_SETFL:
+		/* setfl: O_DIRECT needs direct I/O, which neither kind has. */
+		if (arg & O_DIRECT)
+			return -EINVAL;
+		e->status = arg & TS_SETFL_MASK & ~(s ? O_NONBLOCK : 0);
+		if (s)
+			s->nonblock = (arg & O_NONBLOCK) != 0;
+		return 0;
+	case F_GETFD:
+		return e->cloexec ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		e->cloexec = (arg & FD_CLOEXEC) != 0;
+		return 0;
+	default:
+		/* Deviation from Linux: no F_DUPFD, locks or leases on these descriptors. */
+		return -EINVAL;
 	}
+}
+
+/* Whether cmd takes an int third argument (the others take none here). */
+static bool fcntl_has_arg(int cmd)
+{
+	return cmd == F_SETFL || cmd == F_SETFD || cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC;
+}
+
+int ts_fcntl(struct stack *st, int fd, int cmd, ...)
+{
+	int arg = 0;
+	if (fcntl_has_arg(cmd)) {
+		va_list ap;
+		va_start(ap, cmd);
+		arg = va_arg(ap, int);
+		va_end(ap);
+	}
+	int r = do_fcntl(st, fd, cmd, arg);
 	if (ts_tracing(st, TS_TRACE_API))
-		trace_fcntl_setfl(st, fd, on, r);
+		trace_fcntl(st, fd, cmd, fcntl_has_arg(cmd), arg, r);
 	return ret_errno(r);
 }
 
-/* ---- epoll: the checks and semantics live in epoll.c ---- */
+int ts_set_nonblock(struct stack *st, int fd, int on)
+{
+	int fl = do_fcntl(st, fd, F_GETFL, 0);
+	if (fl < 0) {
+		/* Report the failure as the F_GETFL a program would have made. */
+		if (ts_tracing(st, TS_TRACE_API))
+			trace_fcntl(st, fd, F_GETFL, false, 0, fl);
+		return ret_errno(fl);
+	}
+	return ts_fcntl(st, fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+}
+
+/*
+ * ioctl(2): FIONBIO for either kind; the queue sizes through the
+ * protocol.  The answer is computed before the pointer is used, so a
+ * listener is EINVAL even with a NULL argument, as in tcp_ioctl.
+ */
+static int do_ioctl(struct stack *st, int fd, unsigned long request, int *arg)
+{
+	struct ts_sock *s = ts_fd_get(st, fd, TS_FD_SOCK);
+	if (!s && !ts_fd_get(st, fd, TS_FD_EPOLL))
+		return -EBADF;
+	if (request == FIONBIO) {
+		/* ioctl_fionbio: any descriptor. */
+		if (!arg)
+			return -EFAULT;
+		if (s)
+			s->nonblock = *arg != 0;
+		else if (*arg)
+			st->fds.v[fd].status |= O_NONBLOCK;
+		else
+			st->fds.v[fd].status &= ~O_NONBLOCK;
+		return 0;
+	}
+	if (!s)
+		return -EINVAL; /* ep_eventpoll_ioctl (Linux 6.9 on): any other request */
+	if (!s->ops->ioctl)
+		return -ENOTTY;
+	int v = 0, r = s->ops->ioctl(s, request, &v);
+	if (r < 0)
+		return r;
+	if (!arg)
+		return -EFAULT;
+	*arg = v;
+	return 0;
+}
+
+int ts_ioctl(struct stack *st, int fd, unsigned long request, ...)
+{
+	va_list ap;
+	va_start(ap, request);
+	int *arg = va_arg(ap, int *);
+	va_end(ap);
+	int arg_in = arg && request == FIONBIO ? *arg : 0;
+	int r = do_ioctl(st, fd, request, arg);
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_ioctl(st, fd, request, arg, arg_in, r);
+	return ret_errno(r);
+}
+
+/* ---- poll and epoll: the checks and semantics live in epoll.c ---- */
+
+int ts_poll(struct stack *st, struct pollfd *fds, nfds_t nfds, int timeout_ms)
+{
+	int r = ts_ep_poll_fds(st, fds, nfds, timeout_ms);
+	if (ts_tracing(st, TS_TRACE_API))
+		trace_poll(st, fds, nfds, timeout_ms, r);
+	return ret_errno(r);
+}
 
 int ts_epoll_create1(struct stack *st, int flags)
 {
 	int r = (flags & ~EPOLL_CLOEXEC) ? -EINVAL : ts_ep_create(st);
+	if (r >= 0)
+		st->fds.v[r].cloexec = (flags & EPOLL_CLOEXEC) != 0;
 	if (ts_tracing(st, TS_TRACE_API))
 		trace_epoll_create1(st, flags, r);
 	return ret_errno(r);

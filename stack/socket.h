@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "ip.h"
 
@@ -28,20 +29,49 @@ struct stack;
 struct ts_sock;
 struct ts_epitem;
 
-/* Every SPEC socket option, decoded once by socket.c. */
+/*
+ * The socket options, decoded once by socket.c (those a protocol decodes
+ * itself, TCP_MAXSEG, TCP_INFO, TCP_CONGESTION, go through ->setsockopt /
+ * ->getsockopt and keep their values here or in the control block).
+ */
 struct ts_sockopts {
 	bool reuseaddr;	      /* SO_REUSEADDR */
 	bool keepalive;	      /* SO_KEEPALIVE */
+	bool broadcast;	      /* SO_BROADCAST: datagrams may go to a broadcast address */
 	bool nodelay;	      /* TCP_NODELAY: Nagle off */
 	bool linger_on;	      /* SO_LINGER l_onoff */
 	int linger_s;	      /* SO_LINGER l_linger; 0 with linger_on: RST on close */
 	uint32_t rcvbuf;      /* SO_RCVBUF, bytes of receive buffer */
 	uint32_t sndbuf;      /* SO_SNDBUF, bytes of send buffer */
+	bool rcvbuf_locked;   /* SO_RCVBUF was set: the buffer is fixed, and with it the
+			       * window scale (Linux SOCK_RCVBUF_LOCK) */
+	int rcvlowat;	      /* SO_RCVLOWAT: bytes a blocking read waits for and that
+			       * make a stream readable (>= 1) */
+	uint8_t tos;	      /* IP_TOS of every datagram / segment sent */
+	int ttl;	      /* IP_TTL; -1: the stack's default (cfg.ttl) */
+	uint16_t user_mss;    /* TCP_MAXSEG set by the user; 0: none */
 	uint32_t keepidle_s;  /* TCP_KEEPIDLE */
 	uint32_t keepintvl_s; /* TCP_KEEPINTVL */
 	uint32_t keepcnt;     /* TCP_KEEPCNT */
-	char congestion[16];  /* TCP_CONGESTION, "" for cfg.tcp_congestion */
 };
+
+/*
+ * The data of one call (read, readv, recvmsg, ...): what is left of the
+ * caller's iovecs.  socket.c checked every length; protocols copy through
+ * ts_iov_put / ts_iov_get and the socket layer moves on with ts_iov_advance.
+ */
+struct ts_iov {
+	const struct iovec *iov; /* the first vector with bytes left */
+	size_t iovcnt;		 /* vectors from iov on */
+	size_t skip;		 /* bytes of iov[0] already used */
+	size_t len;		 /* bytes left in all */
+};
+/* Copies n bytes of data into v from byte off on (not past v's end); returns the count. */
+size_t ts_iov_put(const struct ts_iov *v, size_t off, const void *data, size_t n);
+/* Copies n bytes out of v from byte off on into out (not past v's end); returns the count. */
+size_t ts_iov_get(const struct ts_iov *v, size_t off, void *out, size_t n);
+/* Drops the first n bytes of v (n <= v->len). */
+void ts_iov_advance(struct ts_iov *v, size_t n);
 
 struct ts_sock_ops {
 	/*
@@ -58,15 +88,25 @@ struct ts_sock_ops {
 	int (*accept)(struct ts_sock *s, struct ts_sock **child, struct ip_endpoint *peer);
 	/*
 	 * Non-blocking: returns -EINPROGRESS for TCP; socket.c waits if
-	 * blocking.  ep NULL: AF_UNSPEC, dissolve a datagram association.
+	 * blocking.  ep NULL: AF_UNSPEC, dissolve a datagram association;
+	 * for TCP, abandon a handshake in progress (a blocking connect that
+	 * gave up).
 	 */
 	int (*connect)(struct ts_sock *s, const struct ip_endpoint *ep);
-	/* from may be NULL; filled with the sender (TCP: the peer). */
-	ssize_t (*recvfrom)(struct ts_sock *s, void *buf, size_t len, int flags,
-			    struct ip_endpoint *from);
-	/* to NULL: the connected peer.  Never blocks: -EAGAIN when full. */
-	ssize_t (*sendto)(struct ts_sock *s, const void *buf, size_t len, int flags,
-			  const struct ip_endpoint *to);
+	/*
+	 * Copies what is readable into to (flags: MSG_PEEK, MSG_TRUNC, MSG_OOB).
+	 * from may be NULL; filled with the sender (TCP: the peer).  *msg_flags
+	 * gets MSG_TRUNC when a datagram did not fit.  Never blocks: -EAGAIN
+	 * when nothing is there, 0 at end of stream.
+	 */
+	ssize_t (*recvmsg)(struct ts_sock *s, const struct ts_iov *to, int flags,
+			   struct ip_endpoint *from, int *msg_flags);
+	/*
+	 * Sends what fits of from (one datagram: all of it).  to NULL: the
+	 * connected peer.  Never blocks: -EAGAIN when full.
+	 */
+	ssize_t (*sendmsg)(struct ts_sock *s, const struct ts_iov *from, int flags,
+			   const struct ip_endpoint *to);
 	int (*shutdown)(struct ts_sock *s, int how);
 	/*
 	 * Detaches the protocol from the socket.  The protocol may keep its
@@ -86,6 +126,26 @@ struct ts_sock_ops {
 	 * then the name is the wildcard and there is no peer.
 	 */
 	int (*getname)(struct ts_sock *s, bool peer, struct ip_endpoint *ep);
+	/*
+	 * Options the protocol decodes itself (TCP_MAXSEG, TCP_INFO,
+	 * TCP_CONGESTION).  0 or -errno; -ENOPROTOOPT for a name it does not
+	 * know.  May be NULL.  getsockopt: len checked (>= 0), val not NULL.
+	 */
+	int (*setsockopt)(struct ts_sock *s, int level, int name, const void *val, socklen_t len);
+	int (*getsockopt)(struct ts_sock *s, int level, int name, void *val, socklen_t *len);
+	/*
+	 * FIONREAD (SIOCINQ), SIOCOUTQ and SIOCOUTQNSD into *val.  0 or
+	 * -errno; -ENOTTY for another request.  May be NULL.
+	 */
+	int (*ioctl)(struct ts_sock *s, unsigned long request, int *val);
+	/*
+	 * A close with SO_LINGER and a time: begins the close as ->close
+	 * would (the FIN after the data) but leaves the socket attached, so
+	 * the caller can wait.  Returns whether the close must still wait
+	 * (the FIN is not yet acknowledged); the caller calls it again after
+	 * each wait, then ->close.  May be NULL: nothing to linger for.
+	 */
+	bool (*linger)(struct ts_sock *s);
 };
 
 struct ts_sock {
@@ -135,7 +195,10 @@ enum ts_fd_kind { TS_FD_FREE = 0, TS_FD_SOCK, TS_FD_EPOLL };
 
 struct ts_fd_entry {
 	enum ts_fd_kind kind;
-	void *obj; /* struct ts_sock * or struct ts_epoll * */
+	void *obj;    /* struct ts_sock * or struct ts_epoll * */
+	int status;   /* F_SETFL flags kept to report (O_APPEND, O_ASYNC, O_NOATIME; and
+		       * O_NONBLOCK of an epoll fd: a socket's is ts_sock.nonblock) */
+	bool cloexec; /* FD_CLOEXEC (F_GETFD; nothing here ever execs) */
 };
 
 struct ts_fdtable {

@@ -10,12 +10,14 @@
 #include "socket_trace.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <netinet/in.h>
+#include <poll.h>
 
 #include "stack.h"
 #include "strbuf.h"
@@ -25,9 +27,12 @@
 #define TS_TRACE_STRSIZE 32
 
 struct tline {
-	char buf[1024];
+	char buf[8192]; /* 32 iovecs or pollfds with their strings fit */
 	size_t len;
 };
+
+/* strace's cap on array elements printed (its -s also bounds arrays). */
+#define TS_TRACE_ARRAY_MAX 32
 
 static void tl_add(struct tline *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void tl_add(struct tline *l, const char *fmt, ...)
@@ -99,17 +104,28 @@ static void tl_sockaddr(struct tline *l, const struct sockaddr *sa, socklen_t le
 	       ntohs(sin->sin_port), ip);
 }
 
-/* " = 3" or " = -1 EAGAIN (Resource temporarily unavailable)", then emits the line. */
-static void tl_end(struct stack *st, struct tline *l, long ret)
+/*
+ * " = 3" or " = -1 EAGAIN (Resource temporarily unavailable)", then emits
+ * the line.  hex: the value in hex (fcntl F_GETFL); suffix: what strace
+ * appends to a success, e.g. " (Timeout)" or " (flags O_RDWR)".
+ */
+static void tl_end_ex(struct stack *st, struct tline *l, long ret, bool hex, const char *suffix)
 {
 	if (ret >= 0)
-		tl_add(l, ") = %ld\n", ret);
+		tl_add(l, hex && ret ? ") = %#lx%s\n" : ") = %ld%s\n", ret, suffix ? suffix : "");
 	else {
 		const char *name = strerrorname_np((int)-ret);
 		const char *desc = strerrordesc_np((int)-ret);
 		tl_add(l, ") = -1 %s (%s)\n", name ? name : "E???", desc ? desc : "?");
 	}
+	if (l->len >= sizeof(l->buf))
+		memcpy(l->buf + sizeof(l->buf) - 5, "...\n", 5); /* cut, but still one line */
 	ts_trace(st, TS_TRACE_API, "%s", l->buf);
+}
+
+static void tl_end(struct stack *st, struct tline *l, long ret)
+{
+	tl_end_ex(st, l, ret, false, NULL);
 }
 
 static const char *sockflag_names(int flags, char *out, size_t cap)
@@ -126,11 +142,27 @@ static void tl_msgflags(struct tline *l, int flags)
 	static const struct {
 		int bit;
 		const char *name;
-	} names[] = {{MSG_PEEK, "MSG_PEEK"},
-		     {MSG_TRUNC, "MSG_TRUNC"},
-		     {MSG_DONTWAIT, "MSG_DONTWAIT"},
-		     {MSG_WAITALL, "MSG_WAITALL"},
-		     {MSG_NOSIGNAL, "MSG_NOSIGNAL"}};
+	} names[] = {
+	    {MSG_OOB, "MSG_OOB"},
+	    {MSG_PEEK, "MSG_PEEK"},
+	    {MSG_DONTROUTE, "MSG_DONTROUTE"},
+	    {MSG_CTRUNC, "MSG_CTRUNC"},
+	    {MSG_PROXY, "MSG_PROXY"},
+	    {MSG_TRUNC, "MSG_TRUNC"},
+	    {MSG_DONTWAIT, "MSG_DONTWAIT"},
+	    {MSG_EOR, "MSG_EOR"},
+	    {MSG_WAITALL, "MSG_WAITALL"},
+	    {MSG_FIN, "MSG_FIN"},
+	    {MSG_SYN, "MSG_SYN"},
+	    {MSG_CONFIRM, "MSG_CONFIRM"},
+	    {MSG_RST, "MSG_RST"},
+	    {MSG_ERRQUEUE, "MSG_ERRQUEUE"},
+	    {MSG_NOSIGNAL, "MSG_NOSIGNAL"},
+	    {MSG_MORE, "MSG_MORE"},
+	    {MSG_WAITFORONE, "MSG_WAITFORONE"},
+	    {MSG_FASTOPEN, "MSG_FASTOPEN"},
+	    {MSG_CMSG_CLOEXEC, "MSG_CMSG_CLOEXEC"},
+	};
 	bool first = true;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (flags & names[i].bit) {
@@ -140,6 +172,36 @@ static void tl_msgflags(struct tline *l, int flags)
 		}
 	if (flags || first)
 		tl_add(l, "%s%#x", first ? "" : "|", (unsigned)flags);
+}
+
+/* A bit set as strace prints it: names in table order joined by '|', the rest in hex, 0 as "0". */
+struct flag_name {
+	uint32_t bit;
+	const char *name;
+};
+static void tl_flags(struct tline *l, uint32_t v, const struct flag_name *names, size_t n)
+{
+	bool first = true;
+	for (size_t i = 0; i < n; i++)
+		if (v & names[i].bit) {
+			tl_add(l, "%s%s", first ? "" : "|", names[i].name);
+			first = false;
+			v &= ~names[i].bit;
+		}
+	if (v || first)
+		tl_add(l, "%s%#x", first ? "" : "|", v);
+}
+
+static void tl_poll_events(struct tline *l, uint32_t ev)
+{
+	static const struct flag_name names[] = {
+	    {POLLIN, "POLLIN"},		{POLLPRI, "POLLPRI"},	    {POLLOUT, "POLLOUT"},
+	    {POLLERR, "POLLERR"},	{POLLHUP, "POLLHUP"},	    {POLLNVAL, "POLLNVAL"},
+	    {POLLRDNORM, "POLLRDNORM"}, {POLLRDBAND, "POLLRDBAND"}, {POLLWRNORM, "POLLWRNORM"},
+	    {POLLWRBAND, "POLLWRBAND"}, {POLLMSG, "POLLMSG"},	    {POLLREMOVE, "POLLREMOVE"},
+	    {POLLRDHUP, "POLLRDHUP"},
+	};
+	tl_flags(l, ev, names, sizeof(names) / sizeof(names[0]));
 }
 
 static void tl_epoll_events(struct tline *l, uint32_t ev)
@@ -213,6 +275,8 @@ static const char *optname_name(int level, int name)
 			return "SO_REUSEPORT";
 		case SO_BROADCAST:
 			return "SO_BROADCAST";
+		case SO_RCVLOWAT:
+			return "SO_RCVLOWAT";
 		}
 	} else if (level == IPPROTO_TCP) {
 		switch (name) {
@@ -224,6 +288,19 @@ static const char *optname_name(int level, int name)
 			return "TCP_KEEPINTVL";
 		case TCP_KEEPCNT:
 			return "TCP_KEEPCNT";
+		case TCP_MAXSEG:
+			return "TCP_MAXSEG";
+		case TCP_INFO:
+			return "TCP_INFO";
+		case TCP_CONGESTION:
+			return "TCP_CONGESTION";
+		}
+	} else if (level == IPPROTO_IP) {
+		switch (name) {
+		case IP_TOS:
+			return "IP_TOS";
+		case IP_TTL:
+			return "IP_TTL";
 		}
 	}
 	return NULL;
@@ -239,24 +316,49 @@ static void tl_optname(struct tline *l, int level, int name)
 	if (nn)
 		tl_add(l, "%s, ", nn);
 	else
-		tl_add(l, "%d, ", name);
+		tl_add(l, "%#x /* %s_??? */, ", (unsigned)name,
+		       level == SOL_SOCKET    ? "SO"
+		       : level == IPPROTO_TCP ? "TCP"
+		       : level == IPPROTO_IP  ? "IP"
+					      : "UDP");
 }
 
-/* The value of an option as strace shows it: [1] for ints, {l_onoff=..} for linger. */
-static void tl_optval(struct tline *l, int level, int name, const void *val, socklen_t len)
+/*
+ * The value of an option as strace shows it (print_setsockopt /
+ * print_getsockopt): SO_LINGER as its struct, SO_ERROR as an errno name,
+ * any other value of an int's size as [n], other lengths as a string of
+ * that many bytes; on get, nothing returned is the pointer.
+ */
+static void tl_optval(struct tline *l, int level, int name, const void *val, socklen_t len,
+		      bool get)
 {
 	if (!val) {
 		tl_add(l, "NULL");
+	} else if (get && (int)len <= 0) {
+		tl_add(l, "%p", val);
 	} else if (level == SOL_SOCKET && name == SO_LINGER &&
 		   len >= (socklen_t)sizeof(struct linger)) {
 		const struct linger *lg = val;
 		tl_add(l, "{l_onoff=%d, l_linger=%d}", lg->l_onoff, lg->l_linger);
-	} else if (len >= (socklen_t)sizeof(int)) {
+	} else if (level == SOL_SOCKET && name == SO_LINGER) {
+		int on;
+		if (get && len >= (socklen_t)sizeof(int)) {
+			memcpy(&on, val, sizeof(on));
+			tl_add(l, "{l_onoff=%d}", on);
+		} else {
+			tl_add(l, "%p", val);
+		}
+	} else if (len == (socklen_t)sizeof(int)) {
 		int v;
 		memcpy(&v, val, sizeof(v));
-		tl_add(l, "[%d]", v);
+		const char *e =
+		    level == SOL_SOCKET && name == SO_ERROR && v ? strerrorname_np(v) : NULL;
+		if (e)
+			tl_add(l, "[%s]", e);
+		else
+			tl_add(l, "[%d]", v);
 	} else {
-		tl_add(l, "%p", val);
+		tl_str(l, val, len);
 	}
 }
 
@@ -427,7 +529,7 @@ void trace_setsockopt(struct stack *st, int fd, int level, int name, const void 
 	struct tline l = {0};
 	tl_add(&l, "setsockopt(%d, ", fd);
 	tl_optname(&l, level, name);
-	tl_optval(&l, level, name, val, len);
+	tl_optval(&l, level, name, val, len, false);
 	tl_add(&l, ", %u", (unsigned)len);
 	tl_end(st, &l, r);
 }
@@ -439,9 +541,11 @@ void trace_getsockopt(struct stack *st, int fd, int level, int name, const void 
 	tl_add(&l, "getsockopt(%d, ", fd);
 	tl_optname(&l, level, name);
 	if (r >= 0)
-		tl_optval(&l, level, name, val, *len);
-	else
+		tl_optval(&l, level, name, val, *len, true);
+	else if (val)
 		tl_add(&l, "%p", val);
+	else
+		tl_add(&l, "NULL");
 	tl_lenptr(&l, len, len_in, r);
 	tl_end(st, &l, r);
 }
@@ -456,13 +560,6 @@ void trace_getname(struct stack *st, const char *call, int fd, const struct sock
 	else
 		tl_add(&l, "%p", (const void *)addr);
 	tl_lenptr(&l, len, len_in, r);
-	tl_end(st, &l, r);
-}
-
-void trace_fcntl_setfl(struct stack *st, int fd, int nonblock, long r)
-{
-	struct tline l = {0};
-	tl_add(&l, "fcntl(%d, F_SETFL, %s", fd, nonblock ? "O_RDWR|O_NONBLOCK" : "O_RDWR");
 	tl_end(st, &l, r);
 }
 
@@ -517,5 +614,230 @@ void trace_epoll_wait(struct stack *st, int epfd, const struct epoll_event *even
 		tl_add(&l, "%p", (const void *)events);
 	}
 	tl_add(&l, ", %d, %d", maxevents, timeout_ms);
+	tl_end(st, &l, r);
+}
+
+/*
+ * An iovec array (tprint_iov_upto): with data, each base shows what it
+ * holds of the first data_len bytes ("" once they are used up); without,
+ * its address.  At most TS_TRACE_ARRAY_MAX elements, then "...".
+ */
+static void tl_iov(struct tline *l, const struct iovec *iov, long iovcnt, bool data,
+		   size_t data_len)
+{
+	if (iovcnt <= 0 && iovcnt != 0) {
+		tl_add(l, "%p", (const void *)iov);
+		return;
+	}
+	if (!iov && iovcnt) {
+		tl_add(l, "NULL");
+		return;
+	}
+	tl_add(l, "[");
+	for (long i = 0; i < iovcnt; i++) {
+		if (i == TS_TRACE_ARRAY_MAX) {
+			tl_add(l, ", ...");
+			break;
+		}
+		tl_add(l, "%s{iov_base=", i ? ", " : "");
+		if (data && iov[i].iov_base) {
+			size_t n = iov[i].iov_len < data_len ? iov[i].iov_len : data_len;
+			tl_str(l, iov[i].iov_base, n);
+			data_len -= n;
+		} else if (iov[i].iov_base) {
+			tl_add(l, "%p", iov[i].iov_base);
+		} else {
+			tl_add(l, "NULL");
+		}
+		tl_add(l, ", iov_len=%zu}", iov[i].iov_len);
+	}
+	tl_add(l, "]");
+}
+
+void trace_readv(struct stack *st, const char *call, int fd, const struct iovec *iov, int iovcnt,
+		 long r)
+{
+	struct tline l = {0};
+	bool write = strcmp(call, "writev") == 0;
+	tl_add(&l, "%s(%d, ", call, fd);
+	/* writev is shown as it was asked (strace decodes it on entry), readv as it came out. */
+	tl_iov(&l, iov, iovcnt, write || r >= 0, write ? SIZE_MAX : r > 0 ? (size_t)r : 0);
+	tl_add(&l, ", %d", iovcnt);
+	tl_end(st, &l, r);
+}
+
+void trace_msg(struct stack *st, const char *call, int fd, const struct msghdr *msg,
+	       socklen_t namelen_in, int flags, long r)
+{
+	struct tline l = {0};
+	bool send = strcmp(call, "sendmsg") == 0;
+	tl_add(&l, "%s(%d, ", call, fd);
+	if (!msg) {
+		tl_add(&l, "NULL");
+	} else if (!send && r < 0) {
+		/* strace shows a failed recvmsg's header by its name length only. */
+		tl_add(&l, "{msg_namelen=%u}", (unsigned)namelen_in);
+	} else {
+		tl_add(&l, "{msg_name=");
+		if (msg->msg_name && msg->msg_namelen)
+			tl_sockaddr(&l, msg->msg_name, msg->msg_namelen);
+		else if (msg->msg_name)
+			tl_add(&l, "%p", msg->msg_name);
+		else
+			tl_add(&l, "NULL");
+		if (!send && namelen_in != msg->msg_namelen)
+			tl_add(&l, ", msg_namelen=%u => %u", (unsigned)namelen_in,
+			       (unsigned)msg->msg_namelen);
+		else
+			tl_add(&l, ", msg_namelen=%u", (unsigned)msg->msg_namelen);
+		tl_add(&l, ", msg_iov=");
+		tl_iov(&l, msg->msg_iov, (long)msg->msg_iovlen, true,
+		       send    ? SIZE_MAX
+		       : r > 0 ? (size_t)r
+			       : 0);
+		tl_add(&l, ", msg_iovlen=%zu", (size_t)msg->msg_iovlen);
+		if (msg->msg_control && msg->msg_controllen)
+			tl_add(&l, ", msg_control=%p", msg->msg_control);
+		tl_add(&l, ", msg_controllen=%zu, msg_flags=", (size_t)msg->msg_controllen);
+		tl_msgflags(&l, msg->msg_flags);
+		tl_add(&l, "}");
+	}
+	tl_add(&l, ", ");
+	tl_msgflags(&l, flags);
+	tl_end(st, &l, r);
+}
+
+void trace_poll(struct stack *st, const struct pollfd *fds, nfds_t nfds, int timeout_ms, long r)
+{
+	struct tline l = {0};
+	struct tline res = {0};
+	tl_add(&l, "poll(");
+	if (!fds) {
+		tl_add(&l, "NULL");
+	} else {
+		tl_add(&l, "[");
+		for (nfds_t i = 0; i < nfds; i++) {
+			if (i == TS_TRACE_ARRAY_MAX) {
+				tl_add(&l, ", ...");
+				break;
+			}
+			/* strace leaves out the events of an entry it skips. */
+			if (fds[i].fd < 0) {
+				tl_add(&l, "%s{fd=%d}", i ? ", " : "", fds[i].fd);
+				continue;
+			}
+			tl_add(&l, "%s{fd=%d, events=", i ? ", " : "", fds[i].fd);
+			tl_poll_events(&l, (uint16_t)fds[i].events);
+			tl_add(&l, "}");
+		}
+		tl_add(&l, "]");
+	}
+	tl_add(&l, ", %lu, %d", (unsigned long)nfds, timeout_ms);
+	if (r == 0) {
+		tl_end_ex(st, &l, r, false, " (Timeout)");
+		return;
+	}
+	if (r > 0) {
+		/* " ([{fd=4, revents=POLLIN}])": the entries that reported. */
+		bool first = true;
+		tl_add(&res, " ([");
+		for (nfds_t i = 0; i < nfds; i++) {
+			if (!fds[i].revents || fds[i].fd < 0)
+				continue;
+			tl_add(&res, "%s{fd=%d, revents=", first ? "" : ", ", fds[i].fd);
+			tl_poll_events(&res, (uint16_t)fds[i].revents);
+			tl_add(&res, "}");
+			first = false;
+		}
+		tl_add(&res, "])");
+	}
+	tl_end_ex(st, &l, r, false, res.buf);
+}
+
+/* fcntl's O_* status flags as strace orders them (open_mode_flags). */
+static void tl_open_flags(struct tline *l, int v)
+{
+	static const struct flag_name names[] = {
+	    {O_CREAT, "O_CREAT"},	  {O_EXCL, "O_EXCL"},	      {O_NOCTTY, "O_NOCTTY"},
+	    {O_TRUNC, "O_TRUNC"},	  {O_APPEND, "O_APPEND"},     {O_NONBLOCK, "O_NONBLOCK"},
+	    {O_DSYNC, "O_DSYNC"},	  {O_ASYNC, "FASYNC"},	      {O_DIRECT, "O_DIRECT"},
+	    {O_DIRECTORY, "O_DIRECTORY"}, {O_NOFOLLOW, "O_NOFOLLOW"}, {O_NOATIME, "O_NOATIME"},
+	    {O_CLOEXEC, "O_CLOEXEC"},
+	};
+	int acc = v & O_ACCMODE;
+	tl_add(l, "%s", acc == O_RDONLY ? "O_RDONLY" : acc == O_WRONLY ? "O_WRONLY" : "O_RDWR");
+	if (acc == O_ACCMODE)
+		tl_add(l, "|O_ACCMODE");
+	if (v & ~O_ACCMODE) {
+		tl_add(l, "|");
+		tl_flags(l, (uint32_t)(v & ~O_ACCMODE), names, sizeof(names) / sizeof(names[0]));
+	}
+}
+
+void trace_fcntl(struct stack *st, int fd, int cmd, bool has_arg, int arg, long r)
+{
+	struct tline l = {0};
+	struct tline res = {0};
+	static const char *const cmds[] = {"F_DUPFD", "F_GETFD", "F_SETFD", "F_GETFL", "F_SETFL"};
+	tl_add(&l, "fcntl(%d, ", fd);
+	if (cmd >= 0 && cmd < (int)(sizeof(cmds) / sizeof(cmds[0])))
+		tl_add(&l, "%s", cmds[cmd]);
+	else if (cmd == F_DUPFD_CLOEXEC)
+		tl_add(&l, "F_DUPFD_CLOEXEC");
+	else
+		tl_add(&l, "%#x /* F_??? */", (unsigned)cmd);
+	if (cmd == F_SETFL) {
+		tl_add(&l, ", ");
+		tl_open_flags(&l, arg);
+	} else if (cmd == F_SETFD) {
+		tl_add(&l, ", %s", arg & FD_CLOEXEC ? "FD_CLOEXEC" : "0");
+		if (arg & ~FD_CLOEXEC)
+			tl_add(&l, "|%#x", (unsigned)(arg & ~FD_CLOEXEC));
+	} else if (has_arg) {
+		tl_add(&l, ", %d", arg);
+	}
+	/* strace decodes the flags F_GETFL and F_GETFD return: "0x802 (flags O_RDWR|O_NONBLOCK)".
+	 */
+	if (r > 0 && cmd == F_GETFL) {
+		tl_add(&res, " (flags ");
+		tl_open_flags(&res, (int)r);
+		tl_add(&res, ")");
+	} else if (r > 0 && cmd == F_GETFD) {
+		tl_add(&res, " (flags FD_CLOEXEC)");
+	}
+	tl_end_ex(st, &l, r, cmd == F_GETFL || cmd == F_GETFD, res.buf);
+}
+
+void trace_ioctl(struct stack *st, int fd, unsigned long request, const int *arg, int arg_in,
+		 long r)
+{
+	struct tline l = {0};
+	bool known = true;
+	tl_add(&l, "ioctl(%d, ", fd);
+	/* SIOCINQ is FIONREAD and SIOCOUTQ TIOCOUTQ: strace names them so. */
+	if (request == FIONREAD)
+		tl_add(&l, "FIONREAD");
+	else if (request == TIOCOUTQ)
+		tl_add(&l, "TIOCOUTQ");
+	else if (request == SIOCOUTQNSD)
+		tl_add(&l, "SIOCOUTQNSD");
+	else if (request == FIONBIO)
+		tl_add(&l, "FIONBIO");
+	else {
+		static const char *const dirs[] = {"_IOC_NONE", "_IOC_WRITE", "_IOC_READ",
+						   "_IOC_READ|_IOC_WRITE"};
+		unsigned size = (unsigned)(request >> 16) & 0x3fff;
+		tl_add(&l, "_IOC(%s, %#lx, %#lx, %#x)", dirs[(request >> 30) & 3],
+		       (request >> 8) & 0xff, request & 0xff, size);
+		known = false;
+	}
+	if (!arg)
+		tl_add(&l, ", NULL");
+	else if (request == FIONBIO)
+		tl_add(&l, ", [%d]", arg_in);
+	else if (known && r >= 0)
+		tl_add(&l, ", [%d]", *arg);
+	else
+		tl_add(&l, ", %p", (const void *)arg);
 	tl_end(st, &l, r);
 }

@@ -11,9 +11,12 @@
 #ifndef TS_SOCKET_TRACE_H
 #define TS_SOCKET_TRACE_H
 
+#include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 struct stack;
 
@@ -41,7 +44,19 @@ void trace_getsockopt(struct stack *st, int fd, int level, int name, const void 
 /* getsockname and getpeername. */
 void trace_getname(struct stack *st, const char *call, int fd, const struct sockaddr *addr,
 		   const socklen_t *len, socklen_t len_in, long r);
-void trace_fcntl_setfl(struct stack *st, int fd, int nonblock, long r);
+/* readv and writev (call names which): the data that came in, or went out. */
+void trace_readv(struct stack *st, const char *call, int fd, const struct iovec *iov, int iovcnt,
+		 long r);
+/* recvmsg and sendmsg; namelen_in: msg_namelen before the call. */
+void trace_msg(struct stack *st, const char *call, int fd, const struct msghdr *msg,
+	       socklen_t namelen_in, int flags, long r);
+/* poll, with the entries that reported after " = n". */
+void trace_poll(struct stack *st, const struct pollfd *fds, nfds_t nfds, int timeout_ms, long r);
+/* fcntl; has_arg: cmd took an int argument (arg). */
+void trace_fcntl(struct stack *st, int fd, int cmd, bool has_arg, int arg, long r);
+/* ioctl with an int * argument; arg_in: *arg before the call (FIONBIO). */
+void trace_ioctl(struct stack *st, int fd, unsigned long request, const int *arg, int arg_in,
+		 long r);
 void trace_epoll_create1(struct stack *st, int flags, long r);
 void trace_epoll_create(struct stack *st, int size, long r);
 void trace_epoll_ctl(struct stack *st, int epfd, int op, int fd, const struct epoll_event *ev,

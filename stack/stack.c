@@ -7,6 +7,7 @@
 #include "stack.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,16 @@ void ts_config_default(struct ts_config *c)
 	c->arp_retry_ms = 1000;
 	c->arp_retries = 3;
 	c->arp_queue_max = 64;
+	/* Linux: unres_qlen_bytes = SK_WMEM_MAX (212992), room for a
+	 * 65535-octet datagram's 45 fragments at 2.3 KB of skb each; each of
+	 * ours holds a 9.5 KB standard buffer, so the same room is 512 KiB.
+	 * gc_thresh2/3 = 512/1024 in Linux, halved here with the table.  The
+	 * total has no Linux counterpart: it bounds what an attacker who makes
+	 * us resolve many addresses can pin (4 full queues). */
+	c->arp_unres_qlen_bytes = 512u << 10;
+	c->arp_unres_total_bytes = 2u << 20;
+	c->arp_gc_thresh2 = 256;
+	c->arp_gc_thresh3 = 512;
 	c->ttl = 64;
 	c->reass_timeout_ms = 30000;
 	c->reass_max_bytes = 4u << 20;
@@ -48,6 +59,11 @@ void ts_config_default(struct ts_config *c)
 	c->tcp_init_rto_ms = 1000;
 	c->tcp_delack_ms = 40;
 	c->tcp_rcvbuf = 256 * 1024;
+	/* Deviation from Linux (tcp_rmem[2] 6 MiB, a 64 KiB first window): the
+	 * window covers the default buffer from the start, as the golden
+	 * traces show; set both (e.g. 6 MiB and 64 KiB) for Linux's shape. */
+	c->tcp_rcvbuf_max = 0;
+	c->tcp_init_rcv_wnd = 0;
 	c->tcp_sndbuf = 256 * 1024;
 	c->tcp_syn_retries = 6;
 	c->tcp_max_retries = 15;
@@ -286,6 +302,43 @@ int stack_wait(struct stack *st, int timeout_ms)
 					(void)0; /* EAGAIN: already consumed */
 			}
 	}
+}
+
+int ts_set_wait_hook(struct stack *st, int (*fn)(struct stack *st, uint64_t until_us, void *ctx),
+		     void *ctx)
+{
+	st->wait_hook = fn;
+	st->wait_ctx = fn ? ctx : NULL;
+	return 0;
+}
+
+uint64_t stack_clock(const struct stack *st)
+{
+	return st->wait_hook || st->kq < 0 ? st->now_us : ts_clock_us();
+}
+
+int stack_block(struct stack *st, uint64_t until_us)
+{
+	if (st->stop && *st->stop)
+		return -EINTR;
+	if (st->wait_hook) {
+		if (stack_poll(st, st->now_us) > 0)
+			return 0;
+		if (st->now_us >= until_us)
+			return -ETIMEDOUT;
+		return st->wait_hook(st, until_us, st->wait_ctx) ? 0 : -EAGAIN;
+	}
+	if (st->kq < 0) {
+		/* Nobody else moves this clock: poll once, then give up. */
+		if (stack_poll(st, st->now_us) > 0)
+			return 0;
+		return st->now_us >= until_us ? -ETIMEDOUT : -EAGAIN;
+	}
+	uint64_t now = ts_clock_us();
+	if (now >= until_us)
+		return -ETIMEDOUT;
+	uint64_t ms = until_us == UINT64_MAX ? UINT64_MAX : (until_us - now + 999) / 1000;
+	return stack_wait(st, ms > INT_MAX ? -1 : (int)ms) == -EINTR ? -EINTR : 0;
 }
 
 void ts_drop(struct stack *st, struct ts_buf *b, enum ts_drop_reason reason)

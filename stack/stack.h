@@ -59,7 +59,11 @@ struct ts_config {
 	uint32_t arp_ttl_ms;	/* how long a resolved entry stays valid */
 	uint32_t arp_retry_ms;	/* interval between requests for a pending entry */
 	uint32_t arp_retries;	/* requests before giving up */
-	uint32_t arp_queue_max; /* packets waiting per unresolved next hop */
+	uint32_t arp_queue_max;		/* packets waiting per unresolved next hop */
+	uint32_t arp_unres_qlen_bytes;	/* their whole buffers' bytes (Linux unres_qlen_bytes) */
+	uint32_t arp_unres_total_bytes; /* bytes waiting for resolution, all next hops */
+	uint32_t arp_gc_thresh2; /* entries above which stale unused ones are collected */
+	uint32_t arp_gc_thresh3; /* most entries (Linux gc_thresh3); at most ARP_MAX_ENTRIES */
 	/* IPv4 */
 	uint8_t ttl;		      /* TTL of datagrams we originate */
 	uint32_t reass_timeout_ms;    /* RFC 791 reassembly timer (Linux: 30 s) */
@@ -75,6 +79,12 @@ struct ts_config {
 	uint32_t tcp_init_rto_ms;     /* RFC 6298 (2.1): 1 s */
 	uint32_t tcp_delack_ms;	      /* delayed ACK timeout */
 	uint32_t tcp_rcvbuf;	      /* default SO_RCVBUF */
+	uint32_t tcp_rcvbuf_max;      /* largest receive buffer a connection may grow to,
+				       * which the window scale must cover (Linux
+				       * tcp_rmem[2]); 0: tcp_rcvbuf */
+	uint32_t tcp_init_rcv_wnd;    /* window offered at first, grown by the data that
+				       * arrives up to the buffer (Linux: about 64 KiB,
+				       * tcp_select_initial_window); 0: the whole buffer */
 	uint32_t tcp_sndbuf;	      /* default SO_SNDBUF */
 	uint32_t tcp_syn_retries;     /* SYN retransmissions before ETIMEDOUT */
 	uint32_t tcp_max_retries;     /* retransmissions / unanswered window probes before
@@ -150,6 +160,13 @@ struct stack {
 	int kq;		    /* kernel epoll fd that stack_wait sleeps in, or -1 */
 	int tfd;	    /* timerfd armed to the next deadline, or -1 */
 	volatile int *stop; /* set by a signal handler: blocking calls give up (EINTR) */
+	/*
+	 * ts_set_wait_hook: how a blocking call waits when it must.  NULL: in
+	 * the kernel (stack_wait) on a link with an fd, not at all on one
+	 * without (the call gives up).  See stack_block.
+	 */
+	int (*wait_hook)(struct stack *st, uint64_t until_us, void *ctx);
+	void *wait_ctx;
 };
 
 /*
@@ -175,6 +192,21 @@ uint64_t stack_next_deadline(struct stack *st);
  * handled, the timeout passed, or *st->stop was set (-EINTR).
  */
 int stack_wait(struct stack *st, int timeout_ms);
+/*
+ * The clock blocking calls time their deadlines with: the stack's own
+ * (st->now_us) when a wait hook owns time, CLOCK_MONOTONIC on a kernel link.
+ */
+uint64_t stack_clock(const struct stack *st);
+/*
+ * One wait of a blocking call that found nothing to do, until until_us on
+ * stack_clock (UINT64_MAX: no limit).  With a wait hook: polls st, and when
+ * nothing was handled hands over to the hook.  Without one: sleeps in the
+ * kernel (stack_wait) on a link with an fd, polls once otherwise.
+ * Returns 0 (something may have changed: check again), -EINTR (*st->stop),
+ * -ETIMEDOUT (until_us passed) or -EAGAIN (nothing can ever change: no
+ * hook on a link without an fd, or the hook said so).
+ */
+int stack_block(struct stack *st, uint64_t until_us);
 /* CLOCK_MONOTONIC in microseconds. */
 uint64_t ts_clock_us(void);
 

@@ -143,6 +143,18 @@ static void send_challenge_ack(struct tcp_ctx *c)
 	tcp_send_ack(c->pcb);
 }
 
+/* TCP_INFO's receive counters, and the largest segment seen (Linux icsk_ack.rcv_mss). */
+static void tcp_count_rx(struct tcp_pcb *pcb, const struct tcp_view *v)
+{
+	pcb->segs_in++;
+	if (v->payload_len) {
+		pcb->data_segs_in++;
+		uint32_t mss = v->payload_len < pcb->rmss ? v->payload_len : pcb->rmss;
+		if (mss > pcb->rcv_mss)
+			pcb->rcv_mss = (uint16_t)mss;
+	}
+}
+
 /* The connection is reset by the peer or refused; err goes to SO_ERROR. */
 static void conn_reset(struct tcp_ctx *c, int err)
 {
@@ -190,13 +202,6 @@ static enum step closed_input(struct tcp_ctx *c)
 
 static enum step synchronized_input(struct tcp_ctx *c);
 
-/* The receive buffer of a listener's children: its SO_RCVBUF or the default. */
-static uint32_t child_rcvbuf(const struct tcp_pcb *lis)
-{
-	const struct ts_sockopts *so = lis->sock ? &lis->sock->opt : NULL;
-	return so && so->rcvbuf ? so->rcvbuf : lis->st->cfg.tcp_rcvbuf;
-}
-
 /* A child of lis for the segment's 4-tuple, in no table yet, or NULL. */
 static struct tcp_pcb *child_new(struct tcp_ctx *c, struct tcp_pcb *lis)
 {
@@ -204,12 +209,13 @@ static struct tcp_pcb *child_new(struct tcp_ctx *c, struct tcp_pcb *lis)
 	struct tcp_pcb *pcb = tcp_pcb_new(st);
 	if (!pcb)
 		return NULL;
-	const struct ts_sockopts *so = lis->sock ? &lis->sock->opt : NULL;
-	if (tcp_pcb_alloc_rings(pcb, so && so->sndbuf ? so->sndbuf : st->cfg.tcp_sndbuf,
-				child_rcvbuf(lis)) < 0) {
+	/* Like Linux, the child takes the listener's options (buffers, MSS, TOS,
+	 * TTL) and congestion control. */
+	if (tcp_pcb_alloc_rings(pcb, lis->sock ? &lis->sock->opt : NULL) < 0) {
 		tcp_pcb_free(pcb);
 		return NULL;
 	}
+	pcb->cc = lis->cc;
 	pcb->local_ip = c->b->dst;
 	pcb->local_port = c->v.dst_port;
 	pcb->remote_ip = c->b->src;
@@ -221,28 +227,6 @@ static struct tcp_pcb *child_new(struct tcp_ctx *c, struct tcp_pcb *lis)
 	pcb->state = TCPS_LISTEN; /* the child starts as its listener, for the trace */
 	pcb->last_rx_us = st->now_us;
 	return pcb;
-}
-
-/*
- * SYN cookies (RFC 4987 §3.6; encoding in tcp_syncookie.c).  The window
- * and shift a cookie SYN,ACK announces must be what the connection will
- * use when the ACK creates it, so both come from the listener's buffer
- * size here: the SYN window as tcp_window_to_advertise computes it for an
- * empty ring (at most 65535, RFC 7323 §2.2), the shift as the smallest
- * that covers the buffer (RFC 7323 §2.3).
- */
-static uint16_t cookie_window(uint32_t rcvbuf)
-{
-	uint32_t cap = rcvbuf < 2048 ? 2048 : rcvbuf; /* tcp_pcb_alloc_rings' floor */
-	return (uint16_t)(cap > 65535 ? 65535 : cap);
-}
-
-static uint8_t cookie_rcv_wscale(uint32_t rcvbuf)
-{
-	uint8_t ws = 0;
-	while (ws < TCP_MAX_WS && (rcvbuf >> ws) > 65535)
-		ws++;
-	return ws;
 }
 
 /* Whether ACKs to lis may be cookies: one was sent in the last 2 ticks
@@ -261,7 +245,9 @@ static enum step send_cookie(struct tcp_ctx *c, struct tcp_pcb *lis)
 	const struct tcp_opts *in = &c->opt;
 	const struct ip_addr *lip = &c->b->dst, *rip = &c->b->src;
 	uint16_t lport = c->v.dst_port, rport = c->v.src_port;
-	uint32_t rcvbuf = child_rcvbuf(lis);
+	/* The numbers the connection will have once the cookie comes back. */
+	struct tcp_rcv_params rp;
+	tcp_rcv_params(st, lis->sock ? &lis->sock->opt : NULL, &rp);
 	/* Linux: a peer MSS below the table's smallest entry gets 536. */
 	uint32_t mssind = tcp_syncookie_mss_index(in->has_mss ? in->mss : TCP_DEFAULT_MSS);
 	uint32_t iss = tcp_syncookie_make(st->tcp->cookie_key, lip, lport, rip, rport, c->v.seq,
@@ -269,7 +255,7 @@ static enum step send_cookie(struct tcp_ctx *c, struct tcp_pcb *lis)
 	struct tcp_opts o;
 	memset(&o, 0, sizeof(o));
 	o.has_mss = true;
-	o.mss = (uint16_t)(st->cfg.mtu - 40);
+	o.mss = rp.mss;
 	if (in->has_ts) {
 		/* Window scaling and SACK need the TSval to come back in; without
 		 * timestamps they are off (Linux tcp_clear_options). */
@@ -282,10 +268,10 @@ static enum step send_cookie(struct tcp_ctx *c, struct tcp_pcb *lis)
 		o.tsecr = in->tsval;
 		o.sack_perm = in->sack_perm;
 		o.has_ws = in->has_ws;
-		o.ws = cookie_rcv_wscale(rcvbuf);
+		o.ws = rp.wscale;
 	}
 	tcp_send_synack_stateless(st, lip, rip, lport, rport, iss, c->v.seq + 1,
-				  cookie_window(rcvbuf), &o);
+				  (uint16_t)(rp.init_wnd < 65535 ? rp.init_wnd : 65535), &o);
 	lis->syncookie_sent = true;
 	lis->syncookie_last_us = st->now_us;
 	ts_count(st, CTR_TCP_SYNCOOKIES_SENT);
@@ -318,6 +304,9 @@ static enum step cookie_ack(struct tcp_ctx *c, struct tcp_pcb *lis)
 	memset(&peer, 0, sizeof(peer));
 	peer.has_mss = true;
 	peer.mss = tcp_syncookie_msstab[mssind];
+	/* alloc_rings gave the child what send_cookie announced (tcp_rcv_params). */
+	uint8_t our_ws = pcb->rcv_wscale;
+	uint32_t first_wnd = pcb->rcv_ssthresh < 65535 ? pcb->rcv_ssthresh : 65535;
 	pcb->snd_wscale = pcb->rcv_wscale = 0;
 	if (c->opt.has_ts) {
 		struct tcp_syncookie_opts co;
@@ -330,14 +319,14 @@ static enum step cookie_ack(struct tcp_ctx *c, struct tcp_pcb *lis)
 		if (co.ws_ok) {
 			pcb->tf |= TF_WS_OK;
 			pcb->snd_wscale = co.ws;
-			pcb->rcv_wscale = cookie_rcv_wscale(child_rcvbuf(lis));
+			pcb->rcv_wscale = our_ws;
 		}
 	}
 	/* As if our SYN,ACK had just been acknowledged: IRS = SEG.SEQ - 1, ISS =
 	 * SEG.ACK - 1, the window offered in it still open. */
 	pcb->irs = c->v.seq - 1;
 	pcb->rcv_nxt = c->v.seq;
-	pcb->rcv_adv = pcb->rcv_nxt + cookie_window(child_rcvbuf(lis));
+	pcb->rcv_adv = pcb->rcv_nxt + first_wnd;
 	pcb->last_ack_sent = pcb->rcv_nxt;
 	tcp_pcb_setup_mss(pcb, &peer);
 	pcb->iss = c->v.ack - 1;
@@ -397,6 +386,7 @@ static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
 	pcb->snd_wl1 = c->v.seq;
 	pcb->snd_wl2 = pcb->iss;
 	pcb->rtt_start_us = st->now_us;
+	tcp_count_rx(pcb, &c->v); /* the SYN counts for the connection it opens, as on Linux */
 	tcp_set_state(pcb, TCPS_SYN_RECEIVED, &c->v);
 	tcp_conn_hash_add(pcb);
 	tcp_bind_hash_add(pcb);
@@ -1065,6 +1055,7 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 	c.pcb = tcp_conn_lookup(st, &b->dst, c.v.dst_port, &b->src, c.v.src_port);
 	struct tcp_pcb *lis = NULL;
 	if (c.pcb) {
+		tcp_count_rx(c.pcb, &c.v);
 		lis = time_wait_reuse(&c);
 	} else {
 		lis = tcp_listener_lookup(st, &b->dst, c.v.dst_port);

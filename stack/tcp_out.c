@@ -30,21 +30,46 @@ static uint32_t tcp_now_ms(const struct tcp_pcb *pcb)
 }
 
 /*
+ * The space the window may offer: free ring space, at most rcv_ssthresh.
+ * rcv_ssthresh starts at the first window (cfg.tcp_init_rcv_wnd) and grows
+ * by twice the bytes received since it last grew, up to the ring (Linux
+ * tcp_grow_window: two MSS per full segment), so a connection that moves
+ * data opens its window within a few round trips while an idle one keeps
+ * offering little.
+ */
+static uint32_t rcv_space(struct tcp_pcb *pcb)
+{
+	uint32_t got = pcb->rcv_nxt - pcb->irs;
+	uint32_t cap = pcb->rcv_ring.cap;
+	if (pcb->rcv_ssthresh < cap && got != pcb->rcv_grow_mark) {
+		uint64_t grown = pcb->rcv_ssthresh + 2ull * (got - pcb->rcv_grow_mark);
+		pcb->rcv_ssthresh = grown < cap ? (uint32_t)grown : cap;
+	}
+	pcb->rcv_grow_mark = got;
+	uint32_t free_space = tcp_ring_free_space(&pcb->rcv_ring);
+	return free_space < pcb->rcv_ssthresh ? free_space : pcb->rcv_ssthresh;
+}
+
+/*
  * Receiver side of SWS avoidance (RFC 1122 §4.2.3.3): the right edge only
  * moves when it can move by min(RCV.BUFF/2, MSS).  The window never
  * shrinks (RFC 9293 §3.8.6.2.2), so a rounded scaled value is rounded up.
  */
 uint16_t tcp_window_to_advertise(struct tcp_pcb *pcb, bool syn)
 {
-	uint32_t free_space = tcp_ring_free_space(&pcb->rcv_ring);
+	/* A SYN's window is the first one; growth counts from the peer's SYN. */
+	uint32_t space = syn ? (tcp_ring_free_space(&pcb->rcv_ring) < pcb->rcv_ssthresh
+				    ? tcp_ring_free_space(&pcb->rcv_ring)
+				    : pcb->rcv_ssthresh)
+			     : rcv_space(pcb);
 	uint32_t cur = seq_gt(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
 	uint32_t step = pcb->rcv_ring.cap / 2 < pcb->rmss ? pcb->rcv_ring.cap / 2 : pcb->rmss;
-	uint32_t win = free_space;
+	uint32_t win = space;
 	if (win < cur + step && win > cur)
 		win = cur; /* not worth moving the edge yet */
 	if (win < cur)
 		win = cur; /* never shrink */
-	pcb->rcv_wnd = free_space;
+	pcb->rcv_wnd = space;
 	if (syn) {
 		/* RFC 7323 §2.2: the window in a SYN is never scaled. */
 		if (win > 65535)
@@ -63,15 +88,15 @@ uint16_t tcp_window_to_advertise(struct tcp_pcb *pcb, bool syn)
 
 bool tcp_window_update_due(struct tcp_pcb *pcb)
 {
-	uint32_t free_space = tcp_ring_free_space(&pcb->rcv_ring);
+	uint32_t space = rcv_space(pcb);
 	uint32_t cur = seq_gt(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
 	uint32_t step = pcb->rcv_ring.cap / 2 < pcb->rmss ? pcb->rcv_ring.cap / 2 : pcb->rmss;
-	if (free_space < cur + step)
+	if (space < cur + step)
 		return false; /* RFC 1122 §4.2.3.3: the edge would not move enough */
 	/* Linux __tcp_cleanup_rbuf: announce when a window of at most half the
 	 * buffer at least doubles; a larger one is refreshed by the next ACK
 	 * anyway, and an ACK per read would double the ACK rate for nothing. */
-	return 2u * cur <= pcb->rcv_ring.cap && free_space >= 2u * cur;
+	return 2u * cur <= pcb->rcv_ring.cap && space >= 2u * cur;
 }
 
 /* Index of the out-of-order range holding [left, right), or -1. */
@@ -154,10 +179,7 @@ static void tcp_fill_csum(struct stack *st, struct ts_buf *b, const struct ip_ad
 static void sent_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len)
 {
 	uint64_t now = pcb->st->now_us;
-	bool retrans = seq_lt(seq, pcb->snd_max);
-	if (retrans)
-		pcb->total_retrans++;
-	tcp_trace_tx(pcb, seq, len, retrans);
+	tcp_trace_tx(pcb, seq, len, seq_lt(seq, pcb->snd_max));
 	tcp_seg_sent(pcb, seq, len);
 	if (pcb->ato_us && now - pcb->lrcv_us < pcb->ato_us)
 		pcb->tf |= TF_PINGPONG;
@@ -226,7 +248,17 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 	ts_count(st, CTR_TCP_TX);
 	if (flags & TCP_RST)
 		ts_count(st, CTR_TCP_RST_SENT);
-	return ip_output(st, b, &pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, NULL);
+	/* TCP_INFO counters; Linux does not count a SYN-ACK of a passive open
+	 * (its request socket sends it), nor do we. */
+	if ((flags & (TCP_SYN | TCP_ACK)) != (TCP_SYN | TCP_ACK) || !(pcb->tf & TF_PASSIVE)) {
+		pcb->segs_out++;
+		if (len)
+			pcb->data_segs_out++;
+	}
+	/* Below SND.MAX with something that takes sequence space: sent before. */
+	if ((len || (flags & (TCP_SYN | TCP_FIN))) && seq_lt(seq, pcb->snd_max))
+		pcb->total_retrans++;
+	return ip_output(st, b, &pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, &pcb->ip_opts);
 }
 
 void tcp_send_ack(struct tcp_pcb *pcb)

@@ -14,51 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "siphash.h"
 #include "socket.h"
 #include "stack.h"
 #include "tcp_cc.h"
 #include "tcp_seq.h"
 
-/* ---- Keyed hashing: SipHash-2-4 (Aumasson, Bernstein) for ISN and tables ---- */
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                                                   \
-	do {                                                                                       \
-		v0 += v1;                                                                          \
-		v1 = ROTL(v1, 13);                                                                 \
-		v1 ^= v0;                                                                          \
-		v0 = ROTL(v0, 32);                                                                 \
-		v2 += v3;                                                                          \
-		v3 = ROTL(v3, 16);                                                                 \
-		v3 ^= v2;                                                                          \
-		v0 += v3;                                                                          \
-		v3 = ROTL(v3, 21);                                                                 \
-		v3 ^= v0;                                                                          \
-		v2 += v1;                                                                          \
-		v1 = ROTL(v1, 17);                                                                 \
-		v1 ^= v2;                                                                          \
-		v2 = ROTL(v2, 32);                                                                 \
-	} while (0)
-
-uint64_t tcp_siphash(const uint64_t key[2], const uint64_t *m, size_t n)
-{
-	uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL, v1 = key[1] ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL, v3 = key[1] ^ 0x7465646279746573ULL;
-	for (size_t i = 0; i <= n; i++) {
-		/* The last block holds only the message length, in its top byte. */
-		uint64_t w = i < n ? m[i] : (uint64_t)(8 * n) << 56;
-		v3 ^= w;
-		SIPROUND;
-		SIPROUND;
-		v0 ^= w;
-	}
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
+/* ---- Keyed hashing (SipHash-2-4, stack/siphash.c) for ISNs and tables ---- */
 
 /* Keyed hash of a 4-tuple: two words for IPv4 (12 bytes), five for IPv6. */
 static uint64_t tuple_hash(const uint64_t key[2], const struct ip_addr *lip, uint16_t lport,
@@ -67,13 +29,13 @@ static uint64_t tuple_hash(const uint64_t key[2], const struct ip_addr *lip, uin
 	uint64_t ports = (uint64_t)lport << 16 | rport;
 	if (lip->af != AF_INET6) {
 		uint64_t m[2] = {(uint64_t)lip->v4 << 32 | rip->v4, ports};
-		return tcp_siphash(key, m, 2);
+		return siphash24_words(key, m, 2);
 	}
 	uint64_t m[5];
 	memcpy(m, lip->v6, 16);
 	memcpy(m + 2, rip->v6, 16);
 	m[4] = ports;
-	return tcp_siphash(key, m, 5);
+	return siphash24_words(key, m, 5);
 }
 
 /*
@@ -356,22 +318,115 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	free(pcb);
 }
 
-int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf)
+void tcp_rcv_params(const struct stack *st, const struct ts_sockopts *so, struct tcp_rcv_params *p)
 {
+	const struct ts_config *cfg = &st->cfg;
+	uint32_t rcvbuf = so ? so->rcvbuf : cfg->tcp_rcvbuf;
+	if (rcvbuf < 2048)
+		rcvbuf = 2048;
+	/*
+	 * RFC 7323 §2.3: the smallest shift that lets the window cover the
+	 * largest buffer the connection may have.  Linux
+	 * (tcp_select_initial_window) takes that from tcp_rmem[2] unless
+	 * SO_RCVBUF fixed the buffer, so a buffer grown later (SO_RCVBUF after
+	 * connect) can still be offered whole.
+	 */
+	uint32_t max = rcvbuf;
+	if (!(so && so->rcvbuf_locked) && cfg->tcp_rcvbuf_max > max)
+		max = cfg->tcp_rcvbuf_max;
+	uint8_t ws = 0;
+	while (ws < TCP_MAX_WS && (max >> ws) > 65535)
+		ws++;
+	p->rcvbuf = rcvbuf;
+	p->wscale = ws;
+	/* The first window, which the data that arrives then opens up to the ring. */
+	p->init_wnd = cfg->tcp_init_rcv_wnd && cfg->tcp_init_rcv_wnd < rcvbuf
+			  ? cfg->tcp_init_rcv_wnd
+			  : rcvbuf;
+	/* TCP_MAXSEG clamps the MSS we announce, and so the one we use (tcp(7)). */
+	p->mss = (uint16_t)(cfg->mtu - 40);
+	if (so && so->user_mss && so->user_mss < p->mss)
+		p->mss = so->user_mss;
+}
+
+int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, const struct ts_sockopts *so)
+{
+	const struct ts_config *cfg = &pcb->st->cfg;
+	struct tcp_rcv_params rp;
+	tcp_rcv_params(pcb->st, so, &rp);
+	uint32_t sndbuf = so ? so->sndbuf : cfg->tcp_sndbuf;
+	if (sndbuf < 2048)
+		sndbuf = 2048;
+	/* Capacity only: storage is attached by the first byte to store, so
+	 * an idle connection costs its pcb and nothing more. */
+	pcb->snd_ring = (struct tcp_ring){.cap = sndbuf};
+	pcb->rcv_ring = (struct tcp_ring){.cap = rp.rcvbuf};
+	pcb->rcv_wscale = rp.wscale;
+	pcb->rcv_wnd = rp.rcvbuf;
+	pcb->rcv_ssthresh = rp.init_wnd;
+	pcb->rcv_grow_mark = 0;
+	pcb->rmss = rp.mss;
+	pcb->ip_opts = (struct ip_tx_opts){0};
+	if (so) {
+		pcb->ip_opts.tos = so->tos;
+		pcb->ip_opts.ttl = so->ttl < 0 ? 0 : (uint8_t)so->ttl;
+	}
+	return 0;
+}
+
+/*
+ * Gives r cap bytes of capacity, keeping the first keep bytes from its
+ * head (its data and whatever sits behind it).  Storage, if r has any,
+ * is replaced by a block of the new size, so the ring cache sees only
+ * whole blocks.
+ */
+static int ring_resize(struct stack *st, struct tcp_ring *r, uint32_t cap, uint32_t keep)
+{
+	if (cap < keep)
+		cap = keep;
+	if (cap == r->cap)
+		return 0;
+	if (!r->buf) {
+		r->cap = cap;
+		return 0;
+	}
+	struct tcp_ring nr = {.cap = cap};
+	if (tcp_ring_attach(st, &nr) < 0)
+		return -ENOMEM;
+	tcp_ring_peek(r, 0, nr.buf, keep);
+	nr.len = r->len;
+	tcp_ring_release(st, r);
+	*r = nr;
+	return 0;
+}
+
+int tcp_pcb_resize_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf)
+{
+	struct stack *st = pcb->st;
 	if (sndbuf < 2048)
 		sndbuf = 2048;
 	if (rcvbuf < 2048)
 		rcvbuf = 2048;
-	/* Capacity only: storage is attached by the first byte to store, so
-	 * an idle connection costs its pcb and nothing more. */
-	pcb->snd_ring = (struct tcp_ring){.cap = sndbuf};
-	pcb->rcv_ring = (struct tcp_ring){.cap = rcvbuf};
-	/* RFC 7323 §2.3: the smallest shift that lets the window cover the buffer. */
-	uint8_t ws = 0;
-	while (ws < TCP_MAX_WS && (rcvbuf >> ws) > 65535)
-		ws++;
-	pcb->rcv_wscale = ws;
-	pcb->rcv_wnd = rcvbuf;
+	/* Receive ring: the unread bytes, the out-of-order ones behind them,
+	 * and room for all of the window the peer was offered. */
+	uint32_t keep = pcb->rcv_ring.len, behind = 0;
+	if (seq_gt(pcb->rcv_adv, pcb->rcv_nxt))
+		behind = pcb->rcv_adv - pcb->rcv_nxt;
+	for (uint32_t i = 0; i < pcb->ofo.n; i++)
+		if (pcb->ofo.r[i].right - pcb->rcv_nxt > behind)
+			behind = pcb->ofo.r[i].right - pcb->rcv_nxt;
+	uint32_t rcv_keep = pcb->rcv_ring.len + (pcb->ofo.n ? behind : 0);
+	uint32_t rcv_cap = rcvbuf > keep + behind ? rcvbuf : keep + behind;
+	if (ring_resize(st, &pcb->rcv_ring, rcv_cap, rcv_keep) < 0)
+		return -ENOMEM;
+	/* Without a first-window limit the whole ring is offered; with one,
+	 * the window keeps growing with the data that arrives, as Linux's
+	 * rcv_ssthresh does after a buffer change. */
+	if (!st->cfg.tcp_init_rcv_wnd || pcb->rcv_ssthresh > pcb->rcv_ring.cap)
+		pcb->rcv_ssthresh = pcb->rcv_ring.cap;
+	/* Send ring: everything not yet acknowledged stays. */
+	if (ring_resize(st, &pcb->snd_ring, sndbuf, pcb->snd_ring.len) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -489,6 +544,9 @@ void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer)
 	if (pcb->tf & TF_TS_OK)
 		mss -= 12;
 	pcb->smss = (uint16_t)mss;
+	/* tcp_initialize_rcv_mss: the peer's segments are taken as small until seen. */
+	if (pcb->rcv_mss < TCP_DEFAULT_MSS)
+		pcb->rcv_mss = mss < TCP_DEFAULT_MSS ? (uint16_t)mss : TCP_DEFAULT_MSS;
 	tcp_cc_on_established(pcb);
 }
 

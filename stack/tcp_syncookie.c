@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "siphash.h"
 #include "tcp_var.h"
 
 const uint16_t tcp_syncookie_msstab[TCP_SYNCOOKIE_NMSS] = {536, 1300, 1440, 1460};
@@ -28,13 +29,13 @@ static uint32_t cookie_hash(const uint64_t key[2], const struct ip_addr *lip, ui
 	uint64_t last = (uint64_t)lport << 48 | (uint64_t)rport << 32 | count;
 	if (lip->af != AF_INET6) {
 		uint64_t m[2] = {(uint64_t)lip->v4 << 32 | rip->v4, last};
-		return (uint32_t)tcp_siphash(key, m, 2);
+		return (uint32_t)siphash24_words(key, m, 2);
 	}
 	uint64_t m[5];
 	memcpy(m, lip->v6, 16);
 	memcpy(m + 2, rip->v6, 16);
 	m[4] = last;
-	return (uint32_t)tcp_siphash(key, m, 5);
+	return (uint32_t)siphash24_words(key, m, 5);
 }
 
 uint32_t tcp_syncookie_make(const uint64_t key[2][2], const struct ip_addr *lip, uint16_t lport,

@@ -215,11 +215,16 @@ struct tcp_pcb {
 	uint32_t fin_seq;	/* sequence number of our FIN (TF_FIN_QUEUED) */
 	uint32_t rcv_adv;	/* right edge of the window last advertised */
 	uint32_t rcv_fin_seq;	/* sequence number of the peer's FIN (TF_RCV_FIN) */
+	uint32_t rcv_ssthresh;	/* the most window to offer now (Linux rcv_ssthresh): starts
+				 * at cfg.tcp_init_rcv_wnd, grows with the data that arrives,
+				 * up to the receive ring (tcp_window_to_advertise) */
+	uint32_t rcv_grow_mark; /* RCV.NXT - IRS when rcv_ssthresh last grew */
 	uint32_t max_snd_wnd;	/* largest window the peer offered (RFC 5961 §5.2, SWS) */
 	uint32_t last_ack_sent; /* RCV.NXT of our last ACK (RFC 7323 §4.3) */
 	uint16_t smss;		/* sender MSS: payload bytes per segment (options excluded) */
 	uint16_t rmss;		/* MSS we announced */
 	uint16_t peer_mss;	/* MSS the peer announced */
+	uint16_t rcv_mss;	/* largest segment received (TCP_INFO tcpi_rcv_mss) */
 	uint8_t snd_wscale;	/* peer's shift: applied to windows we receive */
 	uint8_t rcv_wscale;	/* our shift: applied to windows we send */
 	uint32_t ts_recent;	/* RFC 7323 §4.3: TSval to echo */
@@ -277,7 +282,6 @@ struct tcp_pcb {
 	/* What `ss -ti` shows (SIGUSR1's table). */
 	uint64_t delivered_bytes; /* bytes acknowledged */
 	uint64_t established_us;  /* when the connection reached ESTABLISHED */
-	uint32_t total_retrans;	  /* segments retransmitted */
 	/* SACK scoreboard (RFC 2018): what the peer holds above snd_una. */
 	uint8_t nsacked;
 	struct tcp_sack_block sacked[TCP_SCOREBOARD_MAX];
@@ -301,6 +305,13 @@ struct tcp_pcb {
 	struct ts_timer timers[TCP_T_MAX];
 	uint64_t last_rx_us;	  /* last acceptable segment received (keep-alive idle) */
 	uint64_t oow_ack_next_us; /* no ACK to an invalid segment before (RFC 5961 §7) */
+	/* What the socket's options give every segment; kept here because the
+	 * connection outlives its socket (FIN-WAIT, TIME-WAIT). */
+	struct ip_tx_opts ip_opts; /* IP_TOS, IP_TTL */
+	/* Per-connection counters (TCP_INFO, RFC 4898 names). */
+	uint32_t segs_in, segs_out;	      /* segments received / sent */
+	uint32_t data_segs_in, data_segs_out; /* those that carried data */
+	uint32_t total_retrans;		      /* segments sent again */
 };
 
 #define TCP_CONN_HASH_BITS 16
@@ -354,11 +365,6 @@ bool tcp_port_in_use(struct stack *st, const struct ip_addr *ip, uint16_t port, 
 		     bool for_listen, const struct tcp_pcb *self);
 /* A free ephemeral port (32768-60999, random start), 0 when none. */
 uint16_t tcp_ephemeral_port(struct stack *st);
-/*
- * SipHash-2-4 of n 64-bit words, each a little-endian block (a message of
- * 8n bytes): the keyed hash of the ISNs, the tables and the SYN cookies.
- */
-uint64_t tcp_siphash(const uint64_t key[2], const uint64_t *m, size_t n);
 /* The TSval offset of a connection opened by a SYN cookie: keyed by its
  * 4-tuple, the same for the SYN,ACK and the connection (RFC 7323 §5.4). */
 uint32_t tcp_cookie_ts_offset(struct stack *st, const struct ip_addr *lip, uint16_t lport,
@@ -367,11 +373,33 @@ uint32_t tcp_cookie_ts_offset(struct stack *st, const struct ip_addr *lip, uint1
 uint32_t tcp_isn(struct stack *st, const struct ip_addr *lip, uint16_t lport,
 		 const struct ip_addr *rip, uint16_t rport);
 /*
- * Sets the ring capacities for the given buffer sizes and derives
- * rcv_wscale.  No storage is allocated: it comes with the first byte to
- * store (the rings must hold none when this is called).  Returns 0.
+ * Applies a socket's options (so NULL: the stack's defaults) to a
+ * connection being opened: ring capacities from SO_SNDBUF/SO_RCVBUF, the
+ * window scale from the largest buffer the connection may have (the one
+ * SO_RCVBUF fixed, else cfg.tcp_rcvbuf_max), the first window
+ * (cfg.tcp_init_rcv_wnd), the MSS to announce (TCP_MAXSEG), IP_TOS and
+ * IP_TTL.  No storage is allocated: it comes with the first byte to store
+ * (the rings must hold none when this is called).  Returns 0.
  */
-int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf);
+struct ts_sockopts;
+int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, const struct ts_sockopts *so);
+/* What a connection with options so (NULL: the stack's defaults) receives with. */
+struct tcp_rcv_params {
+	uint32_t rcvbuf;   /* receive ring capacity */
+	uint8_t wscale;	   /* our window scale (RFC 7323 §2.3) */
+	uint32_t init_wnd; /* the first window offered */
+	uint16_t mss;	   /* the MSS we announce */
+};
+/* The same numbers tcp_pcb_alloc_rings gives a pcb, for a SYN,ACK sent without one (cookies). */
+void tcp_rcv_params(const struct stack *st, const struct ts_sockopts *so,
+		    struct tcp_rcv_params *p);
+/*
+ * SO_SNDBUF / SO_RCVBUF on a connection: new ring capacities, never below
+ * what the rings hold nor, for the receive ring, below the window already
+ * advertised (RFC 9293 §3.8.6.2.2: the right edge never moves back).
+ * Returns 0 or -ENOMEM (the rings are then unchanged).
+ */
+int tcp_pcb_resize_rings(struct tcp_pcb *pcb, uint32_t sndbuf, uint32_t rcvbuf);
 /* Releases the receive ring's storage once it holds nothing: every byte
  * read and no out-of-order data behind it. */
 void tcp_rcv_ring_idle(struct tcp_pcb *pcb);

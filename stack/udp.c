@@ -7,12 +7,15 @@
  * (connected 4-tuple, then bound address, then wildcard), ICMP port
  * unreachable for closed ports (RFC 1122 §4.1.3.1), a receive queue
  * bounded by SO_RCVBUF, ephemeral ports, connect/disconnect, shutdown.
- * Does not: multicast, SO_BROADCAST checks, delivery of one broadcast to
- * several sockets (the best match gets it), ICMP errors to sockets.
+ * SO_BROADCAST (EACCES to a broadcast address without it, as
+ * udp_sendmsg), IP_TOS and IP_TTL on every datagram sent.
+ * Does not: multicast, delivery of one broadcast to several sockets (the
+ * best match gets it), ICMP errors to sockets.
  *
  * Call order: ipv4_input → udp_input → udp_parse → lookup → queue →
- * ts_sock_wakeup; ts_recvfrom → udp_recvfrom.  ts_sendto → udp_sendto →
- * udp_build → ipv4_output.
+ * ts_sock_wakeup; ts_recvmsg (and the other reads) → udp_sock_recvmsg.
+ * ts_sendmsg (and the other writes) → udp_sock_sendmsg → udp_output →
+ * udp_build → ip_output.
  *
  * Read first: RFC 768 (all of it, three pages), RFC 1122 §4.1.3, udp(7).
  */
@@ -22,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 
 #include "byteorder.h"
 #include "checksum.h"
@@ -328,10 +332,16 @@ static void udp_output_header(struct stack *st, struct ts_buf *b, uint16_t sport
 	ts_buf_csum_set_partial(b, UDP_OFF_CSUM, ip_csum_pseudo(src, dst, IPV4_PROTO_UDP, len));
 }
 
-/* Sends one datagram from pcb to dst:dport. Returns len or -errno. */
-static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const void *data, size_t len,
+/*
+ * Sends the data of from as one datagram from pcb to dst:dport, with the
+ * socket's IP_TOS and IP_TTL.  Returns its length or -errno.
+ */
+static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const struct ts_iov *from,
 			  const struct ip_addr *dst, uint16_t dport)
 {
+	size_t len = from->len;
+	const struct ts_sockopts *so = &pcb->sock->opt;
+	struct ip_tx_opts opts = {.tos = so->tos, .ttl = so->ttl < 0 ? 0 : (uint8_t)so->ttl};
 	struct ip_addr src;
 	int r = ip_select_source(st, dst, &src);
 	if (r < 0)
@@ -340,11 +350,10 @@ static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const void *dat
 	if (!b)
 		return -ENOBUFS;
 	uint8_t *p = ts_buf_put(b, UDP_HDR_LEN + len);
-	if (len)
-		memcpy(p + UDP_HDR_LEN, data, len);
+	ts_iov_get(from, 0, p + UDP_HDR_LEN, len);
 	udp_output_header(st, b, pcb->local_port, dport, &src, dst);
 	b->transport = p;
-	r = ip_output(st, b, &src, dst, IPV4_PROTO_UDP, NULL);
+	r = ip_output(st, b, &src, dst, IPV4_PROTO_UDP, &opts);
 	if (r == -ENOBUFS) {
 		/* udp_send_skb: without IP_RECVERR a datagram lost for lack of
 		 * buffers (here: a full ARP queue) is counted, not reported. */
@@ -395,6 +404,9 @@ static int udp_sock_connect(struct ts_sock *s, const struct ip_endpoint *ep)
 		pcb->remote_port = 0;
 		return 0;
 	}
+	/* ip4_datagram_connect: a broadcast peer needs SO_BROADCAST. */
+	if (ip_addr_is_v4(&ep->addr) && ipv4_is_broadcast(s->st, ep->addr.v4) && !s->opt.broadcast)
+		return -EACCES;
 	if (autobind(s) < 0)
 		return -EAGAIN; /* inet_autobind: no ephemeral port left */
 	pcb->remote_ip = ep->addr;
@@ -403,8 +415,8 @@ static int udp_sock_connect(struct ts_sock *s, const struct ip_endpoint *ep)
 	return 0;
 }
 
-static ssize_t udp_sock_recvfrom(struct ts_sock *s, void *buf, size_t len, int flags,
-				 struct ip_endpoint *from)
+static ssize_t udp_sock_recvmsg(struct ts_sock *s, const struct ts_iov *to, int flags,
+				struct ip_endpoint *from, int *msg_flags)
 {
 	struct udp_pcb *pcb = s->pcb;
 	struct ts_buf *b = pcb->rq_head;
@@ -412,13 +424,17 @@ static ssize_t udp_sock_recvfrom(struct ts_sock *s, void *buf, size_t len, int f
 	if (!b)
 		return pcb->shut_rd ? 0 : -EAGAIN;
 	size_t dlen = ts_buf_len(b);
-	size_t n = dlen < len ? dlen : len;
-	if (n)
-		memcpy(buf, b->data, n);
+	size_t n = dlen < to->len ? dlen : to->len;
+	ts_iov_put(to, 0, b->data, n);
 	if (from) {
 		from->addr = b->src;
 		from->port = get_be16(b->transport + UDP_OFF_SPORT);
 	}
+	/* udp(7): the rest of a datagram longer than the buffer is lost; the
+	 * message says so (MSG_TRUNC in msg_flags), and MSG_TRUNC in flags
+	 * returns the datagram's real length. */
+	if (dlen > to->len)
+		*msg_flags |= MSG_TRUNC;
 	if (!(flags & MSG_PEEK)) {
 		pcb->rq_head = b->next;
 		if (!pcb->rq_head)
@@ -427,13 +443,11 @@ static ssize_t udp_sock_recvfrom(struct ts_sock *s, void *buf, size_t len, int f
 		pcb->rq_charge -= (uint32_t)dlen + UDP_DGRAM_OVERHEAD;
 		ts_buf_free(s->st, b);
 	}
-	/* udp(7): the rest of a datagram longer than the buffer is lost; MSG_TRUNC reports its
-	 * size. */
 	return (ssize_t)((flags & MSG_TRUNC) ? dlen : n);
 }
 
-static ssize_t udp_sock_sendto(struct ts_sock *s, const void *buf, size_t len, int flags,
-			       const struct ip_endpoint *to)
+static ssize_t udp_sock_sendmsg(struct ts_sock *s, const struct ts_iov *from, int flags,
+				const struct ip_endpoint *to)
 {
 	struct udp_pcb *pcb = s->pcb;
 	struct ip_endpoint peer;
@@ -448,11 +462,14 @@ static ssize_t udp_sock_sendto(struct ts_sock *s, const void *buf, size_t len, i
 		peer.port = pcb->remote_port;
 		to = &peer;
 	}
-	if (len > UDP_MAX_PAYLOAD)
+	if (from->len > UDP_MAX_PAYLOAD)
 		return -EMSGSIZE;
+	/* udp_sendmsg: a broadcast route without SO_BROADCAST is EACCES. */
+	if (ip_addr_is_v4(&to->addr) && ipv4_is_broadcast(s->st, to->addr.v4) && !s->opt.broadcast)
+		return -EACCES;
 	if (autobind(s) < 0)
 		return -EAGAIN;
-	return udp_output(s->st, pcb, buf, len, &to->addr, to->port);
+	return udp_output(s->st, pcb, from, &to->addr, to->port);
 }
 
 /*
@@ -483,23 +500,38 @@ static void udp_sock_close(struct ts_sock *s)
 	s->pcb = NULL;
 }
 
-/* datagram_poll: readable with a datagram or after SHUT_RD, always writable. */
+/*
+ * datagram_poll: readable with a datagram or after SHUT_RD; writable
+ * always, even after SHUT_WR (sock_writeable looks only at the memory a
+ * send would take, and datagrams leave at once here).
+ */
 static uint32_t udp_sock_poll(struct ts_sock *s)
 {
 	struct udp_pcb *pcb = s->pcb;
-	uint32_t ev = 0;
+	uint32_t ev = EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND;
 
 	if (s->so_error)
 		ev |= EPOLLERR;
 	if (pcb->rq_head)
-		ev |= EPOLLIN;
+		ev |= EPOLLIN | EPOLLRDNORM;
 	if (pcb->shut_rd)
-		ev |= EPOLLIN | EPOLLRDHUP;
+		ev |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (pcb->shut_rd && pcb->shut_wr)
 		ev |= EPOLLHUP;
-	if (!pcb->shut_wr)
-		ev |= EPOLLOUT;
 	return ev;
+}
+
+/* udp_ioctl: SIOCINQ the size of the next datagram (0: none), SIOCOUTQ nothing queued. */
+static int udp_sock_ioctl(struct ts_sock *s, unsigned long request, int *val)
+{
+	struct udp_pcb *pcb = s->pcb;
+	if (request == FIONREAD)
+		*val = pcb->rq_head ? (int)ts_buf_len(pcb->rq_head) : 0;
+	else if (request == TIOCOUTQ)
+		*val = 0;
+	else
+		return -ENOTTY;
+	return 0;
 }
 
 static int udp_sock_getname(struct ts_sock *s, bool peer, struct ip_endpoint *ep)
@@ -544,13 +576,14 @@ const struct ts_sock_ops udp_sock_ops = {
     .create = udp_sock_create,
     .bind = udp_sock_bind,
     .connect = udp_sock_connect,
-    .recvfrom = udp_sock_recvfrom,
-    .sendto = udp_sock_sendto,
+    .recvmsg = udp_sock_recvmsg,
+    .sendmsg = udp_sock_sendmsg,
     .shutdown = udp_sock_shutdown,
     .close = udp_sock_close,
     .poll = udp_sock_poll,
     .describe = udp_sock_describe,
     .getname = udp_sock_getname,
+    .ioctl = udp_sock_ioctl,
 };
 
 void udp_print_table(struct stack *st, FILE *out)

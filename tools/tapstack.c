@@ -494,12 +494,11 @@ static int run_serve(struct stack *st, const struct options *o)
 	 * server: socket, setsockopt, bind, listen, epoll_create1, epoll_ctl,
 	 * accept4 = EAGAIN, epoll_wait.  The services share its epoll set. */
 	struct http_server *http = NULL;
-	struct http_server_config hcfg = {
-	    .port = o->http_port,
-	    .idle_timeout_ms = o->http_idle_ms,
-	    .header_timeout_ms = o->http_header_ms,
-	    .max_conns = 20000,
-	};
+	struct http_server_config hcfg;
+	http_server_config_default(&hcfg); /* body timeout, max_conns */
+	hcfg.port = o->http_port;
+	hcfg.idle_timeout_ms = o->http_idle_ms;
+	hcfg.header_timeout_ms = o->http_header_ms;
 	int err = http_server_start(&http, st, -1, &hcfg);
 	if (err < 0)
 		fail("starting the HTTP server on port %u: %s", o->http_port, strerror(-err));

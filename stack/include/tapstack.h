@@ -8,19 +8,29 @@
  * Descriptors are small integers private to one struct stack; sockets and
  * epoll instances share the numbering, starting at 3 like a fresh process.
  *
- * ts_epoll_wait drives the stack: it reads frames from the link, runs the
- * timers, and returns when a registered descriptor is ready or the timeout
- * expires, sleeping in the kernel (epoll on the link fd and a timerfd) in
- * between.  Blocking sockets drive the stack the same way inside the call.
+ * ts_epoll_wait and ts_poll drive the stack: they read frames from the
+ * link, run the timers, and return when a descriptor is ready or the
+ * timeout expires, sleeping in the kernel (epoll on the link fd and a
+ * timerfd) in between.  Blocking sockets drive the stack the same way inside
+ * the call.  A stack whose link has no kernel fd (the in-memory wire, a
+ * virtual clock) cannot sleep: without a wait hook (ts_set_wait_hook) a
+ * blocking call there polls once and gives up; with one, it waits by
+ * calling the hook.
+ *
+ * docs/api.md lists every call and option beside what Linux does.
  */
 #ifndef TAPSTACK_H
 #define TAPSTACK_H
 
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 struct stack;
 
@@ -28,10 +38,15 @@ struct stack;
  * The TCP-level option names of <netinet/tcp.h>, without that header: it
  * also declares an enum of TCP states (TCP_LISTEN, ...) that clashes with
  * the stack's own names, and files include this header beside stack.h.
- * Same values as Linux; identical redefinitions by <netinet/tcp.h> are fine.
+ * Same values as Linux; identical redefinitions by <netinet/tcp.h> or
+ * <linux/tcp.h> are fine.  TCP_INFO fills Linux's struct tcp_info: take it
+ * from <linux/tcp.h> (every field) or <netinet/tcp.h> (a prefix of it).
  */
 #ifndef TCP_NODELAY
 #define TCP_NODELAY 1
+#endif
+#ifndef TCP_MAXSEG
+#define TCP_MAXSEG 2
 #endif
 #ifndef TCP_KEEPIDLE
 #define TCP_KEEPIDLE 4
@@ -42,9 +57,45 @@ struct stack;
 #ifndef TCP_KEEPCNT
 #define TCP_KEEPCNT 6
 #endif
-#ifndef TCP_CONGESTION
-#define TCP_CONGESTION 13 /* a name: "cubic" (default) or "reno" */
+#ifndef TCP_INFO
+#define TCP_INFO 11
 #endif
+#ifndef TCP_CONGESTION
+#define TCP_CONGESTION 13
+#endif
+/* ioctl requests of <linux/sockios.h> (SIOCINQ is FIONREAD, SIOCOUTQ TIOCOUTQ). */
+#ifndef SIOCINQ
+#define SIOCINQ FIONREAD
+#endif
+#ifndef SIOCOUTQ
+#define SIOCOUTQ TIOCOUTQ
+#endif
+#ifndef SIOCOUTQNSD
+#define SIOCOUTQNSD 0x894B
+#endif
+
+/*
+ * Options (ts_setsockopt / ts_getsockopt), with Linux's values and errors:
+ *   SOL_SOCKET   SO_REUSEADDR, SO_KEEPALIVE, SO_BROADCAST (UDP to a
+ *                broadcast address, else EACCES), SO_LINGER (l_linger > 0:
+ *                ts_close waits, driving the stack, until the FIN is
+ *                acknowledged or the time passed, also for a non-blocking
+ *                socket, as Linux; 0: reset), SO_RCVBUF / SO_SNDBUF (doubled
+ *                as Linux; set before connect/listen they fix the buffer and
+ *                the window scale; after connect the buffers change size and
+ *                an advertised window never shrinks), SO_RCVLOWAT (readiness
+ *                and blocking reads of a stream wait for that many bytes),
+ *                SO_ERROR (read and clear), SO_TYPE.
+ *   IPPROTO_IP   IP_TOS (ECN bits kept from the stack for TCP), IP_TTL
+ *                (1..255, -1: the default): every datagram or segment the
+ *                socket sends carries them.
+ *   IPPROTO_TCP  TCP_NODELAY, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT,
+ *                TCP_MAXSEG (get: the current SMSS, 536 before connect, the
+ *                value set before connect; set 88..32767 or 0 before
+ *                connect: the MSS announced and used), TCP_INFO (struct
+ *                tcp_info, a shorter len copies a prefix), TCP_CONGESTION
+ *                (the module name, "reno"; unknown: ENOENT).
+ */
 
 int ts_socket(struct stack *st, int domain, int type, int protocol);
 int ts_bind(struct stack *st, int fd, const struct sockaddr *addr, socklen_t len);
@@ -65,8 +116,73 @@ int ts_setsockopt(struct stack *st, int fd, int level, int name, const void *val
 int ts_getsockopt(struct stack *st, int fd, int level, int name, void *val, socklen_t *len);
 int ts_getsockname(struct stack *st, int fd, struct sockaddr *addr, socklen_t *len);
 int ts_getpeername(struct stack *st, int fd, struct sockaddr *addr, socklen_t *len);
-/* O_NONBLOCK through fcntl(F_SETFL) in POSIX; here one call. */
+/* O_NONBLOCK on or off: ts_fcntl F_GETFL then F_SETFL, in one call. */
 int ts_set_nonblock(struct stack *st, int fd, int on);
+
+/*
+ * recv/send: recvfrom/sendto without an address (traced as such, as glibc
+ * calls them).  Flags: MSG_PEEK, MSG_DONTWAIT, MSG_WAITALL (a stream read
+ * waits for len bytes, end of stream, an error or a signal), MSG_TRUNC
+ * (UDP: the datagram's real length; TCP: discard instead of copy),
+ * MSG_NOSIGNAL (accepted: no signal is ever raised), MSG_OOB (TCP reads:
+ * EINVAL, there is no urgent data; sends: EOPNOTSUPP).
+ */
+ssize_t ts_recv(struct stack *st, int fd, void *buf, size_t len, int flags);
+ssize_t ts_send(struct stack *st, int fd, const void *buf, size_t len, int flags);
+/* readv/writev: recvmsg/sendmsg with flags 0 (EINVAL for iovcnt < 0 or > 1024). */
+ssize_t ts_readv(struct stack *st, int fd, const struct iovec *iov, int iovcnt);
+ssize_t ts_writev(struct stack *st, int fd, const struct iovec *iov, int iovcnt);
+/*
+ * recvmsg/sendmsg: msg_iov scattered / gathered (EMSGSIZE beyond 1024
+ * vectors); msg_name gets the sender of a datagram (msg_namelen its size;
+ * 0 for TCP, as Linux) or names the destination of one; msg_flags gets
+ * MSG_TRUNC when a datagram was cut.  No control messages: msg_controllen
+ * comes back 0, and sendmsg with control data is EINVAL (see docs/api.md).
+ */
+ssize_t ts_recvmsg(struct stack *st, int fd, struct msghdr *msg, int flags);
+ssize_t ts_sendmsg(struct stack *st, int fd, const struct msghdr *msg, int flags);
+
+/*
+ * poll(2) over ts_ descriptors (sockets and epoll instances): timeout_ms -1
+ * waits for ever, 0 not at all.  Negative fds are skipped (revents 0), a
+ * descriptor that is not open reports POLLNVAL, POLLERR and POLLHUP are
+ * always reported; revents are what Linux's tcp_poll / datagram_poll give
+ * (POLLIN|POLLRDNORM, POLLOUT|POLLWRNORM, POLLRDHUP, ...) filtered by
+ * events.  Returns how many entries have revents, 0 on timeout.
+ */
+int ts_poll(struct stack *st, struct pollfd *fds, nfds_t nfds, int timeout_ms);
+/*
+ * fcntl(2): F_GETFL (O_RDWR plus O_NONBLOCK, O_APPEND, O_ASYNC, O_NOATIME
+ * as set), F_SETFL (those four; O_DIRECT is EINVAL as on a socket; no
+ * SIGIO is ever sent), F_GETFD / F_SETFD (FD_CLOEXEC, kept and reported).
+ * Another command: EINVAL.  The third argument is an int.
+ */
+int ts_fcntl(struct stack *st, int fd, int cmd, ...);
+/*
+ * ioctl(2) with an int * argument: FIONREAD / SIOCINQ (bytes readable on a
+ * stream, EINVAL on a listener; the next datagram's size on UDP), SIOCOUTQ
+ * (bytes not yet acknowledged, FIN included, as Linux's write_seq -
+ * snd_una; 0 for UDP), SIOCOUTQNSD (bytes not yet sent), FIONBIO (O_NONBLOCK
+ * from *arg).  Another request: ENOTTY.
+ */
+int ts_ioctl(struct stack *st, int fd, unsigned long request, ...);
+
+/*
+ * How a blocking call waits on a stack whose clock or link someone else
+ * drives (two stacks in one process, a virtual clock): fn(st, until_us,
+ * ctx) is called each time a blocking call (accept, connect, read, recv*,
+ * write, send*, poll, epoll_wait, a lingering close) found nothing to do
+ * and polling st handled nothing.  fn makes progress: moves frames (runs
+ * the other stacks), advances the clock, never past until_us (a deadline
+ * on ts_now_us, UINT64_MAX for none).  It returns nonzero when it did, 0
+ * when nothing can ever change.  Then the call ends: accept, read, recv*,
+ * write and send* fail with EAGAIN, connect with ETIMEDOUT (the attempt is
+ * abandoned), poll and epoll_wait return 0, a lingering close returns.
+ * fn must not make blocking calls on st.  fn NULL removes the hook.
+ * Returns 0.
+ */
+int ts_set_wait_hook(struct stack *st, int (*fn)(struct stack *st, uint64_t until_us, void *ctx),
+		     void *ctx);
 
 /*
  * The neighbour table (what `ip neigh` manages).  ts_neigh_add puts a

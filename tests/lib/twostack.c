@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tapstack.h"
 #include "wire.h"
 
 /* Virtual clock at start: 1 s, so "time 0" never looks like an unset deadline. */
@@ -174,6 +175,56 @@ bool twostack_run_until(struct twostack *t, bool (*done)(struct twostack *, void
 		t->now_us = next < limit ? next : limit;
 		spins = 0;
 	}
+}
+
+/*
+ * The wait hook of both stacks (twostack_blocking): one round of
+ * twostack_run_until's loop.  Returns 1 when frames moved or the clock
+ * advanced, 0 when nothing will ever happen (no deadline anywhere) or the
+ * time budget is spent.
+ */
+static int twostack_wait(struct stack *st, uint64_t until_us, void *ctx)
+{
+	struct twostack *t = ctx;
+	(void)st;
+	t->block_waits++;
+	uint64_t step_next = t->block_step ? t->block_step(t, t->block_ctx) : UINT64_MAX;
+	int handled = stack_poll(&t->a, t->now_us);
+	handled += stack_poll(&t->b, t->now_us);
+	if (handled > 0) {
+		/* As in twostack_run_until: rounds that never let the clock move are a livelock. */
+		char desc[160];
+		ck_assert_msg(
+		    ++t->block_spins < TWOSTACK_MAX_SPINS,
+		    "twostack: livelock in a blocking call, %u rounds at t=%" PRIu64 "us (%s)",
+		    TWOSTACK_MAX_SPINS, t->now_us, twostack_describe(t, desc, sizeof(desc)));
+		return 1;
+	}
+	t->block_spins = 0;
+	uint64_t da = stack_next_deadline(&t->a), db = stack_next_deadline(&t->b);
+	uint64_t next = da < db ? da : db;
+	if (step_next < next)
+		next = step_next;
+	if (next <= t->now_us)
+		next = t->now_us + 1; /* due but not consumed: nudge, as run_until does */
+	if (next > until_us)
+		next = until_us; /* the call's own deadline (a poll timeout) */
+	if (next == UINT64_MAX || next > t->block_until_us)
+		return 0;
+	t->now_us = next;
+	stack_poll(&t->a, t->now_us);
+	stack_poll(&t->b, t->now_us);
+	return 1;
+}
+
+void twostack_blocking(struct twostack *t, uint64_t max_us,
+		       uint64_t (*step)(struct twostack *t, void *ctx), void *ctx)
+{
+	t->block_until_us = t->now_us + max_us;
+	t->block_step = step;
+	t->block_ctx = ctx;
+	ts_set_wait_hook(&t->a, twostack_wait, t);
+	ts_set_wait_hook(&t->b, twostack_wait, t);
 }
 
 void twostack_advance(struct twostack *t, uint64_t us)

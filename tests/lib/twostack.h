@@ -39,6 +39,12 @@ struct twostack {
 	uint64_t now_us;		/* virtual clock, starts at 1 s */
 	bool faulty;			/* a fault spec was given */
 	struct fault_spec spec;		/* that spec, seed after any TS_FAULT_SEED override */
+	/* twostack_blocking: the wait hook's limits and side job. */
+	uint64_t block_until_us; /* blocking calls give up past this virtual time */
+	uint64_t block_waits;	 /* times the hook ran (a test can check calls waited) */
+	uint64_t block_spins;	 /* hook rounds in a row that handled frames at one instant */
+	uint64_t (*block_step)(struct twostack *t, void *ctx);
+	void *block_ctx;
 };
 
 /*
@@ -71,6 +77,22 @@ bool twostack_run_until(struct twostack *t, bool (*done)(struct twostack *, void
 
 /* Advances the virtual clock by us, polling as twostack_run_until does. */
 void twostack_advance(struct twostack *t, uint64_t us);
+
+/*
+ * Lets tests call blocking ts_ functions on either stack, written straight
+ * line: installs a wait hook (ts_set_wait_hook) on both that, when a call
+ * must wait, polls both stacks and otherwise jumps the virtual clock to the
+ * earliest deadline of either (never past the call's own deadline), as
+ * twostack_run_until does.  The hook gives up (the call fails with EAGAIN,
+ * connect with ETIMEDOUT, poll returns 0) when nothing is left to happen
+ * or the clock would pass max_us from now.  step (may be NULL) runs at
+ * every wait, e.g. to read on the other stack with non-blocking calls so a
+ * big blocking write can finish, or to write at a given virtual time; it
+ * returns the next time it wants to run (UINT64_MAX: none), which the
+ * clock stops at as at any deadline.  It must not block.
+ */
+void twostack_blocking(struct twostack *t, uint64_t max_us,
+		       uint64_t (*step)(struct twostack *t, void *ctx), void *ctx);
 
 /* Destroys both stacks and devices; ck_assert that neither leaked a buffer (bufs_live == 0). */
 void twostack_free(struct twostack *t);

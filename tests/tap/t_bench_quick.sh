@@ -20,12 +20,15 @@ bench_run() {
 	if [ "$(id -u)" -ne 0 ]; then
 		ts_skip "needs root (network namespaces and /dev/net/tun)"
 	fi
-	# Namespaces of other runs (another bench in progress) are not ours to judge.
-	ns_before=$(ip netns list | awk '/^tsb-/ {print $1}' | sort)
 	start=$(date +%s)
 	marker=$(mktemp /tmp/tsbench.XXXXXX)
-	timeout 600 make --no-print-directory bench QUICK=1
-	eq "make bench QUICK=1 exits 0" 0 $?
+	timeout 600 make --no-print-directory bench QUICK=1 >"$WORK/bench.out" 2>&1
+	rc=$?
+	cat "$WORK/bench.out"
+	eq "make bench QUICK=1 exits 0" 0 $rc
+	# The run names its namespaces; those of other runs (another bench in
+	# progress) are not ours to judge.
+	NS_PREFIX=$(sed -n 's/.*namespaces of this run: \(tsb-[0-9]*-\)\*.*/\1/p' "$WORK/bench.out" | head -n 1)
 	echo "bench_quick: make bench QUICK=1 took $(($(date +%s) - start)) s"
 
 	check "$MD exists" test -f "$MD"
@@ -72,14 +75,9 @@ test_targets() {
 
 test_namespaces_removed() {
 	bench_run
-	left=""
-	for ns in $(ip netns list | awk '/^tsb-/ {print $1}'); do
-		case " $(echo $ns_before) " in
-		*" $ns "*) ;;
-		*) left="$left $ns" ;;
-		esac
-	done
-	check "no tsb-* namespace left behind by this run:${left:- none}" test -z "$left"
+	check "the run named its namespaces (${NS_PREFIX:-none}*)" test -n "$NS_PREFIX"
+	left=$(ip netns list | awk -v p="${NS_PREFIX:-tsb-?-}" 'index($1, p) == 1 {printf " %s", $1}')
+	check "no namespace of this run left behind:${left:- none}" test -z "$left"
 }
 
 run_tests

@@ -51,7 +51,28 @@ struct hfix {
 	int hc_result;		/* its last http_client_step result */
 	bool (*cond)(struct hfix *f, void *arg);
 	void *arg;
+	bool srv_paused; /* the server's main loop does not run (requests queue up) */
+	/* A scripted server on stack b port 8081: accepts one connection and,
+	 * once the request arrived, writes fake_reply in one write. */
+	int fake_lfd, fake_fd;
+	const char *fake_reply;
 };
+
+static void fake_pump(struct hfix *f)
+{
+	struct stack *b = &f->t.b;
+	if (f->fake_fd < 0) {
+		f->fake_fd = ts_accept4(b, f->fake_lfd, NULL, NULL, SOCK_NONBLOCK);
+		if (f->fake_fd < 0)
+			return;
+	}
+	char req[2048];
+	if (f->fake_reply && ts_read(b, f->fake_fd, req, sizeof(req)) > 0) {
+		size_t n = strlen(f->fake_reply);
+		ck_assert_int_eq(ts_write(b, f->fake_fd, f->fake_reply, n), (ssize_t)n);
+		f->fake_reply = NULL; /* and the connection stays open */
+	}
+}
 
 static void rawc_pump(struct hfix *f, struct rawc *c)
 {
@@ -100,7 +121,7 @@ static bool fix_done(struct twostack *t, void *ctx)
 {
 	struct hfix *f = ctx;
 	(void)t;
-	if (f->srv) {
+	if (f->srv && !f->srv_paused) {
 		struct epoll_event evs[64];
 		int n = ts_epoll_wait(&f->t.b, f->epfd, evs, 64, 0);
 		for (int i = 0; i < n; i++) {
@@ -111,6 +132,8 @@ static bool fix_done(struct twostack *t, void *ctx)
 	}
 	for (int i = 0; i < f->nclients; i++)
 		rawc_pump(f, f->clients[i]);
+	if (f->fake_lfd > 0)
+		fake_pump(f);
 	if (f->hc && f->hc_result > 0)
 		f->hc_result = http_client_step(f->hc);
 	return f->cond ? f->cond(f, f->arg) : false;
@@ -884,6 +907,159 @@ START_TEST(stop_closes_cleanly)
 }
 END_TEST
 
+/* ---- hostile clients (issue 9) ----------------------------------------------- */
+
+static bool closed_or_reset(struct hfix *f, void *arg)
+{
+	struct rawc *c = arg;
+	(void)f;
+	return c->eof || c->err;
+}
+
+static uint32_t live_conns(struct hfix *f)
+{
+	struct http_server_stats st;
+	http_server_get_stats(f->srv, &st);
+	return st.live;
+}
+
+/*
+ * Content-Length: 10^12, then one byte every 30 s: over Go's
+ * maxPostHandlerReadBytes (256 KiB) the body is not read at all; the
+ * answer says Connection: close and the connection is gone within the
+ * lingering close, not held while the bytes trickle.
+ */
+START_TEST(huge_content_length_closed)
+{
+	struct hfix f;
+	fix_init(&f);
+	struct rawc *c = rawc_open(&f, 4096);
+	rawc_send_str(c,
+		      "POST /hello HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\nab");
+	struct resp r;
+	wait_responses(&f, c, 1, NULL, &r);
+	ck_assert_int_eq(r.status, 405);
+	char h[512];
+	ck_assert_ptr_nonnull(strstr(head_text(&r, h, sizeof(h)), "\r\nConnection: close\r\n"));
+	uint64_t t0 = f.t.now_us;
+	for (int i = 0; i < 10 && !c->eof && !c->err; i++) {
+		rawc_send_str(c, "x");
+		run_for(&f, 30 * SEC);
+	}
+	ck_assert(c->eof || c->err);
+	run_for(&f, 3 * SEC); /* the server's lingering close ends (HTTP_LINGER_MS) */
+	ck_assert_uint_le(f.t.now_us - t0, 33 * SEC);
+	ck_assert_uint_eq(live_conns(&f), 0);
+	struct http_server_stats st;
+	http_server_get_stats(f.srv, &st);
+	ck_assert_uint_eq(st.body_too_large, 1);
+	fix_free(&f);
+}
+END_TEST
+
+/* A chunked body that never ends: read up to 256 KiB, then the connection closes. */
+START_TEST(endless_chunked_body_closed)
+{
+	struct hfix f;
+	fix_init(&f);
+	struct rawc *c = rawc_open(&f, 4096);
+	rawc_send_str(c, "GET /hello HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+	static char chunk[4096 + 8];
+	memcpy(chunk, "1000\r\n", 6);
+	memset(chunk + 6, 'z', 4096);
+	memcpy(chunk + 6 + 4096, "\r\n", 2);
+	for (int i = 0; i < 512; i++) /* 2 MiB of body, no last chunk */
+		rawc_send(c, chunk, sizeof(chunk));
+	uint64_t t0 = f.t.now_us;
+	twostack_assert(&f.t, run_until(&f, closed_or_reset, c, 20 * SEC));
+	/* Past 256 KiB the server stops and closes (the lingering close may
+	 * discard more, for 2 s at most). */
+	ck_assert_uint_le(f.t.now_us - t0, 3 * SEC);
+	run_for(&f, 3 * SEC); /* the server's lingering close ends (HTTP_LINGER_MS) */
+	struct resp r;
+	ck_assert_int_eq(split_responses(c, &r, 1, NULL), 1);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_uint_eq(live_conns(&f), 0);
+	struct http_server_stats st;
+	http_server_get_stats(f.srv, &st);
+	ck_assert_uint_eq(st.body_too_large, 1);
+	fix_free(&f);
+}
+END_TEST
+
+/*
+ * A small body sent one byte every 5 s (Content-Length), and a chunked one
+ * a chunk every 5 s: each progress used to push the idle deadline back;
+ * now the body must arrive within body_timeout_ms of the head.
+ */
+START_TEST(slow_body_cut_by_deadline)
+{
+	for (int chunked = 0; chunked <= 1; chunked++) {
+		struct hfix f;
+		struct http_server_config cfg;
+		http_server_config_default(&cfg);
+		cfg.body_timeout_ms = 10000;
+		fix_init_cfg(&f, &cfg);
+		struct rawc *c = rawc_open(&f, 4096);
+		rawc_send_str(c, chunked ? "POST /hello HTTP/1.1\r\nHost: x\r\n"
+					   "Transfer-Encoding: chunked\r\n\r\n"
+					 : "POST /hello HTTP/1.1\r\nHost: x\r\n"
+					   "Content-Length: 1000\r\n\r\n");
+		struct resp r;
+		wait_responses(&f, c, 1, NULL, &r);
+		uint64_t t0 = f.t.now_us;
+		for (int i = 0; i < 40 && !c->eof && !c->err; i++) {
+			rawc_send_str(c, chunked ? "1\r\nx\r\n" : "x");
+			run_for(&f, 5 * SEC);
+		}
+		ck_assert(c->eof || c->err);
+		ck_assert_uint_le(f.t.now_us - t0, 15 * SEC);
+		ck_assert_uint_eq(live_conns(&f), 0);
+		struct http_server_stats st;
+		http_server_get_stats(f.srv, &st);
+		ck_assert_uint_eq(st.body_timeouts, 1);
+		fix_free(&f);
+	}
+}
+END_TEST
+
+/*
+ * Over max_conns the 503 must arrive even when the refused client's
+ * request (and more) is already queued: closing with unread input sends
+ * an RST that destroys the response in flight (RFC 2525 §2.17).
+ */
+START_TEST(refused_503_delivered_with_queued_request)
+{
+	struct hfix f;
+	struct http_server_config cfg;
+	http_server_config_default(&cfg);
+	cfg.max_conns = 1;
+	fix_init_cfg(&f, &cfg);
+	struct rawc *c1 = rawc_open(&f, 4096);
+	rawc_send_str(c1, GET_HELLO);
+	struct resp r;
+	wait_responses(&f, c1, 1, NULL, &r);
+	/* The second client's request is queued before the server accepts it. */
+	struct rawc *c2 = rawc_open(&f, 4096);
+	rawc_send_str(c2, GET_HELLO);
+	rawc_send_str(c2, GET_HELLO);
+	f.srv_paused = true;
+	run_for(&f, 200000); /* handshake done, requests in b's queue */
+	f.srv_paused = false;
+	twostack_assert(&f.t, run_until(&f, closed_or_reset, c2, 10 * SEC));
+	const char *want = "HTTP/1.1 503 Service Unavailable\r\n"
+			   "Content-Type: text/plain; charset=utf-8\r\n"
+			   "Content-Length: 23\r\n"
+			   "Connection: close\r\n"
+			   "\r\n"
+			   "503 Service Unavailable";
+	ck_assert_uint_eq(c2->in_len, strlen(want));
+	ck_assert_mem_eq(c2->in, want, c2->in_len);
+	ck_assert_int_eq(c2->err, 0);
+	fix_free(&f);
+}
+END_TEST
+
 /* ---- the client ------------------------------------------------------------------ */
 
 static bool hc_finished(struct hfix *f, void *arg)
@@ -958,6 +1134,50 @@ START_TEST(client_get_against_server)
 }
 END_TEST
 
+/*
+ * Interim responses and the final one in the same read: the client must
+ * parse the final head from what is already buffered (it used to wait for
+ * more bytes that never came), and gives up after five 1xx like Go.
+ */
+START_TEST(client_final_response_after_1xx_in_one_read)
+{
+	struct hfix f;
+	fix_init(&f);
+	f.fake_fd = -1;
+	f.fake_lfd = ts_socket(&f.t.b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, IPPROTO_TCP);
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(8081)};
+	ck_assert_int_eq(ts_bind(&f.t.b, f.fake_lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(ts_listen(&f.t.b, f.fake_lfd, 4), 0);
+	f.fake_reply = "HTTP/1.1 100 Continue\r\n\r\n"
+		       "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+		       "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+	struct http_get_result res;
+	char err[256], body[64];
+	size_t len;
+	ck_assert_int_eq(client_get(&f, "http://10.0.0.2:8081/", &res, body, sizeof(body), &len,
+				    err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(res.status, 200);
+	ck_assert_uint_eq(len, 2);
+	ck_assert_mem_eq(body, "hi", 2);
+
+	ts_close(&f.t.b, f.fake_fd);
+	f.fake_fd = -1;
+	f.fake_reply = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n"
+		       "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n"
+		       "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 100 Continue\r\n\r\n"
+		       "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+	ck_assert_int_eq(client_get(&f, "http://10.0.0.2:8081/", &res, body, sizeof(body), &len,
+				    err, sizeof(err)),
+			 -1);
+	ck_assert_str_eq(err, "too many 1xx informational responses");
+	ts_close(&f.t.b, f.fake_fd);
+	ts_close(&f.t.b, f.fake_lfd);
+	f.fake_lfd = 0;
+	fix_free(&f);
+}
+END_TEST
+
 START_TEST(client_url_errors)
 {
 	struct http_url u;
@@ -1008,6 +1228,10 @@ static Suite *http_twostack_suite(void)
 	tcase_add_test(tc, pipelined_over_faulty_wire);
 	tcase_add_test(tc, lingering_close_after_error);
 	tcase_add_test(tc, slowloris_cut_by_header_timeout);
+	tcase_add_test(tc, huge_content_length_closed);
+	tcase_add_test(tc, endless_chunked_body_closed);
+	tcase_add_test(tc, slow_body_cut_by_deadline);
+	tcase_add_test(tc, refused_503_delivered_with_queued_request);
 	tcase_add_test(tc, idle_keepalive_timeout);
 	tcase_add_test(tc, idle_keepalive_holds_no_buffer);
 	tcase_add_test(tc, max_conns_refused_503);
@@ -1016,6 +1240,7 @@ static Suite *http_twostack_suite(void)
 	TCase *tcl = tcase_create("client");
 	tcase_set_timeout(tcl, 120);
 	tcase_add_test(tcl, client_get_against_server);
+	tcase_add_test(tcl, client_final_response_after_1xx_in_one_read);
 	tcase_add_test(tcl, client_url_errors);
 	suite_add_tcase(s, tcl);
 	return s;

@@ -483,14 +483,14 @@ START_TEST(chunked_every_split)
 		ck_assert_uint_eq(n, strlen(want));
 		ck_assert_mem_eq(out, want, n);
 	}
-	/* Bare LF line ends, uppercase hex, no trailer. */
+	/* Uppercase hex, extensions after ';' (BWS allowed before it), no trailer. */
 	size_t used;
 	enum http_parse_result r;
 	enum http_error err;
-	const char *lf = "A\nabcdefghij\n0\n\n";
-	ck_assert_uint_eq(dechunk(lf, strlen(lf), 3, out, &used, &r, &err), 10);
+	const char *ext = "A;name=\"v\"\r\nabcdefghij\r\n3 \t; x\r\nklm\r\n0\r\n\r\n";
+	ck_assert_uint_eq(dechunk(ext, strlen(ext), 3, out, &used, &r, &err), 13);
 	ck_assert_int_eq(r, HTTP_PARSE_DONE);
-	ck_assert_uint_eq(used, strlen(lf));
+	ck_assert_uint_eq(used, strlen(ext));
 }
 END_TEST
 
@@ -514,6 +514,17 @@ START_TEST(chunked_errors)
 	assert_bad_chunked("3x\r\n", HTTP_ERR_BAD_CHUNK);
 	assert_bad_chunked("1000000000000000\r\n", HTTP_ERR_CHUNK_TOO_LARGE);
 	assert_bad_chunked("0\r\nX: a\rb\r\n\r\n", HTTP_ERR_BAD_CHUNK);
+	/* RFC 9112 §7.1: CRLF, not a bare LF, ends every line of the framing
+	 * (a recipient that accepts LF where another does not can be fed two
+	 * different bodies: request smuggling). */
+	assert_bad_chunked("A\nabcdefghij\r\n0\r\n\r\n", HTTP_ERR_BAD_CHUNK);
+	assert_bad_chunked("3\r\nabc\n0\r\n\r\n", HTTP_ERR_BAD_CHUNK);
+	assert_bad_chunked("0\r\nX: 1\n\r\n", HTTP_ERR_BAD_CHUNK);
+	assert_bad_chunked("0\r\n\n", HTTP_ERR_BAD_CHUNK);
+	/* Only ';' starts an extension, and only BWS may come before it. */
+	assert_bad_chunked("3 abc\r\nabc\r\n", HTTP_ERR_BAD_CHUNK);
+	assert_bad_chunked("3 \r\nabc\r\n", HTTP_ERR_BAD_CHUNK);
+	assert_bad_chunked("3,x\r\nabc\r\n", HTTP_ERR_BAD_CHUNK);
 	/* 15 hex digits is the largest size accepted. */
 	char out[8];
 	size_t used;

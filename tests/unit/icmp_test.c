@@ -27,7 +27,11 @@ static void init_with_peer(struct ts_test_stack *t, const struct ts_config *cfg)
 	ck_assert_uint_eq(capdev_take(t->cap, f, sizeof(f)), 42);
 }
 
-/* Stack at 10.0.0.1 / 02:..:01 that knows 10.0.0.2 (the kernel's ARP reply fed). */
+/*
+ * Stack at 10.0.0.1 / 02:..:01 that knows 10.0.0.2: the kernel's ARP reply
+ * turned into a request from 10.0.0.2 for us (a reply nobody asked for
+ * creates no entry), its answer taken off the wire.
+ */
 static void init_as_host1(struct ts_test_stack *t)
 {
 	struct ts_config cfg;
@@ -39,7 +43,9 @@ static void init_as_host1(struct ts_test_stack *t)
 	memcpy(cfg.mac, mac1, 6);
 	ts_test_stack_init(t, &cfg);
 	size_t n = ts_load_hex("arp/reply.hex", f, sizeof(f));
+	f[14 + 7] = 1; /* opcode: request */
 	ts_test_stack_feed(t, f, n);
+	ck_assert_uint_eq(capdev_take(t->cap, f, sizeof(f)), 42);
 }
 
 /* Compares got with want, except the listed frame offsets (random or policy fields). */

@@ -15,6 +15,7 @@
 #include "eth.h"
 #include "icmp.h"
 #include "ipv4.h"
+#include "siphash.h"
 
 #define IP1 0x0a000001u
 #define IP2 0x0a000002u
@@ -307,7 +308,9 @@ START_TEST(fragments_like_linux)
 	ts_test_stack_init(&t, &cfg);
 	uint8_t reply[64];
 	size_t rn = ts_load_hex("arp/reply.hex", reply, sizeof(reply));
-	ts_test_stack_feed(&t, reply, rn); /* 10.0.0.2 is-at 02:..:02 */
+	reply[14 + 7] = 1; /* who-has 10.0.0.1 from 10.0.0.2 at 02:..:02: we learn it */
+	ts_test_stack_feed(&t, reply, rn);
+	ck_assert_uint_eq(capdev_take(t.cap, reply, sizeof(reply)), 42); /* our answer */
 
 	ck_assert_int_eq(icmp_echo_request(&t.st, IP2, 0x2914, 1, data, sizeof(data)), 0);
 	ck_assert_uint_eq(capdev_sent_count(t.cap), 3);
@@ -371,6 +374,92 @@ START_TEST(routes)
 }
 END_TEST
 
+/* Sends an 8-octet UDP-protocol datagram to dst (a static neighbour); returns its IP ID. */
+static uint16_t sent_id(struct ts_test_stack *t, uint32_t dst)
+{
+	uint8_t got[128];
+	struct ts_buf *b = ts_buf_alloc(&t->st, 8, TS_BUF_HEADROOM);
+	memset(ts_buf_put(b, 8), 0, 8);
+	ck_assert_int_eq(ipv4_output(&t->st, b, 0, dst, IPV4_PROTO_UDP), 0);
+	ck_assert_uint_eq(capdev_take(t->cap, got, sizeof(got)), 42);
+	ck_assert_uint_eq(get_be32(got + 14 + IPV4_OFF_DST), dst);
+	return get_be16(got + 14 + IPV4_OFF_ID);
+}
+
+static void static_neighbours(struct ts_test_stack *t)
+{
+	ts_test_stack_init(t, NULL);
+	ck_assert_int_eq(arp_static_add(&t->st, IP1, mac1, false), 0);
+	ck_assert_int_eq(arp_static_add(&t->st, 0x0a000003, mac1, false), 0);
+}
+
+/*
+ * RFC 7739 §5 / RFC 6864: an observer of the datagrams we send to 10.0.0.1
+ * must learn nothing about how many we send to 10.0.0.3 (the idle scan
+ * reads a global counter).  Two runs from the same seed and clock, one
+ * sending 0 and one 1000 datagrams to 10.0.0.3 between the first and the
+ * later ones to 10.0.0.1: 10.0.0.1 sees the same IDs.
+ */
+START_TEST(ip_id_per_destination)
+{
+	uint16_t seen[2][10];
+	const int others[2] = {0, 1000};
+	for (int run = 0; run < 2; run++) {
+		struct ts_test_stack t;
+		static_neighbours(&t);
+		seen[run][0] = sent_id(&t, IP1);
+		for (int i = 0; i < others[run]; i++)
+			sent_id(&t, 0x0a000003);
+		for (int i = 1; i < 10; i++)
+			seen[run][i] = sent_id(&t, IP1);
+		ts_test_stack_free(&t);
+	}
+	for (int i = 0; i < 10; i++)
+		ck_assert_uint_eq(seen[0][i], seen[1][i]);
+	/* Successive datagrams to one destination still differ (RFC 6864 §4.1). */
+	for (int i = 1; i < 10; i++)
+		ck_assert_uint_ne(seen[0][i], seen[0][i - 1]);
+}
+END_TEST
+
+/*
+ * As Linux's ip_idents: when time has passed since a destination's counter
+ * last moved, it jumps by a random amount below the elapsed milliseconds,
+ * so even traffic to another destination hashed to the same counter is not
+ * readable from the step.  One datagram a second to 10.0.0.1: the steps
+ * are not all the same.
+ */
+START_TEST(ip_id_random_increment_over_time)
+{
+	struct ts_test_stack t;
+	static_neighbours(&t);
+	uint16_t prev = sent_id(&t, IP1);
+	unsigned distinct = 0, last_step = 0;
+	for (int i = 0; i < 20; i++) {
+		stack_poll(&t.st, t.st.now_us + 1000000);
+		uint16_t id = sent_id(&t, IP1);
+		unsigned step = (uint16_t)(id - prev);
+		ck_assert_uint_ge(step, 1);
+		ck_assert_uint_le(step, 1000);
+		if (step != last_step)
+			distinct++;
+		last_step = step;
+		prev = id;
+	}
+	ck_assert_uint_ge(distinct, 10);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* SipHash-2-4 of the paper's key 00..0f and the 16 bytes 00..0f (reference implementation). */
+START_TEST(siphash_reference_vector)
+{
+	const uint64_t key[2] = {0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
+	ck_assert_uint_eq(siphash24_words(key, key, 2), 0x3f2acc7f57c29bdbULL);
+	ck_assert_uint_eq(siphash24_words(key, NULL, 0), 0x726fdb47dd0e0e31ULL);
+}
+END_TEST
+
 static Suite *ipv4_suite(void)
 {
 	Suite *s = suite_create("ipv4");
@@ -387,6 +476,9 @@ static Suite *ipv4_suite(void)
 	tcase_add_test(tc, fragments_like_linux);
 	tcase_add_test(tc, df_refuses_to_fragment);
 	tcase_add_test(tc, routes);
+	tcase_add_test(tc, ip_id_per_destination);
+	tcase_add_test(tc, ip_id_random_increment_over_time);
+	tcase_add_test(tc, siphash_reference_vector);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -392,6 +392,64 @@ START_TEST(max_size_echo_between_stacks)
 }
 END_TEST
 
+/*
+ * A UDP datagram to a closed port, 2000 octets of payload in two fragments
+ * (1480 + 528), the Ethernet destination of fragment i broadcast when bit i
+ * of bcast_mask is set.  Returns the ICMP errors sent.
+ */
+static uint64_t closed_port_fragments(unsigned bcast_mask)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static uint8_t dgram[2008], f[1600];
+	struct ts_test_stack t;
+	init_with_peer(&t, NULL);
+	put_be16(dgram, 40000);
+	put_be16(dgram + 2, 9); /* discard: nothing listens */
+	put_be16(dgram + 4, sizeof(dgram));
+	put_be16(dgram + 6, 0); /* no checksum (RFC 768) */
+	for (size_t i = 8; i < sizeof(dgram); i++)
+		dgram[i] = (uint8_t)i;
+	const size_t off[2] = {0, 1480}, len[2] = {1480, sizeof(dgram) - 1480};
+	for (int i = 0; i < 2; i++) {
+		eth_build(f, (bcast_mask >> i) & 1 ? bcast : mac2, mac1, ETH_TYPE_IPV4);
+		struct ipv4_view v = {.total_len = (uint16_t)(20 + len[i]),
+				      .id = 0x4242,
+				      .mf = i == 0,
+				      .frag_off = (uint16_t)off[i],
+				      .ttl = 64,
+				      .proto = IPV4_PROTO_UDP,
+				      .src = IP1,
+				      .dst = IP2};
+		ipv4_build(f + 14, &v);
+		memcpy(f + 34, dgram + off[i], len[i]);
+		ts_test_stack_feed(&t, f, 34 + len[i]);
+	}
+	ck_assert_uint_eq(t.st.counters[CTR_IPV4_REASSEMBLED], 1);
+	ck_assert_uint_eq(t.st.drops[DROP_UDP_NO_PORT], 1);
+	uint64_t sent = t.st.counters[CTR_ICMP_UNREACH_SENT];
+	ck_assert_uint_eq(capdev_sent_count(t.cap), sent);
+	if (bcast_mask)
+		ck_assert_uint_eq(t.st.drops[DROP_ICMP_NO_ERROR_FOR_ERROR], 1);
+	assert_nothing_held(&t);
+	ts_test_stack_free(&t);
+	return sent;
+}
+
+/*
+ * RFC 1122 §3.2.2: no ICMP error about a datagram sent as a link-layer
+ * broadcast, fragmented or not.  The reassembled datagram is a link
+ * broadcast when any of its fragments was (Linux: the skb of the
+ * reassembled datagram keeps pkt_type PACKET_BROADCAST).
+ */
+START_TEST(link_broadcast_survives_reassembly)
+{
+	ck_assert_uint_eq(closed_port_fragments(0), 1); /* unicast: port unreachable */
+	ck_assert_uint_eq(closed_port_fragments(3), 0); /* both fragments broadcast */
+	ck_assert_uint_eq(closed_port_fragments(1), 0); /* only fragment 0 */
+	ck_assert_uint_eq(closed_port_fragments(2), 0); /* only the last */
+}
+END_TEST
+
 static Suite *reass_suite(void)
 {
 	Suite *s = suite_create("reass");
@@ -406,6 +464,7 @@ static Suite *reass_suite(void)
 	tcase_add_test(tc, datagram_count_limit);
 	tcase_add_test(tc, bad_fragments);
 	tcase_add_test(tc, max_size_echo_between_stacks);
+	tcase_add_test(tc, link_broadcast_survives_reassembly);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -245,8 +245,8 @@ START_TEST(options)
 	ck_errno(setint(t, IPPROTO_TCP, TCP_KEEPCNT, 128), EINVAL);
 	ck_errno(setint(t, IPPROTO_TCP, 9999, 1), ENOPROTOOPT);
 	ck_errno(setint(u, IPPROTO_TCP, TCP_NODELAY, 1), ENOPROTOOPT);
-	ck_errno(setint(t, IPPROTO_IP, 1, 1), ENOPROTOOPT);
-	ck_errno(setint(t, SOL_SOCKET, SO_BROADCAST, 1), ENOPROTOOPT);
+	ck_errno(setint(t, IPPROTO_IP, 12345, 1), ENOPROTOOPT);
+	ck_errno(setint(t, SOL_SOCKET, SO_PRIORITY, 1), ENOPROTOOPT);
 	/* Short option lengths. */
 	int v = 1;
 	ck_errno(ts_setsockopt(&T.st, t, SOL_SOCKET, SO_REUSEADDR, &v, 2), EINVAL);

@@ -796,6 +796,8 @@ profile() {
 # Everything runs inside main(), parsed whole before it starts, so editing
 # this file during a run cannot derail the run.
 main() {
+	# Who runs several benches at once can tell this run's namespaces apart.
+	log "namespaces of this run: tsb-$$-*"
 	trap cleanup EXIT
 	trap - INT TERM HUP
 	START=$(date +%s)
