@@ -75,6 +75,7 @@ struct stack;
 	X(TCP_SPURIOUS_RTO, "tcp", "spurious retransmission timeouts (F-RTO, RFC 5682)")        \
 	X(TCP_QUICK_ACKS, "tcp", "ACKs sent at once in quick-ACK mode")                           \
 	X(TCP_CWND_RESTART, "tcp", "restarts after idle (RFC 5681 §4.1)")                          \
+	X(TCP_RCVBUF_GROWN, "tcp", "receive buffers grown by auto-tuning (Linux tcp_rcv_space_adjust)") \
 	/* keep last */
 
 enum ts_counter {

@@ -871,6 +871,88 @@ static void ack_policy(struct tcp_pcb *pcb)
 		tcp_timer_arm(pcb, TCP_T_DELACK, ato);
 }
 
+/*
+ * The receiver's RTT (Linux tcp_rcv_rtt_measure_ts, tcp_rcv_rtt_measure),
+ * which paces auto-tuning: with timestamps, the age of the TSval a full
+ * data segment echoes (a moving average, 1/8); without, the time the peer
+ * took to fill a window we offered (the smallest seen).
+ */
+static void rcv_rtt_measure(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	struct stack *st = c->st;
+	uint32_t sample = 0;
+	bool avg = false;
+	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts && c->opt.tsecr && c->data_len >= pcb->smss) {
+		uint32_t now_ms = (uint32_t)(st->now_us / 1000u) + pcb->ts_offset;
+		uint32_t ms = now_ms - c->opt.tsecr;
+		if (ms >= 600000u)
+			return;
+		sample = ms ? ms * 1000u : 1000u; /* the TS clock ticks in ms */
+		avg = true;
+	} else if (!(pcb->tf & TF_TS_OK)) {
+		if (pcb->rcv_rtt_time && seq_lt(pcb->rcv_nxt, pcb->rcv_rtt_seq))
+			return;
+		if (pcb->rcv_rtt_time) {
+			uint64_t d = st->now_us - pcb->rcv_rtt_time;
+			sample = d ? (d > UINT32_MAX ? UINT32_MAX : (uint32_t)d) : 1;
+		}
+		pcb->rcv_rtt_seq = pcb->rcv_nxt + pcb->rcv_wnd;
+		pcb->rcv_rtt_time = st->now_us;
+	}
+	if (!sample)
+		return;
+	if (!pcb->rcv_rtt_us)
+		pcb->rcv_rtt_us = sample;
+	else if (avg)
+		pcb->rcv_rtt_us = pcb->rcv_rtt_us - pcb->rcv_rtt_us / 8 + sample / 8;
+	else if (sample < pcb->rcv_rtt_us)
+		pcb->rcv_rtt_us = sample;
+}
+
+/*
+ * Receive-buffer auto-tuning ("dynamic right-sizing", Linux
+ * tcp_rcv_space_adjust): once per receiver RTT, the bytes the reader took
+ * in that RTT are the rate the window must carry.  When that grew, the ring
+ * grows to twice it plus 16 segments, more when it is accelerating
+ * (Linux's grow term), up to cfg.tcp_rcvbuf_max (Linux tcp_rmem[2]), and
+ * never when SO_RCVBUF fixed the buffer.  The window then opens with it
+ * (tcp_window_to_advertise, rcv_ssthresh); the scale was chosen for the
+ * maximum at the handshake.
+ */
+void tcp_rcv_space_adjust(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	uint32_t copied_seq = pcb->rcv_nxt - pcb->rcv_ring.len;
+	if (!pcb->rcvq_time) {
+		/* Linux tcp_init_buffer_space: a first measure of 10 segments. */
+		pcb->rcvq_time = st->now_us ? st->now_us : 1;
+		pcb->rcvq_seq = copied_seq;
+		pcb->rcvq_space = 10u * pcb->rmss;
+		return;
+	}
+	if (!pcb->rcv_rtt_us || st->now_us - pcb->rcvq_time < pcb->rcv_rtt_us)
+		return;
+	uint32_t copied = copied_seq - pcb->rcvq_seq;
+	if (copied > pcb->rcvq_space) {
+		uint32_t max = st->cfg.tcp_rcvbuf_max;
+		bool locked = pcb->sock && pcb->sock->opt.rcvbuf_locked;
+		if (!locked && max > pcb->rcv_ring.cap) {
+			uint64_t win = 2ull * copied + 16ull * pcb->rmss;
+			uint64_t grow = win * (copied - pcb->rcvq_space) / pcb->rcvq_space;
+			win += 2 * grow;
+			if (win > max)
+				win = max;
+			if (win > pcb->rcv_ring.cap &&
+			    tcp_pcb_resize_rings(pcb, pcb->snd_ring.cap, (uint32_t)win) == 0)
+				ts_count(st, CTR_TCP_RCVBUF_GROWN);
+		}
+		pcb->rcvq_space = copied;
+	}
+	pcb->rcvq_seq = copied_seq;
+	pcb->rcvq_time = st->now_us;
+}
+
 /* Seventh: process the segment text (RFC 9293 §3.10.7.4). */
 static enum step process_text(struct tcp_ctx *c)
 {
@@ -898,6 +980,7 @@ static enum step process_text(struct tcp_ctx *c)
 		return drop_after_ack(c, DROP_TCP_NOMEM);
 	}
 	data_received(pcb);
+	rcv_rtt_measure(c);
 	if (c->seq == pcb->rcv_nxt) {
 		deliver_in_order(pcb, c->data, c->data_len);
 		ack_policy(pcb);

@@ -231,6 +231,7 @@ static ssize_t tcp_recvmsg(struct ts_sock *s, const struct ts_iov *to, int flags
 			ring_to_iov(&pcb->rcv_ring, to, n);
 		if (!(flags & MSG_PEEK)) {
 			tcp_ring_consume(&pcb->rcv_ring, n);
+			tcp_rcv_space_adjust(pcb); /* auto-tuning (tcp_in.c) */
 			/* Everything read: the storage goes back to the cache. */
 			tcp_rcv_ring_idle(pcb);
 			/* RFC 9293 §3.8.6.2.2: tell the peer once the window grew enough. */

@@ -10,7 +10,8 @@
  *   tcp_asm.c      the out-of-order assembler
  *   tcp_pcb.c      control block life cycle, tables, ISN, set_state, orphans
  *   tcp_syncookie.c SYN cookie encoding (a view: pure functions, RFC 4987)
- *   tcp_in.c       tcp_input: RFC 9293 §3.10.7 step by step
+ *   tcp_in.c       tcp_input: RFC 9293 §3.10.7 step by step; the ACK policy,
+ *                  D-SACKs to send, receive-buffer auto-tuning
  *   tcp_recovery.c SACK scoreboard, RACK-TLP loss detection (RFC 8985), the
  *                  sent-segment records, recovery (RFC 6675, 6582, 6937),
  *                  D-SACK (RFC 2883), undo (RFC 3522, 5682), --trace tcp
@@ -298,6 +299,13 @@ struct tcp_pcb {
 	uint32_t ato_us;     /* delayed ACK timeout, 40..200 ms (0: no data yet) */
 	uint64_t lrcv_us;    /* when data last arrived */
 	uint32_t pushed_seq; /* PSH forced every half window (Linux forced_push) */
+	/* Receive-buffer auto-tuning (Linux rcv_rtt_est, rcvq_space). */
+	uint32_t rcv_rtt_us;   /* the receiver's RTT estimate (0: none yet) */
+	uint32_t rcv_rtt_seq;  /* without timestamps: a window is done when RCV.NXT passes it */
+	uint64_t rcv_rtt_time; /* ... and when that window was offered */
+	uint32_t rcvq_space;   /* bytes the reader took in the last measured RTT */
+	uint32_t rcvq_seq;     /* the read position when that measure began */
+	uint64_t rcvq_time;    /* and when (0: not begun) */
 	/* Storage. */
 	struct tcp_ring snd_ring; /* bytes from snd_buf_seq on: unacked + unsent */
 	struct tcp_ring rcv_ring; /* in-order bytes for the reader, then OFO space */
@@ -391,8 +399,7 @@ struct tcp_rcv_params {
 	uint16_t mss;	   /* the MSS we announce */
 };
 /* The same numbers tcp_pcb_alloc_rings gives a pcb, for a SYN,ACK sent without one (cookies). */
-void tcp_rcv_params(const struct stack *st, const struct ts_sockopts *so,
-		    struct tcp_rcv_params *p);
+void tcp_rcv_params(const struct stack *st, const struct ts_sockopts *so, struct tcp_rcv_params *p);
 /*
  * SO_SNDBUF / SO_RCVBUF on a connection: new ring capacities, never below
  * what the rings hold nor, for the receive ring, below the window already
@@ -484,6 +491,9 @@ uint64_t tcp_rto_us(const struct tcp_pcb *pcb);
 void tcp_rexmt_restart(struct tcp_pcb *pcb);
 /* Arms REXMT with a tail loss probe timeout when one is allowed, else the RTO. */
 void tcp_rexmt_arm(struct tcp_pcb *pcb);
+/* tcp_in.c: the reader took bytes; once per receiver RTT, grow the receive
+ * ring with the rate it reads at (Linux tcp_rcv_space_adjust). */
+void tcp_rcv_space_adjust(struct tcp_pcb *pcb);
 /* RFC 6298 (5.7): RTO 3 s after a retransmitted SYN without an RTT sample. */
 void tcp_rto_after_handshake(struct tcp_pcb *pcb);
 /* Whether a probe timeout may replace the RTO now (RFC 8985 §7.2). */

@@ -6,6 +6,9 @@
  * on the virtual completion time, and the counters that show which
  * algorithm did the work.
  *
+ * And receive-buffer auto-tuning: the receiver's ring grows with the rate
+ * its reader takes data, within cfg.tcp_rcvbuf_max, unless SO_RCVBUF.
+ *
  * With TS_TCP_TRACE_DIR=dir in the environment, the sender's --trace tcp
  * goes to dir/<cc>-sack<0|1>-ts<0|1>.trace and the transfer is 10 MiB at
  * 2% loss: the input of tools/tcpplot.sh for docs/tcp.md.
@@ -195,6 +198,75 @@ START_TEST(cubic_nosack_nots)
 }
 END_TEST
 
+/* ---- receive-buffer auto-tuning (Linux tcp_rcv_space_adjust) ---- */
+
+static uint32_t at_max;
+
+static void tweak_autotune(struct ts_config *cfg, char which)
+{
+	(void)which;
+	cfg->tcp_rcvbuf = 64u << 10;
+	cfg->tcp_rcvbuf_max = at_max;
+}
+
+/* 8 MiB a -> b over a 40 ms RTT; returns the virtual time, b's ring in *cap. */
+static uint64_t autotune_run(uint32_t max, int so_rcvbuf, uint32_t *cap, uint64_t *grown)
+{
+	at_max = max;
+	struct fault_spec f = {.delay_us = 20000, .seed = 1};
+	struct twostack t;
+	twostack_init(&t, &f, tweak_autotune);
+	struct xfer x = {.a = &t.a, .b = &t.b, .bfd = -1, .total = 8u << 20};
+	x.lfd = ts_socket(&t.b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (so_rcvbuf)
+		ck_assert_int_eq(ts_setsockopt(&t.b, x.lfd, SOL_SOCKET, SO_RCVBUF, &so_rcvbuf,
+					       sizeof(so_rcvbuf)),
+				 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(5002)};
+	ck_assert_int_eq(ts_bind(&t.b, x.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(ts_listen(&t.b, x.lfd, 4), 0);
+	x.afd = ts_socket(&t.a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	sa.sin_addr.s_addr = htonl(IP_B);
+	ck_assert_int_eq(ts_connect(&t.a, x.afd, (struct sockaddr *)&sa, sizeof(sa)), -1);
+	uint64_t t0 = t.now_us;
+	twostack_assert(&t, twostack_run_until(&t, step, &x, 600 * SEC));
+	uint64_t took = t.now_us - t0;
+	twostack_assert(&t, !x.bad && x.rcvd == x.total);
+	struct ts_sock *s = ts_fd_get(&t.b, x.bfd, TS_FD_SOCK);
+	*cap = ((struct tcp_pcb *)s->pcb)->rcv_ring.cap;
+	*grown = t.b.counters[CTR_TCP_RCVBUF_GROWN];
+	ck_assert_int_eq(ts_close(&t.a, x.afd), 0);
+	ck_assert_int_eq(ts_close(&t.b, x.bfd), 0);
+	ck_assert_int_eq(ts_close(&t.b, x.lfd), 0);
+	twostack_run_until(&t, NULL, NULL, 200 * SEC);
+	twostack_free(&t);
+	fprintf(stderr, "autotune: max %u SO_RCVBUF %d: %.2f s virtual, ring %u, grown %llu\n", max,
+		so_rcvbuf, took / 1e6, *cap, (unsigned long long)*grown);
+	return took;
+}
+
+START_TEST(rcvbuf_autotuning)
+{
+	uint32_t cap;
+	uint64_t grown;
+	/* Without room to grow: 64 KiB per 40 ms RTT at best, 1.6 MB/s. */
+	uint64_t fixed = autotune_run(0, 0, &cap, &grown);
+	ck_assert_uint_eq(cap, 64u << 10);
+	ck_assert_uint_eq(grown, 0);
+	/* With tcp_rcvbuf_max 4 MiB: the ring follows the rate the reader
+	 * reads at, up to the maximum, and the transfer is much faster. */
+	uint64_t tuned = autotune_run(4u << 20, 0, &cap, &grown);
+	ck_assert_uint_gt(grown, 0);
+	ck_assert_uint_gt(cap, 1u << 20);
+	ck_assert_uint_le(cap, 4u << 20);
+	ck_assert_uint_lt(tuned * 3, fixed);
+	/* SO_RCVBUF fixes the buffer (Linux SOCK_RCVBUF_LOCK): no tuning. */
+	autotune_run(4u << 20, 64 << 10, &cap, &grown);
+	ck_assert_uint_eq(grown, 0);
+	ck_assert_uint_eq(cap, 128u << 10); /* SO_RCVBUF doubled, as Linux */
+}
+END_TEST
+
 static Suite *tcp_cc_matrix_suite(void)
 {
 	Suite *s = suite_create("tcp_cc_matrix");
@@ -202,10 +274,11 @@ static Suite *tcp_cc_matrix_suite(void)
 		const char *name;
 		const TTest *test;
 	} tests[] = {
-	    {"reno_sack_ts", reno_sack_ts},	  {"reno_sack_nots", reno_sack_nots},
-	    {"reno_nosack_ts", reno_nosack_ts},	  {"reno_nosack_nots", reno_nosack_nots},
-	    {"cubic_sack_ts", cubic_sack_ts},	  {"cubic_sack_nots", cubic_sack_nots},
-	    {"cubic_nosack_ts", cubic_nosack_ts}, {"cubic_nosack_nots", cubic_nosack_nots},
+	    {"reno_sack_ts", reno_sack_ts},	      {"reno_sack_nots", reno_sack_nots},
+	    {"reno_nosack_ts", reno_nosack_ts},	      {"reno_nosack_nots", reno_nosack_nots},
+	    {"cubic_sack_ts", cubic_sack_ts},	      {"cubic_sack_nots", cubic_sack_nots},
+	    {"cubic_nosack_ts", cubic_nosack_ts},     {"cubic_nosack_nots", cubic_nosack_nots},
+	    {"rcvbuf_autotuning", rcvbuf_autotuning},
 	};
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		TCase *tc = tcase_create(tests[i].name);
