@@ -64,4 +64,11 @@ void ts_counters_print(const struct stack *st, FILE *out)
 			drop_docs[r]);
 	}
 	fprintf(out, "    %llu total\n", (unsigned long long)total);
+	/* The accounting of received frames (stack.h); the drops above also
+	 * count frames we sent, these only received ones. */
+	uint64_t rx = st->counters[CTR_ETH_RX], delivered = st->counters[CTR_RX_DELIVERED];
+	uint64_t dropped = stack_rx_dropped(st), held = stack_rx_held(st);
+	fprintf(out, "accounting: %llu received = %llu delivered + %llu dropped + %llu held%s\n",
+		(unsigned long long)rx, (unsigned long long)delivered, (unsigned long long)dropped,
+		(unsigned long long)held, stack_rx_balanced(st) ? "" : " UNBALANCED");
 }

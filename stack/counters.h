@@ -3,7 +3,9 @@
  * drop reasons of drop.h.  One X-macro list generates the enum and names;
  * each layer owns its block, add new counters inside yours.
  *
- * Invariant checked by the tests: eth rx = frames delivered + sum of drops.
+ * Invariant checked by the tests (stack.h, "Accounting"): frames received
+ * (ETH_RX) = delivered (RX_DELIVERED) + named drops of received frames +
+ * frames still held.
  */
 #ifndef TS_COUNTERS_H
 #define TS_COUNTERS_H
@@ -15,6 +17,7 @@ struct stack;
 #define TS_COUNTERS(X)                                                                             \
 	X(ETH_RX, "eth", "frames received")                                                       \
 	X(ETH_TX, "eth", "frames sent")                                                           \
+	X(RX_DELIVERED, "eth", "frames received and consumed by a protocol (accounting, stack.h)") \
 	X(ARP_RX, "arp", "packets received")                                                      \
 	X(ARP_TX, "arp", "packets sent")                                                          \
 	X(ARP_REQUESTS_SENT, "arp", "requests sent")                                              \
@@ -72,7 +75,11 @@ enum ts_counter {
 		CTR_MAX
 };
 
-/* Prints every counter and every non-zero drop reason, netstat -s style. */
+/*
+ * Prints every counter and every non-zero drop reason, netstat -s style,
+ * then the accounting line: "accounting: R received = D delivered + X
+ * dropped + H held" (with " UNBALANCED" appended when it does not add up).
+ */
 void ts_counters_print(const struct stack *st, FILE *out);
 
 #endif

@@ -68,6 +68,7 @@
 	X(UDP_BAD_CSUM, "checksum does not verify")                                               \
 	X(UDP_NO_PORT, "no socket on the port (answered: port unreachable)")                      \
 	X(UDP_RCVBUF_FULL, "socket receive queue full")                                           \
+	X(UDP_CLOSED_UNREAD, "datagram still queued, unread, when its socket closed")             \
 	/* TCP (RFC 9293) */                                                                       \
 	X(TCP_TRUNCATED, "shorter than 20 bytes or than its data offset")                         \
 	X(TCP_BAD_OFF, "data offset below 5 or beyond the segment")                               \

@@ -106,6 +106,7 @@ static void icmp_echo_reply_in_place(struct stack *st, struct ts_buf *b)
 	}
 	put_be16(p + ICMP_OFF_CSUM, csum);
 	ts_buf_meta_reset(b); /* the request's metadata is not the reply's */
+	ts_rx_delivered(st, b); /* the request ends here; the buffer lives on as the reply */
 	ts_count(st, CTR_ICMP_TX);
 	ts_count(st, CTR_ICMP_ECHO_REPLIES_SENT);
 	/* Our address as the source: the request was to it (broadcasts were
@@ -144,7 +145,7 @@ void icmp_input(struct stack *st, struct ts_buf *b)
 		if (st->icmp->echo_fn) {
 			st->icmp->echo_fn(st->icmp->echo_ctx, b->src.v4, v.id, v.seq, v.data,
 					  v.data_len, b->network[IPV4_OFF_TTL]);
-			ts_buf_free(st, b);
+			ts_buf_consume(st, b);
 			return;
 		}
 		break;

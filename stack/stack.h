@@ -133,7 +133,9 @@ struct stack {
 	uint64_t now_us; /* the clock, advanced by stack_poll */
 	uint64_t rng;	 /* xorshift64* state */
 	uint64_t counters[CTR_MAX];
-	uint64_t drops[DROP_MAX];
+	uint64_t drops[DROP_MAX];    /* every drop, of frames received or sent, or of no frame */
+	uint64_t rx_drops[DROP_MAX]; /* of those, drops of received frames (accounting below) */
+	uint64_t rx_unaccounted;     /* received frames freed without an exit: a bug, 0 */
 	struct ts_timer_heap timers;
 	struct ts_buf *buf_free; /* free list of standard-size buffers */
 	uint32_t buf_free_n;	 /* buffers on it */
@@ -208,8 +210,40 @@ void stack_input(struct stack *st, struct ts_buf *b);
 /* Sends a whole frame (data..tail) on the link and frees b. Returns 0 or -errno. */
 int stack_link_output(struct stack *st, struct ts_buf *b);
 
-/* Counts reason, traces the drop if asked, frees b (b may be NULL). */
+/*
+ * Accounting of received frames (docs/robustness.md, "Accounting").  A
+ * frame is received when stack_input counts it in CTR_ETH_RX and marks its
+ * buffer (b->rx).  Its life then ends in exactly one of three ways:
+ *   - a named drop: ts_drop() of that buffer, counted in st->rx_drops[reason]
+ *     as well as st->drops[reason];
+ *   - delivered: ts_rx_delivered(), the one place that counts
+ *     CTR_RX_DELIVERED, called where a protocol consumed the frame (TCP
+ *     processed the segment, ICMP answered the echo or passed the error on,
+ *     ARP took the reply or answered the request, reassembly copied the
+ *     fragment, the application read the datagram);
+ *   - held: still queued for a reader (stack_rx_held: UDP receive queues;
+ *     reassembly copies fragments out, so it holds no frame).
+ * Hence, at any moment, ETH_RX = RX_DELIVERED + Σ rx_drops + held
+ * (stack_rx_balanced).  Drops of what we send, and drops of no frame at all
+ * (an ICMP error withheld by the rate limit), count in drops[] only.  A
+ * buffer built from received frames (a reassembled datagram) is no received
+ * frame itself.
+ */
+/* Counts reason (and, for a received frame, its exit), traces the drop if
+ * asked, frees b (b may be NULL). */
 void ts_drop(struct stack *st, struct ts_buf *b, enum ts_drop_reason reason);
+/* The received frame in b was consumed: counts CTR_RX_DELIVERED once and
+ * clears b->rx; b stays the caller's (to free, or to reuse for a reply).
+ * Does nothing for a buffer that is not a received frame. */
+void ts_rx_delivered(struct stack *st, struct ts_buf *b);
+/* ts_rx_delivered, then ts_buf_free. */
+void ts_buf_consume(struct stack *st, struct ts_buf *b);
+/* Received frames still held (UDP receive queues). */
+uint64_t stack_rx_held(const struct stack *st);
+/* Σ rx_drops: received frames that ended in a named drop. */
+uint64_t stack_rx_dropped(const struct stack *st);
+/* Whether ETH_RX = RX_DELIVERED + Σ rx_drops + held now. */
+bool stack_rx_balanced(const struct stack *st);
 static inline void ts_count(struct stack *st, enum ts_counter c)
 {
 	st->counters[c]++;

@@ -958,7 +958,7 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 	switch (s) {
 	case NEXT:
 	case DONE:
-		ts_buf_free(st, b);
+		ts_buf_consume(st, b);
 		break;
 	case DROP:
 		ts_drop(st, b, c.reason);

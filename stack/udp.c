@@ -61,6 +61,7 @@ struct udp_pcb {
 struct udp_state {
 	struct udp_pcb *bucket[UDP_HASH_SIZE]; /* bound pcbs by local port */
 	uint32_t npcbs;			       /* bound pcbs */
+	uint64_t rx_held; /* queued buffers that are received frames (b->rx, stack.h) */
 };
 
 /* ---- view ---- */
@@ -245,6 +246,11 @@ uint32_t udp_bound_count(const struct stack *st)
 	return st->udp->npcbs;
 }
 
+uint64_t udp_rx_held(const struct stack *st)
+{
+	return st->udp->rx_held;
+}
+
 void udp_destroy(struct stack *st)
 {
 	/* Sockets were closed by ts_fdtable_destroy; nothing may remain hashed. */
@@ -254,12 +260,21 @@ void udp_destroy(struct stack *st)
 
 /* ---- input ---- */
 
+/* Takes b off the accounting's "held" (it leaves a receive queue). */
+static void unhold(struct stack *st, const struct ts_buf *b)
+{
+	if (b->rx)
+		st->udp->rx_held--;
+}
+
+/* The socket closes: datagrams nobody read end here. */
 static void queue_free(struct stack *st, struct udp_pcb *pcb)
 {
 	while (pcb->rq_head) {
 		struct ts_buf *b = pcb->rq_head;
 		pcb->rq_head = b->next;
-		ts_buf_free(st, b);
+		unhold(st, b);
+		ts_drop(st, b, DROP_UDP_CLOSED_UNREAD);
 	}
 	pcb->rq_tail = NULL;
 	pcb->rq_count = pcb->rq_charge = 0;
@@ -308,6 +323,8 @@ void udp_input(struct stack *st, struct ts_buf *b)
 	pcb->rq_tail = b;
 	pcb->rq_count++;
 	pcb->rq_charge += charge;
+	if (b->rx)
+		st->udp->rx_held++;
 	ts_sock_wakeup(pcb->sock);
 }
 
@@ -441,7 +458,8 @@ static ssize_t udp_sock_recvmsg(struct ts_sock *s, const struct ts_iov *to, int 
 			pcb->rq_tail = NULL;
 		pcb->rq_count--;
 		pcb->rq_charge -= (uint32_t)dlen + UDP_DGRAM_OVERHEAD;
-		ts_buf_free(s->st, b);
+		unhold(s->st, b);
+		ts_buf_consume(s->st, b); /* the application read it */
 	}
 	return (ssize_t)((flags & MSG_TRUNC) ? dlen : n);
 }

@@ -76,5 +76,7 @@ int udp_describe(const uint8_t *p, size_t len, char *out, size_t cap);
 void udp_print_table(struct stack *st, FILE *out);
 /* Sockets bound to a port. */
 uint32_t udp_bound_count(const struct stack *st);
+/* Received frames waiting in receive queues (the accounting's "held", stack.h). */
+uint64_t udp_rx_held(const struct stack *st);
 
 #endif
