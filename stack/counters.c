@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "drop.h"
+#include "ip_pmtu.h"
 #include "stack.h"
 
 static const char *const drop_names[DROP_MAX] = {
@@ -71,4 +72,7 @@ void ts_counters_print(const struct stack *st, FILE *out)
 	fprintf(out, "accounting: %llu received = %llu delivered + %llu dropped + %llu held%s\n",
 		(unsigned long long)rx, (unsigned long long)delivered, (unsigned long long)dropped,
 		(unsigned long long)held, stack_rx_balanced(st) ? "" : " UNBALANCED");
+	/* What is in use now, for leak checks at the end of a run (make soak). */
+	fprintf(out, "in use: %lld buffers, %d descriptors, %u path MTU estimates\n",
+		(long long)st->bufs_live, st->fds.used, ip_pmtu_count(st));
 }

@@ -39,9 +39,14 @@ struct stack;
 	X(ICMP_ECHO_REPLIES_SENT, "icmp", "echo replies sent")                                    \
 	X(ICMP_UNREACH_SENT, "icmp", "destination unreachable sent")                              \
 	X(ICMP_TIME_EXCEEDED_SENT, "icmp", "time exceeded sent (reassembly timeout)")              \
+	X(ICMP_ERRORS_RX, "icmp", "errors received (unreachable, time exceeded, parameter problem)") \
+	X(ICMP_ERRORS_DELIVERED, "icmp", "errors passed on to the connection or socket they concern") \
+	X(ICMP_PMTU_LOWERED, "icmp", "path MTU estimates lowered by fragmentation needed (RFC 1191)") \
+	X(ICMP_PMTU_EXPIRED, "icmp", "path MTU estimates expired or evicted (RFC 1191 §6.3)")        \
 	X(UDP_RX, "udp", "datagrams received")                                                    \
 	X(UDP_TX, "udp", "datagrams sent")                                                        \
 	X(UDP_SNDBUF_ERRORS, "udp", "datagrams lost on send for lack of buffers (not reported)")  \
+	X(UDP_ICMP_ERRORS, "udp", "ICMP errors reported to a socket (its next call fails)")        \
 	X(TCP_RX, "tcp", "segments received")                                                     \
 	X(TCP_TX, "tcp", "segments sent")                                                         \
 	X(TCP_RETRANS, "tcp", "segments retransmitted")                                           \
@@ -66,6 +71,9 @@ struct stack;
 	X(TCP_ABORT_ON_MEMORY, "tcp", "orphans reset: tcp_max_orphans or tcp_orphan_max_bytes passed") \
 	X(TCP_SYNCOOKIES_SENT, "tcp", "SYN,ACKs with a SYN cookie sent (SYN queue full, RFC 4987)") \
 	X(TCP_SYNCOOKIES_RECV, "tcp", "connections opened by a valid SYN cookie")                  \
+	X(TCP_ICMP_ABORTS, "tcp", "connection attempts ended by an ICMP error (tcp_v4_err)")        \
+	X(TCP_ICMP_SOFT_ERRORS, "tcp", "ICMP errors kept as soft errors (reported on a timeout)")  \
+	X(TCP_PMTU_RESENDS, "tcp", "resends of what a lowered path MTU no longer lets through")    \
 	/* keep last */
 
 enum ts_counter {
@@ -78,7 +86,8 @@ enum ts_counter {
 /*
  * Prints every counter and every non-zero drop reason, netstat -s style,
  * then the accounting line: "accounting: R received = D delivered + X
- * dropped + H held" (with " UNBALANCED" appended when it does not add up).
+ * dropped + H held" (with " UNBALANCED" appended when it does not add up),
+ * and "in use: B buffers, D descriptors, P path MTU estimates".
  */
 void ts_counters_print(const struct stack *st, FILE *out);
 

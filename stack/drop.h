@@ -62,6 +62,14 @@
 	X(ICMP_NO_ERROR_FOR_ERROR, "no ICMP error about an ICMP error or broadcast (RFC 1122 §3.2.2)") \
 	X(ICMP_BCAST_ECHO, "echo request to a broadcast address ignored")                         \
 	X(ICMP_NO_ERROR_FOR_FRAGMENT, "no ICMP error about a non-initial fragment (RFC 1122 §3.2.2)") \
+	X(ICMP_ERR_BCAST, "ICMP error to a broadcast address, ignored (Linux icmp_rcv)")          \
+	X(ICMP_ERR_BAD_QUOTE, "ICMP error quoting less than an IPv4 header and 64 bits (RFC 792)") \
+	X(ICMP_ERR_NOT_OURS, "ICMP error about a datagram whose source is not our address")        \
+	X(ICMP_ERR_NO_SOCKET, "ICMP error about a datagram no connection or socket of ours sent")  \
+	X(ICMP_ERR_OUT_OF_WINDOW, "ICMP error quoting a sequence number outside SND.UNA..SND.NXT (RFC 5927 §4.1)") \
+	X(ICMP_ERR_IGNORED, "ICMP error its socket does not take (TIME-WAIT, soft error to UDP, udp_err)") \
+	X(ICMP_SOURCE_QUENCH, "source quench, ignored (RFC 6633)")                                 \
+	X(ICMP_PMTU_NOT_LOWER, "fragmentation needed that lowers no path MTU (RFC 1191 §6.3)")     \
 	/* UDP (RFC 768) */                                                                        \
 	X(UDP_TRUNCATED, "shorter than the 8-byte header")                                        \
 	X(UDP_BAD_LEN, "length field below 8 or beyond the IP payload")                           \

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "eth.h"
+#include "ip_pmtu.h"
 #include "tapstack.h"
 #include "netdev.h"
 
@@ -51,6 +52,7 @@ void ts_config_default(struct ts_config *c)
 	c->reass_timeout_ms = 30000;
 	c->reass_max_bytes = 4u << 20;
 	c->reass_max_datagrams = 64;
+	c->pmtu_expires_ms = 600000;
 	c->icmp_err_rate = 100;
 	c->icmp_err_burst = 50;
 	c->tcp_msl_ms = 30000;
@@ -162,7 +164,8 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 
 	if ((err = kernel_wait_setup(st)) < 0 || (err = arp_init(st)) < 0 ||
 	    (err = ipv4_init(st)) < 0 || (err = ipv4_reass_init(st)) < 0 ||
-	    (err = icmp_init(st)) < 0 || (err = udp_init(st)) < 0 || (err = tcp_init(st)) < 0) {
+	    (err = ip_pmtu_init(st)) < 0 || (err = icmp_init(st)) < 0 || (err = udp_init(st)) < 0 ||
+	    (err = tcp_init(st)) < 0) {
 		stack_destroy(st);
 		return err;
 	}
@@ -177,6 +180,7 @@ void stack_destroy(struct stack *st)
 	tcp_destroy(st);
 	udp_destroy(st);
 	icmp_destroy(st);
+	ip_pmtu_destroy(st);
 	ipv4_reass_destroy(st);
 	ipv4_destroy(st);
 	arp_destroy(st);

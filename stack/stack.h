@@ -69,6 +69,8 @@ struct ts_config {
 	uint32_t reass_timeout_ms;    /* RFC 791 reassembly timer (Linux: 30 s) */
 	uint32_t reass_max_bytes;     /* memory for all datagrams under reassembly */
 	uint32_t reass_max_datagrams; /* datagrams under reassembly at once */
+	uint32_t pmtu_expires_ms;     /* a learned path MTU is forgotten after this (RFC 1191
+				       * §6.3; Linux ip_rt_mtu_expires, 10 min) */
 	/* ICMP */
 	uint32_t icmp_err_rate;	 /* ICMP errors per second (token bucket) */
 	uint32_t icmp_err_burst; /* bucket size */
@@ -148,6 +150,7 @@ struct stack {
 	struct arp_state *arp;	   /* neighbour cache (arp.c) */
 	struct ipv4_state *ipv4;   /* IP ID (ipv4.c) */
 	struct reass_state *reass; /* datagrams under reassembly (ipv4_reass.c) */
+	struct ip_pmtu_state *pmtu; /* path MTU estimates (ip_pmtu.c) */
 	struct icmp_state *icmp;   /* error rate limit, ping replies (icmp.c) */
 	struct udp_state *udp;	   /* port table (udp.c) */
 	struct tcp_state *tcp;	   /* connection tables, ring cache (tcp_var.h) */

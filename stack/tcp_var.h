@@ -16,6 +16,7 @@
  *   tcp_out.c      segment building, tcp_output (data, Nagle, SWS), RST/ACK
  *   tcp_timer.c    REXMT, PERSIST, KEEP, 2MSL, DELACK; RTO estimation
  *   tcp_sock.c     tcp_sock_ops, the socket contract of socket.h
+ *   tcp_err.c      ICMP errors (tcp_err_input) and path MTU (tcp_sync_mss)
  *
  * Call order: ipv4_input → tcp_input → (state machine) → ring / wakeup →
  * tcp_output → ipv4_output.  Timers fire tcp_timer_* → tcp_output.
@@ -107,7 +108,9 @@ enum {
 	TF_PASSIVE = 1u << 13,	      /* created by a listener (SYN-RECEIVED returns to LISTEN) */
 	TF_EVER_CONNECTED = 1u << 14, /* reached ESTABLISHED once */
 	TF_TLP_ARMED = 1u << 15,      /* REXMT currently holds a probe timeout (RFC 8985 §7) */
-	TF_TLP_SENT = 1u << 16, /* a tail loss probe is out; no other until new data is acked */
+	TF_TLP_SENT = 1u << 16,	  /* a tail loss probe is out; no other until new data is acked */
+	TF_CONNECTING = 1u << 17, /* connect() began and its outcome was not yet reported by a
+				   * connect() (Linux SS_CONNECTING, __inet_stream_connect) */
 };
 
 struct tcp_pcb;
@@ -138,6 +141,7 @@ struct tcp_pcb {
 	struct tcp_pcb *lnext;		     /* listener hash chain (listeners only) */
 	struct tcp_pcb *all_prev, *all_next; /* every pcb, for tables and teardown */
 	bool in_conn_hash, in_listen_hash;
+	bool user_bound_ip; /* bind() gave an address (kept by tcp_disconnect) */
 	bool orphan;				   /* on the stack's orphan list */
 	struct tcp_pcb *orphan_prev, *orphan_next; /* that list, oldest first */
 	uint32_t orphan_bytes;			   /* ring storage counted there */
@@ -228,6 +232,9 @@ struct tcp_pcb {
 	uint32_t segs_in, segs_out;	      /* segments received / sent */
 	uint32_t data_segs_in, data_segs_out; /* those that carried data */
 	uint32_t total_retrans;		      /* segments sent again */
+	/* ICMP errors and path MTU (tcp_err.c). */
+	int soft_err;  /* last soft error (Linux sk_err_soft): a timeout reports it */
+	uint32_t pmtu; /* the path MTU smss was sized for (Linux icsk_pmtu_cookie) */
 };
 
 #define TCP_CONN_HASH_BITS 16
@@ -338,6 +345,13 @@ static inline bool tcp_is_orphan(const struct tcp_pcb *pcb)
 }
 /* Initial congestion window etc. once SMSS is known (after the handshake). */
 void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer);
+/* tcp_err.c: the path MTU the connection sends with: the estimate toward the
+ * peer (ip_pmtu.c), or the link's when IP_MTU_DISCOVER says to ignore it. */
+uint32_t tcp_path_mtu(const struct tcp_pcb *pcb);
+/* tcp_err.c: SMSS for path MTU mtu (Linux tcp_sync_mss): the MTU less the
+ * headers, at most the peer's MSS and ours, at least TCP_MIN_PEER_MSS, less
+ * the timestamp option; remembers mtu in pcb->pmtu. */
+void tcp_sync_mss(struct tcp_pcb *pcb, uint32_t mtu);
 void tcp_queue_push(struct tcp_queue *q, struct tcp_pcb *pcb);
 void tcp_queue_remove(struct tcp_pcb *pcb);
 struct tcp_pcb *tcp_queue_pop(struct tcp_queue *q);
