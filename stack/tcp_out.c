@@ -200,14 +200,30 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 	return ip_output(st, b, &pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, &pcb->ip_opts);
 }
 
+/*
+ * The sequence number of a segment that carries no data (a pure ACK, a
+ * RST): SND.NXT as RFC 9293 means it, the next new octet, which is our
+ * SND.MAX (snd_nxt moves back to SND.UNA for a go-back-N resend), kept
+ * within the peer's window (Linux tcp_acceptable_seq).  With the rewound
+ * snd_nxt, a peer that already holds those octets finds the ACK below
+ * RCV.NXT, unacceptable (§3.10.7.4), and drops the acknowledgment it
+ * carries: when both ends resend at once (a bidirectional transfer under
+ * 20 % loss) neither learns what the other received, and both time out.
+ */
+static uint32_t acceptable_seq(const struct tcp_pcb *pcb)
+{
+	uint32_t wnd_end = pcb->snd_una + pcb->snd_wnd;
+	return pcb->snd_wnd && seq_gt(pcb->snd_max, wnd_end) ? wnd_end : pcb->snd_max;
+}
+
 void tcp_send_ack(struct tcp_pcb *pcb)
 {
-	tcp_send_segment(pcb, pcb->snd_nxt, TCP_ACK, 0);
+	tcp_send_segment(pcb, acceptable_seq(pcb), TCP_ACK, 0);
 }
 
 void tcp_send_rst_pcb(struct tcp_pcb *pcb)
 {
-	tcp_send_segment(pcb, pcb->snd_nxt, TCP_RST | TCP_ACK, 0);
+	tcp_send_segment(pcb, acceptable_seq(pcb), TCP_RST | TCP_ACK, 0);
 }
 
 void tcp_send_syn(struct tcp_pcb *pcb)
