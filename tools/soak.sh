@@ -23,6 +23,8 @@
 #   build), which make check leaves out for time (tools/check.sh runs the
 #   unit suites under valgrind).
 #
+# SOAK_SECS, SOAK_SAMPLE, SOAK_RSS_GROWTH_KIB change the figures above;
+# SOAK_VALGRIND=0 skips the valgrind step.
 # Needs root (namespaces, /dev/net/tun).  Figures are printed as lines
 # "soak: ..." for docs/robustness.md.
 set -u
@@ -169,7 +171,9 @@ bufs=$(echo "$inuse" | awk '{print $3}')
 
 # The two-stack suites under valgrind (make check runs the unit ones).
 VG_BIN=${VG_TWOSTACK:-$TOP/build/tests/twostack_tests}
-if [ -x "$VG_BIN" ] && command -v valgrind >/dev/null; then
+if [ "${SOAK_VALGRIND:-1}" = 0 ]; then
+	echo "soak: SOAK_VALGRIND=0: the two-stack suites under valgrind skipped"
+elif [ -x "$VG_BIN" ] && command -v valgrind >/dev/null; then
 	start=$(date +%s)
 	if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 		"$VG_BIN" >"$WORK/valgrind" 2>&1; then
