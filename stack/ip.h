@@ -177,6 +177,12 @@ int ip_output(struct stack *st, struct ts_buf *b, const struct ip_addr *src,
  *     datagram's addresses, protocol, length and transport octets;
  *   - it calls ip_err_input and ends the ICMP message's frame with the
  *     drop reason it returns, or as delivered when it returns DROP_NONE.
+ * Path MTU (ip_pmtu.h, either family): the transports call
+ * ip_pmtu_update(st, &peer, mtu) for a validated IP_ERR_PKT_TOO_BIG (the
+ * family's floor, IP_PMTU_MIN_V6 = 1280, applies itself); a family's output
+ * asks ip_pmtu_get(st, &dst, &locked) for its DF / fragment decision with
+ * the socket's pmtudisc (struct ip_tx_opts above); changes reach TCP
+ * through tcp_pmtu_changed (tcp.h), which sizes SMSS with ip_hdr_len(af).
  */
 enum ip_err_kind {
 	IP_ERR_UNREACH = 1,   /* destination unreachable (ICMPv4 3 but code 4; ICMPv6 1) */
