@@ -169,7 +169,7 @@ check-valgrind: deps
 	@tools/check.sh build/asan valgrind
 
 # Not in CI (it needs root and takes about 25 minutes): the faults suite with
-# 100 MiB each way (the optimised build), then tools/soak.sh.
+# 100 MiB each way, then tools/soak.sh, both on the optimised build.
 soak: deps
 	@$(MAKE) --no-print-directory V=asan tests
 	@$(MAKE) --no-print-directory tests
