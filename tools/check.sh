@@ -99,7 +99,10 @@ if want valgrind; then
 	else
 		# Every error memcheck finds fails the suite (exit 99), and so does
 		# a definite leak; Check forks each test, and valgrind follows.
-		run_suite valgrind/unit valgrind -q --error-exitcode=99 --leak-check=full \
+		# Ten to fifty times slower under valgrind: Check's per-test
+		# timeouts stretch with it.
+		run_suite valgrind/unit env CK_TIMEOUT_MULTIPLIER=20 \
+			valgrind -q --error-exitcode=99 --leak-check=full \
 			--errors-for-leak-kinds=definite --show-leak-kinds=definite "$VG_UNIT"
 		grep -E '^[0-9]+%: Checks' "$log_dir/valgrind_unit.log" | sed 's/^/      /'
 	fi

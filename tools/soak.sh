@@ -14,8 +14,9 @@
 #       above the largest of the second third (the first third is warm-up)
 #     zero errors: wrk reports no socket error nor non-2xx answer, every
 #       bulk and churn fetch byte-exact
-#     no leak: after the load (and 6 s for ARP to give up on the floods'
-#       made-up senders), the SIGUSR1 table holds the listeners and
+#     no leak: after the load (and SOAK_SETTLE 70 s for the floods'
+#       half-open connections and ARP queues to end), the SIGUSR1 table
+#       holds the listeners and
 #       nothing in ESTABLISHED or CLOSE-WAIT, --stats at exit shows every
 #       received frame accounted for and at most a handful of buffers and
 #       the listeners' descriptors in use, the stack exits 0 with no
@@ -129,9 +130,10 @@ while [ "$(date +%s)" -lt "$END" ]; do
 	sleep "$SAMPLE"
 done
 wait "$WRK" "$BULK" "$CHURN"
-# Replies to the floods' made-up senders wait for ARP (3 tries a second
-# apart) before they are dropped: let them go before counting buffers.
-sleep 6
+# Let what the floods left end before counting: half-open connections of a
+# SYN flood resend their SYN,ACK for 63 s (tcp_synack_retries 5), and
+# replies to made-up senders wait for ARP (3 tries a second apart).
+sleep "${SOAK_SETTLE:-70}"
 
 echo "soak: RSS samples (seconds KiB):"
 awk '{printf "%s%s:%s", (NR > 1 ? " " : "  "), $1, $2} END {print ""}' "$WORK/rss"
@@ -181,7 +183,8 @@ if [ "${SOAK_VALGRIND:-1}" = 0 ]; then
 	echo "soak: SOAK_VALGRIND=0: the two-stack suites under valgrind skipped"
 elif [ -x "$VG_BIN" ] && command -v valgrind >/dev/null; then
 	start=$(date +%s)
-	if valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	if CK_TIMEOUT_MULTIPLIER=20 valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite \
 		"$VG_BIN" >"$WORK/valgrind" 2>&1; then
 		echo "soak: two-stack suites under valgrind: no error ($(($(date +%s) - start)) s)"
 	else
