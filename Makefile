@@ -6,6 +6,9 @@
 #   make check-unit / check-twostack / check-tap
 #                   one family of suites; SUITE=name runs one suite, TEST=name one test
 #   make bench      the benchmark harness (tools/bench/)
+#   make soak       not in CI: 10 minutes of mixed load on one stack (tools/soak.sh),
+#                   the faults suite with 100 MiB each way, the two-stack suites
+#                   under valgrind
 #   make fuzz       build the fuzz harnesses (clang, libFuzzer)
 #   make exercise NAME=x / exercise-solution NAME=x / exercises
 #                   the protocol-layer exercises (docs/exercises/README.md;
@@ -75,15 +78,16 @@ TWOSTACK    := $(OUT)/tests/twostack_tests
 PATTERN     := $(OUT)/tests/pattern
 APIPROBE    := $(OUT)/tests/api_probe
 HOSTILE     := $(OUT)/tests/hostile
+SOCKERR     := $(OUT)/tests/sockerr_probe
 
 LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
-.PHONY: all run check check-unit check-twostack check-tap bench fuzz deps clean format tests \
-	exercise exercises exercise-solution
+.PHONY: all run check check-unit check-twostack check-tap check-valgrind bench soak fuzz deps clean \
+	format tests exercise exercises exercise-solution
 
 all: $(TAPSTACK)
 
-tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(HOSTILE) $(APIPROBE)
+tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(HOSTILE) $(APIPROBE) $(SOCKERR)
 
 # One rule per directory, each with its own include paths.
 define compile
@@ -141,6 +145,10 @@ $(HOSTILE): $(call obj,tests/tools/hostile.c)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^
 
+$(SOCKERR): $(call obj,tests/tools/sockerr_probe.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^
+
 deps:
 	@tools/deps.sh
 
@@ -150,13 +158,28 @@ run: deps
 
 # make check runs every family; check-unit, check-twostack and check-tap one
 # each.  SUITE=name and TEST=name narrow any of them (tools/check.sh).
+# The valgrind step runs the unit suites of the optimised build (no ASan).
 check: deps
 	@$(MAKE) --no-print-directory V=asan tests
+	@$(MAKE) --no-print-directory build/tests/unit_tests
 	@tools/check.sh build/asan all
 
 check-unit check-twostack check-tap: deps
 	@$(MAKE) --no-print-directory V=asan tests
 	@tools/check.sh build/asan $(patsubst check-%,%,$@)
+
+check-valgrind: deps
+	@$(MAKE) --no-print-directory build/tests/unit_tests
+	@tools/check.sh build/asan valgrind
+
+# Not in CI (it needs root and takes about 25 minutes): the faults suite with
+# 100 MiB each way, then tools/soak.sh, both on the optimised build.
+soak: deps
+	@$(MAKE) --no-print-directory V=asan tests
+	@$(MAKE) --no-print-directory tests
+	@echo "soak: the faults suite, 100 MiB each way"
+	@SUITE=faults TS_FAULT_MIB=100 build/tests/twostack_tests
+	@tools/soak.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all

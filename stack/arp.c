@@ -350,7 +350,7 @@ void arp_input(struct stack *st, struct ts_buf *b)
 			ts_count(st, CTR_ARP_CACHE_REFUSED);
 	}
 	if (v.op != ARP_OP_REQUEST) {
-		ts_buf_free(st, b); /* a reply to us: consumed by the cache update */
+		ts_buf_consume(st, b); /* a reply to us: consumed by the cache update */
 		return;
 	}
 	/* "Swap hardware and protocol fields, putting the local hardware and
@@ -360,7 +360,8 @@ void arp_input(struct stack *st, struct ts_buf *b)
 	memcpy(reply.tha, v.sha, 6);
 	ts_buf_trim(b, ARP_PKT_LEN);
 	arp_build(b->data, &reply);
-	ts_buf_meta_reset(b); /* the request's offload metadata is not the reply's */
+	ts_buf_meta_reset(b);	/* the request's offload metadata is not the reply's */
+	ts_rx_delivered(st, b); /* the request ends here; the buffer lives on as the reply */
 	ts_count(st, CTR_ARP_TX);
 	ts_count(st, CTR_ARP_REPLIES_SENT);
 	eth_output(st, b, v.sha, ETH_TYPE_ARP);

@@ -53,6 +53,7 @@ struct ts_buf *ts_buf_alloc(struct stack *st, size_t cap, size_t headroom)
 	memset(&b->dst, 0, sizeof(b->dst));
 	b->ip_proto = 0;
 	b->link_bcast = 0;
+	b->rx = 0;
 	ts_buf_meta_reset(b);
 	b->n_ext = 0;
 	st->bufs_live++;
@@ -63,6 +64,8 @@ void ts_buf_free(struct stack *st, struct ts_buf *b)
 {
 	if (!b)
 		return;
+	if (b->rx)
+		st->rx_unaccounted++; /* a bug: the frame ended without an exit (stack.h) */
 	st->bufs_live--;
 	if (b->cap == TS_BUF_STD_SIZE && st->buf_free_n < TS_BUF_POOL_MAX) {
 		b->next = st->buf_free;

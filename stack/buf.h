@@ -65,6 +65,8 @@ struct ts_buf {
 	struct ip_addr dst;   /* rx: network-layer destination */
 	uint8_t ip_proto;     /* rx: transport protocol */
 	uint8_t link_bcast;   /* rx: frame was sent to the Ethernet broadcast address */
+	uint8_t rx;	      /* a received frame whose life has not ended yet: it owes one
+			       * exit to the accounting (stack.h, ts_rx_delivered / ts_drop) */
 	uint8_t csum;	      /* enum netdev_csum: state of the transport checksum */
 	uint8_t gso_type;     /* enum netdev_gso_type; rx: segments the link coalesced */
 	uint16_t gso_size;    /* GSO: payload octets per segment */

@@ -7,19 +7,18 @@
 #include <string.h>
 
 #include "drop.h"
+#include "ip_pmtu.h"
 #include "stack.h"
 
-static const char *const drop_names[DROP_MAX] = {
-	[DROP_NONE] = "NONE",
+static const char *const drop_names[DROP_MAX] = {[DROP_NONE] = "NONE",
 #define X(name, doc) [DROP_##name] = #name,
-	TS_DROP_REASONS(X)
+						 TS_DROP_REASONS(X)
 #undef X
 };
 
-static const char *const drop_docs[DROP_MAX] = {
-	[DROP_NONE] = "not dropped",
+static const char *const drop_docs[DROP_MAX] = {[DROP_NONE] = "not dropped",
 #define X(name, doc) [DROP_##name] = doc,
-	TS_DROP_REASONS(X)
+						TS_DROP_REASONS(X)
 #undef X
 };
 
@@ -28,7 +27,7 @@ static const struct {
 	const char *doc;
 } counter_info[CTR_MAX] = {
 #define X(name, layer, doc) [CTR_##name] = {layer, doc},
-	TS_COUNTERS(X)
+    TS_COUNTERS(X)
 #undef X
 };
 
@@ -64,4 +63,14 @@ void ts_counters_print(const struct stack *st, FILE *out)
 			drop_docs[r]);
 	}
 	fprintf(out, "    %llu total\n", (unsigned long long)total);
+	/* The accounting of received frames (stack.h); the drops above also
+	 * count frames we sent, these only received ones. */
+	uint64_t rx = st->counters[CTR_ETH_RX], delivered = st->counters[CTR_RX_DELIVERED];
+	uint64_t dropped = stack_rx_dropped(st), held = stack_rx_held(st);
+	fprintf(out, "accounting: %llu received = %llu delivered + %llu dropped + %llu held%s\n",
+		(unsigned long long)rx, (unsigned long long)delivered, (unsigned long long)dropped,
+		(unsigned long long)held, stack_rx_balanced(st) ? "" : " UNBALANCED");
+	/* What is in use now, for leak checks at the end of a run (make soak). */
+	fprintf(out, "in use: %lld buffers, %d descriptors, %u path MTU estimates\n",
+		(long long)st->bufs_live, st->fds.used, ip_pmtu_count(st));
 }

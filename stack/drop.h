@@ -15,89 +15,103 @@
 #define TS_DROP_REASONS(X)                                                                         \
 	/* link */                                                                                 \
 	X(LINK_NOMEM, "no buffer for a received frame")                                            \
-	X(LINK_TX_FAIL, "the link refused a frame we sent")                                       \
-	X(LINK_BAD_META, "offload metadata that cannot describe the frame (netdev.h)")            \
+	X(LINK_TX_FAIL, "the link refused a frame we sent")                                        \
+	X(LINK_BAD_META, "offload metadata that cannot describe the frame (netdev.h)")             \
 	/* Ethernet */                                                                             \
-	X(ETH_TRUNCATED, "frame shorter than the 14-byte Ethernet header")                       \
-	X(ETH_NOT_FOR_US, "destination is neither our MAC, broadcast nor a multicast we join")    \
-	X(ETH_UNKNOWN_TYPE, "EtherType we do not handle (IPv6, LLDP, ...)")                       \
-	X(ETH_FROM_SELF, "source MAC is our own (looped back frame)")                             \
+	X(ETH_TRUNCATED, "frame shorter than the 14-byte Ethernet header")                         \
+	X(ETH_NOT_FOR_US, "destination is neither our MAC, broadcast nor a multicast we join")     \
+	X(ETH_UNKNOWN_TYPE, "EtherType we do not handle (IPv6, LLDP, ...)")                        \
+	X(ETH_FROM_SELF, "source MAC is our own (looped back frame)")                              \
 	/* ARP (RFC 826) */                                                                        \
-	X(ARP_TRUNCATED, "ARP packet shorter than its 28 bytes")                                  \
-	X(ARP_BAD_HW, "hardware type/length is not Ethernet/6")                                   \
-	X(ARP_BAD_PROTO, "protocol type/length is not IPv4/4")                                    \
-	X(ARP_BAD_OP, "opcode neither request nor reply")                                         \
-	X(ARP_NOT_FOR_US, "target protocol address is not ours (RFC 826: cache update only)")    \
-	X(ARP_BAD_SENDER, "sender address is broadcast, multicast, zero or our own")             \
+	X(ARP_TRUNCATED, "ARP packet shorter than its 28 bytes")                                   \
+	X(ARP_BAD_HW, "hardware type/length is not Ethernet/6")                                    \
+	X(ARP_BAD_PROTO, "protocol type/length is not IPv4/4")                                     \
+	X(ARP_BAD_OP, "opcode neither request nor reply")                                          \
+	X(ARP_NOT_FOR_US, "target protocol address is not ours (RFC 826: cache update only)")      \
+	X(ARP_BAD_SENDER, "sender address is broadcast, multicast, zero or our own")               \
 	X(ARP_QUEUE_FULL, "oldest packet waiting for this next hop dropped: count or bytes bound") \
-	X(ARP_PENDING_FULL, "packets waiting for resolution hit the total byte bound")            \
-	X(ARP_EVICTED, "packet waiting on a neighbour entry evicted under pressure")              \
-	X(ARP_UNSOLICITED, "reply from a sender we hold no entry for (Linux arp_accept=0)")      \
-	X(ARP_UNRESOLVED, "next hop did not answer ARP after every retry")                       \
-	X(ARP_CACHE_FULL, "neighbour cache full of static entries: no entry for a new next hop") \
+	X(ARP_PENDING_FULL, "packets waiting for resolution hit the total byte bound")             \
+	X(ARP_EVICTED, "packet waiting on a neighbour entry evicted under pressure")               \
+	X(ARP_UNSOLICITED, "reply from a sender we hold no entry for (Linux arp_accept=0)")        \
+	X(ARP_UNRESOLVED, "next hop did not answer ARP after every retry")                         \
+	X(ARP_CACHE_FULL, "neighbour cache full of static entries: no entry for a new next hop")   \
 	/* IPv4 (RFC 791, RFC 1122) */                                                             \
-	X(IPV4_TRUNCATED, "shorter than 20 bytes or than its IHL")                                \
-	X(IPV4_BAD_VERSION, "version field is not 4")                                             \
-	X(IPV4_BAD_IHL, "IHL below 5 (RFC 791 §3.1)")                                             \
-	X(IPV4_BAD_LEN, "total length below IHL*4 or beyond the frame")                           \
-	X(IPV4_BAD_CSUM, "header checksum does not verify (RFC 1122 §3.2.1.2)")                   \
-	X(IPV4_BAD_SRC, "source is broadcast, multicast or loopback (RFC 1122 §3.2.1.3)")         \
-	X(IPV4_NOT_FOR_US, "destination is not our address nor a broadcast (we do not forward)")  \
-	X(IPV4_UNKNOWN_PROTO, "protocol with no handler (answered: protocol unreachable)")        \
-	X(IPV4_BAD_OPTIONS, "malformed IP options")                                               \
-	X(IPV4_NO_ROUTE, "no route to the destination on send")                                   \
-	X(IPV4_FRAG_NEEDED, "DF set but larger than the MTU on send")                             \
-	X(IPV4_FRAG_BAD, "fragment with bad offset/length (beyond 65535, odd non-last size)")     \
-	X(IPV4_FRAG_OVERLAP, "fragment overlaps with different bytes (RFC 5722-style discard)")   \
+	X(IPV4_TRUNCATED, "shorter than 20 bytes or than its IHL")                                 \
+	X(IPV4_BAD_VERSION, "version field is not 4")                                              \
+	X(IPV4_BAD_IHL, "IHL below 5 (RFC 791 §3.1)")                                              \
+	X(IPV4_BAD_LEN, "total length below IHL*4 or beyond the frame")                            \
+	X(IPV4_BAD_CSUM, "header checksum does not verify (RFC 1122 §3.2.1.2)")                    \
+	X(IPV4_BAD_SRC, "source is broadcast, multicast or loopback (RFC 1122 §3.2.1.3)")          \
+	X(IPV4_NOT_FOR_US, "destination is not our address nor a broadcast (we do not forward)")   \
+	X(IPV4_UNKNOWN_PROTO, "protocol with no handler (answered: protocol unreachable)")         \
+	X(IPV4_BAD_OPTIONS, "malformed IP options")                                                \
+	X(IPV4_NO_ROUTE, "no route to the destination on send")                                    \
+	X(IPV4_FRAG_NEEDED, "DF set but larger than the MTU on send")                              \
+	X(IPV4_FRAG_BAD, "fragment with bad offset/length (beyond 65535, odd non-last size)")      \
+	X(IPV4_FRAG_OVERLAP, "fragment overlaps with different bytes (RFC 5722-style discard)")    \
 	X(IPV4_FRAG_DUP, "duplicate fragment, already held")                                       \
-	X(IPV4_FRAG_TIMEOUT, "reassembly timed out; held fragments discarded (RFC 791 §3.2)")     \
-	X(IPV4_FRAG_NOMEM, "reassembly memory limit reached")                                     \
-	X(IPV4_FRAG_TOO_MANY, "too many datagrams under reassembly at once")                      \
-	X(IPV4_TOO_BIG, "datagram over 65535 octets on send (RFC 791 §3.1 Total Length)")         \
+	X(IPV4_FRAG_TIMEOUT, "reassembly timed out; held fragments discarded (RFC 791 §3.2)")      \
+	X(IPV4_FRAG_NOMEM, "reassembly memory limit reached")                                      \
+	X(IPV4_FRAG_TOO_MANY, "too many datagrams under reassembly at once")                       \
+	X(IPV4_TOO_BIG, "datagram over 65535 octets on send (RFC 791 §3.1 Total Length)")          \
 	/* ICMP (RFC 792) */                                                                       \
-	X(ICMP_TRUNCATED, "ICMP message shorter than its 8-byte header")                          \
-	X(ICMP_BAD_CSUM, "ICMP checksum does not verify")                                         \
-	X(ICMP_UNHANDLED_TYPE, "ICMP type we do not act on (counted, not answered)")              \
-	X(ICMP_RATE_LIMITED, "ICMP error suppressed by the rate limit (RFC 1812 §4.3.2.8)")       \
-	X(ICMP_NO_ERROR_FOR_ERROR, "no ICMP error about an ICMP error or broadcast (RFC 1122 §3.2.2)") \
-	X(ICMP_BCAST_ECHO, "echo request to a broadcast address ignored")                         \
-	X(ICMP_NO_ERROR_FOR_FRAGMENT, "no ICMP error about a non-initial fragment (RFC 1122 §3.2.2)") \
+	X(ICMP_TRUNCATED, "ICMP message shorter than its 8-byte header")                           \
+	X(ICMP_BAD_CSUM, "ICMP checksum does not verify")                                          \
+	X(ICMP_UNHANDLED_TYPE, "ICMP type we do not act on (counted, not answered)")               \
+	X(ICMP_RATE_LIMITED, "ICMP error suppressed by the rate limit (RFC 1812 §4.3.2.8)")        \
+	X(ICMP_NO_ERROR_FOR_ERROR,                                                                 \
+	  "no ICMP error about an ICMP error or broadcast (RFC 1122 §3.2.2)")                      \
+	X(ICMP_BCAST_ECHO, "echo request to a broadcast address ignored")                          \
+	X(ICMP_NO_ERROR_FOR_FRAGMENT,                                                              \
+	  "no ICMP error about a non-initial fragment (RFC 1122 §3.2.2)")                          \
+	X(ICMP_ERR_BCAST, "ICMP error to a broadcast address, ignored (Linux icmp_rcv)")           \
+	X(ICMP_ERR_BAD_QUOTE, "ICMP error quoting less than an IPv4 header and 64 bits (RFC 792)") \
+	X(ICMP_ERR_NOT_OURS, "ICMP error about a datagram whose source is not our address")        \
+	X(ICMP_ERR_NO_SOCKET, "ICMP error about a datagram no connection or socket of ours sent")  \
+	X(ICMP_ERR_OUT_OF_WINDOW,                                                                  \
+	  "ICMP error quoting a sequence number outside SND.UNA..SND.NXT (RFC 5927 §4.1)")         \
+	X(ICMP_ERR_IGNORED,                                                                        \
+	  "ICMP error its socket does not take (TIME-WAIT, soft error to UDP, udp_err)")           \
+	X(ICMP_SOURCE_QUENCH, "source quench, ignored (RFC 6633)")                                 \
+	X(ICMP_PMTU_NOT_LOWER, "fragmentation needed that lowers no path MTU (RFC 1191 §6.3)")     \
 	/* UDP (RFC 768) */                                                                        \
-	X(UDP_TRUNCATED, "shorter than the 8-byte header")                                        \
-	X(UDP_BAD_LEN, "length field below 8 or beyond the IP payload")                           \
-	X(UDP_BAD_CSUM, "checksum does not verify")                                               \
-	X(UDP_NO_PORT, "no socket on the port (answered: port unreachable)")                      \
-	X(UDP_RCVBUF_FULL, "socket receive queue full")                                           \
+	X(UDP_TRUNCATED, "shorter than the 8-byte header")                                         \
+	X(UDP_BAD_LEN, "length field below 8 or beyond the IP payload")                            \
+	X(UDP_BAD_CSUM, "checksum does not verify")                                                \
+	X(UDP_NO_PORT, "no socket on the port (answered: port unreachable)")                       \
+	X(UDP_RCVBUF_FULL, "socket receive queue full")                                            \
+	X(UDP_CLOSED_UNREAD, "datagram still queued, unread, when its socket closed")              \
 	/* TCP (RFC 9293) */                                                                       \
-	X(TCP_TRUNCATED, "shorter than 20 bytes or than its data offset")                         \
-	X(TCP_BAD_OFF, "data offset below 5 or beyond the segment")                               \
-	X(TCP_BAD_CSUM, "checksum does not verify")                                               \
-	X(TCP_BAD_OPTIONS, "malformed option (length < 2 or past the header)")                    \
-	X(TCP_BAD_FLAGS, "flag combination that no state accepts (SYN+RST, SYN+FIN, none)")       \
-	X(TCP_NO_SOCKET, "no connection or listener (answered: RST, RFC 9293 §3.10.7.1)")         \
-	X(TCP_LISTEN_RST, "RST to a listener (RFC 9293 §3.10.7.2)")                               \
-	X(TCP_LISTEN_ACK, "ACK to a listener (answered: RST, RFC 9293 §3.10.7.2)")                \
-	X(TCP_LISTEN_NO_SYN, "segment without SYN to a listener")                                 \
-	X(TCP_LISTEN_OVERFLOW, "SYN queue or accept backlog full")                                \
-	X(TCP_SYNSENT_BAD_ACK, "unacceptable ACK in SYN-SENT (answered: RST, §3.10.7.3)")         \
-	X(TCP_SYNSENT_NO_SYN, "neither SYN nor RST in SYN-SENT")                                  \
-	X(TCP_OUT_OF_WINDOW, "segment not acceptable (answered: ACK, RFC 9293 §3.10.7.4)")        \
-	X(TCP_RST_OUT_OF_WINDOW, "RST outside the window (RFC 5961 §3.2)")                        \
-	X(TCP_RST_CHALLENGE, "in-window RST not at RCV.NXT (answered: challenge ACK, RFC 5961)")  \
+	X(TCP_TRUNCATED, "shorter than 20 bytes or than its data offset")                          \
+	X(TCP_BAD_OFF, "data offset below 5 or beyond the segment")                                \
+	X(TCP_BAD_CSUM, "checksum does not verify")                                                \
+	X(TCP_BAD_OPTIONS, "malformed option (length < 2 or past the header)")                     \
+	X(TCP_BAD_FLAGS, "flag combination that no state accepts (SYN+RST, SYN+FIN, none)")        \
+	X(TCP_NO_SOCKET, "no connection or listener (answered: RST, RFC 9293 §3.10.7.1)")          \
+	X(TCP_LISTEN_RST, "RST to a listener (RFC 9293 §3.10.7.2)")                                \
+	X(TCP_LISTEN_ACK, "ACK to a listener (answered: RST, RFC 9293 §3.10.7.2)")                 \
+	X(TCP_LISTEN_NO_SYN, "segment without SYN to a listener")                                  \
+	X(TCP_LISTEN_OVERFLOW, "SYN queue or accept backlog full")                                 \
+	X(TCP_SYNSENT_BAD_ACK, "unacceptable ACK in SYN-SENT (answered: RST, §3.10.7.3)")          \
+	X(TCP_SYNSENT_NO_SYN, "neither SYN nor RST in SYN-SENT")                                   \
+	X(TCP_OUT_OF_WINDOW, "segment not acceptable (answered: ACK, RFC 9293 §3.10.7.4)")         \
+	X(TCP_RST_OUT_OF_WINDOW, "RST outside the window (RFC 5961 §3.2)")                         \
+	X(TCP_RST_CHALLENGE, "in-window RST not at RCV.NXT (answered: challenge ACK, RFC 5961)")   \
 	X(TCP_SYN_CHALLENGE, "SYN in a synchronized state (answered: challenge ACK, RFC 5961 §4)") \
-	X(TCP_ACK_CHALLENGE, "ACK outside the acceptable range (RFC 5961 §5)")                    \
-	X(TCP_NO_ACK, "segment without ACK in a synchronized state (RFC 9293 §3.10.7.4)")         \
-	X(TCP_ACK_FUTURE, "ACK for data not yet sent (answered: ACK)")                            \
-	X(TCP_OFO_FULL, "out-of-order queue full")                                                \
-	X(TCP_RCVBUF_FULL, "data beyond the receive buffer")                                      \
-	X(TCP_AFTER_CLOSE, "data after the receiving side was shut (answered: RST)")              \
-	X(TCP_DUP, "duplicate segment, nothing new in it")                                        \
-	X(TCP_TIMEWAIT, "segment to a TIME-WAIT connection (answered as §3.10.7.4 says)")         \
-	X(TCP_PAWS, "timestamp older than TS.Recent (answered: ACK, RFC 7323 §5.3)")             \
-	X(TCP_NOMEM, "no memory for a new connection")                                            \
-	X(TCP_SYNRCVD_BAD_ACK, "unacceptable ACK in SYN-RECEIVED (answered: RST, §3.10.7.4)")     \
-	X(TCP_BCAST, "segment sent to a link broadcast (RFC 1122 §4.2.3.10)")                     \
-	X(TCP_SYNCOOKIE_BAD, "ACK to a listener with a forged or stale SYN cookie (answered: RST)") \
+	X(TCP_ACK_CHALLENGE, "ACK outside the acceptable range (RFC 5961 §5)")                     \
+	X(TCP_NO_ACK, "segment without ACK in a synchronized state (RFC 9293 §3.10.7.4)")          \
+	X(TCP_ACK_FUTURE, "ACK for data not yet sent (answered: ACK)")                             \
+	X(TCP_OFO_FULL, "out-of-order queue full")                                                 \
+	X(TCP_RCVBUF_FULL, "data beyond the receive buffer")                                       \
+	X(TCP_AFTER_CLOSE, "data after the receiving side was shut (answered: RST)")               \
+	X(TCP_DUP, "duplicate segment, nothing new in it")                                         \
+	X(TCP_TIMEWAIT, "segment to a TIME-WAIT connection (answered as §3.10.7.4 says)")          \
+	X(TCP_PAWS, "timestamp older than TS.Recent (answered: ACK, RFC 7323 §5.3)")               \
+	X(TCP_NOMEM, "no memory for a new connection")                                             \
+	X(TCP_SYNRCVD_BAD_ACK, "unacceptable ACK in SYN-RECEIVED (answered: RST, §3.10.7.4)")      \
+	X(TCP_BCAST, "segment sent to a link broadcast (RFC 1122 §4.2.3.10)")                      \
+	X(TCP_SYNCOOKIE_BAD,                                                                       \
+	  "ACK to a listener with a forged or stale SYN cookie (answered: RST)")                   \
 	/* keep last */
 
 enum ts_drop_reason {
@@ -105,7 +119,7 @@ enum ts_drop_reason {
 #define TS_DROP_ENUM(name, doc) DROP_##name,
 	TS_DROP_REASONS(TS_DROP_ENUM)
 #undef TS_DROP_ENUM
-		DROP_MAX
+	    DROP_MAX
 };
 
 /* The reason's name as printed, e.g. "IPV4_BAD_CSUM". */

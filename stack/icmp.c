@@ -5,8 +5,11 @@
  * validated the sum, netdev.h) → echo request answered in the received
  * buffer (type rewritten, checksum patched incrementally, same id, seq
  * and payload, RFC 792 "Echo or Echo Reply Message"), echo reply
- * handed to the ping handler; every other type is counted and dropped (we
- * do not yet feed unreachables back to sockets).
+ * handed to the ping handler; errors (destination unreachable, time
+ * exceeded, parameter problem) checked, translated into a struct ip_err
+ * (ip.h) and passed to the transport that sent the datagram they quote
+ * (icmp_error_input); source quench ignored (RFC 6633); every other type is
+ * counted and dropped.
  *
  * Send: icmp_send_dest_unreach (and icmp_send_time_exceeded, for
  * reassembly timeouts) quotes the offending datagram after the
@@ -61,7 +64,7 @@ int icmp_is_error(uint8_t type)
 	/* RFC 1122 §3.2.2: errors are all but the query/informational types. */
 	switch (type) {
 	case ICMP_DEST_UNREACH:
-	case 4: /* source quench */
+	case ICMP_SOURCE_QUENCH:
 	case ICMP_REDIRECT:
 	case ICMP_TIME_EXCEEDED:
 	case ICMP_PARAM_PROBLEM:
@@ -105,12 +108,121 @@ static void icmp_echo_reply_in_place(struct stack *st, struct ts_buf *b)
 		csum = ts_csum_fold(ts_csum_partial(p, ts_buf_len(b), 0));
 	}
 	put_be16(p + ICMP_OFF_CSUM, csum);
-	ts_buf_meta_reset(b); /* the request's metadata is not the reply's */
+	ts_buf_meta_reset(b);	/* the request's metadata is not the reply's */
+	ts_rx_delivered(st, b); /* the request ends here; the buffer lives on as the reply */
 	ts_count(st, CTR_ICMP_TX);
 	ts_count(st, CTR_ICMP_ECHO_REPLIES_SENT);
 	/* Our address as the source: the request was to it (broadcasts were
 	 * refused), RFC 1122 §3.2.2.6. */
 	ipv4_output(st, b, b->dst.v4, b->src.v4, IPV4_PROTO_ICMP);
+}
+
+/*
+ * Destination unreachable codes as errno and hard/soft (Linux
+ * icmp_err_convert, net/ipv4/icmp.c): RFC 1122 §4.2.3.9 counts protocol
+ * and port unreachable as hard; Linux adds the "unknown", isolated and
+ * prohibited codes.  Code 4 (fragmentation needed) is path MTU discovery's.
+ */
+static const struct {
+	int err;
+	bool hard;
+} unreach_err[16] = {
+    {ENETUNREACH, false},  /* 0 net unreachable */
+    {EHOSTUNREACH, false}, /* 1 host unreachable */
+    {ENOPROTOOPT, true},   /* 2 protocol unreachable */
+    {ECONNREFUSED, true},  /* 3 port unreachable */
+    {EMSGSIZE, false},	   /* 4 fragmentation needed and DF set */
+    {EOPNOTSUPP, false},   /* 5 source route failed */
+    {ENETUNREACH, true},   /* 6 destination network unknown */
+    {EHOSTDOWN, true},	   /* 7 destination host unknown */
+    {ENONET, true},	   /* 8 source host isolated */
+    {ENETUNREACH, true},   /* 9 network administratively prohibited */
+    {EHOSTUNREACH, true},  /* 10 host administratively prohibited */
+    {ENETUNREACH, false},  /* 11 network unreachable for TOS */
+    {EHOSTUNREACH, false}, /* 12 host unreachable for TOS */
+    {EHOSTUNREACH, true},  /* 13 communication administratively prohibited (RFC 1812) */
+    {EHOSTUNREACH, true},  /* 14 host precedence violation */
+    {EHOSTUNREACH, true},  /* 15 precedence cutoff in effect */
+};
+
+/*
+ * An error message (destination unreachable, time exceeded, parameter
+ * problem, source quench) at b->data: checks what it quotes (RFC 792: the
+ * datagram's header and its first 64 bits; RFC 1122 §3.2.2: no errors to
+ * broadcasts), translates it into the family-neutral struct ip_err and
+ * passes it to the transport that sent the datagram (ip_err_input).  The
+ * message's frame ends delivered when the transport acted on it, else under
+ * the reason it gives.  Consumes b.
+ */
+static void icmp_error_input(struct stack *st, struct ts_buf *b, const struct icmp_view *v)
+{
+	ts_count(st, CTR_ICMP_ERRORS_RX);
+	/* Linux icmp_rcv: only echo and timestamp requests are taken from a
+	 * broadcast; an error to one is someone's mistake or an attack. */
+	if (b->link_bcast || ipv4_is_broadcast(st, b->dst.v4)) {
+		ts_drop(st, b, DROP_ICMP_ERR_BCAST);
+		return;
+	}
+	if (v->type == ICMP_SOURCE_QUENCH) {
+		/* RFC 6633 §1: hosts MUST silently ignore source quench. */
+		ts_drop(st, b, DROP_ICMP_SOURCE_QUENCH);
+		return;
+	}
+	struct ip_err e;
+	memset(&e, 0, sizeof(e));
+	e.type = v->type;
+	e.code = v->code;
+	e.from = b->src;
+	switch (v->type) {
+	case ICMP_DEST_UNREACH:
+		if (v->code >= sizeof(unreach_err) / sizeof(unreach_err[0])) {
+			ts_drop(st, b,
+				DROP_ICMP_UNHANDLED_TYPE); /* Linux: code > NR_ICMP_UNREACH */
+			return;
+		}
+		e.kind = v->code == ICMP_UNREACH_NEEDFRAG ? IP_ERR_PKT_TOO_BIG : IP_ERR_UNREACH;
+		e.err = unreach_err[v->code].err;
+		e.hard = unreach_err[v->code].hard;
+		/* RFC 1191 §4: the next-hop MTU in the low 16 bits of the
+		 * "unused" field; 0 from a router that predates it. */
+		if (e.kind == IP_ERR_PKT_TOO_BIG)
+			e.mtu = v->seq;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		e.kind = IP_ERR_TIME_EXCEEDED;
+		e.err = EHOSTUNREACH; /* tcp_v4_err, __udp4_lib_err: soft */
+		break;
+	default: /* ICMP_PARAM_PROBLEM */
+		e.kind = IP_ERR_PARAM_PROBLEM;
+		e.err = EPROTO;
+		e.hard = true; /* __udp4_lib_err's harderr */
+		break;
+	}
+	/* The quote: an IPv4 header from us, and 8 octets of its transport. */
+	const uint8_t *q = v->data;
+	size_t qlen = v->data_len, ihl = qlen ? (size_t)(q[IPV4_OFF_VER_IHL] & 0xf) * 4 : 0;
+	if (qlen < IPV4_HDR_LEN || q[IPV4_OFF_VER_IHL] >> 4 != 4 || ihl < IPV4_HDR_LEN ||
+	    qlen < ihl + 8 || (get_be16(q + IPV4_OFF_FRAG) & IPV4_FRAG_MASK)) {
+		ts_drop(st, b, DROP_ICMP_ERR_BAD_QUOTE);
+		return;
+	}
+	e.src = ip_addr_v4(get_be32(q + IPV4_OFF_SRC));
+	e.dst = ip_addr_v4(get_be32(q + IPV4_OFF_DST));
+	if (!ip_addr_is_ours(st, &e.src)) {
+		ts_drop(st, b, DROP_ICMP_ERR_NOT_OURS);
+		return;
+	}
+	e.proto = q[IPV4_OFF_PROTO];
+	e.quoted_len = get_be16(q + IPV4_OFF_TOTLEN);
+	e.quote = q + ihl;
+	e.quote_len = qlen - ihl;
+	enum ts_drop_reason r = ip_err_input(st, &e);
+	if (r != DROP_NONE) {
+		ts_drop(st, b, r);
+		return;
+	}
+	ts_count(st, CTR_ICMP_ERRORS_DELIVERED);
+	ts_buf_consume(st, b);
 }
 
 /* Handles one ICMP message at b->data; consumes b. */
@@ -144,10 +256,16 @@ void icmp_input(struct stack *st, struct ts_buf *b)
 		if (st->icmp->echo_fn) {
 			st->icmp->echo_fn(st->icmp->echo_ctx, b->src.v4, v.id, v.seq, v.data,
 					  v.data_len, b->network[IPV4_OFF_TTL]);
-			ts_buf_free(st, b);
+			ts_buf_consume(st, b);
 			return;
 		}
 		break;
+	case ICMP_DEST_UNREACH:
+	case ICMP_SOURCE_QUENCH:
+	case ICMP_TIME_EXCEEDED:
+	case ICMP_PARAM_PROBLEM:
+		icmp_error_input(st, b, &v);
+		return;
 	default:
 		break;
 	}

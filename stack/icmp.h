@@ -19,6 +19,7 @@ struct ts_buf;
 /* Types (RFC 792). */
 #define ICMP_ECHO_REPLY	   0
 #define ICMP_DEST_UNREACH  3
+#define ICMP_SOURCE_QUENCH 4
 #define ICMP_REDIRECT	   5
 #define ICMP_ECHO_REQUEST  8
 #define ICMP_TIME_EXCEEDED 11

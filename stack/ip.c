@@ -16,6 +16,8 @@
 #include "checksum.h"
 #include "ipv4.h"
 #include "stack.h"
+#include "tcp.h"
+#include "udp.h"
 
 void ip_addr_str(const struct ip_addr *a, char *out, size_t cap)
 {
@@ -78,4 +80,18 @@ int ip_output(struct stack *st, struct ts_buf *b, const struct ip_addr *src,
 	/* No other family is configured: nothing can route there. */
 	ts_drop(st, b, DROP_IPV4_NO_ROUTE);
 	return -EAFNOSUPPORT;
+}
+
+enum ts_drop_reason ip_err_input(struct stack *st, const struct ip_err *e)
+{
+	switch (e->proto) {
+	case IPV4_PROTO_TCP: /* the same number in IPv6's Next Header */
+		return tcp_err_input(st, e);
+	case IPV4_PROTO_UDP:
+		return udp_err_input(st, e);
+	default:
+		/* Our echo requests (tapstack ping) and anything else we send
+		 * have no socket that takes errors. */
+		return DROP_ICMP_ERR_NO_SOCKET;
+	}
 }

@@ -18,7 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+
+#include "drop.h"
 
 struct stack;
 struct ts_buf;
@@ -112,20 +115,106 @@ bool ip_addr_is_ours(const struct stack *st, const struct ip_addr *a);
  */
 int ip_select_source(const struct stack *st, const struct ip_addr *dst, struct ip_addr *src);
 
-/* Per-datagram options: a socket's IP_TOS, IP_TTL and Don't Fragment. */
+/* Octets of the fixed network header of af's datagrams: 20 (IPv4), 40 (IPv6). */
+static inline uint32_t ip_hdr_len(int af)
+{
+	return af == AF_INET6 ? 40 : 20;
+}
+
+/*
+ * Per-datagram options: a socket's IP_TOS, IP_TTL and IP_MTU_DISCOVER.
+ * pmtudisc takes Linux's values (<netinet/in.h>, ip(7)); 0 is
+ * IP_PMTUDISC_DONT, what a zeroed struct (or opts NULL) means.  With the
+ * path MTU of ip_pmtu_get (the link's for PROBE, INTERFACE and OMIT):
+ *   DONT       no DF; fragmented above the path MTU
+ *   WANT       DF when it fits and the estimate is not locked at the
+ *              family's floor; fragmented above it (sockets' default)
+ *   DO, PROBE  DF; -EMSGSIZE above the MTU
+ *   INTERFACE  no DF; -EMSGSIZE above the link MTU
+ *   OMIT       no DF; fragmented above the link MTU
+ * (Linux __ip_make_skb, ip_dont_fragment, ip_sk_ignore_df.)
+ */
 struct ip_tx_opts {
-	uint8_t tos; /* IPv4 type of service / IPv6 traffic class */
-	uint8_t ttl; /* IPv4 TTL / IPv6 hop limit; 0: the stack's default (cfg.ttl) */
-	bool df;     /* IPv4 Don't Fragment: -EMSGSIZE above the MTU instead */
+	uint8_t tos;	  /* IPv4 type of service / IPv6 traffic class */
+	uint8_t ttl;	  /* IPv4 TTL / IPv6 hop limit; 0: the stack's default (cfg.ttl) */
+	uint8_t pmtudisc; /* IP_PMTUDISC_DONT .. IP_PMTUDISC_OMIT */
 };
+/* Whether a socket in mode pmtudisc uses the learned path MTU (not the link's). */
+static inline bool ip_pmtudisc_uses_pmtu(uint8_t pmtudisc)
+{
+	return pmtudisc < IP_PMTUDISC_PROBE; /* PROBE and above use the link MTU */
+}
 
 /*
  * Sends the transport segment at b->data..b->tail from src to dst with the
  * given protocol, through the family's output (ipv4_output).  src and dst
- * must be of one family; opts may be NULL (TOS 0, default TTL, may be
- * fragmented).  Consumes b.  Returns 0 or -errno.
+ * must be of one family; opts may be NULL (TOS 0, default TTL, no DF,
+ * fragmented above the path MTU).  Consumes b.  Returns 0 or -errno.
  */
 int ip_output(struct stack *st, struct ts_buf *b, const struct ip_addr *src,
 	      const struct ip_addr *dst, uint8_t proto, const struct ip_tx_opts *opts);
+
+/*
+ * ---- Errors from the network, for either family ----
+ *
+ * An ICMP error (ICMPv4 now, ICMPv6 next) is translated by its family's
+ * ICMP input into one struct ip_err and handed to ip_err_input, which
+ * passes it to the transport that sent the quoted datagram.  The
+ * transports do the rest the same way for both families: find the
+ * connection or socket from the quoted ports, check the quoted TCP
+ * sequence number (RFC 5927 §4.1), then act as Linux does (tcp_v4_err /
+ * tcp_v6_err, __udp4_lib_err / __udp6_lib_err): end a connect, keep a soft
+ * error, report a hard one to a connected UDP socket, lower the path MTU.
+ *
+ * Contract for an ICMP input (icmp.c for IPv4; icmp6.c should do the same):
+ *   - it checked the message (checksum, not to a broadcast or multicast
+ *     address) and that the quote holds the whole network header of a
+ *     datagram from one of our addresses plus 8 octets of its transport
+ *     header (RFC 792; RFC 4443 §2.4 (c) for ICMPv6), else a named drop;
+ *   - it fills kind, err and hard from its table (ICMPv4: Linux
+ *     icmp_err_convert; ICMPv6: icmpv6_err_convert), mtu for
+ *     IP_ERR_PKT_TOO_BIG (0 when an old router gave none), and the quoted
+ *     datagram's addresses, protocol, length and transport octets;
+ *   - it calls ip_err_input and ends the ICMP message's frame with the
+ *     drop reason it returns, or as delivered when it returns DROP_NONE.
+ * Path MTU (ip_pmtu.h, either family): the transports call
+ * ip_pmtu_update(st, &peer, mtu) for a validated IP_ERR_PKT_TOO_BIG (the
+ * family's floor, IP_PMTU_MIN_V6 = 1280, applies itself); a family's output
+ * asks ip_pmtu_get(st, &dst, &locked) for its DF / fragment decision with
+ * the socket's pmtudisc (struct ip_tx_opts above); changes reach TCP
+ * through tcp_pmtu_changed (tcp.h), which sizes SMSS with ip_hdr_len(af).
+ */
+enum ip_err_kind {
+	IP_ERR_UNREACH = 1,   /* destination unreachable (ICMPv4 3 but code 4; ICMPv6 1) */
+	IP_ERR_PKT_TOO_BIG,   /* fragmentation needed and DF set (ICMPv4 3/4, RFC 1191);
+			       * packet too big (ICMPv6 2, RFC 8201) */
+	IP_ERR_TIME_EXCEEDED, /* ICMPv4 11, ICMPv6 3 */
+	IP_ERR_PARAM_PROBLEM, /* ICMPv4 12, ICMPv6 4 */
+};
+
+struct ip_err {
+	enum ip_err_kind kind;
+	uint8_t type, code;   /* as received (for traces) */
+	int err;	      /* the errno it means: ECONNREFUSED, EHOSTUNREACH, EMSGSIZE, ... */
+	bool hard;	      /* a hard error (RFC 1122 §4.2.3.9, §4.1.3.3; Linux's "fatal") */
+	uint32_t mtu;	      /* IP_ERR_PKT_TOO_BIG: the next-hop MTU given, 0 for none */
+	uint32_t quoted_len;  /* the quoted datagram's length from its own header */
+	struct ip_addr src;   /* the quoted datagram's source: one of our addresses */
+	struct ip_addr dst;   /* its destination: the peer */
+	uint8_t proto;	      /* its transport protocol */
+	const uint8_t *quote; /* its transport header, as quoted */
+	size_t quote_len;     /* octets at quote: 8 or more */
+	struct ip_addr from;  /* who sent the ICMP message (a router, or the peer) */
+};
+
+/*
+ * Hands e to the transport of e->proto: tcp_err_input (tcp.h) or
+ * udp_err_input (udp.h), which take the same struct and return the same
+ * way.  Returns DROP_NONE when the error was acted on (a connect ended, a
+ * soft or hard error kept, the path MTU lowered), else the named reason it
+ * changed nothing (ICMP_ERR_NO_SOCKET, ICMP_ERR_OUT_OF_WINDOW,
+ * ICMP_ERR_IGNORED, ICMP_PMTU_NOT_LOWER).  Never consumes a buffer.
+ */
+enum ts_drop_reason ip_err_input(struct stack *st, const struct ip_err *e);
 
 #endif

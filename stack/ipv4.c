@@ -8,9 +8,11 @@
  * (ipv4_reass.c) → protocol table (ICMP, UDP, TCP); an unknown protocol is
  * answered with ICMP protocol unreachable (RFC 1122 §3.2.2.1).
  *
- * Send: route (connected subnet, else cfg.gw, else ENETUNREACH) → IPv4
- * header pushed into the headroom → fragments of (MTU - 20) & ~7 octets when
- * the datagram exceeds cfg.mtu (unless DF) → arp_resolve_and_send.
+ * Send: route (connected subnet, else cfg.gw, else ENETUNREACH) → DF and
+ * the size limit from the socket's IP_MTU_DISCOVER and the path MTU
+ * (ip_pmtu.c, RFC 1191) → IPv4 header pushed into the headroom →
+ * fragments of (MTU - 20) & ~7 octets when the datagram exceeds the path
+ * MTU (unless DF: EMSGSIZE) → arp_resolve_and_send.
  *
  * Options on received datagrams are walked for well-formedness and then
  * ignored (none of them matters to a host that neither routes nor records);
@@ -33,6 +35,7 @@
 #include "byteorder.h"
 #include "checksum.h"
 #include "icmp.h"
+#include "ip_pmtu.h"
 #include "siphash.h"
 #include "stack.h"
 #include "tcp.h"
@@ -306,19 +309,32 @@ int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t 
 	}
 	if (!src)
 		src = st->cfg.ip;
+	/*
+	 * The DF bit and the size that needs fragments, from the socket's
+	 * IP_MTU_DISCOVER (ip.h, struct ip_tx_opts) and the path MTU
+	 * (ip_pmtu.c, RFC 1191): Linux __ip_make_skb, ip_dont_fragment and
+	 * ip_sk_ignore_df.
+	 */
+	uint8_t mode = opts ? opts->pmtudisc : IP_PMTUDISC_DONT;
+	bool locked = false;
+	struct ip_addr to = ip_addr_v4(dst);
+	uint32_t mtu = ip_pmtudisc_uses_pmtu(mode) ? ip_pmtu_get(st, &to, &locked) : st->cfg.mtu;
+	/* A GSO datagram (TSO) is cut into segments of gso_size by the link,
+	 * each of which fits (TCP sizes them from the path MTU): never
+	 * fragmented here. */
+	bool fits = len + IPV4_HDR_LEN <= mtu || b->gso_type != NETDEV_GSO_NONE;
 	struct ipv4_view v = {
 	    .id = ipv4_next_id(st, src, dst, proto),
 	    .tos = opts ? opts->tos : 0,
-	    .df = opts && opts->df,
+	    .df = mode == IP_PMTUDISC_DO || mode == IP_PMTUDISC_PROBE ||
+		  (mode == IP_PMTUDISC_WANT && fits && !locked),
 	    .ttl = opts && opts->ttl ? opts->ttl : st->cfg.ttl,
 	    .proto = proto,
 	    .src = src,
 	    .dst = dst,
 	};
 	ts_count(st, CTR_IPV4_TX);
-	/* A GSO datagram (TSO) is cut into MTU-sized segments by the link,
-	 * not fragmented here. */
-	if (len + IPV4_HDR_LEN <= st->cfg.mtu || b->gso_type != NETDEV_GSO_NONE) {
+	if (fits) {
 		if (ts_buf_headroom(b) < IPV4_HDR_LEN + 14) {
 			ts_drop(st, b, DROP_LINK_TX_FAIL); /* caller forgot TS_BUF_HEADROOM */
 			return -ENOBUFS;
@@ -328,7 +344,7 @@ int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t 
 		ipv4_build(b->network, &v);
 		return arp_resolve_and_send(st, b, nh);
 	}
-	if (v.df) {
+	if (v.df || mode == IP_PMTUDISC_INTERFACE) {
 		ts_drop(st, b, DROP_IPV4_FRAG_NEEDED);
 		return -EMSGSIZE;
 	}
@@ -338,7 +354,7 @@ int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t 
 		ts_drop(st, b, DROP_LINK_TX_FAIL);
 		return -EINVAL;
 	}
-	size_t chunk = st->cfg.mtu > IPV4_HDR_LEN ? (st->cfg.mtu - IPV4_HDR_LEN) & ~(size_t)7 : 0;
+	size_t chunk = mtu > IPV4_HDR_LEN ? (mtu - IPV4_HDR_LEN) & ~(size_t)7 : 0;
 	if (chunk == 0) {
 		/* RFC 791 §3.1: every link carries 68 octets; below that, refuse. */
 		ts_drop(st, b, DROP_IPV4_FRAG_NEEDED);

@@ -90,7 +90,11 @@ void ipv4_input(struct stack *st, struct ts_buf *b);
  * Returns 0 or -errno (-ENETUNREACH, -EMSGSIZE, -ENOBUFS).
  */
 int ipv4_output(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t dst, uint8_t proto);
-/* ipv4_output with a socket's options (TOS, TTL, DF: -EMSGSIZE above the MTU); opts may be NULL. */
+/*
+ * ipv4_output with a socket's options (TOS, TTL, IP_MTU_DISCOVER: DF and
+ * the size limit, ip.h); opts may be NULL (no DF, fragmented above the path
+ * MTU).
+ */
 int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t dst, uint8_t proto,
 		     const struct ip_tx_opts *opts);
 

@@ -300,7 +300,7 @@ struct ts_buf *ipv4_reass_input(struct stack *st, struct ts_buf *b, const struct
 		d->hdr_len = v->hdr_len;
 		memcpy(d->hdr, b->network, v->hdr_len);
 	}
-	ts_buf_free(st, b);
+	ts_buf_consume(st, b); /* the fragment's frame ends here: its bytes were copied */
 	if (d->total_len && d->hdr_len && d->blocks_filled == (d->total_len + 7) / 8) {
 		if (d->hdr_len + d->total_len > IPV4_MAX_DATAGRAM) {
 			ts_drop(st, NULL, DROP_IPV4_FRAG_BAD);

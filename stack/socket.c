@@ -32,6 +32,7 @@
 #include <sys/epoll.h>
 
 #include "epoll.h"
+#include "ip_pmtu.h"
 #include "stack.h"
 #include "socket_trace.h"
 #include "tapstack.h"
@@ -122,6 +123,7 @@ struct ts_sock *ts_sock_new(struct stack *st, int domain, int type, const struct
 	}
 	s->opt.rcvlowat = 1;
 	s->opt.ttl = -1;
+	s->opt.pmtudisc = IP_PMTUDISC_WANT; /* Linux inet_create (ip_no_pmtu_disc 0) */
 	s->opt.keepidle_s = st->cfg.tcp_keepidle_s;
 	s->opt.keepintvl_s = st->cfg.tcp_keepintvl_s;
 	s->opt.keepcnt = st->cfg.tcp_keepcnt;
@@ -550,8 +552,9 @@ static int do_connect(struct stack *st, int fd, const struct sockaddr *addr, soc
 		return -EFAULT;
 	if (len < (socklen_t)sizeof(sa_family_t))
 		return -EINVAL;
-	if (addr->sa_family == AF_UNSPEC && s->type == SOCK_DGRAM) {
-		/* connect(2): AF_UNSPEC dissolves a datagram socket's association. */
+	if (addr->sa_family == AF_UNSPEC) {
+		/* connect(2): AF_UNSPEC dissolves a datagram socket's association,
+		 * and disconnects a stream socket (Linux tcp_disconnect). */
 		return s->ops->connect(s, NULL);
 	}
 	if ((r = sockaddr_get(addr, len, s->domain, SA_CONNECT, &ep)) < 0)
@@ -576,15 +579,13 @@ static int do_connect(struct stack *st, int fd, const struct sockaddr *addr, soc
 			 * from a blocking socket.
 			 */
 			s->ops->connect(s, NULL);
+			s->so_error = 0; /* no reset to report: the attempt timed out */
 			return -ETIMEDOUT;
 		}
 	}
-	r = s->so_error;
-	s->so_error = 0;
-	if (r)
-		return -r;
-	/* __inet_stream_connect: closed without an error code is ECONNABORTED. */
-	return (s->ops->poll(s) & EPOLLOUT) ? 0 : -ECONNABORTED;
+	/* __inet_stream_connect after its wait: the protocol reports the
+	 * outcome as to a second connect (0, or the error that ended it). */
+	return s->ops->connect(s, &ep);
 }
 
 int ts_connect(struct stack *st, int fd, const struct sockaddr *addr, socklen_t len)
@@ -1061,7 +1062,7 @@ static int sol_socket_set(struct stack *st, struct ts_sock *s, int name, const v
 static int sol_ip_set(struct ts_sock *s, int name, const void *val, socklen_t len)
 {
 	int v = 0;
-	if (name != IP_TOS && name != IP_TTL)
+	if (name != IP_TOS && name != IP_TTL && name != IP_MTU_DISCOVER && name != IP_RECVERR)
 		return -ENOPROTOOPT;
 	if (len && !val)
 		return -EFAULT;
@@ -1069,6 +1070,17 @@ static int sol_ip_set(struct ts_sock *s, int name, const void *val, socklen_t le
 		memcpy(&v, val, sizeof(int));
 	else if (len >= 1)
 		v = *(const uint8_t *)val;
+	if (name == IP_MTU_DISCOVER) {
+		/* ip(7): IP_PMTUDISC_DONT..IP_PMTUDISC_OMIT. */
+		if (v < IP_PMTUDISC_DONT || v > IP_PMTUDISC_OMIT)
+			return -EINVAL;
+		s->opt.pmtudisc = (uint8_t)v;
+		return 0;
+	}
+	if (name == IP_RECVERR) {
+		s->opt.recverr = v != 0;
+		return 0;
+	}
 	if (name == IP_TTL) {
 		/* ip(7): 1..255, or -1 for the default. */
 		if (len < 1 || (v != -1 && (v < 1 || v > 255)))
@@ -1203,12 +1215,23 @@ static int sol_socket_get(struct ts_sock *s, int name, void *val, socklen_t *len
 static int sol_ip_get(struct stack *st, struct ts_sock *s, int name, void *val, socklen_t *len)
 {
 	int v;
-	if (name == IP_TOS)
+	struct ip_endpoint peer = {0};
+	if (name == IP_TOS) {
 		v = s->opt.tos;
-	else if (name == IP_TTL)
+	} else if (name == IP_TTL) {
 		v = s->opt.ttl < 0 ? st->cfg.ttl : s->opt.ttl;
-	else
+	} else if (name == IP_MTU_DISCOVER) {
+		v = s->opt.pmtudisc;
+	} else if (name == IP_RECVERR) {
+		v = s->opt.recverr;
+	} else if (name == IP_MTU) {
+		/* do_ip_getsockopt: the path MTU of a connected socket's route. */
+		if (!s->ops->getname || s->ops->getname(s, true, &peer) < 0)
+			return -ENOTCONN;
+		v = (int)ip_pmtu_get(st, &peer.addr, NULL);
+	} else {
 		return -ENOPROTOOPT;
+	}
 	/* do_ip_getsockopt: a buffer shorter than an int gets one byte. */
 	if (*len > 0 && *len < (socklen_t)sizeof(int)) {
 		*(uint8_t *)val = (uint8_t)v;

@@ -49,6 +49,9 @@ struct ts_sockopts {
 			       * make a stream readable (>= 1) */
 	uint8_t tos;	      /* IP_TOS of every datagram / segment sent */
 	int ttl;	      /* IP_TTL; -1: the stack's default (cfg.ttl) */
+	uint8_t pmtudisc;     /* IP_MTU_DISCOVER (ip.h): IP_PMTUDISC_WANT by default */
+	bool recverr;	      /* IP_RECVERR: ICMP errors reported at once, to any socket
+			       * (without the error queue: see docs/api.md) */
 	uint16_t user_mss;    /* TCP_MAXSEG set by the user; 0: none */
 	uint32_t keepidle_s;  /* TCP_KEEPIDLE */
 	uint32_t keepintvl_s; /* TCP_KEEPINTVL */

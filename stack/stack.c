@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "eth.h"
+#include "ip_pmtu.h"
 #include "tapstack.h"
 #include "netdev.h"
 
@@ -57,6 +58,7 @@ void ts_config_default(struct ts_config *c)
 	c->reass_timeout_ms = 30000;
 	c->reass_max_bytes = 4u << 20;
 	c->reass_max_datagrams = 64;
+	c->pmtu_expires_ms = 600000;
 	c->icmp_err_rate = 100;
 	c->icmp_err_burst = 50;
 	c->tcp_msl_ms = 30000;
@@ -172,7 +174,8 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 
 	if ((err = kernel_wait_setup(st)) < 0 || (err = arp_init(st)) < 0 ||
 	    (err = ipv4_init(st)) < 0 || (err = ipv4_reass_init(st)) < 0 ||
-	    (err = icmp_init(st)) < 0 || (err = udp_init(st)) < 0 || (err = tcp_init(st)) < 0) {
+	    (err = ip_pmtu_init(st)) < 0 || (err = icmp_init(st)) < 0 || (err = udp_init(st)) < 0 ||
+	    (err = tcp_init(st)) < 0) {
 		stack_destroy(st);
 		return err;
 	}
@@ -187,6 +190,7 @@ void stack_destroy(struct stack *st)
 	tcp_destroy(st);
 	udp_destroy(st);
 	icmp_destroy(st);
+	ip_pmtu_destroy(st);
 	ipv4_reass_destroy(st);
 	ipv4_destroy(st);
 	arp_destroy(st);
@@ -202,6 +206,7 @@ void stack_destroy(struct stack *st)
 void stack_input(struct stack *st, struct ts_buf *b)
 {
 	ts_count(st, CTR_ETH_RX);
+	b->rx = 1;
 	eth_input(st, b);
 }
 
@@ -298,6 +303,7 @@ static int stack_poll_link(struct stack *st, uint64_t now_us, bool read_link)
 		handled++;
 		if (ts_buf_meta_from_link(b, &m) < 0) {
 			ts_count(st, CTR_ETH_RX);
+			b->rx = 1;
 			ts_drop(st, b, DROP_LINK_BAD_META);
 			continue;
 		}
@@ -436,11 +442,49 @@ int stack_block(struct stack *st, uint64_t until_us)
 
 void ts_drop(struct stack *st, struct ts_buf *b, enum ts_drop_reason reason)
 {
-	if (reason > DROP_NONE && reason < DROP_MAX)
+	if (reason > DROP_NONE && reason < DROP_MAX) {
 		st->drops[reason]++;
+		if (b && b->rx)
+			st->rx_drops[reason]++;
+	}
+	if (b)
+		b->rx = 0; /* its exit is this drop (a reason out of range is a bug) */
 	if (ts_tracing(st, TS_TRACE_LAYERS))
 		ts_trace(st, TS_TRACE_LAYERS, "   drop %s\n", ts_drop_name(reason));
 	ts_buf_free(st, b);
+}
+
+void ts_rx_delivered(struct stack *st, struct ts_buf *b)
+{
+	if (!b || !b->rx)
+		return;
+	b->rx = 0;
+	ts_count(st, CTR_RX_DELIVERED);
+}
+
+void ts_buf_consume(struct stack *st, struct ts_buf *b)
+{
+	ts_rx_delivered(st, b);
+	ts_buf_free(st, b);
+}
+
+uint64_t stack_rx_held(const struct stack *st)
+{
+	return st->udp ? udp_rx_held(st) : 0;
+}
+
+uint64_t stack_rx_dropped(const struct stack *st)
+{
+	uint64_t n = 0;
+	for (int r = 0; r < DROP_MAX; r++)
+		n += st->rx_drops[r];
+	return n;
+}
+
+bool stack_rx_balanced(const struct stack *st)
+{
+	return st->counters[CTR_ETH_RX] ==
+	       st->counters[CTR_RX_DELIVERED] + stack_rx_dropped(st) + stack_rx_held(st);
 }
 
 void ts_trace(struct stack *st, unsigned category, const char *fmt, ...)

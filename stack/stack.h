@@ -56,19 +56,21 @@ struct ts_config {
 	uint64_t seed;	     /* RNG seed; 0 = from the clock and getrandom */
 	bool gratuitous_arp; /* announce our address at start-up */
 	/* ARP */
-	uint32_t arp_ttl_ms;	/* how long a resolved entry stays valid */
-	uint32_t arp_retry_ms;	/* interval between requests for a pending entry */
-	uint32_t arp_retries;	/* requests before giving up */
+	uint32_t arp_ttl_ms;		/* how long a resolved entry stays valid */
+	uint32_t arp_retry_ms;		/* interval between requests for a pending entry */
+	uint32_t arp_retries;		/* requests before giving up */
 	uint32_t arp_queue_max;		/* packets waiting per unresolved next hop */
 	uint32_t arp_unres_qlen_bytes;	/* their whole buffers' bytes (Linux unres_qlen_bytes) */
 	uint32_t arp_unres_total_bytes; /* bytes waiting for resolution, all next hops */
-	uint32_t arp_gc_thresh2; /* entries above which stale unused ones are collected */
+	uint32_t arp_gc_thresh2;	/* entries above which stale unused ones are collected */
 	uint32_t arp_gc_thresh3; /* most entries (Linux gc_thresh3); at most ARP_MAX_ENTRIES */
 	/* IPv4 */
 	uint8_t ttl;		      /* TTL of datagrams we originate */
 	uint32_t reass_timeout_ms;    /* RFC 791 reassembly timer (Linux: 30 s) */
 	uint32_t reass_max_bytes;     /* memory for all datagrams under reassembly */
 	uint32_t reass_max_datagrams; /* datagrams under reassembly at once */
+	uint32_t pmtu_expires_ms;     /* a learned path MTU is forgotten after this (RFC 1191
+				       * §6.3; Linux ip_rt_mtu_expires, 10 min) */
 	/* ICMP */
 	uint32_t icmp_err_rate;	 /* ICMP errors per second (token bucket) */
 	uint32_t icmp_err_burst; /* bucket size */
@@ -140,7 +142,9 @@ struct stack {
 	uint64_t now_us; /* the clock, advanced by stack_poll */
 	uint64_t rng;	 /* xorshift64* state */
 	uint64_t counters[CTR_MAX];
-	uint64_t drops[DROP_MAX];
+	uint64_t drops[DROP_MAX];    /* every drop, of frames received or sent, or of no frame */
+	uint64_t rx_drops[DROP_MAX]; /* of those, drops of received frames (accounting below) */
+	uint64_t rx_unaccounted;     /* received frames freed without an exit: a bug, 0 */
 	struct ts_timer_heap timers;
 	struct ts_buf *buf_free; /* free list of standard-size buffers */
 	uint32_t buf_free_n;	 /* buffers on it */
@@ -153,12 +157,13 @@ struct stack {
 	 * files, so that one layer's implementation can be replaced (an
 	 * exercise) without touching struct stack.
 	 */
-	struct arp_state *arp;	   /* neighbour cache (arp.c) */
-	struct ipv4_state *ipv4;   /* IP ID (ipv4.c) */
-	struct reass_state *reass; /* datagrams under reassembly (ipv4_reass.c) */
-	struct icmp_state *icmp;   /* error rate limit, ping replies (icmp.c) */
-	struct udp_state *udp;	   /* port table (udp.c) */
-	struct tcp_state *tcp;	   /* connection tables, ring cache (tcp_var.h) */
+	struct arp_state *arp;	    /* neighbour cache (arp.c) */
+	struct ipv4_state *ipv4;    /* IP ID (ipv4.c) */
+	struct reass_state *reass;  /* datagrams under reassembly (ipv4_reass.c) */
+	struct ip_pmtu_state *pmtu; /* path MTU estimates (ip_pmtu.c) */
+	struct icmp_state *icmp;    /* error rate limit, ping replies (icmp.c) */
+	struct udp_state *udp;	    /* port table (udp.c) */
+	struct tcp_state *tcp;	    /* connection tables, ring cache (tcp_var.h) */
 	struct ts_fdtable fds;
 	int kq;		    /* kernel epoll fd that stack_wait sleeps in, or -1 */
 	int tfd;	    /* timerfd armed to the next deadline, or -1 */
@@ -222,8 +227,40 @@ void stack_input(struct stack *st, struct ts_buf *b);
 /* Sends a whole frame (data..tail) on the link and frees b. Returns 0 or -errno. */
 int stack_link_output(struct stack *st, struct ts_buf *b);
 
-/* Counts reason, traces the drop if asked, frees b (b may be NULL). */
+/*
+ * Accounting of received frames (docs/robustness.md, "Accounting").  A
+ * frame is received when stack_input counts it in CTR_ETH_RX and marks its
+ * buffer (b->rx).  Its life then ends in exactly one of three ways:
+ *   - a named drop: ts_drop() of that buffer, counted in st->rx_drops[reason]
+ *     as well as st->drops[reason];
+ *   - delivered: ts_rx_delivered(), the one place that counts
+ *     CTR_RX_DELIVERED, called where a protocol consumed the frame (TCP
+ *     processed the segment, ICMP answered the echo or passed the error on,
+ *     ARP took the reply or answered the request, reassembly copied the
+ *     fragment, the application read the datagram);
+ *   - held: still queued for a reader (stack_rx_held: UDP receive queues;
+ *     reassembly copies fragments out, so it holds no frame).
+ * Hence, at any moment, ETH_RX = RX_DELIVERED + Σ rx_drops + held
+ * (stack_rx_balanced).  Drops of what we send, and drops of no frame at all
+ * (an ICMP error withheld by the rate limit), count in drops[] only.  A
+ * buffer built from received frames (a reassembled datagram) is no received
+ * frame itself.
+ */
+/* Counts reason (and, for a received frame, its exit), traces the drop if
+ * asked, frees b (b may be NULL). */
 void ts_drop(struct stack *st, struct ts_buf *b, enum ts_drop_reason reason);
+/* The received frame in b was consumed: counts CTR_RX_DELIVERED once and
+ * clears b->rx; b stays the caller's (to free, or to reuse for a reply).
+ * Does nothing for a buffer that is not a received frame. */
+void ts_rx_delivered(struct stack *st, struct ts_buf *b);
+/* ts_rx_delivered, then ts_buf_free. */
+void ts_buf_consume(struct stack *st, struct ts_buf *b);
+/* Received frames still held (UDP receive queues). */
+uint64_t stack_rx_held(const struct stack *st);
+/* Σ rx_drops: received frames that ended in a named drop. */
+uint64_t stack_rx_dropped(const struct stack *st);
+/* Whether ETH_RX = RX_DELIVERED + Σ rx_drops + held now. */
+bool stack_rx_balanced(const struct stack *st);
 static inline void ts_count(struct stack *st, enum ts_counter c)
 {
 	st->counters[c]++;

@@ -10,8 +10,12 @@
 
 #include <stdio.h>
 
+#include "drop.h"
+
 struct stack;
 struct ts_buf;
+struct ip_addr;
+struct ip_err;
 
 int tcp_init(struct stack *st);
 void tcp_destroy(struct stack *st);
@@ -25,6 +29,19 @@ void tcp_input(struct stack *st, struct ts_buf *b);
  */
 void tcp_batch_begin(struct stack *st);
 void tcp_batch_end(struct stack *st);
+/*
+ * An ICMP error about a TCP segment we sent (ip.h, ip_err_input): the
+ * connection of the quoted 4-tuple, if the quoted sequence number lies in
+ * SND.UNA..SND.NXT (RFC 5927 §4.1), ends its connect, keeps a soft error,
+ * or lowers its MSS and resends (tcp_err.c).  DROP_NONE, or why not.
+ */
+enum ts_drop_reason tcp_err_input(struct stack *st, const struct ip_err *e);
+/*
+ * The path MTU toward dst changed (ip_pmtu.c: lowered, expired, evicted):
+ * every connection to dst takes the MSS the new one allows (Linux
+ * tcp_sync_mss).
+ */
+void tcp_pmtu_changed(struct stack *st, const struct ip_addr *dst);
 /* Connection table, like ss -tan (SIGUSR1, --stats). */
 void tcp_print_table(struct stack *st, FILE *out);
 

@@ -650,6 +650,7 @@ static void segment_acceptable(struct tcp_ctx *c)
 	pcb->last_rx_us = c->st->now_us;
 	pcb->keep_probes = 0;
 	pcb->probes_out = 0; /* the peer is there (Linux tcp_ack: icsk_probes_out) */
+	pcb->soft_err = 0;   /* and the path works: forget an ICMP soft error (tcp_ack) */
 }
 
 /* Fifth: check the ACK field (RFC 9293 §3.10.7.4, RFC 5961 §5.2). */
@@ -1165,7 +1166,7 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 	switch (s) {
 	case NEXT:
 	case DONE:
-		ts_buf_free(st, b);
+		ts_buf_consume(st, b);
 		break;
 	case DROP:
 		ts_drop(st, b, c.reason);

@@ -428,21 +428,29 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 }
 
 /*
- * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, with one refinement BSD makes
- * (tcp_output: "for ACK only packets ... use snd_max instead of snd_nxt"):
- * after a timeout SND.NXT has gone back to resend from SND.UNA, while the
- * peer may already hold everything up to SND.MAX; an ACK numbered SND.NXT
- * is then an old duplicate to it (RFC 9293 §3.10.7.4), and the news it
- * carries is thrown away.  SND.MAX is where the peer's window starts.
+ * The sequence number of a segment that carries no data (a pure ACK, a
+ * RST): SND.NXT as RFC 9293 means it, the next new octet, which is our
+ * SND.MAX (snd_nxt moves back to SND.UNA for a go-back-N resend), kept
+ * within the peer's window (Linux tcp_acceptable_seq).  With the rewound
+ * snd_nxt, a peer that already holds those octets finds the ACK below
+ * RCV.NXT, unacceptable (§3.10.7.4), and drops the acknowledgment it
+ * carries: when both ends resend at once (a bidirectional transfer under
+ * 20 % loss) neither learns what the other received, and both time out.
  */
+static uint32_t acceptable_seq(const struct tcp_pcb *pcb)
+{
+	uint32_t wnd_end = pcb->snd_una + pcb->snd_wnd;
+	return pcb->snd_wnd && seq_gt(pcb->snd_max, wnd_end) ? wnd_end : pcb->snd_max;
+}
+
 void tcp_send_ack(struct tcp_pcb *pcb)
 {
-	tcp_send_segment(pcb, pcb->snd_max, TCP_ACK, 0);
+	tcp_send_segment(pcb, acceptable_seq(pcb), TCP_ACK, 0);
 }
 
 void tcp_send_rst_pcb(struct tcp_pcb *pcb)
 {
-	tcp_send_segment(pcb, pcb->snd_nxt, TCP_RST | TCP_ACK, 0);
+	tcp_send_segment(pcb, acceptable_seq(pcb), TCP_RST | TCP_ACK, 0);
 }
 
 void tcp_send_syn(struct tcp_pcb *pcb)

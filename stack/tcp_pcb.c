@@ -366,10 +366,13 @@ int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, const struct ts_sockopts *so)
 	pcb->rcv_ssthresh = rp.init_wnd;
 	pcb->rcv_grow_mark = 0;
 	pcb->rmss = rp.mss;
-	pcb->ip_opts = (struct ip_tx_opts){0};
+	/* IP_PMTUDISC_WANT without a socket, as Linux's default: DF on every
+	 * segment (they are sized to fit the path MTU). */
+	pcb->ip_opts = (struct ip_tx_opts){.pmtudisc = IP_PMTUDISC_WANT};
 	if (so) {
 		pcb->ip_opts.tos = so->tos;
 		pcb->ip_opts.ttl = so->ttl < 0 ? 0 : (uint8_t)so->ttl;
+		pcb->ip_opts.pmtudisc = so->pmtudisc;
 	}
 	return 0;
 }
@@ -537,16 +540,14 @@ void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer)
 	pcb->peer_mss = (uint16_t)mss;
 	if (mss > pcb->rmss)
 		mss = pcb->rmss;
-	if (mss < TCP_MIN_PEER_MSS) {
+	if (mss < TCP_MIN_PEER_MSS)
 		ts_count(pcb->st, CTR_TCP_MSS_RAISED);
-		mss = TCP_MIN_PEER_MSS;
-	}
-	if (pcb->tf & TF_TS_OK)
-		mss -= 12;
-	pcb->smss = (uint16_t)mss;
+	/* The same rule, and the path MTU learned toward the peer (RFC 1191,
+	 * tcp_err.c), whenever that changes later. */
+	tcp_sync_mss(pcb, tcp_path_mtu(pcb));
 	/* tcp_initialize_rcv_mss: the peer's segments are taken as small until seen. */
 	if (pcb->rcv_mss < TCP_DEFAULT_MSS)
-		pcb->rcv_mss = mss < TCP_DEFAULT_MSS ? (uint16_t)mss : TCP_DEFAULT_MSS;
+		pcb->rcv_mss = pcb->smss < TCP_DEFAULT_MSS ? pcb->smss : TCP_DEFAULT_MSS;
 	tcp_cc_on_established(pcb);
 }
 

@@ -65,6 +65,7 @@ static int tcp_bind(struct ts_sock *s, const struct ip_endpoint *ep)
 	}
 	pcb->local_ip = ep->addr;
 	pcb->local_port = port;
+	pcb->user_bound_ip = !ip_addr_is_any(&ep->addr);
 	pcb->reuseaddr = s->opt.reuseaddr;
 	tcp_bind_hash_add(pcb);
 	return 0;
@@ -121,6 +122,56 @@ static int tcp_accept(struct ts_sock *s, struct ts_sock **child, struct ip_endpo
 	return 0;
 }
 
+/* Sends RST to and frees every child a closing listener still holds. */
+static void abort_children(struct tcp_queue *q)
+{
+	struct tcp_pcb *c;
+	while ((c = tcp_queue_pop(q))) {
+		tcp_send_rst_pcb(c);
+		tcp_pcb_close(c, NULL);
+	}
+}
+
+/*
+ * Linux tcp_disconnect (connect(AF_UNSPEC), shutdown of a listener or of a
+ * connect in progress): the connection goes, a synchronized one with a RST
+ * (tcp_need_reset) and ECONNRESET as the socket's error, as does a
+ * connect in progress (without a RST); a listener stops listening and
+ * resets the children it held.  The socket is then as if new but bound:
+ * it may connect or listen again, its port kept, its address the
+ * wildcard unless bind gave one.
+ */
+static void tcp_disconnect(struct ts_sock *s, struct tcp_pcb *pcb)
+{
+	switch (pcb->state) {
+	case TCPS_LISTEN:
+		abort_children(&pcb->synq);
+		abort_children(&pcb->acceptq);
+		break;
+	case TCPS_SYN_SENT:
+		s->so_error = ECONNRESET;
+		break;
+	case TCPS_SYN_RECEIVED:
+	case TCPS_ESTABLISHED:
+	case TCPS_CLOSE_WAIT:
+	case TCPS_FIN_WAIT_1:
+	case TCPS_FIN_WAIT_2:
+		tcp_send_rst_pcb(pcb);
+		s->so_error = ECONNRESET;
+		break;
+	default:
+		break;
+	}
+	if (pcb->state != TCPS_CLOSED)
+		tcp_pcb_close(pcb, NULL);
+	pcb->tf = 0;
+	if (!pcb->user_bound_ip) {
+		memset(&pcb->local_ip, 0, sizeof(pcb->local_ip));
+		pcb->local_ip.af = (uint8_t)s->domain;
+	}
+	tcp_wakeup(pcb);
+}
+
 static int tcp_connect(struct ts_sock *s, const struct ip_endpoint *ep)
 {
 	struct stack *st = s->st;
@@ -128,11 +179,31 @@ static int tcp_connect(struct ts_sock *s, const struct ip_endpoint *ep)
 	if (!pcb)
 		return -ENOMEM;
 	if (!ep) {
-		/* A blocking connect gives up (socket.c): the attempt goes, the
-		 * socket may try again (Linux: tcp_disconnect after a timeout). */
-		if (pcb->state == TCPS_SYN_SENT || pcb->state == TCPS_SYN_RECEIVED)
-			tcp_pcb_close(pcb, NULL);
+		/* connect(AF_UNSPEC), or a blocking connect that gave up (socket.c). */
+		tcp_disconnect(s, pcb);
 		return 0;
+	}
+	if (pcb->tf & TF_CONNECTING) {
+		/*
+		 * __inet_stream_connect on an SS_CONNECTING socket: still in
+		 * the handshake, EALREADY; done, 0 (once: then EISCONN); failed,
+		 * its error (ECONNABORTED when SO_ERROR already took it), and
+		 * the socket may try again.
+		 */
+		switch (pcb->state) {
+		case TCPS_SYN_SENT:
+		case TCPS_SYN_RECEIVED:
+			return -EALREADY;
+		case TCPS_CLOSED: {
+			int e = s->so_error;
+			s->so_error = 0;
+			pcb->tf &= ~(TF_CONNECTING | TF_EVER_CONNECTED);
+			return e ? -e : -ECONNABORTED;
+		}
+		default:
+			pcb->tf &= ~TF_CONNECTING;
+			return 0;
+		}
 	}
 	switch (pcb->state) {
 	case TCPS_LISTEN:
@@ -173,7 +244,9 @@ static int tcp_connect(struct ts_sock *s, const struct ip_endpoint *ep)
 	pcb->local_ip = lip;
 	pcb->remote_ip = ep->addr;
 	pcb->remote_port = ep->port;
-	pcb->tf = tcp_offered_options(pcb->st); /* offered; the SYN,ACK decides */
+	/* Options offered (the SYN,ACK decides); the outcome is for a later
+	 * connect() to report (TF_CONNECTING). */
+	pcb->tf = tcp_offered_options(pcb->st) | TF_CONNECTING;
 	memset(&pcb->ofo, 0, sizeof(pcb->ofo));
 	pcb->nsacked = 0;
 	pcb->rexmt_count = pcb->backoff = 0;
@@ -250,7 +323,16 @@ static ssize_t tcp_recvmsg(struct ts_sock *s, const struct ts_iov *to, int flags
 		}
 		return 0;
 	}
-	if ((pcb->tf & TF_RCV_SHUT) || fin_consumed(pcb))
+	if (fin_consumed(pcb))
+		return 0;
+	if (s->so_error) {
+		/* An error IP_RECVERR reported on a live connection (tcp_recvmsg:
+		 * sk_err before RCV_SHUTDOWN, after the FIN's SOCK_DONE). */
+		int e = s->so_error;
+		s->so_error = 0;
+		return -e;
+	}
+	if (pcb->tf & TF_RCV_SHUT)
 		return 0;
 	if (pcb->state == TCPS_CLOSED)
 		return -ENOTCONN;
@@ -279,6 +361,14 @@ static ssize_t tcp_sendmsg(struct ts_sock *s, const struct ts_iov *from, int fla
 	(void)flags;
 	(void)to; /* tcp_sendmsg ignores a destination */
 	struct tcp_pcb *pcb = s->pcb;
+	/* tcp_sendmsg_locked → sk_stream_error: a pending error (a reset, a
+	 * refused connect, one IP_RECVERR reported) is returned, once, before
+	 * the EPIPE of a dead or shut connection. */
+	if (s->so_error) {
+		int e = s->so_error;
+		s->so_error = 0;
+		return -e;
+	}
 	/* Linux tcp_sendmsg: a socket that is not connected gets EPIPE (and
 	 * SIGPIPE, which socket.c never raises), not ENOTCONN. */
 	if (!pcb)
@@ -328,25 +418,22 @@ static int tcp_shutdown(struct ts_sock *s, int how)
 	struct tcp_pcb *pcb = s->pcb;
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return -EINVAL;
-	if (!pcb || pcb->state == TCPS_CLOSED || pcb->state == TCPS_LISTEN ||
-	    pcb->state == TCPS_SYN_SENT)
+	if (!pcb || pcb->state == TCPS_CLOSED)
 		return -ENOTCONN;
+	/* inet_shutdown: a listener stops listening on SHUT_RD (and RDWR) and
+	 * ignores SHUT_WR; a connect in progress is abandoned (tcp_disconnect);
+	 * both return 0. */
+	if (pcb->state == TCPS_LISTEN || pcb->state == TCPS_SYN_SENT) {
+		if (pcb->state == TCPS_SYN_SENT || how != SHUT_WR)
+			tcp_disconnect(s, pcb);
+		return 0;
+	}
 	if (how == SHUT_RD || how == SHUT_RDWR)
 		pcb->tf |= TF_RCV_SHUT;
 	if (how == SHUT_WR || how == SHUT_RDWR)
 		shut_wr(pcb);
 	tcp_wakeup(pcb);
 	return 0;
-}
-
-/* Sends RST to and frees every child a closing listener still holds. */
-static void abort_children(struct tcp_queue *q)
-{
-	struct tcp_pcb *c;
-	while ((c = tcp_queue_pop(q))) {
-		tcp_send_rst_pcb(c);
-		tcp_pcb_close(c, NULL);
-	}
 }
 
 static void tcp_close(struct ts_sock *s)
@@ -430,6 +517,10 @@ static void tcp_opt_changed(struct ts_sock *s, int level, int name)
 		/* Every segment from now on, retransmissions included. */
 		pcb->ip_opts.tos = s->opt.tos;
 		pcb->ip_opts.ttl = s->opt.ttl < 0 ? 0 : (uint8_t)s->opt.ttl;
+		pcb->ip_opts.pmtudisc = s->opt.pmtudisc;
+		/* PROBE and above ignore the learned path MTU, the others use it. */
+		if (name == IP_MTU_DISCOVER && pcb->pmtu && pcb->pmtu != tcp_path_mtu(pcb))
+			tcp_sync_mss(pcb, tcp_path_mtu(pcb));
 	}
 	bool has_rings = pcb->snd_ring.cap != 0;
 	if (level == SOL_SOCKET &&
@@ -624,7 +715,7 @@ static void tcp_fill_info(struct ts_sock *s, struct tcp_info *ti)
 	if (pcb->last_rx_us)
 		ti->tcpi_last_data_recv = (uint32_t)((st->now_us - pcb->last_rx_us) / 1000u);
 	ti->tcpi_last_ack_recv = ti->tcpi_last_data_recv;
-	ti->tcpi_pmtu = st->cfg.mtu;
+	ti->tcpi_pmtu = pcb->pmtu ? pcb->pmtu : tcp_path_mtu(pcb);
 	ti->tcpi_rcv_ssthresh = pcb->rcv_ssthresh;
 	ti->tcpi_rtt = pcb->rtt.srtt_us;
 	ti->tcpi_rttvar = pcb->rtt.srtt_us ? pcb->rtt.rttvar_us : st->cfg.tcp_init_rto_ms * 250u;

@@ -156,13 +156,14 @@ void tcp_pcb_trim(struct tcp_pcb *pcb)
 	pcb->snd_ring.cap = pcb->rcv_ring.cap = 0;
 }
 
-/* The connection failed (retries exhausted, keep-alive unanswered). */
+/* The connection failed (retries exhausted, keep-alive unanswered); a soft
+ * error an ICMP message left is the reason given (Linux tcp_write_err). */
 static void tcp_fail(struct tcp_pcb *pcb, int err)
 {
 	ts_count(pcb->st, CTR_TCP_ABORT_ON_TIMEOUT);
 	pcb->tf |= TF_RESET;
 	if (pcb->sock)
-		pcb->sock->so_error = err;
+		pcb->sock->so_error = pcb->soft_err ? pcb->soft_err : err;
 	tcp_pcb_close(pcb, NULL);
 }
 

@@ -21,6 +21,7 @@
  *   tcp_timer.c    REXMT, PERSIST, KEEP, 2MSL, DELACK, RTO backoff
  *   tcp_rtt.c      RTO estimation (RFC 6298 §2), replaceable on its own
  *   tcp_sock.c     tcp_sock_ops, the socket contract of socket.h
+ *   tcp_err.c      ICMP errors (tcp_err_input) and path MTU (tcp_sync_mss)
  *
  * Call order: ipv4_input → tcp_input → (state machine) → ring / wakeup →
  * tcp_output → ipv4_output.  Timers fire tcp_timer_* → tcp_output.
@@ -123,6 +124,8 @@ enum {
 	TF_SYN_REXMIT = 1u << 19,    /* our SYN or SYN,ACK was retransmitted (RFC 6298 (5.7)) */
 	TF_DSACK_PENDING = 1u << 20, /* the next ACK reports dsack_left..right (RFC 2883) */
 	TF_PINGPONG = 1u << 21,	     /* interactive: we answered data within the ATO (Linux) */
+	TF_CONNECTING = 1u << 22,    /* connect() began and its outcome was not yet reported by a
+				      * connect() (Linux SS_CONNECTING, __inet_stream_connect) */
 };
 
 /* Where the sender is with respect to losses (Linux tcp_ca_state; --trace tcp). */
@@ -183,7 +186,8 @@ struct tcp_pcb {
 	struct tcp_pcb *lnext;		     /* listener hash chain (listeners only) */
 	struct tcp_pcb *all_prev, *all_next; /* every pcb, for tables and teardown */
 	bool in_conn_hash, in_listen_hash;
-	bool orphan;				   /* on the stack's orphan list */
+	bool user_bound_ip; /* bind() gave an address (kept by tcp_disconnect) */
+	bool orphan;	    /* on the stack's orphan list */
 	struct tcp_pcb *orphan_prev, *orphan_next; /* that list, oldest first */
 	uint32_t orphan_bytes;			   /* ring storage counted there */
 	struct tcp_pcb *listener; /* the listener that spawned us, until accepted */
@@ -324,6 +328,9 @@ struct tcp_pcb {
 	/* Output waiting for the end of a receive batch (tcp_batch_end). */
 	bool out_pending;	  /* on the stack's out_pending list */
 	struct tcp_pcb *out_next; /* next on that list */
+	/* ICMP errors and path MTU (tcp_err.c). */
+	int soft_err;  /* last soft error (Linux sk_err_soft): a timeout reports it */
+	uint32_t pmtu; /* the path MTU smss was sized for (Linux icsk_pmtu_cookie) */
 };
 
 #define TCP_CONN_HASH_BITS 16
@@ -440,6 +447,13 @@ static inline bool tcp_is_orphan(const struct tcp_pcb *pcb)
 uint32_t tcp_offered_options(const struct stack *st);
 /* Initial congestion window etc. once SMSS is known (after the handshake). */
 void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer);
+/* tcp_err.c: the path MTU the connection sends with: the estimate toward the
+ * peer (ip_pmtu.c), or the link's when IP_MTU_DISCOVER says to ignore it. */
+uint32_t tcp_path_mtu(const struct tcp_pcb *pcb);
+/* tcp_err.c: SMSS for path MTU mtu (Linux tcp_sync_mss): the MTU less the
+ * headers, at most the peer's MSS and ours, at least TCP_MIN_PEER_MSS, less
+ * the timestamp option; remembers mtu in pcb->pmtu. */
+void tcp_sync_mss(struct tcp_pcb *pcb, uint32_t mtu);
 void tcp_queue_push(struct tcp_queue *q, struct tcp_pcb *pcb);
 void tcp_queue_remove(struct tcp_pcb *pcb);
 struct tcp_pcb *tcp_queue_pop(struct tcp_queue *q);

@@ -9,8 +9,11 @@
  * bounded by SO_RCVBUF, ephemeral ports, connect/disconnect, shutdown.
  * SO_BROADCAST (EACCES to a broadcast address without it, as
  * udp_sendmsg), IP_TOS and IP_TTL on every datagram sent.
+ * ICMP errors as Linux's __udp4_lib_err (udp_err_input): hard errors to
+ * connected sockets (or any with IP_RECVERR) on their next call; path MTU
+ * (IP_MTU_DISCOVER, ip.h).
  * Does not: multicast, delivery of one broadcast to several sockets (the
- * best match gets it), ICMP errors to sockets.
+ * best match gets it), the IP_RECVERR error queue.
  *
  * Call order: ipv4_input → udp_input → udp_parse → lookup → queue →
  * ts_sock_wakeup; ts_recvmsg (and the other reads) → udp_sock_recvmsg.
@@ -30,6 +33,7 @@
 #include "byteorder.h"
 #include "checksum.h"
 #include "icmp.h"
+#include "ip_pmtu.h"
 #include "ipv4.h"
 #include "stack.h"
 
@@ -61,6 +65,7 @@ struct udp_pcb {
 struct udp_state {
 	struct udp_pcb *bucket[UDP_HASH_SIZE]; /* bound pcbs by local port */
 	uint32_t npcbs;			       /* bound pcbs */
+	uint64_t rx_held; /* queued buffers that are received frames (b->rx, stack.h) */
 };
 
 /* ---- view ---- */
@@ -245,6 +250,11 @@ uint32_t udp_bound_count(const struct stack *st)
 	return st->udp->npcbs;
 }
 
+uint64_t udp_rx_held(const struct stack *st)
+{
+	return st->udp->rx_held;
+}
+
 void udp_destroy(struct stack *st)
 {
 	/* Sockets were closed by ts_fdtable_destroy; nothing may remain hashed. */
@@ -254,12 +264,21 @@ void udp_destroy(struct stack *st)
 
 /* ---- input ---- */
 
+/* Takes b off the accounting's "held" (it leaves a receive queue). */
+static void unhold(struct stack *st, const struct ts_buf *b)
+{
+	if (b->rx)
+		st->udp->rx_held--;
+}
+
+/* The socket closes: datagrams nobody read end here. */
 static void queue_free(struct stack *st, struct udp_pcb *pcb)
 {
 	while (pcb->rq_head) {
 		struct ts_buf *b = pcb->rq_head;
 		pcb->rq_head = b->next;
-		ts_buf_free(st, b);
+		unhold(st, b);
+		ts_drop(st, b, DROP_UDP_CLOSED_UNREAD);
 	}
 	pcb->rq_tail = NULL;
 	pcb->rq_count = pcb->rq_charge = 0;
@@ -308,6 +327,8 @@ void udp_input(struct stack *st, struct ts_buf *b)
 	pcb->rq_tail = b;
 	pcb->rq_count++;
 	pcb->rq_charge += charge;
+	if (b->rx)
+		st->udp->rx_held++;
 	ts_sock_wakeup(pcb->sock);
 }
 
@@ -341,7 +362,8 @@ static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const struct ts
 {
 	size_t len = from->len;
 	const struct ts_sockopts *so = &pcb->sock->opt;
-	struct ip_tx_opts opts = {.tos = so->tos, .ttl = so->ttl < 0 ? 0 : (uint8_t)so->ttl};
+	struct ip_tx_opts opts = {
+	    .tos = so->tos, .ttl = so->ttl < 0 ? 0 : (uint8_t)so->ttl, .pmtudisc = so->pmtudisc};
 	struct ip_addr src;
 	int r = ip_select_source(st, dst, &src);
 	if (r < 0)
@@ -364,6 +386,45 @@ static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const struct ts
 		return r;
 	ts_count(st, CTR_UDP_TX);
 	return (ssize_t)len;
+}
+
+/* ---- ICMP errors (Linux __udp4_lib_err) ---- */
+
+enum ts_drop_reason udp_err_input(struct stack *st, const struct ip_err *e)
+{
+	if (e->quote_len < UDP_HDR_LEN)
+		return DROP_ICMP_ERR_BAD_QUOTE;
+	uint16_t lport = get_be16(e->quote + UDP_OFF_SPORT),
+		 rport = get_be16(e->quote + UDP_OFF_DPORT);
+	/* The socket that would receive the peer's answer: the quoted
+	 * datagram's 4-tuple, reversed. */
+	struct udp_pcb *pcb = udp_lookup(st, &e->src, lport, &e->dst, rport);
+	if (!pcb)
+		return DROP_ICMP_ERR_NO_SOCKET;
+	struct ts_sock *s = pcb->sock;
+	int err = e->err;
+	bool hard = e->hard, updated = false;
+	if (e->kind == IP_ERR_PKT_TOO_BIG) {
+		/* RFC 1191 §6.1: the path MTU, for this socket's later datagrams
+		 * and every other one to that peer (ipv4_sk_update_pmtu). */
+		uint32_t mtu = e->mtu ? e->mtu : ip_pmtu_plateau(e->quoted_len);
+		if (s->opt.pmtudisc == IP_PMTUDISC_INTERFACE || s->opt.pmtudisc == IP_PMTUDISC_OMIT)
+			return DROP_ICMP_ERR_IGNORED; /* ip_sk_accept_pmtu */
+		updated = ip_pmtu_update(st, &e->dst, mtu) != 0;
+		if (s->opt.pmtudisc == IP_PMTUDISC_DONT)
+			return updated ? DROP_NONE : DROP_ICMP_PMTU_NOT_LOWER;
+		err = EMSGSIZE;
+		hard = true;
+	}
+	/* RFC 1122 §4.1.3.3 passes errors up; Linux only to a connected socket
+	 * and only hard ones (soft errors and unconnected sockets would see
+	 * errors about other peers' datagrams), unless IP_RECVERR. */
+	if (!s->opt.recverr && (!hard || !pcb->connected))
+		return updated ? DROP_NONE : DROP_ICMP_ERR_IGNORED;
+	s->so_error = err;
+	ts_count(st, CTR_UDP_ICMP_ERRORS);
+	ts_sock_wakeup(s);
+	return DROP_NONE;
 }
 
 /* ---- socket operations ---- */
@@ -421,6 +482,13 @@ static ssize_t udp_sock_recvmsg(struct ts_sock *s, const struct ts_iov *to, int 
 	struct udp_pcb *pcb = s->pcb;
 	struct ts_buf *b = pcb->rq_head;
 
+	/* __skb_recv_udp: a pending error (an ICMP error udp_err_input
+	 * reported) comes first, once. */
+	if (s->so_error) {
+		int e = s->so_error;
+		s->so_error = 0;
+		return -e;
+	}
 	if (!b)
 		return pcb->shut_rd ? 0 : -EAGAIN;
 	size_t dlen = ts_buf_len(b);
@@ -441,7 +509,8 @@ static ssize_t udp_sock_recvmsg(struct ts_sock *s, const struct ts_iov *to, int 
 			pcb->rq_tail = NULL;
 		pcb->rq_count--;
 		pcb->rq_charge -= (uint32_t)dlen + UDP_DGRAM_OVERHEAD;
-		ts_buf_free(s->st, b);
+		unhold(s->st, b);
+		ts_buf_consume(s->st, b); /* the application read it */
 	}
 	return (ssize_t)((flags & MSG_TRUNC) ? dlen : n);
 }
@@ -467,6 +536,13 @@ static ssize_t udp_sock_sendmsg(struct ts_sock *s, const struct ts_iov *from, in
 	/* udp_sendmsg: a broadcast route without SO_BROADCAST is EACCES. */
 	if (ip_addr_is_v4(&to->addr) && ipv4_is_broadcast(s->st, to->addr.v4) && !s->opt.broadcast)
 		return -EACCES;
+	/* sock_alloc_send_pskb (from udp_sendmsg, after its argument checks):
+	 * a pending error is returned once, and the datagram not sent. */
+	if (s->so_error) {
+		int e = s->so_error;
+		s->so_error = 0;
+		return -e;
+	}
 	if (autobind(s) < 0)
 		return -EAGAIN;
 	return udp_output(s->st, pcb, from, &to->addr, to->port);

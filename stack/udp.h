@@ -68,6 +68,13 @@ struct udp_state;
 /* Allocates st->udp.  0 or -ENOMEM. */
 int udp_init(struct stack *st);
 void udp_destroy(struct stack *st);
+/*
+ * An ICMP error about a datagram a UDP socket sent (ip.h, ip_err_input):
+ * Linux __udp4_lib_err.  The socket of the quoted ports gets a hard error
+ * on its next call when it is connected (or has IP_RECVERR); fragmentation
+ * needed lowers the path MTU.  DROP_NONE, or why not.
+ */
+enum ts_drop_reason udp_err_input(struct stack *st, const struct ip_err *e);
 /* Handles one datagram at b->data (b->network, src_ip, dst_ip set); consumes b. */
 void udp_input(struct stack *st, struct ts_buf *b);
 /* One-line summary of the UDP header at p for --trace layers (snprintf semantics). */
@@ -76,5 +83,7 @@ int udp_describe(const uint8_t *p, size_t len, char *out, size_t cap);
 void udp_print_table(struct stack *st, FILE *out);
 /* Sockets bound to a port. */
 uint32_t udp_bound_count(const struct stack *st);
+/* Received frames waiting in receive queues (the accounting's "held", stack.h). */
+uint64_t udp_rx_held(const struct stack *st);
 
 #endif

@@ -1,12 +1,16 @@
 #!/bin/sh
 # check.sh - `make check` and its parts: run suites, one summary.
 #
-#   tools/check.sh OUT [all|unit|twostack|tap]
+#   tools/check.sh OUT [all|unit|twostack|valgrind|tap]
 #
 #   unit      Check unit tests (golden frames, views, state fixtures), and the
 #             script suites tests/unit/t_*.sh (t_sim: `tapstack sim`;
 #             t_exercises: the exercise checks checked), no root.
 #   twostack  Two-stack tests over the in-memory wire, no root, seeded faults.
+#   valgrind  The unit suites once more, under valgrind memcheck (the
+#             optimised build, no ASan: OUT's sibling build/tests/unit_tests),
+#             any error fails them; part of "all".  make soak does the same for
+#             the two-stack suites, too slow for make check.
 #   tap       TAP integration suites (tests/tap/t_*.sh), each in its own
 #             network namespace with real clients; they need root.  Without
 #             root they are reported as skipped with the reason;
@@ -41,9 +45,9 @@ log_dir="$OUT/test-logs"
 mkdir -p "$log_dir"
 
 case $WHAT in
-all | unit | twostack | tap) ;;
+all | unit | twostack | valgrind | tap) ;;
 *)
-	echo "check.sh: unknown family '$WHAT' (all, unit, twostack, tap)" >&2
+	echo "check.sh: unknown family '$WHAT' (all, unit, twostack, valgrind, tap)" >&2
 	exit 2
 	;;
 esac
@@ -103,6 +107,24 @@ fi
 if want twostack; then
 	run_suite twostack "$OUT/tests/twostack_tests"
 	grep -E '^[0-9]+%: Checks' "$log_dir/twostack.log" | sed 's/^/      /'
+fi
+
+if want valgrind; then
+	VG_UNIT=${VG_UNIT:-build/tests/unit_tests}
+	if ! command -v valgrind >/dev/null; then
+		run_suite valgrind/unit sh -c "echo 'skipped: valgrind is not installed'; exit 77"
+	elif [ ! -x "$VG_UNIT" ]; then
+		run_suite valgrind/unit sh -c "echo 'skipped: no $VG_UNIT (make build/tests/unit_tests)'; exit 77"
+	else
+		# Every error memcheck finds fails the suite (exit 99), and so does
+		# a definite leak; Check forks each test, and valgrind follows.
+		# Ten to fifty times slower under valgrind: Check's per-test
+		# timeouts stretch with it.
+		run_suite valgrind/unit env CK_TIMEOUT_MULTIPLIER=20 \
+			valgrind -q --error-exitcode=99 --leak-check=full \
+			--errors-for-leak-kinds=definite --show-leak-kinds=definite "$VG_UNIT"
+		grep -E '^[0-9]+%: Checks' "$log_dir/valgrind_unit.log" | sed 's/^/      /'
+	fi
 fi
 
 if want tap; then

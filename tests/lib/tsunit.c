@@ -375,6 +375,15 @@ void ts_test_stack_feed(struct ts_test_stack *t, const uint8_t *frame, size_t le
 
 void ts_test_stack_free(struct ts_test_stack *t)
 {
+	struct stack *st = &t->st;
+	ck_assert_msg(stack_rx_balanced(st) && st->rx_unaccounted == 0,
+		      "%llu frames received != %llu delivered + %llu dropped + %llu held "
+		      "(%llu freed without an exit)",
+		      (unsigned long long)st->counters[CTR_ETH_RX],
+		      (unsigned long long)st->counters[CTR_RX_DELIVERED],
+		      (unsigned long long)stack_rx_dropped(st),
+		      (unsigned long long)stack_rx_held(st),
+		      (unsigned long long)st->rx_unaccounted);
 	stack_destroy(&t->st);
 	ck_assert_msg(t->st.bufs_live == 0, "%lld buffers leaked", (long long)t->st.bufs_live);
 	capdev_free(t->cap);

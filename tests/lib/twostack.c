@@ -241,11 +241,29 @@ void twostack_advance(struct twostack *t, uint64_t us)
 	twostack_run_until(t, NULL, NULL, us);
 }
 
+/*
+ * The accounting of received frames (stack.h): every frame a stack received
+ * was delivered, dropped under a named reason, or is still held, exactly once.
+ */
+static void assert_accounted(struct stack *st, char which, const char *desc)
+{
+	unsigned long long rx = st->counters[CTR_ETH_RX],
+			   delivered = st->counters[CTR_RX_DELIVERED],
+			   dropped = stack_rx_dropped(st), held = stack_rx_held(st);
+	ck_assert_msg(stack_rx_balanced(st) && st->rx_unaccounted == 0,
+		      "stack %c: %llu frames received != %llu delivered + %llu dropped + %llu held "
+		      "(%llu freed without an exit) (%s)",
+		      which, rx, delivered, dropped, held, (unsigned long long)st->rx_unaccounted,
+		      desc);
+}
+
 void twostack_free(struct twostack *t)
 {
 	char desc[160];
 
 	twostack_describe(t, desc, sizeof(desc));
+	assert_accounted(&t->a, 'a', desc);
+	assert_accounted(&t->b, 'b', desc);
 	stack_destroy(&t->a);
 	stack_destroy(&t->b);
 	int64_t leak_a = t->a.bufs_live, leak_b = t->b.bufs_live;

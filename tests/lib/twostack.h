@@ -113,7 +113,12 @@ void twostack_advance(struct twostack *t, uint64_t us);
 void twostack_blocking(struct twostack *t, uint64_t max_us,
 		       uint64_t (*step)(struct twostack *t, void *ctx), void *ctx);
 
-/* Destroys both stacks and devices; ck_assert that neither leaked a buffer (bufs_live == 0). */
+/*
+ * Destroys both stacks and devices; ck_asserts first that each accounted
+ * for every frame it received (stack.h, "Accounting": ETH_RX = delivered +
+ * named drops of received frames + held), then that neither leaked a buffer
+ * (bufs_live == 0).
+ */
 void twostack_free(struct twostack *t);
 
 /* "fault seed 7 (loss=10% ...)" or "perfect wire": for failure messages. */

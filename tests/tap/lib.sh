@@ -25,8 +25,11 @@
 #   ts_start [tapstack args]   start `tapstack serve` in the namespace, wait until it answers
 #                              (with --pcap unless the first arg is --no-pcap; with
 #                              --offload $TS_OFFLOAD when that is set)
-#   ts_stop                    SIGTERM it, wait, check exit status 0 and no
-#                              sanitizer report; a test that relies on the
+#   ts_stop                    SIGTERM it, wait, check exit status 0, no
+#                              sanitizer report, and the accounting line of
+#                              --stats (every frame received delivered,
+#                              dropped under a named reason, or held); a
+#                              test that relies on the
 #                              stop (exit status, counters printed at exit, a
 #                              flushed capture) calls it itself, and
 #                              run_tests stops a stack left running at the end
@@ -126,11 +129,13 @@ ts_start() {
 	fi
 	# Not through ns_exec: $! must be tapstack's own pid (ip netns exec
 	# execs it), not a subshell's, so that signals reach the stack.
-	# TS_OFFLOAD=MODE (tools/check.sh's second TAP pass) adds --offload MODE;
-	# unset, the stack runs with its default (auto).
-	ip netns exec "$NS" "$BIN" serve --tap tap0 --host-ip 10.0.0.1/24 --ip 10.0.0.2/24 \
-		"$pcap_opt" ${TS_OFFLOAD:+"--offload=$TS_OFFLOAD"} "$@" \
-		>"$WORK/tapstack.out" 2>"$WORK/tapstack.err" &
+#                              (with --pcap unless the first arg is --no-pcap; with
+#                              --offload $TS_OFFLOAD when that is set)
+#   ts_stop                    SIGTERM it, wait, check exit status 0, no
+#                              sanitizer report, and the accounting line of
+#                              --stats (every frame received delivered,
+#                              dropped under a named reason, or held); a
+#                              test that relies on the
 	TS_PID=$!
 	i=0
 	while [ $i -lt 100 ]; do
@@ -156,6 +161,11 @@ ts_stop() {
 	TS_ARGS=""
 	eq "tapstack exits 0 on SIGTERM" 0 "$rc"
 	check "no sanitizer report" sh -c "! grep -q 'Sanitizer' '$WORK/tapstack.err'"
+	# stack.h "Accounting": every frame received was delivered, dropped under
+	# a named reason, or is still held.
+	_acct=$(grep '^accounting:' "$WORK/tapstack.err" | tail -n 1)
+	check "frames accounted for (${_acct#accounting: })" \
+		sh -c "echo '$_acct' | grep -qE '^accounting: [0-9]+ received = .* held\$'"
 }
 
 # ts_need [args]: the stack running with exactly these args (compared as

@@ -337,9 +337,9 @@ START_TEST(df_refuses_to_fragment)
 	init_with_peer(&t);
 	struct ts_buf *b = ts_buf_alloc(&t.st, 4000, TS_BUF_HEADROOM);
 	memset(ts_buf_put(b, 4000), 0, 4000);
-	ck_assert_int_eq(
-	    ipv4_output_opts(&t.st, b, 0, IP1, IPV4_PROTO_UDP, &(struct ip_tx_opts){.df = true}),
-	    -EMSGSIZE);
+	ck_assert_int_eq(ipv4_output_opts(&t.st, b, 0, IP1, IPV4_PROTO_UDP,
+					  &(struct ip_tx_opts){.pmtudisc = IP_PMTUDISC_DO}),
+			 -EMSGSIZE);
 	ck_assert_uint_eq(t.st.drops[DROP_IPV4_FRAG_NEEDED], 1);
 	b = ts_buf_alloc(&t.st, 65516, TS_BUF_HEADROOM);
 	ts_buf_put(b, 65516); /* 65516 + 20 > 65535 */
