@@ -1,7 +1,9 @@
 #!/bin/sh
 # t_exercises.sh - the exercise checks, checked (tools/exercise/selfcheck.sh):
-# the reference passes every stage of every exercise, each untouched
-# skeleton fails every scored check, and each typical mistake
+# each committed skeleton is the one generated from today's reference
+# (tools/exercise/skelgen.py; `make exercises-regenerate` after changing a
+# file an exercise replaces), the reference passes every stage of every
+# exercise, each skeleton fails every scored check, and each typical mistake
 # (tests/exercises/mistakes/) fails a check whose hint names it.  No root
 # needed (the TAP stage of the reference runs when root is there).
 #
