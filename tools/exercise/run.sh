@@ -27,7 +27,7 @@
 #   EX_SIM     simulator scenarios ROLE:TASK[:FAULTS] (tools/exercise/exdrive.c)
 #   EX_FUZZ    fuzz harnesses whose corpus to replay (frame, frames)
 #   EX_SPEED   the speed scenario
-#   EX_TAP     real clients for the TAP stage (arping ping curl nc nmap)
+#   EX_TAP     real clients for the TAP stage (arping ping curl nc udp nmap)
 #
 # Stages: 1 unit checks, 2 regression (the unit and two-stack suites
 # relinked), 3 simulator (learner vs reference, seeded faults), 4 hostile
