@@ -465,6 +465,7 @@ int arp_resolve_and_send(struct stack *st, struct ts_buf *b, uint32_t nh)
 		ts_drop(st, b, DROP_ARP_PENDING_FULL);
 		return -ENOBUFS;
 	}
+	ts_buf_linearize(b); /* it outlives this call: no pointer into a send ring */
 	b->next = NULL;
 	if (e->queue_tail)
 		e->queue_tail->next = b;

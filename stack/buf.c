@@ -15,6 +15,12 @@
 
 /* Buffers kept on the free list; beyond that they go back to the heap. */
 #define TS_BUF_POOL_MAX 1024
+/*
+ * Large buffers kept: a receive batch holds one at a time, a GSO send one
+ * per segment in flight through the call; more than this only while ARP
+ * or reassembly hold some, and those may come from the heap.
+ */
+#define TS_BUF_BIG_POOL_MAX 16
 
 struct ts_buf *ts_buf_alloc(struct stack *st, size_t cap, size_t headroom)
 {
@@ -25,8 +31,14 @@ struct ts_buf *ts_buf_alloc(struct stack *st, size_t cap, size_t headroom)
 		b = st->buf_free;
 		st->buf_free = b->next;
 		st->buf_free_n--;
+	} else if (want > TS_BUF_STD_SIZE && want <= TS_BUF_BIG_SIZE && st->buf_big_free) {
+		b = st->buf_big_free;
+		st->buf_big_free = b->next;
+		st->buf_big_free_n--;
 	} else {
-		size_t size = want <= TS_BUF_STD_SIZE ? TS_BUF_STD_SIZE : want;
+		size_t size = want <= TS_BUF_STD_SIZE	? TS_BUF_STD_SIZE
+			      : want <= TS_BUF_BIG_SIZE ? TS_BUF_BIG_SIZE
+							: want;
 		b = malloc(sizeof(*b) + size);
 		if (!b)
 			return NULL;
@@ -42,6 +54,7 @@ struct ts_buf *ts_buf_alloc(struct stack *st, size_t cap, size_t headroom)
 	b->ip_proto = 0;
 	b->link_bcast = 0;
 	ts_buf_meta_reset(b);
+	b->n_ext = 0;
 	st->bufs_live++;
 	return b;
 }
@@ -57,6 +70,12 @@ void ts_buf_free(struct stack *st, struct ts_buf *b)
 		st->buf_free_n++;
 		return;
 	}
+	if (b->cap == TS_BUF_BIG_SIZE && st->buf_big_free_n < TS_BUF_BIG_POOL_MAX) {
+		b->next = st->buf_big_free;
+		st->buf_big_free = b;
+		st->buf_big_free_n++;
+		return;
+	}
 	free(b);
 }
 
@@ -68,6 +87,32 @@ void ts_buf_pool_destroy(struct stack *st)
 		free(b);
 	}
 	st->buf_free_n = 0;
+	while (st->buf_big_free) {
+		struct ts_buf *b = st->buf_big_free;
+		st->buf_big_free = b->next;
+		free(b);
+	}
+	st->buf_big_free_n = 0;
+}
+
+void ts_buf_set_ext(struct ts_buf *b, const struct ts_buf_ext *pieces, unsigned n)
+{
+	b->n_ext = 0;
+	for (unsigned i = 0; i < n && i < TS_BUF_EXT_MAX; i++)
+		if (pieces[i].len)
+			b->ext[b->n_ext++] = pieces[i];
+}
+
+void ts_buf_linearize(struct ts_buf *b)
+{
+	if (!b->n_ext)
+		return;
+	uint8_t *p = b->tail - ts_buf_ext_len(b);
+	for (unsigned i = 0; i < b->n_ext; i++) {
+		memcpy(p, b->ext[i].base, b->ext[i].len);
+		p += b->ext[i].len;
+	}
+	b->n_ext = 0;
 }
 
 void ts_buf_csum_set_partial(struct ts_buf *b, uint16_t csum_offset, uint32_t pseudo)
@@ -82,6 +127,7 @@ void ts_buf_csum_set_partial(struct ts_buf *b, uint16_t csum_offset, uint32_t ps
 
 int ts_buf_csum_complete(struct ts_buf *b)
 {
+	ts_buf_linearize(b);
 	if (b->csum != NETDEV_CSUM_PARTIAL)
 		return 0;
 	uint8_t *start = b->head + b->csum_start;

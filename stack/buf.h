@@ -41,6 +41,16 @@ struct stack;
 #define TS_BUF_HEADROOM 160
 /* Standard buffer: headroom plus the largest frame the link may carry. */
 #define TS_BUF_STD_SIZE (TS_BUF_HEADROOM + NETDEV_JUMBO_FRAME)
+/*
+ * Large buffer: headroom plus the largest frame an IPv4 datagram makes
+ * (65535 octets and the Ethernet header): a GSO frame TCP sends, or one
+ * the link coalesced.  These come from a free list of their own, so a
+ * stream of 64 KiB frames does not malloc and free one each.
+ */
+#define TS_BUF_BIG_FRAME (14 + 65535)
+#define TS_BUF_BIG_SIZE	 (TS_BUF_HEADROOM + TS_BUF_BIG_FRAME)
+/* Payload pieces a buffer may leave outside its memory (zero-copy send). */
+#define TS_BUF_EXT_MAX 3
 
 struct ts_buf {
 	struct ts_buf *next;  /* link for whichever queue owns the buffer */
@@ -60,18 +70,30 @@ struct ts_buf {
 	uint16_t gso_size;    /* GSO: payload octets per segment */
 	uint16_t csum_offset; /* PARTIAL: the checksum field, from csum_start */
 	uint32_t csum_start;  /* PARTIAL: first octet the checksum covers, from head */
-	uint8_t mem[];	      /* the bytes */
+	/*
+	 * Zero-copy send (ts_buf_set_ext): the last octets of [data, tail)
+	 * are not in mem but in these pieces (a TCP send ring); the room is
+	 * reserved, so ts_buf_linearize can always copy them in.  0 on every
+	 * buffer received and on every buffer that holds its own bytes.
+	 */
+	uint8_t n_ext;
+	struct ts_buf_ext {
+		const uint8_t *base; /* first octet of the piece */
+		uint32_t len;	     /* its length */
+	} ext[TS_BUF_EXT_MAX];
+	uint8_t mem[]; /* the bytes */
 };
 
 /*
  * Allocates a buffer of at least cap bytes with data == tail at
- * head + headroom.  Standard-size buffers come from the stack's free list.
- * Returns NULL on allocation failure (counted by the caller).
+ * head + headroom.  Standard-size and large buffers come from the stack's
+ * free lists; larger ones from the heap.  Returns NULL on allocation
+ * failure (counted by the caller).
  */
 struct ts_buf *ts_buf_alloc(struct stack *st, size_t cap, size_t headroom);
-/* Returns the buffer to the stack's free list (or the heap). NULL is ignored. */
+/* Returns the buffer to the stack's free lists (or the heap). NULL is ignored. */
 void ts_buf_free(struct stack *st, struct ts_buf *b);
-/* Frees every buffer cached on the stack's free list. */
+/* Frees every buffer cached on the stack's free lists. */
 void ts_buf_pool_destroy(struct stack *st);
 
 static inline size_t ts_buf_len(const struct ts_buf *b)
@@ -112,6 +134,27 @@ static inline void ts_buf_trim(struct ts_buf *b, size_t len)
 		b->tail = b->data + len;
 }
 
+/*
+ * Marks the last octets of the buffer (already counted in [data, tail))
+ * as living in n pieces elsewhere; their total must equal the room they
+ * take at the tail.  The pieces must stay valid and unchanged until the
+ * buffer is sent or linearized: only the send path within one call may
+ * rely on that, so a layer that keeps a buffer beyond the call that gave
+ * it (ARP waiting for a neighbour, IPv4 fragmenting) calls
+ * ts_buf_linearize first.
+ */
+void ts_buf_set_ext(struct ts_buf *b, const struct ts_buf_ext *pieces, unsigned n);
+/* Octets of [data, tail) that live in ext pieces. */
+static inline size_t ts_buf_ext_len(const struct ts_buf *b)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < b->n_ext; i++)
+		n += b->ext[i].len;
+	return n;
+}
+/* Copies the ext pieces into their room at the tail: the buffer then holds every octet. */
+void ts_buf_linearize(struct ts_buf *b);
+
 /* Forgets the offload metadata: a whole frame, checksums to be verified. */
 static inline void ts_buf_meta_reset(struct ts_buf *b)
 {
@@ -133,7 +176,8 @@ void ts_buf_csum_set_partial(struct ts_buf *b, uint16_t csum_offset, uint32_t ps
 /*
  * Completes a PARTIAL checksum in place (ts_csum_complete) and marks the
  * buffer NONE; other buffers are left alone.  For a layer that needs the
- * real bytes before the link (IPv4 fragmentation).  0 or -EINVAL.
+ * real bytes before the link (IPv4 fragmentation), so it linearizes the
+ * buffer first, whatever its checksum.  0 or -EINVAL.
  */
 int ts_buf_csum_complete(struct ts_buf *b);
 

@@ -316,7 +316,9 @@ int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t 
 	    .dst = dst,
 	};
 	ts_count(st, CTR_IPV4_TX);
-	if (len + IPV4_HDR_LEN <= st->cfg.mtu) {
+	/* A GSO datagram (TSO) is cut into MTU-sized segments by the link,
+	 * not fragmented here. */
+	if (len + IPV4_HDR_LEN <= st->cfg.mtu || b->gso_type != NETDEV_GSO_NONE) {
 		if (ts_buf_headroom(b) < IPV4_HDR_LEN + 14) {
 			ts_drop(st, b, DROP_LINK_TX_FAIL); /* caller forgot TS_BUF_HEADROOM */
 			return -ENOBUFS;

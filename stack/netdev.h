@@ -29,8 +29,9 @@
  *     sends NETDEV_CSUM_PARTIAL frames (virtio NEEDS_CSUM) with only the
  *     pseudo-header sum in the checksum field;
  *   - tso_types, tso_max_size: segmentation the link does (virtio
- *     gso_type); the stack does not use it yet (see docs/architecture.md,
- *     "The link contract").
+ *     gso_type): TCP sends one frame of up to tso_max_size octets with
+ *     gso_type and gso_size (the MSS) set, PARTIAL checksum included, and
+ *     the device cuts it into MSS-sized segments if it must (tcp_out.c).
  * A link with none of these ("no offloads") gets and gives whole frames
  * with every checksum computed, exactly as before the contract had them.
  *
@@ -48,6 +49,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 struct netdev;
 
@@ -146,6 +148,17 @@ struct netdev_ops {
 	int (*send)(struct netdev *dev, const uint8_t *frame, size_t len,
 		    const struct netdev_meta *meta, uint64_t now_us);
 	/*
+	 * Optional: sends one frame given as iovcnt pieces (at most
+	 * NETDEV_SENDV_MAX_IOV, len octets in all, the first holding at least
+	 * the Ethernet header), with the same metadata and results as send.
+	 * The stack uses it to send headers from a frame buffer and payload
+	 * straight from a TCP send ring (writev), saving the copy into the
+	 * buffer; without it every frame reaches send whole.  A wrapper that
+	 * needs the frame's bytes in one piece simply does not offer it.
+	 */
+	int (*sendv)(struct netdev *dev, const struct iovec *iov, int iovcnt, size_t len,
+		     const struct netdev_meta *meta, uint64_t now_us);
+	/*
 	 * Fills *caps (zeroed by the caller).  NULL: no offloads, frames up to
 	 * NETDEV_JUMBO_FRAME.  A wrapper reports its lower device's, minus
 	 * what it cannot pass on.
@@ -211,6 +224,20 @@ uint32_t netdev_partial_proto(const uint8_t *frame, size_t len, const struct net
  * the frame.
  */
 int netdev_meta_complete(uint8_t *frame, size_t len, struct netdev_meta *meta);
+
+/* Pieces of one frame for sendv: headers, and a send ring's bytes in up to three. */
+#define NETDEV_SENDV_MAX_IOV 4
+
+/* Whether the device takes a frame in pieces (netdev_ops.sendv). */
+static inline bool netdev_has_sendv(const struct netdev *d)
+{
+	return d->ops->sendv != NULL;
+}
+static inline int netdev_sendv(struct netdev *d, const struct iovec *iov, int iovcnt, size_t len,
+			       const struct netdev_meta *meta, uint64_t now_us)
+{
+	return d->ops->sendv(d, iov, iovcnt, len, meta, now_us);
+}
 
 static inline int netdev_pollfd(struct netdev *d)
 {

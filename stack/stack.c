@@ -21,8 +21,14 @@
 #include "tapstack.h"
 #include "netdev.h"
 
-/* Frames handled per stack_poll before timers get their turn. */
-#define STACK_RX_BATCH 64
+/*
+ * Frames handled per stack_poll before timers get their turn.  The poll
+ * drains the link until it has nothing (EAGAIN on a TAP) or this many:
+ * a TAP queues at most 500 frames (tun's TUN_READQ_SIZE), so a wake-up
+ * normally empties it, while a sender faster than us cannot keep the
+ * timers waiting for more than one batch.
+ */
+#define STACK_RX_BATCH 512
 
 void ts_config_default(struct ts_config *c)
 {
@@ -110,6 +116,7 @@ static int kernel_wait_setup(struct stack *st)
 	int lfd = netdev_pollfd(st->dev);
 
 	st->kq = st->tfd = -1;
+	st->tfd_armed_us = UINT64_MAX;
 	if (lfd < 0)
 		return 0; /* in-memory link: the caller drives the clock */
 	st->kq = epoll_create1(EPOLL_CLOEXEC);
@@ -195,11 +202,30 @@ void stack_input(struct stack *st, struct ts_buf *b)
 	eth_input(st, b);
 }
 
+/*
+ * A buffer whose payload lives in a send ring (ts_buf ext pieces) goes out
+ * in pieces when the device takes them (netdev sendv: one writev on a
+ * TAP), else it is linearized, the one copy the zero-copy path saves.
+ */
 int stack_link_output(struct stack *st, struct ts_buf *b)
 {
 	struct netdev_meta m;
 	ts_buf_meta_to_link(b, &m);
-	int err = netdev_send_meta(st->dev, b->data, ts_buf_len(b), &m, st->now_us);
+	int err;
+	if (b->n_ext && netdev_has_sendv(st->dev)) {
+		struct iovec iov[1 + TS_BUF_EXT_MAX];
+		size_t len = ts_buf_len(b);
+		iov[0].iov_base = b->data;
+		iov[0].iov_len = len - ts_buf_ext_len(b);
+		for (unsigned i = 0; i < b->n_ext; i++) {
+			iov[1 + i].iov_base = (void *)(uintptr_t)b->ext[i].base;
+			iov[1 + i].iov_len = b->ext[i].len;
+		}
+		err = netdev_sendv(st->dev, iov, 1 + b->n_ext, len, &m, st->now_us);
+	} else {
+		ts_buf_linearize(b);
+		err = netdev_send_meta(st->dev, b->data, ts_buf_len(b), &m, st->now_us);
+	}
 	if (err < 0) {
 		ts_drop(st, b, DROP_LINK_TX_FAIL);
 		return err;
@@ -209,16 +235,50 @@ int stack_link_output(struct stack *st, struct ts_buf *b)
 	return 0;
 }
 
-int stack_poll(struct stack *st, uint64_t now_us)
+/*
+ * A frame that arrived in a large receive buffer but fits a standard one
+ * moves there (one copy of a small frame), and the large buffer stays
+ * with the receive loop for the next frame: only frames that need 64 KiB
+ * hold 64 KiB, so a queue of small datagrams (UDP, ARP, reassembly) pins
+ * what it would without GSO.  Returns the buffer to hand up.
+ */
+static struct ts_buf *rx_right_size(struct stack *st, struct ts_buf *b, struct ts_buf **spare)
+{
+	size_t len = ts_buf_len(b);
+	if (b->cap <= TS_BUF_STD_SIZE || len + TS_BUF_HEADROOM > TS_BUF_STD_SIZE)
+		return b;
+	struct ts_buf *small = ts_buf_alloc(st, len, TS_BUF_HEADROOM);
+	if (!small)
+		return b; /* the large one will do */
+	memcpy(ts_buf_put(small, len), b->data, len);
+	b->tail = b->data;
+	*spare = b;
+	return small;
+}
+
+/*
+ * stack_poll, with the link read or not: stack_wait skips the read when the
+ * last one found the link empty and the kernel has not said otherwise
+ * since (st->link_empty), since it is about to ask epoll anyway.
+ */
+static int stack_poll_link(struct stack *st, uint64_t now_us, bool read_link)
 {
 	int handled = 0;
+	struct ts_buf *spare = NULL;
 
 	if (now_us > st->now_us)
 		st->now_us = now_us;
-	for (int i = 0; i < STACK_RX_BATCH; i++) {
+	/* Input first, for the whole batch; the TCP output it makes due (ACKs,
+	 * data the peer's window opened) goes out once per connection at the
+	 * end of it (tcp_batch_end). */
+	tcp_batch_begin(st);
+	st->link_empty = false;
+	for (int i = 0; read_link && i < STACK_RX_BATCH; i++) {
 		/* As large as the largest frame the link delivers (a GRO one
 		 * included), so no frame is cut. */
-		struct ts_buf *b = ts_buf_alloc(st, st->link.max_rx_frame, TS_BUF_HEADROOM);
+		struct ts_buf *b =
+		    spare ? spare : ts_buf_alloc(st, st->link.max_rx_frame, TS_BUF_HEADROOM);
+		spare = NULL;
 		if (!b) {
 			ts_drop(st, NULL, DROP_LINK_NOMEM);
 			break;
@@ -226,10 +286,12 @@ int stack_poll(struct stack *st, uint64_t now_us)
 		struct netdev_meta m;
 		ssize_t n = netdev_recv_meta(st->dev, b->data, ts_buf_tailroom(b), &m, st->now_us);
 		if (n <= 0) {
-			ts_buf_free(st, b);
+			st->link_empty = n == 0;
+			spare = b;
 			break;
 		}
 		ts_buf_put(b, (size_t)n);
+		b = rx_right_size(st, b, &spare);
 		handled++;
 		if (ts_buf_meta_from_link(b, &m) < 0) {
 			ts_count(st, CTR_ETH_RX);
@@ -240,8 +302,15 @@ int stack_poll(struct stack *st, uint64_t now_us)
 			b->csum = NETDEV_CSUM_NONE; /* the link said it validates nothing */
 		stack_input(st, b);
 	}
+	ts_buf_free(st, spare);
+	tcp_batch_end(st);
 	handled += ts_timer_run(st, st->now_us);
 	return handled;
+}
+
+int stack_poll(struct stack *st, uint64_t now_us)
+{
+	return stack_poll_link(st, now_us, true);
 }
 
 uint64_t stack_next_deadline(struct stack *st)
@@ -250,9 +319,18 @@ uint64_t stack_next_deadline(struct stack *st)
 	return t < d ? t : d;
 }
 
-/* Arms the timerfd to an absolute CLOCK_MONOTONIC deadline (0 disarms). */
+/*
+ * Arms the timerfd to an absolute CLOCK_MONOTONIC deadline, unless it is
+ * already armed to fire no later: a deadline that moved later (the
+ * retransmission timer, restarted by every request) then costs one early
+ * wake-up when the old one passes, instead of a timerfd_settime(2) per
+ * sleep (one system call of a -c1 request's five).
+ */
 static void arm_timerfd(struct stack *st, uint64_t deadline_us)
 {
+	if (st->tfd_armed_us <= deadline_us)
+		return;
+	st->tfd_armed_us = deadline_us;
 	struct itimerspec its = {0};
 	if (deadline_us != UINT64_MAX) {
 		if (deadline_us == 0)
@@ -271,7 +349,19 @@ int stack_wait(struct stack *st, int timeout_ms)
 	for (;;) {
 		if (st->stop && *st->stop)
 			return -EINTR;
-		int n = stack_poll(st, ts_clock_us());
+		/*
+		 * A link that was empty at the last read and that epoll has not
+		 * reported since is not read again: a read would only say EAGAIN
+		 * (at -c1 that was two of a request's five system calls), and if a
+		 * frame came in meanwhile the epoll_wait below returns at once.
+		 * Unless a wrapper holds a frame now due (--faults delay): only a
+		 * read releases it.
+		 */
+		uint64_t t = ts_clock_us();
+		bool skip = st->kq >= 0 && st->link_empty && netdev_next_deadline(st->dev) > t;
+		int n = stack_poll_link(st, t, !skip);
+		if (skip)
+			st->link_empty = true;
 		if (n > 0)
 			return n;
 		uint64_t now = ts_clock_us();
@@ -296,7 +386,10 @@ int stack_wait(struct stack *st, int timeout_ms)
 			if (evs[i].data.fd == st->tfd) {
 				uint64_t expirations;
 				if (read(st->tfd, &expirations, sizeof(expirations)) < 0)
-					(void)0; /* EAGAIN: already consumed */
+					(void)0;	       /* EAGAIN: already consumed */
+				st->tfd_armed_us = UINT64_MAX; /* it fired: armed to nothing */
+			} else {
+				st->link_empty = false; /* the link fd: frames wait */
 			}
 	}
 }

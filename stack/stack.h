@@ -138,6 +138,9 @@ struct stack {
 	struct ts_buf *buf_free; /* free list of standard-size buffers */
 	uint32_t buf_free_n;	 /* buffers on it */
 	int64_t bufs_live;	 /* allocated minus freed: 0 at teardown or it leaked */
+	/* Large buffers (TS_BUF_BIG_SIZE), for GSO frames sent and received. */
+	struct ts_buf *buf_big_free; /* their free list */
+	uint32_t buf_big_free_n;     /* buffers on it */
 	/*
 	 * Each layer's state, allocated by its *_init and private to its
 	 * files, so that one layer's implementation can be replaced (an
@@ -160,6 +163,10 @@ struct stack {
 	 */
 	int (*wait_hook)(struct stack *st, uint64_t until_us, void *ctx);
 	void *wait_ctx;
+	/* What stack_wait knows of the kernel fds, to save system calls. */
+	bool link_empty;       /* the last read of the link said EAGAIN and epoll has not
+				* said otherwise since: no need to read it again */
+	uint64_t tfd_armed_us; /* when tfd fires; UINT64_MAX: not armed (or it fired) */
 };
 
 /*

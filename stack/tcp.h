@@ -17,6 +17,14 @@ int tcp_init(struct stack *st);
 void tcp_destroy(struct stack *st);
 /* b->data = TCP header, b->src_ip/dst_ip set, b->tail = end of segment. Consumes b. */
 void tcp_input(struct stack *st, struct ts_buf *b);
+/*
+ * A receive batch (stack_poll): from tcp_batch_begin to tcp_batch_end the
+ * output that input makes due on a connection (its ACK, data its peer's
+ * window opened) waits, so the segments of one batch get one ACK and one
+ * run of data per connection; tcp_batch_end sends it (tcp_out.c).
+ */
+void tcp_batch_begin(struct stack *st);
+void tcp_batch_end(struct stack *st);
 /* Connection table, like ss -tan (SIGUSR1, --stats). */
 void tcp_print_table(struct stack *st, FILE *out);
 

@@ -7,7 +7,24 @@
  * the FIN after the last byte, and any ACK the input path owes.  Every
  * segment is rebuilt from the send ring, so a retransmission is just
  * SND.NXT moved back (go-back-N after a timeout), skipping what the peer
- * SACKed (RFC 2018).  Payload is copied once, ring → frame buffer.
+ * SACKed (RFC 2018).
+ *
+ * Segments reach the link in one of three ways, chosen from the link's
+ * capabilities (netdev.h), never from what the link is:
+ *   - a link with TSO (tso_types) gets consecutive full-sized segments of
+ *     new data, decided one MSS at a time as always, in one super-segment
+ *     of up to tso_max_size with gso_size = the MSS (Linux tcp_write_xmit
+ *     building a TSO skb); the link cuts it if it must.  Windows, ACK
+ *     clocking, SACK and retransmission stay per MSS: a retransmission is
+ *     always one segment;
+ *   - a link that takes frames in pieces (sendv) gets the payload straight
+ *     from the send ring, headers in the frame buffer (zero copy);
+ *   - otherwise the payload is copied ring → frame buffer once, with the
+ *     checksum summed in the same pass when the link does not complete it.
+ *
+ * Inside a receive batch (tcp_batch_begin/end, called by stack_poll) the
+ * output that input makes due waits for the end of the batch, once per
+ * connection.
  *
  * Read first: RFC 9293 §3.8.6 (window management), RFC 1122 §4.2.3.3-4
  * (SWS), RFC 7323 §3-4 (timestamps), RFC 2018 §4 (which blocks to send).
@@ -116,6 +133,12 @@ static uint8_t sack_blocks(const struct tcp_pcb *pcb, struct tcp_sack_block *out
 	return n;
 }
 
+/* Whether the link completes the TCP checksum of segments between these addresses. */
+static bool tcp_csum_offloaded(const struct stack *st, const struct ip_addr *src)
+{
+	return ip_addr_is_v4(src) && (st->link.tx_csum & NETDEV_OFFLOAD_TCP4);
+}
+
 /*
  * Fills the checksum of the segment at b->data..b->tail (RFC 9293 §3.1): in
  * full, or, when the link completes TCP checksums (netdev.h), only the
@@ -127,14 +150,131 @@ static void tcp_fill_csum(struct stack *st, struct ts_buf *b, const struct ip_ad
 {
 	size_t len = ts_buf_len(b);
 	uint32_t sum = ip_csum_pseudo(src, dst, IPV4_PROTO_TCP, (uint32_t)len);
-	if (ip_addr_is_v4(src) && (st->link.tx_csum & NETDEV_OFFLOAD_TCP4)) {
+	if (tcp_csum_offloaded(st, src)) {
 		ts_buf_csum_set_partial(b, TCP_OFF_CSUM, sum);
 		return;
 	}
 	put_be16(b->data + TCP_OFF_CSUM, ts_csum_fold(ts_csum_partial(b->data, len, sum)));
 }
 
-int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len)
+/*
+ * The n octets of the send ring from offset off, as the one or two pieces
+ * of its storage they occupy (two when they wrap past the end).  Reads the
+ * ring through its documented layout (tcp_ring.h: len octets from head,
+ * wrapping at cap).  Returns the number of pieces.
+ */
+static unsigned ring_pieces(const struct tcp_ring *r, uint32_t off, uint32_t n,
+			    struct ts_buf_ext out[2])
+{
+	uint32_t pos = (r->head + off) % r->cap;
+	uint32_t first = r->cap - pos < n ? r->cap - pos : n;
+	out[0] = (struct ts_buf_ext){r->buf + pos, first};
+	out[1] = (struct ts_buf_ext){r->buf, n - first};
+	return n - first ? 2 : 1;
+}
+
+/*
+ * Adds the RFC 1071 sum of a piece that starts at offset at of the
+ * segment: a piece at an odd offset has its bytes in the other halves of
+ * the 16-bit words, so its folded sum is byte-swapped (RFC 1071 §2(B)).
+ */
+static uint32_t csum_add_at(uint32_t sum, uint32_t piece, size_t at)
+{
+	piece = (piece & 0xffffu) + (piece >> 16);
+	piece = (piece & 0xffffu) + (piece >> 16);
+	if (at & 1)
+		piece = ((piece & 0xffu) << 8) | (piece >> 8);
+	return sum + piece;
+}
+
+/*
+ * Copies n octets to dst and returns their RFC 1071 sum (as
+ * ts_csum_partial(src, n, 0) would): one pass over the payload instead of
+ * a copy and then a sum.  Native 64-bit words with end-around carry,
+ * folded and swapped to big-endian word order at the end, as checksum.c
+ * does.
+ */
+static uint32_t csum_copy(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	uint64_t acc = 0;
+	for (; n >= 8; n -= 8, src += 8, dst += 8) {
+		uint64_t w;
+		memcpy(&w, src, 8);
+		memcpy(dst, &w, 8);
+		acc += w;
+		acc += acc < w;
+	}
+	if (n) {
+		uint64_t w = 0;
+		memcpy(&w, src, n); /* zero-padded: an odd last byte is a word's high byte */
+		memcpy(dst, src, n);
+		acc += w;
+		acc += acc < w;
+	}
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	uint16_t f = (uint16_t)acc;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	f = (uint16_t)((f >> 8) | (f << 8));
+#endif
+	return f;
+}
+
+/*
+ * Payloads shorter than this are copied even on a link that takes frames
+ * in pieces: copying a small response (a /hello one is 150 octets) costs
+ * less, in userspace and in the kernel's import of the iovecs, than a
+ * second and third piece (callgrind: ~90 instructions more per /hello
+ * request with every payload in pieces).
+ */
+#define TCP_ZEROCOPY_MIN 1024
+
+/*
+ * Puts len octets of the send ring from offset off behind the header
+ * (hlen octets at b->data, already counted in the buffer) and returns
+ * their RFC 1071 sum when the checksum is not left to the link (0 when it
+ * is).  With a link that takes frames in pieces the octets stay in the
+ * ring (ts_buf_set_ext: the frame goes out as headers + ring pieces, and
+ * the sum is a read of the ring); otherwise they are copied, summed in the
+ * same pass.
+ */
+static uint32_t tcp_put_payload(struct tcp_pcb *pcb, struct ts_buf *b, size_t hlen, uint32_t off,
+				uint32_t len, bool partial)
+{
+	struct ts_buf_ext pc[2];
+	unsigned n = ring_pieces(&pcb->snd_ring, off, len, pc);
+	uint32_t sum = 0;
+	size_t at = hlen;
+	if (len >= TCP_ZEROCOPY_MIN && netdev_has_sendv(pcb->st->dev)) {
+		ts_buf_set_ext(b, pc, n);
+		for (unsigned i = 0; !partial && i < n; i++) {
+			sum = csum_add_at(sum, ts_csum_partial(pc[i].base, pc[i].len, 0), at);
+			at += pc[i].len;
+		}
+		return sum;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (partial)
+			memcpy(b->data + at, pc[i].base, pc[i].len);
+		else
+			sum = csum_add_at(sum, csum_copy(b->data + at, pc[i].base, pc[i].len), at);
+		at += pc[i].len;
+	}
+	return sum;
+}
+
+/*
+ * Builds and sends <SEQ=seq><CTL=flags> with len octets of the send ring.
+ * gso_size 0: one segment.  gso_size > 0: a TSO super-segment of len
+ * octets that the link cuts into segments of gso_size (the last may be
+ * shorter); segs of them count as sent.  The header (options, window,
+ * ACK) is the one every segment of it carries, as Linux's TSO repeats the
+ * header; the link clears PSH on all but the last segment.
+ */
+static int tcp_send_segment_gso(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len,
+				uint16_t gso_size, uint32_t segs)
 {
 	struct stack *st = pcb->st;
 	bool syn = flags & TCP_SYN;
@@ -161,7 +301,8 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 	struct ts_buf *b = ts_buf_alloc(st, hlen + len, TS_BUF_HEADROOM);
 	if (!b)
 		return -ENOBUFS;
-	uint8_t *h = ts_buf_put(b, hlen + len);
+	uint8_t *h =
+	    ts_buf_put(b, hlen + len); /* payload room reserved even when it stays in the ring */
 	put_be16(h + 0, pcb->local_port);
 	put_be16(h + 2, pcb->remote_port);
 	put_be32(h + 4, seq);
@@ -172,9 +313,19 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 	put_be16(h + 16, 0);
 	put_be16(h + 18, 0); /* urgent pointer: we never send urgent data */
 	memcpy(h + TCP_HDR_LEN, opt, optlen);
-	if (len)
-		tcp_ring_peek(&pcb->snd_ring, seq - pcb->snd_buf_seq, h + hlen, len);
-	tcp_fill_csum(st, b, &pcb->local_ip, &pcb->remote_ip);
+	bool partial = tcp_csum_offloaded(st, &pcb->local_ip);
+	uint32_t sum =
+	    len ? tcp_put_payload(pcb, b, hlen, seq - pcb->snd_buf_seq, len, partial) : 0;
+	uint32_t pseudo =
+	    ip_csum_pseudo(&pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, (uint32_t)(hlen + len));
+	if (partial)
+		ts_buf_csum_set_partial(b, TCP_OFF_CSUM, pseudo);
+	else
+		put_be16(h + TCP_OFF_CSUM, ts_csum_fold(ts_csum_partial(h, hlen, pseudo) + sum));
+	if (gso_size) {
+		b->gso_type = NETDEV_GSO_TCPV4;
+		b->gso_size = gso_size;
+	}
 
 	if (flags & TCP_ACK) {
 		/* Any ACK we send settles what was owed (RFC 9293 §3.8.6.3). */
@@ -184,7 +335,7 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 			tcp_timer_disarm(pcb, TCP_T_DELACK);
 		pcb->tf &= ~(TF_ACKNOW | TF_DELACK);
 	}
-	ts_count(st, CTR_TCP_TX);
+	st->counters[CTR_TCP_TX] += segs;
 	if (flags & TCP_RST)
 		ts_count(st, CTR_TCP_RST_SENT);
 	/* TCP_INFO counters; Linux does not count a SYN-ACK of a passive open
@@ -198,6 +349,11 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 	if ((len || (flags & (TCP_SYN | TCP_FIN))) && seq_lt(seq, pcb->snd_max))
 		pcb->total_retrans++;
 	return ip_output(st, b, &pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, &pcb->ip_opts);
+}
+
+int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len)
+{
+	return tcp_send_segment_gso(pcb, seq, flags, len, 0, 1);
 }
 
 void tcp_send_ack(struct tcp_pcb *pcb)
@@ -349,8 +505,134 @@ static bool can_send_data(enum tcp_state_id s)
 	       s == TCPS_CLOSING || s == TCPS_LAST_ACK;
 }
 
+/*
+ * A run of consecutive new-data segments tcp_output decided to send, held
+ * so that a link with TSO gets them as one super-segment (struct tso_run
+ * is empty when segs == 0).
+ */
+struct tso_run {
+	uint32_t seq;	   /* first sequence number */
+	uint32_t len;	   /* payload octets */
+	uint32_t segs;	   /* segments of gso_size (the last may be shorter) */
+	uint16_t gso_size; /* payload per segment: the SMSS less SACK room */
+	uint8_t flags;	   /* ACK, and PSH when the run ends the queued data */
+	bool closed;	   /* its last segment is short: nothing may follow */
+};
+
+/*
+ * Payload octets one super-segment may carry on this connection, a
+ * multiple of room; 0 when the link has no TSO for it.  TSO needs the
+ * link to complete the checksum too (Linux: NETIF_F_TSO requires
+ * NETIF_F_IP_CSUM), and the datagram must fit IPv4's 16-bit total length
+ * with the largest TCP header.
+ */
+static uint32_t tso_max_payload(const struct tcp_pcb *pcb, uint32_t room)
+{
+	const struct netdev_caps *l = &pcb->st->link;
+	if (!room || !(l->tso_types & (1u << NETDEV_GSO_TCPV4)) ||
+	    !tcp_csum_offloaded(pcb->st, &pcb->local_ip))
+		return 0;
+	uint32_t frame = l->tso_max_size < TS_BUF_BIG_FRAME ? l->tso_max_size : TS_BUF_BIG_FRAME;
+	uint32_t hdrs = 14 + IPV4_HDR_LEN + TCP_HDR_LEN + TCP_MAX_OPT_LEN;
+	if (frame <= hdrs)
+		return 0;
+	uint32_t max = (frame - hdrs) / room * room;
+	return max >= 2 * room ? max : 0;
+}
+
+/* Sends the held run, as one segment or one super-segment; empties it. */
+static void tso_flush(struct tcp_pcb *pcb, struct tso_run *r)
+{
+	if (!r->segs)
+		return;
+	/* A failed send (no buffer, no route) still counts as sent: the
+	 * retransmission timer recovers it, as it would a loss. */
+	tcp_send_segment_gso(pcb, r->seq, r->flags, r->len, r->segs > 1 ? r->gso_size : 0, r->segs);
+	*r = (struct tso_run){0};
+}
+
+/*
+ * Adds a segment of new data to the run when it continues it (and, when
+ * the run is empty, starts one); false when it cannot (the caller flushes
+ * and sends it alone).  max: tso_max_payload.
+ */
+static bool tso_add(struct tso_run *r, uint32_t seq, uint32_t len, uint8_t flags, uint32_t room,
+		    uint32_t max)
+{
+	if (!max || !len || (flags & ~(TCP_ACK | TCP_PSH)))
+		return false;
+	if (!r->segs) {
+		*r = (struct tso_run){.seq = seq,
+				      .len = len,
+				      .segs = 1,
+				      .gso_size = (uint16_t)room,
+				      .flags = flags,
+				      .closed = len < room};
+		return true;
+	}
+	if (r->closed || r->seq + r->len != seq || r->gso_size != room || r->len + len > max)
+		return false;
+	r->len += len;
+	r->segs++;
+	r->flags |= flags;
+	r->closed = len < room;
+	return true;
+}
+
+void tcp_batch_begin(struct stack *st)
+{
+	st->tcp->batching = true;
+	st->tcp->out_pending = NULL;
+	st->tcp->out_tail = &st->tcp->out_pending;
+}
+
+void tcp_batch_end(struct stack *st)
+{
+	struct tcp_state *t = st->tcp;
+	t->batching = false;
+	while (t->out_pending) {
+		struct tcp_pcb *pcb = t->out_pending;
+		t->out_pending = pcb->out_next;
+		pcb->out_next = NULL;
+		pcb->out_pending = false;
+		tcp_output(pcb);
+	}
+	t->out_tail = &t->out_pending;
+}
+
+/*
+ * Whether tcp_output waits for the end of the receive batch.  Only a
+ * connection a socket holds: nothing but the user's close frees its pcb,
+ * and the user does not run inside stack_poll.  Not while out-of-order
+ * data waits: RFC 5681 §4.2 wants a duplicate ACK for each such segment
+ * at once, and the sender counts them.
+ *
+ * Deviation from RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2 ("an ACK for at
+ * least every second full-sized segment"): the in-order segments of one
+ * batch get one ACK, because they arrived together and one ACK sent after
+ * all of them tells the sender no less (Linux's GRO does the same: one
+ * ACK per coalesced super-segment), for a fraction of the frames.
+ */
+static bool tcp_output_deferred(struct tcp_pcb *pcb)
+{
+	struct tcp_state *t = pcb->st->tcp;
+	if (!t->batching || !pcb->sock || pcb->ofo.n)
+		return false;
+	if (!pcb->out_pending) {
+		/* In order of arrival: the ACKs of a handshake batch go out in the
+		 * order the SYN-ACKs came, as they would without the batch. */
+		pcb->out_pending = true;
+		pcb->out_next = NULL;
+		*t->out_tail = pcb;
+		t->out_tail = &pcb->out_next;
+	}
+	return true;
+}
+
 void tcp_output(struct tcp_pcb *pcb)
 {
+	if (tcp_output_deferred(pcb))
+		return;
 	if (!can_send_data(pcb->state)) {
 		if ((pcb->tf & TF_ACKNOW) && pcb->state != TCPS_CLOSED &&
 		    pcb->state != TCPS_LISTEN && pcb->state != TCPS_SYN_SENT)
@@ -358,6 +640,10 @@ void tcp_output(struct tcp_pcb *pcb)
 		return;
 	}
 	bool nodelay = pcb->sock && pcb->sock->opt.nodelay;
+	struct tso_run run = {0};
+	/* SACK room, and so the segment size, cannot change inside this call. */
+	uint32_t room = tcp_seg_room(pcb);
+	uint32_t tso_max = tso_max_payload(pcb, room);
 	for (;;) {
 		if (seq_lt(pcb->snd_nxt, pcb->snd_max) && pcb->nsacked) {
 			uint32_t s = skip_sacked(pcb, pcb->snd_nxt);
@@ -385,7 +671,6 @@ void tcp_output(struct tcp_pcb *pcb)
 			pipe = flight; /* go-back-N after a timeout: no scoreboard in use */
 		uint32_t cwnd_room = cw > pipe ? cw - pipe : 0;
 		uint32_t usable = wnd_room < cwnd_room ? wnd_room : cwnd_room;
-		uint32_t room = tcp_seg_room(pcb);
 		uint32_t len = avail < room ? avail : room;
 		if (len > usable)
 			len = usable;
@@ -428,9 +713,18 @@ void tcp_output(struct tcp_pcb *pcb)
 			pcb->rtt_seq = pcb->snd_nxt;
 			pcb->rtt_start_us = pcb->st->now_us;
 		}
+		/* New data joins the run a TSO link gets as one super-segment;
+		 * anything else goes alone, after the run (sequence order). */
 		/* A failed send (no buffer, no route) still counts as sent: the
 		 * retransmission timer recovers it, as it would a loss. */
-		tcp_send_segment(pcb, pcb->snd_nxt, flags, len);
+		if (!tso_max || retrans) {
+			tso_flush(pcb, &run);
+			tcp_send_segment(pcb, pcb->snd_nxt, flags, len);
+		} else if (!tso_add(&run, pcb->snd_nxt, len, flags, room, tso_max)) {
+			tso_flush(pcb, &run);
+			if (!tso_add(&run, pcb->snd_nxt, len, flags, room, tso_max))
+				tcp_send_segment(pcb, pcb->snd_nxt, flags, len);
+		}
 		pcb->snd_nxt += len + (fin ? 1 : 0);
 		if (fin)
 			pcb->tf |= TF_FIN_SENT;
@@ -444,6 +738,7 @@ void tcp_output(struct tcp_pcb *pcb)
 		if (fin)
 			break;
 	}
+	tso_flush(pcb, &run);
 	if (pcb->tf & TF_ACKNOW)
 		tcp_send_ack(pcb);
 

@@ -229,6 +229,9 @@ struct tcp_pcb {
 	uint32_t segs_in, segs_out;	      /* segments received / sent */
 	uint32_t data_segs_in, data_segs_out; /* those that carried data */
 	uint32_t total_retrans;		      /* segments sent again */
+	/* Output waiting for the end of a receive batch (tcp_batch_end). */
+	bool out_pending;	  /* on the stack's out_pending list */
+	struct tcp_pcb *out_next; /* next on that list */
 };
 
 #define TCP_CONN_HASH_BITS 16
@@ -257,6 +260,10 @@ struct tcp_state {
 	/* The per-stack challenge-ACK budget (cfg.tcp_challenge_ack_limit). */
 	uint64_t challenge_second; /* the second it was drawn for, plus 1 (0: none yet) */
 	uint32_t challenge_left;   /* challenge ACKs still allowed in it */
+	/* Output waiting for the end of a receive batch (tcp_batch_end). */
+	bool batching;		     /* inside a receive batch: tcp_output may wait */
+	struct tcp_pcb *out_pending; /* pcbs whose output waits (pcb->out_next) */
+	struct tcp_pcb **out_tail;   /* where the next one is linked */
 };
 
 /* ---- Internal API between the tcp*.c files ---- */

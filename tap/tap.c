@@ -4,44 +4,218 @@
  * /dev/net/tun with IFF_TAP | IFF_NO_PI gives whole Ethernet frames with no
  * packet-information prefix: one read(2) returns one frame, one write(2)
  * sends one (Documentation/networking/tuntap.rst).  The fd is non-blocking;
- * the stack sleeps in epoll on it (pollfd) and reads until EAGAIN.  recv and
- * send are exactly one syscall each and copy nothing beyond what read and
- * write do.  No IFF_VNET_HDR yet, so no offloads: every frame is whole,
- * every checksum computed (netdev.h).
+ * the stack sleeps in epoll on it (pollfd) and reads until EAGAIN.
+ *
+ * Offloads (--offload, tap_open_offload): with IFF_VNET_HDR every frame
+ * read or written is preceded by a struct virtio_net_hdr
+ * (TUNSETVNETHDRSZ: 10 octets, little-endian by TUNSETVNETLE), and
+ * TUNSETOFFLOAD tells the kernel what we accept from it:
+ *   - TUN_F_CSUM: the kernel hands up TCP and UDP with the checksum left
+ *     partial (NEEDS_CSUM) or validated (DATA_VALID), and completes the
+ *     partial checksums we send (netdev_caps tx_csum, rx_csum);
+ *   - TUN_F_TSO4: the kernel's TCP sends us segments of up to 64 KiB
+ *     (gso_type TCPV4, gso_size its MSS), and takes ours, cutting them only
+ *     if they leave the machine (netdev_caps tso_types).  Not TUN_F_TSO6
+ *     (the stack has no IPv6 yet) nor TUN_F_TSO_ECN (it negotiates no ECN,
+ *     so it sends no CWR, and a segment the kernel marked ECN would be
+ *     refused as LINK_BAD_META: the kernel cuts those itself).
+ * Each frame costs one readv or writev: header and frame (or header,
+ * headers and send-ring pieces: sendv) in one system call, nothing copied
+ * in userspace.
  *
  * The kernel's end (link up, MTU, address) is configured separately by
  * nl.c, since a TAP we attach to may already be configured by ip(8).
  */
 #include "tap.h"
 
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include "buf.h"
+
+_Static_assert(TAP_VNET_HDR_LEN == sizeof(struct virtio_net_hdr), "virtio_net_hdr is 10 octets");
+_Static_assert(NETDEV_GSO_TCPV4 == VIRTIO_NET_HDR_GSO_TCPV4 &&
+		   NETDEV_GSO_UDP == VIRTIO_NET_HDR_GSO_UDP &&
+		   NETDEV_GSO_TCPV6 == VIRTIO_NET_HDR_GSO_TCPV6,
+	       "netdev.h numbers GSO types as virtio does");
+
+/* Transport checksums the kernel completes and validates with TUN_F_CSUM (NETIF_F_HW_CSUM). */
+#define TAP_CSUM_PROTOS (NETDEV_OFFLOAD_TCP4 | NETDEV_OFFLOAD_UDP4)
+/*
+ * Largest GSO frame we send: the whole frame within 65535 octets, so it
+ * also fits a classic pcap record (snaplen 65535) whole; that is 45
+ * segments of 1448 octets.
+ */
+#define TAP_TSO_MAX_FRAME 65535
 
 struct tap {
 	struct netdev dev;
-	int fd; /* /dev/net/tun, attached to the interface */
+	int fd;		       /* /dev/net/tun, attached to the interface */
+	enum tap_offload mode; /* what was set up (never AUTO) */
 };
+
+const char *tap_offload_name(enum tap_offload m)
+{
+	switch (m) {
+	case TAP_OFFLOAD_NONE:
+		return "none";
+	case TAP_OFFLOAD_CSUM:
+		return "csum";
+	case TAP_OFFLOAD_TSO:
+		return "tso";
+	case TAP_OFFLOAD_AUTO:
+		return "auto";
+	}
+	return "?";
+}
+
+bool tap_offload_parse(const char *s, enum tap_offload *out)
+{
+	for (enum tap_offload m = TAP_OFFLOAD_NONE; m <= TAP_OFFLOAD_AUTO; m++)
+		if (!strcmp(s, tap_offload_name(m))) {
+			*out = m;
+			return true;
+		}
+	return false;
+}
+
+/* ---- view: struct virtio_net_hdr, little-endian ---- */
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+void tap_vnet_hdr_parse(const uint8_t hdr[TAP_VNET_HDR_LEN], struct netdev_meta *meta)
+{
+	*meta = (struct netdev_meta){0};
+	uint8_t flags = hdr[0];
+	if (flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		meta->csum = NETDEV_CSUM_PARTIAL;
+		meta->csum_start = get_le16(hdr + 6);
+		meta->csum_offset = get_le16(hdr + 8);
+	} else if (flags & VIRTIO_NET_HDR_F_DATA_VALID) {
+		meta->csum = NETDEV_CSUM_VERIFIED;
+	}
+	meta->gso_type = hdr[1];
+	meta->gso_size = get_le16(hdr + 4);
+}
+
+int tap_vnet_hdr_build(const struct netdev_meta *meta, const uint8_t *frame, size_t len,
+		       uint8_t hdr[TAP_VNET_HDR_LEN])
+{
+	memset(hdr, 0, TAP_VNET_HDR_LEN);
+	uint16_t hdr_len = 0;
+	if (meta->gso_type != NETDEV_GSO_NONE) {
+		/* The TCP header's data offset, at csum_start + 12 (RFC 9293 §3.1). */
+		size_t tcp = meta->csum_start;
+		if (meta->csum != NETDEV_CSUM_PARTIAL || tcp + 20 > len)
+			return -EINVAL;
+		size_t all = tcp + (size_t)(frame[tcp + 12] >> 4) * 4;
+		if (all > len)
+			return -EINVAL;
+		hdr_len = (uint16_t)all;
+	}
+	if (meta->csum == NETDEV_CSUM_PARTIAL) {
+		hdr[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		put_le16(hdr + 6, meta->csum_start);
+		put_le16(hdr + 8, meta->csum_offset);
+	}
+	hdr[1] = meta->gso_type;
+	put_le16(hdr + 2, hdr_len);
+	put_le16(hdr + 4, meta->gso_size);
+	return 0;
+}
+
+/* ---- the device ---- */
 
 static ssize_t tap_recv(struct netdev *dev, uint8_t *buf, size_t cap, struct netdev_meta *meta,
 			uint64_t now_us)
 {
 	struct tap *t = (struct tap *)dev;
-	(void)meta; /* without IFF_VNET_HDR the kernel completed every checksum */
 	(void)now_us;
 	/* A frame longer than cap is cut by the kernel (tun_put_user copies what fits). */
-	ssize_t n = read(t->fd, buf, cap);
-	if (n >= 0)
-		return n;
+	if (t->mode == TAP_OFFLOAD_NONE) {
+		/* Without IFF_VNET_HDR the kernel completed every checksum. */
+		ssize_t n = read(t->fd, buf, cap);
+		if (n >= 0)
+			return n;
+	} else {
+		uint8_t hdr[TAP_VNET_HDR_LEN];
+		struct iovec iov[2] = {{hdr, sizeof(hdr)}, {buf, cap}};
+		ssize_t n = readv(t->fd, iov, 2);
+		if (n >= (ssize_t)sizeof(hdr)) {
+			tap_vnet_hdr_parse(hdr, meta);
+			return n - (ssize_t)sizeof(hdr);
+		}
+		if (n >= 0)
+			return -EIO; /* the kernel always writes the whole header */
+	}
 	if (errno == EAGAIN || errno == EINTR)
 		return 0;
 	return -errno;
+}
+
+/*
+ * Whether this device can carry the frame's metadata: without IFF_VNET_HDR
+ * only plain frames; with it, partial checksums of the protocols it
+ * declared, and GSO only in tso mode.
+ */
+static bool tap_meta_ok(const struct tap *t, const uint8_t *l2, size_t l2_len,
+			const struct netdev_meta *m)
+{
+	if (t->mode == TAP_OFFLOAD_NONE)
+		return netdev_meta_is_plain(m);
+	if (m->gso_type != NETDEV_GSO_NONE &&
+	    (t->mode != TAP_OFFLOAD_TSO || m->gso_type != NETDEV_GSO_TCPV4 || !m->gso_size))
+		return false;
+	if (m->csum != NETDEV_CSUM_PARTIAL)
+		return m->csum == NETDEV_CSUM_NONE;
+	/* netdev_partial_proto reads the IPv4 header, which the first piece holds. */
+	return (netdev_partial_proto(l2, l2_len, m) & TAP_CSUM_PROTOS) != 0;
+}
+
+/*
+ * Writes the frame given as iovcnt pieces (the first holding the headers),
+ * behind a vnet header when the device has them: one writev.
+ */
+static int tap_writev(struct tap *t, const struct iovec *iov, int iovcnt, size_t len,
+		      const struct netdev_meta *meta)
+{
+	const uint8_t *l2 = iov[0].iov_base;
+	if (!tap_meta_ok(t, l2, iov[0].iov_len, meta))
+		return -EINVAL; /* an offload we did not declare */
+	struct iovec v[1 + NETDEV_SENDV_MAX_IOV];
+	uint8_t hdr[TAP_VNET_HDR_LEN];
+	int n = 0;
+	size_t want = len;
+	if (t->mode != TAP_OFFLOAD_NONE) {
+		if (tap_vnet_hdr_build(meta, l2, iov[0].iov_len, hdr) < 0)
+			return -EINVAL;
+		v[n++] = (struct iovec){hdr, sizeof(hdr)};
+		want += sizeof(hdr);
+	}
+	for (int i = 0; i < iovcnt; i++)
+		v[n++] = iov[i];
+	ssize_t w = writev(t->fd, v, n);
+	if (w < 0)
+		return -errno; /* EIO: the kernel side is down; EINVAL: frame too short/long */
+	return (size_t)w == want ? 0 : -EIO;
 }
 
 static int tap_send(struct netdev *dev, const uint8_t *frame, size_t len,
@@ -49,23 +223,45 @@ static int tap_send(struct netdev *dev, const uint8_t *frame, size_t len,
 {
 	struct tap *t = (struct tap *)dev;
 	(void)now_us;
-	if (!netdev_meta_is_plain(meta))
-		return -EINVAL; /* no vnet_hdr to carry it, and we declared no offload */
-	ssize_t n = write(t->fd, frame, len);
-	if (n < 0)
-		return -errno; /* EIO: the kernel side is down; EINVAL: frame too short/long */
-	return (size_t)n == len ? 0 : -EIO;
+	if (t->mode == TAP_OFFLOAD_NONE) {
+		if (!netdev_meta_is_plain(meta))
+			return -EINVAL; /* no vnet_hdr to carry it, and we declared no offload */
+		ssize_t n = write(t->fd, frame, len);
+		if (n < 0)
+			return -errno; /* EIO: the kernel side is down; EINVAL: frame too short/long
+					*/
+		return (size_t)n == len ? 0 : -EIO;
+	}
+	struct iovec iov = {(void *)(uintptr_t)frame, len};
+	return tap_writev(t, &iov, 1, len, meta);
+}
+
+static int tap_sendv(struct netdev *dev, const struct iovec *iov, int iovcnt, size_t len,
+		     const struct netdev_meta *meta, uint64_t now_us)
+{
+	(void)now_us;
+	if (iovcnt < 1 || iovcnt > NETDEV_SENDV_MAX_IOV)
+		return -EINVAL;
+	return tap_writev((struct tap *)dev, iov, iovcnt, len, meta);
 }
 
 /*
- * No offloads yet: without IFF_VNET_HDR a TAP carries whole frames with
- * every checksum computed, both ways.  Frames: the kernel side's MTU is
- * what nl.c set from --mtu (at most 9000), so a jumbo frame holds any.
+ * What was negotiated.  Frames: the kernel side's MTU is what nl.c set from
+ * --mtu (at most 9000), so a jumbo frame holds any; with TSO the kernel
+ * also hands up TCP segments of up to 64 KiB (an IPv4 datagram of 65535
+ * octets and its Ethernet header).
  */
 static void tap_caps(struct netdev *dev, struct netdev_caps *caps)
 {
-	(void)dev;
+	struct tap *t = (struct tap *)dev;
 	caps->max_tx_frame = caps->max_rx_frame = NETDEV_JUMBO_FRAME;
+	if (t->mode == TAP_OFFLOAD_CSUM || t->mode == TAP_OFFLOAD_TSO)
+		caps->tx_csum = caps->rx_csum = TAP_CSUM_PROTOS;
+	if (t->mode == TAP_OFFLOAD_TSO) {
+		caps->tso_types = 1u << NETDEV_GSO_TCPV4;
+		caps->tso_max_size = TAP_TSO_MAX_FRAME;
+		caps->max_rx_frame = TS_BUF_BIG_FRAME;
+	}
 }
 
 static int tap_pollfd(struct netdev *dev)
@@ -83,21 +279,47 @@ static void tap_destroy(struct netdev *dev)
 static const struct netdev_ops tap_ops = {
     .recv = tap_recv,
     .send = tap_send,
+    .sendv = tap_sendv,
     .caps = tap_caps,
     .pollfd = tap_pollfd,
     .next_deadline = NULL, /* nothing held: frames wait in the kernel */
     .destroy = tap_destroy,
 };
 
-struct netdev *tap_open(const char *name, char *err, size_t errlen)
+/*
+ * Sets up the vnet header and asks the kernel for mode's offloads.  0, or
+ * -errno with the failing call in err.
+ */
+static int tap_set_offload(int fd, enum tap_offload mode, char *err, size_t errlen)
+{
+	int sz = TAP_VNET_HDR_LEN;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &sz) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "TUNSETVNETHDRSZ: %s", strerror(e));
+		return -e;
+	}
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+	/* virtio 1.0 headers are little-endian; tun's legacy default is native. */
+	int le = 1;
+	if (ioctl(fd, TUNSETVNETLE, &le) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "TUNSETVNETLE: %s", strerror(e));
+		return -e;
+	}
+#endif
+	unsigned long off = TUN_F_CSUM | (mode == TAP_OFFLOAD_TSO ? TUN_F_TSO4 : 0);
+	if (ioctl(fd, TUNSETOFFLOAD, off) < 0) {
+		int e = errno;
+		snprintf(err, errlen, "TUNSETOFFLOAD %s: %s", tap_offload_name(mode), strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+/* Opens /dev/net/tun and attaches to name with flags; fd, or -1 with err filled. */
+static int tap_attach(const char *name, short flags, char *ifname, char *err, size_t errlen)
 {
 	struct ifreq ifr;
-
-	if (!name || !*name || strlen(name) >= IFNAMSIZ) {
-		snprintf(err, errlen, "bad TAP name '%s': 1 to %d characters", name ? name : "",
-			 IFNAMSIZ - 1);
-		return NULL;
-	}
 	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		int e = errno;
@@ -112,10 +334,10 @@ struct netdev *tap_open(const char *name, char *err, size_t errlen)
 				 strerror(e));
 		else
 			snprintf(err, errlen, "open /dev/net/tun: %s", strerror(e));
-		return NULL;
+		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = flags;
 	memcpy(ifr.ifr_name, name, strlen(name));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		int e = errno;
@@ -136,7 +358,48 @@ struct netdev *tap_open(const char *name, char *err, size_t errlen)
 				 strerror(e), name);
 		else
 			snprintf(err, errlen, "TUNSETIFF %s: %s", name, strerror(e));
+		return -1;
+	}
+	/* The kernel may have chosen the name (e.g. "tap%d"): report the real one. */
+	snprintf(ifname, IFNAMSIZ + 1, "%.*s", IFNAMSIZ, ifr.ifr_name);
+	return fd;
+}
+
+struct netdev *tap_open_offload(const char *name, enum tap_offload want, enum tap_offload *got,
+				char *err, size_t errlen)
+{
+	char ifname[IFNAMSIZ + 1];
+	if (!name || !*name || strlen(name) >= IFNAMSIZ) {
+		snprintf(err, errlen, "bad TAP name '%s': 1 to %d characters", name ? name : "",
+			 IFNAMSIZ - 1);
 		return NULL;
+	}
+	/*
+	 * AUTO tries tso, then csum, on one fd (TUNSETOFFLOAD may be retried);
+	 * when the kernel takes neither, the fd is reopened without
+	 * IFF_VNET_HDR, so "none" costs nothing per frame.
+	 */
+	enum tap_offload mode = want == TAP_OFFLOAD_AUTO ? TAP_OFFLOAD_TSO : want;
+	int fd =
+	    tap_attach(name, IFF_TAP | IFF_NO_PI | (mode ? IFF_VNET_HDR : 0), ifname, err, errlen);
+	if (fd < 0)
+		return NULL;
+	while (mode != TAP_OFFLOAD_NONE && tap_set_offload(fd, mode, err, errlen) < 0) {
+		if (want != TAP_OFFLOAD_AUTO) {
+			close(fd);
+			size_t l = strlen(err);
+			snprintf(err + l, errlen - l,
+				 ": the kernel refuses --offload %s (try auto or none)",
+				 tap_offload_name(want));
+			return NULL;
+		}
+		mode = mode == TAP_OFFLOAD_TSO ? TAP_OFFLOAD_CSUM : TAP_OFFLOAD_NONE;
+		if (mode == TAP_OFFLOAD_NONE) {
+			close(fd);
+			fd = tap_attach(name, IFF_TAP | IFF_NO_PI, ifname, err, errlen);
+			if (fd < 0)
+				return NULL;
+		}
 	}
 	struct tap *t = calloc(1, sizeof(*t));
 	if (!t) {
@@ -146,7 +409,14 @@ struct netdev *tap_open(const char *name, char *err, size_t errlen)
 	}
 	t->dev.ops = &tap_ops;
 	t->fd = fd;
-	/* The kernel may have chosen the name (e.g. "tap%d"): report the real one. */
-	snprintf(t->dev.name, sizeof(t->dev.name), "%.*s", IFNAMSIZ, ifr.ifr_name);
+	t->mode = mode;
+	snprintf(t->dev.name, sizeof(t->dev.name), "%s", ifname);
+	if (got)
+		*got = mode;
 	return &t->dev;
+}
+
+struct netdev *tap_open(const char *name, char *err, size_t errlen)
+{
+	return tap_open_offload(name, TAP_OFFLOAD_NONE, NULL, err, errlen);
 }

@@ -10,7 +10,13 @@
 #   tap       TAP integration suites (tests/tap/t_*.sh), each in its own
 #             network namespace with real clients; they need root.  Without
 #             root they are reported as skipped with the reason;
-#             REQUIRE_TAP=1 (CI) turns a skip into a failure.
+#             REQUIRE_TAP=1 (CI) turns a skip into a failure.  They run
+#             twice: with the stack's default offloads (--offload auto: TSO
+#             and checksum offload through IFF_VNET_HDR), then, named
+#             "tap/<suite> (offload none)", with TS_OFFLOAD=none (whole
+#             frames, every checksum computed: tests/tap/lib.sh ts_start),
+#             t_bench_quick excepted (it checks the harness, not the stack).
+#             TS_OFFLOAD=MODE in the environment runs one pass in that mode.
 #
 # SUITE=name runs one suite (a Check suite such as arp or tcp_conn, or a TAP
 # suite such as t_http); TEST=name runs one test (a Check test function, or
@@ -48,7 +54,7 @@ selected_skip() { grep -q '^skipped: no \(suite\|test\) named' "$1"; }
 
 run_suite() { # name command...
 	name=$1
-	log="$log_dir/$(echo "$name" | tr / _).log"
+	log="$log_dir/$(printf %s "$name" | tr -c "A-Za-z0-9_.-" _).log"
 	shift
 	start=$(date +%s)
 	"$@" >"$log" 2>&1
@@ -110,17 +116,28 @@ if want tap; then
 	else
 		ip netns del tscheck-probe
 	fi
-	for t in tests/tap/t_*.sh; do
-		[ -e "$t" ] || continue
-		base=$(basename "$t" .sh)
-		name=tap/$base
-		if [ -n "$SUITE" ] && [ "$SUITE" != "$base" ]; then
-			run_suite "$name" sh -c "echo \"skipped: no suite named '$SUITE' in $base\"; exit 77"
-		elif [ -n "$tap_reason" ]; then
-			run_suite "$name" sh -c "echo 'skipped: $tap_reason'; exit 77"
-		else
-			run_suite "$name" timeout 900 sh "$t"
-		fi
+	# Pass 1: as the user runs it (or TS_OFFLOAD as given); pass 2: offload none.
+	passes="${TS_OFFLOAD:-default}"
+	[ -z "${TS_OFFLOAD:-}" ] && passes="default none"
+	for pass in $passes; do
+		for t in tests/tap/t_*.sh; do
+			[ -e "$t" ] || continue
+			base=$(basename "$t" .sh)
+			name=tap/$base
+			if [ "$pass" = none ] && [ -z "${TS_OFFLOAD:-}" ]; then
+				[ "$base" = t_bench_quick ] && continue
+				name="$name (offload none)"
+			fi
+			if [ -n "$SUITE" ] && [ "$SUITE" != "$base" ]; then
+				run_suite "$name" sh -c "echo \"skipped: no suite named '$SUITE' in $base\"; exit 77"
+			elif [ -n "$tap_reason" ]; then
+				run_suite "$name" sh -c "echo 'skipped: $tap_reason'; exit 77"
+			elif [ "$pass" = default ]; then
+				run_suite "$name" timeout 900 sh "$t"
+			else
+				run_suite "$name" env TS_OFFLOAD="$pass" timeout 900 sh "$t"
+			fi
+		done
 	done
 fi
 

@@ -51,6 +51,7 @@ struct options {
 	uint32_t host_ip;	  /* kernel side address, host order */
 	uint8_t host_prefix;	  /* its prefix length */
 	const char *pcap;	  /* --pcap FILE */
+	enum tap_offload offload; /* --offload */
 	bool faults_set;	  /* --faults given */
 	struct fault_spec faults; /* parsed --faults */
 	bool stats;		  /* --stats */
@@ -119,6 +120,7 @@ static void usage(FILE *out)
 		"  --faults SPEC       loss=5%%,dup=1%%,reorder=10%%,delay=5ms,jitter=2ms,"
 		"corrupt=0.5%%,seed=N\n"
 		"  --stats             print counters on exit\n"
+		"  --offload MODE      auto, none, csum or tso: TAP offloads (default auto)\n"
 		"  --http-port N       HTTP port of serve (default 8080)\n"
 		"  --http-idle-timeout MS    close idle keep-alive connections (default 60000)\n"
 		"  --http-header-timeout MS  limit for a request's header block (default 10000)\n"
@@ -240,6 +242,7 @@ enum {
 	OPT_HTTP_PORT,
 	OPT_HTTP_IDLE,
 	OPT_HTTP_HEADER,
+	OPT_OFFLOAD,
 	OPT_HELP,
 };
 
@@ -257,6 +260,7 @@ static const struct option long_opts[] = {
     {"http-port", required_argument, NULL, OPT_HTTP_PORT},
     {"http-idle-timeout", required_argument, NULL, OPT_HTTP_IDLE},
     {"http-header-timeout", required_argument, NULL, OPT_HTTP_HEADER},
+    {"offload", required_argument, NULL, OPT_OFFLOAD},
     {"help", no_argument, NULL, OPT_HELP},
     {0},
 };
@@ -269,6 +273,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	o->http_port = 8080;
 	o->http_idle_ms = 60000;
 	o->http_header_ms = 10000;
+	o->offload = TAP_OFFLOAD_AUTO;
 	o->ping_size = 56;
 	o->ping_interval_s = 1.0;
 	o->ping_wait_s = 2.0;
@@ -366,6 +371,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 					  optarg);
 			o->http_header_ms = (uint32_t)v;
 			break;
+		case OPT_OFFLOAD:
+			if (!tap_offload_parse(optarg, &o->offload))
+				bad_input("bad --offload '%s': expected auto, none, csum or tso",
+					  optarg);
+			break;
 		case 'o':
 			o->out_file = optarg;
 			break;
@@ -443,9 +453,20 @@ static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt
 static struct netdev *open_link(const struct options *o, struct netdev **faults_dev)
 {
 	char err[256];
-	struct netdev *dev = tap_open(o->tap, err, sizeof(err));
+	enum tap_offload got;
+	/* --faults acts on wire frames (faults.h): auto then stops at csum, so the
+	 * kernel sends MSS-sized segments too, each lost or kept on its own. */
+	enum tap_offload want = o->offload;
+	if (o->faults_set && want == TAP_OFFLOAD_AUTO)
+		want = TAP_OFFLOAD_CSUM;
+	struct netdev *dev = tap_open_offload(o->tap, want, &got, err, sizeof(err));
+	if (!dev && want != o->offload) /* still auto: fall back to none */
+		dev = tap_open_offload(o->tap, TAP_OFFLOAD_NONE, &got, err, sizeof(err));
 	if (!dev)
 		fail("%s", err);
+	fprintf(stderr, "tapstack: offload %s on %s (--offload %s%s)\n", tap_offload_name(got),
+		dev->name, tap_offload_name(o->offload),
+		want != o->offload ? ", no TSO with --faults" : "");
 	if (o->host_ip_set && nl_configure_link(o->tap, o->cfg.mtu, o->host_ip, o->host_prefix, err,
 						sizeof(err)) < 0) {
 		netdev_destroy(dev);

@@ -149,6 +149,7 @@ struct capdev {
 	struct capframe *tx_head, *tx_tail; /* sent by the stack */
 	size_t tx_n;
 	struct netdev_caps caps; /* what the device tells the stack it can do */
+	size_t sendv_pieces;	 /* frames that came in more than one piece (sendv) */
 };
 
 static void q_push(struct capframe **h, struct capframe **t, const uint8_t *d, size_t len,
@@ -219,6 +220,29 @@ static int cap_send(struct netdev *d, const uint8_t *frame, size_t len,
 	return 0;
 }
 
+/* A frame in pieces (capdev_set_sendv): gathered and recorded as cap_send does. */
+static int cap_sendv(struct netdev *d, const struct iovec *iov, int iovcnt, size_t len,
+		     const struct netdev_meta *meta, uint64_t now_us)
+{
+	struct capdev *c = (struct capdev *)d;
+	ck_assert_msg(iovcnt >= 1 && iovcnt <= NETDEV_SENDV_MAX_IOV, "capdev: sendv of %d pieces",
+		      iovcnt);
+	uint8_t *f = malloc(len ? len : 1);
+	ck_assert_ptr_nonnull(f);
+	size_t at = 0;
+	for (int i = 0; i < iovcnt; i++) {
+		ck_assert_uint_le(iov[i].iov_len, len - at);
+		memcpy(f + at, iov[i].iov_base, iov[i].iov_len);
+		at += iov[i].iov_len;
+	}
+	ck_assert_uint_eq(at, len);
+	if (iovcnt > 1)
+		c->sendv_pieces++;
+	int r = cap_send(d, f, len, meta, now_us);
+	free(f);
+	return r;
+}
+
 static void cap_caps(struct netdev *d, struct netdev_caps *caps)
 {
 	*caps = ((struct capdev *)d)->caps;
@@ -232,6 +256,13 @@ static void cap_destroy(struct netdev *d)
 static const struct netdev_ops capdev_ops = {
     .recv = cap_recv,
     .send = cap_send,
+    .caps = cap_caps,
+    .destroy = cap_destroy,
+};
+static const struct netdev_ops capdev_sendv_ops = {
+    .recv = cap_recv,
+    .send = cap_send,
+    .sendv = cap_sendv,
     .caps = cap_caps,
     .destroy = cap_destroy,
 };
@@ -249,6 +280,16 @@ struct capdev *capdev_new(void)
 void capdev_set_caps(struct capdev *c, const struct netdev_caps *caps)
 {
 	c->caps = *caps;
+}
+
+void capdev_set_sendv(struct capdev *c, bool on)
+{
+	c->dev.ops = on ? &capdev_sendv_ops : &capdev_ops;
+}
+
+size_t capdev_sendv_pieces(const struct capdev *c)
+{
+	return c->sendv_pieces;
 }
 
 struct netdev *capdev_netdev(struct capdev *c)

@@ -12,6 +12,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -64,6 +65,14 @@ struct capdev *capdev_new(void);
 struct netdev *capdev_netdev(struct capdev *c);
 /* What the device reports to stack_init (netdev_caps). */
 void capdev_set_caps(struct capdev *c, const struct netdev_caps *caps);
+/*
+ * Offers (on) or withdraws the sendv op, before stack_init: with it the
+ * stack may send a frame in pieces (headers, then a TCP send ring's bytes);
+ * the frame is recorded whole all the same.
+ */
+void capdev_set_sendv(struct capdev *c, bool on);
+/* Frames sent in more than one piece so far. */
+size_t capdev_sendv_pieces(const struct capdev *c);
 /* Queues a frame for the stack's next recv (metadata NONE). */
 void capdev_inject(struct capdev *c, const uint8_t *frame, size_t len);
 /* Queues a frame with the metadata the device hands up with it. */

@@ -83,6 +83,14 @@ void twostack_init_offload(struct twostack *t, const struct fault_spec *faults,
 			   void (*tweak)(struct ts_config *cfg, char which), uint32_t a_tx_csum,
 			   uint32_t b_tx_csum)
 {
+	struct twostack_wire w = {.a = {.tx_csum = a_tx_csum}, .b = {.tx_csum = b_tx_csum}};
+	twostack_init_wire(t, faults, tweak, &w);
+}
+
+void twostack_init_wire(struct twostack *t, const struct fault_spec *faults,
+			void (*tweak)(struct ts_config *cfg, char which),
+			const struct twostack_wire *w)
+{
 	struct ts_config ca, cb;
 	char desc[160];
 
@@ -97,8 +105,9 @@ void twostack_init_offload(struct twostack *t, const struct fault_spec *faults,
 	wire_pair(&t->da, &t->db);
 	t->wire_a = t->da;
 	t->wire_b = t->db;
-	wire_set_tx_csum(t->da, a_tx_csum);
-	wire_set_tx_csum(t->db, b_tx_csum);
+	wire_set_offload(t->da, &w->a);
+	wire_set_offload(t->db, &w->b);
+	unsigned dirs = w->fault_dirs ? w->fault_dirs : FAULTS_TX;
 	if (faults) {
 		const char *env = getenv("TS_FAULT_SEED");
 		t->faulty = true;
@@ -114,8 +123,8 @@ void twostack_init_offload(struct twostack *t, const struct fault_spec *faults,
 		struct fault_spec sa = t->spec, sb = t->spec;
 		sa.seed = t->spec.seed * 2;
 		sb.seed = t->spec.seed * 2 + 1;
-		t->da = faults_wrap_dirs(t->da, &sa, FAULTS_TX);
-		t->db = faults_wrap_dirs(t->db, &sb, FAULTS_TX);
+		t->da = faults_wrap_dirs(t->da, &sa, dirs);
+		t->db = faults_wrap_dirs(t->db, &sb, dirs);
 		ck_assert_ptr_nonnull(t->da);
 		ck_assert_ptr_nonnull(t->db);
 	}

@@ -11,8 +11,9 @@
  *   twostack_free(&t);
  *
  * Faults: each wire end is wrapped with the spec applied to what it sends
- * (FAULTS_TX), so every frame crosses the spec exactly once in either
- * direction: loss=10% means 10% of a→b frames and 10% of b→a frames.
+ * (FAULTS_TX; twostack_init_wire may choose FAULTS_RX), so every frame
+ * crosses the spec exactly once in either direction: loss=10% means 10% of
+ * a→b frames and 10% of b→a frames.
  *
  * Seeds: stack a uses cfg.seed 1, stack b 2 (tweak may change them); the
  * fault wrappers use seeds derived from spec->seed.  TS_FAULT_SEED=N in the
@@ -30,6 +31,7 @@
 #include "tsunit.h"
 #include "stack.h"
 #include "faults.h"
+#include "wire.h"
 
 struct twostack {
 	struct stack a, b; /* a: 10.0.0.1 mac 02:00:00:00:00:01, b: 10.0.0.2 mac ..:02, /24 */
@@ -65,6 +67,23 @@ void twostack_init(struct twostack *t, const struct fault_spec *faults,
 void twostack_init_offload(struct twostack *t, const struct fault_spec *faults,
 			   void (*tweak)(struct ts_config *cfg, char which), uint32_t a_tx_csum,
 			   uint32_t b_tx_csum);
+
+/* The wire's offloads and where faults act, for twostack_init_wire. */
+struct twostack_wire {
+	struct wire_offload a, b; /* each end's offloads (wire.h) */
+	/*
+	 * FAULTS_TX (also when 0): each end impairs what it sends, and offers
+	 * no TSO (faults act on wire frames).  FAULTS_RX: each end impairs
+	 * what it receives, after the wire cut any super-segment, so a sender
+	 * keeps TSO and its segments still meet loss and reordering.
+	 */
+	unsigned fault_dirs;
+};
+/* twostack_init with offloads on the wire ends (wire_set_offload) and a choice of fault direction.
+ */
+void twostack_init_wire(struct twostack *t, const struct fault_spec *faults,
+			void (*tweak)(struct ts_config *cfg, char which),
+			const struct twostack_wire *w);
 
 /*
  * Polls both stacks until done(t, ctx) is true or the virtual clock passes

@@ -23,7 +23,8 @@
 #   ts_need_no_stack           the namespace, and no stack running (tap0 free,
 #                              for a test that runs its own tapstack command)
 #   ts_start [tapstack args]   start `tapstack serve` in the namespace, wait until it answers
-#                              (with --pcap unless the first arg is --no-pcap)
+#                              (with --pcap unless the first arg is --no-pcap; with
+#                              --offload $TS_OFFLOAD when that is set)
 #   ts_stop                    SIGTERM it, wait, check exit status 0 and no
 #                              sanitizer report; a test that relies on the
 #                              stop (exit status, counters printed at exit, a
@@ -125,8 +126,11 @@ ts_start() {
 	fi
 	# Not through ns_exec: $! must be tapstack's own pid (ip netns exec
 	# execs it), not a subshell's, so that signals reach the stack.
+	# TS_OFFLOAD=MODE (tools/check.sh's second TAP pass) adds --offload MODE;
+	# unset, the stack runs with its default (auto).
 	ip netns exec "$NS" "$BIN" serve --tap tap0 --host-ip 10.0.0.1/24 --ip 10.0.0.2/24 \
-		"$pcap_opt" "$@" >"$WORK/tapstack.out" 2>"$WORK/tapstack.err" &
+		"$pcap_opt" ${TS_OFFLOAD:+"--offload=$TS_OFFLOAD"} "$@" \
+		>"$WORK/tapstack.out" 2>"$WORK/tapstack.err" &
 	TS_PID=$!
 	i=0
 	while [ $i -lt 100 ]; do

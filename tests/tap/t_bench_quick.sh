@@ -3,8 +3,8 @@
 # `make bench QUICK=1` (2 s loads, tools/bench/bench.sh --quick) and checks
 # that its table (build/bench/quick/latest.md: a QUICK run never replaces the
 # committed full-run table) has one row per contender in both pinning
-# tables, that all four contenders were measured, and that the targets
-# section is there.
+# tables (tapstack, lwIP at its best and with its mailbox, kernel C, Go),
+# that all five were measured, and that the targets section is there.
 # No timing is asserted anywhere.  Needs root (namespaces, TAP): exits 77
 # (skipped) otherwise.  The bench makes its own namespaces (tsb-*): this
 # suite starts no stack and makes no namespace of its own.
@@ -50,19 +50,23 @@ measured() {
 	fi
 }
 
-# Each pinning table: exactly the four contender rows, in order.
+CONTENDER_ROWS="tapstack|lwIP [0-9.]* (TAP, core lock)|lwIP [0-9.]* (TAP, mailbox)|kernel C|Go net/http"
+
+# Each pinning table: exactly the five contender rows.
 test_pinning_tables() {
 	bench_run
 	for pin in split same; do
 		rows=$(awk -v p="## $pin:" 'index($0, p) == 1 { on = 1; next } on && /^## / { on = 0 } on && /^\| / && !/^\| contender/ && !/^\|---/' "$MD")
 		n=$(printf '%s\n' "$rows" | grep -c '^| ')
-		check "$pin table has 4 contender rows ($n)" test "$n" -eq 4
-		for c in "tapstack" "lwIP" "kernel C" "Go net/http"; do
+		check "$pin table has 5 contender rows ($n)" test "$n" -eq 5
+		old_ifs=$IFS
+		IFS='|'
+		for c in $CONTENDER_ROWS; do
+			IFS=$old_ifs
 			check "$pin table has a $c row" has_row "$c"
-		done
-		for c in "tapstack" "lwIP" "kernel C" "Go net/http"; do
 			check "$pin: contender $c was measured" measured "$c"
 		done
+		IFS=$old_ifs
 	done
 }
 
@@ -70,7 +74,9 @@ test_targets() {
 	bench_run
 	check "targets section" grep -q '^## Targets (tapstack)' "$MD"
 	n=$(grep -c '^| .*\(met\|not measured\)' "$MD")
-	check "targets table complete ($n rows met or not measured, >= 7)" test "$n" -ge 7
+	check "targets table complete ($n rows met or not measured, >= 11)" test "$n" -ge 11
+	check "ceiling fractions section" grep -q '^## tapstack as a fraction of the TAP ceiling' "$MD"
+	check "the GSO ceiling was measured" grep -q '^| [0-9]* B GSO (vnet_hdr) | [0-9]' "$MD"
 }
 
 test_namespaces_removed() {

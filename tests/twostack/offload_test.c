@@ -1,12 +1,20 @@
 /*
- * offload_test.c - transmit checksum offload between two whole stacks
- * (stack/netdev.h): stack a's wire end completes TCP and UDP checksums, as
- * a NIC (or the kernel behind a TAP) would, so a leaves them partial; stack
- * b has no offload and computes every checksum itself.  Both verify what
+ * offload_test.c - offloads between two whole stacks (stack/netdev.h).
+ *
+ * Checksums: stack a's wire end completes TCP and UDP checksums, as a NIC
+ * (or the kernel behind a TAP) would, so a leaves them partial; stack b
+ * has no offload and computes every checksum itself.  Both verify what
  * they receive in full.  Transfers are byte-exact both ways, on a perfect
  * wire and under seeded loss and corruption (a corrupted frame whose
  * checksum a left partial is completed before the bit flips, so b's
  * checksum check catches it, as it would on a real wire).
+ *
+ * TSO: a's end also cuts super-segments (wire_set_offload), so a sends
+ * runs of full-sized segments as one frame of up to 64 KiB; b receives
+ * them cut into MSS-sized segments, or whole when its end declares GRO.
+ * Byte-exact both ways, with loss and reordering applied to the segments
+ * (faults on the receiving side, after the cut), and the same transfer
+ * with TSO off moves the same bytes in more frames.
  */
 #include <errno.h>
 #include <string.h>
@@ -101,13 +109,9 @@ static bool xfer_step(struct twostack *t, void *p)
 	return x->s[0].eof && x->s[1].eof;
 }
 
-/* bytes each way between a (offload) and b (none); returns the run's twostack, still open. */
-static void transfer(struct twostack *t, const struct fault_spec *spec, uint64_t bytes,
-		     uint64_t max_us)
+/* bytes each way between a and b on a twostack already set up; leaves it open. */
+static void transfer_on(struct twostack *t, uint64_t bytes, uint64_t max_us)
 {
-	twostack_init_offload(t, spec, NULL, BOTH, 0);
-	ck_assert_uint_eq(t->a.link.tx_csum, BOTH);
-	ck_assert_uint_eq(t->b.link.tx_csum, 0);
 	struct xfer x = {.lfd = ts_socket(&t->b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)};
 	struct sockaddr_in any = sin_of(0, 9000), to = sin_of(IP_B, 9000);
 	ck_assert_int_eq(ts_bind(&t->b, x.lfd, (struct sockaddr *)&any, sizeof(any)), 0);
@@ -123,6 +127,17 @@ static void transfer(struct twostack *t, const struct fault_spec *spec, uint64_t
 	ck_assert_int_eq(ts_close(&t->a, afd), 0);
 	ck_assert_int_eq(ts_close(&t->b, x.s[1].fd), 0);
 	ck_assert_int_eq(ts_close(&t->b, x.lfd), 0);
+}
+
+/* bytes each way between a (checksum offload) and b (none); returns the run's twostack, still open.
+ */
+static void transfer(struct twostack *t, const struct fault_spec *spec, uint64_t bytes,
+		     uint64_t max_us)
+{
+	twostack_init_offload(t, spec, NULL, BOTH, 0);
+	ck_assert_uint_eq(t->a.link.tx_csum, BOTH);
+	ck_assert_uint_eq(t->b.link.tx_csum, 0);
+	transfer_on(t, bytes, max_us);
 }
 
 START_TEST(tcp_byte_exact_offload_on_one_side)
@@ -191,6 +206,95 @@ START_TEST(udp_datagrams_offload_on_one_side)
 }
 END_TEST
 
+/* a: checksum offload and TSO; b: per gro, nothing else.  faults act where they arrive. */
+static void tso_setup(struct twostack *t, const struct fault_spec *spec, bool b_gro)
+{
+	struct twostack_wire w = {
+	    .a = {.tx_csum = BOTH, .tso = true}, .b = {.gro = b_gro}, .fault_dirs = FAULTS_RX};
+	twostack_init_wire(t, spec, NULL, &w);
+	ck_assert_uint_eq(t->a.link.tso_types, 1u << NETDEV_GSO_TCPV4);
+	ck_assert_uint_eq(t->b.link.tso_types, 0);
+}
+
+/*
+ * TSO, cut by the wire: a's data leaves in super-segments (several MSS
+ * each on average, since a receive batch of ACKs opens the window for a
+ * run), b gets only MSS-sized segments and reads every byte in order; b's
+ * data, sent without TSO, one segment a frame.
+ */
+START_TEST(tso_super_segments_cut_by_the_wire)
+{
+	struct twostack t;
+	const uint64_t bytes = 4u << 20;
+	tso_setup(&t, NULL, false);
+	transfer_on(&t, bytes, 60 * SEC);
+	uint64_t frames, segs, b_frames;
+	wire_gso_stats(t.wire_a, &frames, &segs);
+	wire_gso_stats(t.wire_b, &b_frames, NULL);
+	ck_assert_uint_gt(frames, 0);
+	ck_assert_uint_ge(segs, 4 * frames);	   /* more than a token batch */
+	ck_assert_uint_ge(segs, bytes / 1448 / 2); /* most of a's data went by TSO */
+	ck_assert_uint_eq(b_frames, 0);
+	/* Segments count as sent one by one (netstat's OutSegs counts them so too). */
+	ck_assert_uint_ge(t.a.counters[CTR_TCP_TX], bytes / 1448);
+	/* b took each of them as a segment of its own. */
+	ck_assert_uint_ge(t.b.counters[CTR_TCP_RX], bytes / 1448);
+	ck_assert_uint_eq(t.b.drops[DROP_TCP_BAD_CSUM] + t.b.drops[DROP_IPV4_BAD_CSUM], 0);
+	twostack_free(&t);
+}
+END_TEST
+
+/* TSO to a GRO receiver: the super-segments arrive whole, one segment each for b's TCP. */
+START_TEST(tso_super_segments_whole_to_gro)
+{
+	struct twostack t;
+	const uint64_t bytes = 4u << 20;
+	tso_setup(&t, NULL, true);
+	ck_assert_uint_eq(t.b.link.max_rx_frame, TS_BUF_BIG_FRAME);
+	transfer_on(&t, bytes, 60 * SEC);
+	uint64_t frames, segs;
+	wire_gso_stats(t.wire_a, &frames, &segs);
+	ck_assert_uint_gt(frames, 0);
+	/* b received far fewer segments than the MSS-sized ones a's data makes. */
+	ck_assert_uint_lt(t.b.counters[CTR_TCP_RX], bytes / 1448 / 2);
+	twostack_free(&t);
+}
+END_TEST
+
+/*
+ * Loss, duplication and reordering of the cut segments: recovery resends
+ * holes one segment at a time (tcp_out.c), and the stream stays exact.
+ */
+START_TEST(tso_byte_exact_with_loss_and_reordering)
+{
+	struct twostack t;
+	struct fault_spec f = {
+	    .loss_ppm = 20000, .dup_ppm = 10000, .reorder_ppm = 20000, .seed = 5};
+	tso_setup(&t, &f, false);
+	transfer_on(&t, 2u << 20, 600 * SEC);
+	uint64_t frames;
+	wire_gso_stats(t.wire_a, &frames, NULL);
+	ck_assert_uint_gt(frames, 0);
+	ck_assert_uint_gt(t.a.counters[CTR_TCP_RETRANS], 0);
+	twostack_free(&t);
+}
+END_TEST
+
+/* The same transfer with TSO off: the same bytes, and no super-segment. */
+START_TEST(tso_off_same_bytes_more_frames)
+{
+	struct twostack t;
+	struct twostack_wire w = {.a = {.tx_csum = BOTH}};
+	twostack_init_wire(&t, NULL, NULL, &w);
+	ck_assert_uint_eq(t.a.link.tso_types, 0);
+	transfer_on(&t, 1u << 20, 60 * SEC);
+	uint64_t frames;
+	wire_gso_stats(t.wire_a, &frames, NULL);
+	ck_assert_uint_eq(frames, 0);
+	twostack_free(&t);
+}
+END_TEST
+
 static Suite *offload_suite(void)
 {
 	Suite *s = suite_create("offload");
@@ -199,6 +303,13 @@ static Suite *offload_suite(void)
 	tcase_add_test(tc, tcp_byte_exact_offload_on_one_side);
 	tcase_add_test(tc, tcp_byte_exact_offload_with_loss_and_corruption);
 	tcase_add_test(tc, udp_datagrams_offload_on_one_side);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tso");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, tso_super_segments_cut_by_the_wire);
+	tcase_add_test(tc, tso_super_segments_whole_to_gro);
+	tcase_add_test(tc, tso_byte_exact_with_loss_and_reordering);
+	tcase_add_test(tc, tso_off_same_bytes_more_frames);
 	suite_add_tcase(s, tc);
 	return s;
 }

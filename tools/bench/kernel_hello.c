@@ -11,6 +11,7 @@
  * keep-alive connection costs one small struct (the socket buffers live in
  * the kernel and do not show in this process's RSS: see docs/performance.md).
  * Bulk bodies are written straight from one static 64 KiB pattern buffer.
+ * Port 9 is a discard service (RFC 863) for the upload figure.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,6 +27,7 @@
 
 struct conn {
 	int fd;
+	bool discard;	    /* a discard-service connection: read and drop */
 	bool close_after;   /* close once everything queued is written */
 	uint64_t bulk_left; /* pattern bytes still to send */
 	uint64_t bulk_pos;  /* index of the next pattern byte */
@@ -180,8 +182,22 @@ static int serve(struct server *s, struct conn *c, const char *buf, size_t len)
 	return 0;
 }
 
+/* Discard: read until EAGAIN and drop it all; -1 at EOF or an error. */
+static int discard_readable(struct conn *c)
+{
+	static char sink[1 << 16];
+	for (;;) {
+		ssize_t n = read(c->fd, sink, sizeof(sink));
+		if (n > 0)
+			continue;
+		return n < 0 && errno == EAGAIN ? 0 : -1;
+	}
+}
+
 static int on_readable(struct server *s, struct conn *c)
 {
+	if (c->discard)
+		return discard_readable(c);
 	char buf[HH_MAX_HEAD * 2 + 16];
 	size_t have = c->in_len;
 	if (have)
@@ -227,7 +243,7 @@ static int on_writable(struct server *s, struct conn *c)
 	return 0;
 }
 
-static void accept_all(struct server *s, int lfd)
+static void accept_all(struct server *s, int lfd, bool discard)
 {
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -241,6 +257,7 @@ static void accept_all(struct server *s, int lfd)
 			continue;
 		}
 		c->fd = fd;
+		c->discard = discard;
 		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
 		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			close(fd);
@@ -276,18 +293,28 @@ int main(int argc, char **argv)
 		perror("kernel_hello: listen");
 		return 1;
 	}
+	static struct conn discard_listener; /* its address tags the discard listener's events */
+	int dfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	setsockopt(dfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in d = {.sin_family = AF_INET, .sin_port = htons(9)};
+	if (dfd < 0 || bind(dfd, (struct sockaddr *)&d, sizeof(d)) < 0 || listen(dfd, 64) < 0) {
+		perror("kernel_hello: listen on the discard port 9");
+		return 1;
+	}
 	s->ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event lev = {.events = EPOLLIN, .data.ptr = NULL};
 	epoll_ctl(s->ep, EPOLL_CTL_ADD, lfd, &lev);
-	fprintf(stderr, "kernel_hello: listening on :%d\n", port);
+	lev.data.ptr = &discard_listener;
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, dfd, &lev);
+	fprintf(stderr, "kernel_hello: listening on :%d and discard :9\n", port);
 
 	struct epoll_event evs[256];
 	while (!s->stop) {
 		int n = epoll_wait(s->ep, evs, 256, 1000);
 		for (int i = 0; i < n; i++) {
 			struct conn *c = evs[i].data.ptr;
-			if (!c) {
-				accept_all(s, lfd);
+			if (!c || c == &discard_listener) {
+				accept_all(s, c ? dfd : lfd, c != NULL);
 				continue;
 			}
 			int r = 0;
@@ -302,5 +329,6 @@ int main(int argc, char **argv)
 		}
 	}
 	close(lfd);
+	close(dfd);
 	return 0;
 }

@@ -1,35 +1,55 @@
 /*
  * lwip_hello.c - the "lwIP on TAP" contender of `make bench`: the same
  * /hello and /bytes/N server (hello_http.h) on Debian's liblwip-dev 2.1.3,
- * attached to a TAP through lwIP's own contrib/ports/unix tapif driver.
+ * attached to the TAP by a small netif driver of its own.
  *
- *   PRECONFIGURED_TAPIF=tap0 lwip_hello [IP [GW [PORT]]]
+ *   [LWIP_HELLO_INPUT=mbox] [LWIP_HELLO_TAP=tap0] lwip_hello [IP [GW [PORT]]]
  *                              (defaults 10.0.0.2/24, gw 10.0.0.1, port 8080)
  *
  * How Debian's build runs (read /usr/include/lwip/lwipopts.h): NO_SYS=0
- * with core locking, so tcpip_init() starts the "tcpip" thread and
- * tapif_init() starts a second thread that select()s on the TAP fd and
- * passes each frame to tcpip_input() through a mailbox.  Without
- * PRECONFIGURED_TAPIF, tapif_init() would run `/sbin/ifconfig tap0 ...`
- * itself; the harness configures the kernel side, so this program sets the
- * variable (to "tap0") when the caller did not.  The MAC is the driver's
- * fixed 02:12:34:56:78:ab.  MEMP_MEM_MALLOC=1 there, so PCB and pbuf pools
- * are malloc()ed without a count limit: 10,000 connections fit.
+ * with core locking (LWIP_TCPIP_CORE_LOCKING=1), so tcpip_init() starts
+ * the "tcpip" thread (timers, callbacks posted to it).  A reader thread
+ * here reads frames from the TAP until EAGAIN and then poll()s; each frame
+ * goes up one of two ways, both lwIP's own:
+ *   - default, lwIP at its best: ethernet_input() right there in the
+ *     reader thread, under the core lock (LOCK_TCPIP_CORE, what core
+ *     locking is for), taken once per batch of frames: a frame is handled
+ *     where it was read, no thread switch;
+ *   - LWIP_HELLO_INPUT=mbox: tcpip_input(), which posts every frame to the
+ *     tcpip thread through a mailbox, two thread switches per frame (what
+ *     lwIP's contrib tapif driver does; `make bench` keeps it as a second
+ *     row).
+ * Why not contrib's tapif driver, which the first version used: Debian's
+ * build of it overruns the pbufs it reads a full-sized frame into
+ * (valgrind: pbuf_take writes past a 616-octet pool pbuf), so lwIP died as
+ * soon as a client sent it data (the upload figure); this driver takes
+ * one PBUF_RAM pbuf per frame.  The MAC is tapif's 02:12:34:56:78:ab.
+ * MEMP_MEM_MALLOC=1 there, so PCB and pbuf pools are malloc()ed without a
+ * count limit: 10,000 connections fit.
  *
- * The server uses the raw TCP API (callbacks in the tcpip thread), which is
+ * The server uses the raw TCP API (callbacks under the core lock), which is
  * how lwIP's own httpd is written and its fastest path: headers are copied
  * into lwIP's queue, bulk bytes are queued by reference (PBUF_ROM) from one
- * static 64 KiB pattern buffer and topped up from the sent callback.
+ * static 64 KiB pattern buffer and topped up from the sent callback.  Port
+ * 9 is a discard service (RFC 863) for the upload figure.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "lwip/etharp.h"
 #include "lwip/init.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/tcp.h"
 #include "lwip/tcpip.h"
-#include "netif/tapif.h"
+#include "netif/ethernet.h"
 
 #include "hello_http.h"
 
@@ -229,13 +249,119 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
+/* Discard (RFC 863): every byte received is acknowledged and dropped; EOF closes. */
+static err_t discard_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	(void)arg;
+	if (!p || err != ERR_OK) {
+		if (p)
+			pbuf_free(p);
+		tcp_arg(pcb, NULL);
+		tcp_recv(pcb, NULL);
+		if (tcp_close(pcb) != ERR_OK) {
+			tcp_abort(pcb);
+			return ERR_ABRT;
+		}
+		return ERR_OK;
+	}
+	tcp_recved(pcb, p->tot_len);
+	pbuf_free(p);
+	return ERR_OK;
+}
+
+static err_t discard_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	(void)arg;
+	if (err != ERR_OK || !pcb)
+		return ERR_VAL;
+	tcp_recv(pcb, discard_recv);
+	return ERR_OK;
+}
+
+/* ---- the TAP netif driver ---- */
+
+static struct {
+	int fd;	   /* /dev/net/tun attached to the TAP, non-blocking */
+	bool mbox; /* frames go through tcpip_input's mailbox */
+} T;
+
+/* Sends one frame (called under the core lock): a pbuf chain, copied out once. */
+static err_t tap_linkoutput(struct netif *n, struct pbuf *p)
+{
+	(void)n;
+	unsigned char f[1600];
+	if (p->tot_len > sizeof(f))
+		return ERR_BUF;
+	u16_t len = pbuf_copy_partial(p, f, p->tot_len, 0);
+	return write(T.fd, f, len) == len ? ERR_OK : ERR_IF;
+}
+
+static err_t tap_netif_init(struct netif *n)
+{
+	static const u8_t mac[6] = {0x02, 0x12, 0x34, 0x56, 0x78, 0xab};
+	n->name[0] = 't';
+	n->name[1] = 'p';
+	n->output = etharp_output;
+	n->linkoutput = tap_linkoutput;
+	n->mtu = 1500;
+	n->hwaddr_len = 6;
+	memcpy(n->hwaddr, mac, 6);
+	n->flags =
+	    NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	return ERR_OK;
+}
+
+/* Reads frames until EAGAIN, hands each up, then sleeps in poll(). */
+static void *tap_reader(void *arg)
+{
+	struct netif *n = arg;
+	unsigned char f[1600];
+	for (;;) {
+		struct pollfd pfd = {.fd = T.fd, .events = POLLIN};
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			return NULL;
+		if (!T.mbox)
+			LOCK_TCPIP_CORE();
+		for (;;) {
+			ssize_t len = read(T.fd, f, sizeof(f));
+			if (len <= 0)
+				break;
+			struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+			if (!p)
+				continue;
+			pbuf_take(p, f, (u16_t)len);
+			if ((T.mbox ? tcpip_input(p, n) : ethernet_input(p, n)) != ERR_OK)
+				pbuf_free(p);
+		}
+		if (!T.mbox)
+			UNLOCK_TCPIP_CORE();
+	}
+}
+
+static int tap_open(const char *name)
+{
+	int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		perror("lwip_hello: TAP");
+		exit(1);
+	}
+	return fd;
+}
+
 /* Runs in the tcpip thread once it is up. */
 static void setup(void *arg)
 {
 	(void)arg;
-	netif_add(&S.netif, &S.ip, &S.mask, &S.gw, NULL, tapif_init, tcpip_input);
+	netif_add(&S.netif, &S.ip, &S.mask, &S.gw, NULL, tap_netif_init,
+		  T.mbox ? tcpip_input : ethernet_input);
 	netif_set_default(&S.netif);
 	netif_set_up(&S.netif);
+	pthread_t th;
+	pthread_create(&th, NULL, tap_reader, &S.netif);
 
 	struct tcp_pcb *l = tcp_new_ip_type(IPADDR_TYPE_V4);
 	if (!l || tcp_bind(l, IP4_ADDR_ANY, S.port) != ERR_OK) {
@@ -244,8 +370,16 @@ static void setup(void *arg)
 	}
 	l = tcp_listen_with_backlog(l, 255);
 	tcp_accept(l, on_accept);
-	fprintf(stderr, "lwip_hello: %s listening on :%u (lwIP %s)\n", ip4addr_ntoa(&S.ip), S.port,
-		LWIP_VERSION_STRING);
+	struct tcp_pcb *d = tcp_new_ip_type(IPADDR_TYPE_V4);
+	if (!d || tcp_bind(d, IP4_ADDR_ANY, 9) != ERR_OK) {
+		fprintf(stderr, "lwip_hello: cannot bind port 9\n");
+		exit(1);
+	}
+	d = tcp_listen_with_backlog(d, 16);
+	tcp_accept(d, discard_accept);
+	fprintf(stderr, "lwip_hello: %s listening on :%u and discard :9 (lwIP %s, input %s)\n",
+		ip4addr_ntoa(&S.ip), S.port, LWIP_VERSION_STRING,
+		T.mbox ? "tcpip_input via mailbox" : "ethernet_input under the core lock");
 }
 
 int main(int argc, char **argv)
@@ -259,7 +393,9 @@ int main(int argc, char **argv)
 	}
 	IP4_ADDR(&S.mask, 255, 255, 255, 0);
 	hh_fill_pattern(S.pattern);
-	setenv("PRECONFIGURED_TAPIF", "tap0", 0);
+	const char *how = getenv("LWIP_HELLO_INPUT"), *tap = getenv("LWIP_HELLO_TAP");
+	T.mbox = how && !strcmp(how, "mbox");
+	T.fd = tap_open(tap ? tap : "tap0");
 	signal(SIGPIPE, SIG_IGN);
 
 	tcpip_init(setup, NULL);
