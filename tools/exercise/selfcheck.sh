@@ -11,7 +11,10 @@
 #      reference file (EX_REPL) and tests/exercises/NAME.skel, and the
 #      committed docs/exercises/NAME/FILE is that (modulo layout); a
 #      mismatch means the reference changed since the skeleton was made:
-#      run `make exercises-regenerate`, review the diff, commit it;
+#      run `make exercises-regenerate`, review the diff, commit it.  And no
+#      blanked function changed in the reference since its TODO text was
+#      written (the fingerprints in the .skel, which regenerating records:
+#      it names the TODO texts to review);
 #   1. the reference passes every stage of its exercise: unit checks,
 #      simulator, hostile corpus; the speed stage (1 x, trivially) and, as
 #      root, the TAP stage run for one exercise only, since their machinery
@@ -82,6 +85,17 @@ if [ $REGEN -eq 1 ]; then
 		conf "$n"
 		dst=docs/exercises/$n/$EX_FILE
 		mkdir -p "build/ex/$n/skeleton"
+		if ! $GEN stamp "tests/exercises/$n.skel" "$EX_REPL" >"$OUT/$n-stamp"; then
+			fail "$n: tests/exercises/$n.skel does not fit $EX_REPL (above)"
+			continue
+		fi
+		while read -r f old new; do
+			if [ "$old" = - ]; then
+				echo "$n: $f: fingerprint recorded ($new)"
+			else
+				echo "$n: $f changed in $EX_REPL since its TODO text was written: review the TODO in tests/exercises/$n.skel (does the learner now have to do something new?), then commit"
+			fi
+		done <"$OUT/$n-stamp"
 		if ! gen "$n" "build/ex/$n/skeleton/$EX_FILE"; then
 			fail "$n: tests/exercises/$n.skel does not fit $EX_REPL (above)"
 			continue
@@ -125,9 +139,14 @@ for n in $names; do
 	fi
 	head=$OUT/$n-committed-skeleton
 	git show "HEAD:$committed" >"$head" 2>/dev/null || cp "$committed" "$head"
-	if ! $GEN same "$skel" "$committed" && ! $GEN same "$skel" "$head"; then
+	if ! $GEN same "$skel" "$committed" "$head"; then
 		fail "$n: $committed is not the skeleton that tools/exercise/skelgen.py makes from today's $EX_REPL: run 'make exercises-regenerate', review 'git diff $committed' and commit it"
 		diff -u "$committed" "$skel" | head -n 20 | sed 's/^/   | /'
+	fi
+	if ! $GEN stale "tests/exercises/$n.skel" "$EX_REPL" >"$OUT/$n-stale"; then
+		while read -r f old new; do
+			fail "$n: $f in $EX_REPL changed since its TODO text in tests/exercises/$n.skel was written (ref=$old, now $new): review that TODO (does the learner now have to do something new?), then run 'make exercises-regenerate', which records the new fingerprint"
+		done <"$OUT/$n-stale"
 	fi
 	t_gen=$(secs "$start")
 

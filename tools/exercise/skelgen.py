@@ -12,8 +12,12 @@ text it changes is gone or is no longer unique.
 
   skelgen.py skeleton SPEC REF        print the skeleton SPEC makes from REF
   skelgen.py mistake MISTAKE REF      print REF with the mistake applied
-  skelgen.py same A B                 exit 0 when A and B differ only in layout
-                                      (whitespace, comment reflow: clang-format)
+  skelgen.py same A B...              exit 0 when A and one of B... differ only in
+                                      layout (whitespace, comment reflow: clang-format)
+  skelgen.py stale SPEC REF           list (exit 1) the blanked functions whose
+                                      reference changed since their TODO was written:
+                                      NAME RECORDED NOW
+  skelgen.py stamp SPEC REF           record today's fingerprints in SPEC (same list)
   skelgen.py functions REF            list REF's top-level function definitions
 
 A skeleton SPEC (tests/exercises/NAME.skel) is a list of directives; lines
@@ -22,7 +26,8 @@ directive line, are comments:
 
   @head                 the lines after it replace REF's first comment (the
                         file's header: "YOUR VERSION", what to write)
-  @blank FUNCTION       FUNCTION's body becomes a TODO comment made of the
+  @blank FUNCTION [ref=FINGERPRINT]
+                        FUNCTION's body becomes a TODO comment made of the
                         lines after it, a (void) for each parameter the stub
                         does not use, and a neutral return (0, false, NULL,
                         nothing for void)
@@ -38,6 +43,13 @@ bodies uses any more is removed (it would be the solution, and an unused
 static does not compile with -Werror).  A @blank that names no function of
 REF is an error: the reference was renamed or split, and the spec must
 follow (the message says which).
+
+ref= is a fingerprint of the reference function the TODO text describes
+(its text, layout aside).  When the reference function changes, the TODO
+may no longer say everything the learner has to do (a new call, a new
+case): `stale` lists those functions, the self-check fails on them, and
+`make exercises-regenerate` records the new fingerprints (`stamp`) and
+names the TODO texts to review.
 
 A MISTAKE (tests/exercises/mistakes/NAME/*.mistake) is a header (Mistake:,
 Hint:, Stage:, Check: lines, see tools/exercise/selfcheck.sh) then one or
@@ -363,8 +375,9 @@ def parse_spec(path):
             fresh = True
             if w[0] == '@head':
                 spec['head'] = cur = []
-            elif w[0] == '@blank' and len(w) == 2:
-                last_blank = {'name': w[1], 'todo': [], 'stub': None}
+            elif w[0] == '@blank' and len(w) in (2, 3) and (len(w) == 2 or w[2].startswith('ref=')):
+                last_blank = {'name': w[1], 'todo': [], 'stub': None,
+                              'ref': w[2][4:] if len(w) == 3 else None}
                 spec['blank'].append(last_blank)
                 cur = last_blank['todo']
             elif w[0] == '@stub' and last_blank is not None:
@@ -466,6 +479,44 @@ def drop_item(items, it):
         del items[j]
 
 
+# ---- fingerprints of the blanked functions ---------------------------------------
+
+def fingerprint(it):
+    import hashlib
+    return hashlib.sha1(layout_free(it.text).encode()).hexdigest()[:12]
+
+
+def stale(spec_path, ref_path):
+    """[(name, recorded, now)] for the blanked functions whose reference changed."""
+    spec = parse_spec(spec_path)
+    funcs = {it.name: it for it in split_items(open(ref_path).read()) if it.kind == 'func'}
+    out = []
+    for b in spec['blank']:
+        if b['name'] not in funcs:
+            raise Fail('%s: @blank %s: no such function in %s; update the spec to today\'s '
+                       'reference' % (spec_path, b['name'], ref_path))
+        now = fingerprint(funcs[b['name']])
+        if b['ref'] != now:
+            out.append((b['name'], b['ref'], now))
+    return out
+
+
+def stamp(spec_path, ref_path):
+    """Records today's fingerprints in the spec; returns what changed."""
+    changed = stale(spec_path, ref_path)
+    if not changed:
+        return changed
+    new = dict((n, now) for n, _, now in changed)
+    lines = open(spec_path).read().split('\n')
+    for k, ln in enumerate(lines):
+        w = ln.split()
+        if len(w) >= 2 and w[0] == '@blank' and w[1] in new:
+            lines[k] = '@blank %s ref=%s' % (w[1], new[w[1]])
+    with open(spec_path, 'w') as f:
+        f.write('\n'.join(lines))
+    return changed
+
+
 # ---- mistakes ------------------------------------------------------------------
 
 def parse_mistake(path):
@@ -534,8 +585,20 @@ def main(argv):
             sys.stdout.write(skeleton(argv[2], argv[3]))
         elif len(argv) == 4 and argv[1] == 'mistake':
             sys.stdout.write(apply_mistake(argv[2], argv[3]))
-        elif len(argv) == 4 and argv[1] == 'same':
-            return 0 if layout_free(open(argv[2]).read()) == layout_free(open(argv[3]).read()) else 1
+        elif len(argv) >= 4 and argv[1] == 'same':
+            want = layout_free(open(argv[2]).read())
+            for other in argv[3:]:
+                try:
+                    if layout_free(open(other).read()) == want:
+                        return 0
+                except OSError:
+                    pass
+            return 1
+        elif len(argv) == 4 and argv[1] in ('stale', 'stamp'):
+            changed = (stale if argv[1] == 'stale' else stamp)(argv[2], argv[3])
+            for name, old, now in changed:
+                print('%s %s %s' % (name, old or '-', now))
+            return 1 if changed and argv[1] == 'stale' else 0
         elif len(argv) == 3 and argv[1] == 'functions':
             for it in split_items(open(argv[2]).read()):
                 if it.kind == 'func':

@@ -405,8 +405,9 @@ int arp_resolve_and_send(struct stack *st, struct ts_buf *b, uint32_t nh)
 	 * packets or b's size (arp_buf_size) would pass cfg.arp_unres_qlen_bytes
 	 * (DROP_ARP_QUEUE_FULL), then while all the queues together would pass
 	 * cfg.arp_unres_total_bytes (DROP_ARP_PENDING_FULL); if b still has no
-	 * room, drop b with that reason and return -ENOBUFS.  Keep queue_len,
-	 * queue_bytes and st->arp->pending_bytes up to date.
+	 * room, drop b with that reason and return -ENOBUFS.  b outlives this
+	 * call: ts_buf_linearize it first (it may point into a send ring, buf.h).
+	 * Keep queue_len, queue_bytes and st->arp->pending_bytes up to date.
 	 */
 	(void)nh;
 	ts_drop(st, b, DROP_ARP_UNRESOLVED);

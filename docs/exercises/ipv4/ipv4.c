@@ -246,7 +246,9 @@ int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t 
 	 * refuse more than 65535 octets with the header (DROP_IPV4_TOO_BIG,
 	 * -EMSGSIZE); a header from opts (TOS, TTL, DF; cfg.ttl when opts gives
 	 * none), an IP ID from ipv4_next_id (RFC 6864), src 0 meaning ours; count
-	 * CTR_IPV4_TX.  If it fits in cfg.mtu: push the header (DROP_LINK_TX_FAIL
+	 * CTR_IPV4_TX.  If it fits in cfg.mtu, or is a GSO datagram the link
+	 * will cut into segments itself (b->gso_type != NETDEV_GSO_NONE, TSO):
+	 * push the header (DROP_LINK_TX_FAIL
 	 * and -ENOBUFS without the headroom for it and Ethernet's 14), build it,
 	 * and arp_resolve_and_send to the next hop.  Else, with DF: drop
 	 * (DROP_IPV4_FRAG_NEEDED, -EMSGSIZE); without: complete a checksum left
