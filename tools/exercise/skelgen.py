@@ -18,6 +18,9 @@ text it changes is gone or is no longer unique.
                                       reference changed since their TODO was written:
                                       NAME RECORDED NOW
   skelgen.py stamp SPEC REF           record today's fingerprints in SPEC (same list)
+  skelgen.py make SPEC REF OUT [COMMITTED...]
+                                      the skeleton, clang-formatted, to OUT; exit 3
+                                      when it is none of COMMITTED, 4 when stale
   skelgen.py functions REF            list REF's top-level function definitions
 
 A skeleton SPEC (tests/exercises/NAME.skel) is a list of directives; lines
@@ -579,6 +582,17 @@ def layout_free(s):
     return re.sub(r'\s+', '', s)
 
 
+def formatted(text, ref_path):
+    """text as clang-format leaves it (`make format`), when clang-format is installed."""
+    import shutil
+    import subprocess
+    if not shutil.which('clang-format'):
+        return text
+    r = subprocess.run(['clang-format', '--assume-filename=' + ref_path], input=text,
+                       capture_output=True, text=True)
+    return r.stdout if r.returncode == 0 else text
+
+
 def main(argv):
     try:
         if len(argv) == 4 and argv[1] == 'skeleton':
@@ -594,6 +608,28 @@ def main(argv):
                 except OSError:
                     pass
             return 1
+        elif len(argv) >= 5 and argv[1] == 'make':
+            # make SPEC REF OUT [COMMITTED...]: the skeleton to OUT (through
+            # clang-format when there is one); exit 3 when it is none of
+            # COMMITTED (modulo layout), 4 when a blanked function's
+            # fingerprint is stale (listed on stdout), 1 when SPEC does not fit.
+            text = formatted(skeleton(argv[2], argv[3]), argv[3])
+            with open(argv[4], 'w') as f:
+                f.write(text)
+            changed = stale(argv[2], argv[3])
+            for name, old, now in changed:
+                print('%s %s %s' % (name, old or '-', now))
+            if len(argv) > 5:
+                want = layout_free(text)
+                same_as = False
+                for other in argv[5:]:
+                    try:
+                        same_as = same_as or layout_free(open(other).read()) == want
+                    except OSError:
+                        pass
+                if not same_as:
+                    return 3
+            return 4 if changed else 0
         elif len(argv) == 4 and argv[1] in ('stale', 'stamp'):
             changed = (stale if argv[1] == 'stale' else stamp)(argv[2], argv[3])
             for name, old, now in changed:

@@ -6,7 +6,9 @@
 # Run by tests/unit/t_exercises.sh before the self-check.
 set -u
 cd "$(dirname "$0")" || exit 2
-G="python3 ../../../tools/exercise/skelgen.py"
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+G="$PY ../../../tools/exercise/skelgen.py"
 T=${TMPDIR:-/tmp}/skelgen-test.$$
 mkdir -p "$T"
 trap 'rm -rf "$T"' EXIT
