@@ -63,6 +63,19 @@ struct stack;
 	X(TCP_ABORT_ON_MEMORY, "tcp", "orphans reset: tcp_max_orphans or tcp_orphan_max_bytes passed") \
 	X(TCP_SYNCOOKIES_SENT, "tcp", "SYN,ACKs with a SYN cookie sent (SYN queue full, RFC 4987)") \
 	X(TCP_SYNCOOKIES_RECV, "tcp", "connections opened by a valid SYN cookie")                  \
+	X(TCP_RACK_LOST, "tcp", "segments marked lost by RACK (RFC 8985 §6.2)")                   \
+	X(TCP_REO_TIMEOUTS, "tcp", "RACK reordering timer expiries (RFC 8985 §6.3)")             \
+	X(TCP_LOST_RETRANSMITS, "tcp", "retransmissions detected lost by RACK")                  \
+	X(TCP_REORDER_SEEN, "tcp", "reordering detected by RACK (RFC 8985 §6.2 step 2)")         \
+	X(TCP_PRR_RECOVERIES, "tcp", "recoveries paced by PRR (RFC 6937)")                        \
+	X(TCP_DSACK_SENT, "tcp", "D-SACKs sent for duplicate data (RFC 2883)")                   \
+	X(TCP_DSACK_RECV, "tcp", "D-SACKs received (RFC 2883)")                                  \
+	X(TCP_UNDO_DSACK, "tcp", "reductions undone: every retransmission D-SACKed")             \
+	X(TCP_UNDO_TS, "tcp", "reductions undone by timestamps (Eifel, RFC 3522)")               \
+	X(TCP_SPURIOUS_RTO, "tcp", "spurious retransmission timeouts (F-RTO, RFC 5682)")        \
+	X(TCP_QUICK_ACKS, "tcp", "ACKs sent at once in quick-ACK mode")                           \
+	X(TCP_CWND_RESTART, "tcp", "restarts after idle (RFC 5681 §4.1)")                          \
+	X(TCP_RCVBUF_GROWN, "tcp", "receive buffers grown by auto-tuning (Linux tcp_rcv_space_adjust)") \
 	/* keep last */
 
 enum ts_counter {

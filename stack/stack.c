@@ -85,6 +85,9 @@ void ts_config_default(struct ts_config *c)
 	c->tcp_orphan_retries = 8;
 	c->tcp_max_orphans = 4096;
 	c->tcp_orphan_max_bytes = 64u << 20;
+	snprintf(c->tcp_congestion, sizeof(c->tcp_congestion), "cubic");
+	c->tcp_sack = true;
+	c->tcp_timestamps = true;
 	c->udp_rcvbuf = 208 * 1024;
 }
 

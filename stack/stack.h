@@ -115,6 +115,13 @@ struct ts_config {
 	uint32_t tcp_orphan_retries;
 	uint32_t tcp_max_orphans;
 	uint32_t tcp_orphan_max_bytes;
+	/* Congestion control of new connections (Linux
+	 * tcp_congestion_control; --cc): "cubic" (default) or "reno". */
+	char tcp_congestion[16];
+	/* Options offered in SYNs (Linux net.ipv4.tcp_sack, tcp_timestamps):
+	 * SACK (RFC 2018; RACK-TLP needs it) and timestamps (RFC 7323). */
+	bool tcp_sack;
+	bool tcp_timestamps;
 	/* UDP */
 	uint32_t udp_rcvbuf; /* default SO_RCVBUF of UDP sockets */
 };

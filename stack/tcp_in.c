@@ -222,6 +222,7 @@ static struct tcp_pcb *child_new(struct tcp_ctx *c, struct tcp_pcb *lis)
 	pcb->remote_port = c->v.src_port;
 	pcb->reuseaddr = lis->reuseaddr;
 	pcb->listener = lis;
+	pcb->cc = lis->cc; /* TCP_CONGESTION of the listener (Linux inherits it) */
 	pcb->tf |= TF_PASSIVE;
 	pcb->state = TCPS_LISTEN; /* the child starts as its listener, for the trace */
 	pcb->last_rx_us = st->now_us;
@@ -369,7 +370,7 @@ static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
 	struct tcp_pcb *pcb = child_new(c, lis);
 	if (!pcb)
 		return drop(c, DROP_TCP_NOMEM);
-	pcb->tf |= TF_TS_OK | TF_SACK_OK | TF_WS_OK;
+	pcb->tf |= tcp_offered_options(st);
 	/* RFC 9293 §3.10.7.2: RCV.NXT = SEG.SEQ+1, IRS = SEG.SEQ, ISS chosen. */
 	pcb->irs = c->v.seq;
 	pcb->rcv_nxt = c->v.seq + 1;
@@ -441,6 +442,7 @@ static enum step syn_sent_input(struct tcp_ctx *c)
 				       c->st->cfg.tcp_max_rto_ms * 1000u);
 		pcb->rexmt_count = 0;
 		pcb->backoff = 0;
+		tcp_rto_after_handshake(pcb);
 		tcp_timer_disarm(pcb, TCP_T_REXMT);
 		tcp_set_state(pcb, TCPS_ESTABLISHED, v);
 		tcp_keepalive_reset(pcb);
@@ -457,6 +459,21 @@ static enum step syn_sent_input(struct tcp_ctx *c)
 }
 
 /* ---- §3.10.7.4 the synchronized states ---- */
+
+/*
+ * RFC 2883 §4: data that arrived twice ([left, right), below RCV.NXT or
+ * inside an out-of-order block) is reported as the first SACK block of the
+ * next ACK, which goes at once (RFC 2883 §4 (1): "each duplicate
+ * contiguous sequence ... one D-SACK block").  Only when SACK was agreed.
+ */
+static void dsack_note(struct tcp_pcb *pcb, uint32_t left, uint32_t right)
+{
+	if (!(pcb->tf & TF_SACK_OK) || !seq_lt(left, right))
+		return;
+	pcb->dsack_left = left;
+	pcb->dsack_right = right;
+	pcb->tf |= TF_DSACK_PENDING | TF_ACKNOW;
+}
 
 /*
  * First: check sequence number.  PAWS (RFC 7323 §5.3), the four
@@ -522,8 +539,12 @@ static enum step check_sequence(struct tcp_ctx *c)
 			tcp_timer_arm(pcb, TCP_T_2MSL, 2ull * c->st->cfg.tcp_msl_ms * 1000u);
 		if (pcb->state == TCPS_TIME_WAIT)
 			return drop_after_ack(c, DROP_TCP_TIMEWAIT);
-		if (seq_leq(c->seq + len, pcb->rcv_nxt))
+		if (seq_leq(c->seq + len, pcb->rcv_nxt)) {
+			if (c->data_len)
+				dsack_note(pcb, c->seq + !!(c->flags & TCP_SYN),
+					   c->seq + !!(c->flags & TCP_SYN) + c->data_len);
 			return drop_after_ack(c, DROP_TCP_DUP);
+		}
 		if (room == 0)
 			return drop_after_ack(c, DROP_TCP_RCVBUF_FULL);
 		return drop_after_ack(c, DROP_TCP_OUT_OF_WINDOW);
@@ -537,6 +558,8 @@ static enum step check_sequence(struct tcp_ctx *c)
 			c->seq++;
 			d--;
 		}
+		if (d && c->data_len)
+			dsack_note(pcb, c->seq, c->seq + (d < c->data_len ? d : c->data_len));
 		if (d >= c->data_len) {
 			c->data += c->data_len;
 			c->data_len = 0;
@@ -650,6 +673,7 @@ static enum step check_ack(struct tcp_ctx *c)
 				       c->st->cfg.tcp_max_rto_ms * 1000u);
 		pcb->rexmt_count = 0;
 		pcb->backoff = 0;
+		tcp_rto_after_handshake(pcb);
 		pcb->snd_una = v->ack;
 		if (seq_lt(pcb->snd_nxt, pcb->snd_una))
 			pcb->snd_nxt = pcb->snd_una;
@@ -687,9 +711,15 @@ static enum step check_ack(struct tcp_ctx *c)
 	uint32_t new_wnd = (uint32_t)v->wnd << pcb->snd_wscale;
 	c->window_changed = new_wnd != pcb->snd_wnd;
 	uint32_t sacked_before = tcp_sacked_bytes(pcb);
-	if (pcb->tf & TF_SACK_OK)
+	uint32_t prior_una = pcb->snd_una, prior_max = pcb->snd_max;
+	uint32_t fack = tcp_sack_fack(pcb);
+	bool dsack = false;
+	if (pcb->tf & TF_SACK_OK) {
+		dsack = tcp_dsack_check(pcb, &c->opt, v->ack);
 		tcp_sack_update(pcb, &c->opt);
+	}
 	bool new_sack = tcp_sacked_bytes(pcb) > sacked_before;
+	bool dup = false;
 	if (seq_gt(v->ack, pcb->snd_una)) {
 		tcp_ack_new_data(pcb, v->ack, &c->opt);
 	} else if (v->ack == pcb->snd_una && pcb->snd_max != pcb->snd_una && new_wnd &&
@@ -698,7 +728,14 @@ static enum step check_ack(struct tcp_ctx *c)
 		/* RFC 5681 §2 duplicate ACK, or RFC 6675 §2 DupAck: one that SACKs
 		 * new bytes, whatever its window says (the reader may have moved it).
 		 * Answers to zero-window probes are neither. */
+		dup = true;
 		tcp_ack_duplicate(pcb, v->ack, new_sack);
+	}
+	if (seq_gt(pcb->snd_una, prior_una) || prior_max != prior_una || dsack) {
+		/* RACK, PRR, undo and the trace line (tcp_recovery.c). */
+		uint32_t delivered =
+		    (pcb->snd_una - prior_una) + tcp_recs_update(pcb, &c->opt, fack);
+		tcp_ack_done(pcb, prior_una, delivered, &c->opt, dup);
 	}
 	/* Window update (RFC 9293 §3.10.7.4): only from a newer segment. */
 	if (seq_lt(pcb->snd_wl1, c->seq) ||
@@ -761,6 +798,169 @@ static void deliver_in_order(struct tcp_pcb *pcb, const uint8_t *data, uint32_t 
 	}
 }
 
+/*
+ * ACK policy (Linux tcp_event_data_recv, __tcp_ack_snd_check): the ACK
+ * timeout ato adapts to the gaps between arriving segments (40 ms .. the
+ * RTO), and "quick-ACK mode" ACKs every segment at once while quick lasts:
+ * for the first data of a connection and after an idle gap longer than
+ * the RTO, about half a receive window's worth of segments (at most 16),
+ * so the sender's slow start is not held back by delayed ACKs.
+ */
+#define TCP_MAX_QUICKACKS 16u
+
+static void quickack_enter(struct tcp_pcb *pcb)
+{
+	uint32_t mss = pcb->smss ? pcb->smss : TCP_DEFAULT_MSS;
+	uint32_t wnd = tcp_ring_free_space(&pcb->rcv_ring);
+	uint32_t q = wnd / (2u * mss);
+	if (q < 2)
+		q = 2;
+	if (q > TCP_MAX_QUICKACKS)
+		q = TCP_MAX_QUICKACKS;
+	if (q > pcb->quick)
+		pcb->quick = (uint8_t)q;
+}
+
+static void data_received(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	uint32_t ato_min = st->cfg.tcp_delack_ms * 1000u;
+	uint64_t now = st->now_us;
+	if (!pcb->ato_us) {
+		quickack_enter(pcb);
+		pcb->ato_us = ato_min;
+	} else {
+		uint64_t m = now - pcb->lrcv_us;
+		uint64_t rto = tcp_rto_us(pcb);
+		if (m <= pcb->ato_us / 2) {
+			pcb->ato_us = pcb->ato_us / 2 + ato_min;
+		} else if (m < rto) {
+			uint64_t a = pcb->ato_us / 2 + m;
+			pcb->ato_us = (uint32_t)(a < rto ? a : rto);
+		} else {
+			/* An idle gap: the sender restarts its window, ACK quickly. */
+			quickack_enter(pcb);
+		}
+	}
+	pcb->lrcv_us = now;
+}
+
+/*
+ * In-order data arrived: ACK now, or arm the delayed ACK.  At once when
+ * more than one full segment is unacknowledged (RFC 1122 §4.2.3.2, RFC
+ * 9293 §3.8.6.3: every second full-sized segment), in quick-ACK mode
+ * (not while interactive: the answer carries the ACK), and when the
+ * segment filled a hole (deliver_in_order, RFC 5681 §4.2).  Otherwise
+ * after min(ato, max(SRTT, 40 ms), 200 ms) (Linux tcp_send_delayed_ack).
+ */
+static void ack_policy(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	if (pcb->unacked_bytes > pcb->smss)
+		pcb->tf |= TF_ACKNOW;
+	if (pcb->quick && !(pcb->tf & TF_PINGPONG) && !(pcb->tf & TF_ACKNOW)) {
+		pcb->tf |= TF_ACKNOW;
+		ts_count(st, CTR_TCP_QUICK_ACKS);
+	}
+	if (pcb->tf & TF_ACKNOW)
+		return;
+	uint32_t ato_min = st->cfg.tcp_delack_ms * 1000u;
+	uint64_t ato = pcb->ato_us ? pcb->ato_us : ato_min;
+	if (ato > ato_min) {
+		uint64_t max_ato = TCP_DELACK_MAX_US;
+		uint64_t rtt = pcb->rtt.srtt_us > ato_min ? pcb->rtt.srtt_us : ato_min;
+		if (pcb->rtt.srtt_us && rtt < max_ato)
+			max_ato = rtt;
+		if (ato > max_ato)
+			ato = max_ato;
+	}
+	pcb->tf |= TF_DELACK;
+	if (!tcp_timer_armed(pcb, TCP_T_DELACK))
+		tcp_timer_arm(pcb, TCP_T_DELACK, ato);
+}
+
+/*
+ * The receiver's RTT (Linux tcp_rcv_rtt_measure_ts, tcp_rcv_rtt_measure),
+ * which paces auto-tuning: with timestamps, the age of the TSval a full
+ * data segment echoes (a moving average, 1/8); without, the time the peer
+ * took to fill a window we offered (the smallest seen).
+ */
+static void rcv_rtt_measure(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	struct stack *st = c->st;
+	uint32_t sample = 0;
+	bool avg = false;
+	if ((pcb->tf & TF_TS_OK) && c->opt.has_ts && c->opt.tsecr && c->data_len >= pcb->smss) {
+		uint32_t now_ms = (uint32_t)(st->now_us / 1000u) + pcb->ts_offset;
+		uint32_t ms = now_ms - c->opt.tsecr;
+		if (ms >= 600000u)
+			return;
+		sample = ms ? ms * 1000u : 1000u; /* the TS clock ticks in ms */
+		avg = true;
+	} else if (!(pcb->tf & TF_TS_OK)) {
+		if (pcb->rcv_rtt_time && seq_lt(pcb->rcv_nxt, pcb->rcv_rtt_seq))
+			return;
+		if (pcb->rcv_rtt_time) {
+			uint64_t d = st->now_us - pcb->rcv_rtt_time;
+			sample = d ? (d > UINT32_MAX ? UINT32_MAX : (uint32_t)d) : 1;
+		}
+		pcb->rcv_rtt_seq = pcb->rcv_nxt + pcb->rcv_wnd;
+		pcb->rcv_rtt_time = st->now_us;
+	}
+	if (!sample)
+		return;
+	if (!pcb->rcv_rtt_us)
+		pcb->rcv_rtt_us = sample;
+	else if (avg)
+		pcb->rcv_rtt_us = pcb->rcv_rtt_us - pcb->rcv_rtt_us / 8 + sample / 8;
+	else if (sample < pcb->rcv_rtt_us)
+		pcb->rcv_rtt_us = sample;
+}
+
+/*
+ * Receive-buffer auto-tuning ("dynamic right-sizing", Linux
+ * tcp_rcv_space_adjust): once per receiver RTT, the bytes the reader took
+ * in that RTT are the rate the window must carry.  When that grew, the ring
+ * grows to twice it plus 16 segments, more when it is accelerating
+ * (Linux's grow term), up to cfg.tcp_rcvbuf_max (Linux tcp_rmem[2]), and
+ * never when SO_RCVBUF fixed the buffer.  The window then opens with it
+ * (tcp_window_to_advertise, rcv_ssthresh); the scale was chosen for the
+ * maximum at the handshake.
+ */
+void tcp_rcv_space_adjust(struct tcp_pcb *pcb)
+{
+	struct stack *st = pcb->st;
+	uint32_t copied_seq = pcb->rcv_nxt - pcb->rcv_ring.len;
+	if (!pcb->rcvq_time) {
+		/* Linux tcp_init_buffer_space: a first measure of 10 segments. */
+		pcb->rcvq_time = st->now_us ? st->now_us : 1;
+		pcb->rcvq_seq = copied_seq;
+		pcb->rcvq_space = 10u * pcb->rmss;
+		return;
+	}
+	if (!pcb->rcv_rtt_us || st->now_us - pcb->rcvq_time < pcb->rcv_rtt_us)
+		return;
+	uint32_t copied = copied_seq - pcb->rcvq_seq;
+	if (copied > pcb->rcvq_space) {
+		uint32_t max = st->cfg.tcp_rcvbuf_max;
+		bool locked = pcb->sock && pcb->sock->opt.rcvbuf_locked;
+		if (!locked && max > pcb->rcv_ring.cap) {
+			uint64_t win = 2ull * copied + 16ull * pcb->rmss;
+			uint64_t grow = win * (copied - pcb->rcvq_space) / pcb->rcvq_space;
+			win += 2 * grow;
+			if (win > max)
+				win = max;
+			if (win > pcb->rcv_ring.cap &&
+			    tcp_pcb_resize_rings(pcb, pcb->snd_ring.cap, (uint32_t)win) == 0)
+				ts_count(st, CTR_TCP_RCVBUF_GROWN);
+		}
+		pcb->rcvq_space = copied;
+	}
+	pcb->rcvq_seq = copied_seq;
+	pcb->rcvq_time = st->now_us;
+}
+
 /* Seventh: process the segment text (RFC 9293 §3.10.7.4). */
 static enum step process_text(struct tcp_ctx *c)
 {
@@ -787,23 +987,22 @@ static enum step process_text(struct tcp_ctx *c)
 		c->flags &= (uint8_t)~TCP_FIN;
 		return drop_after_ack(c, DROP_TCP_NOMEM);
 	}
+	data_received(pcb);
+	rcv_rtt_measure(c);
 	if (c->seq == pcb->rcv_nxt) {
 		deliver_in_order(pcb, c->data, c->data_len);
-		/* RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2: delay the ACK, but ACK at
-		 * least every second full-sized segment. */
-		if (pcb->unacked_bytes >= 2u * pcb->smss)
-			pcb->tf |= TF_ACKNOW;
-		if (!(pcb->tf & TF_ACKNOW)) {
-			pcb->tf |= TF_DELACK;
-			if (!tcp_timer_armed(pcb, TCP_T_DELACK))
-				tcp_timer_arm(pcb, TCP_T_DELACK, st->cfg.tcp_delack_ms * 1000ull);
-		}
+		ack_policy(pcb);
 		tcp_wakeup(pcb);
 		return NEXT;
 	}
 	/* Out of order: keep the bytes in the ring, remember the range, and
-	 * send a duplicate ACK at once (RFC 5681 §4.2) carrying SACK blocks. */
+	 * send a duplicate ACK at once (RFC 5681 §4.2) carrying SACK blocks;
+	 * data we already hold out of order is a duplicate (RFC 2883). */
 	pcb->tf |= TF_ACKNOW;
+	for (uint32_t i = 0; i < pcb->ofo.n; i++)
+		if (seq_leq(pcb->ofo.r[i].left, c->seq) &&
+		    seq_leq(c->seq + c->data_len, pcb->ofo.r[i].right))
+			dsack_note(pcb, c->seq, c->seq + c->data_len);
 	if (!tcp_asm_add(&pcb->ofo, c->seq, c->seq + c->data_len, st->cfg.tcp_max_ofo_bytes)) {
 		c->flags &= (uint8_t)~TCP_FIN;
 		tcp_rcv_ring_idle(pcb); /* attached above for nothing */
@@ -973,9 +1172,13 @@ void tcp_input(struct stack *st, struct ts_buf *b)
 		break;
 	case DROP_AFTER_ACK:
 		/* "send an acknowledgment (unless the RST bit is set) and drop",
-		 * at most one a while for segments without data (RFC 5961 §7). */
+		 * at most one a while for segments without data (RFC 5961 §7).
+		 * A bare ACK, now (Linux tcp_send_dupack): the answer to a
+		 * duplicate must be a segment the peer accepts, and a data
+		 * segment we are resending from SND.UNA may be one it takes for
+		 * a duplicate in turn, its ACK unread. */
 		if (c.pcb && !(c.v.flags & TCP_RST) && !oow_rate_limited(&c, true))
-			c.pcb->tf |= TF_ACKNOW;
+			tcp_send_ack(c.pcb);
 		ts_drop(st, b, c.reason);
 		break;
 	case DROP_WITH_RESET:

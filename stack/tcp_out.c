@@ -37,6 +37,7 @@
 #include "ipv4.h"
 #include "socket.h"
 #include "stack.h"
+#include "tcp_cc.h"
 #include "tcp_var.h"
 #include "tcp_seq.h"
 
@@ -115,21 +116,56 @@ bool tcp_window_update_due(struct tcp_pcb *pcb)
 	return 2u * cur <= pcb->rcv_ring.cap && space >= 2u * cur;
 }
 
-/* Fills up to max SACK blocks from the out-of-order ranges (RFC 2018 §4). */
-static uint8_t sack_blocks(const struct tcp_pcb *pcb, struct tcp_sack_block *out, uint8_t max)
+/* Index of the out-of-order range holding [left, right), or -1. */
+static int ofo_range_of(const struct tcp_assembler *a, uint32_t left, uint32_t right)
 {
-	uint8_t n = 0;
+	for (uint32_t i = 0; i < a->n; i++)
+		if (seq_leq(a->r[i].left, left) && seq_geq(a->r[i].right, right))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Fills up to max SACK blocks (RFC 2018 §4, RFC 2883 §4): a D-SACK first
+ * when data arrived twice; then the block holding the most recently
+ * received segment; then the blocks of our previous ACK in the order we
+ * sent them (what they became since: blocks grow and merge), so the
+ * most recently reported come first and every block is repeated in
+ * several ACKs; then any other block.  Remembers the order for the next
+ * ACK (Linux keeps selective_acks most recent first the same way).
+ */
+static uint8_t sack_blocks(struct tcp_pcb *pcb, struct tcp_sack_block *out, uint8_t max)
+{
+	uint8_t n = 0, nd = 0;
 	const struct tcp_assembler *a = &pcb->ofo;
-	/* The first block holds the most recently received segment. */
-	for (uint32_t i = 0; i < a->n && n < 1; i++)
-		if (seq_leq(a->r[i].left, pcb->last_sack_left) &&
-		    seq_geq(a->r[i].right, pcb->last_sack_right))
-			out[n++] = a->r[i];
-	for (uint32_t i = 0; i < a->n && n < max; i++) {
-		if (n && out[0].left == a->r[i].left)
-			continue;
-		out[n++] = a->r[i];
+	bool used[TCP_OFO_MAX_RANGES] = {false};
+	if (pcb->tf & TF_DSACK_PENDING) {
+		out[n].left = pcb->dsack_left;
+		out[n].right = pcb->dsack_right;
+		n = nd = 1;
+		ts_count(pcb->st, CTR_TCP_DSACK_SENT);
 	}
+	int k = ofo_range_of(a, pcb->last_sack_left, pcb->last_sack_right);
+	if (k >= 0 && n < max) {
+		used[k] = true;
+		out[n++] = a->r[k];
+	}
+	for (uint8_t j = 0; j < pcb->nsack_sent && n < max; j++) {
+		const struct tcp_sack_block *b = &pcb->sack_sent[j];
+		k = ofo_range_of(a, b->left, b->right);
+		if (k >= 0 && !used[k]) {
+			used[k] = true;
+			out[n++] = a->r[k];
+		}
+	}
+	for (uint32_t i = 0; i < a->n && n < max; i++)
+		if (!used[i]) {
+			used[i] = true;
+			out[n++] = a->r[i];
+		}
+	pcb->nsack_sent = 0;
+	for (uint8_t j = nd; j < n && pcb->nsack_sent < 4; j++)
+		pcb->sack_sent[pcb->nsack_sent++] = out[j];
 	return n;
 }
 
@@ -155,6 +191,22 @@ static void tcp_fill_csum(struct stack *st, struct ts_buf *b, const struct ip_ad
 		return;
 	}
 	put_be16(b->data + TCP_OFF_CSUM, ts_csum_fold(ts_csum_partial(b->data, len, sum)));
+}
+
+/*
+ * Data (or a FIN) goes out: RACK's record of it (tcp_recovery.c), and
+ * Linux's tcp_event_data_sent: an answer sent within the ACK timeout of
+ * the data it answers makes the connection interactive ("ping-pong"), so
+ * the next request's ACK waits to ride on the next answer.
+ */
+static void sent_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len)
+{
+	uint64_t now = pcb->st->now_us;
+	tcp_trace_tx(pcb, seq, len, seq_lt(seq, pcb->snd_max));
+	tcp_seg_sent(pcb, seq, len);
+	if (pcb->ato_us && now - pcb->lrcv_us < pcb->ato_us)
+		pcb->tf |= TF_PINGPONG;
+	pcb->last_data_sent_us = now;
 }
 
 /*
@@ -292,7 +344,8 @@ static int tcp_send_segment_gso(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags
 		o.tsval = tcp_now_ms(pcb);
 		o.tsecr = pcb->ts_recent;
 	}
-	if (!syn && (flags & TCP_ACK) && (pcb->tf & TF_SACK_OK) && pcb->ofo.n)
+	if (!syn && (flags & TCP_ACK) && (pcb->tf & TF_SACK_OK) &&
+	    (pcb->ofo.n || (pcb->tf & TF_DSACK_PENDING)))
 		o.nsack = sack_blocks(pcb, o.sack, o.has_ts ? 3 : 4);
 	uint8_t opt[TCP_MAX_OPT_LEN];
 	size_t optlen = tcp_build_options(opt, syn, &o);
@@ -329,11 +382,29 @@ static int tcp_send_segment_gso(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags
 
 	if (flags & TCP_ACK) {
 		/* Any ACK we send settles what was owed (RFC 9293 §3.8.6.3). */
+		if (pcb->quick && pcb->unacked_bytes) {
+			/* Linux tcp_dec_quickack_mode: quick ACKs are spent per
+			 * segment acknowledged. */
+			uint32_t segs = (pcb->unacked_bytes + pcb->smss - 1) / pcb->smss;
+			pcb->quick = segs >= pcb->quick ? 0 : (uint8_t)(pcb->quick - segs);
+		}
 		pcb->last_ack_sent = pcb->rcv_nxt;
 		pcb->unacked_bytes = 0;
 		if (pcb->tf & TF_DELACK)
 			tcp_timer_disarm(pcb, TCP_T_DELACK);
-		pcb->tf &= ~(TF_ACKNOW | TF_DELACK);
+		pcb->tf &= ~(TF_ACKNOW | TF_DELACK | TF_DSACK_PENDING);
+	}
+	if (!syn && !(flags & TCP_RST) && (len || (flags & TCP_FIN))) {
+		/* RACK and the ACK policy see each segment the link will cut
+		 * from a super-segment; the FIN rides on the last one. */
+		uint32_t step = gso_size ? gso_size : (len ? len : 1);
+		uint32_t off = 0;
+		do {
+			uint32_t chunk = len - off < step ? len - off : step;
+			bool last = off + chunk >= len;
+			sent_data(pcb, seq + off, chunk + (last && (flags & TCP_FIN) ? 1 : 0));
+			off += chunk;
+		} while (off < len);
 	}
 	st->counters[CTR_TCP_TX] += segs;
 	if (flags & TCP_RST)
@@ -356,9 +427,17 @@ int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t 
 	return tcp_send_segment_gso(pcb, seq, flags, len, 0, 1);
 }
 
+/*
+ * <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, with one refinement BSD makes
+ * (tcp_output: "for ACK only packets ... use snd_max instead of snd_nxt"):
+ * after a timeout SND.NXT has gone back to resend from SND.UNA, while the
+ * peer may already hold everything up to SND.MAX; an ACK numbered SND.NXT
+ * is then an old duplicate to it (RFC 9293 §3.10.7.4), and the news it
+ * carries is thrown away.  SND.MAX is where the peer's window starts.
+ */
 void tcp_send_ack(struct tcp_pcb *pcb)
 {
-	tcp_send_segment(pcb, pcb->snd_nxt, TCP_ACK, 0);
+	tcp_send_segment(pcb, pcb->snd_max, TCP_ACK, 0);
 }
 
 void tcp_send_rst_pcb(struct tcp_pcb *pcb)
@@ -491,9 +570,10 @@ static uint32_t skip_sacked(const struct tcp_pcb *pcb, uint32_t seq)
 uint32_t tcp_seg_room(const struct tcp_pcb *pcb)
 {
 	uint32_t room = pcb->smss;
-	if ((pcb->tf & TF_SACK_OK) && pcb->ofo.n) {
+	uint32_t blocks = pcb->ofo.n + !!(pcb->tf & TF_DSACK_PENDING);
+	if ((pcb->tf & TF_SACK_OK) && blocks) {
 		uint32_t max = (pcb->tf & TF_TS_OK) ? 3 : 4;
-		uint32_t n = pcb->ofo.n < max ? pcb->ofo.n : max;
+		uint32_t n = blocks < max ? blocks : max;
 		room -= 4 + 8 * n;
 	}
 	return room;
@@ -607,16 +687,22 @@ void tcp_batch_end(struct stack *st)
  * data waits: RFC 5681 §4.2 wants a duplicate ACK for each such segment
  * at once, and the sender counts them.
  *
- * Deviation from RFC 9293 §3.8.6.3 / RFC 1122 §4.2.3.2 ("an ACK for at
- * least every second full-sized segment"): the in-order segments of one
- * batch get one ACK, because they arrived together and one ACK sent after
- * all of them tells the sender no less (Linux's GRO does the same: one
- * ACK per coalesced super-segment), for a fraction of the frames.
+ * Nor once two full-sized segments wait for their ACK: RFC 9293 §3.8.6.3
+ * and RFC 1122 §4.2.3.2 want "an ACK for at least every second
+ * full-sized segment", and a sender that counts ACKs (RFC 3465's L =
+ * 2*SMSS per ACK in slow start) grows its window per ACK: one stretch ACK
+ * per batch would hold its slow start to 2*SMSS per round trip.  (Linux
+ * acks every second segment too; its GRO merges segments before TCP sees
+ * them, which a TAP with TSO gives us as well: one super-frame, one ACK.)
+ * What waits is the output of a connection that owes less: an ACK for one
+ * segment, a window update, the answer the application is writing.
  */
 static bool tcp_output_deferred(struct tcp_pcb *pcb)
 {
 	struct tcp_state *t = pcb->st->tcp;
 	if (!t->batching || !pcb->sock || pcb->ofo.n)
+		return false;
+	if (pcb->unacked_bytes >= 2u * pcb->smss)
 		return false;
 	if (!pcb->out_pending) {
 		/* In order of arrival: the ACKs of a handshake batch go out in the
@@ -640,6 +726,15 @@ void tcp_output(struct tcp_pcb *pcb)
 		return;
 	}
 	bool nodelay = pcb->sock && pcb->sock->opt.nodelay;
+	/* RFC 5681 §4.1: new data after an idle period (nothing in flight). */
+	if (pcb->snd_una == pcb->snd_max && pcb->last_data_sent_us &&
+	    pcb->snd_ring.len > pcb->snd_nxt - pcb->snd_buf_seq) {
+		uint32_t before = pcb->cwnd;
+		tcp_cc_on_send_after_idle(pcb, pcb->st->now_us - pcb->last_data_sent_us);
+		if (pcb->cwnd != before)
+			ts_count(pcb->st, CTR_TCP_CWND_RESTART);
+		pcb->last_data_sent_us = pcb->st->now_us;
+	}
 	struct tso_run run = {0};
 	/* SACK room, and so the segment size, cannot change inside this call. */
 	uint32_t room = tcp_seg_room(pcb);
@@ -666,7 +761,7 @@ void tcp_output(struct tcp_pcb *pcb)
 		/* The peer's window counts from SND.UNA; cwnd limits what is in the
 		 * network, which excludes what the peer SACKed (RFC 6675 §4 "pipe"). */
 		uint32_t wnd_room = pcb->snd_wnd > flight ? pcb->snd_wnd - flight : 0;
-		uint32_t pipe = pcb->nsacked ? tcp_pipe(pcb) : flight;
+		uint32_t pipe = pcb->nsacked || tcp_rack_on(pcb) ? tcp_pipe(pcb) : flight;
 		if (seq_lt(pcb->snd_nxt, pcb->snd_max))
 			pipe = flight; /* go-back-N after a timeout: no scoreboard in use */
 		uint32_t cwnd_room = cw > pipe ? cw - pipe : 0;
@@ -698,8 +793,15 @@ void tcp_output(struct tcp_pcb *pcb)
 		if (!send)
 			break;
 		uint8_t flags = TCP_ACK;
-		if (len && off + len == pcb->snd_ring.len)
+		/* PSH (Linux tcp_push, forced_push): on the segment that empties
+		 * what the application gave, and at least every half of the
+		 * largest window the peer offered, so a receiver that waits for
+		 * PSH before waking its reader is woken during a long burst. */
+		if (len && (off + len == pcb->snd_ring.len ||
+			    seq_gt(pcb->snd_nxt + len, pcb->pushed_seq + pcb->max_snd_wnd / 2)))
 			flags |= TCP_PSH;
+		if (flags & TCP_PSH)
+			pcb->pushed_seq = pcb->snd_nxt + len;
 		if (fin)
 			flags |= TCP_FIN;
 		bool retrans = seq_lt(pcb->snd_nxt, pcb->snd_max);
@@ -733,7 +835,8 @@ void tcp_output(struct tcp_pcb *pcb)
 		/* RFC 6298 (5.1): start the timer if it is not running; RFC 8985
 		 * §7.2: new data restarts a pending probe timeout. */
 		if (!tcp_timer_armed(pcb, TCP_T_REXMT) ||
-		    (!retrans && ((pcb->tf & TF_TLP_ARMED) || tcp_tlp_allowed(pcb))))
+		    (!retrans && !(pcb->tf & TF_REO_ARMED) &&
+		     ((pcb->tf & TF_TLP_ARMED) || tcp_tlp_allowed(pcb))))
 			tcp_rexmt_arm(pcb);
 		if (fin)
 			break;

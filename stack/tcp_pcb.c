@@ -281,7 +281,12 @@ struct tcp_pcb *tcp_pcb_new(struct stack *st)
 	pcb->smss = TCP_DEFAULT_MSS;
 	pcb->rmss = (uint16_t)(st->cfg.mtu - 40);
 	pcb->ts_offset = (uint32_t)ts_rand(st);
-	pcb->cc = &tcp_cc_newreno; /* TCP_CONGESTION chooses another */
+	/* cfg.tcp_congestion (--cc), CUBIC by default as on Linux;
+	 * TCP_CONGESTION chooses another per socket. */
+	pcb->cc = tcp_cc_find(st->cfg.tcp_congestion);
+	if (!pcb->cc)
+		pcb->cc = &tcp_cc_cubic;
+	pcb->rack_reo_wnd_mult = 1;
 	pcb->all_next = st->tcp->all;
 	if (st->tcp->all)
 		st->tcp->all->all_prev = pcb;
@@ -309,6 +314,7 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	st->tcp->npcbs--;
 	tcp_ring_release(st, &pcb->snd_ring);
 	tcp_ring_release(st, &pcb->rcv_ring);
+	tcp_seg_recs_free(pcb);
 	free(pcb);
 }
 
@@ -544,6 +550,12 @@ void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer)
 	tcp_cc_on_established(pcb);
 }
 
+uint32_t tcp_offered_options(const struct stack *st)
+{
+	return TF_WS_OK | (st->cfg.tcp_sack ? TF_SACK_OK : 0u) |
+	       (st->cfg.tcp_timestamps ? TF_TS_OK : 0u);
+}
+
 void tcp_wakeup(struct tcp_pcb *pcb)
 {
 	if (pcb->sock)
@@ -557,8 +569,11 @@ void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state_id to, const struct tcp_v
 	if (from == to)
 		return;
 	pcb->state = to;
-	if (to == TCPS_ESTABLISHED)
+	if (to == TCPS_ESTABLISHED) {
 		pcb->tf |= TF_EVER_CONNECTED;
+		pcb->established_us = st->now_us;
+		pcb->pushed_seq = pcb->snd_nxt; /* forced PSH counts from here */
+	}
 	/* The listener table holds exactly the pcbs in LISTEN.  (A child is
 	 * born with its listener's state, for the trace, but never joins.) */
 	if (to == TCPS_LISTEN)
@@ -648,6 +663,29 @@ void tcp_destroy(struct stack *st)
 	st->tcp = NULL;
 }
 
+/*
+ * The line `ss -ti` prints under a connection: cc name, rto, rtt/rttvar,
+ * mss, cwnd, ssthresh, retrans, delivery rate (bytes acknowledged over the
+ * connection's life, as a rate: Linux shows the last sample).
+ */
+static void print_info(const struct tcp_pcb *p, FILE *out)
+{
+	struct stack *st = p->st;
+	char ss[24] = "";
+	if (p->ssthresh != UINT32_MAX)
+		snprintf(ss, sizeof(ss), " ssthresh:%u", p->ssthresh / (p->smss ? p->smss : 1));
+	double rate = 0;
+	if (p->delivered_bytes && st->now_us > p->established_us)
+		rate = p->delivered_bytes * 8.0 / ((st->now_us - p->established_us) / 1e6);
+	fprintf(out,
+		"\t %s rto:%.0f rtt:%.3f/%.3f mss:%u cwnd:%u%s bytes_acked:%llu "
+		"retrans:%u/%u delivery_rate:%.0fbps ca_state:%s\n",
+		p->cc->name, tcp_rto_us(p) / 1000.0, p->rtt.srtt_us / 1000.0,
+		p->rtt.rttvar_us / 1000.0, p->smss, p->cwnd / (p->smss ? p->smss : 1), ss,
+		(unsigned long long)p->delivered_bytes, tcp_retrans_out(p), p->total_retrans, rate,
+		tcp_ca_state_name(p->ca_state));
+}
+
 void tcp_print_table(struct stack *st, FILE *out)
 {
 	fprintf(out, "%-12s %8s %8s %-21s %-21s %8s %8s %8s\n", "State", "Recv-Q", "Send-Q",
@@ -665,5 +703,7 @@ void tcp_print_table(struct stack *st, FILE *out)
 		fprintf(out, "%-12s %8u %8u %-21s %-21s %8u %8.1f %8.1f\n",
 			tcp_state_name(p->state), rq, sq, l, r, p->cwnd, p->rtt.srtt_us / 1000.0,
 			tcp_rto_us(p) / 1000.0);
+		if (p->state >= TCPS_ESTABLISHED)
+			print_info(p, out);
 	}
 }

@@ -173,7 +173,7 @@ static int tcp_connect(struct ts_sock *s, const struct ip_endpoint *ep)
 	pcb->local_ip = lip;
 	pcb->remote_ip = ep->addr;
 	pcb->remote_port = ep->port;
-	pcb->tf = TF_TS_OK | TF_SACK_OK | TF_WS_OK; /* offered; the SYN,ACK decides */
+	pcb->tf = tcp_offered_options(pcb->st); /* offered; the SYN,ACK decides */
 	memset(&pcb->ofo, 0, sizeof(pcb->ofo));
 	pcb->nsacked = 0;
 	pcb->rexmt_count = pcb->backoff = 0;
@@ -231,6 +231,7 @@ static ssize_t tcp_recvmsg(struct ts_sock *s, const struct ts_iov *to, int flags
 			ring_to_iov(&pcb->rcv_ring, to, n);
 		if (!(flags & MSG_PEEK)) {
 			tcp_ring_consume(&pcb->rcv_ring, n);
+			tcp_rcv_space_adjust(pcb); /* auto-tuning (tcp_in.c) */
 			/* Everything read: the storage goes back to the cache. */
 			tcp_rcv_ring_idle(pcb);
 			/* RFC 9293 §3.8.6.2.2: tell the peer once the window grew enough. */
@@ -647,7 +648,7 @@ static void tcp_fill_info(struct ts_sock *s, struct tcp_info *ti)
 	ti->tcpi_data_segs_out = pcb->data_segs_out;
 	uint32_t sent = pcb->snd_max - pcb->snd_buf_seq;
 	ti->tcpi_notsent_bytes = pcb->snd_ring.len > sent ? pcb->snd_ring.len - sent : 0;
-	ti->tcpi_min_rtt = 0; /* not tracked */
+	ti->tcpi_min_rtt = pcb->rack_min_rtt_us; /* RACK.min_RTT */
 	ti->tcpi_snd_wnd = pcb->snd_wnd;
 }
 
@@ -684,7 +685,10 @@ static int tcp_getsockopt(struct ts_sock *s, int level, int name, void *val, soc
 	}
 	case TCP_CONGESTION: {
 		char name_buf[TCP_CC_NAME_MAX] = {0};
-		const struct tcp_cc_algo *cc = pcb ? pcb->cc : &tcp_cc_newreno;
+		const struct tcp_cc_algo *cc =
+		    pcb ? pcb->cc : tcp_cc_find(s->st->cfg.tcp_congestion);
+		if (!cc)
+			cc = &tcp_cc_cubic;
 		strncpy(name_buf, cc->name, sizeof(name_buf) - 1);
 		return opt_out(name_buf, sizeof(name_buf), val, len);
 	}
@@ -711,12 +715,9 @@ static int tcp_setsockopt(struct ts_sock *s, int level, int name, const void *va
 		struct tcp_pcb *pcb = sock_pcb(s, true);
 		if (!pcb)
 			return -ENOMEM;
-		if (pcb->cc != cc) {
-			pcb->cc = cc;
-			/* tcp_reinit_congestion_control: a live connection starts the module. */
-			if (pcb->cwnd && cc->conn_init)
-				cc->conn_init(pcb);
-		}
+		/* tcp_reinit_congestion_control: a live connection starts the
+		 * module afresh (its state in cc_priv cleared). */
+		tcp_cc_set(pcb, cc);
 		return 0;
 	}
 	if (name != TCP_MAXSEG)

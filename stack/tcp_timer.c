@@ -2,11 +2,15 @@
  * tcp_timer.c - the five timer slots of a connection, each a struct
  * ts_timer in the stack's one heap (no per-tick scan of connections):
  *
- *   REXMT    retransmission of SYN, SYN-ACK and data (RFC 6298 §5)
+ *   REXMT    retransmission of SYN, SYN-ACK and data (RFC 6298 §5); the
+ *            slot also holds RACK's reordering timer (RFC 8985 §6.3,
+ *            TF_REO_ARMED) and the tail loss probe timeout (§7, TF_TLP_ARMED),
+ *            one at a time as Linux's icsk_pending
  *   PERSIST  zero-window probes (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17)
  *   KEEP     keep-alive probes (RFC 1122 §4.2.3.6)
  *   2MSL     TIME-WAIT (RFC 9293 §3.6.1), and orphaned FIN-WAIT-2
- *   DELACK   delayed ACK (RFC 1122 §4.2.3.2, RFC 9293 §3.8.6.3)
+ *   DELACK   delayed ACK (RFC 1122 §4.2.3.2, RFC 9293 §3.8.6.3), after the
+ *            ACK timeout ato (Linux: 40 to 200 ms, tcp_in.c)
  *
  * The RTO estimator itself (RFC 6298 §2) is tcp_rtt.c, a file of its own
  * so that an exercise can replace it.
@@ -58,28 +62,33 @@ void tcp_timer_disarm_all(struct tcp_pcb *pcb)
 #define TCP_TLP_MIN_US 10000u
 
 /*
- * A probe timeout needs: a connection that sends data, no RTO backoff, an
- * RTT measured, SACK on (the probe is useful because the SACK it draws
- * reveals the loss), nothing being resent by go-back-N, and no other probe
- * out since data was last acknowledged (RFC 8985 §7.2).
- *
- * Deviation from RFC 8985 §7.2 (open state only): also during recovery,
- * where it stands in for RACK's reordering timer: a recovery that has
- * stalled for two RTTs (the retransmission was lost, or the receiver
- * compresses its SACKs) resends its first hole instead of waiting for an
- * RTO of 200 ms or more.
+ * A probe timeout needs (RFC 8985 §7.2): a connection that sends data, no
+ * loss recovery going on (open or disorder state: a recovery has RACK's
+ * reordering timer for lost retransmissions), no RTO backoff, an RTT
+ * measured, SACK on (the probe is useful because the SACK it draws reveals
+ * the loss), nothing being resent by go-back-N, and no other probe out
+ * since data was last acknowledged.
  */
 bool tcp_tlp_allowed(const struct tcp_pcb *pcb)
 {
 	return (pcb->state == TCPS_ESTABLISHED || pcb->state == TCPS_CLOSE_WAIT) &&
-	       (pcb->tf & TF_SACK_OK) && !(pcb->tf & TF_TLP_SENT) && pcb->backoff == 0 &&
-	       pcb->rtt.srtt_us && pcb->snd_nxt == pcb->snd_max;
+	       (pcb->tf & TF_SACK_OK) && !(pcb->tf & (TF_TLP_SENT | TF_IN_RECOVERY)) &&
+	       pcb->ca_state <= TCP_CA_DISORDER && pcb->backoff == 0 && pcb->rtt.srtt_us &&
+	       pcb->snd_nxt == pcb->snd_max;
+}
+
+void tcp_rto_after_handshake(struct tcp_pcb *pcb)
+{
+	/* RFC 6298 (5.7): the SYN (or SYN,ACK) was retransmitted and no RTT
+	 * sample came of it: data transmission starts with an RTO of 3 s. */
+	if ((pcb->tf & TF_SYN_REXMIT) && !pcb->rtt.srtt_us && pcb->rtt.rto_us < 3000000u)
+		pcb->rtt.rto_us = 3000000u;
 }
 
 void tcp_rexmt_arm(struct tcp_pcb *pcb)
 {
 	uint64_t rto = tcp_rto_us(pcb);
-	pcb->tf &= ~TF_TLP_ARMED;
+	pcb->tf &= ~(TF_TLP_ARMED | TF_REO_ARMED);
 	if (tcp_tlp_allowed(pcb)) {
 		/* PTO = 2*SRTT, plus the delayed-ACK allowance when one segment is out. */
 		uint64_t pto = 2ull * pcb->rtt.srtt_us;
@@ -87,10 +96,11 @@ void tcp_rexmt_arm(struct tcp_pcb *pcb)
 			pto += TCP_TLP_DELACK_US;
 		if (pto < TCP_TLP_MIN_US)
 			pto = TCP_TLP_MIN_US;
-		if (pto < rto) {
-			pcb->tf |= TF_TLP_ARMED;
+		/* RFC 8985 §7.2: never later than the RTO would fire; the probe
+		 * then goes in its place (Linux tcp_schedule_loss_probe). */
+		pcb->tf |= TF_TLP_ARMED;
+		if (pto < rto)
 			rto = pto;
-		}
 	}
 	tcp_timer_arm(pcb, TCP_T_REXMT, rto);
 }
@@ -100,7 +110,7 @@ void tcp_rexmt_restart(struct tcp_pcb *pcb)
 	if (pcb->snd_una == pcb->snd_max) {
 		/* (5.2) All outstanding data acknowledged: turn the timer off. */
 		tcp_timer_disarm(pcb, TCP_T_REXMT);
-		pcb->tf &= ~TF_TLP_ARMED;
+		pcb->tf &= ~(TF_TLP_ARMED | TF_REO_ARMED);
 	} else {
 		/* (5.3) New data acknowledged: restart (with a probe timeout if allowed). */
 		tcp_rexmt_arm(pcb);
@@ -223,15 +233,19 @@ static bool window_probe(struct tcp_pcb *pcb)
 static void rexmt_fire(struct stack *st, struct ts_timer *t)
 {
 	struct tcp_pcb *pcb = PCB_OF(t, TCP_T_REXMT);
+	if (pcb->tf & TF_REO_ARMED) {
+		/* RFC 8985 §6.3: the reordering window of a segment ran out. */
+		pcb->tf &= ~TF_REO_ARMED;
+		tcp_rack_reo_timeout(pcb);
+		return;
+	}
 	if (pcb->tf & TF_TLP_ARMED) {
 		/* RFC 8985 §7.3: the probe timeout, not yet a retransmission timeout. */
 		pcb->tf &= ~TF_TLP_ARMED;
 		pcb->tf |= TF_TLP_SENT;
 		ts_count(st, CTR_TCP_TLP_PROBES);
-		if (pcb->tf & TF_IN_RECOVERY)
-			tcp_recovery_probe(pcb);
-		else
-			tcp_send_probe(pcb);
+		tcp_send_probe(pcb);
+		tcp_trace_event(pcb, "tlp");
 		tcp_timer_arm(pcb, TCP_T_REXMT, tcp_rto_us(pcb));
 		return;
 	}
@@ -249,6 +263,7 @@ static void rexmt_fire(struct stack *st, struct ts_timer *t)
 		}
 		if (pcb->backoff < 16)
 			pcb->backoff++;
+		pcb->tf |= TF_SYN_REXMIT;
 		ts_count(st, CTR_TCP_RETRANS);
 		tcp_send_syn(pcb);
 		tcp_timer_arm(pcb, TCP_T_REXMT, tcp_rto_us(pcb));
@@ -288,6 +303,7 @@ static void rexmt_fire(struct stack *st, struct ts_timer *t)
 		pcb->backoff++; /* RFC 6298 (5.5) */
 	/* RFC 5681 §3.1 (4): ssthresh once per episode, cwnd = 1 SMSS. */
 	tcp_cc_on_rto(pcb, pcb->rexmt_count == 1);
+	tcp_recovery_on_rto(pcb); /* RACK: all is lost; F-RTO starts (RFC 5682) */
 	pcb->dupacks = 0;
 	/* RFC 6582 §3.2 (step 4 note): no fast retransmit for data sent before the timeout. */
 	pcb->recover = pcb->snd_max;
@@ -354,6 +370,17 @@ static void delack_fire(struct stack *st, struct ts_timer *t)
 {
 	struct tcp_pcb *pcb = PCB_OF(t, TCP_T_DELACK);
 	if (pcb->tf & TF_DELACK) {
+		/* Linux tcp_delack_timer_handler: the ACK was not piggybacked on
+		 * an answer after all: not interactive, ACK quickly again. */
+		if (pcb->tf & TF_PINGPONG) {
+			pcb->tf &= ~TF_PINGPONG;
+			pcb->ato_us = st->cfg.tcp_delack_ms * 1000u;
+		} else if (pcb->ato_us) {
+			/* Linux: the ATO backs off (doubles, up to the RTO) */
+			uint32_t ato = pcb->ato_us << 1;
+			uint64_t rto = tcp_rto_us(pcb);
+			pcb->ato_us = ato > rto ? (uint32_t)rto : ato;
+		}
 		ts_count(st, CTR_TCP_DELAYED_ACKS);
 		pcb->tf |= TF_ACKNOW;
 		tcp_output(pcb);

@@ -10,9 +10,13 @@
  *   tcp_asm.c      the out-of-order assembler
  *   tcp_pcb.c      control block life cycle, tables, ISN, set_state, orphans
  *   tcp_syncookie.c SYN cookie encoding (a view: pure functions, RFC 4987)
- *   tcp_in.c       tcp_input: RFC 9293 §3.10.7 step by step
- *   tcp_recovery.c SACK scoreboard, fast retransmit, recovery (RFC 6675, 6582)
- *   tcp_cc.c       congestion control shared parts; tcp_cc_<name>.c modules
+ *   tcp_in.c       tcp_input: RFC 9293 §3.10.7 step by step; the ACK policy,
+ *                  D-SACKs to send, receive-buffer auto-tuning
+ *   tcp_recovery.c SACK scoreboard, RACK-TLP loss detection (RFC 8985), the
+ *                  sent-segment records, recovery (RFC 6675, 6582, 6937),
+ *                  D-SACK (RFC 2883), undo (RFC 3522, 5682), --trace tcp
+ *   tcp_cc.c       congestion control shared parts, PRR; tcp_cc_<name>.c
+ *                  modules (tcp_cc_newreno.c, tcp_cc_cubic.c)
  *   tcp_out.c      segment building, tcp_output (data, Nagle, SWS), RST/ACK
  *   tcp_timer.c    REXMT, PERSIST, KEEP, 2MSL, DELACK, RTO backoff
  *   tcp_rtt.c      RTO estimation (RFC 6298 §2), replaceable on its own
@@ -31,6 +35,7 @@
 
 #include "ip.h"
 #include "tcp.h"
+#include "tcp_cc.h"
 #include "tcp_asm.h"
 #include "tcp_ring.h"
 #include "tcp_wire.h"
@@ -63,6 +68,10 @@ void tcp_rtt_sample(struct tcp_rtt *r, uint32_t rtt_us, uint32_t min_rto_us, uin
  * which this floor also guarantees after timestamps and 3 SACK blocks.
  */
 #define TCP_MIN_PEER_MSS 88
+
+/* The longest an ACK is delayed (Linux TCP_DELACK_MAX; RFC 9293 §3.8.6.3
+ * "MUST be less than 0.5 seconds"); the shortest is cfg.tcp_delack_ms. */
+#define TCP_DELACK_MAX_US 200000u
 
 /* RFC 9293 §3.3.2 states; names printed as the RFC spells them. */
 enum tcp_state_id {
@@ -108,8 +117,43 @@ enum {
 	TF_PASSIVE = 1u << 13,	      /* created by a listener (SYN-RECEIVED returns to LISTEN) */
 	TF_EVER_CONNECTED = 1u << 14, /* reached ESTABLISHED once */
 	TF_TLP_ARMED = 1u << 15,      /* REXMT currently holds a probe timeout (RFC 8985 §7) */
-	TF_TLP_SENT = 1u << 16, /* a tail loss probe is out; no other until new data is acked */
+	TF_TLP_SENT = 1u << 16,	 /* a tail loss probe is out; no other until new data is acked */
+	TF_REO_ARMED = 1u << 17, /* REXMT currently holds RACK's reordering timer (RFC 8985 §6.3) */
+	TF_UNDO_OK = 1u << 18,	 /* the current reduction may still be undone */
+	TF_SYN_REXMIT = 1u << 19,    /* our SYN or SYN,ACK was retransmitted (RFC 6298 (5.7)) */
+	TF_DSACK_PENDING = 1u << 20, /* the next ACK reports dsack_left..right (RFC 2883) */
+	TF_PINGPONG = 1u << 21,	     /* interactive: we answered data within the ATO (Linux) */
 };
+
+/* Where the sender is with respect to losses (Linux tcp_ca_state; --trace tcp). */
+enum tcp_ca_phase {
+	TCP_CA_OPEN = 0, /* nothing lost */
+	TCP_CA_DISORDER, /* SACKs or duplicate ACKs seen, nothing marked lost yet */
+	TCP_CA_RECOVERY, /* fast recovery (RFC 6675/6582, PRR) */
+	TCP_CA_LOSS,	 /* after a retransmission timeout */
+};
+
+/*
+ * One sent segment, as RACK needs it (RFC 8985 §5.2: its sequence range,
+ * when it was last (re)transmitted, whether it was retransmitted, SACKed or
+ * marked lost).  16 bytes each; a connection's records are a ring that
+ * exists only while data is in flight (tcp_seg_recs_*), so an idle
+ * connection pays one pointer and three counters.
+ */
+struct tcp_seg_rec {
+	uint32_t seq, end; /* [seq, end), a FIN counts as one */
+	uint32_t xmit_us;  /* low 32 bits of the µs clock at the last transmission */
+	uint8_t flags;	   /* TCP_SEG_* */
+	uint8_t pad;
+	uint16_t order; /* transmission order (ties of xmit_us) */
+};
+enum {
+	TCP_SEG_RETRANS = 1u << 0, /* retransmitted at least once */
+	TCP_SEG_SACKED = 1u << 1,  /* the peer SACKed all of it */
+	TCP_SEG_LOST = 1u << 2,	   /* marked lost, not retransmitted since */
+};
+/* The most records a connection keeps; beyond, new data joins the last one. */
+#define TCP_SEG_RECS_MAX 1024u
 
 struct tcp_pcb;
 
@@ -207,6 +251,39 @@ struct tcp_pcb {
 	uint32_t bytes_acked;	      /* congestion avoidance byte counting (RFC 3465) */
 	uint32_t rexmit_hi;	      /* SACK recovery: holes below this were resent */
 	uint32_t rexmit_mark;	      /* SND.MAX when the hole at SND.UNA was last resent */
+	uint64_t cc_priv[TCP_CC_PRIV_SIZE / 8]; /* the module's state (tcp_cc.h) */
+	uint32_t prior_cwnd, prior_ssthresh;	/* before the last reduction (undo) */
+	uint8_t ca_state;			/* enum tcp_ca_phase */
+	/* RFC 6937 PRR, during a SACK recovery. */
+	uint32_t prr_delivered; /* bytes delivered since the recovery began */
+	uint32_t prr_out;	/* bytes sent since */
+	uint32_t recover_fs;	/* RecoverFS: FlightSize when it began */
+	/* Undo (RFC 3522 Eifel, RFC 5682 F-RTO, D-SACK; Linux tcp_try_undo_*). */
+	uint32_t retrans_stamp; /* our TSval of the episode's first retransmission (0: none) */
+	uint32_t undo_retrans;	/* retransmissions of the episode not yet D-SACKed */
+	uint8_t frto; /* F-RTO step (RFC 5682 §2): 0 off, 1 after the RTO, 2 new data sent */
+	uint32_t frto_highmark; /* SND.MAX when the RTO fired ("recover" of RFC 5682) */
+	/* RFC 8985 RACK-TLP: per-segment records and the RACK variables. */
+	struct tcp_seg_rec *segs; /* ring of seg_cap records, NULL while nothing is in flight */
+	uint16_t seg_cap, seg_head, seg_n;
+	uint32_t rack_xmit_us;	   /* RACK.xmit_ts (low 32 bits of µs) */
+	uint32_t rack_end_seq;	   /* RACK.end_seq */
+	uint16_t rack_order;	   /* transmission order of that segment */
+	uint16_t seg_order;	   /* the next record's */
+	uint32_t rack_rtt_us;	   /* RACK.rtt */
+	uint32_t rack_min_rtt_us;  /* RACK.min_RTT (0: none yet) */
+	uint32_t rack_dsack_round; /* RACK.dsack_round: SND.NXT when reo_wnd last grew */
+	uint8_t rack_reo_wnd_mult; /* RACK.reo_wnd_mult (1 + D-SACK rounds) */
+	uint8_t rack_reo_wnd_persist;
+	bool rack_valid; /* RACK.xmit_ts is set */
+	bool rack_reord; /* RACK.reord: reordering seen */
+	bool rack_dsack_round_valid;
+	bool seg_nomem;		    /* a record could not be kept: RFC 6675 until idle */
+	uint32_t undo_marker;	    /* SND.UNA when the reduction began (TF_UNDO_OK) */
+	uint64_t last_data_sent_us; /* Linux lsndtime: restart after idle, ping-pong */
+	/* What `ss -ti` shows (SIGUSR1's table). */
+	uint64_t delivered_bytes; /* bytes acknowledged */
+	uint64_t established_us;  /* when the connection reached ESTABLISHED */
 	/* SACK scoreboard (RFC 2018): what the peer holds above snd_una. */
 	uint8_t nsacked;
 	struct tcp_sack_block sacked[TCP_SCOREBOARD_MAX];
@@ -215,6 +292,21 @@ struct tcp_pcb {
 	struct tcp_assembler ofo;
 	uint32_t last_sack_left; /* most recent OFO block (reported first, RFC 2018 §4) */
 	uint32_t last_sack_right;
+	uint8_t nsack_sent;		    /* blocks of our last ACK, most recent first */
+	struct tcp_sack_block sack_sent[4]; /* (RFC 2018 §4: repeat the most recent) */
+	uint32_t dsack_left, dsack_right;   /* duplicate to report (TF_DSACK_PENDING) */
+	/* ACK policy (Linux icsk_ack): quick ACKs left, the ACK timeout. */
+	uint8_t quick;	     /* ACKs still sent at once (quick-ACK mode) */
+	uint32_t ato_us;     /* delayed ACK timeout, 40..200 ms (0: no data yet) */
+	uint64_t lrcv_us;    /* when data last arrived */
+	uint32_t pushed_seq; /* PSH forced every half window (Linux forced_push) */
+	/* Receive-buffer auto-tuning (Linux rcv_rtt_est, rcvq_space). */
+	uint32_t rcv_rtt_us;   /* the receiver's RTT estimate (0: none yet) */
+	uint32_t rcv_rtt_seq;  /* without timestamps: a window is done when RCV.NXT passes it */
+	uint64_t rcv_rtt_time; /* ... and when that window was offered */
+	uint32_t rcvq_space;   /* bytes the reader took in the last measured RTT */
+	uint32_t rcvq_seq;     /* the read position when that measure began */
+	uint64_t rcvq_time;    /* and when (0: not begun) */
 	/* Storage. */
 	struct tcp_ring snd_ring; /* bytes from snd_buf_seq on: unacked + unsent */
 	struct tcp_ring rcv_ring; /* in-order bytes for the reader, then OFO space */
@@ -315,8 +407,7 @@ struct tcp_rcv_params {
 	uint16_t mss;	   /* the MSS we announce */
 };
 /* The same numbers tcp_pcb_alloc_rings gives a pcb, for a SYN,ACK sent without one (cookies). */
-void tcp_rcv_params(const struct stack *st, const struct ts_sockopts *so,
-		    struct tcp_rcv_params *p);
+void tcp_rcv_params(const struct stack *st, const struct ts_sockopts *so, struct tcp_rcv_params *p);
 /*
  * SO_SNDBUF / SO_RCVBUF on a connection: new ring capacities, never below
  * what the rings hold nor, for the receive ring, below the window already
@@ -344,6 +435,9 @@ static inline bool tcp_is_orphan(const struct tcp_pcb *pcb)
 {
 	return !pcb->sock && !pcb->listener;
 }
+/* The TF_* options a SYN offers: window scaling, and SACK and timestamps
+ * as cfg.tcp_sack and cfg.tcp_timestamps say. */
+uint32_t tcp_offered_options(const struct stack *st);
 /* Initial congestion window etc. once SMSS is known (after the handshake). */
 void tcp_pcb_setup_mss(struct tcp_pcb *pcb, const struct tcp_opts *peer);
 void tcp_queue_push(struct tcp_queue *q, struct tcp_pcb *pcb);
@@ -351,7 +445,8 @@ void tcp_queue_remove(struct tcp_pcb *pcb);
 struct tcp_pcb *tcp_queue_pop(struct tcp_queue *q);
 /* Bytes the SACK scoreboard says the peer holds above SND.UNA. */
 uint32_t tcp_sacked_bytes(const struct tcp_pcb *pcb);
-/* RFC 6675 pipe: outstanding bytes not SACKed and not taken as lost. */
+/* RFC 6675 pipe: outstanding bytes not SACKed and not taken as lost
+ * (with RACK: from the segment records). */
 uint32_t tcp_pipe(const struct tcp_pcb *pcb);
 /* Calls ts_sock_wakeup on the pcb's socket (or its listener's). */
 void tcp_wakeup(struct tcp_pcb *pcb);
@@ -404,6 +499,11 @@ uint64_t tcp_rto_us(const struct tcp_pcb *pcb);
 void tcp_rexmt_restart(struct tcp_pcb *pcb);
 /* Arms REXMT with a tail loss probe timeout when one is allowed, else the RTO. */
 void tcp_rexmt_arm(struct tcp_pcb *pcb);
+/* tcp_in.c: the reader took bytes; once per receiver RTT, grow the receive
+ * ring with the rate it reads at (Linux tcp_rcv_space_adjust). */
+void tcp_rcv_space_adjust(struct tcp_pcb *pcb);
+/* RFC 6298 (5.7): RTO 3 s after a retransmitted SYN without an RTT sample. */
+void tcp_rto_after_handshake(struct tcp_pcb *pcb);
 /* Whether a probe timeout may replace the RTO now (RFC 8985 §7.2). */
 bool tcp_tlp_allowed(const struct tcp_pcb *pcb);
 /* tcp_recovery.c: the probe of a stalled recovery: resend the first hole. */
@@ -422,5 +522,44 @@ void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o);
 void tcp_ack_new_data(struct tcp_pcb *pcb, uint32_t ack, const struct tcp_opts *opt);
 /* A duplicate ACK (RFC 5681 §2): fast retransmit, or progress of a recovery. */
 void tcp_ack_duplicate(struct tcp_pcb *pcb, uint32_t ack, bool new_sack);
+/*
+ * Everything an ACK means to the sender's loss detection, once per ACK
+ * after the scoreboard and SND.UNA moved: RACK (RFC 8985 §6.2), D-SACK
+ * (RFC 2883 §5), undo, entering and pacing a recovery (PRR, RFC 6937);
+ * then the --trace tcp line.  prior_una: SND.UNA before the ACK;
+ * delivered: bytes newly acked or SACKed.
+ */
+void tcp_ack_done(struct tcp_pcb *pcb, uint32_t prior_una, uint32_t delivered,
+		  const struct tcp_opts *opt, bool dup);
+/* RFC 2883 §4: a D-SACK in o (SEG.ACK ack)?  Counts it, grows RACK's
+ * reo_wnd (RFC 8985 §6.2 step 4) and the D-SACK undo count. */
+bool tcp_dsack_check(struct tcp_pcb *pcb, const struct tcp_opts *o, uint32_t ack);
+/* The same test, no side effects (prior_una: SND.UNA before the ACK). */
+bool tcp_dsack_seen(const struct tcp_pcb *pcb, const struct tcp_opts *o, uint32_t prior_una);
+/* The highest SACKed sequence (RACK.fack), or SND.UNA. */
+uint32_t tcp_sack_fack(const struct tcp_pcb *pcb);
+/* The records after SND.UNA and the scoreboard moved: pops acknowledged
+ * ones, marks SACKed ones, RACK-updates each; returns bytes newly SACKed. */
+uint32_t tcp_recs_update(struct tcp_pcb *pcb, const struct tcp_opts *opt, uint32_t fack);
+/* Segments retransmitted and still in flight (ss's retrans:N/...). */
+uint32_t tcp_retrans_out(const struct tcp_pcb *pcb);
+/* Whether RACK is the loss detector (SACK on, records kept). */
+bool tcp_rack_on(const struct tcp_pcb *pcb);
+/* The segment [seq, seq+len) (FIN included in len) goes out now. */
+void tcp_seg_sent(struct tcp_pcb *pcb, uint32_t seq, uint32_t len);
+/* Frees the segment records (connection over). */
+void tcp_seg_recs_free(struct tcp_pcb *pcb);
+/* RACK's reordering timer fired (RFC 8985 §6.3). */
+void tcp_rack_reo_timeout(struct tcp_pcb *pcb);
+/* The RTO fired: every record is lost (RFC 8985 §6.3 after an RTO), F-RTO starts. */
+void tcp_recovery_on_rto(struct tcp_pcb *pcb);
+/* Sends what the recovery allows: lost segments first (RFC 8985 §6.2 / RFC 6675 (C)). */
+void tcp_recovery_send(struct tcp_pcb *pcb);
+/* One "--trace tcp" line for an event ("ack", "dupack", "rto", ...). */
+void tcp_trace_event(struct tcp_pcb *pcb, const char *event);
+/* One "--trace tcp" line for a data segment sent (the time-sequence graph). */
+void tcp_trace_tx(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, bool retrans);
+/* The name of pcb's recovery state for traces and the table. */
+const char *tcp_ca_state_name(uint8_t s);
 
 #endif

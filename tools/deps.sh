@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libpcap-dev libnl-3-dev libnl-route-3-dev check \
-iproute2 curl tshark wrk iputils-ping netcat-openbsd nmap procps python3"
+iproute2 curl tshark wrk iputils-ping netcat-openbsd nmap procps python3 gnuplot-nox"
 # make fuzz (tests/fuzz) adds its own through TAPSTACK_DEPS_EXTRA: clang libclang-rt-14-dev xxd
 [ -n "${TAPSTACK_DEPS_EXTRA:-}" ] && PKGS="$PKGS $TAPSTACK_DEPS_EXTRA"
 

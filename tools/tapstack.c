@@ -39,6 +39,7 @@
 #include "stack.h"
 #include "tap.h"
 #include "tapstack.h"
+#include "tcp_cc.h"
 #include "trace.h"
 
 enum command { CMD_SERVE, CMD_GET, CMD_PING };
@@ -100,31 +101,35 @@ static void install_signals(void)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: tapstack [serve] [options]        run the stack and its services\n"
-		"       tapstack get URL [-o FILE] [opts] HTTP GET over the userspace stack\n"
-		"       tapstack ping HOST [-c N] [opts]  ICMP echo from the userspace stack\n"
-		"       tapstack sim [opts] [get PATH | bytes N | ping [-c N] | echo N]\n"
-		"                                         two stacks in one process over the in-memory\n"
-		"                                         wire (client 10.0.0.1, server 10.0.0.2),\n"
-		"                                         virtual clock, no root (tapstack sim --help)\n"
-		"options:\n"
-		"  --tap NAME          TAP interface (default tap0; created if absent)\n"
-		"  --host-ip ADDR/LEN  configure the kernel side of the TAP (link up, address)\n"
-		"  --ip ADDR/LEN       the stack's address (default 10.0.0.2/24)\n"
-		"  --gw ADDR           the stack's default gateway\n"
-		"  --mac MAC           the stack's MAC (default 02:00:00:00:00:02)\n"
-		"  --mtu N             link MTU (default 1500)\n"
-		"  --pcap FILE         write every frame received and sent (pcap)\n"
-		"  --trace WHAT        layers,api,tcp or all\n"
-		"  --faults SPEC       loss=5%%,dup=1%%,reorder=10%%,delay=5ms,jitter=2ms,"
-		"corrupt=0.5%%,seed=N\n"
-		"  --stats             print counters on exit\n"
-		"  --offload MODE      auto, none, csum or tso: TAP offloads (default auto)\n"
-		"  --http-port N       HTTP port of serve (default 8080)\n"
-		"  --http-idle-timeout MS    close idle keep-alive connections (default 60000)\n"
-		"  --http-header-timeout MS  limit for a request's header block (default 10000)\n"
-		"ping options: -c COUNT  -s SIZE  -i INTERVAL  -W TIMEOUT\n");
+	fprintf(
+	    out,
+	    "usage: tapstack [serve] [options]        run the stack and its services\n"
+	    "       tapstack get URL [-o FILE] [opts] HTTP GET over the userspace stack\n"
+	    "       tapstack ping HOST [-c N] [opts]  ICMP echo from the userspace stack\n"
+	    "       tapstack sim [opts] [get PATH | bytes N | ping [-c N] | echo N]\n"
+	    "                                         two stacks in one process over the "
+	    "in-memory\n"
+	    "                                         wire (client 10.0.0.1, server 10.0.0.2),\n"
+	    "                                         virtual clock, no root (tapstack sim "
+	    "--help)\n"
+	    "options:\n"
+	    "  --tap NAME          TAP interface (default tap0; created if absent)\n"
+	    "  --host-ip ADDR/LEN  configure the kernel side of the TAP (link up, address)\n"
+	    "  --ip ADDR/LEN       the stack's address (default 10.0.0.2/24)\n"
+	    "  --gw ADDR           the stack's default gateway\n"
+	    "  --mac MAC           the stack's MAC (default 02:00:00:00:00:02)\n"
+	    "  --mtu N             link MTU (default 1500)\n"
+	    "  --pcap FILE         write every frame received and sent (pcap)\n"
+	    "  --trace WHAT        layers,api,tcp or all\n"
+	    "  --faults SPEC       loss=5%%,dup=1%%,reorder=10%%,delay=5ms,jitter=2ms,"
+	    "corrupt=0.5%%,seed=N\n"
+	    "  --stats             print counters on exit\n"
+	    "  --offload MODE      auto, none, csum or tso: TAP offloads (default auto)\n"
+	    "  --cc NAME           congestion control: cubic (default) or reno\n"
+	    "  --http-port N       HTTP port of serve (default 8080)\n"
+	    "  --http-idle-timeout MS    close idle keep-alive connections (default 60000)\n"
+	    "  --http-header-timeout MS  limit for a request's header block (default 10000)\n"
+	    "ping options: -c COUNT  -s SIZE  -i INTERVAL  -W TIMEOUT\n");
 }
 
 /* One line naming the bad input, exit 2 (SPEC "Exit status"). */
@@ -243,6 +248,7 @@ enum {
 	OPT_HTTP_IDLE,
 	OPT_HTTP_HEADER,
 	OPT_OFFLOAD,
+	OPT_CC,
 	OPT_HELP,
 };
 
@@ -261,6 +267,7 @@ static const struct option long_opts[] = {
     {"http-idle-timeout", required_argument, NULL, OPT_HTTP_IDLE},
     {"http-header-timeout", required_argument, NULL, OPT_HTTP_HEADER},
     {"offload", required_argument, NULL, OPT_OFFLOAD},
+    {"cc", required_argument, NULL, OPT_CC},
     {"help", no_argument, NULL, OPT_HELP},
     {0},
 };
@@ -353,6 +360,14 @@ static void parse_args(int argc, char **argv, struct options *o)
 		}
 		case OPT_STATS:
 			o->stats = true;
+			break;
+		case OPT_CC:
+			/* Linux net.ipv4.tcp_congestion_control for this stack. */
+			if (!tcp_cc_find(optarg))
+				bad_input("bad --cc '%s': expected one of: %s", optarg,
+					  tcp_cc_available());
+			snprintf(o->cfg.tcp_congestion, sizeof(o->cfg.tcp_congestion), "%s",
+				 optarg);
 			break;
 		case OPT_HTTP_PORT:
 			if (!parse_long(optarg, 1, 65535, &v))

@@ -287,17 +287,18 @@ START_TEST(tcp_options)
 	ck_errno(ts_setsockopt(&T.st, t, IPPROTO_TCP, TCP_MAXSEG, &len, 2), EINVAL);
 	ck_errno(setint(u, IPPROTO_TCP, TCP_MAXSEG, 1000), ENOPROTOOPT);
 
-	/* TCP_CONGESTION: "reno" zero-padded to TCP_CA_NAME_MAX, unknown names ENOENT. */
+	/* TCP_CONGESTION: "cubic" (the default, as Linux's) zero-padded to
+	 * TCP_CA_NAME_MAX, unknown names ENOENT. */
 	char cc[20];
 	memset(cc, 'x', sizeof(cc));
 	len = sizeof(cc);
 	ck_assert_int_eq(ts_getsockopt(&T.st, t, IPPROTO_TCP, TCP_CONGESTION, cc, &len), 0);
 	ck_assert_int_eq(len, 16);
-	ck_assert_mem_eq(cc, "reno\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+	ck_assert_mem_eq(cc, "cubic\0\0\0\0\0\0\0\0\0\0\0", 16);
 	len = 2;
 	ck_assert_int_eq(ts_getsockopt(&T.st, t, IPPROTO_TCP, TCP_CONGESTION, cc, &len), 0);
 	ck_assert_int_eq(len, 2);
-	ck_errno(ts_setsockopt(&T.st, t, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5), ENOENT);
+	ck_errno(ts_setsockopt(&T.st, t, IPPROTO_TCP, TCP_CONGESTION, "vegas", 5), ENOENT);
 	ck_errno(ts_setsockopt(&T.st, t, IPPROTO_TCP, TCP_CONGESTION, "reno", 0), EINVAL);
 	ck_assert_int_eq(ts_setsockopt(&T.st, t, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), 0);
 	ck_assert_int_eq(ts_setsockopt(&T.st, t, IPPROTO_TCP, TCP_CONGESTION, "reno\0junk", 9), 0);
@@ -600,7 +601,7 @@ START_TEST(trace_new_calls)
 	    "setsockopt(3, SOL_TCP, TCP_MAXSEG, [1000], 4) = 0\n"
 	    "getsockopt(3, SOL_TCP, TCP_MAXSEG, [1000], [4]) = 0\n"
 	    "getsockopt(3, SOL_TCP, TCP_CONGESTION, "
-	    "\"reno\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\", [16]) = 0\n"
+	    "\"cubic\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\\0\", [16]) = 0\n"
 	    "setsockopt(3, SOL_TCP, TCP_CONGESTION, \"foo\", 3) = -1 ENOENT (No such file or "
 	    "directory)\n"
 	    "setsockopt(3, SOL_TCP, TCP_CONGESTION, [1869505906], 4) = 0\n"

@@ -314,37 +314,78 @@ END_TEST
 
 /* ---- ESTABLISHED: data and ACKs ---- */
 
-START_TEST(data_acked_after_delay)
+/*
+ * Golden trace of the ACK policy (Linux tcp_event_data_recv,
+ * __tcp_ack_snd_check, tcp_event_data_sent): the first request of a
+ * connection is ACKed at once (quick-ACK mode), the answer makes the
+ * connection interactive, and the next request's ACK is delayed by the
+ * ATO (40 ms) so it can ride on the answer, or goes alone when none comes.
+ */
+START_TEST(ack_policy_quick_then_delayed_golden)
 {
 	struct fx x;
 	fx_established(&x);
+	struct stack *st = &x.t.st;
 	uint8_t f[2000];
+	const char *resp = "HTTP/1.1 200 OK\r\n\r\n";
+	uint32_t rl = (uint32_t)strlen(resp);
+	char buf[64];
+	/* Request 1: ACKed at once. */
 	feed(&x, f, mkseg(f, x.snd, x.iss + 1, TCP_ACK | TCP_PSH, "GET /hello\n", 11));
-	expect_none(&x); /* delayed ACK */
+	expect(&x, x.iss + 1, x.snd + 11, TCP_ACK);
+	ck_assert_uint_eq(st->counters[CTR_TCP_QUICK_ACKS], 1);
+	ck_assert_uint_eq(st->counters[CTR_TCP_DELAYED_ACKS], 0);
+	/* The answer: PSH (it empties what the application gave). */
+	ck_assert_int_eq(ts_write(st, x.fd, resp, rl), (int)rl);
+	struct reply r;
+	ck_assert(take(&x, &r));
+	ck_assert_uint_eq(r.v.flags, TCP_ACK | TCP_PSH);
+	ck_assert_uint_eq(r.v.seq, x.iss + 1);
+	ck_assert_uint_eq(r.v.ack, x.snd + 11);
+	ck_assert_uint_eq(r.v.payload_len, rl);
+	expect_none(&x);
+	ck_assert(x.pcb->tf & TF_PINGPONG);
+	feed(&x, f, mkseg(f, x.snd + 11, x.iss + 1 + rl, TCP_ACK, NULL, 0));
+	expect_none(&x);
+	/* Request 2, 20 ms later: delayed (interactive), 40 ms. */
+	advance(&x, 20 * MS);
+	feed(&x, f, mkseg(f, x.snd + 11, x.iss + 1 + rl, TCP_ACK | TCP_PSH, "GET /hello\n", 11));
+	expect_none(&x);
 	advance(&x, 39 * MS);
 	expect_none(&x);
 	advance(&x, 1 * MS);
-	expect(&x, x.iss + 1, x.snd + 11, TCP_ACK);
-	ck_assert_uint_eq(x.t.st.counters[CTR_TCP_DELAYED_ACKS], 1);
-	char buf[32];
-	ck_assert_int_eq(ts_read(&x.t.st, x.fd, buf, sizeof(buf)), 11);
-	ck_assert_mem_eq(buf, "GET /hello\n", 11);
-	ck_assert_int_eq(ts_read(&x.t.st, x.fd, buf, sizeof(buf)), -1);
-	ck_assert_int_eq(errno, EAGAIN);
+	expect(&x, x.iss + 1 + rl, x.snd + 22, TCP_ACK);
+	ck_assert_uint_eq(st->counters[CTR_TCP_DELAYED_ACKS], 1);
+	ck_assert_uint_eq(st->counters[CTR_TCP_QUICK_ACKS], 1);
+	/* A delayed ACK that had to go alone ends the interactive mode. */
+	ck_assert(!(x.pcb->tf & TF_PINGPONG));
+	ck_assert_int_eq(ts_read(st, x.fd, buf, sizeof(buf)), 22);
 	fx_free(&x);
 }
 END_TEST
 
+/*
+ * Bulk data: quick-ACK mode ACKs each of the first 16 segments at once
+ * (min(16, window / 2 MSS), Linux tcp_incr_quickack), then an ACK every
+ * second full-sized segment (RFC 1122 §4.2.3.2), the odd one delayed.
+ */
 START_TEST(second_full_segment_acked_at_once)
 {
 	struct fx x;
 	fx_established(&x);
 	static uint8_t data[1460], f[2000];
 	memset(data, 'a', sizeof(data));
-	feed(&x, f, mkseg(f, x.snd, x.iss + 1, TCP_ACK, data, 1460));
+	uint32_t s0 = x.snd;
+	for (uint32_t i = 0; i < 16; i++) {
+		feed(&x, f, mkseg(f, s0 + 1460 * i, x.iss + 1, TCP_ACK, data, 1460));
+		expect(&x, x.iss + 1, s0 + 1460 * (i + 1), TCP_ACK);
+	}
+	ck_assert_uint_eq(x.t.st.counters[CTR_TCP_QUICK_ACKS], 16);
+	feed(&x, f, mkseg(f, s0 + 1460 * 16, x.iss + 1, TCP_ACK, data, 1460));
 	expect_none(&x);
-	feed(&x, f, mkseg(f, x.snd + 1460, x.iss + 1, TCP_ACK, data, 1460));
-	expect(&x, x.iss + 1, x.snd + 2920, TCP_ACK); /* RFC 1122 §4.2.3.2 */
+	feed(&x, f, mkseg(f, s0 + 1460 * 17, x.iss + 1, TCP_ACK, data, 1460));
+	expect(&x, x.iss + 1, s0 + 1460 * 18, TCP_ACK); /* RFC 1122 §4.2.3.2 */
+	ck_assert_uint_eq(x.t.st.counters[CTR_TCP_QUICK_ACKS], 16);
 	fx_free(&x);
 }
 END_TEST
@@ -355,12 +396,14 @@ START_TEST(reply_data_carries_ack_and_is_retransmitted)
 	fx_established(&x);
 	uint8_t f[2000];
 	feed(&x, f, mkseg(f, x.snd, x.iss + 1, TCP_ACK | TCP_PSH, "ping", 4));
+	/* First data of the connection: quick-ACK mode answers at once. */
+	expect(&x, x.iss + 1, x.snd + 4, TCP_ACK);
 	ck_assert_int_eq(ts_write(&x.t.st, x.fd, "pong", 4), 4);
 	struct reply r;
 	ck_assert(take(&x, &r));
 	ck_assert_uint_eq(r.v.flags, TCP_ACK | TCP_PSH);
 	ck_assert_uint_eq(r.v.seq, x.iss + 1);
-	ck_assert_uint_eq(r.v.ack, x.snd + 4); /* piggybacked, no separate ACK */
+	ck_assert_uint_eq(r.v.ack, x.snd + 4);
 	ck_assert_uint_eq(r.v.payload_len, 4);
 	ck_assert_mem_eq(r.v.payload, "pong", 4);
 	expect_none(&x);
@@ -382,6 +425,44 @@ START_TEST(reply_data_carries_ack_and_is_retransmitted)
 	ck_assert_uint_eq(x.pcb->backoff, 0);
 	advance(&x, 10000 * MS);
 	expect_none(&x);
+	fx_free(&x);
+}
+END_TEST
+
+/*
+ * After a timeout SND.NXT goes back to SND.UNA to resend, but the peer may
+ * hold everything up to SND.MAX.  The answer to its duplicate must be a
+ * bare ACK numbered SND.MAX (BSD's tcp_output; Linux never moves snd_nxt
+ * back), or the peer drops our ACK as an old duplicate and both ends wait
+ * for each other (a 1 MiB echo under 15% loss stalled for 900 s).
+ */
+START_TEST(duplicate_after_timeout_answered_with_ack_at_snd_max)
+{
+	struct fx x;
+	fx_established(&x);
+	uint8_t f[2000];
+	static uint8_t data[2 * 1460]; /* two full segments: Nagle holds nothing back */
+	ck_assert_int_eq(ts_write(&x.t.st, x.fd, data, sizeof(data)), (ssize_t)sizeof(data));
+	struct reply r;
+	while (take(&x, &r))
+		;
+	uint32_t snd_max = x.pcb->snd_max;
+	ck_assert_uint_eq(snd_max, x.iss + 1 + sizeof(data));
+	advance(&x, x.pcb->rtt.rto_us); /* RTO: go back to SND.UNA */
+	while (take(&x, &r))
+		;
+	ck_assert(seq_lt(x.pcb->snd_nxt, snd_max));
+	/* The peer resends data we already acknowledged (its ACK of ours was lost). */
+	feed(&x, f, mkseg(f, x.snd, x.iss + 1, TCP_ACK | TCP_PSH, "abcd", 4));
+	x.snd += 4;
+	while (take(&x, &r))
+		;
+	feed(&x, f, mkseg(f, x.snd - 4, x.iss + 1, TCP_ACK | TCP_PSH, "abcd", 4));
+	ck_assert_msg(take(&x, &r), "the duplicate is not answered");
+	ck_assert_uint_eq(r.v.flags, TCP_ACK);
+	ck_assert_uint_eq(r.v.payload_len, 0);
+	ck_assert_uint_eq(r.v.seq, snd_max);
+	ck_assert_uint_eq(r.v.ack, x.snd);
 	fx_free(&x);
 }
 END_TEST
@@ -573,6 +654,7 @@ START_TEST(close_with_unread_data_sends_rst)
 	fx_established(&x);
 	uint8_t f[128];
 	feed(&x, f, mkseg(f, x.snd, x.iss + 1, TCP_ACK, "unread", 6));
+	expect(&x, x.iss + 1, x.snd + 6, TCP_ACK); /* quick ACK */
 	ck_assert_int_eq(ts_close(&x.t.st, x.fd), 0);
 	expect(&x, x.iss + 1, x.snd + 6, TCP_RST | TCP_ACK); /* RFC 2525 §2.17 */
 	ck_assert_ptr_null(conn(&x));
@@ -619,6 +701,15 @@ START_TEST(fast_retransmit_and_newreno_recovery)
 	fx_established(&x);
 	struct stack *st = &x.t.st;
 	uint8_t f[128];
+	/* NewReno (RFC 6582) by name: CUBIC is the default. */
+	ck_assert_int_eq(ts_setsockopt(st, x.fd, IPPROTO_TCP, TCP_CONGESTION, "reno", 4), 0);
+	char name[16];
+	socklen_t nl = sizeof(name);
+	ck_assert_int_eq(ts_getsockopt(st, x.fd, IPPROTO_TCP, TCP_CONGESTION, name, &nl), 0);
+	ck_assert_str_eq(name, "reno");
+	ck_assert_ptr_eq(x.pcb->cc, &tcp_cc_newreno);
+	ck_assert_int_eq(ts_setsockopt(st, x.fd, IPPROTO_TCP, TCP_CONGESTION, "vegas", 5), -1);
+	ck_assert_int_eq(errno, ENOENT);
 	static uint8_t data[5 * 1460];
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)i;
@@ -705,14 +796,18 @@ START_TEST(sacked_data_is_not_retransmitted)
 	     ts_tcp_frame_from_peer(f, PEER_PORT, OUR_PORT, s, una, TCP_ACK, 65535, sack, 20, NULL,
 				    0));
 	expect_none(&x);
-	/* A stalled recovery probes after two RTTs (10 ms at least): the first hole. */
-	advance(&x, 10 * MS);
-	ck_assert(take(&x, &r));
-	ck_assert_uint_eq(r.v.seq, una);
+	/* RACK marked both holes lost at once: three segments sent after them
+	 * were SACKed (reo_wnd 0 with DupThresh SACKed segments, RFC 8985
+	 * §6.2 step 4), and PRR let both go (RFC 6937 §3, SSRB). */
+	ck_assert_uint_eq(st->counters[CTR_TCP_RACK_LOST], 2);
+	/* No tail loss probe during a recovery (RFC 8985 §7.2); nothing later
+	 * was delivered, so RACK waits for nothing; the RTO (RFC 6298 (5.4)),
+	 * restarted when the head was resent: SND.UNA again, one segment
+	 * (cwnd = 1 SMSS). */
+	advance(&x, 199 * MS);
 	expect_none(&x);
-	ck_assert_uint_eq(st->counters[CTR_TCP_TLP_PROBES], 1);
-	/* Then the RTO (RFC 6298 (5.4)): SND.UNA again, one segment (cwnd = 1 SMSS). */
-	advance(&x, 200 * MS);
+	ck_assert_uint_eq(st->counters[CTR_TCP_TLP_PROBES], 0);
+	advance(&x, 1 * MS);
 	ck_assert(take(&x, &r));
 	ck_assert_uint_eq(r.v.seq, una);
 	expect_none(&x);
@@ -1107,6 +1202,11 @@ START_TEST(print_table_like_ss)
 	ck_assert_ptr_nonnull(strstr(buf, "ESTABLISHED"));
 	ck_assert_ptr_nonnull(strstr(buf, "10.0.0.2:8080"));
 	ck_assert_ptr_nonnull(strstr(buf, "10.0.0.1:40000"));
+	/* Under the connection, what `ss -ti` shows. */
+	ck_assert_ptr_nonnull(strstr(buf, "\t cubic rto:200 rtt:"));
+	ck_assert_ptr_nonnull(strstr(buf, " mss:1460 cwnd:10 bytes_acked:"));
+	ck_assert_ptr_nonnull(strstr(buf, " retrans:0/0 delivery_rate:"));
+	ck_assert_ptr_nonnull(strstr(buf, " ca_state:open"));
 	free(buf);
 	fx_free(&x);
 }
@@ -1170,9 +1270,10 @@ static Suite *tcp_state_suite(void)
 	tcase_add_test(tc, handshake_to_established);
 	tcase_add_test(tc, syn_received_bad_ack_gets_rst);
 	tcase_add_test(tc, synack_retransmitted_with_backoff);
-	tcase_add_test(tc, data_acked_after_delay);
+	tcase_add_test(tc, ack_policy_quick_then_delayed_golden);
 	tcase_add_test(tc, second_full_segment_acked_at_once);
 	tcase_add_test(tc, reply_data_carries_ack_and_is_retransmitted);
+	tcase_add_test(tc, duplicate_after_timeout_answered_with_ack_at_snd_max);
 	tcase_add_test(tc, out_of_order_gets_dup_ack_and_sack);
 	tcase_add_test(tc, rst_at_rcv_nxt_resets);
 	tcase_add_test(tc, rst_in_window_gets_challenge_ack);
