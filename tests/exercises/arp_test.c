@@ -96,6 +96,12 @@ static bool is_ipv4(const uint8_t *f, size_t n)
 	"RFC 826: if the sender is already in the table, update its hardware address whoever "     \
 	"the target is (merge_flag), before asking \"Am I the target?\""
 
+#define HINT_UNSOLICITED                                                                           \
+	"a reply from a sender you hold no entry for was not asked for: drop it "                  \
+	"(DROP_ARP_UNSOLICITED) without creating an entry, as Linux does (arp_accept=0); "         \
+	"otherwise anyone on the link can fill your cache, or point an address you will use at "   \
+	"their MAC before you ask"
+
 /* Takes the next frame or fails saying what was expected. */
 static size_t take(struct ex_stack *s, uint8_t *out, const char *expected, const char *hint_id,
 		   const char *hint)
@@ -427,18 +433,22 @@ EX_CHECK(bad_senders_ignored, "a multicast ar$sha or our own ar$spa is never cac
 	ex_stack_free(&s);
 }
 
-EX_CHECK(reply_to_us_is_learnt, "an unsolicited reply to us fills the cache and is not answered")
+EX_CHECK(unsolicited_reply_not_learnt,
+	 "a reply to us that nobody asked for creates no entry and gets no answer")
 {
 	struct ex_stack s;
 	uint8_t f[64];
 	ex_stack_init(&s, NULL);
 	ex_stack_rx(&s, f, arp_frame(f, MAC_US, MAC_PEER, 2, MAC_PEER, PEER, MAC_US, US),
-		    "a reply from 10.0.0.1 addressed to us");
+		    "a reply from 10.0.0.1 addressed to us, which we never asked for");
 	expect_silence(&s, "a reply is never answered", "arp.no-reply-to-reply",
 		       "only requests get replies (RFC 826: \"Is the opcode ares_op$REQUEST?\")");
+	if (s.st.drops[DROP_ARP_UNSOLICITED] != 1)
+		ex_fail("arp.unsolicited", HINT_UNSOLICITED,
+			"DROP_ARP_UNSOLICITED is %llu after an unsolicited reply, expected 1",
+			(unsigned long long)s.st.drops[DROP_ARP_UNSOLICITED]);
 	ping(&s, PEER, 1);
-	expect_ip_to(&s, MAC_PEER, "the echo request, straight to 02:00:00:00:00:01",
-		     "arp.create-if-target", HINT_CREATE_IF_TARGET);
+	expect_request(&s, PEER, "arp.unsolicited", HINT_UNSOLICITED);
 	ex_stack_free(&s);
 }
 

@@ -409,3 +409,38 @@ EX_CHECK(refusals_on_output, "no route, DF over the MTU, and over 65535 are refu
 			ex_summary(out, 60));
 	ex_stack_free(&s);
 }
+
+EX_CHECK(gso_datagram_whole, "a GSO datagram (TSO) goes to the link whole, not in fragments")
+{
+	struct ex_stack s;
+	uint8_t out[4096];
+	ex_stack_init(&s, NULL);
+	learn_peer(&s);
+	struct ts_buf *b = ts_buf_alloc(&s.st, 2920, TS_BUF_HEADROOM);
+	if (!b)
+		ex_fail("harness", "out of memory", "ts_buf_alloc failed");
+	memset(ts_buf_put(b, 2920), 0x5a, 2920);
+	b->gso_type = NETDEV_GSO_TCPV4;
+	b->gso_size = 1460;
+	ex_step("ipv4_output of 2920 octets of TCP to 10.0.0.1 marked for segmentation offload "
+		"(b->gso_type NETDEV_GSO_TCPV4, gso_size 1460); cfg.mtu is %u",
+		s.st.cfg.mtu);
+	int r = ipv4_output(&s.st, b, 0, PEER, IPV4_PROTO_TCP);
+	size_t n = ex_stack_tx(&s, out, sizeof(out));
+	const char *hint =
+	    "a buffer with b->gso_type set is one TCP datagram that the link cuts into "
+	    "MTU-sized segments itself (TSO, netdev.h): give it its header and send it whole, "
+	    "over cfg.mtu; IP fragments of it would reach the peer as fragments of a 2940-octet "
+	    "datagram instead of two segments";
+	if (r != 0 || n != 14 + 20 + 2920)
+		ex_fail("ipv4.gso", hint, "ipv4_output returned %d and the link got %s", r,
+			n ? ex_summary(out, n) : "nothing");
+	if (((out[20] << 8 | out[21]) & 0x3fff) != 0 || (out[16] << 8 | out[17]) != 2940)
+		ex_fail("ipv4.gso", hint,
+			"the datagram went out with Total Length %u, flags and offset 0x%04x; "
+			"expected 2940 and no MF, offset 0",
+			out[16] << 8 | out[17], out[20] << 8 | out[21]);
+	if ((n = ex_stack_tx(&s, out, sizeof(out))) != 0)
+		ex_fail("ipv4.gso", hint, "a second frame followed: %s", ex_summary(out, n));
+	ex_stack_free(&s);
+}

@@ -80,6 +80,7 @@ $(EX_DRIVER): $(call obj,tools/exercise/exdrive.c tools/sim/sim_net.c tap/wire.c
 ifeq ($(EX_SAME),1)
 # The reference itself (make exercise-solution): nothing to rebuild.
 EX_LIB := $(LIBSTACK)
+EX_OBJS := $(LIBSTACK)
 EX_SO  := build/ex/ref/$(V)/node.so
 else ifeq ($(EX_SNAPMODE),1)
 EX_SNAP := $(EXV)/src/stack
@@ -109,7 +110,8 @@ $(EXV)/hpic/%.o: $(EXV)/src/.stamp
 	@mkdir -p $(dir $@)
 	@echo "  CC $(EXC) ($(notdir $(EXD)) pic)"
 	@$(CC) $(CFLAGS) $(PICFLAGS) -I$(EX_SNAP) $(INC_API) -c $(EXC) -o $@
-$(EX_LIB): $(filter-out $(call obj,$(EX_SNAP_C)),$(call obj,$(STACK_SRC))) $(EX_HOBJ)
+EX_OBJS := $(filter-out $(call obj,$(EX_SNAP_C)),$(call obj,$(STACK_SRC))) $(EX_HOBJ)
+$(EX_LIB): $(EX_OBJS)
 	@rm -f $@
 	@ar rcs $@ $^
 $(EX_SO): $(EX_HPIC) $(filter-out $(call picobj,$(EX_SNAP_C)),$(call picobj,$(EX_PIC_SRC)))
@@ -122,7 +124,8 @@ $(EXV)/obj/learner.o: $(EXSRC)
 	$(call ex_compile,$(INC_stack))
 $(EXV)/pic/learner.o: $(EXSRC)
 	$(call ex_compile,$(PICFLAGS) $(INC_stack))
-$(EX_LIB): $(filter-out $(call obj,$(EXREPL)),$(call obj,$(STACK_SRC))) $(EXV)/obj/learner.o
+EX_OBJS := $(filter-out $(call obj,$(EXREPL)),$(call obj,$(STACK_SRC))) $(EXV)/obj/learner.o
+$(EX_LIB): $(EX_OBJS)
 	@rm -f $@
 	@ar rcs $@ $^
 $(EX_SO): $(filter-out $(call picobj,$(EXREPL)),$(call picobj,$(EX_PIC_SRC))) $(EXV)/pic/learner.o
@@ -141,7 +144,9 @@ EX_TEST_OBJ := $(if $(EX_HDR),$(EXV)/obj/ex_test.o,build/ex/$(EXNAME)/checks-$(V
 $(EX_TEST_OBJ): tests/exercises/$(EXNAME)_test.c $(if $(EX_HDR),$(EXSRC))
 	$(call ex_compile,$(EX_TEST_INC) $(INC_tests))
 # A header exercise's checks test the header itself: the reference stack will do.
-EX_UNIT_LIB := $(if $(and $(EX_HDR),$(filter 1,$(words $(EXSRC)))),$(LIBSTACK),$(EX_LIB))
+# Otherwise the variant's objects, linked as they are: stage 1 needs no
+# archive (the self-check runs stage 1 alone for most of its variants).
+EX_UNIT_LIB := $(if $(and $(EX_HDR),$(filter 1,$(words $(EXSRC)))),$(LIBSTACK),$(EX_OBJS))
 $(EXV)/ex_unit: $(EX_TEST_OBJ) $(EX_TEST_LIB) $(EX_UNIT_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
@@ -178,3 +183,11 @@ ex-so: $(EX_SO) $(EX_DRIVER)
 ex-fuzz: $(EXV)/fuzz_frame $(EXV)/fuzz_frames
 ex-tap: $(EXV)/tapstack
 ex-driver: $(EX_DRIVER) build/ex/ref/$(V)/node.so
+
+# ---- skeletons --------------------------------------------------------------------
+# The skeletons are generated from today's reference (tools/exercise/skelgen.py,
+# tests/exercises/NAME.skel): after changing a file an exercise replaces, run
+# this, review `git diff docs/exercises` and commit it with the change.
+.PHONY: exercises-regenerate
+exercises-regenerate:
+	@tools/exercise/selfcheck.sh --regenerate $(NAME)

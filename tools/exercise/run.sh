@@ -10,16 +10,24 @@
 # sim/ROLE/TASK, hostile, speed, tap, or regression), SEED (default 1),
 # STAGES (e.g. 1,3: run only these, ungated), MINE (all).  VARIANT_SRC and
 # VARIANT_DIR override the file under test and its build directory (the
-# self-check uses them for skeletons and mistake patches).
+# self-check uses them for skeletons and typical mistakes); EX_PREBUILT=1
+# says the reference objects are built already (the self-check builds them
+# once); EX_CORPUS_DONE="frame ..." names harnesses whose shared corpus
+# (tests/fuzz/corpus/HARNESS) this same stack has replayed already: only
+# the exercise's own (tests/fuzz/corpus/HARNESS-NAME) is replayed then.
 #
-# Each exercise is described by tests/exercises/NAME.conf (shell):
+# Each exercise is described by tests/exercises/NAME.conf (shell), its
+# skeleton by tests/exercises/NAME.skel (tools/exercise/skelgen.py makes
+# docs/exercises/NAME/EX_FILE from the reference with it: never edit that
+# file by hand, run `make exercises-regenerate`; docs/exercises/README.md,
+# "For maintainers"):
 #   EX_FILE    the learner's file, in docs/exercises/NAME/
 #   EX_REPL    the reference file it replaces
 #   EX_PREREQ  the exercise to do first (documentation and the table)
 #   EX_SIM     simulator scenarios ROLE:TASK[:FAULTS] (tools/exercise/exdrive.c)
 #   EX_FUZZ    fuzz harnesses whose corpus to replay (frame, frames)
 #   EX_SPEED   the speed scenario
-#   EX_TAP     real clients for the TAP stage (arping ping curl nc nmap)
+#   EX_TAP     real clients for the TAP stage (arping ping curl nc udp nmap)
 #
 # Stages: 1 unit checks, 2 regression (the unit and two-stack suites
 # relinked), 3 simulator (learner vs reference, seeded faults), 4 hostile
@@ -174,8 +182,13 @@ stage4() {
 	for h in $EX_FUZZ; do
 		dirs=""
 		for d in "tests/fuzz/corpus/$h-$NAME" "tests/fuzz/corpus/$h"; do
+			case " ${EX_CORPUS_DONE:-} " in *" $h "*) [ "$d" = "tests/fuzz/corpus/$h" ] && continue ;; esac
 			[ -d "$d" ] && dirs="$dirs $d"
 		done
+		if [ -z "$dirs" ]; then
+			echo "  ${G}pass${N}  hostile/$h: no corpus of its own (the shared one was replayed before)"
+			continue
+		fi
 		# shellcheck disable=SC2086
 		"$DIR/asan/fuzz_$h" $dirs >"$DIR/hostile-$h.log" 2>&1
 		rc=$?
@@ -255,7 +268,7 @@ run_exercise() {
 	[ -n "$EX_PREREQ" ] && echo "  (do '$EX_PREREQ' first: docs/exercises/$EX_PREREQ/README.md)"
 	echo "  build directory: $DIR/   seed: $SEED"
 	# The reference objects everything links against.
-	if ! $MAKE V=asan tests >"$DIR/build-base.log" 2>&1; then
+	if [ "${EX_PREBUILT:-}" != 1 ] && ! $MAKE V=asan tests >"$DIR/build-base.log" 2>&1; then
 		echo "run.sh: the reference does not build (see $DIR/build-base.log)" >&2
 		exit 1
 	fi

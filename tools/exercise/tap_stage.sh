@@ -9,8 +9,8 @@
 #
 # CLIENTS: any of arping (Linux resolves the stack's MAC: ip neigh, and
 # arping when installed), ping (also a 3000-byte, fragmented one), curl
-# (/hello and 1 MB of /bytes), nc (TCP echo), nmap (SYN scan: open and
-# closed ports).  The namespace is removed on exit.
+# (/hello and 1 MB of /bytes), nc (TCP echo), udp (nc -u to the UDP echo
+# service), nmap (SYN scan: open and closed ports).  The namespace is removed on exit.
 set -u
 BIN=$1
 DIR=$2
@@ -114,6 +114,15 @@ for c in $CLIENTS; do
 		else
 			bad nc "nc got '$out' $(cat "$W/nc.err")" tap.echo \
 				"the echo service sends back what it reads; if nothing came back, the connection or its close went wrong"
+		fi
+		;;
+	udp)
+		out=$(printf 'hello udp\n' | ip netns exec "$NS" timeout 10 nc -u -w 2 10.0.0.2 7 2>"$W/nc-udp.err")
+		if [ "$out" = "hello udp" ]; then
+			ok "nc -u to the UDP echo service: the datagram came back"
+		else
+			bad udp "nc -u got '$out' $(cat "$W/nc-udp.err")" tap.udp \
+				"the UDP echo service (port 7) sends each datagram back to its source: Linux's datagram must reach the socket, and the answer leave with the ports swapped and a correct checksum"
 		fi
 		;;
 	nmap)

@@ -8,6 +8,8 @@
  */
 #include "checksum.h"
 
+#include <endian.h>
+#include <errno.h>
 #include <string.h>
 
 uint32_t ts_csum_partial(const void *data, size_t len, uint32_t sum)
@@ -47,4 +49,27 @@ uint32_t ts_csum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
 	(void)proto;
 	(void)len;
 	return 0;
+}
+
+int ts_csum_complete_value(const uint8_t *frame, size_t len, size_t csum_start, size_t csum_offset,
+			   uint16_t *value)
+{
+	/* Linux skb_partial_csum_set: the field must lie inside the frame. */
+	if (csum_start > len || csum_offset > len - csum_start ||
+	    len - csum_start - csum_offset < 2)
+		return -EINVAL;
+	uint16_t c = ts_csum_fold(ts_csum_partial(frame + csum_start, len - csum_start, 0));
+	*value = c ? c : 0xffff;
+	return 0;
+}
+
+int ts_csum_complete(uint8_t *frame, size_t len, size_t csum_start, size_t csum_offset)
+{
+	uint16_t c;
+	int r = ts_csum_complete_value(frame, len, csum_start, csum_offset, &c);
+	if (r == 0) {
+		frame[csum_start + csum_offset] = (uint8_t)(c >> 8);
+		frame[csum_start + csum_offset + 1] = (uint8_t)c;
+	}
+	return r;
 }

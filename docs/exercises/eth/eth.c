@@ -38,9 +38,11 @@ const uint8_t eth_broadcast[ETH_ADDR_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
 
 enum ts_drop_reason eth_parse(const uint8_t *p, size_t len, struct eth_view *v)
 {
-	/* TODO: at least ETH_HDR_LEN bytes (else DROP_ETH_TRUNCATED); dst and src
+	/*
+	 * TODO: at least ETH_HDR_LEN bytes (else DROP_ETH_TRUNCATED); dst and src
 	 * point into the frame, type read big-endian (get_be16), payload after
-	 * the header, to the end of the frame. */
+	 * the header, to the end of the frame.
+	 */
 	(void)p;
 	(void)len;
 	(void)v;
@@ -49,8 +51,10 @@ enum ts_drop_reason eth_parse(const uint8_t *p, size_t len, struct eth_view *v)
 
 void eth_build(uint8_t *p, const uint8_t dst[6], const uint8_t src[6], uint16_t type)
 {
-	/* TODO: destination, source, type (big-endian, put_be16) at the ETH_OFF_*
-	 * offsets. */
+	/*
+	 * TODO: destination, source, type (big-endian, put_be16) at the ETH_OFF_*
+	 * offsets.
+	 */
 	(void)p;
 	(void)dst;
 	(void)src;
@@ -65,10 +69,10 @@ void eth_ntoa(const uint8_t *m, char out[18])
 /* ---- input ---- */
 
 /* EtherType → handler (microps net.c).  Each handler consumes the buffer. */
-static const struct {
+__attribute__((unused)) static const struct {
 	uint16_t type;
 	void (*input)(struct stack *st, struct ts_buf *b);
-} eth_handlers[] __attribute__((unused)) = {
+} eth_handlers[] = {
     {ETH_TYPE_ARP, arp_input},
     {ETH_TYPE_IPV4, ipv4_input},
 };

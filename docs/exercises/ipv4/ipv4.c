@@ -6,8 +6,8 @@
  * Yours to write (TODO below): the view (ipv4_check_options, ipv4_parse),
  * ipv4_build, the input path (ipv4_src_ok, ipv4_input) and the output path
  * with fragmentation (ipv4_output_opts).  Given: the netmask, broadcast and
- * route helpers, the protocol table, ipv4_ntoa and the life cycle.  ipv4.h
- * specifies every function.
+ * route helpers, the IP ID generator (ipv4_next_id), the protocol table,
+ * ipv4_ntoa and the life cycle.  ipv4.h specifies every function.
  *
  * What the reference does, for orientation:
  *
@@ -40,24 +40,57 @@
 #include "byteorder.h"
 #include "checksum.h"
 #include "icmp.h"
+#include "siphash.h"
 #include "stack.h"
 #include "tcp.h"
 #include "udp.h"
 
+/*
+ * IP IDs (RFC 6864 §4.1, RFC 7739 §5), as Linux's ip_idents: a table of
+ * IPV4_ID_BUCKETS counters, the one a datagram uses chosen by a keyed hash
+ * of (destination, source, protocol).  Datagrams to one destination get
+ * successive IDs, unique within the MSL as RFC 6864 asks of fragmentable
+ * datagrams; an observer of them sees nothing of the traffic to other
+ * destinations (no idle scan) unless they share the counter (1 in
+ * IPV4_ID_BUCKETS), and then only through a step blurred by the random
+ * jump below.  Every counter starts random.
+ *
+ * A counter unused for d milliseconds first jumps by a pseudo-random
+ * amount in [0, d) (Linux: ip_idents_reserve), so the step seen between two
+ * datagrams says little about what else used the counter meanwhile.
+ *
+ * The jumps and the counters' starts are SipHash outputs under the same
+ * key, itself drawn from the stack's seeded RNG.
+ *
+ * Atomic datagrams (DF, RFC 6864 §4.1: their ID may be any value) take
+ * their ID from the same table: one rule for every datagram, and Linux
+ * too sends per-flow counters rather than zero.
+ */
+#define IPV4_ID_BUCKETS 2048
+_Static_assert((IPV4_ID_BUCKETS & (IPV4_ID_BUCKETS - 1)) == 0, "a power of two");
+
+struct ipv4_id_bucket {
+	uint16_t next;	   /* ID of the next datagram hashed here */
+	uint32_t stamp_ms; /* st->now_us / 1000 when it last moved */
+};
+
 /* IPv4 state of one stack. */
 struct ipv4_state {
-	uint16_t next_id; /* IP ID of the next datagram (seeded from the RNG) */
+	uint64_t id_key[2]; /* SipHash key of the ID table, from the stack's RNG */
+	struct ipv4_id_bucket ids[IPV4_ID_BUCKETS];
 };
 
 /* ---- view ---- */
 
 /* Walks the options in a bounded loop (OpenBSD ip_dooptions shape). */
-static __attribute__((unused)) enum ts_drop_reason ipv4_check_options(const uint8_t *opt,
+__attribute__((unused)) static enum ts_drop_reason ipv4_check_options(const uint8_t *opt,
 								      size_t len)
 {
-	/* TODO: walk the options in a bounded loop: EOL ends them, NOP is one
+	/*
+	 * TODO: walk the options in a bounded loop: EOL ends them, NOP is one
 	 * octet, any other has a length octet that must be at least 2 and fit in
-	 * what is left (else DROP_IPV4_BAD_OPTIONS). */
+	 * what is left (else DROP_IPV4_BAD_OPTIONS).
+	 */
 	(void)opt;
 	(void)len;
 	return DROP_IPV4_BAD_OPTIONS;
@@ -79,8 +112,10 @@ enum ts_drop_reason ipv4_parse(const uint8_t *p, size_t len, struct ipv4_view *v
 
 void ipv4_build(uint8_t *p, const struct ipv4_view *v)
 {
-	/* TODO: a 20-octet header from v (version 4, IHL 5, flags and offset in
-	 * one 16-bit field, the offset in 8-octet units), checksum last. */
+	/*
+	 * TODO: a 20-octet header from v (version 4, IHL 5, flags and offset in
+	 * one 16-bit field, the offset in 8-octet units), checksum last.
+	 */
 	(void)p;
 	(void)v;
 }
@@ -92,9 +127,15 @@ void ipv4_ntoa(uint32_t ip, char out[16])
 
 /* ---- helpers ---- */
 
-static inline __attribute__((unused)) uint32_t ipv4_netmask(const struct stack *st)
+static inline uint32_t ipv4_netmask(const struct stack *st)
 {
 	return st->cfg.prefix_len ? ~0u << (32 - st->cfg.prefix_len) : 0;
+}
+
+bool ipv4_on_link(const struct stack *st, uint32_t ip)
+{
+	uint32_t mask = ipv4_netmask(st);
+	return (ip & mask) == (st->cfg.ip & mask);
 }
 
 bool ipv4_is_broadcast(const struct stack *st, uint32_t ip)
@@ -110,10 +151,10 @@ bool ipv4_is_broadcast(const struct stack *st, uint32_t ip)
 /* ---- input ---- */
 
 /* IP protocol → handler.  Each consumes the buffer (b->data = transport header). */
-static const struct {
+__attribute__((unused)) static const struct {
 	uint8_t proto;
 	void (*input)(struct stack *st, struct ts_buf *b);
-} ipv4_handlers[] __attribute__((unused)) = {
+} ipv4_handlers[] = {
     {IPV4_PROTO_ICMP, icmp_input},
     {IPV4_PROTO_UDP, udp_input},
     {IPV4_PROTO_TCP, tcp_input},
@@ -124,10 +165,12 @@ static const struct {
  * is not a unicast address (broadcast, multicast, loopback from the wire).
  * 0.0.0.0 is allowed: a host that is still booting (DHCP) uses it.
  */
-static __attribute__((unused)) bool ipv4_src_ok(const struct stack *st, uint32_t src)
+__attribute__((unused)) static bool ipv4_src_ok(const struct stack *st, uint32_t src)
 {
-	/* TODO: false for a broadcast (ipv4_is_broadcast), a multicast
-	 * (224.0.0.0/4) or a loopback (127.0.0.0/8) source. */
+	/*
+	 * TODO: false for a broadcast (ipv4_is_broadcast), a multicast
+	 * (224.0.0.0/4) or a loopback (127.0.0.0/8) source.
+	 */
 	(void)st;
 	(void)src;
 	return false;
@@ -158,8 +201,29 @@ void ipv4_input(struct stack *st, struct ts_buf *b)
 
 /* ---- output ---- */
 
+/* The IP ID of the next datagram from src to dst of proto (see struct ipv4_id_bucket). */
+__attribute__((unused)) static uint16_t ipv4_next_id(struct stack *st, uint32_t src, uint32_t dst,
+						     uint8_t proto)
+{
+	struct ipv4_state *s = st->ipv4;
+	uint64_t flow[2] = {(uint64_t)dst << 32 | src, proto};
+	uint32_t i = (uint32_t)siphash24_words(s->id_key, flow, 2) & (IPV4_ID_BUCKETS - 1);
+	struct ipv4_id_bucket *b = &s->ids[i];
+	uint32_t now_ms = (uint32_t)(st->now_us / 1000u);
+	if (now_ms != b->stamp_ms) {
+		/* The jump is keyed by (bucket, time): as unpredictable as a draw
+		 * from the stack's RNG without changing what the RNG gives the
+		 * other layers (ports, ISN keys) under a fixed seed. */
+		uint64_t when[2] = {i, now_ms};
+		uint64_t r = siphash24_words(s->id_key, when, 2);
+		b->next = (uint16_t)(b->next + r % (uint32_t)(now_ms - b->stamp_ms));
+		b->stamp_ms = now_ms;
+	}
+	return b->next++;
+}
+
 /* Next hop for dst, or 0 when there is no route (we never send to 0.0.0.0). */
-static __attribute__((unused)) uint32_t ipv4_route(const struct stack *st, uint32_t dst)
+__attribute__((unused)) static uint32_t ipv4_route(const struct stack *st, uint32_t dst)
 {
 	uint32_t mask = ipv4_netmask(st);
 	if (dst == IPV4_BROADCAST || (dst & mask) == (st->cfg.ip & mask))
@@ -181,13 +245,18 @@ int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t 
 	 * TODO: route (ipv4_route; 0 is DROP_IPV4_NO_ROUTE, -ENETUNREACH);
 	 * refuse more than 65535 octets with the header (DROP_IPV4_TOO_BIG,
 	 * -EMSGSIZE); a header from opts (TOS, TTL, DF; cfg.ttl when opts gives
-	 * none), a new IP ID (st->ipv4->next_id++), src 0 meaning ours; count
-	 * CTR_IPV4_TX.  If it fits in cfg.mtu: push the header, build it, and
-	 * arp_resolve_and_send to the next hop.  Else, with DF: drop
-	 * (DROP_IPV4_FRAG_NEEDED, -EMSGSIZE); without: fragments (RFC 791 §3.2)
-	 * of (mtu - 20) & ~7 payload octets, each but the last with MF, each a
-	 * new buffer (ts_buf_alloc with TS_BUF_HEADROOM) with its own header
-	 * (same ID, its offset), CTR_IPV4_FRAGS_TX for each; the last may reuse b.
+	 * none), an IP ID from ipv4_next_id (RFC 6864), src 0 meaning ours; count
+	 * CTR_IPV4_TX.  If it fits in cfg.mtu, or is a GSO datagram the link
+	 * will cut into segments itself (b->gso_type != NETDEV_GSO_NONE, TSO):
+	 * push the header (DROP_LINK_TX_FAIL
+	 * and -ENOBUFS without the headroom for it and Ethernet's 14), build it,
+	 * and arp_resolve_and_send to the next hop.  Else, with DF: drop
+	 * (DROP_IPV4_FRAG_NEEDED, -EMSGSIZE); without: complete a checksum left
+	 * to the link first (ts_buf_csum_complete: fragments cannot carry it),
+	 * then fragments (RFC 791 §3.2) of (mtu - 20) & ~7 payload octets, each
+	 * but the last with MF, each a new buffer (ts_buf_alloc with
+	 * TS_BUF_HEADROOM) with its own header (same ID, its offset),
+	 * CTR_IPV4_FRAGS_TX for each; the last may reuse b.
 	 */
 	(void)src;
 	(void)dst;
@@ -209,10 +278,18 @@ int ipv4_init(struct stack *st)
 	st->ipv4 = calloc(1, sizeof(*st->ipv4));
 	if (!st->ipv4)
 		return -ENOMEM;
-	/* RFC 6864 §4.1: the ID need only be unique per (src, dst, proto)
-	 * within the MSL; a counter from a random start keeps it unguessable
-	 * at start-up without a per-destination table. */
-	st->ipv4->next_id = (uint16_t)ts_rand(st);
+	/* One draw from the stack's RNG, as before the table existed, so the
+	 * other layers' random values under a fixed seed do not move; the
+	 * second key word and the counters' random starts derive from it. */
+	struct ipv4_state *s = st->ipv4;
+	s->id_key[0] = ts_rand(st);
+	s->id_key[1] = s->id_key[0] * 0x9e3779b97f4a7c15ULL ^ 0xbf58476d1ce4e5b9ULL;
+	uint32_t now_ms = (uint32_t)(st->now_us / 1000u);
+	for (uint32_t i = 0; i < IPV4_ID_BUCKETS; i++) {
+		uint64_t start[2] = {i, UINT64_MAX};
+		s->ids[i].next = (uint16_t)siphash24_words(s->id_key, start, 2);
+		s->ids[i].stamp_ms = now_ms;
+	}
 	return 0;
 }
 

@@ -56,6 +56,7 @@ struct reass_dgram {
 	uint16_t id;		  /* key */
 	uint8_t proto;		  /* key */
 	uint8_t hdr_len;	  /* header length of fragment 0, 0 until it came */
+	bool link_bcast;	  /* some fragment came as a link-layer broadcast */
 	uint8_t hdr[60];	  /* fragment 0's header, reused for the datagram */
 	uint32_t total_len;	  /* payload length once the last fragment came, else 0 */
 	uint32_t max_end;	  /* highest payload end seen */
@@ -124,7 +125,7 @@ static void reass_timer_fired(struct stack *st, struct ts_timer *t)
 	reass_free(st, d);
 }
 
-static __attribute__((unused)) struct reass_dgram *reass_find(struct stack *st,
+__attribute__((unused)) static struct reass_dgram *reass_find(struct stack *st,
 							      const struct ipv4_view *v)
 {
 	for (struct reass_dgram *d = st->reass->list; d; d = d->next)
@@ -134,7 +135,7 @@ static __attribute__((unused)) struct reass_dgram *reass_find(struct stack *st,
 }
 
 /* A new datagram for v's key, or NULL with *why set. */
-static __attribute__((unused)) struct reass_dgram *
+__attribute__((unused)) static struct reass_dgram *
 reass_new(struct stack *st, const struct ipv4_view *v, enum ts_drop_reason *why)
 {
 	struct reass_state *rs = st->reass;
@@ -176,7 +177,7 @@ static size_t reass_capacity(const struct reass_dgram *d)
  * length when known, else doubling (in-order arrival costs O(n) copies
  * overall).  Returns DROP_NONE or IPV4_FRAG_NOMEM.
  */
-static __attribute__((unused)) enum ts_drop_reason reass_grow(struct stack *st,
+__attribute__((unused)) static enum ts_drop_reason reass_grow(struct stack *st,
 							      struct reass_dgram *d, size_t need)
 {
 	struct reass_state *rs = st->reass;
@@ -206,8 +207,7 @@ static __attribute__((unused)) enum ts_drop_reason reass_grow(struct stack *st,
 	return DROP_NONE;
 }
 
-static __attribute__((unused)) inline bool reass_block_filled(const struct reass_dgram *d,
-							      size_t blk)
+static inline bool reass_block_filled(const struct reass_dgram *d, size_t blk)
 {
 	return (d->filled[blk / 64] >> (blk % 64)) & 1;
 }
@@ -217,7 +217,7 @@ static __attribute__((unused)) inline bool reass_block_filled(const struct reass
  * octet differs (overlap with different data), else the number of blocks
  * it fills for the first time.
  */
-static __attribute__((unused)) long reass_check_overlap(const struct reass_dgram *d,
+__attribute__((unused)) static long reass_check_overlap(const struct reass_dgram *d,
 							const uint8_t *p, size_t off, size_t end)
 {
 	/*
@@ -234,14 +234,16 @@ static __attribute__((unused)) long reass_check_overlap(const struct reass_dgram
 }
 
 /* Builds the whole datagram from d (complete) and frees d. */
-static __attribute__((unused)) struct ts_buf *reass_finish(struct stack *st, struct reass_dgram *d)
+__attribute__((unused)) static struct ts_buf *reass_finish(struct stack *st, struct reass_dgram *d)
 {
 	/*
 	 * TODO: the payload is complete in d->data: set its tail at total_len,
 	 * push fragment 0's header (d->hdr, d->hdr_len) in front of it, rewrite
 	 * Total Length, clear MF and the offset (keep DF), recompute the header
-	 * checksum, set b->network, free d (keep the buffer: d->data = NULL
-	 * first), count CTR_IPV4_REASSEMBLED and return the buffer.
+	 * checksum, set b->network, set b->link_bcast from d->link_bcast (RFC
+	 * 1122 §3.2.2: no ICMP error about a link broadcast), free d (keep the
+	 * buffer: d->data = NULL first), count CTR_IPV4_REASSEMBLED and return
+	 * the buffer.
 	 */
 	(void)st;
 	(void)d;
@@ -264,7 +266,8 @@ struct ts_buf *ipv4_reass_input(struct stack *st, struct ts_buf *b, const struct
 	 *     (reass_check_overlap): a conflict discards the datagram
 	 *     (IPV4_FRAG_OVERLAP); nothing new is a duplicate (IPV4_FRAG_DUP);
 	 *  5. copy the payload to its offset, mark its blocks in d->filled, keep
-	 *     max_end, and keep fragment 0's header (b->network, v->hdr_len);
+	 *     max_end, note a link broadcast (b->link_bcast: d->link_bcast), and
+	 *     keep fragment 0's header (b->network, v->hdr_len);
 	 *  6. free b; when the length is known, the header is there and every
 	 *     block has come, return reass_finish(st, d); otherwise NULL.
 	 */

@@ -107,16 +107,12 @@ void tcp_ring_cache_destroy(struct tcp_ring_cache cache[TCP_RING_CACHE_SIZES])
 	}
 }
 
-/*
- * The ring: len bytes of data start at buf[head]; positions wrap at cap.
- * Out-of-order bytes (tcp_ring_write_at) sit behind the data, at
- * head + len + off, until the caller counts them into len.
- */
-
 uint32_t tcp_ring_write(struct tcp_ring *r, const void *data, uint32_t n)
 {
-	/* TODO: append up to n bytes after the data (as many as fit in the free
-	 * space), wrapping at cap; return how many were written. */
+	/*
+	 * TODO: append up to n bytes after the data (as many as fit in the free
+	 * space), wrapping at cap; return how many were written.
+	 */
 	(void)r;
 	(void)data;
 	(void)n;
@@ -125,8 +121,10 @@ uint32_t tcp_ring_write(struct tcp_ring *r, const void *data, uint32_t n)
 
 void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const void *data, uint32_t n)
 {
-	/* TODO: copy n bytes to position head + len + off (wrapping), without
-	 * changing len: the caller counts them in once the gap before them fills. */
+	/*
+	 * TODO: copy n bytes to position head + len + off (wrapping), without
+	 * changing len: the caller counts them in once the gap before them fills.
+	 */
 	(void)r;
 	(void)off;
 	(void)data;
@@ -135,8 +133,10 @@ void tcp_ring_write_at(struct tcp_ring *r, uint32_t off, const void *data, uint3
 
 void tcp_ring_peek(const struct tcp_ring *r, uint32_t off, void *out, uint32_t n)
 {
-	/* TODO: copy n bytes starting off bytes into the data to out (wrapping);
-	 * the ring does not change. */
+	/*
+	 * TODO: copy n bytes starting off bytes into the data to out (wrapping);
+	 * the ring does not change.
+	 */
 	(void)r;
 	(void)off;
 	(void)out;
@@ -145,9 +145,11 @@ void tcp_ring_peek(const struct tcp_ring *r, uint32_t off, void *out, uint32_t n
 
 void tcp_ring_consume(struct tcp_ring *r, uint32_t n)
 {
-	/* TODO: drop n bytes from the front: head moves on (wrapping), len
+	/*
+	 * TODO: drop n bytes from the front: head moves on (wrapping), len
 	 * shrinks.  Think about what must NOT happen when the ring becomes empty
-	 * while out-of-order bytes sit behind the data. */
+	 * while out-of-order bytes sit behind the data.
+	 */
 	(void)r;
 	(void)n;
 }

@@ -17,56 +17,54 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* a comes before b (a < b modulo 2^32). */
 static inline bool seq_lt(uint32_t a, uint32_t b)
 {
-	/* TODO: true when a is before b, also across the wrap */
+	/* TODO: true when a comes before b (a < b modulo 2^32), also across the wrap */
 	(void)a;
 	(void)b;
 	return false;
 }
-/* a before or equal to b. */
 static inline bool seq_leq(uint32_t a, uint32_t b)
 {
-	/* TODO */
+	/* TODO: a before or equal to b */
 	(void)a;
 	(void)b;
 	return false;
 }
-/* a comes after b. */
 static inline bool seq_gt(uint32_t a, uint32_t b)
 {
-	/* TODO */
+	/* TODO: a comes after b */
 	(void)a;
 	(void)b;
 	return false;
 }
-/* a after or equal to b. */
 static inline bool seq_geq(uint32_t a, uint32_t b)
 {
-	/* TODO */
+	/* TODO: a after or equal to b */
 	(void)a;
 	(void)b;
 	return false;
 }
-/* The later of two sequence numbers. */
+/* The later / earlier of two sequence numbers. */
 static inline uint32_t seq_max(uint32_t a, uint32_t b)
 {
-	/* TODO */
+	/* TODO: the later of a and b */
 	(void)b;
 	return a;
 }
-/* The earlier of two sequence numbers. */
 static inline uint32_t seq_min(uint32_t a, uint32_t b)
 {
-	/* TODO */
+	/* TODO: the earlier of a and b */
 	(void)b;
 	return a;
 }
-/* lo <= s < hi, modulo 2^32 (a half-open window, as RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND). */
+/* lo <= s < hi, modulo 2^32. */
 static inline bool seq_in(uint32_t s, uint32_t lo, uint32_t hi)
 {
-	/* TODO */
+	/*
+	 * TODO: lo <= s < hi modulo 2^32: a half-open window, as
+	 * RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND (RFC 9293 §3.4)
+	 */
 	(void)s;
 	(void)lo;
 	(void)hi;
