@@ -20,6 +20,7 @@
 #include "eth.h"
 #include "tapstack.h"
 #include "netdev.h"
+#include "task.h"
 
 /* Frames handled per stack_poll before timers get their turn. */
 #define STACK_RX_BATCH 64
@@ -174,6 +175,7 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 void stack_destroy(struct stack *st)
 {
 	ts_fdtable_destroy(st); /* closes sockets first: they may still send */
+	task_sched_destroy(st);
 	tcp_destroy(st);
 	udp_destroy(st);
 	icmp_destroy(st);
@@ -241,6 +243,9 @@ int stack_poll(struct stack *st, uint64_t now_us)
 		stack_input(st, b);
 	}
 	handled += ts_timer_run(st, st->now_us);
+	/* The tasks those frames and timers woke (task.c), unless a task polls. */
+	if (st->sched)
+		handled += task_run_ready(st);
 	return handled;
 }
 
@@ -318,6 +323,8 @@ int stack_block(struct stack *st, uint64_t until_us)
 {
 	if (st->stop && *st->stop)
 		return -EINTR;
+	if (task_running(st))
+		return task_block(st, until_us); /* a task parks; the scheduler sleeps */
 	if (st->wait_hook) {
 		if (stack_poll(st, st->now_us) > 0)
 			return 0;

@@ -33,12 +33,14 @@
 #include "udp.h"
 
 struct netdev;
+struct ts_sched;
 
 /* --trace categories. */
 enum {
 	TS_TRACE_LAYERS = 1u << 0, /* one line per frame, every header (tap/trace.c) */
 	TS_TRACE_API = 1u << 1,	   /* strace-style line per ts_ call (socket.c, epoll.c) */
 	TS_TRACE_TCP = 1u << 2,	   /* TCP state transitions (tcp_set_state) */
+	TS_TRACE_SCHED = 1u << 3,  /* task go / park / ready / run / exit (task.c) */
 };
 
 /*
@@ -117,6 +119,8 @@ struct ts_config {
 	uint32_t tcp_orphan_max_bytes;
 	/* UDP */
 	uint32_t udp_rcvbuf; /* default SO_RCVBUF of UDP sockets */
+	/* Tasks (task.c) */
+	uint32_t task_stack_size; /* usable stack of each task, bytes; 0: 64 KiB */
 };
 
 void ts_config_default(struct ts_config *cfg);
@@ -160,6 +164,7 @@ struct stack {
 	 */
 	int (*wait_hook)(struct stack *st, uint64_t until_us, void *ctx);
 	void *wait_ctx;
+	struct ts_sched *sched; /* tasks (task.c), allocated by the first ts_go */
 };
 
 /*
