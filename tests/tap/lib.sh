@@ -23,7 +23,8 @@
 #   ts_need_no_stack           the namespace, and no stack running (tap0 free,
 #                              for a test that runs its own tapstack command)
 #   ts_start [tapstack args]   start `tapstack serve` in the namespace, wait until it answers
-#                              (with --pcap unless the first arg is --no-pcap)
+#                              (with --pcap unless the first arg is --no-pcap; with
+#                              --model $TS_MODEL when TS_MODEL is set: events or tasks)
 #   ts_stop                    SIGTERM it, wait, check exit status 0 and no
 #                              sanitizer report; a test that relies on the
 #                              stop (exit status, counters printed at exit, a
@@ -38,7 +39,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tools/netns.sh"
 BIN=${TAPSTACK_BIN:-$TOP/build/asan/tapstack}
 WORK=$(mktemp -d /tmp/tstest.XXXXXX)
-SUITE=$(basename "$0" .sh)
+SUITE=$(basename "$0" .sh)${TS_MODEL:+-$TS_MODEL}
 # The script itself, by an absolute path (run_tests reads its test list).
 SCRIPT=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 FAILS=0
@@ -125,6 +126,8 @@ ts_start() {
 	fi
 	# Not through ns_exec: $! must be tapstack's own pid (ip netns exec
 	# execs it), not a subshell's, so that signals reach the stack.
+	# TS_MODEL picks the HTTP server's model for every stack the suite starts.
+	set -- ${TS_MODEL:+--model "$TS_MODEL"} "$@"
 	ip netns exec "$NS" "$BIN" serve --tap tap0 --host-ip 10.0.0.1/24 --ip 10.0.0.2/24 \
 		"$pcap_opt" "$@" >"$WORK/tapstack.out" 2>"$WORK/tapstack.err" &
 	TS_PID=$!
