@@ -71,6 +71,8 @@ TWOSTACK    := $(OUT)/tests/twostack_tests
 PATTERN     := $(OUT)/tests/pattern
 APIPROBE    := $(OUT)/tests/api_probe
 HOSTILE     := $(OUT)/tests/hostile
+NETPOLL     := $(OUT)/examples/netpoll
+SWITCHBENCH := $(OUT)/bench/switch_bench
 
 LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
@@ -78,7 +80,7 @@ LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
 all: $(TAPSTACK)
 
-tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(HOSTILE) $(APIPROBE)
+tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(HOSTILE) $(APIPROBE) $(NETPOLL)
 
 # One rule per directory, each with its own include paths.
 define compile
@@ -103,6 +105,11 @@ $(OUT)/obj/tests/tools/%.o: tests/tools/%.c
 	$(call compile,)
 $(OUT)/obj/tests/%.o: tests/%.c
 	$(call compile,$(INC_tests))
+# The seed's Go server in C (docs/netpoll.md) sets its stack up as tools/ do.
+$(OUT)/obj/docs/examples/%.o: docs/examples/%.c
+	$(call compile,$(INC_tools))
+$(OUT)/obj/tools/bench/%.o: tools/bench/%.c
+	$(call compile,$(INC_stack))
 
 $(LIBSTACK): $(call obj,$(STACK_SRC))
 $(LIBTAP): $(call obj,$(TAP_SRC))
@@ -129,6 +136,10 @@ $(PATTERN): $(call obj,tests/tools/pattern.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(APIPROBE): $(call obj,tests/tools/api_probe.c) $(LIBTAP) $(LIBSTACK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(NETPOLL): $(call obj,docs/examples/netpoll/main.c) $(LIBTAP) $(LIBSTACK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
