@@ -425,8 +425,12 @@ static void serve_conn(struct stack *st, void *arg)
 			c->in_len -= c->in_off;
 			c->in_off = 0;
 		}
-		ts_set_deadline(st, c->fd, TS_DEADLINE_READ,
-				c->rstate == READ_HEAD ? c->head_deadline : c->body_deadline);
+		/* The first read after the wait for a byte keeps the idle deadline: the byte is
+		 * there. */
+		if (!fresh)
+			ts_set_deadline(st, c->fd, TS_DEADLINE_READ,
+					c->rstate == READ_HEAD ? c->head_deadline
+							       : c->body_deadline);
 		ssize_t n = ts_read(st, c->fd, c->b->in + c->in_len, HTTP_IN_CAP - c->in_len);
 		if (n > 0) {
 			c->in_len += (size_t)n;

@@ -177,8 +177,10 @@ void stack_destroy(struct stack *st);
 
 /*
  * One iteration: advance the clock to now_us, read up to a batch of frames
- * from the link and process them, then fire expired timers.  Returns how
- * many frames and timers were handled (0: nothing happened).
+ * from the link and process them, fire expired timers, then (unless a task
+ * is the caller) run each task that is runnable until it parks, yields or
+ * ends (task.c).  Returns how many frames, timers and tasks were handled
+ * (0: nothing happened).
  */
 int stack_poll(struct stack *st, uint64_t now_us);
 /* Earliest deadline of any timer or held frame, UINT64_MAX when none. */
@@ -197,9 +199,10 @@ int stack_wait(struct stack *st, int timeout_ms);
 uint64_t stack_clock(const struct stack *st);
 /*
  * One wait of a blocking call that found nothing to do, until until_us on
- * stack_clock (UINT64_MAX: no limit).  With a wait hook: polls st, and when
- * nothing was handled hands over to the hook.  Without one: sleeps in the
- * kernel (stack_wait) on a link with an fd, polls once otherwise.
+ * stack_clock (UINT64_MAX: no limit).  Inside a task: parks the task until
+ * something on the stack changed (task_block).  With a wait hook: polls st,
+ * and when nothing was handled hands over to the hook.  Without one: sleeps
+ * in the kernel (stack_wait) on a link with an fd, polls once otherwise.
  * Returns 0 (something may have changed: check again), -EINTR (*st->stop),
  * -ETIMEDOUT (until_us passed) or -EAGAIN (nothing can ever change: no
  * hook on a link without an fd, or the hook said so).

@@ -136,6 +136,8 @@ struct ts_polldesc {
 	struct ts_timer rt, wt;	 /* fire at rd / wd, armed while a task waits */
 	int main_waiters;	 /* blocking calls outside tasks waiting on this socket */
 	bool closing;		 /* the socket closed under a waiting call */
+	bool pending;		 /* on the scheduler's list of sockets to look at */
+	struct ts_polldesc *pend_prev, *pend_next; /* links on it */
 };
 
 struct ts_sched {
@@ -145,6 +147,7 @@ struct ts_sched {
 	struct ts_task *runq_head, *runq_tail; /* runnable, FIFO */
 	struct ts_task *all;		       /* live tasks */
 	struct ts_task *pollers;	       /* generic waits (task_block) */
+	struct ts_polldesc *pending;	       /* sockets woken since the last run pass */
 	uint64_t gen;			       /* socket wakeups and closes so far */
 	uint64_t pollers_gen;		       /* gen when the pollers were last woken */
 	struct ts_task *cache;		       /* exited tasks, stacks still mapped */
@@ -360,6 +363,48 @@ static int pd_arm(struct ts_polldesc *pd, enum task_wait_mode mode)
 	return ts_timer_arm(pd->st, tm, d) < 0 ? -ENOMEM : 0;
 }
 
+/*
+ * The readiness Go's netpoll maps to each mode: what wakes a reader
+ * (EPOLLIN|EPOLLRDHUP|EPOLLHUP|EPOLLERR) and a writer (EPOLLOUT|EPOLLHUP|EPOLLERR).
+ */
+#define TASK_READ_EVENTS  ((uint32_t)(EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+#define TASK_WRITE_EVENTS ((uint32_t)(EPOLLOUT | EPOLLHUP | EPOLLERR))
+
+static void pd_unpend(struct ts_sched *sc, struct ts_polldesc *pd)
+{
+	if (!pd->pending)
+		return;
+	if (pd->pend_prev)
+		pd->pend_prev->pend_next = pd->pend_next;
+	else
+		sc->pending = pd->pend_next;
+	if (pd->pend_next)
+		pd->pend_next->pend_prev = pd->pend_prev;
+	pd->pending = false;
+	pd->pend_prev = pd->pend_next = NULL;
+}
+
+/*
+ * Go's netpoll → netpollready, once per run pass: each socket woken since
+ * the last pass is asked what it reports now, and only the modes that are
+ * ready wake their tasks.  Asking at wakeup time instead would be earlier
+ * than a protocol may allow (it may wake before its state is final, see
+ * epoll.c); waking on every wakeup would run a reader for each ACK of what
+ * it wrote, only to park it again.
+ */
+static void netpoll(struct ts_sched *sc)
+{
+	struct ts_polldesc *pd;
+	while ((pd = sc->pending)) {
+		pd_unpend(sc, pd);
+		uint32_t ev = pd->sock->ops->poll(pd->sock);
+		if (pd->rg && (ev & TASK_READ_EVENTS))
+			pd_wake(pd, TASK_WAIT_READ, 0, "ready", "netpoll -> netpollready");
+		if (pd->wg && (ev & TASK_WRITE_EVENTS))
+			pd_wake(pd, TASK_WAIT_WRITE, 0, "ready", "netpoll -> netpollready");
+	}
+}
+
 /* ---- the scheduler ---- */
 
 static struct ts_sched *sched_get(struct stack *st)
@@ -520,6 +565,7 @@ int task_run_ready(struct stack *st)
 	struct ts_sched *sc = st->sched;
 	if (!sc || sc->current)
 		return 0;
+	netpoll(sc);
 	if (sc->pollers && sc->gen != sc->pollers_gen) {
 		sc->pollers_gen = sc->gen;
 		while (sc->pollers) {
@@ -614,13 +660,17 @@ void task_sock_wakeup(struct ts_sock *s, uint32_t events)
 	if (!sc)
 		return;
 	sc->gen++;
-	if (!pd)
+	if (!pd || pd->pending)
 		return;
-	/* Go's netpoll: which modes an epoll event readies. */
-	if (pd->rg && (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
-		pd_wake(pd, TASK_WAIT_READ, 0, "ready", "netpoll -> netpollready");
-	if (pd->wg && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
-		pd_wake(pd, TASK_WAIT_WRITE, 0, "ready", "netpoll -> netpollready");
+	/* Looked at in the next run pass (netpoll above), if it may concern a waiter. */
+	if ((pd->rg && (events & TASK_READ_EVENTS)) || (pd->wg && (events & TASK_WRITE_EVENTS))) {
+		pd->pending = true;
+		pd->pend_prev = NULL;
+		pd->pend_next = sc->pending;
+		if (sc->pending)
+			sc->pending->pend_prev = pd;
+		sc->pending = pd;
+	}
 }
 
 void task_sock_close(struct ts_sock *s)
@@ -630,6 +680,8 @@ void task_sock_close(struct ts_sock *s)
 		s->st->sched->gen++;
 	if (!pd)
 		return;
+	if (s->st->sched)
+		pd_unpend(s->st->sched, pd);
 	/* Go's pollDesc.evict: "use of closed network connection" for the waiters. */
 	pd_wake(pd, TASK_WAIT_READ, -EBADF, "closed", "pollDesc.evict -> netpollunblock");
 	pd_wake(pd, TASK_WAIT_WRITE, -EBADF, "closed", "pollDesc.evict -> netpollunblock");
