@@ -72,7 +72,6 @@ PATTERN     := $(OUT)/tests/pattern
 APIPROBE    := $(OUT)/tests/api_probe
 HOSTILE     := $(OUT)/tests/hostile
 NETPOLL     := $(OUT)/examples/netpoll
-SWITCHBENCH := $(OUT)/bench/switch_bench
 
 LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
@@ -108,8 +107,6 @@ $(OUT)/obj/tests/%.o: tests/%.c
 # The seed's Go server in C (docs/netpoll.md) sets its stack up as tools/ do.
 $(OUT)/obj/docs/examples/%.o: docs/examples/%.c
 	$(call compile,$(INC_tools))
-$(OUT)/obj/tools/bench/%.o: tools/bench/%.c
-	$(call compile,$(INC_stack))
 
 $(LIBSTACK): $(call obj,$(STACK_SRC))
 $(LIBTAP): $(call obj,$(TAP_SRC))

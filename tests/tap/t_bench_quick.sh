@@ -56,13 +56,22 @@ test_pinning_tables() {
 	for pin in split same; do
 		rows=$(awk -v p="## $pin:" 'index($0, p) == 1 { on = 1; next } on && /^## / { on = 0 } on && /^\| / && !/^\| contender/ && !/^\|---/' "$MD")
 		n=$(printf '%s\n' "$rows" | grep -c '^| ')
-		check "$pin table has 4 contender rows ($n)" test "$n" -eq 4
-		for c in "tapstack" "lwIP" "kernel C" "Go net/http"; do
+		check "$pin table has 5 contender rows ($n)" test "$n" -eq 5
+		for c in "tapstack (TAP)" "tapstack tasks" "lwIP" "kernel C" "Go net/http"; do
 			check "$pin table has a $c row" has_row "$c"
 		done
-		for c in "tapstack" "lwIP" "kernel C" "Go net/http"; do
+		for c in "tapstack (TAP)" "tapstack tasks" "lwIP" "kernel C" "Go net/http"; do
 			check "$pin: contender $c was measured" measured "$c"
 		done
+	done
+}
+
+# The context-switch figures of switch_bench: tapstack's switch, ucontext's, a thread's.
+test_switch_section() {
+	bench_run
+	check "context switch section" grep -q '^## Context switch' "$MD"
+	for r in "task_ctx_switch, .*assembly" "task_ctx_switch, ucontext" "ts_yield task to task" "two kernel threads"; do
+		check "context switch row: $r, in ns" grep -Eq "^\| $r.* \| [0-9]+\.[0-9] \([0-9]+\.[0-9]\) \|\$" "$MD"
 	done
 }
 

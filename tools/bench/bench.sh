@@ -1,11 +1,12 @@
 #!/bin/bash
-# bench.sh - `make bench`: tapstack against lwIP (both on a TAP), the Linux
+# bench.sh - `make bench`: tapstack (its event-loop server, and its tasks
+# server: serve --model tasks) against lwIP (all on a TAP), the Linux
 # kernel stack (C epoll server) and Go's net/http (both over a veth pair),
 # every figure measured twice: "split" (server on CPU 0, client on CPU 1)
 # and "same" (both on CPU 0).  See docs/performance.md for what each figure
 # means.
 #
-#   tools/bench/bench.sh [--quick] [--only "tapstack lwip kernel go"]
+#   tools/bench/bench.sh [--quick] [--only "tapstack tasks lwip kernel go"]
 #                        [--pin "split same"] [--no-reflect]
 #   tools/bench/bench.sh --profile "tapstack lwip"   (perf profiles only)
 #   tools/bench/bench.sh --report-only     (redo latest.md/png from build/bench/raw)
@@ -16,7 +17,8 @@
 # connections (memory, on the fresh server), wrk -c1, wrk -c50 (and CPU),
 # one bulk GET, ping, wrk -c200 (errors), wrk -c50 with "Connection: close"
 # (last: it leaves TIME-WAIT state on the server); stop the server, delete
-# the namespaces.  Then the TAP ceiling (tap_reflect), then the report:
+# the namespaces.  Then the TAP ceiling (tap_reflect), the context-switch
+# cost (switch_bench: tapstack's tasks, ucontext, kernel threads), then the report:
 # tools/bench/results/latest.md (Markdown, also printed) and latest.png.
 #
 # Every load is bounded by `timeout`; every namespace is named tsb-<pid>-*
@@ -36,7 +38,7 @@ RES=${BENCH_RESULTS:-}
 TAPSTACK=${TAPSTACK_BENCH_BIN:-$ROOT/build/tapstack} # override to bench another build
 
 QUICK=0
-ONLY="tapstack lwip kernel go"
+ONLY="tapstack tasks lwip kernel go"
 PINS="split same"
 REFLECT=1
 PROFILE=
@@ -63,7 +65,7 @@ fi
 mkdir -p "$RES"
 
 for c in $ONLY; do
-	case $c in tapstack | lwip | kernel | go) ;; *) echo "bench.sh: unknown contender $c" >&2; exit 2 ;; esac
+	case $c in tapstack | tasks | lwip | kernel | go) ;; *) echo "bench.sh: unknown contender $c" >&2; exit 2 ;; esac
 done
 for p in $PINS; do
 	case $p in split | same) ;; *) echo "bench.sh: unknown pinning $p" >&2; exit 2 ;; esac
@@ -166,6 +168,13 @@ build() {
 	for f in kernel_hello holdconns tap_reflect; do
 		cc $W -o "$BIN/$f" "$SRC/$f.c" || return 1
 	done
+	# The context switch of tapstack's tasks, linked with the library, and
+	# the ucontext fallback forced on this machine for comparison.
+	cc $W -I"$ROOT/stack" -I"$ROOT/stack/include" -I"$ROOT/tap" -o "$BIN/switch_bench" \
+		"$SRC/switch_bench.c" "$ROOT/build/libtaplink.a" "$ROOT/build/libtapstack.a" \
+		$(pkg-config --libs libpcap libnl-3.0 libnl-route-3.0) -lpthread -lm || return 1
+	cc $W -DTS_TASK_SWITCH_UCONTEXT -DSWITCH_BENCH_RAW_ONLY -I"$ROOT/stack" \
+		-o "$BIN/switch_bench_ucontext" "$SRC/switch_bench.c" "$ROOT/stack/task_switch.c" || return 1
 	if pkg-config --exists lwip; then
 		cc $W $(pkg-config --cflags lwip) -o "$BIN/lwip_hello" "$SRC/lwip_hello.c" \
 			$(pkg-config --libs lwip) -lpthread || return 1
@@ -232,10 +241,10 @@ start_server() {
 	local c=$1 cpu=$2 lg=$3
 	SPID=
 	case $c in
-	tapstack)
+	tapstack | tasks)
 		[ -x "$TAPSTACK" ] || { FAIL="build/tapstack not built"; return 1; }
 		setsid ip netns exec "$NS_SRV" taskset -c "$cpu" "$TAPSTACK" serve --tap tap0 \
-			--ip 10.0.0.2/24 >"$lg" 2>&1 &
+			--ip 10.0.0.2/24 $([ "$c" = tasks ] && echo --model tasks) >"$lg" 2>&1 &
 		;;
 	lwip)
 		[ -x "$BIN/lwip_hello" ] || { FAIL="lwip_hello not built (liblwip-dev?)"; return 1; }
@@ -336,7 +345,7 @@ bench_one() { # contender pinning
 	: >"$WRKLOG"
 	log "$c ($pin): set up"
 	case $c in
-	tapstack | lwip) setup_tap ;;
+	tapstack | tasks | lwip) setup_tap ;;
 	*) setup_veth ;;
 	esac || { put fail "namespace set-up failed"; teardown_ns; return; }
 
@@ -472,6 +481,9 @@ reflect_run() { # frame size -> appends reflect_<size>_* to reflect.env
 }
 
 # ---------------------------------------------------------------- report
+sw() { awk -F= -v k="$1" '$1 == k { sub(/^[^=]*=/, ""); print; exit }' "$RAW/switch.env" 2>/dev/null; }
+swu() { awk -F= -v k="$1" '$1 == k { sub(/^[^=]*=/, ""); print; exit }' "$RAW/switch_ucontext.env" 2>/dev/null; }
+
 val() { # contender pinning key
 	local v
 	v=$(awk -F= -v k="$3" '$1 == k { sub(/^[^=]*=/, ""); print; exit }' "$RAW/$1-$2.env" 2>/dev/null)
@@ -481,6 +493,7 @@ val() { # contender pinning key
 name_of() {
 	case $1 in
 	tapstack) echo "tapstack (TAP)" ;;
+	tasks) echo "tapstack tasks (TAP)" ;;
 	lwip) echo "lwIP $(pkg-config --modversion lwip 2>/dev/null) (TAP)" ;;
 	kernel) echo "kernel C (veth)" ;;
 	go) echo "Go net/http (veth)" ;;
@@ -497,7 +510,7 @@ table() { # pinning
 	local pin=$1 c
 	echo "| contender | rps c1 | p50/p99 c1 µs (1/rps) | rps c50 | p50/p99 c50 µs | new conn/s | bulk MB/s | ping avg/mdev ms | CPU s/100k req | RSS idle→held KiB | B/conn | /hello while held | errors c200 |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-	for c in tapstack lwip kernel go; do
+	for c in tapstack tasks lwip kernel go; do
 		local f
 		f=$(val "$c" "$pin" fail)
 		if [ ! -f "$RAW/$c-$pin.env" ]; then
@@ -530,7 +543,7 @@ ratios() { # pinning
 	local pin=$1 k o
 	echo "| tapstack ÷ | rps c1 | rps c50 | new conn/s | bulk MB/s | ping avg (lower is better) | CPU/100k (lower is better) | B/conn (lower is better) |"
 	echo "|---|---|---|---|---|---|---|---|"
-	for o in lwip kernel go; do
+	for o in tasks lwip kernel go; do
 		local row="| $(name_of "$o") |"
 		for k in c1_rps c50_rps close_rps bulk_MBps ping_avg cpu100k per_conn_B; do
 			row="$row $(ratio "$(val tapstack "$pin" "$k")" "$(val "$o" "$pin" "$k")") |"
@@ -576,6 +589,12 @@ targets() {
 		row="$row $(met "$(cmp_le "$pc" 4096)") ($pc B) |"
 	done
 	echo "$row"
+	row="| tasks model: /hello rps at -c50 ≥ 0.9× the event loop's |"
+	for pin in split same; do row="$row $(met "$(cmp_ge "$(val tasks $pin c50_rps)" "$(val tapstack $pin c50_rps)" 0.9)") ($(ratio "$(val tasks $pin c50_rps)" "$(val tapstack $pin c50_rps)")) |"; done
+	echo "$row"
+	row="| tasks model: /hello rps at -c50 ≥ 2× Go's |"
+	for pin in split same; do row="$row $(met "$(cmp_ge "$(val tasks $pin c50_rps)" "$(val go $pin c50_rps)" 2.0)") ($(ratio "$(val tasks $pin c50_rps)" "$(val go $pin c50_rps)")) |"; done
+	echo "$row"
 	row="| zero errors under -c200 |"
 	for pin in split same; do
 		local e
@@ -598,7 +617,7 @@ machine() {
 chart() {
 	local d=$RAW/chart.dat c
 	: >"$d"
-	for c in tapstack lwip kernel go; do
+	for c in tapstack tasks lwip kernel go; do
 		printf '"%s" %s %s %s %s %s %s %s\n' "$(name_of "$c" | sed 's/ (.*//')" \
 			"$(val "$c" split c1_rps | sed 's/^-$/0/')" "$(val "$c" split c50_rps | sed 's/^-$/0/')" \
 			"$(val "$c" split close_rps | sed 's/^-$/0/')" "$(val "$c" same c50_rps | sed 's/^-$/0/')" \
@@ -682,9 +701,23 @@ report() {
 			done
 			echo
 		fi
+		if [ -f "$RAW/switch.env" ]; then
+			echo "## Context switch (tools/bench/switch_bench.c; best of 7, median in brackets)"
+			echo
+			echo "What parking a task and running another costs, beside the thread switch the"
+			echo "seed puts at about 3 µs.  Load average while it ran: $(sw loadavg)."
+			echo
+			echo "| switch | ns per switch |"
+			echo "|---|---|"
+			echo "| task_ctx_switch, $(sw impl) | $(sw raw_ns) ($(sw raw_median_ns)) |"
+			echo "| task_ctx_switch, ucontext (swapcontext) | $(swu raw_ns) ($(swu raw_median_ns)) |"
+			echo "| ts_yield task to task (scheduler included) | $(sw yield_ns) ($(sw yield_median_ns)) |"
+			echo "| two kernel threads on one CPU, pipe ping-pong | $(sw thread_ns) ($(sw thread_median_ns)) |"
+			echo
+		fi
 		local notes=""
 		local c
-		for c in tapstack lwip kernel go; do
+		for c in tapstack tasks lwip kernel go; do
 			for pin in split same; do
 				[ -f "$RAW/$c-$pin.env" ] || continue
 				[ "$(val "$c" "$pin" bytes_check)" = MISMATCH ] && notes="$notes\n- $c ($pin): /bytes/1000 did not match i % 251."
@@ -833,6 +866,11 @@ main() {
 		log "TAP ceiling: tap_reflect ${RDUR}s at $REFLECT_SIZES-byte frames"
 		for s in $REFLECT_SIZES; do reflect_run "$s"; done
 	fi
+	log "context switch: switch_bench"
+	local scale=1
+	[ "$QUICK" = 1 ] && scale=0.1
+	"$BIN/switch_bench" $scale >"$RAW/switch.env" 2>&1
+	"$BIN/switch_bench_ucontext" $scale >"$RAW/switch_ucontext.env" 2>&1
 	echo "LOADAVG='$(cut -d' ' -f1-3 /proc/loadavg)'" >>"$RAW/meta.env"
 	LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 	report
