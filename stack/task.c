@@ -831,16 +831,21 @@ int ts_set_deadline(struct stack *st, int fd, int which, uint64_t abs_us)
 		errno = ENOMEM;
 		return -1;
 	}
-	if (ts_tracing(st, TS_TRACE_SCHED))
-		ts_trace(st, TS_TRACE_SCHED,
-			 "sched deadline fd %d %s %s%llu us (go: Set%sDeadline)\n", fd,
-			 which == TS_DEADLINE_READ    ? "r"
-			 : which == TS_DEADLINE_WRITE ? "w"
-						      : "rw",
-			 abs_us ? "at " : "none ", (unsigned long long)abs_us,
-			 which == TS_DEADLINE_READ    ? "Read"
-			 : which == TS_DEADLINE_WRITE ? "Write"
-						      : "");
+	if (ts_tracing(st, TS_TRACE_SCHED)) {
+		const char *dir = which == TS_DEADLINE_READ    ? "r"
+				  : which == TS_DEADLINE_WRITE ? "w"
+							       : "rw";
+		const char *go = which == TS_DEADLINE_READ    ? "Read"
+				 : which == TS_DEADLINE_WRITE ? "Write"
+							      : "";
+		if (abs_us)
+			ts_trace(st, TS_TRACE_SCHED,
+				 "sched deadline fd %d %s at %llu us (go: Set%sDeadline)\n", fd,
+				 dir, (unsigned long long)abs_us, go);
+		else
+			ts_trace(st, TS_TRACE_SCHED,
+				 "sched deadline fd %d %s none (go: Set%sDeadline)\n", fd, dir, go);
+	}
 	for (int i = 0; i < 2; i++) {
 		enum task_wait_mode mode = i == 0 ? TASK_WAIT_READ : TASK_WAIT_WRITE;
 		if (!(which & (i == 0 ? TS_DEADLINE_READ : TS_DEADLINE_WRITE)))

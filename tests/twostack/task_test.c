@@ -614,6 +614,52 @@ START_TEST(generic_waits)
 }
 END_TEST
 
+/* ---- UDP: recvfrom parks too ---------------------------------------------------------- */
+
+struct udp_wait {
+	ssize_t n;		 /* what recvfrom returned */
+	char buf[16];		 /* the datagram */
+	struct sockaddr_in from; /* its sender */
+	uint64_t at;		 /* when it returned */
+	bool done;
+};
+
+static void udp_receiver(struct stack *st, void *arg)
+{
+	struct udp_wait *u = arg;
+	int fd = ts_socket(st, AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = sin_of(0, 7007);
+	ck_assert_int_eq(ts_bind(st, fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	socklen_t len = sizeof(u->from);
+	u->n = ts_recvfrom(st, fd, u->buf, sizeof(u->buf), 0, (struct sockaddr *)&u->from, &len);
+	u->at = ts_now_us(st);
+	ts_close(st, fd);
+	u->done = true;
+}
+
+START_TEST(recvfrom_parks)
+{
+	struct twostack t;
+	struct udp_wait u = {0};
+	twostack_init(&t, NULL, NULL);
+	ts_go(&t.b, udp_receiver, &u);
+	twostack_run_until(&t, NULL, NULL, SEC);
+	ck_assert(!u.done);
+	ck_assert_uint_eq(stats_of(&t.b).parked, 1);
+	int c = ts_socket(&t.a, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in to = sin_of(IP_B, 7007);
+	uint64_t sent = t.a.now_us;
+	ck_assert_int_eq(ts_sendto(&t.a, c, "ping", 4, 0, (struct sockaddr *)&to, sizeof(to)), 4);
+	twostack_assert(&t, twostack_run_until(&t, flag_set, &u.done, SEC));
+	ck_assert_int_eq(u.n, 4);
+	ck_assert_mem_eq(u.buf, "ping", 4);
+	ck_assert_uint_eq(ntohl(u.from.sin_addr.s_addr), IP_A);
+	ck_assert_uint_ge(u.at, sent);
+	ts_close(&t.a, c);
+	twostack_free(&t);
+}
+END_TEST
+
 /* ---- ts_run ---------------------------------------------------------------------------- */
 
 static void run_from_task(struct stack *st, void *arg)
@@ -796,6 +842,7 @@ static Suite *task_suite(void)
 	tcase_add_test(tc, close_wakes_parked_tasks);
 	tcase_add_test(tc, close_under_blocking_call_outside_tasks);
 	tcase_add_test(tc, generic_waits);
+	tcase_add_test(tc, recvfrom_parks);
 	tcase_add_test(tc, run_until_done_or_deadlock);
 	tcase_add_test(tc, ten_thousand_tasks_hold_connections);
 	suite_add_tcase(s, tc);
