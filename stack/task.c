@@ -4,9 +4,10 @@
  * (shared/seeds/go-netpoll-epoll.md) in C: code in a task calls ts_accept
  * or ts_read on a blocking socket as if it blocked; on EAGAIN the task is
  * recorded as the socket's waiter and switched out (Go: pollDesc.wait →
- * netpollblock → gopark), and when the readiness layer says the socket may
- * be ready the task goes back on the run queue (Go: netpoll →
- * netpollready) and runs again the next time the stack is polled (Go:
+ * netpollblock → gopark).  When the readiness layer says the socket may
+ * have changed (ts_sock_wakeup), the socket is noted; the next run pass
+ * asks it what it reports and puts the tasks of the ready modes back on the
+ * run queue (Go: netpoll → netpollready), and they run in that pass (Go:
  * schedule → execute).
  *
  * One thread, one stack, no preemption.  The context that calls into the

@@ -11,8 +11,9 @@
  *              expired deadline fails the call, Go's pollDesc.prepare),
  *              task_sock_close (the socket is closing: wake its waiters
  *              with EBADF, Go's pollDesc.evict)
- *   epoll.c    task_sock_wakeup (readiness may have changed: make the
- *              parked tasks runnable, Go's netpollready)
+ *   epoll.c    task_sock_wakeup (readiness may have changed: the next run
+ *              pass asks the socket and readies its parked tasks, Go's
+ *              netpoll → netpollready)
  *   stack.c    task_run_ready (stack_poll, outside any task, runs the tasks
  *              that became runnable: Go's schedule → execute), task_block
  *              (stack_block inside a task parks it instead of sleeping in
