@@ -79,6 +79,7 @@ PATTERN     := $(OUT)/tests/pattern
 APIPROBE    := $(OUT)/tests/api_probe
 HOSTILE     := $(OUT)/tests/hostile
 SOCKERR     := $(OUT)/tests/sockerr_probe
+NETPOLL     := $(OUT)/examples/netpoll
 
 LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
@@ -87,7 +88,7 @@ LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
 all: $(TAPSTACK)
 
-tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(HOSTILE) $(APIPROBE) $(SOCKERR)
+tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(HOSTILE) $(APIPROBE) $(SOCKERR) $(NETPOLL)
 
 # One rule per directory, each with its own include paths.
 define compile
@@ -112,6 +113,9 @@ $(OUT)/obj/tests/tools/%.o: tests/tools/%.c
 	$(call compile,)
 $(OUT)/obj/tests/%.o: tests/%.c
 	$(call compile,$(INC_tests))
+# The seed's Go server in C (docs/netpoll.md) sets its stack up as tools/ do.
+$(OUT)/obj/docs/examples/%.o: docs/examples/%.c
+	$(call compile,$(INC_tools))
 
 $(LIBSTACK): $(call obj,$(STACK_SRC))
 $(LIBTAP): $(call obj,$(TAP_SRC))
@@ -138,6 +142,10 @@ $(PATTERN): $(call obj,tests/tools/pattern.c)
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(APIPROBE): $(call obj,tests/tools/api_probe.c) $(LIBTAP) $(LIBSTACK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(NETPOLL): $(call obj,docs/examples/netpoll/main.c) $(LIBTAP) $(LIBSTACK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 

@@ -65,14 +65,13 @@
 
 #include "handler.h"
 #include "parser.h"
+#include "response.h"
 #include "tapstack.h"
 
 /* Per-connection buffers.  The input holds the largest head (8 KiB) plus
  * room for pipelined requests; the output holds many small responses. */
 #define HTTP_IN_CAP  (16 * 1024)
 #define HTTP_OUT_CAP (8 * 1024)
-/* Room a response head (and a small body) needs in the output buffer. */
-#define HTTP_RESP_ROOM 512
 /* How long a closing connection waits for the peer's FIN. */
 #define HTTP_LINGER_MS 2000
 /* Released connections kept for reuse instead of freed. */
@@ -81,12 +80,6 @@
 #define HTTP_BUFS_POOL_MAX 64
 /* Bytes discarded per read in a lingering close. */
 #define HTTP_DISCARD_CAP 4096
-/*
- * Request body bytes the server reads and discards to keep a connection
- * (Go's maxPostHandlerReadBytes): a Content-Length at or over it is not
- * read at all, a chunked body that runs past it closes the connection.
- */
-#define HTTP_MAX_DISCARD_BODY (256 * 1024)
 /* A refused (503) connection: FIN sent, closed this much later (Go's
  * rstAvoidanceDelay), at most this many at once. */
 #define HTTP_REFUSED_LINGER_MS 500
@@ -95,12 +88,6 @@
 #define HTTP_REFUSED_DRAIN (64 * 1024)
 /* listen(2) backlog: Go passes somaxconn, 4096 on current Linux. */
 #define HTTP_LISTEN_BACKLOG 4096
-/* /bytes/N limit (inclusive) and the pattern period. */
-#define HTTP_BYTES_MAX (1ull << 31)
-#define PATTERN_PERIOD 251
-/* A whole number of periods, so a write may start at any phase < 251 and
- * still have PATTERN_LEN - 250 contiguous bytes. */
-#define PATTERN_LEN (PATTERN_PERIOD * 64)
 _Static_assert(HTTP_IN_CAP > HTTP_MAX_HEAD, "a full head fits with bytes to spare");
 _Static_assert(HTTP_OUT_CAP >= 2 * HTTP_RESP_ROOM, "at least one response fits");
 
@@ -169,8 +156,7 @@ struct http_server {
 	struct http_bufs *bufs_pool; /* released buffer pairs for reuse */
 	uint32_t bufs_pool_n;
 	struct http_server_stats stats;
-	time_t date_sec;		   /* second the cached Date was formatted for */
-	char date[32];			   /* IMF-fixdate (RFC 9110 §5.6.7), 29 chars */
+	struct http_date date;		   /* the cached Date field */
 	uint8_t pattern[PATTERN_LEN];	   /* byte i = i % 251, for /bytes/N */
 	uint8_t discard[HTTP_DISCARD_CAP]; /* lingering-close reads land here */
 	/* Refused connections waiting to be closed, a FIFO ring by deadline. */
@@ -333,267 +319,35 @@ static void conn_close(struct http_conn *c)
 	}
 }
 
-/* ---- response formatting ------------------------------------------------- */
+/* ---- responses (response.c) ------------------------------------------------- */
 
-static const char *status_reason(int status)
+/* The buffer view of c's output, for response.c. */
+static struct http_out conn_out(struct http_conn *c)
 {
-	switch (status) {
-	case 200:
-		return "OK";
-	case 400:
-		return "Bad Request";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 414:
-		return "URI Too Long";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 501:
-		return "Not Implemented";
-	case 503:
-		return "Service Unavailable";
-	case 505:
-		return "HTTP Version Not Supported";
-	default:
-		return "Error";
-	}
-}
-
-/* The Date header value, formatted once per second (RFC 9110 §6.6.1: a
- * server with a clock MUST send Date).  Wall time, not the stack clock,
- * unless the configuration pins it to the stack clock (date_base_s). */
-static const char *server_date(struct http_server *s)
-{
-	static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-	static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (s->cfg.date_base_s)
-		ts.tv_sec = (time_t)(s->cfg.date_base_s + ts_now_us(s->st) / 1000000u);
-	if (ts.tv_sec != s->date_sec) {
-		struct tm tm;
-		gmtime_r(&ts.tv_sec, &tm);
-		snprintf(s->date, sizeof(s->date), "%s, %02d %s %04d %02d:%02d:%02d GMT",
-			 days[tm.tm_wday % 7], tm.tm_mday, months[tm.tm_mon % 12],
-			 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-		s->date_sec = ts.tv_sec;
-	}
-	return s->date;
-}
-
-static void out_mem(struct http_conn *c, const void *p, size_t n)
-{
-	memcpy(c->b->out + c->out_len, p, n);
-	c->out_len += n;
-}
-
-static void out_str(struct http_conn *c, const char *s)
-{
-	out_mem(c, s, strlen(s));
-}
-
-static void out_u64(struct http_conn *c, uint64_t v)
-{
-	char tmp[24];
-	size_t n = 0;
-	do {
-		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	out_mem(c, tmp + sizeof(tmp) - n, n);
-}
-
-/* version_10: answer an HTTP/1.0 request as HTTP/1.0, as Go does. */
-static void out_status_line(struct http_conn *c, int status, bool version_10)
-{
-	out_str(c, version_10 ? "HTTP/1.0 " : "HTTP/1.1 ");
-	out_u64(c, (uint64_t)status);
-	out_str(c, " ");
-	out_str(c, status_reason(status));
-	out_str(c, "\r\n");
-}
-
-/* Date, Content-Length, [Content-Type], [Connection: close]: the order of
- * Go's extraHeader, written after any handler-set fields. */
-static void out_common_fields(struct http_conn *c, uint64_t content_length, bool content_type,
-			      bool conn_close)
-{
-	out_str(c, "Date: ");
-	out_str(c, server_date(c->srv));
-	out_str(c, "\r\nContent-Length: ");
-	out_u64(c, content_length);
-	out_str(c, "\r\n");
-	if (content_type)
-		out_str(c, "Content-Type: text/plain; charset=utf-8\r\n");
-	if (conn_close)
-		out_str(c, "Connection: close\r\n");
-	out_str(c, "\r\n");
-}
-
-/*
- * A response to a well-formed request.  with_body is false for HEAD, whose
- * fields are those GET would send (RFC 9110 §9.3.2).
- */
-static void respond_text(struct http_conn *c, int status, const char *body, bool with_body,
-			 bool conn_close, bool version_10)
-{
-	size_t len = strlen(body);
-	out_status_line(c, status, version_10);
-	if (status == 200) {
-		out_common_fields(c, len, true, conn_close);
-	} else {
-		/* http.Error's fields (sorted, as Go writes handler fields), then Go's own. */
-		if (status == 405)
-			out_str(c, "Allow: GET, HEAD\r\n");
-		out_str(c, "Content-Type: text/plain; charset=utf-8\r\n"
-			   "X-Content-Type-Options: nosniff\r\n");
-		out_common_fields(c, len, false, conn_close);
-	}
-	if (with_body)
-		out_mem(c, body, len);
-	c->srv->stats.responses[status / 100]++;
-}
-
-/*
- * The answer to a request that is rejected, always followed by a close:
- * after a framing error the next request cannot be found reliably (RFC 9112
- * §6.3, §9.6).  The fields are Go's; the body is Go's "400 Bad Request: "
- * plus the rule broken (Go puts that detail in the reason phrase too; here
- * the reason phrase stays the standard one).  Unlike Go it carries
- * Content-Length, so a client need not wait for the close.
- */
-static void respond_error(struct http_conn *c, int status, const char *detail)
-{
-	const char *reason = status_reason(status);
-	out_status_line(c, status, false);
-	out_str(c, "Content-Type: text/plain; charset=utf-8\r\nContent-Length: ");
-	out_u64(c, 4 + strlen(reason) + (detail ? 2 + strlen(detail) : 0));
-	out_str(c, "\r\nConnection: close\r\n\r\n");
-	out_u64(c, (uint64_t)status);
-	out_str(c, " ");
-	out_str(c, reason);
-	if (detail) {
-		out_str(c, ": ");
-		out_str(c, detail);
-	}
-	c->srv->stats.responses[status / 100]++;
-}
-
-/* GET /bytes/N: the head, then as much body as fits in the output buffer;
- * the rest is written straight from the pattern by conn_flush. */
-static void respond_bytes(struct http_conn *c, uint64_t n, bool with_body, bool conn_close,
-			  bool version_10)
-{
-	out_status_line(c, 200, version_10);
-	/* Go sniffs binary data as application/octet-stream. */
-	out_str(c, "Date: ");
-	out_str(c, server_date(c->srv));
-	out_str(c, "\r\nContent-Length: ");
-	out_u64(c, n);
-	out_str(c, "\r\nContent-Type: application/octet-stream\r\n");
-	if (conn_close)
-		out_str(c, "Connection: close\r\n");
-	out_str(c, "\r\n");
-	c->srv->stats.responses[2]++;
-	if (!with_body)
-		return;
-	uint64_t now = HTTP_OUT_CAP - c->out_len;
-	if (now > n)
-		now = n;
-	out_mem(c, c->srv->pattern, (size_t)now);
-	c->stream_pos = now;
-	c->stream_left = n - now;
-}
-
-/* N of /bytes/N: 1*DIGIT, at most 2^31; false for anything else. */
-static bool parse_bytes_count(struct http_str s, uint64_t *n)
-{
-	uint64_t v = 0;
-	if (s.len == 0 || s.len > 10)
-		return false;
-	for (size_t i = 0; i < s.len; i++) {
-		if (s.p[i] < '0' || s.p[i] > '9')
-			return false;
-		v = v * 10 + (uint64_t)(s.p[i] - '0');
-	}
-	if (v > HTTP_BYTES_MAX)
-		return false;
-	*n = v;
-	return true;
-}
-
-/*
- * The path of a request-target: origin-form "/p?q" gives "/p"; absolute-form
- * "http://host/p?q" (which a server MUST accept, RFC 9112 §3.2.2) gives "/p".
- * Returns false for the other forms.
- */
-static bool target_path(struct http_str t, struct http_str *path)
-{
-	size_t i = 0;
-	if (t.len >= 7 && http_str_eq((struct http_str){t.p, 7}, "http://")) {
-		i = 7;
-		while (i < t.len && t.p[i] != '/' && t.p[i] != '?')
-			i++;
-		if (i == t.len || t.p[i] == '?') {
-			*path = (struct http_str){"/", 1};
-			return true;
-		}
-	} else if (t.len == 0 || t.p[0] != '/') {
-		return false;
-	}
-	size_t j = i;
-	while (j < t.len && t.p[j] != '?')
-		j++;
-	*path = (struct http_str){t.p + i, j - i};
-	return true;
+	return (struct http_out){c->b->out, c->out_len, HTTP_OUT_CAP, &c->srv->date,
+				 c->srv->pattern};
 }
 
 /* Routes one parsed request and formats its response. */
 static void respond(struct http_conn *c, const struct http_request *req)
 {
-	/* RFC 9112 §9.3: HTTP/1.1 persists unless "close"; this server closes
-	 * every HTTP/1.0 connection (a keep-alive 1.0 client still works). */
-	bool version_10 = req->info.version_minor == 0;
-	/* A client that sent "Expect: 100-continue" may or may not send the
-	 * body after a final response (RFC 9110 §10.1.1); rather than wait
-	 * to find out, answer and close, as Go does. */
-	bool has_body = req->info.chunked || req->info.content_length;
-	/* Go's maxPostHandlerReadBytes: a body this large is not worth reading
-	 * to keep the connection; answer, close, and do not read it. */
-	bool too_big = req->info.content_length >= HTTP_MAX_DISCARD_BODY;
-	if (too_big)
+	struct http_out o = conn_out(c);
+	struct http_answer a;
+	http_respond(&o, req, &a);
+	c->out_len = o.len;
+	c->close_after = a.close_after;
+	c->stream_pos = a.stream_pos;
+	c->stream_left = a.stream_left;
+	if (a.too_big)
 		c->srv->stats.body_too_large++;
-	bool closing =
-	    version_10 || req->info.conn_close || (req->expect_continue && has_body) || too_big;
-	/* Go adds "Connection: close" only when answering HTTP/1.1. */
-	bool close_field = closing && !version_10;
-	c->close_after = closing;
-	bool body = req->method != HTTP_METHOD_HEAD;
-	struct http_str path;
-	uint64_t n;
+	c->srv->stats.responses[a.status / 100]++;
+}
 
-	if (req->method == HTTP_METHOD_OTHER) {
-		respond_text(c, 405, "Method Not Allowed\n", true, close_field, version_10);
-	} else if (!target_path(req->target, &path)) {
-		respond_error(c, http_error_status(HTTP_ERR_BAD_TARGET),
-			      http_error_doc(HTTP_ERR_BAD_TARGET));
-		c->close_after = true;
-	} else if (path.len == 6 && memcmp(path.p, "/hello", 6) == 0) {
-		respond_text(c, 200, "Hello, world!\n", body, close_field, version_10);
-	} else if (path.len >= 7 && memcmp(path.p, "/bytes/", 7) == 0) {
-		if (parse_bytes_count((struct http_str){path.p + 7, path.len - 7}, &n)) {
-			respond_bytes(c, n, body, close_field, version_10);
-		} else {
-			respond_error(c, 400,
-				      "N in /bytes/N must be a decimal from 0 to 2147483648");
-			c->close_after = true;
-		}
-	} else {
-		respond_text(c, 404, "404 page not found\n", body, close_field, version_10);
-	}
+static void respond_error(struct http_conn *c, int status, const char *detail)
+{
+	struct http_out o = conn_out(c);
+	c->srv->stats.responses[http_respond_error(&o, status, detail) / 100]++;
+	c->out_len = o.len;
 }
 
 /* ---- the connection state machine ----------------------------------------- */
@@ -878,13 +632,8 @@ static void refused_close_oldest(struct http_server *s)
  */
 static void refuse(struct http_server *s, int fd)
 {
-	static const char msg[] = "HTTP/1.1 503 Service Unavailable\r\n"
-				  "Content-Type: text/plain; charset=utf-8\r\n"
-				  "Content-Length: 23\r\n"
-				  "Connection: close\r\n\r\n"
-				  "503 Service Unavailable";
 	drain_input(s, fd, HTTP_REFUSED_DRAIN);
-	ts_write(s->st, fd, msg, sizeof(msg) - 1);
+	ts_write(s->st, fd, http_refused_503, http_refused_503_len);
 	ts_shutdown(s->st, fd, SHUT_WR);
 	if (s->refused_n == HTTP_REFUSED_MAX)
 		refused_close_oldest(s);
@@ -955,9 +704,8 @@ int http_server_start(struct http_server **out, struct stack *st, int epfd,
 	s->timer_us[TIMER_HEADER] = (uint64_t)cfg->header_timeout_ms * 1000;
 	s->timer_us[TIMER_BODY] = (uint64_t)cfg->body_timeout_ms * 1000;
 	s->timer_us[TIMER_LINGER] = (uint64_t)HTTP_LINGER_MS * 1000;
-	s->date_sec = -1;
-	for (size_t i = 0; i < PATTERN_LEN; i++)
-		s->pattern[i] = (uint8_t)(i % PATTERN_PERIOD);
+	http_date_init(&s->date, cfg->date_base_s, st);
+	http_pattern_fill(s->pattern);
 
 	int err;
 	int one = 1;

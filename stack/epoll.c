@@ -27,6 +27,7 @@
 
 #include "socket.h"
 #include "stack.h"
+#include "task.h"
 
 /* Event bits that are not readiness: they change how an item reports. */
 #define EP_PRIVATE_BITS ((uint32_t)(EPOLLONESHOT | EPOLLET | EPOLLWAKEUP | EPOLLEXCLUSIVE))
@@ -97,6 +98,7 @@ static uint32_t item_poll(const struct ts_epitem *it)
 
 void ts_sock_wakeup_events(struct ts_sock *s, uint32_t events)
 {
+	task_sock_wakeup(s, events); /* tasks parked on s (Go's netpollready) */
 	/*
 	 * No ->poll() here: the protocol may call us before it has finished
 	 * updating its state.  ts_ep_wait re-polls every ready item, so a
@@ -292,14 +294,15 @@ static int ep_collect(struct ts_epoll *ep, struct epoll_event *events, int maxev
 static int ready_wait(struct stack *st, int timeout_ms, int (*ready)(struct stack *, void *),
 		      void *ctx)
 {
-	if (st->kq < 0 && !st->wait_hook) {
+	/* A task always waits: it parks (task.c), whatever drives the clock. */
+	if (st->kq < 0 && !st->wait_hook && !task_running(st)) {
 		stack_poll(st, st->now_us);
 		return ready(st, ctx);
 	}
 	uint64_t until =
 	    timeout_ms < 0 ? UINT64_MAX : stack_clock(st) + (uint64_t)timeout_ms * 1000u;
 	/* Work already queued (frames, due timers) first, without sleeping. */
-	if (st->wait_hook)
+	if (st->wait_hook || st->kq < 0)
 		stack_poll(st, st->now_us);
 	else if (stack_wait(st, 0) == -EINTR)
 		return -EINTR;

@@ -36,6 +36,7 @@
 #include "stack.h"
 #include "socket_trace.h"
 #include "tapstack.h"
+#include "task.h"
 
 /* Descriptors 0-2 stay unused, like stdin/out/err of a fresh process. */
 #define TS_FD_FIRST 3
@@ -244,6 +245,7 @@ static int fd_close(struct stack *st, int fd, bool linger)
 	if (s) {
 		ts_fd_release(st, fd);
 		ts_ep_forget_sock(s);
+		task_sock_close(s); /* tasks parked on s: EBADF (Go's pollDesc.evict) */
 		if (linger)
 			sock_linger(st, s);
 		if (s->ops->close)
@@ -493,12 +495,14 @@ static int do_accept(struct stack *st, int fd, struct sockaddr *addr, socklen_t 
 		return len ? -EINVAL : -EFAULT;
 	if (!s->ops->accept || s->type != SOCK_STREAM)
 		return -EOPNOTSUPP;
+	if ((r = task_deadline_check(s, TASK_WAIT_READ)) < 0)
+		return r;
 	for (;;) {
 		r = s->ops->accept(s, &child, &peer);
 		if (r != -EAGAIN || s->nonblock)
 			break;
-		if ((r = stack_block(st, UINT64_MAX)) < 0)
-			return r == -ETIMEDOUT ? -EAGAIN : r;
+		if ((r = task_sock_wait(st, s, TASK_WAIT_READ, "accept")) < 0)
+			return r;
 	}
 	if (r < 0)
 		return r;
@@ -561,6 +565,8 @@ static int do_connect(struct stack *st, int fd, const struct sockaddr *addr, soc
 		return r;
 	if (!s->ops->connect)
 		return -EOPNOTSUPP;
+	if ((r = task_deadline_check(s, TASK_WAIT_WRITE)) < 0)
+		return r;
 	r = s->ops->connect(s, &ep);
 	if (r != -EINPROGRESS || s->nonblock)
 		return r;
@@ -569,14 +575,15 @@ static int do_connect(struct stack *st, int fd, const struct sockaddr *addr, soc
 		uint32_t ev = s->ops->poll(s);
 		if (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))
 			break;
-		if ((r = stack_block(st, UINT64_MAX)) == -EINTR)
+		r = task_sock_wait(st, s, TASK_WAIT_WRITE, "connect");
+		if (r == -EINTR || r == -EBADF)
 			return r; /* Linux: the handshake goes on in the background */
 		if (r < 0) {
 			/*
 			 * Nothing can complete the handshake (a virtual clock
-			 * nobody moves): give it up, as a connect timeout does,
-			 * so that the socket can try again.  Never EINPROGRESS
-			 * from a blocking socket.
+			 * nobody moves), or the deadline passed: give it up,
+			 * as a connect timeout does, so that the socket can
+			 * try again.  Never EINPROGRESS from a blocking socket.
 			 */
 			s->ops->connect(s, NULL);
 			s->so_error = 0; /* no reset to report: the attempt timed out */
@@ -621,6 +628,9 @@ static ssize_t do_recvmsg(struct stack *st, struct ts_sock *s, const struct ts_i
 	size_t done = 0;
 
 	*msg_flags = 0;
+	ssize_t e = task_deadline_check(s, TASK_WAIT_READ);
+	if (e < 0)
+		return e;
 	for (;;) {
 		/* tcp_recvmsg reports a pending error only before the first byte:
 		 * after some, return them and leave the error for the next call. */
@@ -648,9 +658,11 @@ static ssize_t do_recvmsg(struct stack *st, struct ts_sock *s, const struct ts_i
 		} else if (v->len == 0) {
 			return 0;
 		}
-		int e = stack_block(st, UINT64_MAX);
+		/* Closed meanwhile (by a task): s is gone, and what was read with it. */
+		if ((e = task_sock_wait(st, s, TASK_WAIT_READ, "read")) == -EBADF)
+			return e;
 		if (e < 0)
-			return done ? (ssize_t)done : e == -ETIMEDOUT ? -EAGAIN : e;
+			return done ? (ssize_t)done : e;
 	}
 }
 
@@ -672,6 +684,9 @@ static ssize_t do_sendmsg(struct stack *st, struct ts_sock *s, const struct ts_i
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	flags &= ~(MSG_DONTWAIT | MSG_NOSIGNAL);
+	ssize_t e = task_deadline_check(s, TASK_WAIT_WRITE);
+	if (e < 0)
+		return e;
 	for (;;) {
 		ssize_t r = s->ops->sendmsg(s, &w, flags, to);
 		if (r > 0 || (r == 0 && w.len == 0)) {
@@ -685,9 +700,10 @@ static ssize_t do_sendmsg(struct stack *st, struct ts_sock *s, const struct ts_i
 			r = -EAGAIN; /* no room for a single byte: same as EAGAIN */
 		if (r != -EAGAIN || nonblock)
 			return done ? (ssize_t)done : r;
-		int e = stack_block(st, UINT64_MAX);
+		if ((e = task_sock_wait(st, s, TASK_WAIT_WRITE, "write")) == -EBADF)
+			return e;
 		if (e < 0)
-			return done ? (ssize_t)done : e == -ETIMEDOUT ? -EAGAIN : e;
+			return done ? (ssize_t)done : e;
 	}
 }
 

@@ -28,6 +28,7 @@
 struct stack;
 struct ts_sock;
 struct ts_epitem;
+struct ts_polldesc;
 
 /*
  * The socket options, decoded once by socket.c (those a protocol decodes
@@ -162,6 +163,7 @@ struct ts_sock {
 	int so_error;		 /* pending asynchronous error (positive errno), SO_ERROR */
 	struct ts_sockopts opt;	 /* options, set through ts_setsockopt */
 	struct ts_epitem *watch; /* epoll items watching this socket (epoll.c's list) */
+	struct ts_polldesc *pd;	 /* tasks parked on it and its deadlines (task.c), or NULL */
 };
 
 /* Protocol → socket layer: readiness may have changed. */

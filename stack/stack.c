@@ -21,6 +21,7 @@
 #include "ip_pmtu.h"
 #include "tapstack.h"
 #include "netdev.h"
+#include "task.h"
 
 /*
  * Frames handled per stack_poll before timers get their turn.  The poll
@@ -187,6 +188,7 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 void stack_destroy(struct stack *st)
 {
 	ts_fdtable_destroy(st); /* closes sockets first: they may still send */
+	task_sched_destroy(st);
 	tcp_destroy(st);
 	udp_destroy(st);
 	icmp_destroy(st);
@@ -314,6 +316,9 @@ static int stack_poll_link(struct stack *st, uint64_t now_us, bool read_link)
 	ts_buf_free(st, spare);
 	tcp_batch_end(st);
 	handled += ts_timer_run(st, st->now_us);
+	/* The tasks those frames and timers woke (task.c), unless a task polls. */
+	if (st->sched)
+		handled += task_run_ready(st);
 	return handled;
 }
 
@@ -420,6 +425,8 @@ int stack_block(struct stack *st, uint64_t until_us)
 {
 	if (st->stop && *st->stop)
 		return -EINTR;
+	if (task_running(st))
+		return task_block(st, until_us); /* a task parks; the scheduler sleeps */
 	if (st->wait_hook) {
 		if (stack_poll(st, st->now_us) > 0)
 			return 0;

@@ -33,12 +33,14 @@
 #include "udp.h"
 
 struct netdev;
+struct ts_sched;
 
 /* --trace categories. */
 enum {
 	TS_TRACE_LAYERS = 1u << 0, /* one line per frame, every header (tap/trace.c) */
 	TS_TRACE_API = 1u << 1,	   /* strace-style line per ts_ call (socket.c, epoll.c) */
 	TS_TRACE_TCP = 1u << 2,	   /* TCP state transitions (tcp_set_state) */
+	TS_TRACE_SCHED = 1u << 3,  /* task go / park / ready / run / exit (task.c) */
 };
 
 /*
@@ -126,6 +128,8 @@ struct ts_config {
 	bool tcp_timestamps;
 	/* UDP */
 	uint32_t udp_rcvbuf; /* default SO_RCVBUF of UDP sockets */
+	/* Tasks (task.c) */
+	uint32_t task_stack_size; /* usable stack of each task, bytes; 0: 64 KiB */
 };
 
 void ts_config_default(struct ts_config *cfg);
@@ -176,9 +180,10 @@ struct stack {
 	int (*wait_hook)(struct stack *st, uint64_t until_us, void *ctx);
 	void *wait_ctx;
 	/* What stack_wait knows of the kernel fds, to save system calls. */
-	bool link_empty;       /* the last read of the link said EAGAIN and epoll has not
-				* said otherwise since: no need to read it again */
-	uint64_t tfd_armed_us; /* when tfd fires; UINT64_MAX: not armed (or it fired) */
+	bool link_empty;	/* the last read of the link said EAGAIN and epoll has not
+				 * said otherwise since: no need to read it again */
+	uint64_t tfd_armed_us;	/* when tfd fires; UINT64_MAX: not armed (or it fired) */
+	struct ts_sched *sched; /* tasks (task.c), allocated by the first ts_go */
 };
 
 /*
@@ -191,8 +196,10 @@ void stack_destroy(struct stack *st);
 
 /*
  * One iteration: advance the clock to now_us, read up to a batch of frames
- * from the link and process them, then fire expired timers.  Returns how
- * many frames and timers were handled (0: nothing happened).
+ * from the link and process them, fire expired timers, then (unless a task
+ * is the caller) run each task that is runnable until it parks, yields or
+ * ends (task.c).  Returns how many frames, timers and tasks were handled
+ * (0: nothing happened).
  */
 int stack_poll(struct stack *st, uint64_t now_us);
 /* Earliest deadline of any timer or held frame, UINT64_MAX when none. */
@@ -211,9 +218,10 @@ int stack_wait(struct stack *st, int timeout_ms);
 uint64_t stack_clock(const struct stack *st);
 /*
  * One wait of a blocking call that found nothing to do, until until_us on
- * stack_clock (UINT64_MAX: no limit).  With a wait hook: polls st, and when
- * nothing was handled hands over to the hook.  Without one: sleeps in the
- * kernel (stack_wait) on a link with an fd, polls once otherwise.
+ * stack_clock (UINT64_MAX: no limit).  Inside a task: parks the task until
+ * something on the stack changed (task_block).  With a wait hook: polls st,
+ * and when nothing was handled hands over to the hook.  Without one: sleeps
+ * in the kernel (stack_wait) on a link with an fd, polls once otherwise.
  * Returns 0 (something may have changed: check again), -EINTR (*st->stop),
  * -ETIMEDOUT (until_us passed) or -EAGAIN (nothing can ever change: no
  * hook on a link without an fd, or the hook said so).

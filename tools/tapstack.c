@@ -4,7 +4,9 @@
  * wrappers), start the stack and run one of
  *
  *   serve   the services (HTTP 8080, TCP echo 7, discard 9, UDP echo 7) on
- *           one ts_epoll instance until SIGINT/SIGTERM;
+ *           one ts_epoll instance until SIGINT/SIGTERM; with --model tasks
+ *           HTTP runs as tasks (one per connection, http/server_tasks.c)
+ *           beside the services' event loop, on the same stack and thread;
  *   get     one HTTP GET over the userspace stack (active open);
  *   ping    ICMP echo from the userspace stack, printed like ping(8);
  *   sim     two stacks over the in-memory wire on a virtual clock
@@ -34,6 +36,7 @@
 #include "nl.h"
 #include "pcap_tee.h"
 #include "server.h"
+#include "server_tasks.h"
 #include "services.h"
 #include "sim_cmd.h"
 #include "stack.h"
@@ -59,6 +62,7 @@ struct options {
 	uint16_t http_port;	  /* --http-port */
 	uint32_t http_idle_ms;	  /* --http-idle-timeout: keep-alive idle limit */
 	uint32_t http_header_ms;  /* --http-header-timeout: whole header block limit */
+	bool model_tasks;	  /* --model tasks: the HTTP server as tasks */
 	const char *url;	  /* get URL */
 	const char *out_file;	  /* get -o FILE */
 	const char *ping_host;	  /* ping HOST */
@@ -120,7 +124,7 @@ static void usage(FILE *out)
 	    "  --mac MAC           the stack's MAC (default 02:00:00:00:00:02)\n"
 	    "  --mtu N             link MTU (default 1500)\n"
 	    "  --pcap FILE         write every frame received and sent (pcap)\n"
-	    "  --trace WHAT        layers,api,tcp or all\n"
+	    "  --trace WHAT        layers,api,tcp,sched or all\n"
 	    "  --faults SPEC       loss=5%%,dup=1%%,reorder=10%%,delay=5ms,jitter=2ms,"
 	    "corrupt=0.5%%,seed=N\n"
 	    "  --stats             print counters on exit\n"
@@ -129,6 +133,7 @@ static void usage(FILE *out)
 	    "  --http-port N       HTTP port of serve (default 8080)\n"
 	    "  --http-idle-timeout MS    close idle keep-alive connections (default 60000)\n"
 	    "  --http-header-timeout MS  limit for a request's header block (default 10000)\n"
+	    "  --model MODEL       serve's HTTP server: events (default) or tasks\n"
 	    "ping options: -c COUNT  -s SIZE  -i INTERVAL  -W TIMEOUT\n");
 }
 
@@ -224,8 +229,10 @@ static bool parse_trace(const char *s, unsigned *out)
 			bits |= TS_TRACE_API;
 		else if (!strcmp(tok, "tcp"))
 			bits |= TS_TRACE_TCP;
+		else if (!strcmp(tok, "sched"))
+			bits |= TS_TRACE_SCHED;
 		else if (!strcmp(tok, "all"))
-			bits |= TS_TRACE_LAYERS | TS_TRACE_API | TS_TRACE_TCP;
+			bits |= TS_TRACE_LAYERS | TS_TRACE_API | TS_TRACE_TCP | TS_TRACE_SCHED;
 		else
 			return false;
 	}
@@ -249,6 +256,7 @@ enum {
 	OPT_HTTP_HEADER,
 	OPT_OFFLOAD,
 	OPT_CC,
+	OPT_MODEL,
 	OPT_HELP,
 };
 
@@ -268,6 +276,7 @@ static const struct option long_opts[] = {
     {"http-header-timeout", required_argument, NULL, OPT_HTTP_HEADER},
     {"offload", required_argument, NULL, OPT_OFFLOAD},
     {"cc", required_argument, NULL, OPT_CC},
+    {"model", required_argument, NULL, OPT_MODEL},
     {"help", no_argument, NULL, OPT_HELP},
     {0},
 };
@@ -347,9 +356,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_TRACE:
 			if (!parse_trace(optarg, &o->cfg.trace))
-				bad_input("bad --trace '%s': expected layers, api, tcp or all, "
-					  "comma-separated",
-					  optarg);
+				bad_input(
+				    "bad --trace '%s': expected layers, api, tcp, sched or all, "
+				    "comma-separated",
+				    optarg);
 			break;
 		case OPT_FAULTS: {
 			char err[160];
@@ -390,6 +400,12 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (!tap_offload_parse(optarg, &o->offload))
 				bad_input("bad --offload '%s': expected auto, none, csum or tso",
 					  optarg);
+			break;
+		case OPT_MODEL:
+			if (!strcmp(optarg, "tasks"))
+				o->model_tasks = true;
+			else if (strcmp(optarg, "events"))
+				bad_input("bad --model '%s': expected events or tasks", optarg);
 			break;
 		case 'o':
 			o->out_file = optarg;
@@ -519,6 +535,60 @@ static void drain(struct stack *st, int ms)
 		stack_wait(st, 20);
 }
 
+/*
+ * serve --model tasks: the HTTP server as tasks (the accept loop and one
+ * task per connection), the other services on their own epoll set in the
+ * main loop; ts_epoll_wait runs the tasks whenever it polls the stack.
+ */
+static int run_serve_tasks(struct stack *st, const struct options *o,
+			   const struct http_server_config *hcfg)
+{
+	struct http_server_tasks *http = NULL;
+	int err = http_server_tasks_start(&http, st, hcfg);
+	if (err < 0)
+		fail("starting the HTTP server on port %u: %s", o->http_port, strerror(-err));
+	int epfd = ts_epoll_create1(st, EPOLL_CLOEXEC);
+	if (epfd < 0)
+		fail("epoll_create1: %s", strerror(errno));
+	struct services *svc = NULL;
+	err = services_start(&svc, st, epfd);
+	if (err < 0)
+		fail("starting echo/discard services: %s", strerror(-err));
+
+	char ip[INET_ADDRSTRLEN];
+	struct in_addr a = {htonl(st->cfg.ip)};
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	fprintf(stderr,
+		"tapstack: serving on %s (%s/%u): http://%s:%u/hello (tasks), echo 7, discard 9\n",
+		o->tap, ip, st->cfg.prefix_len, ip, o->http_port);
+
+	struct epoll_event evs[128];
+	while (!stop_flag) {
+		if (usr1_flag) {
+			usr1_flag = 0;
+			print_report(st);
+		}
+		int n = ts_epoll_wait(st, epfd, evs, 128, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fail("epoll_wait: %s", strerror(errno));
+		}
+		for (int i = 0; i < n; i++) {
+			struct ts_handler *h = evs[i].data.ptr;
+			h->on_event(h, evs[i].events);
+		}
+	}
+	/* SPEC "Signals": close every connection cleanly, then exit 0.  The
+	 * tasks must run to their end, so blocking calls may wait again. */
+	st->stop = NULL;
+	services_stop(svc);
+	ts_close(st, epfd);
+	http_server_tasks_stop(http);
+	drain(st, 300);
+	return 0;
+}
+
 static int run_serve(struct stack *st, const struct options *o)
 {
 	/* HTTP first, so that --trace api reads like strace of the seed's Go
@@ -530,6 +600,8 @@ static int run_serve(struct stack *st, const struct options *o)
 	hcfg.port = o->http_port;
 	hcfg.idle_timeout_ms = o->http_idle_ms;
 	hcfg.header_timeout_ms = o->http_header_ms;
+	if (o->model_tasks)
+		return run_serve_tasks(st, o, &hcfg);
 	int err = http_server_start(&http, st, -1, &hcfg);
 	if (err < 0)
 		fail("starting the HTTP server on port %u: %s", o->http_port, strerror(-err));

@@ -213,6 +213,68 @@ int ts_neigh_list(struct stack *st, struct ts_neigh *out, int max);
  */
 uint64_t ts_now_us(const struct stack *st);
 
+/*
+ * Tasks: goroutine-like functions on small stacks of their own, scheduled
+ * cooperatively on the one thread that drives st (docs/netpoll.md).
+ *
+ * ts_go(st, fn, arg) starts fn(st, arg) as a task (Go's `go fn(arg)`) and
+ * returns its id (1, 2, ...), or -1 with ENOMEM.  It runs the next time st
+ * is polled: inside ts_run, ts_epoll_wait, ts_poll, a blocking call made
+ * outside any task, or ts_yield.  A task ends when fn returns; descriptors
+ * it opened stay open, as in Go.
+ *
+ * Inside a task, a blocking socket's accept, connect, read, recv*, write
+ * and send* that would block park the task instead (Go: pollDesc.wait →
+ * gopark) until the socket may be ready (netpollready), its deadline
+ * passes (ETIMEDOUT) or another task closes it (EBADF, Go's "use of closed
+ * network connection"); poll, epoll_wait and a lingering close park it
+ * until some socket changed or their timeout.  Non-blocking sockets
+ * behave as ever.  Tasks are never preempted: a task that loops without a
+ * blocking call holds the thread.
+ *
+ * ts_run(st) drives st until every task has ended: 0; -1 with EINTR when
+ * *st->stop was set, EDEADLK when every task waits on something that can
+ * never happen (Go: "all goroutines are asleep") or when called from a task.
+ * ts_yield(st): in a task, lets the other runnable tasks run first (Go's
+ * runtime.Gosched); outside, runs the runnable tasks once.  Returns 0.
+ * ts_task_id(st): the running task's id, 0 outside tasks.
+ */
+int ts_go(struct stack *st, void (*fn)(struct stack *st, void *arg), void *arg);
+int ts_run(struct stack *st);
+int ts_yield(struct stack *st);
+int ts_task_id(const struct stack *st);
+
+/*
+ * Go's SetReadDeadline / SetWriteDeadline / SetDeadline: which is
+ * TS_DEADLINE_READ (accept, read, recv*), TS_DEADLINE_WRITE (connect,
+ * write, send*) or TS_DEADLINE_RW; abs_us an absolute time on ts_now_us's
+ * clock, 0 for none.  Past it, those calls fail with ETIMEDOUT (Go's
+ * os.ErrDeadlineExceeded, "i/o timeout"), at once, even with data waiting,
+ * and a call already waiting fails when it passes; the connection stays
+ * usable (a read or write may have moved some bytes first, and returns
+ * that count).  Setting a new deadline reaches calls already waiting.
+ * Works outside tasks too.  0, or -1 with EBADF, ENOTSOCK, EINVAL.
+ */
+#define TS_DEADLINE_READ  1
+#define TS_DEADLINE_WRITE 2
+#define TS_DEADLINE_RW	  3
+int ts_set_deadline(struct stack *st, int fd, int which, uint64_t abs_us);
+
+/* The scheduler's figures (ts_sched_stats; all 0 before the first ts_go). */
+struct ts_sched_stats {
+	uint64_t spawned;		/* tasks ts_go started */
+	uint64_t exited;		/* of those, ended */
+	uint32_t live;			/* not ended: running, runnable or parked */
+	uint32_t peak;			/* most live at once */
+	uint32_t parked;		/* live and waiting */
+	uint64_t switches;		/* context switches into and out of tasks */
+	uint32_t stack_size;		/* usable bytes of each task's stack */
+	uint32_t stacks_mapped;		/* stacks mapped now: live tasks' and cached ones */
+	uint64_t stack_bytes_mapped;	/* their address space, guard pages included */
+	uint64_t stack_bytes_resident;	/* of that, pages in memory now (mincore) */
+};
+int ts_sched_stats(struct stack *st, struct ts_sched_stats *out);
+
 int ts_epoll_create(struct stack *st, int size);
 int ts_epoll_create1(struct stack *st, int flags);
 int ts_epoll_ctl(struct stack *st, int epfd, int op, int fd, struct epoll_event *ev);

@@ -24,7 +24,8 @@
 #                              for a test that runs its own tapstack command)
 #   ts_start [tapstack args]   start `tapstack serve` in the namespace, wait until it answers
 #                              (with --pcap unless the first arg is --no-pcap; with
-#                              --offload $TS_OFFLOAD when that is set)
+#                              --offload $TS_OFFLOAD when that is set, with
+#                              --model $TS_MODEL when that is set: events or tasks)
 #   ts_stop                    SIGTERM it, wait, check exit status 0, no
 #                              sanitizer report, and the accounting line of
 #                              --stats (every frame received delivered,
@@ -42,7 +43,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tools/netns.sh"
 BIN=${TAPSTACK_BIN:-$TOP/build/asan/tapstack}
 WORK=$(mktemp -d /tmp/tstest.XXXXXX)
-SUITE=$(basename "$0" .sh)
+SUITE=$(basename "$0" .sh)${TS_MODEL:+-$TS_MODEL}
 # The script itself, by an absolute path (run_tests reads its test list).
 SCRIPT=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 FAILS=0
@@ -129,13 +130,13 @@ ts_start() {
 	fi
 	# Not through ns_exec: $! must be tapstack's own pid (ip netns exec
 	# execs it), not a subshell's, so that signals reach the stack.
-#                              (with --pcap unless the first arg is --no-pcap; with
-#                              --offload $TS_OFFLOAD when that is set)
-#   ts_stop                    SIGTERM it, wait, check exit status 0, no
-#                              sanitizer report, and the accounting line of
-#                              --stats (every frame received delivered,
-#                              dropped under a named reason, or held); a
-#                              test that relies on the
+	# --stats always: ts_stop checks the accounting line it prints at exit.
+	# TS_OFFLOAD=MODE (tools/check.sh's second TAP pass) adds --offload MODE;
+	# unset, the stack runs with its default (auto).  TS_MODEL picks the
+	# HTTP server's model for every stack the suite starts.
+	set -- ${TS_MODEL:+--model "$TS_MODEL"} ${TS_OFFLOAD:+"--offload=$TS_OFFLOAD"} "$@"
+	ip netns exec "$NS" "$BIN" serve --tap tap0 --host-ip 10.0.0.1/24 --ip 10.0.0.2/24 \
+		"$pcap_opt" --stats "$@" >"$WORK/tapstack.out" 2>"$WORK/tapstack.err" &
 	TS_PID=$!
 	i=0
 	while [ $i -lt 100 ]; do

@@ -3,8 +3,8 @@
 # `make bench QUICK=1` (2 s loads, tools/bench/bench.sh --quick) and checks
 # that its table (build/bench/quick/latest.md: a QUICK run never replaces the
 # committed full-run table) has one row per contender in both pinning
-# tables (tapstack, lwIP at its best and with its mailbox, kernel C, Go),
-# that all five were measured, and that the targets section is there.
+# tables (tapstack, its tasks server, lwIP at its best and with its mailbox, kernel C, Go),
+# that all six were measured, and that the targets section is there.
 # No timing is asserted anywhere.  Needs root (namespaces, TAP): exits 77
 # (skipped) otherwise.  The bench makes its own namespaces (tsb-*): this
 # suite starts no stack and makes no namespace of its own.
@@ -50,15 +50,15 @@ measured() {
 	fi
 }
 
-CONTENDER_ROWS="tapstack|lwIP [0-9.]* (TAP, core lock)|lwIP [0-9.]* (TAP, mailbox)|kernel C|Go net/http"
+CONTENDER_ROWS="tapstack (TAP|tapstack tasks (TAP)|lwIP [0-9.]* (TAP, core lock)|lwIP [0-9.]* (TAP, mailbox)|kernel C|Go net/http"
 
-# Each pinning table: exactly the five contender rows.
+# Each pinning table: exactly the six contender rows.
 test_pinning_tables() {
 	bench_run
 	for pin in split same; do
 		rows=$(awk -v p="## $pin:" 'index($0, p) == 1 { on = 1; next } on && /^## / { on = 0 } on && /^\| / && !/^\| contender/ && !/^\|---/' "$MD")
 		n=$(printf '%s\n' "$rows" | grep -c '^| ')
-		check "$pin table has 5 contender rows ($n)" test "$n" -eq 5
+		check "$pin table has 6 contender rows ($n)" test "$n" -eq 6
 		old_ifs=$IFS
 		IFS='|'
 		for c in $CONTENDER_ROWS; do
@@ -67,6 +67,15 @@ test_pinning_tables() {
 			check "$pin: contender $c was measured" measured "$c"
 		done
 		IFS=$old_ifs
+	done
+}
+
+# The context-switch figures of switch_bench: tapstack's switch, ucontext's, a thread's.
+test_switch_section() {
+	bench_run
+	check "context switch section" grep -q '^## Context switch' "$MD"
+	for r in "task_ctx_switch, .*assembly" "task_ctx_switch, ucontext" "ts_yield task to task" "two kernel threads"; do
+		check "context switch row: $r, in ns" grep -Eq "^\| $r.* \| [0-9]+\.[0-9] \([0-9]+\.[0-9]\) \|\$" "$MD"
 	done
 }
 

@@ -11,7 +11,10 @@
 # response, no malformed frame, no bad checksum), that every byte the page
 # quotes is the request frame's byte at that offset, that every trace or
 # tshark line the two pages quote is a line of the committed recordings, and
-# that a fresh capture of the same curl has the same layers.
+# that a fresh capture of the same curl has the same layers.  docs/netpoll.md
+# quotes the --trace sched,api of one request to docs/examples/netpoll: each
+# quoted line is in its recording (docs/captures/netpoll.trace.txt), which
+# has the seed's order.
 . "$(dirname "$0")/lib.sh"
 
 DOCS=$TOP/docs
@@ -265,6 +268,42 @@ test_fresh_capture() {
 	fresh=$(tshark -r "$WORK/tapstack.pcap" -Y 'http.request.uri == "/hello"' -T fields \
 		-e frame.protocols -e frame.len 2>/dev/null)
 	eq "this run's request: same layers, same 148 bytes" "$(printf 'eth:ethertype:ip:tcp:http\t148')" "$fresh"
+}
+
+# ---- docs/netpoll.md: the --trace sched,api of one request to the seed's program ----
+# The page quotes docs/captures/netpoll.trace.txt (docs/captures/record-netpoll.sh);
+# tests/tap/t_netpoll.sh checks a fresh run of the program has the same order.
+NPREC=$REC/netpoll.trace.txt
+test_netpoll_quoted_lines() {
+	codelines "$DOCS/netpoll.md" | grep -E '^(sched |[a-z_0-9]+\(.*\) = )' >"$WORK/np.quoted"
+	missing=0
+	while IFS= read -r line; do
+		grep -qxF -- "$line" "$NPREC" || {
+			missing=$((missing + 1))
+			echo "#    not recorded: $line"
+		}
+	done <"$WORK/np.quoted"
+	check "docs/netpoll.md quotes trace lines ($(wc -l <"$WORK/np.quoted"))" test -s "$WORK/np.quoted"
+	eq "every trace line docs/netpoll.md quotes is in netpoll.trace.txt" 0 "$missing"
+}
+
+test_netpoll_recording_order() {
+	LABEL=netpoll.trace.txt
+	AT=0
+	step "$NPREC" "main task: newproc, execute" '^sched run task 1 \(go: schedule -> execute\)$'
+	step "$NPREC" "Listen: socket = 3" '^socket\(AF_INET, SOCK_STREAM\|SOCK_CLOEXEC, IPPROTO_TCP\) = 3$'
+	step "$NPREC" "Listen: listen 4096" '^listen\(3, 4096\) = 0$'
+	step "$NPREC" "Accept: EAGAIN -> gopark" '^sched park task 1: fd 3 accept = EAGAIN, waits for r \(go: pollDesc.waitRead -> gopark\)$'
+	step "$NPREC" "netpollready" '^sched ready task 1: fd 3 r ready \(go: netpoll -> netpollready\)$'
+	step "$NPREC" "execute" '^sched run task 1 \(go: schedule -> execute\)$'
+	step "$NPREC" "accept = 4" '^accept\(3, NULL, NULL\) = 4$'
+	step "$NPREC" "go process(conn)" '^sched go task 2 by task 1 \(go: newproc\)$'
+	step "$NPREC" "Read: EAGAIN -> gopark" '^sched park task 2: fd 4 read = EAGAIN, waits for r \(go: pollDesc.waitRead -> gopark\)$'
+	step "$NPREC" "netpollready" '^sched ready task 2: fd 4 r ready \(go: netpoll -> netpollready\)$'
+	step "$NPREC" "read hello" '^read\(4, "hello", 1024\) = 5$'
+	step "$NPREC" "write the answer" '^write\(4, "I am server!", 12\) = 12$'
+	step "$NPREC" "close" '^close\(4\) = 0$'
+	step "$NPREC" "goexit0" '^sched exit task 2 \(go: goexit0\)$'
 }
 
 run_tests

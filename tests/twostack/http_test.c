@@ -10,6 +10,10 @@
  * pumps the raw clients on stack a.  Responses are compared byte for byte;
  * only the Date value varies, and it is checked to be an IMF-fixdate
  * within seconds of the wall clock.
+ *
+ * Every server test runs against both models of the server (a loop test,
+ * _i = enum model): the event loop (server.c) and one task per connection
+ * (server_tasks.c), whose tasks run inside stack b's polls.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,10 +28,16 @@
 #include "handler.h"
 #include "parser.h"
 #include "server.h"
+#include "server_tasks.h"
 #include "tapstack.h"
 
 #define SERVER_IP 0x0a000002u
-#define SEC	  1000000ull
+
+/* The server model under test: set from the loop index at each test's start. */
+enum model { MODEL_EVENTS, MODEL_TASKS, MODEL_N };
+static enum model model;
+#define MODEL_FROM_LOOP() (model = (enum model)_i)
+#define SEC		  1000000ull
 
 /* A client on stack a that sends queued bytes and collects everything read. */
 struct rawc {
@@ -43,8 +53,9 @@ struct rawc {
 
 struct hfix {
 	struct twostack t;
-	int epfd; /* server's epoll instance on stack b */
-	struct http_server *srv;
+	int epfd;			/* server's epoll instance on stack b */
+	struct http_server *srv;	/* MODEL_EVENTS: the event-loop server, */
+	struct http_server_tasks *tsrv; /* MODEL_TASKS: the tasks one */
 	struct rawc *clients[4];
 	int nclients;
 	struct http_client *hc; /* a step client in progress, or NULL */
@@ -172,7 +183,29 @@ static void fix_init_faults(struct hfix *f, const struct http_server_config *cfg
 	twostack_init(&f->t, faults, trace_tweak);
 	f->epfd = ts_epoll_create1(&f->t.b, EPOLL_CLOEXEC);
 	ck_assert_int_ge(f->epfd, 0);
-	ck_assert_int_eq(http_server_start(&f->srv, &f->t.b, f->epfd, cfg), 0);
+	if (model == MODEL_EVENTS)
+		ck_assert_int_eq(http_server_start(&f->srv, &f->t.b, f->epfd, cfg), 0);
+	else
+		ck_assert_int_eq(http_server_tasks_start(&f->tsrv, &f->t.b, cfg), 0);
+}
+
+/* The server's counters, whichever model runs. */
+static void fix_stats(struct hfix *f, struct http_server_stats *st)
+{
+	if (f->srv)
+		http_server_get_stats(f->srv, st);
+	else
+		http_server_tasks_get_stats(f->tsrv, st);
+}
+
+static void fix_stop(struct hfix *f)
+{
+	if (f->srv)
+		http_server_stop(f->srv);
+	if (f->tsrv)
+		http_server_tasks_stop(f->tsrv);
+	f->srv = NULL;
+	f->tsrv = NULL;
 }
 
 static void fix_init_cfg(struct hfix *f, const struct http_server_config *cfg)
@@ -231,9 +264,7 @@ static void fix_free(struct hfix *f)
 		free(c);
 	}
 	f->nclients = 0;
-	if (f->srv)
-		http_server_stop(f->srv);
-	f->srv = NULL;
+	fix_stop(f);
 	ts_close(&f->t.b, f->epfd);
 	run_for(f, 5 * SEC);
 	twostack_free(&f->t);
@@ -356,6 +387,7 @@ static const char GET_HELLO[] = "GET /hello HTTP/1.1\r\n"
 /* The exact bytes of Go's answer to curl's GET /hello, on a connection kept open. */
 START_TEST(hello_exact_bytes)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c = rawc_open(&f, 4096);
@@ -376,6 +408,7 @@ END_TEST
 
 START_TEST(keepalive_two_requests)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c = rawc_open(&f, 4096);
@@ -394,7 +427,7 @@ START_TEST(keepalive_two_requests)
 			 "\r\n");
 	ck_assert_mem_eq(r[1].body, "\x00\x01\x02", 3);
 	struct http_server_stats st;
-	http_server_get_stats(f.srv, &st);
+	fix_stats(&f, &st);
 	ck_assert_uint_eq(st.accepted, 1);
 	ck_assert_uint_eq(st.requests, 2);
 	ck_assert_uint_eq(st.live, 1);
@@ -405,6 +438,7 @@ END_TEST
 /* Four requests in one write: answers in order, HEAD without body. */
 START_TEST(pipelined_in_order)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c = rawc_open(&f, 65536);
@@ -442,6 +476,7 @@ END_TEST
 /* HTTP/1.0: answered as HTTP/1.0 without a Connection field (as Go), then closed. */
 START_TEST(http10_closes)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c = rawc_open(&f, 4096);
@@ -462,6 +497,7 @@ END_TEST
 
 START_TEST(connection_close_honoured)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c = rawc_open(&f, 4096);
@@ -513,6 +549,7 @@ static void expect_error_close(const char *req, const char *status, const char *
 
 START_TEST(bad_request_400_close)
 {
+	MODEL_FROM_LOOP();
 	expect_error_close("GET /hello HTTP/1.1\r\nAccept: */*\r\n\r\n", "400 Bad Request",
 			   "400 Bad Request: HTTP/1.1 request without Host (RFC 9112 §3.2)");
 	expect_error_close("GET /hello HTTP/1.1\r\nHost: x\r\nX: a\r\n b\r\n\r\n",
@@ -540,6 +577,7 @@ END_TEST
 
 START_TEST(version_505_close)
 {
+	MODEL_FROM_LOOP();
 	expect_error_close("GET /hello HTTP/2.0\r\nHost: x\r\n\r\n",
 			   "505 HTTP Version Not Supported",
 			   "505 HTTP Version Not Supported: major version other than 1 (RFC 9110 "
@@ -551,6 +589,7 @@ END_TEST
  * although the server never parsed its last bytes (lingering close). */
 START_TEST(header_too_large_431_close)
 {
+	MODEL_FROM_LOOP();
 	static char req[9300];
 	int n = sprintf(req, "GET /hello HTTP/1.1\r\nHost: x\r\nCookie: ");
 	memset(req + n, 'c', 9216);
@@ -564,6 +603,7 @@ END_TEST
 /* POST with a body: 405 with Allow, body discarded, connection kept. */
 START_TEST(method_405_body_discarded)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c = rawc_open(&f, 4096);
@@ -596,6 +636,7 @@ END_TEST
  * the client may never send the body (RFC 9110 §10.1.1). */
 START_TEST(expect_continue_answered_and_closed)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c = rawc_open(&f, 4096);
@@ -643,6 +684,7 @@ static void check_bytes(uint64_t n)
 
 START_TEST(bytes_sizes)
 {
+	MODEL_FROM_LOOP();
 	check_bytes(0);
 	check_bytes(1);
 	check_bytes(1460);
@@ -655,6 +697,7 @@ END_TEST
  * and reorders frames: the same bytes arrive, in order. */
 START_TEST(pipelined_over_faulty_wire)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	struct http_server_config cfg;
 	http_server_config_default(&cfg);
@@ -689,6 +732,7 @@ END_TEST
  * gets the whole answer and a FIN, not a reset (the lingering close). */
 START_TEST(lingering_close_after_error)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c = rawc_open(&f, 4096);
@@ -706,7 +750,7 @@ START_TEST(lingering_close_after_error)
 	 * is gone once the linger deadline passes. */
 	run_for(&f, 3 * SEC);
 	struct http_server_stats st;
-	http_server_get_stats(f.srv, &st);
+	fix_stats(&f, &st);
 	ck_assert_uint_eq(st.live, 0);
 	fix_free(&f);
 }
@@ -715,6 +759,7 @@ END_TEST
 /* HEAD /bytes/2^31: the largest N, headers only. */
 START_TEST(head_bytes_max)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c = rawc_open(&f, 4096);
@@ -738,6 +783,7 @@ END_TEST
  * constant memory, and finishes when the client reads again. */
 START_TEST(bytes_backpressure)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c = rawc_open(&f, 300000 + 4096);
@@ -747,7 +793,7 @@ START_TEST(bytes_backpressure)
 	run_for(&f, 5 * SEC);
 	ck_assert_uint_eq(c->in_len, 1000);
 	struct http_server_stats st;
-	http_server_get_stats(f.srv, &st);
+	fix_stats(&f, &st);
 	ck_assert_uint_eq(st.live, 1);
 	c->in_cap = cap;
 	struct resp r;
@@ -762,6 +808,7 @@ END_TEST
 /* Slowloris: one byte a second; cut header_timeout_ms after the first byte. */
 START_TEST(slowloris_cut_by_header_timeout)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	struct http_server_config cfg;
 	http_server_config_default(&cfg);
@@ -782,7 +829,7 @@ START_TEST(slowloris_cut_by_header_timeout)
 	ck_assert_uint_le(f.t.now_us - first, 12 * SEC);
 	ck_assert_uint_eq(c->in_len, 0);
 	struct http_server_stats st;
-	http_server_get_stats(f.srv, &st);
+	fix_stats(&f, &st);
 	ck_assert_uint_eq(st.header_timeouts, 1);
 	ck_assert_uint_eq(st.live, 0);
 	fix_free(&f);
@@ -792,6 +839,7 @@ END_TEST
 /* An idle keep-alive connection is closed idle_timeout_ms after the response. */
 START_TEST(idle_keepalive_timeout)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	struct http_server_config cfg;
 	http_server_config_default(&cfg);
@@ -801,15 +849,17 @@ START_TEST(idle_keepalive_timeout)
 	rawc_send_str(c, GET_HELLO);
 	struct resp r;
 	wait_responses(&f, c, 1, NULL, &r);
-	ck_assert_int_eq(http_server_next_timeout_ms(f.srv, f.t.b.now_us) > 4000, 1);
+	if (model == MODEL_EVENTS)
+		ck_assert_int_eq(http_server_next_timeout_ms(f.srv, f.t.b.now_us) > 4000, 1);
 	run_for(&f, 4 * SEC);
 	ck_assert(!c->eof);
 	run_for(&f, 2 * SEC);
 	wait_eof(&f, c);
 	struct http_server_stats st;
-	http_server_get_stats(f.srv, &st);
+	fix_stats(&f, &st);
 	ck_assert_uint_eq(st.idle_timeouts, 1);
-	ck_assert_int_eq(http_server_next_timeout_ms(f.srv, f.t.b.now_us), -1);
+	if (model == MODEL_EVENTS)
+		ck_assert_int_eq(http_server_next_timeout_ms(f.srv, f.t.b.now_us), -1);
 	fix_free(&f);
 }
 END_TEST
@@ -821,6 +871,7 @@ END_TEST
  */
 START_TEST(idle_keepalive_holds_no_buffer)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c[2] = {rawc_open(&f, 4096), rawc_open(&f, 4096)};
@@ -831,21 +882,21 @@ START_TEST(idle_keepalive_holds_no_buffer)
 	wait_responses(&f, c[0], 1, NULL, r);
 	wait_responses(&f, c[1], 1, NULL, r);
 	run_for(&f, SEC); /* the clients' delayed ACKs acknowledge the responses */
-	http_server_get_stats(f.srv, &st);
+	fix_stats(&f, &st);
 	ck_assert_uint_eq(st.live, 2);
 	ck_assert_uint_eq(st.buffers, 0);
 	ck_assert_uint_eq(f.t.b.tcp->ring_blocks, 0);
 	/* Half a head: that connection keeps its buffer while it waits. */
 	rawc_send_str(c[0], "GET /hello HTTP/1.1\r\n");
 	run_for(&f, SEC);
-	http_server_get_stats(f.srv, &st);
+	fix_stats(&f, &st);
 	ck_assert_uint_eq(st.buffers, 1);
 	ck_assert_uint_eq(f.t.b.tcp->ring_blocks, 0); /* the bytes were read out of TCP */
 	rawc_send_str(c[0], "Host: x\r\n\r\n");
 	wait_responses(&f, c[0], 2, NULL, r);
 	assert_body(&r[1], "Hello, world!\n");
 	run_for(&f, SEC);
-	http_server_get_stats(f.srv, &st);
+	fix_stats(&f, &st);
 	ck_assert_uint_eq(st.buffers, 0);
 	ck_assert_uint_eq(st.requests, 3);
 	ck_assert_uint_eq(f.t.b.tcp->ring_blocks, 0);
@@ -856,6 +907,7 @@ END_TEST
 /* Over max_conns: 503 and close, the first connection unharmed. */
 START_TEST(max_conns_refused_503)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	struct http_server_config cfg;
 	http_server_config_default(&cfg);
@@ -880,7 +932,7 @@ START_TEST(max_conns_refused_503)
 	wait_responses(&f, c1, 2, NULL, r2);
 	ck_assert(!c1->eof);
 	struct http_server_stats st;
-	http_server_get_stats(f.srv, &st);
+	fix_stats(&f, &st);
 	ck_assert_uint_eq(st.refused, 1);
 	fix_free(&f);
 }
@@ -889,6 +941,7 @@ END_TEST
 /* http_server_stop: every client sees a FIN, not a reset. */
 START_TEST(stop_closes_cleanly)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c1 = rawc_open(&f, 4096);
@@ -898,8 +951,7 @@ START_TEST(stop_closes_cleanly)
 	struct resp r;
 	wait_responses(&f, c1, 1, NULL, &r);
 	run_for(&f, SEC);
-	http_server_stop(f.srv);
-	f.srv = NULL;
+	fix_stop(&f);
 	wait_eof(&f, c1);
 	wait_eof(&f, c2);
 	ck_assert_uint_eq(c2->in_len, 0);
@@ -919,7 +971,7 @@ static bool closed_or_reset(struct hfix *f, void *arg)
 static uint32_t live_conns(struct hfix *f)
 {
 	struct http_server_stats st;
-	http_server_get_stats(f->srv, &st);
+	fix_stats(f, &st);
 	return st.live;
 }
 
@@ -931,6 +983,7 @@ static uint32_t live_conns(struct hfix *f)
  */
 START_TEST(huge_content_length_closed)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c = rawc_open(&f, 4096);
@@ -951,7 +1004,7 @@ START_TEST(huge_content_length_closed)
 	ck_assert_uint_le(f.t.now_us - t0, 33 * SEC);
 	ck_assert_uint_eq(live_conns(&f), 0);
 	struct http_server_stats st;
-	http_server_get_stats(f.srv, &st);
+	fix_stats(&f, &st);
 	ck_assert_uint_eq(st.body_too_large, 1);
 	fix_free(&f);
 }
@@ -960,6 +1013,7 @@ END_TEST
 /* A chunked body that never ends: read up to 256 KiB, then the connection closes. */
 START_TEST(endless_chunked_body_closed)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct rawc *c = rawc_open(&f, 4096);
@@ -981,7 +1035,7 @@ START_TEST(endless_chunked_body_closed)
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_uint_eq(live_conns(&f), 0);
 	struct http_server_stats st;
-	http_server_get_stats(f.srv, &st);
+	fix_stats(&f, &st);
 	ck_assert_uint_eq(st.body_too_large, 1);
 	fix_free(&f);
 }
@@ -994,6 +1048,7 @@ END_TEST
  */
 START_TEST(slow_body_cut_by_deadline)
 {
+	MODEL_FROM_LOOP();
 	for (int chunked = 0; chunked <= 1; chunked++) {
 		struct hfix f;
 		struct http_server_config cfg;
@@ -1016,7 +1071,7 @@ START_TEST(slow_body_cut_by_deadline)
 		ck_assert_uint_le(f.t.now_us - t0, 15 * SEC);
 		ck_assert_uint_eq(live_conns(&f), 0);
 		struct http_server_stats st;
-		http_server_get_stats(f.srv, &st);
+		fix_stats(&f, &st);
 		ck_assert_uint_eq(st.body_timeouts, 1);
 		fix_free(&f);
 	}
@@ -1030,6 +1085,7 @@ END_TEST
  */
 START_TEST(refused_503_delivered_with_queued_request)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	struct http_server_config cfg;
 	http_server_config_default(&cfg);
@@ -1043,7 +1099,7 @@ START_TEST(refused_503_delivered_with_queued_request)
 	struct rawc *c2 = rawc_open(&f, 4096);
 	rawc_send_str(c2, GET_HELLO);
 	rawc_send_str(c2, GET_HELLO);
-	f.srv_paused = true;
+	f.srv_paused = true; /* the tasks model cannot pause: its tasks run in b's polls */
 	run_for(&f, 200000); /* handshake done, requests in b's queue */
 	f.srv_paused = false;
 	twostack_assert(&f.t, run_until(&f, closed_or_reset, c2, 10 * SEC));
@@ -1094,6 +1150,7 @@ static int client_get(struct hfix *f, const char *url, struct http_get_result *r
 
 START_TEST(client_get_against_server)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	struct http_get_result res;
@@ -1128,7 +1185,7 @@ START_TEST(client_get_against_server)
 	    -1);
 	ck_assert_str_eq(err, "connect: Connection refused");
 	struct http_server_stats st;
-	http_server_get_stats(f.srv, &st);
+	fix_stats(&f, &st);
 	ck_assert_uint_eq(st.accepted, 3);
 	fix_free(&f);
 }
@@ -1141,6 +1198,7 @@ END_TEST
  */
 START_TEST(client_final_response_after_1xx_in_one_read)
 {
+	MODEL_FROM_LOOP();
 	struct hfix f;
 	fix_init(&f);
 	f.fake_fd = -1;
@@ -1212,35 +1270,35 @@ static Suite *http_twostack_suite(void)
 	Suite *s = suite_create("http_twostack");
 	TCase *tc = tcase_create("server");
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, hello_exact_bytes);
-	tcase_add_test(tc, keepalive_two_requests);
-	tcase_add_test(tc, pipelined_in_order);
-	tcase_add_test(tc, http10_closes);
-	tcase_add_test(tc, connection_close_honoured);
-	tcase_add_test(tc, bad_request_400_close);
-	tcase_add_test(tc, version_505_close);
-	tcase_add_test(tc, header_too_large_431_close);
-	tcase_add_test(tc, method_405_body_discarded);
-	tcase_add_test(tc, expect_continue_answered_and_closed);
-	tcase_add_test(tc, bytes_sizes);
-	tcase_add_test(tc, head_bytes_max);
-	tcase_add_test(tc, bytes_backpressure);
-	tcase_add_test(tc, pipelined_over_faulty_wire);
-	tcase_add_test(tc, lingering_close_after_error);
-	tcase_add_test(tc, slowloris_cut_by_header_timeout);
-	tcase_add_test(tc, huge_content_length_closed);
-	tcase_add_test(tc, endless_chunked_body_closed);
-	tcase_add_test(tc, slow_body_cut_by_deadline);
-	tcase_add_test(tc, refused_503_delivered_with_queued_request);
-	tcase_add_test(tc, idle_keepalive_timeout);
-	tcase_add_test(tc, idle_keepalive_holds_no_buffer);
-	tcase_add_test(tc, max_conns_refused_503);
-	tcase_add_test(tc, stop_closes_cleanly);
+	tcase_add_loop_test(tc, hello_exact_bytes, 0, MODEL_N);
+	tcase_add_loop_test(tc, keepalive_two_requests, 0, MODEL_N);
+	tcase_add_loop_test(tc, pipelined_in_order, 0, MODEL_N);
+	tcase_add_loop_test(tc, http10_closes, 0, MODEL_N);
+	tcase_add_loop_test(tc, connection_close_honoured, 0, MODEL_N);
+	tcase_add_loop_test(tc, bad_request_400_close, 0, MODEL_N);
+	tcase_add_loop_test(tc, version_505_close, 0, MODEL_N);
+	tcase_add_loop_test(tc, header_too_large_431_close, 0, MODEL_N);
+	tcase_add_loop_test(tc, method_405_body_discarded, 0, MODEL_N);
+	tcase_add_loop_test(tc, expect_continue_answered_and_closed, 0, MODEL_N);
+	tcase_add_loop_test(tc, bytes_sizes, 0, MODEL_N);
+	tcase_add_loop_test(tc, head_bytes_max, 0, MODEL_N);
+	tcase_add_loop_test(tc, bytes_backpressure, 0, MODEL_N);
+	tcase_add_loop_test(tc, pipelined_over_faulty_wire, 0, MODEL_N);
+	tcase_add_loop_test(tc, lingering_close_after_error, 0, MODEL_N);
+	tcase_add_loop_test(tc, slowloris_cut_by_header_timeout, 0, MODEL_N);
+	tcase_add_loop_test(tc, huge_content_length_closed, 0, MODEL_N);
+	tcase_add_loop_test(tc, endless_chunked_body_closed, 0, MODEL_N);
+	tcase_add_loop_test(tc, slow_body_cut_by_deadline, 0, MODEL_N);
+	tcase_add_loop_test(tc, refused_503_delivered_with_queued_request, 0, MODEL_N);
+	tcase_add_loop_test(tc, idle_keepalive_timeout, 0, MODEL_N);
+	tcase_add_loop_test(tc, idle_keepalive_holds_no_buffer, 0, MODEL_N);
+	tcase_add_loop_test(tc, max_conns_refused_503, 0, MODEL_N);
+	tcase_add_loop_test(tc, stop_closes_cleanly, 0, MODEL_N);
 	suite_add_tcase(s, tc);
 	TCase *tcl = tcase_create("client");
 	tcase_set_timeout(tcl, 120);
-	tcase_add_test(tcl, client_get_against_server);
-	tcase_add_test(tcl, client_final_response_after_1xx_in_one_read);
+	tcase_add_loop_test(tcl, client_get_against_server, 0, MODEL_N);
+	tcase_add_loop_test(tcl, client_final_response_after_1xx_in_one_read, 0, MODEL_N);
 	tcase_add_test(tcl, client_url_errors);
 	suite_add_tcase(s, tcl);
 	return s;

@@ -1,12 +1,13 @@
 #!/bin/bash
-# bench.sh - `make bench`: tapstack against lwIP (both on a TAP; lwIP at its
+# bench.sh - `make bench`: tapstack (its event-loop server, and its tasks
+# server: serve --model tasks) against lwIP (both on a TAP; lwIP at its
 # best, ethernet_input under the core lock in the TAP thread, and lwIP with
 # a mailbox hand-off to its tcpip thread), the Linux kernel stack (C epoll
 # server) and Go's net/http (both over a veth pair), every figure measured
 # twice: "split" (server on CPU 0, client on CPU 1) and "same" (both on CPU
 # 0).  See docs/performance.md for what each figure means.
 #
-#   tools/bench/bench.sh [--quick] [--only "tapstack lwip lwip-mbox kernel go"]
+#   tools/bench/bench.sh [--quick] [--only "tapstack tasks lwip lwip-mbox kernel go"]
 #                        [--pin "split same"] [--no-reflect]
 #   tools/bench/bench.sh --profile "tapstack lwip"   (perf profiles only)
 #   optional contenders (--only): tapstack-none (tapstack --offload none) and
@@ -22,7 +23,8 @@
 # one bulk GET, one upload to the discard port, ping, wrk -c200 (errors),
 # wrk -c50 with "Connection: close" (last: it leaves TIME-WAIT state on the
 # server); stop the server, delete the namespaces.  Then the TAP ceiling
-# (tap_reflect, also with 64 KiB GSO frames), then the report:
+# (tap_reflect, also with 64 KiB GSO frames), the context-switch cost
+# (switch_bench: tapstack's tasks, ucontext, kernel threads), then the report:
 # tools/bench/results/latest.md (Markdown, also printed) and latest.png.
 #
 # Every load is bounded by `timeout`; every namespace is named tsb-<pid>-*
@@ -43,14 +45,14 @@ TAPSTACK=${TAPSTACK_BENCH_BIN:-$ROOT/build/tapstack} # override to bench another
 TAPSTACK_BASE=${TAPSTACK_BENCH_BASE:-} # a second tapstack binary: the "before" rows
 
 QUICK=0
-ONLY="tapstack lwip lwip-mbox kernel go"
-[ -n "$TAPSTACK_BASE" ] && ONLY="tapstack tapstack-base lwip lwip-mbox kernel go"
+ONLY="tapstack tasks lwip lwip-mbox kernel go"
+[ -n "$TAPSTACK_BASE" ] && ONLY="tapstack tapstack-base tasks lwip lwip-mbox kernel go"
 PINS="split same"
 REFLECT=1
 PROFILE=
 REPORT_ONLY=0
 REFLECT_SIZES="60 1514 9014 65535 gso" # gso: 64 KiB GSO frames through IFF_VNET_HDR
-CONTENDERS="tapstack tapstack-none tapstack-base lwip lwip-mbox kernel go"
+CONTENDERS="tapstack tapstack-none tapstack-base tasks lwip lwip-mbox kernel go"
 OPTIONAL="tapstack-none tapstack-base" # rows only when measured
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -73,7 +75,7 @@ fi
 mkdir -p "$RES"
 
 for c in $ONLY; do
-	case $c in tapstack | tapstack-none | tapstack-base | lwip | lwip-mbox | kernel | go) ;; *) echo "bench.sh: unknown contender $c" >&2; exit 2 ;; esac
+	case $c in tapstack | tapstack-none | tapstack-base | tasks | lwip | lwip-mbox | kernel | go) ;; *) echo "bench.sh: unknown contender $c" >&2; exit 2 ;; esac
 done
 for p in $PINS; do
 	case $p in split | same) ;; *) echo "bench.sh: unknown pinning $p" >&2; exit 2 ;; esac
@@ -176,6 +178,13 @@ build() {
 	for f in kernel_hello holdconns tap_reflect upload; do
 		cc $W -o "$BIN/$f" "$SRC/$f.c" || return 1
 	done
+	# The context switch of tapstack's tasks, linked with the library, and
+	# the ucontext fallback forced on this machine for comparison.
+	cc $W -I"$ROOT/stack" -I"$ROOT/stack/include" -I"$ROOT/tap" -o "$BIN/switch_bench" \
+		"$SRC/switch_bench.c" "$ROOT/build/libtaplink.a" "$ROOT/build/libtapstack.a" \
+		$(pkg-config --libs libpcap libnl-3.0 libnl-route-3.0) -lpthread -lm || return 1
+	cc $W -DTS_TASK_SWITCH_UCONTEXT -DSWITCH_BENCH_RAW_ONLY -I"$ROOT/stack" \
+		-o "$BIN/switch_bench_ucontext" "$SRC/switch_bench.c" "$ROOT/stack/task_switch.c" || return 1
 	if pkg-config --exists lwip; then
 		cc $W $(pkg-config --cflags lwip) -o "$BIN/lwip_hello" "$SRC/lwip_hello.c" \
 			$(pkg-config --libs lwip) -lpthread || return 1
@@ -242,10 +251,11 @@ start_server() {
 	local c=$1 cpu=$2 lg=$3
 	SPID=
 	case $c in
-	tapstack | tapstack-none | tapstack-base)
+	tapstack | tapstack-none | tapstack-base | tasks)
 		local bin=$TAPSTACK extra=
 		[ "$c" = tapstack-none ] && extra="--offload none"
 		[ "$c" = tapstack-base ] && bin=$TAPSTACK_BASE
+		[ "$c" = tasks ] && extra="--model tasks"
 		[ -x "$bin" ] || { FAIL="$bin not built"; return 1; }
 		# shellcheck disable=SC2086
 		setsid ip netns exec "$NS_SRV" taskset -c "$cpu" "$bin" serve --tap tap0 \
@@ -353,7 +363,7 @@ bench_one() { # contender pinning
 	: >"$WRKLOG"
 	log "$c ($pin): set up"
 	case $c in
-	tapstack* | lwip*) setup_tap ;;
+	tapstack* | tasks | lwip*) setup_tap ;;
 	*) setup_veth ;;
 	esac || { put fail "namespace set-up failed"; teardown_ns; return; }
 
@@ -519,6 +529,9 @@ reflect_run() { # frame size or "gso" -> appends reflect_<size>_* to reflect.env
 }
 
 # ---------------------------------------------------------------- report
+sw() { awk -F= -v k="$1" '$1 == k { sub(/^[^=]*=/, ""); print; exit }' "$RAW/switch.env" 2>/dev/null; }
+swu() { awk -F= -v k="$1" '$1 == k { sub(/^[^=]*=/, ""); print; exit }' "$RAW/switch_ucontext.env" 2>/dev/null; }
+
 val() { # contender pinning key
 	local v
 	v=$(awk -F= -v k="$3" '$1 == k { sub(/^[^=]*=/, ""); print; exit }' "$RAW/$1-$2.env" 2>/dev/null)
@@ -529,6 +542,7 @@ name_of() {
 	case $1 in
 	tapstack | tapstack-none) echo "tapstack (TAP$(o=$(val "$1" "${PIN_FOR_NAME:-split}" offload); [ "$o" != - ] && [ -n "$o" ] && echo ", offload $o"))" ;;
 	tapstack-base) echo "tapstack before (TAP, TAPSTACK_BENCH_BASE)" ;;
+	tasks) echo "tapstack tasks (TAP)" ;;
 	lwip) echo "lwIP $(pkg-config --modversion lwip 2>/dev/null) (TAP, core lock)" ;;
 	lwip-mbox) echo "lwIP $(pkg-config --modversion lwip 2>/dev/null) (TAP, mailbox)" ;;
 	kernel) echo "kernel C (veth)" ;;
@@ -583,7 +597,7 @@ ratios() { # pinning
 	local pin=$1 k o
 	echo "| tapstack ÷ | rps c1 | rps c50 | new conn/s | bulk MB/s | upload MB/s | ping avg (lower is better) | CPU/100k (lower is better) | B/conn (lower is better) |"
 	echo "|---|---|---|---|---|---|---|---|---|"
-	for o in tapstack-none tapstack-base lwip lwip-mbox kernel go; do
+	for o in tapstack-none tapstack-base tasks lwip lwip-mbox kernel go; do
 		case " $OPTIONAL " in *" $o "*) [ -f "$RAW/$o-$pin.env" ] || continue ;; esac
 		local row="| $(name_of "$o") |"
 		for k in c1_rps c50_rps close_rps bulk_MBps upload_MBps ping_avg cpu100k per_conn_B; do
@@ -650,6 +664,12 @@ targets() {
 		pc=$(val tapstack $pin per_conn_B)
 		row="$row $(met "$(cmp_le "$pc" 4096)") ($pc B) |"
 	done
+	echo "$row"
+	row="| tasks model: /hello rps at -c50 ≥ 0.9× the event loop's |"
+	for pin in split same; do row="$row $(met "$(cmp_ge "$(val tasks $pin c50_rps)" "$(val tapstack $pin c50_rps)" 0.9)") ($(ratio "$(val tasks $pin c50_rps)" "$(val tapstack $pin c50_rps)")) |"; done
+	echo "$row"
+	row="| tasks model: /hello rps at -c50 ≥ 2× Go's |"
+	for pin in split same; do row="$row $(met "$(cmp_ge "$(val tasks $pin c50_rps)" "$(val go $pin c50_rps)" 2.0)") ($(ratio "$(val tasks $pin c50_rps)" "$(val go $pin c50_rps)")) |"; done
 	echo "$row"
 	row="| zero errors under -c200 |"
 	for pin in split same; do
@@ -790,6 +810,20 @@ report() {
 				[ "$s" = gso ] && label="$(awk -F= -v k="reflect_gso_bytes_per_frame" '$1 == k { print $2 }' "$RAW/reflect.env") B GSO (vnet_hdr)"
 				echo "| $label | ${fps:--} | ${mb:--} | ${off:--} | ${ref:--} |"
 			done
+			echo
+		fi
+		if [ -f "$RAW/switch.env" ]; then
+			echo "## Context switch (tools/bench/switch_bench.c; best of 7, median in brackets)"
+			echo
+			echo "What parking a task and running another costs, beside the thread switch the"
+			echo "seed puts at about 3 µs.  Load average while it ran: $(sw loadavg)."
+			echo
+			echo "| switch | ns per switch |"
+			echo "|---|---|"
+			echo "| task_ctx_switch, $(sw impl) | $(sw raw_ns) ($(sw raw_median_ns)) |"
+			echo "| task_ctx_switch, ucontext (swapcontext) | $(swu raw_ns) ($(swu raw_median_ns)) |"
+			echo "| ts_yield task to task (scheduler included) | $(sw yield_ns) ($(sw yield_median_ns)) |"
+			echo "| two kernel threads on one CPU, pipe ping-pong | $(sw thread_ns) ($(sw thread_median_ns)) |"
 			echo
 		fi
 		local notes=""
@@ -949,6 +983,13 @@ main() {
 		log "TAP ceiling: tap_reflect ${RDUR}s at $REFLECT_SIZES-byte frames"
 		for s in $REFLECT_SIZES; do reflect_run "$s"; done
 	fi
+	log "context switch: switch_bench"
+	local scale=1
+	[ "$QUICK" = 1 ] && scale=0.1
+	"$BIN/switch_bench" $scale >"$RAW/switch.env" 2>&1
+	# A tenth of the rounds: each ucontext switch is a system call.
+	"$BIN/switch_bench_ucontext" "$(awk -v s="$scale" 'BEGIN { print s / 10 }')" \
+		>"$RAW/switch_ucontext.env" 2>&1
 	echo "LOADAVG='$(cut -d' ' -f1-3 /proc/loadavg)'" >>"$RAW/meta.env"
 	LOADAVG=$(cut -d' ' -f1-3 /proc/loadavg)
 	report
