@@ -702,6 +702,9 @@ void tcp_batch_end(struct stack *st)
  * per batch would hold its slow start to 2*SMSS per round trip.  (Linux
  * acks every second segment too; its GRO merges segments before TCP sees
  * them, which a TAP with TSO gives us as well: one super-frame, one ACK.)
+ * Nor in quick-ACK mode (tcp_in.c ack_policy): the first data of a
+ * connection, or after an idle gap, is ACKed segment by segment so that
+ * the sender's restarting slow start is not held back.
  * What waits is the output of a connection that owes less: an ACK for one
  * segment, a window update, the answer the application is writing.
  */
@@ -711,6 +714,8 @@ static bool tcp_output_deferred(struct tcp_pcb *pcb)
 	if (!t->batching || !pcb->sock || pcb->ofo.n)
 		return false;
 	if (pcb->unacked_bytes >= 2u * pcb->smss)
+		return false;
+	if (pcb->quick && (pcb->tf & TF_ACKNOW) && !(pcb->tf & TF_PINGPONG))
 		return false;
 	if (!pcb->out_pending) {
 		/* In order of arrival: the ACKs of a handshake batch go out in the

@@ -56,7 +56,13 @@ test_pmtu_through_router() {
 	mtu=$(tshark -r "$WORK/tapstack.pcap" -Y 'icmp.type == 3 && icmp.code == 4' -T fields \
 		-e icmp.mtu 2>/dev/null | head -n 1)
 	eq "next-hop MTU given" 1280 "$mtu"
-	big=$(tshark -r "$WORK/tapstack.pcap" -Y 'ip.src == 10.0.0.2 && ip.dst == 10.9.0.2 && ip.len > 1280' \
+	# Wire-sized frames only: with offloads (--offload auto) the capture
+	# holds the stack's TSO frames of up to 64 KiB, which the kernel cuts
+	# at the segment size the stack chose (after the error, the path's);
+	# a TSO frame cut too large would never arrive, and the transfer above
+	# would stall.
+	big=$(tshark -r "$WORK/tapstack.pcap" \
+		-Y 'ip.src == 10.0.0.2 && ip.dst == 10.9.0.2 && ip.len > 1280 && ip.len <= 1500' \
 		2>/dev/null | wc -l)
 	check "at most a window of segments above 1280 octets before the error ($big)" test "$big" -le 64
 	df=$(tshark -r "$WORK/tapstack.pcap" -Y '!icmp && ip.src == 10.0.0.2 && tcp && ip.flags.df == 0' \

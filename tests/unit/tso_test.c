@@ -358,6 +358,14 @@ START_TEST(copy_with_folded_checksum_wraps_at_odd_offset)
 }
 END_TEST
 
+/* Quick-ACK mode spent, as after the first round trips of data. */
+static void fx_quickack_spent(struct fx *x)
+{
+	x->pcb->quick = 0;
+	x->pcb->ato_us = x->t.st.cfg.tcp_delack_ms * 1000u;
+	x->pcb->lrcv_us = x->t.st.now_us;
+}
+
 /*
  * Six in-order full segments in one receive batch: an ACK for every second
  * one (RFC 1122 §4.2.3.2), not one per segment, nor one stretch ACK for
@@ -367,6 +375,7 @@ START_TEST(batch_of_in_order_segments_acked_every_second_segment)
 {
 	struct fx x;
 	fx_established(&x, NULL, 0);
+	fx_quickack_spent(&x);
 	static uint8_t data[MSS];
 	uint8_t *f = malloc(MSS + 100);
 	uint32_t start = x.snd;
@@ -381,6 +390,36 @@ START_TEST(batch_of_in_order_segments_acked_every_second_segment)
 		ck_assert(take(&x, o));
 		ck_assert_uint_eq(o->v.ack, start + k * MSS);
 		ck_assert_uint_eq(o->v.flags, TCP_ACK);
+	}
+	ck_assert(!take(&x, o));
+	free(o);
+	free(f);
+	fx_free(&x);
+}
+END_TEST
+
+/*
+ * The first data of a connection, six segments in one batch: quick-ACK
+ * mode ACKs each (Linux tcp_in_quickack_mode), the batch does not merge
+ * them: the sender's slow start grows per ACK.
+ */
+START_TEST(batch_in_quickack_mode_acks_each_segment)
+{
+	struct fx x;
+	fx_established(&x, NULL, 0);
+	static uint8_t data[MSS];
+	uint8_t *f = malloc(MSS + 100);
+	uint32_t start = x.snd;
+	for (int i = 0; i < 6; i++) {
+		size_t n = seg(f, x.snd, x.iss + 1, TCP_ACK, NULL, 0, data, MSS);
+		capdev_inject(x.t.cap, f, n);
+		x.snd += MSS;
+	}
+	stack_poll(&x.t.st, x.t.st.now_us);
+	struct out *o = malloc(sizeof(*o));
+	for (uint32_t k = 1; k <= 6; k++) {
+		ck_assert_msg(take(&x, o), "ACK %u", k);
+		ck_assert_uint_eq(o->v.ack, start + k * MSS);
 	}
 	ck_assert(!take(&x, o));
 	free(o);
@@ -494,6 +533,7 @@ static Suite *tso_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("receive");
 	tcase_add_test(tc, batch_of_in_order_segments_acked_every_second_segment);
+	tcase_add_test(tc, batch_in_quickack_mode_acks_each_segment);
 	tcase_add_test(tc, batch_of_out_of_order_segments_gets_each_dupack);
 	tcase_add_test(tc, linux_gso_super_frame_received_whole);
 	tcase_add_test(tc, pure_ack_at_right_edge_is_read);
