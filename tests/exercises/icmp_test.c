@@ -4,20 +4,27 @@
  * echo answered in place with the RFC 1624 incremental checksum, echo
  * replies handed to the ping handler, and the errors a host sends (RFC 792
  * formats; RFC 1122 §3.2.2: which errors never to send; RFC 1812 §4.3.2.3
- * and §4.3.2.8: how much to quote, how often).
+ * and §4.3.2.8: how much to quote, how often), and the errors it receives
+ * (checked, RFC 5927 §4.1, and passed to the socket that sent the datagram
+ * they quote, RFC 1122 §4.1.3.3; fragmentation needed lowers the path MTU,
+ * RFC 1191).
  *
  * The stack under test is 10.0.0.2, 02:00:00:00:00:02; its peer 10.0.0.1 at
  * 02:00:00:00:00:01.  Expected messages are built here byte by byte with a
  * checksum of this file's own, never with the learner's functions.  IPv4,
  * UDP and ARP around the learner's ICMP are the reference.
  */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 #include "buf.h"
 #include "icmp.h"
+#include "ip_pmtu.h"
 #include "ipv4.h"
 #include "lib/exunit.h"
 #include "stack.h"
+#include "tapstack.h"
 
 #define US    0x0a000002u
 #define PEER  0x0a000001u
@@ -615,4 +622,151 @@ EX_CHECK(errors_rate_limited, "errors are rate-limited: cfg.icmp_err_burst at on
 			"cfg.icmp_err_rate per second: expected %u",
 			rate, errors, rate / 10);
 	ex_stack_free(&s);
+}
+
+/* ---- errors received: RFC 1122 §3.2.2, §4.1.3.3; RFC 5927 §4.1 ---- */
+
+#define HINT_ERR_TO_SOCKET                                                                         \
+	"an error (destination unreachable, time exceeded, parameter problem) is about a "         \
+	"datagram we sent: icmp_input hands it to icmp_error_input, which fills a struct ip_err "  \
+	"(ip.h: kind, err and hard from unreach_err[code], the quoted addresses, protocol and "    \
+	"transport octets) and calls ip_err_input; UDP then reports a hard error to a connected "  \
+	"socket on its next call"
+#define HINT_ERR_QUOTE                                                                             \
+	"RFC 5927 §4.1, RFC 792: check what an error quotes before believing it: an IPv4 header " \
+	"(version 4, IHL >= 5) and at least 8 octets of its transport, from a first fragment "     \
+	"(DROP_ICMP_ERR_BAD_QUOTE), sent by us (ip_addr_is_ours of the quoted source, else "       \
+	"DROP_ICMP_ERR_NOT_OURS); anyone can send an ICMP message"
+
+/* Our connected UDP socket sends one datagram to 10.0.0.1:7777; quote: its first 28 octets. */
+static int udp_sent(struct ex_stack *s, uint8_t quote[28])
+{
+	uint8_t out[1600];
+	int fd = ts_socket(&s->st, AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(7777)};
+	a.sin_addr.s_addr = htonl(PEER);
+	if (fd < 0 || ts_connect(&s->st, fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    ts_send(&s->st, fd, "hello", 5, 0) != 5)
+		ex_fail("harness", "UDP (the reference) could not send", "socket/connect/send: %s",
+			strerror(errno));
+	stack_poll(&s->st, s->now_us);
+	size_t n = ex_stack_tx(s, out, sizeof(out));
+	if (n < 14 + 28 || out[14 + 9] != 17)
+		ex_fail("harness", "UDP (the reference) could not send", "sent: %s",
+			n ? ex_summary(out, n) : "nothing");
+	memcpy(quote, out + 14, 28);
+	ex_step("our UDP socket, connected to 10.0.0.1:7777, sent %s", ex_summary(out, n));
+	return fd;
+}
+
+/* Feeds an ICMP error (type, code, next-hop mtu) from the peer quoting qlen octets of q. */
+static void feed_error(struct ex_stack *s, const uint8_t eth_dst[6], uint8_t type, uint8_t code,
+		       uint16_t mtu, const uint8_t *q, size_t qlen, const char *why)
+{
+	uint8_t m[128], f[256];
+	memset(m, 0, 8);
+	m[0] = type;
+	m[1] = code;
+	put16(m + 6, mtu);
+	memcpy(m + 8, q, qlen);
+	put16(m + 2, csum(m, 8 + qlen));
+	size_t n = ip_frame(f, eth_dst, US, 1, m, 8 + qlen);
+	ex_stack_rx(s, f, n, why);
+}
+
+/* What ts_recv on fd says now: 0 when a datagram or nothing, else the errno. */
+static int pending_error(struct ex_stack *s, int fd)
+{
+	char buf[16];
+	errno = 0;
+	ssize_t r = ts_recv(&s->st, fd, buf, sizeof(buf), MSG_DONTWAIT);
+	return r < 0 && errno != EAGAIN ? errno : 0;
+}
+
+EX_CHECK(error_reaches_socket, "an ICMP error about our datagram reaches its socket, once")
+{
+	struct ex_stack s;
+	uint8_t q[28];
+	ex_stack_init(&s, NULL);
+	learn_peer(&s);
+	int fd = udp_sent(&s, q);
+	feed_error(&s, MAC_US, 3, 3, 0, q, sizeof(q),
+		   "port unreachable from 10.0.0.1 quoting that datagram's header and 8 octets");
+	int e = pending_error(&s, fd);
+	if (e != ECONNREFUSED)
+		ex_fail(
+		    "icmp.err-to-socket", HINT_ERR_TO_SOCKET,
+		    "the socket's next recv gave %s, expected ECONNREFUSED (port unreachable is "
+		    "a hard error, RFC 1122 §4.2.3.9); ICMP_ERRORS_DELIVERED is %llu, "
+		    "DROP_ICMP_UNHANDLED_TYPE %llu",
+		    e ? strerror(e) : "no error",
+		    (unsigned long long)s.st.counters[CTR_ICMP_ERRORS_DELIVERED],
+		    (unsigned long long)s.st.drops[DROP_ICMP_UNHANDLED_TYPE]);
+	if (pending_error(&s, fd) != 0)
+		ex_fail("icmp.err-to-socket", HINT_ERR_TO_SOCKET,
+			"the error was reported twice: one ICMP error, one call that fails");
+	ex_step("fragmentation needed, next-hop MTU 1000, quoting the datagram");
+	feed_error(&s, MAC_US, 3, 4, 1000, q, sizeof(q),
+		   "fragmentation needed (code 4), next-hop MTU 1000");
+	struct ip_addr peer = ip_addr_v4(PEER);
+	uint32_t pmtu = ip_pmtu_get(&s.st, &peer, NULL);
+	if (pmtu != 1000)
+		ex_fail(
+		    "icmp.err-mtu",
+		    "RFC 1191 §4: fragmentation needed (code 4) carries the next-hop MTU in the "
+		    "low 16 bits of the unused field (v->seq); it goes to the transport as "
+		    "ip_err kind IP_ERR_PKT_TOO_BIG with mtu set",
+		    "the path MTU toward 10.0.0.1 is %u after the error, expected 1000", pmtu);
+	ts_close(&s.st, fd);
+	ex_stack_free(&s);
+}
+
+EX_CHECK(errors_checked,
+	 "errors to a broadcast, source quench and bad or foreign quotes change nothing")
+{
+	static const struct {
+		const char *what;
+		bool bcast;
+		uint8_t type;
+		size_t qlen;
+		int corrupt; /* quote octet to change, -1 none */
+		uint8_t value;
+		enum ts_drop_reason why;
+		const char *id, *hint;
+	} cases[] = {
+	    {"port unreachable to the link broadcast", true, 3, 28, -1, 0, DROP_ICMP_ERR_BCAST,
+	     "icmp.err-bcast",
+	     "an error that came to a broadcast (b->link_bcast, or a broadcast IP destination) is "
+	     "someone's mistake or an attack: DROP_ICMP_ERR_BCAST, as Linux icmp_rcv"},
+	    {"source quench", false, 4, 28, -1, 0, DROP_ICMP_SOURCE_QUENCH, "icmp.source-quench",
+	     "RFC 6633 §1: hosts MUST silently ignore source quench (DROP_ICMP_SOURCE_QUENCH)"},
+	    {"port unreachable quoting 24 octets (the header and 4 of UDP)", false, 3, 24, -1, 0,
+	     DROP_ICMP_ERR_BAD_QUOTE, "icmp.err-quote", HINT_ERR_QUOTE},
+	    {"port unreachable quoting a datagram with version 6", false, 3, 28, 0, 0x65,
+	     DROP_ICMP_ERR_BAD_QUOTE, "icmp.err-quote", HINT_ERR_QUOTE},
+	    {"port unreachable quoting a datagram from 10.0.0.7 (not us)", false, 3, 28, 15, 7,
+	     DROP_ICMP_ERR_NOT_OURS, "icmp.err-not-ours", HINT_ERR_QUOTE},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ex_stack s;
+		uint8_t q[28];
+		ex_stack_init(&s, NULL);
+		learn_peer(&s);
+		int fd = udp_sent(&s, q);
+		if (cases[i].corrupt >= 0)
+			q[cases[i].corrupt] = cases[i].value;
+		feed_error(&s, cases[i].bcast ? MAC_BCAST : MAC_US, cases[i].type, 3, 0, q,
+			   cases[i].qlen, cases[i].what);
+		int e = pending_error(&s, fd);
+		if (e || s.st.rx_drops[cases[i].why] != 1)
+			ex_fail(cases[i].id, cases[i].hint,
+				"%s: the socket's next recv gave %s, %s is %llu; expected no error "
+				"and %s 1",
+				cases[i].what, e ? strerror(e) : "no error",
+				ts_drop_name(cases[i].why),
+				(unsigned long long)s.st.rx_drops[cases[i].why],
+				ts_drop_name(cases[i].why));
+		ts_close(&s.st, fd);
+		ex_stack_free(&s);
+	}
 }

@@ -11,6 +11,7 @@
 
 #include "icmp.h"
 #include "ip.h"
+#include "ip_pmtu.h"
 #include "ipv4.h"
 #include "lib/exunit.h"
 #include "stack.h"
@@ -395,8 +396,9 @@ EX_CHECK(refusals_on_output, "no route, DF over the MTU, and over 65535 are refu
 			(unsigned long long)s.st.drops[DROP_IPV4_NO_ROUTE], -ENETUNREACH);
 	b = ts_buf_alloc(&s.st, 3000, TS_BUF_HEADROOM);
 	memset(ts_buf_put(b, 3000), 0, 3000);
-	ex_step("ipv4_output_opts of 3000 octets with DF to 10.0.0.1 (MTU 1500)");
-	r = ipv4_output_opts(&s.st, b, 0, PEER, 17, &(struct ip_tx_opts){.df = true});
+	ex_step("ipv4_output_opts of 3000 octets with IP_PMTUDISC_DO (DF) to 10.0.0.1 (MTU 1500)");
+	r = ipv4_output_opts(&s.st, b, 0, PEER, 17,
+			     &(struct ip_tx_opts){.pmtudisc = IP_PMTUDISC_DO});
 	if (r != -EMSGSIZE || s.st.drops[DROP_IPV4_FRAG_NEEDED] != 1)
 		ex_fail("ipv4.df",
 			"Don't Fragment means what it says: over the MTU, refuse "
@@ -407,6 +409,99 @@ EX_CHECK(refusals_on_output, "no route, DF over the MTU, and over 65535 are refu
 	if (ex_stack_tx(&s, out, sizeof(out)))
 		ex_fail("ipv4.df", "a refused datagram sends nothing", "something was sent: %s",
 			ex_summary(out, 60));
+	ex_stack_free(&s);
+}
+
+/* Sends len octets of UDP to the peer with IP_MTU_DISCOVER mode; returns what
+ * ipv4_output_opts returned, the frames sent in *frames, DF on the first in *df
+ * and the largest IPv4 datagram sent in *largest. */
+static int send_pmtu(struct ex_stack *s, size_t len, uint8_t mode, size_t *frames, bool *df,
+		     size_t *largest)
+{
+	uint8_t out[1600];
+	struct ts_buf *b = ts_buf_alloc(&s->st, len, TS_BUF_HEADROOM);
+	if (!b)
+		ex_fail("harness", "out of memory", "ts_buf_alloc failed");
+	memset(ts_buf_put(b, len), 0x33, len);
+	int r = ipv4_output_opts(&s->st, b, 0, PEER, 17, &(struct ip_tx_opts){.pmtudisc = mode});
+	size_t n;
+	*frames = *largest = 0;
+	*df = false;
+	while ((n = ex_stack_tx(s, out, sizeof(out))) > 0) {
+		if (*frames == 0)
+			*df = out[14 + 6] & 0x40;
+		if (n - 14 > *largest)
+			*largest = n - 14;
+		++*frames;
+	}
+	return r;
+}
+
+#define HINT_PMTU                                                                                  \
+	"the size that needs fragments is the path MTU toward the destination, not the link's: "   \
+	"ip_pmtu_get(st, &dst, &locked) when ip_pmtudisc_uses_pmtu(opts->pmtudisc) (RFC 1191: a "  \
+	"router said the path carries less), cfg.mtu for PROBE, INTERFACE and OMIT"
+#define HINT_PMTU_DF                                                                               \
+	"DF follows the socket's IP_MTU_DISCOVER (opts->pmtudisc, the table at struct "            \
+	"ip_tx_opts in ip.h): DO and PROBE always, WANT when the datagram fits the path MTU (and " \
+	"the estimate is not locked), DONT never; a datagram that needs fragments with DO goes "   \
+	"nowhere (IPV4_FRAG_NEEDED, -EMSGSIZE)"
+
+EX_CHECK(path_mtu_on_output, "the path MTU and IP_MTU_DISCOVER decide DF and the fragments")
+{
+	struct ex_stack s;
+	size_t frames, largest;
+	bool df;
+	ex_stack_init(&s, NULL);
+	learn_peer(&s);
+	struct ip_addr peer = ip_addr_v4(PEER);
+	ex_step("a router said the path to 10.0.0.1 carries 1000 octets: ip_pmtu_update(st, "
+		"10.0.0.1, 1000); cfg.mtu is %u",
+		s.st.cfg.mtu);
+	if (ip_pmtu_update(&s.st, &peer, 1000) != 1000)
+		ex_fail("harness", "the reference path MTU cache", "the estimate was not stored");
+
+	ex_step("ipv4_output_opts of 900 octets with IP_PMTUDISC_WANT");
+	int r = send_pmtu(&s, 900, IP_PMTUDISC_WANT, &frames, &df, &largest);
+	if (r != 0 || frames != 1 || largest != 920)
+		ex_fail("ipv4.pmtu", HINT_PMTU,
+			"returned %d, %zu frame(s), the largest %zu octets; expected 0 and one "
+			"datagram of 920",
+			r, frames, largest);
+	if (!df)
+		ex_fail("ipv4.pmtu-df", HINT_PMTU_DF,
+			"the datagram fits the path MTU and went without DF; IP_PMTUDISC_WANT sets "
+			"it then");
+
+	ex_step("ipv4_output_opts of 1400 octets with IP_PMTUDISC_WANT");
+	r = send_pmtu(&s, 1400, IP_PMTUDISC_WANT, &frames, &df, &largest);
+	if (r != 0 || frames != 2 || largest != 996)
+		ex_fail("ipv4.pmtu", HINT_PMTU,
+			"returned %d, %zu frame(s), the largest %zu octets of IPv4; expected 0 and "
+			"two fragments, the first of 20 + (1000 - 20) & ~7 = 996",
+			r, frames, largest);
+	if (df)
+		ex_fail("ipv4.pmtu-df", HINT_PMTU_DF,
+			"fragments of an IP_PMTUDISC_WANT datagram went with DF");
+
+	ex_step("ipv4_output_opts of 1400 octets with IP_PMTUDISC_DO");
+	r = send_pmtu(&s, 1400, IP_PMTUDISC_DO, &frames, &df, &largest);
+	if (r != -EMSGSIZE || frames != 0 || s.st.drops[DROP_IPV4_FRAG_NEEDED] != 1)
+		ex_fail("ipv4.pmtu-df", HINT_PMTU_DF,
+			"returned %d, %zu frame(s) sent, IPV4_FRAG_NEEDED %llu; expected %d, none, "
+			"1",
+			r, frames, (unsigned long long)s.st.drops[DROP_IPV4_FRAG_NEEDED],
+			-EMSGSIZE);
+
+	ex_step("ipv4_output_opts of 1400 octets with IP_PMTUDISC_PROBE (the link's MTU)");
+	r = send_pmtu(&s, 1400, IP_PMTUDISC_PROBE, &frames, &df, &largest);
+	if (r != 0 || frames != 1 || largest != 1420)
+		ex_fail("ipv4.pmtu", HINT_PMTU,
+			"returned %d, %zu frame(s), the largest %zu octets; expected 0 and one "
+			"datagram of 1420 (PROBE sizes by cfg.mtu)",
+			r, frames, largest);
+	if (!df)
+		ex_fail("ipv4.pmtu-df", HINT_PMTU_DF, "IP_PMTUDISC_PROBE sent without DF");
 	ex_stack_free(&s);
 }
 

@@ -499,7 +499,7 @@ EX_CHECK(receive_queue_bounded, "the receive queue holds at most SO_RCVBUF, char
 	ex_stack_free(&s);
 }
 
-EX_CHECK(sendto_datagram, "sendto sends one datagram, field by field")
+EX_CHECK(sendto_datagram, "sendto sends one datagram, field by field, DF as IP_MTU_DISCOVER says")
 {
 	struct ex_stack s;
 	uint8_t out[1600], want[128], mask[128];
@@ -542,6 +542,25 @@ EX_CHECK(sendto_datagram, "sendto sends one datagram, field by field")
 	if (n >= 42 && get16(out + 34) == 6666)
 		id = "udp.ports";
 	ex_expect_frame("the datagram", want, 14 + 33, out, n, mask, id, hint);
+	const char *pmtu_hint =
+	    "the datagram goes with the socket's IP_MTU_DISCOVER (struct ip_tx_opts pmtudisc from "
+	    "pcb->sock->opt.pmtudisc, with tos and ttl): IPv4 sets DF from it (ip.h), and "
+	    "IP_PMTUDISC_WANT, the sockets' default, sets it on what fits the path MTU";
+	if (!(out[14 + 6] & 0x40))
+		ex_fail("udp.pmtudisc", pmtu_hint,
+			"the datagram went without DF (flags 0x%02x); the socket has "
+			"IP_PMTUDISC_WANT, the default",
+			out[14 + 6]);
+	int dont = IP_PMTUDISC_DONT;
+	ex_step("IP_MTU_DISCOVER set to IP_PMTUDISC_DONT; the socket sends \"hello\" again");
+	if (ts_setsockopt(&s.st, fd, IPPROTO_IP, IP_MTU_DISCOVER, &dont, sizeof(dont)) < 0)
+		ex_fail("harness", "setsockopt is given", "IP_MTU_DISCOVER: %s", strerror(errno));
+	r = ts_sendto(&s.st, fd, "hello", 5, 0, (struct sockaddr *)&to, sizeof(to));
+	n = ex_stack_tx(&s, out, sizeof(out));
+	if (r != 5 || n < 34 || (out[14 + 6] & 0x40))
+		ex_fail("udp.pmtudisc", pmtu_hint,
+			"sendto returned %zd and %s; expected 5 and a datagram without DF", r,
+			n >= 34 ? "the datagram went with DF" : "nothing went out");
 	ts_close(&s.st, fd);
 	ex_stack_free(&s);
 }

@@ -8,8 +8,8 @@
  * program is linked only with the wire, the fault wrapper and the loop.
  *
  *   exdrive --mine MINE.so --ref REF.so --out DIR [--seed N] [--check ID]
- *           [--rerun "make exercise NAME=x"] SCENARIO...
- *   exdrive --speed --mine MINE.so --ref REF.so [--reps N] [--bar X] SCENARIO
+ *           [--rerun "make exercise NAME=x"] [--cc NAME] SCENARIO...
+ *   exdrive --speed --mine MINE.so --ref REF.so [--reps N] [--bar X] [--cc NAME] SCENARIO
  *
  * SCENARIO is ROLE:TASK[:FAULTS[:xN]]: ROLE is the learner's side (client: the
  * learner at 10.0.0.1 against the reference server, server: the learner at
@@ -18,7 +18,10 @@
  * whose seed comes from --seed; xN asks the learner's run to finish within
  * N times the simulated time the reference takes on both ends (a layer that
  * works but only through timeouts fails it).  Its check id is
- * sim/ROLE/TASK[+faults].
+ * sim/ROLE/TASK[+faults].  --cc NAME runs TCP on both stacks with that
+ * congestion control (cfg.tcp_congestion, "reno" or "cubic"; default the
+ * stack's): an exercise that replaces one module must run that module, and
+ * the reference it is timed against must run the same algorithm.
  *
  * Each scenario prints "pass" or "FAIL" and, for a failure, what happened,
  * both stacks' drop reasons, one hint, the pcap of the run (the frames on
@@ -133,7 +136,8 @@ struct scenario {
 	bool faulty;
 	struct fault_spec faults;
 	char faults_text[128];
-	double bound; /* > 0: finish within bound x the reference's simulated time */
+	double bound;	/* > 0: finish within bound x the reference's simulated time */
+	const char *cc; /* congestion control of both stacks (--cc), NULL: the default */
 };
 
 static bool parse_scenario(const char *text, struct scenario *s, char *err, size_t errlen)
@@ -282,12 +286,12 @@ static bool run(const struct scenario *s, uint64_t seed, const struct exnode_api
 	}
 	o->tail.lower = *mine_end;
 	*mine_end = &o->tail.dev;
-	struct node_ctx server = {
-	    server_api, server_api->new_node(SIM_SERVER, ds, seed, now, NULL, err, sizeof(err))};
+	struct node_ctx server = {server_api, server_api->new_node(SIM_SERVER, ds, seed, now, NULL,
+								   s->cc, err, sizeof(err))};
 	struct node_ctx client = {client_api, NULL};
 	if (server.node)
-		client.node =
-		    client_api->new_node(SIM_CLIENT, dc, seed, now, &s->task, err, sizeof(err));
+		client.node = client_api->new_node(SIM_CLIENT, dc, seed, now, &s->task, s->cc, err,
+						   sizeof(err));
 	if (!client.node) {
 		snprintf(o->res.what, sizeof(o->res.what), "the stacks did not start: %s", err);
 		if (server.node)
@@ -428,6 +432,7 @@ int main(int argc, char **argv)
 {
 	const char *mine_path = NULL, *ref_path = NULL, *out = "/tmp", *only = NULL;
 	const char *rerun = "make exercise";
+	const char *cc = NULL;
 	uint64_t seed = 1;
 	bool speed_mode = false;
 	int reps = 3;
@@ -446,6 +451,8 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		else if (!strcmp(a, "--rerun") && v)
 			rerun = argv[++i];
+		else if (!strcmp(a, "--cc") && v)
+			cc = *argv[++i] ? argv[i] : NULL;
 		else if (!strcmp(a, "--seed") && v)
 			seed = strtoull(argv[++i], NULL, 0);
 		else if (!strcmp(a, "--reps") && v)
@@ -478,6 +485,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "exdrive: %s: %s\n", argv[first], err);
 			return 2;
 		}
+		s.cc = cc;
 		return speed(&mine, &ref, &s, reps < 1 ? 1 : reps, bar);
 	}
 	int ran = 0, passed = 0;
@@ -487,6 +495,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "exdrive: %s: %s\n", argv[i], err);
 			return 2;
 		}
+		s.cc = cc;
 		if (only && *only && strcmp(only, s.id))
 			continue;
 		char pcap[1200], pcap_id[512];

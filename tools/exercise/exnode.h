@@ -25,9 +25,10 @@
 	    "exnode_free"
 
 struct exnode_api {
-	/* role: SIM_SERVER or SIM_CLIENT; seed: both stacks' seeds derive from it. */
+	/* role: SIM_SERVER or SIM_CLIENT; seed: both stacks' seeds derive from it;
+	 * cc: TCP congestion control (cfg.tcp_congestion), NULL: the default. */
 	void *(*new_node)(int role, struct netdev *dev, uint64_t seed, uint64_t now_us,
-			  const struct sim_task *task, char *err, size_t errlen);
+			  const struct sim_task *task, const char *cc, char *err, size_t errlen);
 	int (*poll)(void *node, uint64_t now_us);
 	uint64_t (*next_deadline)(void *node);
 	const struct sim_result *(*result)(void *node);

@@ -12,11 +12,12 @@
 #include "drop.h"
 #include "sim_peer.h"
 #include "stack.h"
+#include "tcp_cc.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
 EXPORT void *exnode_new(int role, struct netdev *dev, uint64_t seed, uint64_t now_us,
-			const struct sim_task *task, char *err, size_t errlen);
+			const struct sim_task *task, const char *cc, char *err, size_t errlen);
 EXPORT int exnode_poll(void *node, uint64_t now_us);
 EXPORT uint64_t exnode_next_deadline(void *node);
 EXPORT const struct sim_result *exnode_result(void *node);
@@ -25,10 +26,20 @@ EXPORT void exnode_report(void *node, char *out, size_t cap, uint64_t *retransmi
 EXPORT int64_t exnode_free(void *node);
 
 void *exnode_new(int role, struct netdev *dev, uint64_t seed, uint64_t now_us,
-		 const struct sim_task *task, char *err, size_t errlen)
+		 const struct sim_task *task, const char *cc, char *err, size_t errlen)
 {
 	struct ts_config cfg;
 	sim_peer_config(&cfg, (enum sim_role)role, seed);
+	if (cc) {
+		/* The stack falls back to its default on a name it does not know:
+		 * here that would time the wrong module, so refuse it. */
+		if (!tcp_cc_find(cc) || strlen(cc) >= sizeof(cfg.tcp_congestion)) {
+			snprintf(err, errlen, "congestion control '%s': expected one of: %s", cc,
+				 tcp_cc_available());
+			return NULL;
+		}
+		snprintf(cfg.tcp_congestion, sizeof(cfg.tcp_congestion), "%s", cc);
+	}
 	return sim_peer_new((enum sim_role)role, &cfg, dev, now_us, task, err, errlen);
 }
 

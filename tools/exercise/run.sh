@@ -28,6 +28,9 @@
 #   EX_FUZZ    fuzz harnesses whose corpus to replay (frame, frames)
 #   EX_SPEED   the speed scenario
 #   EX_TAP     real clients for the TAP stage (arping ping curl nc udp nmap)
+#   EX_CC      TCP congestion control of both stacks in stages 3, 5 and 6
+#              (--cc; default the stack's, CUBIC): an exercise replacing a
+#              congestion-control module names it, so that it runs
 #
 # Stages: 1 unit checks, 2 regression (the unit and two-stack suites
 # relinked), 3 simulator (learner vs reference, seeded faults), 4 hostile
@@ -65,7 +68,7 @@ load_conf() { # name
 		usage_names
 		exit 2
 	fi
-	EX_FILE='' EX_REPL='' EX_PREREQ='' EX_SIM='' EX_FUZZ='' EX_SPEED='' EX_TAP=''
+	EX_FILE='' EX_REPL='' EX_PREREQ='' EX_SIM='' EX_FUZZ='' EX_SPEED='' EX_TAP='' EX_CC=''
 	. "tests/exercises/$1.conf"
 }
 
@@ -164,7 +167,8 @@ stage3() {
 	case $CHECK in sim/*) c=$CHECK ;; esac
 	# shellcheck disable=SC2086
 	build/ex/driver/asan/exdrive --mine "$DIR/asan/variant.so" --ref build/ex/ref/asan/node.so \
-		--out "$DIR/pcap" --seed "$SEED" --rerun "$RERUN" ${c:+--check "$c"} $EX_SIM \
+		--out "$DIR/pcap" --seed "$SEED" --rerun "$RERUN" ${c:+--check "$c"} \
+		${EX_CC:+--cc "$EX_CC"} $EX_SIM \
 		>"$DIR/sim.log" 2>&1
 	rc=$?
 	cat "$DIR/sim.log"
@@ -216,7 +220,7 @@ stage5() {
 	if [ "$S3" = fail ]; then say_skip "the simulator stage must pass first"; S5=skip; return; fi
 	if ! build rel ex-so || ! $MAKE V=rel ex-driver >/dev/null 2>&1; then S5=fail; return; fi
 	build/ex/driver/rel/exdrive --speed --mine "$DIR/rel/variant.so" --ref build/ex/ref/rel/node.so \
-		--reps 3 --bar 3 $EX_SPEED >"$DIR/speed.log" 2>&1
+		--reps 3 --bar 3 ${EX_CC:+--cc "$EX_CC"} $EX_SPEED >"$DIR/speed.log" 2>&1
 	rc=$?
 	grep -v '^speed-ratio' "$DIR/speed.log"
 	U5=$(sed -n 's/^speed-ratio: //p' "$DIR/speed.log")
@@ -239,7 +243,7 @@ stage6() {
 	fi
 	ip netns del tsex-probe
 	if ! build asan ex-tap; then S6=fail; return; fi
-	sh tools/exercise/tap_stage.sh "$DIR/asan/tapstack" "$DIR" "$EX_TAP"
+	EX_CC=$EX_CC sh tools/exercise/tap_stage.sh "$DIR/asan/tapstack" "$DIR" "$EX_TAP"
 	rc=$?
 	[ $rc -eq 0 ] && S6=pass || S6=fail
 	[ $rc -ne 0 ] && [ -z "$NEXT" ] && NEXT=tap

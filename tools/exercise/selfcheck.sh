@@ -67,7 +67,7 @@ count() { grep -c "^  $2  " "$1"; }
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.0f", b - a }'; }
 conf() {
-	EX_FILE='' EX_REPL='' EX_SIM='' EX_FUZZ='' EX_SPEED='' EX_TAP=''
+	EX_FILE='' EX_REPL='' EX_SIM='' EX_FUZZ='' EX_SPEED='' EX_TAP='' EX_CC=''
 	. "tests/exercises/$1.conf"
 }
 

@@ -11,6 +11,7 @@
 # arping when installed), ping (also a 3000-byte, fragmented one), curl
 # (/hello and 1 MB of /bytes), nc (TCP echo), udp (nc -u to the UDP echo
 # service), nmap (SYN scan: open and closed ports).  The namespace is removed on exit.
+# EX_CC in the environment: the stack's congestion control (serve --cc).
 set -u
 BIN=$1
 DIR=$2
@@ -41,7 +42,7 @@ bad() { # name what hint-id hint
 
 ns_create "tsex-$$" || { echo "  ${R}FAIL${N}  tap: cannot create a network namespace"; exit 1; }
 ip netns exec "$NS" "$BIN" serve --tap tap0 --host-ip 10.0.0.1/24 --ip 10.0.0.2/24 \
-	--pcap "$W/tapstack.pcap" --stats >"$W/tapstack.out" 2>"$W/tapstack.err" &
+	${EX_CC:+--cc "$EX_CC"} --pcap "$W/tapstack.pcap" --stats >"$W/tapstack.out" 2>"$W/tapstack.err" &
 PID=$!
 up=0
 for _ in $(seq 100); do

@@ -326,8 +326,10 @@ void arp_input(struct stack *st, struct ts_buf *b)
 	 * built in place in b with the fields swapped (ts_buf_trim to
 	 * ARP_PKT_LEN, ts_buf_meta_reset), counted (CTR_ARP_TX,
 	 * CTR_ARP_REPLIES_SENT) and sent back to the requester's MAC (not
-	 * broadcast).  Every path consumes b exactly once (ts_drop, ts_buf_free
-	 * or eth_output).
+	 * broadcast).  Every path ends the received frame exactly once (stack.h,
+	 * "Accounting of received frames"): ts_drop with its reason, or
+	 * ts_buf_consume for a reply the cache took; a request is delivered
+	 * (ts_rx_delivered) before b goes back out as the reply (eth_output).
 	 */
 	ts_drop(st, b, DROP_ARP_NOT_FOR_US);
 }

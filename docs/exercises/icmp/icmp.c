@@ -4,11 +4,14 @@
  * the stack with this file in place of stack/icmp.c and checks it.
  *
  * Yours to write (TODO below): the view (icmp_parse, icmp_csum_ok),
- * icmp_build_echo, the input path (icmp_input, and the echo reply built in
- * place with an incremental checksum, icmp_echo_reply_in_place) and the
- * errors (icmp_send_error).  Given: icmp_is_error, the token bucket
- * (icmp_err_allowed), icmp_echo_request, the handler and the life cycle.
- * icmp.h specifies every function.
+ * icmp_build_echo, the input path (icmp_input, the echo reply built in
+ * place with an incremental checksum, icmp_echo_reply_in_place, and the
+ * errors received, icmp_error_input: checked and passed to the socket that
+ * caused them) and the errors sent (icmp_send_error).  Given:
+ * icmp_is_error, the table of unreachable codes (unreach_err), the token
+ * bucket (icmp_err_allowed), icmp_echo_request, the handler and the life
+ * cycle.  icmp.h specifies every function; ip.h struct ip_err and
+ * ip_err_input what the transports are given.
  *
  * What the reference does, for orientation:
  *
@@ -16,7 +19,12 @@
  * validated the sum, netdev.h) → echo request answered in the received
  * buffer (type rewritten, checksum patched incrementally, same id, seq
  * and payload, RFC 792 "Echo or Echo Reply Message"), echo reply handed
- * to the ping handler; every other type is counted and dropped.
+ * to the ping handler; errors (destination unreachable, time exceeded,
+ * parameter problem) checked, translated into a struct ip_err (ip.h) and
+ * passed to the transport that sent the datagram they quote
+ * (icmp_error_input); source quench ignored (RFC 6633); every other type
+ * is counted and dropped.  Every received frame ends exactly once (stack.h,
+ * "Accounting of received frames"): a named drop, or delivered.
  *
  * Send: icmp_send_dest_unreach (and icmp_send_time_exceeded, for
  * reassembly timeouts) quotes the offending datagram after the
@@ -77,7 +85,7 @@ int icmp_is_error(uint8_t type)
 	/* RFC 1122 §3.2.2: errors are all but the query/informational types. */
 	switch (type) {
 	case ICMP_DEST_UNREACH:
-	case 4: /* source quench */
+	case ICMP_SOURCE_QUENCH:
 	case ICMP_REDIRECT:
 	case ICMP_TIME_EXCEEDED:
 	case ICMP_PARAM_PROBLEM:
@@ -117,10 +125,77 @@ __attribute__((unused)) static void icmp_echo_reply_in_place(struct stack *st, s
 	 * holding the type.  Eqn. 3 gives 0x0000 where the true sum is 0xffff
 	 * (an all-zero reply): then, and when the request's sum was left to
 	 * the link (b->csum == NETDEV_CSUM_PARTIAL), sum the whole message
-	 * instead.  Reset the metadata (ts_buf_meta_reset), count CTR_ICMP_TX
-	 * and CTR_ICMP_ECHO_REPLIES_SENT, and send it back with ipv4_output,
-	 * from the address it came to (b->dst.v4) to its source (b->src.v4).
+	 * instead.  Reset the metadata (ts_buf_meta_reset); the request was
+	 * delivered (ts_rx_delivered: the received frame ends here, its buffer
+	 * lives on as the reply); count CTR_ICMP_TX and
+	 * CTR_ICMP_ECHO_REPLIES_SENT, and send it back with ipv4_output, from
+	 * the address it came to (b->dst.v4) to its source (b->src.v4).
 	 */
+	ts_drop(st, b, DROP_ICMP_UNHANDLED_TYPE);
+}
+
+/*
+ * Destination unreachable codes as errno and hard/soft (Linux
+ * icmp_err_convert, net/ipv4/icmp.c): RFC 1122 §4.2.3.9 counts protocol
+ * and port unreachable as hard; Linux adds the "unknown", isolated and
+ * prohibited codes.  Code 4 (fragmentation needed) is path MTU discovery's.
+ */
+__attribute__((unused)) static const struct {
+	int err;
+	bool hard;
+} unreach_err[16] = {
+    {ENETUNREACH, false},  /* 0 net unreachable */
+    {EHOSTUNREACH, false}, /* 1 host unreachable */
+    {ENOPROTOOPT, true},   /* 2 protocol unreachable */
+    {ECONNREFUSED, true},  /* 3 port unreachable */
+    {EMSGSIZE, false},	   /* 4 fragmentation needed and DF set */
+    {EOPNOTSUPP, false},   /* 5 source route failed */
+    {ENETUNREACH, true},   /* 6 destination network unknown */
+    {EHOSTDOWN, true},	   /* 7 destination host unknown */
+    {ENONET, true},	   /* 8 source host isolated */
+    {ENETUNREACH, true},   /* 9 network administratively prohibited */
+    {EHOSTUNREACH, true},  /* 10 host administratively prohibited */
+    {ENETUNREACH, false},  /* 11 network unreachable for TOS */
+    {EHOSTUNREACH, false}, /* 12 host unreachable for TOS */
+    {EHOSTUNREACH, true},  /* 13 communication administratively prohibited (RFC 1812) */
+    {EHOSTUNREACH, true},  /* 14 host precedence violation */
+    {EHOSTUNREACH, true},  /* 15 precedence cutoff in effect */
+};
+
+/*
+ * An error message (destination unreachable, time exceeded, parameter
+ * problem, source quench) at b->data: checks what it quotes (RFC 792: the
+ * datagram's header and its first 64 bits; RFC 1122 §3.2.2: no errors to
+ * broadcasts), translates it into the family-neutral struct ip_err and
+ * passes it to the transport that sent the datagram (ip_err_input).  The
+ * message's frame ends delivered when the transport acted on it, else under
+ * the reason it gives.  Consumes b.
+ */
+__attribute__((unused)) static void icmp_error_input(struct stack *st, struct ts_buf *b,
+						     const struct icmp_view *v)
+{
+	/*
+	 * TODO: count CTR_ICMP_ERRORS_RX.  Refuse an error that came to a broadcast
+	 * (b->link_bcast, ipv4_is_broadcast of b->dst.v4: DROP_ICMP_ERR_BCAST,
+	 * as Linux icmp_rcv) and ignore source quench (DROP_ICMP_SOURCE_QUENCH,
+	 * RFC 6633 §1).  Fill a struct ip_err (ip.h; zero it first): type, code,
+	 * from (b->src); destination unreachable: a code past the table is
+	 * DROP_ICMP_UNHANDLED_TYPE, else err and hard from unreach_err[code],
+	 * kind IP_ERR_PKT_TOO_BIG for ICMP_UNREACH_NEEDFRAG (then mtu: the
+	 * next-hop MTU in the low 16 bits of the unused field, v->seq, RFC 1191
+	 * §4) and IP_ERR_UNREACH otherwise; time exceeded: IP_ERR_TIME_EXCEEDED,
+	 * EHOSTUNREACH, soft; parameter problem: IP_ERR_PARAM_PROBLEM, EPROTO,
+	 * hard.  Check the quote (v->data, v->data_len; RFC 792: the datagram's
+	 * header and its first 64 bits) before believing it: an IPv4 header
+	 * (version 4, IHL >= 5) and 8 octets past it, from a first fragment (no
+	 * offset), else DROP_ICMP_ERR_BAD_QUOTE; its source must be ours
+	 * (ip_addr_is_ours, else DROP_ICMP_ERR_NOT_OURS: nobody else's datagram
+	 * concerns us).  Then src, dst, proto, quoted_len (Total Length) and the
+	 * quote past the header (quote, quote_len) and ip_err_input: a reason it
+	 * returns is the drop; DROP_NONE counts CTR_ICMP_ERRORS_DELIVERED and
+	 * consumes b (ts_buf_consume).
+	 */
+	(void)v;
 	ts_drop(st, b, DROP_ICMP_UNHANDLED_TYPE);
 }
 
@@ -135,8 +210,11 @@ void icmp_input(struct stack *st, struct ts_buf *b)
 	 * ipv4_is_broadcast of b->dst.v4: DROP_ICMP_BCAST_ECHO, RFC 1122
 	 * §3.2.2.6).  An echo reply goes to the handler, if one is set
 	 * (st->icmp->echo_fn: source, id, seq, data, data length and the TTL at
-	 * b->network[IPV4_OFF_TTL]), then b is freed.  Anything else is
-	 * DROP_ICMP_UNHANDLED_TYPE.  b is consumed exactly once on every path.
+	 * b->network[IPV4_OFF_TTL]), then b is consumed (ts_buf_consume: the
+	 * frame was delivered).  The errors (destination unreachable, source
+	 * quench, time exceeded, parameter problem) go to icmp_error_input.
+	 * Anything else is DROP_ICMP_UNHANDLED_TYPE.  b ends exactly once on
+	 * every path: a ts_drop with its reason, or delivered.
 	 */
 	ts_drop(st, b, DROP_ICMP_UNHANDLED_TYPE);
 }

@@ -18,9 +18,11 @@
  * (ipv4_reass.c) → protocol table (ICMP, UDP, TCP); an unknown protocol is
  * answered with ICMP protocol unreachable (RFC 1122 §3.2.2.1).
  *
- * Send: route (connected subnet, else cfg.gw, else ENETUNREACH) → IPv4
- * header pushed into the headroom → fragments of (MTU - 20) & ~7 octets when
- * the datagram exceeds cfg.mtu (unless DF) → arp_resolve_and_send.
+ * Send: route (connected subnet, else cfg.gw, else ENETUNREACH) → DF and
+ * the size limit from the socket's IP_MTU_DISCOVER and the path MTU
+ * (ip_pmtu.c, RFC 1191) → IPv4 header pushed into the headroom →
+ * fragments of (MTU - 20) & ~7 octets when the datagram exceeds the path
+ * MTU (unless DF: EMSGSIZE) → arp_resolve_and_send.
  *
  * Options on received datagrams are walked for well-formedness and then
  * ignored (none of them matters to a host that neither routes nor records);
@@ -40,6 +42,7 @@
 #include "byteorder.h"
 #include "checksum.h"
 #include "icmp.h"
+#include "ip_pmtu.h"
 #include "siphash.h"
 #include "stack.h"
 #include "tcp.h"
@@ -244,14 +247,21 @@ int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t 
 	/*
 	 * TODO: route (ipv4_route; 0 is DROP_IPV4_NO_ROUTE, -ENETUNREACH);
 	 * refuse more than 65535 octets with the header (DROP_IPV4_TOO_BIG,
-	 * -EMSGSIZE); a header from opts (TOS, TTL, DF; cfg.ttl when opts gives
-	 * none), an IP ID from ipv4_next_id (RFC 6864), src 0 meaning ours; count
-	 * CTR_IPV4_TX.  If it fits in cfg.mtu, or is a GSO datagram the link
-	 * will cut into segments itself (b->gso_type != NETDEV_GSO_NONE, TSO):
-	 * push the header (DROP_LINK_TX_FAIL
-	 * and -ENOBUFS without the headroom for it and Ethernet's 14), build it,
-	 * and arp_resolve_and_send to the next hop.  Else, with DF: drop
-	 * (DROP_IPV4_FRAG_NEEDED, -EMSGSIZE); without: complete a checksum left
+	 * -EMSGSIZE); src 0 means ours.  The MTU that counts and the DF bit
+	 * come from opts->pmtudisc (IP_MTU_DISCOVER; opts NULL is
+	 * IP_PMTUDISC_DONT), as the table at struct ip_tx_opts (ip.h) says:
+	 * the path MTU toward dst (ip_pmtu_get, which also says whether the
+	 * estimate is locked) when ip_pmtudisc_uses_pmtu(mode), else cfg.mtu;
+	 * the datagram fits when the header and payload are within that MTU, or
+	 * when it is a GSO datagram the link will cut into segments itself
+	 * (b->gso_type != NETDEV_GSO_NONE, TSO); DF for DO and PROBE, and for
+	 * WANT when it fits and the estimate is not locked.  A header from opts
+	 * (TOS, TTL; cfg.ttl when opts gives none), an IP ID from ipv4_next_id
+	 * (RFC 6864); count CTR_IPV4_TX.  If it fits: push the header
+	 * (DROP_LINK_TX_FAIL and -ENOBUFS without the headroom for it and
+	 * Ethernet's 14), build it, and arp_resolve_and_send to the next hop.
+	 * Else, with DF or IP_PMTUDISC_INTERFACE: drop (DROP_IPV4_FRAG_NEEDED,
+	 * -EMSGSIZE); otherwise: complete a checksum left
 	 * to the link first (ts_buf_csum_complete: fragments cannot carry it),
 	 * then fragments (RFC 791 §3.2) of (mtu - 20) & ~7 payload octets, each
 	 * but the last with MF, each a new buffer (ts_buf_alloc with

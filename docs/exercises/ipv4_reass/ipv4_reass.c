@@ -268,8 +268,12 @@ struct ts_buf *ipv4_reass_input(struct stack *st, struct ts_buf *b, const struct
 	 *  5. copy the payload to its offset, mark its blocks in d->filled, keep
 	 *     max_end, note a link broadcast (b->link_bcast: d->link_bcast), and
 	 *     keep fragment 0's header (b->network, v->hdr_len);
-	 *  6. free b; when the length is known, the header is there and every
-	 *     block has come, return reass_finish(st, d); otherwise NULL.
+	 *  6. the fragment's frame ends here, delivered (its octets were copied:
+	 *     ts_buf_consume, stack.h "Accounting of received frames"); when the
+	 *     length is known, the header is there and every block has come,
+	 *     return reass_finish(st, d); otherwise NULL.
+	 * Every drop of b is a ts_drop with its reason (never a bare
+	 * ts_buf_free: the frame would end without an exit).
 	 */
 	(void)v;
 	ts_drop(st, b, DROP_IPV4_FRAG_BAD);

@@ -9,7 +9,9 @@
  * port table (bind, ephemeral ports), udp_output_header (which leaves the
  * checksum to a link that offers to complete it), the socket operations
  * (udp_sock_ops: recvfrom reads what udp_input queued, sendto calls
- * udp_output) and the life cycle.  udp.h specifies the public functions.
+ * udp_output), the ICMP errors about our datagrams (udp_err_input, Linux
+ * __udp4_lib_err: it finds the socket with your udp_lookup) and the life
+ * cycle.  udp.h specifies the public functions.
  *
  * What the reference does, for orientation:
  *
@@ -17,7 +19,9 @@
  * RFC 1122 §4.1.3.4), demultiplexing to the most specific socket
  * (connected 4-tuple, then bound address, then wildcard), ICMP port
  * unreachable for closed ports (RFC 1122 §4.1.3.1), a receive queue
- * bounded by SO_RCVBUF.
+ * bounded by SO_RCVBUF whose received frames the accounting counts as
+ * held (stack.h), the socket's IP_TOS, IP_TTL and IP_MTU_DISCOVER on
+ * every datagram sent.
  *
  * Call order: ipv4_input → udp_input → udp_parse → lookup → queue →
  * ts_sock_wakeup; ts_recvmsg (and the other reads) → udp_sock_recvmsg.
@@ -37,6 +41,7 @@
 #include "byteorder.h"
 #include "checksum.h"
 #include "icmp.h"
+#include "ip_pmtu.h"
 #include "ipv4.h"
 #include "stack.h"
 
@@ -68,6 +73,7 @@ struct udp_pcb {
 struct udp_state {
 	struct udp_pcb *bucket[UDP_HASH_SIZE]; /* bound pcbs by local port */
 	uint32_t npcbs;			       /* bound pcbs */
+	uint64_t rx_held; /* queued buffers that are received frames (b->rx, stack.h) */
 };
 
 /* ---- view ---- */
@@ -158,9 +164,8 @@ static struct udp_pcb **bucket_of(struct stack *st, uint16_t port)
  * wildcard (Linux compute_score).  Broadcast destinations match only
  * sockets bound to the wildcard or to that broadcast address.
  */
-__attribute__((unused)) static struct udp_pcb *udp_lookup(struct stack *st,
-							  const struct ip_addr *dst, uint16_t dport,
-							  const struct ip_addr *src, uint16_t sport)
+static struct udp_pcb *udp_lookup(struct stack *st, const struct ip_addr *dst, uint16_t dport,
+				  const struct ip_addr *src, uint16_t sport)
 {
 	/*
 	 * TODO: the socket for a datagram to dst:dport from src:sport, among the
@@ -260,6 +265,11 @@ uint32_t udp_bound_count(const struct stack *st)
 	return st->udp->npcbs;
 }
 
+uint64_t udp_rx_held(const struct stack *st)
+{
+	return st->udp->rx_held;
+}
+
 void udp_destroy(struct stack *st)
 {
 	/* Sockets were closed by ts_fdtable_destroy; nothing may remain hashed. */
@@ -269,12 +279,21 @@ void udp_destroy(struct stack *st)
 
 /* ---- input ---- */
 
+/* Takes b off the accounting's "held" (it leaves a receive queue). */
+static void unhold(struct stack *st, const struct ts_buf *b)
+{
+	if (b->rx)
+		st->udp->rx_held--;
+}
+
+/* The socket closes: datagrams nobody read end here. */
 static void queue_free(struct stack *st, struct udp_pcb *pcb)
 {
 	while (pcb->rq_head) {
 		struct ts_buf *b = pcb->rq_head;
 		pcb->rq_head = b->next;
-		ts_buf_free(st, b);
+		unhold(st, b);
+		ts_drop(st, b, DROP_UDP_CLOSED_UNREAD);
 	}
 	pcb->rq_tail = NULL;
 	pcb->rq_count = pcb->rq_charge = 0;
@@ -295,7 +314,10 @@ void udp_input(struct stack *st, struct ts_buf *b)
 	 * b->transport at the header, trim b to the length field
 	 * (ts_buf_trim), pull the header (b->data at the payload, where
 	 * recvfrom reads), append b to the pcb's queue (rq_head, rq_tail,
-	 * rq_count, rq_charge) and wake the socket (ts_sock_wakeup).
+	 * rq_count, rq_charge), count a received frame (b->rx) as held
+	 * (st->udp->rx_held++: stack.h, "Accounting of received frames"; the
+	 * given unhold() takes it off when the datagram leaves the queue) and
+	 * wake the socket (ts_sock_wakeup).
 	 */
 	ts_drop(st, b, DROP_UDP_TRUNCATED);
 }
@@ -336,8 +358,9 @@ static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const struct ts
 	 * TS_BUF_HEADROOM; -ENOBUFS), copy the data in after the header
 	 * (ts_buf_put, ts_iov_get), write the header from pcb->local_port
 	 * (udp_output_header), set b->transport, and ip_output with the
-	 * socket's IP_TOS and IP_TTL (struct ip_tx_opts from pcb->sock->opt;
-	 * ttl < 0 means the default, 0).  As Linux without IP_RECVERR, a
+	 * socket's IP_TOS, IP_TTL and IP_MTU_DISCOVER (struct ip_tx_opts from
+	 * pcb->sock->opt: tos, ttl (< 0 means the default, 0) and pmtudisc,
+	 * which decides DF and the size that is fragmented, ip.h).  As Linux without IP_RECVERR, a
 	 * datagram lost for lack of buffers (ip_output returns -ENOBUFS) is
 	 * counted (CTR_UDP_SNDBUF_ERRORS) and reported as sent; another error
 	 * is returned; count CTR_UDP_TX.  Return the data length.
@@ -348,6 +371,45 @@ static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const struct ts
 	(void)dst;
 	(void)dport;
 	return -ENOBUFS;
+}
+
+/* ---- ICMP errors (Linux __udp4_lib_err) ---- */
+
+enum ts_drop_reason udp_err_input(struct stack *st, const struct ip_err *e)
+{
+	if (e->quote_len < UDP_HDR_LEN)
+		return DROP_ICMP_ERR_BAD_QUOTE;
+	uint16_t lport = get_be16(e->quote + UDP_OFF_SPORT),
+		 rport = get_be16(e->quote + UDP_OFF_DPORT);
+	/* The socket that would receive the peer's answer: the quoted
+	 * datagram's 4-tuple, reversed. */
+	struct udp_pcb *pcb = udp_lookup(st, &e->src, lport, &e->dst, rport);
+	if (!pcb)
+		return DROP_ICMP_ERR_NO_SOCKET;
+	struct ts_sock *s = pcb->sock;
+	int err = e->err;
+	bool hard = e->hard, updated = false;
+	if (e->kind == IP_ERR_PKT_TOO_BIG) {
+		/* RFC 1191 §6.1: the path MTU, for this socket's later datagrams
+		 * and every other one to that peer (ipv4_sk_update_pmtu). */
+		uint32_t mtu = e->mtu ? e->mtu : ip_pmtu_plateau(e->quoted_len);
+		if (s->opt.pmtudisc == IP_PMTUDISC_INTERFACE || s->opt.pmtudisc == IP_PMTUDISC_OMIT)
+			return DROP_ICMP_ERR_IGNORED; /* ip_sk_accept_pmtu */
+		updated = ip_pmtu_update(st, &e->dst, mtu) != 0;
+		if (s->opt.pmtudisc == IP_PMTUDISC_DONT)
+			return updated ? DROP_NONE : DROP_ICMP_PMTU_NOT_LOWER;
+		err = EMSGSIZE;
+		hard = true;
+	}
+	/* RFC 1122 §4.1.3.3 passes errors up; Linux only to a connected socket
+	 * and only hard ones (soft errors and unconnected sockets would see
+	 * errors about other peers' datagrams), unless IP_RECVERR. */
+	if (!s->opt.recverr && (!hard || !pcb->connected))
+		return updated ? DROP_NONE : DROP_ICMP_ERR_IGNORED;
+	s->so_error = err;
+	ts_count(st, CTR_UDP_ICMP_ERRORS);
+	ts_sock_wakeup(s);
+	return DROP_NONE;
 }
 
 /* ---- socket operations ---- */
@@ -405,6 +467,13 @@ static ssize_t udp_sock_recvmsg(struct ts_sock *s, const struct ts_iov *to, int 
 	struct udp_pcb *pcb = s->pcb;
 	struct ts_buf *b = pcb->rq_head;
 
+	/* __skb_recv_udp: a pending error (an ICMP error udp_err_input
+	 * reported) comes first, once. */
+	if (s->so_error) {
+		int e = s->so_error;
+		s->so_error = 0;
+		return -e;
+	}
 	if (!b)
 		return pcb->shut_rd ? 0 : -EAGAIN;
 	size_t dlen = ts_buf_len(b);
@@ -425,7 +494,8 @@ static ssize_t udp_sock_recvmsg(struct ts_sock *s, const struct ts_iov *to, int 
 			pcb->rq_tail = NULL;
 		pcb->rq_count--;
 		pcb->rq_charge -= (uint32_t)dlen + UDP_DGRAM_OVERHEAD;
-		ts_buf_free(s->st, b);
+		unhold(s->st, b);
+		ts_buf_consume(s->st, b); /* the application read it */
 	}
 	return (ssize_t)((flags & MSG_TRUNC) ? dlen : n);
 }
@@ -451,6 +521,13 @@ static ssize_t udp_sock_sendmsg(struct ts_sock *s, const struct ts_iov *from, in
 	/* udp_sendmsg: a broadcast route without SO_BROADCAST is EACCES. */
 	if (ip_addr_is_v4(&to->addr) && ipv4_is_broadcast(s->st, to->addr.v4) && !s->opt.broadcast)
 		return -EACCES;
+	/* sock_alloc_send_pskb (from udp_sendmsg, after its argument checks):
+	 * a pending error is returned once, and the datagram not sent. */
+	if (s->so_error) {
+		int e = s->so_error;
+		s->so_error = 0;
+		return -e;
+	}
 	if (autobind(s) < 0)
 		return -EAGAIN;
 	return udp_output(s->st, pcb, from, &to->addr, to->port);

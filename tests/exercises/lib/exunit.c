@@ -301,14 +301,31 @@ void ex_stack_advance(struct ex_stack *s, uint64_t us)
 
 void ex_stack_free(struct ex_stack *s)
 {
-	stack_destroy(&s->st);
+	struct stack *st = &s->st;
+	/* Before stack_destroy, which ends what is still queued. */
+	if (!stack_rx_balanced(st) || st->rx_unaccounted)
+		ex_fail(
+		    "rx-accounting",
+		    "every received frame ends exactly once (stack.h, \"Accounting of received "
+		    "frames\"): ts_drop(st, b, REASON) when it is dropped, ts_buf_consume(st, b) "
+		    "when your layer took it (a reply the cache learned from, a fragment copied "
+		    "out), ts_rx_delivered(st, b) before its buffer goes back out as a reply; a "
+		    "bare ts_buf_free of a received frame is a frame without an exit",
+		    "%llu frames received, %llu delivered + %llu dropped + %llu held; %llu freed "
+		    "without an exit",
+		    (unsigned long long)st->counters[CTR_ETH_RX],
+		    (unsigned long long)st->counters[CTR_RX_DELIVERED],
+		    (unsigned long long)stack_rx_dropped(st), (unsigned long long)stack_rx_held(st),
+		    (unsigned long long)st->rx_unaccounted);
+	stack_destroy(st);
 	int64_t live = s->st.bufs_live;
 	netdev_destroy(s->dev);
 	if (live)
 		ex_fail("buffer-leak",
 			"every ts_buf your layer receives must be passed on (eth_output, the next "
 			"layer) or released exactly once: ts_drop(st, b, REASON) for a drop, "
-			"ts_buf_free for a buffer you consumed",
+			"ts_buf_consume for a received frame you consumed, ts_buf_free for one "
+			"you allocated",
 			"%lld buffer(s) still allocated after stack_destroy (a leak)",
 			(long long)live);
 }

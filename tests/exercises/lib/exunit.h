@@ -89,7 +89,8 @@ size_t ex_stack_tx(struct ex_stack *s, uint8_t *out, size_t cap);
 size_t ex_stack_tx_pending(const struct ex_stack *s);
 /* Moves the clock on by us and polls (timers fire). */
 void ex_stack_advance(struct ex_stack *s, uint64_t us);
-/* Destroys the stack; fails the check if a buffer leaked. */
+/* Destroys the stack; fails the check if a received frame ended without an
+ * exit (stack.h, "Accounting of received frames") or a buffer leaked. */
 void ex_stack_free(struct ex_stack *s);
 
 /* A one-line decode of a frame ("ARP request who-has 10.0.0.2 tell 10.0.0.1"). */
