@@ -288,10 +288,13 @@ static uint32_t ipv4_route(const struct stack *st, uint32_t dst)
 
 /*
  * Sends the transport segment at b->data..b->tail as one datagram, or as
- * fragments when it exceeds cfg.mtu (RFC 791 §3.2 "Fragmentation"): every
- * fragment but the last carries a multiple of 8 payload octets and MF.  All
- * fragments but the last are copies; the last reuses b in place (its header
- * overwrites payload octets already copied).  Consumes b.
+ * fragments when it exceeds the MTU it may use (RFC 791 §3.2
+ * "Fragmentation"): the path MTU to dst (RFC 1191, ip_pmtu.c) when the
+ * socket's IP_MTU_DISCOVER mode follows it, the link's cfg.mtu otherwise;
+ * DF as that mode says.  Every fragment but the last carries a multiple of
+ * 8 payload octets and MF.  All fragments but the last are copies; the last
+ * reuses b in place (its header overwrites payload octets already copied).
+ * Consumes b.
  */
 int ipv4_output_opts(struct stack *st, struct ts_buf *b, uint32_t src, uint32_t dst, uint8_t proto,
 		     const struct ip_tx_opts *opts)
