@@ -10,15 +10,14 @@
 #include "ip_pmtu.h"
 #include "stack.h"
 
-static const char *const drop_names[DROP_MAX] = {[DROP_NONE] = "NONE",
-#define X(name, doc) [DROP_##name] = #name,
-						 TS_DROP_REASONS(X)
-#undef X
-};
-
-static const char *const drop_docs[DROP_MAX] = {[DROP_NONE] = "not dropped",
-#define X(name, doc) [DROP_##name] = doc,
-						TS_DROP_REASONS(X)
+static const struct {
+	const char *name;
+	const char *layer;
+	const char *ref;
+	const char *doc;
+} drop_info[DROP_MAX] = {[DROP_NONE] = {"NONE", "", "", "not dropped"},
+#define X(name, layer, ref, doc) [DROP_##name] = {#name, layer, ref, doc},
+			 TS_DROP_REASONS(X)
 #undef X
 };
 
@@ -33,12 +32,22 @@ static const struct {
 
 const char *ts_drop_name(enum ts_drop_reason r)
 {
-	return (unsigned)r < DROP_MAX ? drop_names[r] : "UNKNOWN";
+	return (unsigned)r < DROP_MAX ? drop_info[r].name : "UNKNOWN";
 }
 
 const char *ts_drop_doc(enum ts_drop_reason r)
 {
-	return (unsigned)r < DROP_MAX ? drop_docs[r] : "unknown reason";
+	return (unsigned)r < DROP_MAX ? drop_info[r].doc : "unknown reason";
+}
+
+const char *ts_drop_layer(enum ts_drop_reason r)
+{
+	return (unsigned)r < DROP_MAX ? drop_info[r].layer : "";
+}
+
+const char *ts_drop_ref(enum ts_drop_reason r)
+{
+	return (unsigned)r < DROP_MAX ? drop_info[r].ref : "";
 }
 
 void ts_counters_print(const struct stack *st, FILE *out)
@@ -59,8 +68,8 @@ void ts_counters_print(const struct stack *st, FILE *out)
 		if (!st->drops[r])
 			continue;
 		total += st->drops[r];
-		fprintf(out, "    %llu %s (%s)\n", (unsigned long long)st->drops[r], drop_names[r],
-			drop_docs[r]);
+		fprintf(out, "    %llu %s (%s)\n", (unsigned long long)st->drops[r],
+			drop_info[r].name, drop_info[r].doc);
 	}
 	fprintf(out, "    %llu total\n", (unsigned long long)total);
 	/* The accounting of received frames (stack.h); the drops above also

@@ -3,9 +3,15 @@
  * list (Linux include/net/dropreason-core.h).  The list generates the enum
  * and the names printed by --stats and SIGUSR1.
  *
- * Naming: LAYER_WHAT.  Each entry carries a one-line description and, where
- * an RFC mandates the drop, its section.  A drop that also answers (RST,
- * ICMP unreachable, challenge ACK) is still counted here.
+ * Naming: LAYER_WHAT.  Each entry is X(NAME, layer, reference, doc): the
+ * layer that drops ("link", "eth", "arp", "ipv4", "icmp", "udp", "tcp"),
+ * the section of the standard that mandates or describes the drop ("RFC
+ * 9293 3.10.7.4", "IEEE 802.3 3.2.4"; for a resource limit no standard
+ * sets, the Linux counter or drop reason it mirrors), and a one-line
+ * description.  The pcapng writer prints the first three in each dropped
+ * frame's comment (tap/pcap_tee.c): "drop: TCP_OUT_OF_WINDOW (tcp, RFC
+ * 9293 3.10.7.4)".  A drop that also answers (RST, ICMP unreachable,
+ * challenge ACK) is still counted here.
  *
  * Each layer owns its block; add new reasons inside your layer's block.
  */
@@ -14,109 +20,155 @@
 
 #define TS_DROP_REASONS(X)                                                                         \
 	/* link */                                                                                 \
-	X(LINK_NOMEM, "no buffer for a received frame")                                            \
-	X(LINK_TX_FAIL, "the link refused a frame we sent")                                        \
-	X(LINK_BAD_META, "offload metadata that cannot describe the frame (netdev.h)")             \
+	X(LINK_NOMEM, "link", "Linux SKB_DROP_REASON_NOMEM", "no buffer for a received frame")     \
+	X(LINK_TX_FAIL, "link", "Linux NET_XMIT_DROP", "the link refused a frame we sent")         \
+	X(LINK_BAD_META, "link", "virtio 1.2 5.1.6",                                               \
+	  "offload metadata that cannot describe the frame (netdev.h)")                            \
 	/* Ethernet */                                                                             \
-	X(ETH_TRUNCATED, "frame shorter than the 14-byte Ethernet header")                         \
-	X(ETH_NOT_FOR_US, "destination is neither our MAC, broadcast nor a multicast we join")     \
-	X(ETH_UNKNOWN_TYPE, "EtherType we do not handle (IPv6, LLDP, ...)")                        \
-	X(ETH_FROM_SELF, "source MAC is our own (looped back frame)")                              \
+	X(ETH_TRUNCATED, "eth", "IEEE 802.3 3.1.1",                                                \
+	  "frame shorter than the 14-byte Ethernet header")                                        \
+	X(ETH_NOT_FOR_US, "eth", "IEEE 802.3 3.2.4",                                               \
+	  "destination is neither our MAC, broadcast nor a multicast we join")                     \
+	X(ETH_UNKNOWN_TYPE, "eth", "IEEE 802.3 3.2.6",                                             \
+	  "EtherType we do not handle (IPv6, LLDP, ...)")                                          \
+	X(ETH_FROM_SELF, "eth", "IEEE 802.3 3.2.5", "source MAC is our own (looped back frame)")   \
 	/* ARP (RFC 826) */                                                                        \
-	X(ARP_TRUNCATED, "ARP packet shorter than its 28 bytes")                                   \
-	X(ARP_BAD_HW, "hardware type/length is not Ethernet/6")                                    \
-	X(ARP_BAD_PROTO, "protocol type/length is not IPv4/4")                                     \
-	X(ARP_BAD_OP, "opcode neither request nor reply")                                          \
-	X(ARP_NOT_FOR_US, "target protocol address is not ours (RFC 826: cache update only)")      \
-	X(ARP_BAD_SENDER, "sender address is broadcast, multicast, zero or our own")               \
-	X(ARP_QUEUE_FULL, "oldest packet waiting for this next hop dropped: count or bytes bound") \
-	X(ARP_PENDING_FULL, "packets waiting for resolution hit the total byte bound")             \
-	X(ARP_EVICTED, "packet waiting on a neighbour entry evicted under pressure")               \
-	X(ARP_UNSOLICITED, "reply from a sender we hold no entry for (Linux arp_accept=0)")        \
-	X(ARP_UNRESOLVED, "next hop did not answer ARP after every retry")                         \
-	X(ARP_CACHE_FULL, "neighbour cache full of static entries: no entry for a new next hop")   \
+	X(ARP_TRUNCATED, "arp", "RFC 826", "ARP packet shorter than its 28 bytes")                 \
+	X(ARP_BAD_HW, "arp", "RFC 826", "hardware type/length is not Ethernet/6")                  \
+	X(ARP_BAD_PROTO, "arp", "RFC 826", "protocol type/length is not IPv4/4")                   \
+	X(ARP_BAD_OP, "arp", "RFC 826", "opcode neither request nor reply")                        \
+	X(ARP_NOT_FOR_US, "arp", "RFC 826",                                                        \
+	  "target protocol address is not ours (RFC 826: cache update only)")                      \
+	X(ARP_BAD_SENDER, "arp", "RFC 1122 2.3.2.1",                                               \
+	  "sender address is broadcast, multicast, zero or our own")                               \
+	X(ARP_QUEUE_FULL, "arp", "RFC 1122 2.3.2.2",                                               \
+	  "oldest packet waiting for this next hop dropped: count or bytes bound")                 \
+	X(ARP_PENDING_FULL, "arp", "RFC 1122 2.3.2.2",                                             \
+	  "packets waiting for resolution hit the total byte bound")                               \
+	X(ARP_EVICTED, "arp", "RFC 1122 2.3.2.2",                                                  \
+	  "packet waiting on a neighbour entry evicted under pressure")                            \
+	X(ARP_UNSOLICITED, "arp", "RFC 826",                                                       \
+	  "reply from a sender we hold no entry for (Linux arp_accept=0)")                         \
+	X(ARP_UNRESOLVED, "arp", "RFC 1122 2.3.2.1",                                               \
+	  "next hop did not answer ARP after every retry")                                         \
+	X(ARP_CACHE_FULL, "arp", "RFC 1122 2.3.2.1",                                               \
+	  "neighbour cache full of static entries: no entry for a new next hop")                   \
 	/* IPv4 (RFC 791, RFC 1122) */                                                             \
-	X(IPV4_TRUNCATED, "shorter than 20 bytes or than its IHL")                                 \
-	X(IPV4_BAD_VERSION, "version field is not 4")                                              \
-	X(IPV4_BAD_IHL, "IHL below 5 (RFC 791 §3.1)")                                              \
-	X(IPV4_BAD_LEN, "total length below IHL*4 or beyond the frame")                            \
-	X(IPV4_BAD_CSUM, "header checksum does not verify (RFC 1122 §3.2.1.2)")                    \
-	X(IPV4_BAD_SRC, "source is broadcast, multicast or loopback (RFC 1122 §3.2.1.3)")          \
-	X(IPV4_NOT_FOR_US, "destination is not our address nor a broadcast (we do not forward)")   \
-	X(IPV4_UNKNOWN_PROTO, "protocol with no handler (answered: protocol unreachable)")         \
-	X(IPV4_BAD_OPTIONS, "malformed IP options")                                                \
-	X(IPV4_NO_ROUTE, "no route to the destination on send")                                    \
-	X(IPV4_FRAG_NEEDED, "DF set but larger than the MTU on send")                              \
-	X(IPV4_FRAG_BAD, "fragment with bad offset/length (beyond 65535, odd non-last size)")      \
-	X(IPV4_FRAG_OVERLAP, "fragment overlaps with different bytes (RFC 5722-style discard)")    \
-	X(IPV4_FRAG_DUP, "duplicate fragment, already held")                                       \
-	X(IPV4_FRAG_TIMEOUT, "reassembly timed out; held fragments discarded (RFC 791 §3.2)")      \
-	X(IPV4_FRAG_NOMEM, "reassembly memory limit reached")                                      \
-	X(IPV4_FRAG_TOO_MANY, "too many datagrams under reassembly at once")                       \
-	X(IPV4_TOO_BIG, "datagram over 65535 octets on send (RFC 791 §3.1 Total Length)")          \
+	X(IPV4_TRUNCATED, "ipv4", "RFC 791 3.1", "shorter than 20 bytes or than its IHL")          \
+	X(IPV4_BAD_VERSION, "ipv4", "RFC 1122 3.2.1.1", "version field is not 4")                  \
+	X(IPV4_BAD_IHL, "ipv4", "RFC 791 3.1", "IHL below 5 (RFC 791 §3.1)")                       \
+	X(IPV4_BAD_LEN, "ipv4", "RFC 791 3.1", "total length below IHL*4 or beyond the frame")     \
+	X(IPV4_BAD_CSUM, "ipv4", "RFC 1122 3.2.1.2",                                               \
+	  "header checksum does not verify (RFC 1122 §3.2.1.2)")                                   \
+	X(IPV4_BAD_SRC, "ipv4", "RFC 1122 3.2.1.3",                                                \
+	  "source is broadcast, multicast or loopback (RFC 1122 §3.2.1.3)")                        \
+	X(IPV4_NOT_FOR_US, "ipv4", "RFC 1122 3.2.1.3",                                             \
+	  "destination is not our address nor a broadcast (we do not forward)")                    \
+	X(IPV4_UNKNOWN_PROTO, "ipv4", "RFC 1122 3.2.2.1",                                          \
+	  "protocol with no handler (answered: protocol unreachable)")                             \
+	X(IPV4_BAD_OPTIONS, "ipv4", "RFC 1122 3.2.1.8", "malformed IP options")                    \
+	X(IPV4_NO_ROUTE, "ipv4", "RFC 1122 3.3.1", "no route to the destination on send")          \
+	X(IPV4_FRAG_NEEDED, "ipv4", "RFC 791 3.1", "DF set but larger than the MTU on send")       \
+	X(IPV4_FRAG_BAD, "ipv4", "RFC 791 3.2",                                                    \
+	  "fragment with bad offset/length (beyond 65535, odd non-last size)")                     \
+	X(IPV4_FRAG_OVERLAP, "ipv4", "RFC 5722 4",                                                 \
+	  "fragment overlaps with different bytes (RFC 5722-style discard)")                       \
+	X(IPV4_FRAG_DUP, "ipv4", "RFC 791 3.2", "duplicate fragment, already held")                \
+	X(IPV4_FRAG_TIMEOUT, "ipv4", "RFC 791 3.2",                                                \
+	  "reassembly timed out; held fragments discarded (RFC 791 §3.2)")                         \
+	X(IPV4_FRAG_NOMEM, "ipv4", "RFC 1122 3.3.2", "reassembly memory limit reached")            \
+	X(IPV4_FRAG_TOO_MANY, "ipv4", "RFC 1122 3.3.2",                                            \
+	  "too many datagrams under reassembly at once")                                           \
+	X(IPV4_TOO_BIG, "ipv4", "RFC 791 3.1",                                                     \
+	  "datagram over 65535 octets on send (RFC 791 §3.1 Total Length)")                        \
 	/* ICMP (RFC 792) */                                                                       \
-	X(ICMP_TRUNCATED, "ICMP message shorter than its 8-byte header")                           \
-	X(ICMP_BAD_CSUM, "ICMP checksum does not verify")                                          \
-	X(ICMP_UNHANDLED_TYPE, "ICMP type we do not act on (counted, not answered)")               \
-	X(ICMP_RATE_LIMITED, "ICMP error suppressed by the rate limit (RFC 1812 §4.3.2.8)")        \
-	X(ICMP_NO_ERROR_FOR_ERROR,                                                                 \
+	X(ICMP_TRUNCATED, "icmp", "RFC 792", "ICMP message shorter than its 8-byte header")        \
+	X(ICMP_BAD_CSUM, "icmp", "RFC 792", "ICMP checksum does not verify")                       \
+	X(ICMP_UNHANDLED_TYPE, "icmp", "RFC 1122 3.2.2",                                           \
+	  "ICMP type we do not act on (counted, not answered)")                                    \
+	X(ICMP_RATE_LIMITED, "icmp", "RFC 1812 4.3.2.8",                                           \
+	  "ICMP error suppressed by the rate limit (RFC 1812 §4.3.2.8)")                           \
+	X(ICMP_NO_ERROR_FOR_ERROR, "icmp", "RFC 1122 3.2.2",                                       \
 	  "no ICMP error about an ICMP error or broadcast (RFC 1122 §3.2.2)")                      \
-	X(ICMP_BCAST_ECHO, "echo request to a broadcast address ignored")                          \
-	X(ICMP_NO_ERROR_FOR_FRAGMENT,                                                              \
+	X(ICMP_BCAST_ECHO, "icmp", "RFC 1122 3.2.2.6",                                             \
+	  "echo request to a broadcast address ignored")                                           \
+	X(ICMP_NO_ERROR_FOR_FRAGMENT, "icmp", "RFC 1122 3.2.2",                                    \
 	  "no ICMP error about a non-initial fragment (RFC 1122 §3.2.2)")                          \
-	X(ICMP_ERR_BCAST, "ICMP error to a broadcast address, ignored (Linux icmp_rcv)")           \
-	X(ICMP_ERR_BAD_QUOTE, "ICMP error quoting less than an IPv4 header and 64 bits (RFC 792)") \
-	X(ICMP_ERR_NOT_OURS, "ICMP error about a datagram whose source is not our address")        \
-	X(ICMP_ERR_NO_SOCKET, "ICMP error about a datagram no connection or socket of ours sent")  \
-	X(ICMP_ERR_OUT_OF_WINDOW,                                                                  \
+	X(ICMP_ERR_BCAST, "icmp", "RFC 1122 3.2.2",                                                \
+	  "ICMP error to a broadcast address, ignored (Linux icmp_rcv)")                           \
+	X(ICMP_ERR_BAD_QUOTE, "icmp", "RFC 792",                                                   \
+	  "ICMP error quoting less than an IPv4 header and 64 bits (RFC 792)")                     \
+	X(ICMP_ERR_NOT_OURS, "icmp", "RFC 5927 4",                                                 \
+	  "ICMP error about a datagram whose source is not our address")                           \
+	X(ICMP_ERR_NO_SOCKET, "icmp", "RFC 5927 4",                                                \
+	  "ICMP error about a datagram no connection or socket of ours sent")                      \
+	X(ICMP_ERR_OUT_OF_WINDOW, "icmp", "RFC 5927 4.1",                                          \
 	  "ICMP error quoting a sequence number outside SND.UNA..SND.NXT (RFC 5927 §4.1)")         \
-	X(ICMP_ERR_IGNORED,                                                                        \
+	X(ICMP_ERR_IGNORED, "icmp", "RFC 1122 3.2.2",                                              \
 	  "ICMP error its socket does not take (TIME-WAIT, soft error to UDP, udp_err)")           \
-	X(ICMP_SOURCE_QUENCH, "source quench, ignored (RFC 6633)")                                 \
-	X(ICMP_PMTU_NOT_LOWER, "fragmentation needed that lowers no path MTU (RFC 1191 §6.3)")     \
+	X(ICMP_SOURCE_QUENCH, "icmp", "RFC 6633 3", "source quench, ignored (RFC 6633)")           \
+	X(ICMP_PMTU_NOT_LOWER, "icmp", "RFC 1191 6.3",                                             \
+	  "fragmentation needed that lowers no path MTU (RFC 1191 §6.3)")                          \
 	/* UDP (RFC 768) */                                                                        \
-	X(UDP_TRUNCATED, "shorter than the 8-byte header")                                         \
-	X(UDP_BAD_LEN, "length field below 8 or beyond the IP payload")                            \
-	X(UDP_BAD_CSUM, "checksum does not verify")                                                \
-	X(UDP_NO_PORT, "no socket on the port (answered: port unreachable)")                       \
-	X(UDP_RCVBUF_FULL, "socket receive queue full")                                            \
-	X(UDP_CLOSED_UNREAD, "datagram still queued, unread, when its socket closed")              \
+	X(UDP_TRUNCATED, "udp", "RFC 768", "shorter than the 8-byte header")                       \
+	X(UDP_BAD_LEN, "udp", "RFC 768", "length field below 8 or beyond the IP payload")          \
+	X(UDP_BAD_CSUM, "udp", "RFC 1122 4.1.3.4", "checksum does not verify")                     \
+	X(UDP_NO_PORT, "udp", "RFC 1122 4.1.3.1",                                                  \
+	  "no socket on the port (answered: port unreachable)")                                    \
+	X(UDP_RCVBUF_FULL, "udp", "Linux UDP_MIB_RCVBUFERRORS", "socket receive queue full")       \
+	X(UDP_CLOSED_UNREAD, "udp", "Linux udp_destroy_sock",                                      \
+	  "datagram still queued, unread, when its socket closed")                                 \
 	/* TCP (RFC 9293) */                                                                       \
-	X(TCP_TRUNCATED, "shorter than 20 bytes or than its data offset")                          \
-	X(TCP_BAD_OFF, "data offset below 5 or beyond the segment")                                \
-	X(TCP_BAD_CSUM, "checksum does not verify")                                                \
-	X(TCP_BAD_OPTIONS, "malformed option (length < 2 or past the header)")                     \
-	X(TCP_BAD_FLAGS, "flag combination that no state accepts (SYN+RST, SYN+FIN, none)")        \
-	X(TCP_NO_SOCKET, "no connection or listener (answered: RST, RFC 9293 §3.10.7.1)")          \
-	X(TCP_LISTEN_RST, "RST to a listener (RFC 9293 §3.10.7.2)")                                \
-	X(TCP_LISTEN_ACK, "ACK to a listener (answered: RST, RFC 9293 §3.10.7.2)")                 \
-	X(TCP_LISTEN_NO_SYN, "segment without SYN to a listener")                                  \
-	X(TCP_LISTEN_OVERFLOW, "SYN queue or accept backlog full")                                 \
-	X(TCP_SYNSENT_BAD_ACK, "unacceptable ACK in SYN-SENT (answered: RST, §3.10.7.3)")          \
-	X(TCP_SYNSENT_NO_SYN, "neither SYN nor RST in SYN-SENT")                                   \
-	X(TCP_OUT_OF_WINDOW, "segment not acceptable (answered: ACK, RFC 9293 §3.10.7.4)")         \
-	X(TCP_RST_OUT_OF_WINDOW, "RST outside the window (RFC 5961 §3.2)")                         \
-	X(TCP_RST_CHALLENGE, "in-window RST not at RCV.NXT (answered: challenge ACK, RFC 5961)")   \
-	X(TCP_SYN_CHALLENGE, "SYN in a synchronized state (answered: challenge ACK, RFC 5961 §4)") \
-	X(TCP_ACK_CHALLENGE, "ACK outside the acceptable range (RFC 5961 §5)")                     \
-	X(TCP_NO_ACK, "segment without ACK in a synchronized state (RFC 9293 §3.10.7.4)")          \
-	X(TCP_ACK_FUTURE, "ACK for data not yet sent (answered: ACK)")                             \
-	X(TCP_OFO_FULL, "out-of-order queue full")                                                 \
-	X(TCP_RCVBUF_FULL, "data beyond the receive buffer")                                       \
-	X(TCP_AFTER_CLOSE, "data after the receiving side was shut (answered: RST)")               \
-	X(TCP_DUP, "duplicate segment, nothing new in it")                                         \
-	X(TCP_TIMEWAIT, "segment to a TIME-WAIT connection (answered as §3.10.7.4 says)")          \
-	X(TCP_PAWS, "timestamp older than TS.Recent (answered: ACK, RFC 7323 §5.3)")               \
-	X(TCP_NOMEM, "no memory for a new connection")                                             \
-	X(TCP_SYNRCVD_BAD_ACK, "unacceptable ACK in SYN-RECEIVED (answered: RST, §3.10.7.4)")      \
-	X(TCP_BCAST, "segment sent to a link broadcast (RFC 1122 §4.2.3.10)")                      \
-	X(TCP_SYNCOOKIE_BAD,                                                                       \
+	X(TCP_TRUNCATED, "tcp", "RFC 9293 3.1", "shorter than 20 bytes or than its data offset")   \
+	X(TCP_BAD_OFF, "tcp", "RFC 9293 3.1", "data offset below 5 or beyond the segment")         \
+	X(TCP_BAD_CSUM, "tcp", "RFC 9293 3.1", "checksum does not verify")                         \
+	X(TCP_BAD_OPTIONS, "tcp", "RFC 9293 3.2",                                                  \
+	  "malformed option (length < 2 or past the header)")                                      \
+	X(TCP_BAD_FLAGS, "tcp", "RFC 9293 3.10.7",                                                 \
+	  "flag combination that no state accepts (SYN+RST, SYN+FIN, none)")                       \
+	X(TCP_NO_SOCKET, "tcp", "RFC 9293 3.10.7.1",                                               \
+	  "no connection or listener (answered: RST, RFC 9293 §3.10.7.1)")                         \
+	X(TCP_LISTEN_RST, "tcp", "RFC 9293 3.10.7.2", "RST to a listener (RFC 9293 §3.10.7.2)")    \
+	X(TCP_LISTEN_ACK, "tcp", "RFC 9293 3.10.7.2",                                              \
+	  "ACK to a listener (answered: RST, RFC 9293 §3.10.7.2)")                                 \
+	X(TCP_LISTEN_NO_SYN, "tcp", "RFC 9293 3.10.7.2", "segment without SYN to a listener")      \
+	X(TCP_LISTEN_OVERFLOW, "tcp", "RFC 4987 3", "SYN queue or accept backlog full")            \
+	X(TCP_SYNSENT_BAD_ACK, "tcp", "RFC 9293 3.10.7.3",                                         \
+	  "unacceptable ACK in SYN-SENT (answered: RST, §3.10.7.3)")                               \
+	X(TCP_SYNSENT_NO_SYN, "tcp", "RFC 9293 3.10.7.3", "neither SYN nor RST in SYN-SENT")       \
+	X(TCP_OUT_OF_WINDOW, "tcp", "RFC 9293 3.10.7.4",                                           \
+	  "segment not acceptable (answered: ACK, RFC 9293 §3.10.7.4)")                            \
+	X(TCP_RST_OUT_OF_WINDOW, "tcp", "RFC 5961 3.2", "RST outside the window (RFC 5961 §3.2)")  \
+	X(TCP_RST_CHALLENGE, "tcp", "RFC 5961 3.2",                                                \
+	  "in-window RST not at RCV.NXT (answered: challenge ACK, RFC 5961)")                      \
+	X(TCP_SYN_CHALLENGE, "tcp", "RFC 5961 4.2",                                                \
+	  "SYN in a synchronized state (answered: challenge ACK, RFC 5961 §4)")                    \
+	X(TCP_ACK_CHALLENGE, "tcp", "RFC 5961 5.2",                                                \
+	  "ACK outside the acceptable range (RFC 5961 §5)")                                        \
+	X(TCP_NO_ACK, "tcp", "RFC 9293 3.10.7.4",                                                  \
+	  "segment without ACK in a synchronized state (RFC 9293 §3.10.7.4)")                      \
+	X(TCP_ACK_FUTURE, "tcp", "RFC 9293 3.10.7.4", "ACK for data not yet sent (answered: ACK)") \
+	X(TCP_OFO_FULL, "tcp", "RFC 9293 3.10.7.4", "out-of-order queue full")                     \
+	X(TCP_RCVBUF_FULL, "tcp", "RFC 9293 3.10.7.4", "data beyond the receive buffer")           \
+	X(TCP_AFTER_CLOSE, "tcp", "RFC 2525 2.17",                                                 \
+	  "data after the receiving side was shut (answered: RST)")                                \
+	X(TCP_DUP, "tcp", "RFC 9293 3.10.7.4", "duplicate segment, nothing new in it")             \
+	X(TCP_TIMEWAIT, "tcp", "RFC 9293 3.10.7.4",                                                \
+	  "segment to a TIME-WAIT connection (answered as §3.10.7.4 says)")                        \
+	X(TCP_PAWS, "tcp", "RFC 7323 5.3",                                                         \
+	  "timestamp older than TS.Recent (answered: ACK, RFC 7323 §5.3)")                         \
+	X(TCP_NOMEM, "tcp", "RFC 4987 3", "no memory for a new connection")                        \
+	X(TCP_SYNRCVD_BAD_ACK, "tcp", "RFC 9293 3.10.7.4",                                         \
+	  "unacceptable ACK in SYN-RECEIVED (answered: RST, §3.10.7.4)")                           \
+	X(TCP_BCAST, "tcp", "RFC 1122 4.2.3.10",                                                   \
+	  "segment sent to a link broadcast (RFC 1122 §4.2.3.10)")                                 \
+	X(TCP_SYNCOOKIE_BAD, "tcp", "RFC 4987 3.6",                                                \
 	  "ACK to a listener with a forged or stale SYN cookie (answered: RST)")                   \
 	/* keep last */
 
 enum ts_drop_reason {
 	DROP_NONE = 0, /* not a drop: the buffer was consumed */
-#define TS_DROP_ENUM(name, doc) DROP_##name,
+#define TS_DROP_ENUM(name, layer, ref, doc) DROP_##name,
 	TS_DROP_REASONS(TS_DROP_ENUM)
 #undef TS_DROP_ENUM
 	    DROP_MAX
@@ -126,5 +178,9 @@ enum ts_drop_reason {
 const char *ts_drop_name(enum ts_drop_reason r);
 /* The reason's one-line description. */
 const char *ts_drop_doc(enum ts_drop_reason r);
+/* The layer that drops, e.g. "tcp" ("" for DROP_NONE). */
+const char *ts_drop_layer(enum ts_drop_reason r);
+/* The standard's section behind the drop, e.g. "RFC 9293 3.10.7.4" ("" for DROP_NONE). */
+const char *ts_drop_ref(enum ts_drop_reason r);
 
 #endif

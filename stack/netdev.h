@@ -17,6 +17,12 @@
  * Every frame is a whole Ethernet II frame without FCS, no prefix; the
  * metadata travels beside it, never inside it.
  *
+ * The fate of each received frame goes back down the chain (rx_verdict):
+ * after the stack has handled the frame a recv returned, and before it
+ * calls recv again, it says once whether the frame died and of which drop
+ * reason (drop.h), so that a wrapper that records frames (the pcapng
+ * writer) can say why in the capture.  The stack never learns who listens.
+ *
  * Capabilities (smoltcp DeviceCapabilities, gVisor LinkEndpointCapabilities,
  * Linux netdev features):
  *   - mtu, max_tx_frame, max_rx_frame: sizes; the stack sends datagrams of
@@ -50,6 +56,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+
+#include "drop.h"
 
 struct netdev;
 
@@ -164,6 +172,19 @@ struct netdev_ops {
 	 * what it cannot pass on.
 	 */
 	void (*caps)(struct netdev *dev, struct netdev_caps *caps);
+	/*
+	 * Optional: what became of the frame the last recv returned, told
+	 * once per frame after the stack handled it (stack_input returned)
+	 * and before the next recv: DROP_NONE when a protocol took it or
+	 * holds it, else the reason it was dropped then.  Frames sent while
+	 * the stack handled it (an ARP reply, an RST, a challenge ACK) reach
+	 * send before the verdict.  A frame held and dropped later (a UDP
+	 * datagram unread at close) was already told DROP_NONE.  A wrapper
+	 * passes the verdict on to its lower device after using it (it is
+	 * about the frame the wrapper itself returned last); a backend that
+	 * does not care leaves it NULL.
+	 */
+	void (*rx_verdict)(struct netdev *dev, enum ts_drop_reason reason, uint64_t now_us);
 	/* A kernel fd that becomes readable when a frame waits, or -1 (wire, replay). */
 	int (*pollfd)(struct netdev *dev);
 	/* Earliest clock time at which a held frame is due (delay), or UINT64_MAX. */
@@ -237,6 +258,12 @@ static inline int netdev_sendv(struct netdev *d, const struct iovec *iov, int io
 			       const struct netdev_meta *meta, uint64_t now_us)
 {
 	return d->ops->sendv(d, iov, iovcnt, len, meta, now_us);
+}
+
+static inline void netdev_rx_verdict(struct netdev *d, enum ts_drop_reason reason, uint64_t now_us)
+{
+	if (d->ops->rx_verdict)
+		d->ops->rx_verdict(d, reason, now_us);
 }
 
 static inline int netdev_pollfd(struct netdev *d)

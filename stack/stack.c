@@ -303,15 +303,20 @@ static int stack_poll_link(struct stack *st, uint64_t now_us, bool read_link)
 		ts_buf_put(b, (size_t)n);
 		b = rx_right_size(st, b, &spare);
 		handled++;
+		st->rx_cur = b;
+		st->rx_cur_drop = DROP_NONE;
 		if (ts_buf_meta_from_link(b, &m) < 0) {
 			ts_count(st, CTR_ETH_RX);
 			b->rx = 1;
 			ts_drop(st, b, DROP_LINK_BAD_META);
-			continue;
+		} else {
+			if (b->csum == NETDEV_CSUM_VERIFIED && !st->link.rx_csum)
+				b->csum = NETDEV_CSUM_NONE; /* the link said it validates nothing */
+			stack_input(st, b);
 		}
-		if (b->csum == NETDEV_CSUM_VERIFIED && !st->link.rx_csum)
-			b->csum = NETDEV_CSUM_NONE; /* the link said it validates nothing */
-		stack_input(st, b);
+		/* netdev.h: what became of it, before the next recv. */
+		st->rx_cur = NULL;
+		netdev_rx_verdict(st->dev, st->rx_cur_drop, st->now_us);
 	}
 	ts_buf_free(st, spare);
 	tcp_batch_end(st);
@@ -451,8 +456,11 @@ void ts_drop(struct stack *st, struct ts_buf *b, enum ts_drop_reason reason)
 {
 	if (reason > DROP_NONE && reason < DROP_MAX) {
 		st->drops[reason]++;
-		if (b && b->rx)
+		if (b && b->rx) {
 			st->rx_drops[reason]++;
+			if (b == st->rx_cur)
+				st->rx_cur_drop = reason; /* for netdev_rx_verdict */
+		}
 	}
 	if (b)
 		b->rx = 0; /* its exit is this drop (a reason out of range is a bug) */

@@ -149,6 +149,14 @@ struct stack {
 	uint64_t drops[DROP_MAX];    /* every drop, of frames received or sent, or of no frame */
 	uint64_t rx_drops[DROP_MAX]; /* of those, drops of received frames (accounting below) */
 	uint64_t rx_unaccounted;     /* received frames freed without an exit: a bug, 0 */
+	/*
+	 * The frame stack_poll is handing up now, and the reason it was
+	 * dropped for (DROP_NONE: not dropped, so far): ts_drop notes it,
+	 * stack_poll tells the link (netdev_rx_verdict).  Only compared,
+	 * never dereferenced: the buffer may be freed by then.
+	 */
+	const struct ts_buf *rx_cur;
+	enum ts_drop_reason rx_cur_drop;
 	struct ts_timer_heap timers;
 	struct ts_buf *buf_free; /* free list of standard-size buffers */
 	uint32_t buf_free_n;	 /* buffers on it */

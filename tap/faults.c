@@ -665,6 +665,12 @@ static void faults_destroy(struct netdev *dev)
 	free(f);
 }
 
+/*
+ * No rx_verdict (netdev.h): the frame faults_recv returned last may be a
+ * delayed, reordered or duplicated one, not the lower device's last, so a
+ * verdict passed down would name the wrong frame.  A recorder that wants
+ * the verdicts sits above the faults, as tools/tapstack.c stacks them.
+ */
 static const struct netdev_ops faults_ops = {
     .recv = faults_recv,
     .send = faults_send,

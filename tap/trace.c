@@ -285,8 +285,15 @@ static void trace_destroy(struct netdev *dev)
 	free(t);
 }
 
+/* netdev.h: the frame trace_recv returned last is the lower device's last one. */
+static void trace_rx_verdict(struct netdev *dev, enum ts_drop_reason reason, uint64_t now_us)
+{
+	netdev_rx_verdict(((struct trace_dev *)dev)->lower, reason, now_us);
+}
+
 static const struct netdev_ops trace_ops = {
     .recv = trace_recv,
+    .rx_verdict = trace_rx_verdict,
     .send = trace_send,
     .caps = trace_caps,
     .pollfd = trace_pollfd,
