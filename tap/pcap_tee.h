@@ -1,8 +1,11 @@
 /*
  * pcap_tee.h - a wrapper that writes every frame received and sent to a
- * pcap file (libpcap pcap_dump, DLT_EN10MB, snaplen 65535, gettimeofday
- * timestamps) and flushes after each frame, so Wireshark can open the file
- * while the stack runs (smoltcp src/phy/pcap_writer.rs).
+ * capture and flushes after each frame, so Wireshark can open the file
+ * while the stack runs, or read it from a pipe (smoltcp
+ * src/phy/pcap_writer.rs): classic pcap (libpcap pcap_dump, DLT_EN10MB,
+ * snaplen 65535), or pcapng with each frame's direction and, for a frame
+ * the stack dropped, a comment naming the drop reason (pcap_tee.c).  Path
+ * "-" is standard output.  Timestamps from gettimeofday.
  */
 #ifndef TS_PCAP_TEE_H
 #define TS_PCAP_TEE_H
@@ -24,5 +27,14 @@ struct netdev *pcap_tee_wrap(struct netdev *lower, const char *path, char *err, 
  */
 struct netdev *pcap_tee_wrap_stack_clock(struct netdev *lower, const char *path, char *err,
 					 size_t errlen);
+
+/*
+ * pcapng: the same, in pcapng, with direction flags and the stack's drop
+ * reasons as comments (it takes the rx_verdict of netdev.h: wrap it above
+ * the fault injector, below nothing that drops frames).
+ */
+struct netdev *pcapng_tee_wrap(struct netdev *lower, const char *path, char *err, size_t errlen);
+struct netdev *pcapng_tee_wrap_stack_clock(struct netdev *lower, const char *path, char *err,
+					   size_t errlen);
 
 #endif

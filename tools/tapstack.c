@@ -54,7 +54,8 @@ struct options {
 	bool host_ip_set;	  /* --host-ip given */
 	uint32_t host_ip;	  /* kernel side address, host order */
 	uint8_t host_prefix;	  /* its prefix length */
-	const char *pcap;	  /* --pcap FILE */
+	const char *pcap;	  /* --pcap FILE, "-": standard output */
+	const char *pcapng;	  /* --pcapng FILE, "-": standard output */
 	enum tap_offload offload; /* --offload */
 	bool faults_set;	  /* --faults given */
 	struct fault_spec faults; /* parsed --faults */
@@ -123,7 +124,8 @@ static void usage(FILE *out)
 	    "  --gw ADDR           the stack's default gateway\n"
 	    "  --mac MAC           the stack's MAC (default 02:00:00:00:00:02)\n"
 	    "  --mtu N             link MTU (default 1500)\n"
-	    "  --pcap FILE         write every frame received and sent (pcap)\n"
+	    "  --pcap FILE         write every frame received and sent (pcap; - for stdout)\n"
+	    "  --pcapng FILE       the same in pcapng, with directions and drop reasons\n"
 	    "  --trace WHAT        layers,api,tcp,sched or all\n"
 	    "  --faults SPEC       loss=5%%,dup=1%%,reorder=10%%,delay=5ms,jitter=2ms,"
 	    "corrupt=0.5%%,seed=N\n"
@@ -248,6 +250,7 @@ enum {
 	OPT_MAC,
 	OPT_MTU,
 	OPT_PCAP,
+	OPT_PCAPNG,
 	OPT_TRACE,
 	OPT_FAULTS,
 	OPT_STATS,
@@ -268,6 +271,7 @@ static const struct option long_opts[] = {
     {"mac", required_argument, NULL, OPT_MAC},
     {"mtu", required_argument, NULL, OPT_MTU},
     {"pcap", required_argument, NULL, OPT_PCAP},
+    {"pcapng", required_argument, NULL, OPT_PCAPNG},
     {"trace", required_argument, NULL, OPT_TRACE},
     {"faults", required_argument, NULL, OPT_FAULTS},
     {"stats", no_argument, NULL, OPT_STATS},
@@ -280,6 +284,31 @@ static const struct option long_opts[] = {
     {"help", no_argument, NULL, OPT_HELP},
     {0},
 };
+
+/* Whether the capture goes to standard output (--pcap - or --pcapng -). */
+static bool capture_on_stdout(const struct options *o)
+{
+	return (o->pcap && !strcmp(o->pcap, "-")) || (o->pcapng && !strcmp(o->pcapng, "-"));
+}
+
+/* --pcap/--pcapng: empty, both on stdout, stdout a terminal or taken by get. */
+static void check_capture_opts(const struct options *o)
+{
+	if ((o->pcap && !*o->pcap) || (o->pcapng && !*o->pcapng))
+		bad_input("--%s needs a file name, or - for standard output",
+			  o->pcap && !*o->pcap ? "pcap" : "pcapng");
+	if (o->pcap && o->pcapng && !strcmp(o->pcap, "-") && !strcmp(o->pcapng, "-"))
+		bad_input("--pcap - and --pcapng - both write standard output: give one a file");
+	if (!capture_on_stdout(o))
+		return;
+	const char *opt = o->pcap && !strcmp(o->pcap, "-") ? "--pcap" : "--pcapng";
+	if (isatty(STDOUT_FILENO))
+		bad_input("%s -: standard output is a terminal; pipe it, e.g. "
+			  "| tshark -i - or | wireshark -k -i -",
+			  opt);
+	if (o->cmd == CMD_GET && !o->out_file)
+		bad_input("%s - and get both write standard output: give get -o FILE", opt);
+}
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
@@ -353,6 +382,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_PCAP:
 			o->pcap = optarg;
+			break;
+		case OPT_PCAPNG:
+			o->pcapng = optarg;
 			break;
 		case OPT_TRACE:
 			if (!parse_trace(optarg, &o->cfg.trace))
@@ -440,6 +472,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			bad_input("unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	check_capture_opts(o);
 	int rest = argc - optind;
 	switch (o->cmd) {
 	case CMD_SERVE:
@@ -511,6 +544,16 @@ static struct netdev *open_link(const struct options *o, struct netdev **faults_
 		if (!tee) {
 			netdev_destroy(dev);
 			fail("--pcap %s: %s", o->pcap, err);
+		}
+		dev = tee;
+	}
+	/* Above the faults and below the tracer, which pass the stack's
+	 * verdicts on each received frame down to it (netdev.h rx_verdict). */
+	if (o->pcapng) {
+		struct netdev *tee = pcapng_tee_wrap(dev, o->pcapng, err, sizeof(err));
+		if (!tee) {
+			netdev_destroy(dev);
+			fail("--pcapng %s: %s", o->pcapng, err);
 		}
 		dev = tee;
 	}
@@ -673,6 +716,7 @@ struct ping_state {
 	double min_ms, max_ms;	/* RTT extremes */
 	double sum_ms, sum2_ms; /* for avg and mdev */
 	long size;		/* payload bytes */
+	FILE *out;		/* stdout, or stderr when the capture is there */
 };
 
 static void ping_reply(void *ctx, uint32_t src, uint16_t id, uint16_t seq, const uint8_t *data,
@@ -700,25 +744,26 @@ static void ping_reply(void *ctx, uint32_t src, uint16_t id, uint16_t seq, const
 	struct in_addr a = {htonl(src)};
 	inet_ntop(AF_INET, &a, ip, sizeof(ip));
 	if (rtt_ms >= 0)
-		printf("%zu bytes from %s: icmp_seq=%u ttl=%u time=%.3f ms\n", len + 8, ip, seq,
-		       ttl, rtt_ms);
+		fprintf(p->out, "%zu bytes from %s: icmp_seq=%u ttl=%u time=%.3f ms\n", len + 8, ip,
+			seq, ttl, rtt_ms);
 	else
-		printf("%zu bytes from %s: icmp_seq=%u ttl=%u\n", len + 8, ip, seq, ttl);
-	fflush(stdout);
+		fprintf(p->out, "%zu bytes from %s: icmp_seq=%u ttl=%u\n", len + 8, ip, seq, ttl);
+	fflush(p->out);
 }
 
 static int run_ping(struct stack *st, const struct options *o)
 {
 	struct ping_state p = {.st = st, .dst = o->ping_dst, .size = o->ping_size};
+	p.out = capture_on_stdout(o) ? stderr : stdout; /* SPEC: the capture alone on stdout */
 	p.id = (uint16_t)(getpid() & 0xffff);
 	icmp_set_echo_handler(st, ping_reply, &p);
 
 	uint8_t payload[65507];
 	for (long i = 0; i < o->ping_size; i++)
 		payload[i] = (uint8_t)(i + 8); /* ping(8)'s fill after the timestamp */
-	printf("PING %s (%s) %ld(%ld) bytes of data.\n", o->ping_host, o->ping_host, o->ping_size,
-	       o->ping_size + 28);
-	fflush(stdout);
+	fprintf(p.out, "PING %s (%s) %ld(%ld) bytes of data.\n", o->ping_host, o->ping_host,
+		o->ping_size, o->ping_size + 28);
+	fflush(p.out);
 
 	uint64_t start = ts_clock_us();
 	uint64_t interval_us = (uint64_t)(o->ping_interval_s * 1e6);
@@ -750,16 +795,16 @@ static int run_ping(struct stack *st, const struct options *o)
 		stack_wait(st, ms);
 	}
 	double elapsed_ms = (double)(ts_clock_us() - start) / 1000.0;
-	printf("\n--- %s ping statistics ---\n", o->ping_host);
-	printf("%ld packets transmitted, %ld received, %ld%% packet loss, time %.0fms\n", p.sent,
-	       p.received, p.sent ? (p.sent - p.received) * 100 / p.sent : 0, elapsed_ms);
+	fprintf(p.out, "\n--- %s ping statistics ---\n", o->ping_host);
+	fprintf(p.out, "%ld packets transmitted, %ld received, %ld%% packet loss, time %.0fms\n",
+		p.sent, p.received, p.sent ? (p.sent - p.received) * 100 / p.sent : 0, elapsed_ms);
 	if (p.received && o->ping_size >= 8) {
 		double avg = p.sum_ms / (double)p.received;
 		double var = p.sum2_ms / (double)p.received - avg * avg;
-		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", p.min_ms, avg, p.max_ms,
-		       sqrt(var > 0 ? var : 0));
+		fprintf(p.out, "rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", p.min_ms, avg,
+			p.max_ms, sqrt(var > 0 ? var : 0));
 	}
-	fflush(stdout);
+	fflush(p.out);
 	icmp_set_echo_handler(st, NULL, NULL);
 	return p.received ? 0 : 1;
 }
