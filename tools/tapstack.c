@@ -553,7 +553,7 @@ static struct netdev *open_link(const struct options *o, struct netdev **faults_
 		struct netdev *tee = pcapng_tee_wrap(dev, o->pcapng, err, sizeof(err));
 		if (!tee) {
 			netdev_destroy(dev);
-			fail("--pcapng %s: %s", o->pcapng, err);
+			fail("--pcapng: %s", err); /* err names the file */
 		}
 		dev = tee;
 	}

@@ -59,53 +59,9 @@ test_live_pipe() {
 	check "tshark found nothing but pcap on stdout" sh -c "! grep -qiE 'error|not a|unknown' '$WORK/live.tshark.err'"
 }
 
-# Writes hand-made frames on tap0 from the namespace (python3, a packet
-# socket): $1 = what, $2 = the stack's MAC, then arguments.
+# One hand-made frame on tap0 (tests/tools/inject.py: what, the stack's MAC, args).
 inject() {
-	ns_exec python3 - "$@" <<'EOF'
-import socket, struct, sys
-
-what, dst_mac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(':', ''))
-src_mac = bytes.fromhex(open('/sys/class/net/tap0/address').read().strip().replace(':', ''))
-src, dst = socket.inet_aton('10.0.0.1'), socket.inet_aton('10.0.0.2')
-
-def csum(b):
-    if len(b) % 2:
-        b += b'\0'
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
-def ipv4(proto, payload, ident, bad_csum=False):
-    h = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), ident, 0x4000, 64, proto, 0,
-                    src, dst)
-    c = csum(h) ^ (0x5555 if bad_csum else 0)
-    return h[:10] + struct.pack('!H', c) + h[12:] + payload
-
-def pseudo(proto, n):
-    return src + dst + struct.pack('!BBH', 0, proto, n)
-
-if what == 'udp_bad_csum':
-    data = b'bad checksum'
-    u = struct.pack('!HHHH', 40007, 7, 8 + len(data), 0) + data
-    c = csum(pseudo(17, len(u)) + u) ^ 0x00ff or 1
-    frame = ipv4(17, u[:6] + struct.pack('!H', c) + u[8:], 0x1001)
-elif what == 'ipv4_bad_csum':
-    icmp = struct.pack('!BBHHH', 8, 0, 0, 0x4242, 1) + b'bad header'
-    icmp = icmp[:2] + struct.pack('!H', csum(icmp)) + icmp[4:]
-    frame = ipv4(1, icmp, 0xbad1, bad_csum=True)
-elif what == 'tcp_out_of_window':
-    sport, dport, seq, ack = (int(a) for a in sys.argv[3:7])
-    t = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, 5 << 4, 0x10, 65535, 0, 0)
-    t = t[:16] + struct.pack('!H', csum(pseudo(6, len(t)) + t)) + t[18:]
-    frame = ipv4(6, t, 0x1002)
-else:
-    sys.exit('inject: unknown ' + what)
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind(('tap0', 0))
-s.send(dst_mac + src_mac + b'\x08\x00' + frame)
-EOF
+	ns_exec python3 "$TOP/tests/tools/inject.py" "$@"
 }
 
 ng_count() {
@@ -183,7 +139,7 @@ test_bad_path() {
 		>"$WORK/bad.out" 2>"$WORK/bad.err"
 	eq "--pcapng to an unwritable path: exit 1" 1 "$?"
 	check "the message names the option, the file and the reason ($(cat "$WORK/bad.err" | tail -n 1))" \
-		grep -q "^tapstack: --pcapng /nonexistent/dir/x.pcapng: /nonexistent/dir/x.pcapng: No such file or directory" "$WORK/bad.err"
+		grep -qx "tapstack: --pcapng: /nonexistent/dir/x.pcapng: No such file or directory" "$WORK/bad.err"
 }
 
 run_tests
