@@ -18,6 +18,7 @@
  * the RFC's order; SYN cookies (send_cookie, cookie_ack, RFC 4987); the
  * rate limit of ACKs to invalid segments and send_challenge_ack (RFC 5961
  * §7); trim_to_window; segment_acceptable (timestamps, keep-alive);
+ * handshake_timers (the RTT sample and RTO once our SYN is acknowledged);
  * handshake_acked (what completes a passive handshake); ack_update (SACK,
  * loss recovery, the send window: tcp_recovery.c); process_text (the
  * receive ring, out of order, delayed ACKs) and the TIME-WAIT reuse of
