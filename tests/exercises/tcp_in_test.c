@@ -311,10 +311,10 @@ static void expect_drop(struct ex_stack *s, enum ts_drop_reason r, uint64_t befo
 
 /*
  * The stack listens on 8080; the peer (port 40000, ISS peer_iss) opens a
- * connection: SYN, the stack's SYN,ACK (checked), ACK, accept.
+ * connection: SYN, the stack's SYN,ACK (checked): SYN-RECEIVED (passive_syn),
+ * then ACK and accept (passive_open).
  */
-static void passive_open(struct ex_stack *s, struct conn *c, uint32_t peer_iss, const char *hid,
-			 const char *hint)
+static void passive_syn(struct ex_stack *s, struct conn *c, uint32_t peer_iss)
 {
 	memset(c, 0, sizeof(*c));
 	c->lport = OUR_PORT;
@@ -346,6 +346,12 @@ static void passive_open(struct ex_stack *s, struct conn *c, uint32_t peer_iss, 
 	c->snd = peer_iss + 1;
 	c->rcv = c->iss + 1;
 	expect_state(s, c, TCPS_SYN_RECEIVED, "tcp_in.listen-synack", HINT_LISTEN);
+}
+
+static void passive_open(struct ex_stack *s, struct conn *c, uint32_t peer_iss, const char *hid,
+			 const char *hint)
+{
+	passive_syn(s, c, peer_iss);
 	peer(s, c, c->snd, c->rcv, TCP_ACK, NULL, "the peer acknowledges the SYN,ACK");
 	expect_nothing(s, "the handshake's ACK needs no answer", hid, hint);
 	expect_state(s, c, TCPS_ESTABLISHED, hid, hint);
@@ -458,6 +464,61 @@ EX_CHECK(listen_rst_and_ack, "a listener ignores a RST and answers a stray ACK w
 	if (state_of(&s, &o) != TCPS_CLOSED)
 		ex_fail("tcp_in.listen", HINT_LISTEN_OTHER, "the ACK made a connection (%s)",
 			tcp_state_name(state_of(&s, &o)));
+	done(&s, &c);
+}
+
+#define HINT_SYNRCVD_RST                                                                           \
+	"RFC 9293 §3.10.7.4 second, SYN-RECEIVED: an exact RST to a passive connection "          \
+	"(TF_PASSIVE) \"returns this connection to the LISTEN state\": close the child only "      \
+	"(tcp_pcb_close), the listener keeps listening, and a RST is never answered"
+
+EX_CHECK(syn_received_rst, "SYN-RECEIVED, an exact RST: back to LISTEN, the listener stays")
+{
+	struct ex_stack s;
+	ex_stack_init(&s, tweak);
+	struct conn c;
+	passive_syn(&s, &c, PEER_ISS);
+	c.fd = -1;
+	peer(&s, &c, c.snd, 0, TCP_RST, NULL, "the peer resets the half-open connection");
+	expect_nothing(&s, "a RST is never answered", "tcp_in.synrcvd-rst", HINT_SYNRCVD_RST);
+	expect_state(&s, &c, TCPS_CLOSED, "tcp_in.synrcvd-rst", HINT_SYNRCVD_RST);
+	peer(&s, &c, PEER_ISS + 5000, 0, TCP_SYN, NULL, "a new SYN to the listener");
+	struct seg r;
+	if (!take(&s, &r) || r.flags != (TCP_SYN | TCP_ACK) || r.ack != PEER_ISS + 5001)
+		ex_fail("tcp_in.synrcvd-rst", HINT_SYNRCVD_RST,
+			"the listener did not answer a new SYN with a SYN,ACK acknowledging %u",
+			PEER_ISS + 5001);
+	done(&s, &c);
+}
+
+#define HINT_SYNRCVD_BAD_ACK                                                                       \
+	"RFC 9293 §3.10.7.4 fifth, SYN-RECEIVED: an ACK that does not acknowledge our SYN,ACK "   \
+	"(SND.UNA < SEG.ACK =< SND.NXT false) gets <SEQ=SEG.ACK><CTL=RST> (drop_with_reset, "      \
+	"DROP_TCP_SYNRCVD_BAD_ACK), and the connection stays in SYN-RECEIVED"
+#define HINT_SYN_AGAIN                                                                             \
+	"RFC 9293 §3.10.7.4 first: a retransmitted SYN in SYN-RECEIVED (no ACK, SEG.SEQ = IRS) "  \
+	"means our SYN,ACK was lost: send it again (tcp_send_syn) and drop the SYN (DROP_TCP_DUP)"
+
+EX_CHECK(syn_received_bad_ack, "SYN-RECEIVED: a wrong ACK gets a RST, a SYN again the SYN,ACK")
+{
+	struct ex_stack s;
+	ex_stack_init(&s, tweak);
+	struct conn c;
+	passive_syn(&s, &c, PEER_ISS);
+	c.fd = -1;
+	uint64_t before = s.st.rx_drops[DROP_TCP_SYNRCVD_BAD_ACK];
+	peer(&s, &c, c.snd, c.iss + 1000, TCP_ACK, NULL, "an ACK of ISS + 1000, never sent");
+	expect_seg(&s, "the RST", TCP_RST, c.iss + 1000, 0, "tcp_in.synrcvd-bad-ack",
+		   HINT_SYNRCVD_BAD_ACK);
+	expect_state(&s, &c, TCPS_SYN_RECEIVED, "tcp_in.synrcvd-bad-ack", HINT_SYNRCVD_BAD_ACK);
+	expect_drop(&s, DROP_TCP_SYNRCVD_BAD_ACK, before);
+	before = s.st.rx_drops[DROP_TCP_DUP];
+	peer(&s, &c, PEER_ISS, 0, TCP_SYN, NULL, "the peer's SYN again (our SYN,ACK was lost)");
+	expect_seg(&s, "the SYN,ACK again", TCP_SYN | TCP_ACK, c.iss, c.snd, "tcp_in.synrcvd-syn",
+		   HINT_SYN_AGAIN);
+	expect_drop(&s, DROP_TCP_DUP, before);
+	peer(&s, &c, c.snd, c.rcv, TCP_ACK, NULL, "the peer acknowledges the SYN,ACK");
+	expect_state(&s, &c, TCPS_ESTABLISHED, "tcp_in.synrcvd-ack", HINT_SYNRCVD);
 	done(&s, &c);
 }
 
