@@ -560,6 +560,9 @@ EX_CHECK(syn_sent_bad_ack, "SYN-SENT: a wrong ACK gets a RST, an acceptable RST 
 	peer(&s, &c, PEER_ISS, c.iss + 5, TCP_RST | TCP_ACK, NULL, "a RST whose ACK is wrong");
 	expect_nothing(&s, "a RST is never answered", "tcp_in.synsent-ack", HINT_SYNSENT_ACK);
 	expect_state(&s, &c, TCPS_SYN_SENT, "tcp_in.synsent-ack", HINT_SYNSENT_ACK);
+	peer(&s, &c, PEER_ISS, 0, TCP_RST, NULL, "a RST without ACK (anyone could send it)");
+	expect_nothing(&s, "a RST is never answered", "tcp_in.synsent-ack", HINT_SYNSENT_ACK);
+	expect_state(&s, &c, TCPS_SYN_SENT, "tcp_in.synsent-ack", HINT_SYNSENT_ACK);
 	peer(&s, &c, 0, c.rcv, TCP_RST | TCP_ACK, NULL, "connection refused: RST,ACK of our SYN");
 	expect_nothing(&s, "a RST is never answered", "tcp_in.synsent-ack", HINT_SYNSENT_ACK);
 	expect_state(&s, &c, TCPS_CLOSED, "tcp_in.synsent-ack", HINT_SYNSENT_ACK);
