@@ -38,6 +38,7 @@
 #include "server.h"
 #include "server_tasks.h"
 #include "services.h"
+#include "setup_cmd.h"
 #include "sim_cmd.h"
 #include "stack.h"
 #include "tap.h"
@@ -483,7 +484,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt
  */
 static struct netdev *open_link(const struct options *o, struct netdev **faults_dev)
 {
-	char err[256];
+	char err[1024]; /* the permission error names the ways to run without root */
 	enum tap_offload got;
 	/* --faults acts on wire frames (faults.h): auto then stops at csum, so the
 	 * kernel sends MSS-sized segments too, each lost or kept on its own. */
@@ -769,6 +770,8 @@ int main(int argc, char **argv)
 	struct options o;
 	if (argc > 1 && !strcmp(argv[1], "sim"))
 		return sim_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "setup"))
+		return setup_main(argc - 1, argv + 1);
 	parse_args(argc, argv, &o);
 	install_signals();
 	setvbuf(stderr, NULL, _IOLBF, 0);
