@@ -80,6 +80,10 @@ APIPROBE    := $(OUT)/tests/api_probe
 HOSTILE     := $(OUT)/tests/hostile
 SOCKERR     := $(OUT)/tests/sockerr_probe
 NETPOLL     := $(OUT)/examples/netpoll
+# Programs for library users (docs/examples/*/main.c but netpoll): they see
+# only the public header, as with the installed library.
+EXAMPLE_NAMES := hello_c echo_client udp_echo pair
+EXAMPLES      := $(addprefix $(OUT)/examples/,$(EXAMPLE_NAMES))
 
 LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
@@ -88,7 +92,8 @@ LIBS := $(LIBSERVICES) $(LIBHTTP) $(LIBTAP) $(LIBSTACK)
 
 all: $(TAPSTACK)
 
-tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(HOSTILE) $(APIPROBE) $(SOCKERR) $(NETPOLL)
+tests: $(UNIT) $(TWOSTACK) $(TAPSTACK) $(PATTERN) $(HOSTILE) $(APIPROBE) $(SOCKERR) $(NETPOLL) \
+	$(EXAMPLES)
 
 # One rule per directory, each with its own include paths.
 define compile
@@ -113,9 +118,12 @@ $(OUT)/obj/tests/tools/%.o: tests/tools/%.c
 	$(call compile,)
 $(OUT)/obj/tests/%.o: tests/%.c
 	$(call compile,$(INC_tests))
-# The seed's Go server in C (docs/netpoll.md) sets its stack up as tools/ do.
-$(OUT)/obj/docs/examples/%.o: docs/examples/%.c
+# The seed's Go server in C (docs/netpoll.md) sets its stack up as tools/ do;
+# the other examples see only the public header.
+$(OUT)/obj/docs/examples/netpoll/%.o: docs/examples/netpoll/%.c
 	$(call compile,$(INC_tools))
+$(OUT)/obj/docs/examples/%.o: docs/examples/%.c
+	$(call compile,$(INC_API))
 
 $(LIBSTACK): $(call obj,$(STACK_SRC))
 $(LIBTAP): $(call obj,$(TAP_SRC))
@@ -146,6 +154,10 @@ $(APIPROBE): $(call obj,tests/tools/api_probe.c) $(LIBTAP) $(LIBSTACK)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 $(NETPOLL): $(call obj,docs/examples/netpoll/main.c) $(LIBTAP) $(LIBSTACK)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+$(EXAMPLES): $(OUT)/examples/%: $(OUT)/obj/docs/examples/%/main.o $(LIBTAP) $(LIBSTACK)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
