@@ -306,7 +306,10 @@ int ts_sched_stats(struct stack *st, struct ts_sched_stats *out);
  * (the server listening before the client's blocking connect, which the
  * listener's backlog completes); a blocking call that can never finish
  * fails as tapstack.h says for a wait hook giving up (EAGAIN, ETIMEDOUT
- * for connect, 0 for poll and epoll_wait).  Returns 0, or -1 with errno
+ * for connect, 0 for poll and epoll_wait).  A call that waits on the other
+ * stack's application (a write into a window its reader never drains)
+ * waits for ever, as on Linux: use non-blocking calls or ts_set_deadline,
+ * which the virtual clock reaches at once.  Returns 0, or -1 with errno
  * and the reason in err.
  *
  * ts_stack_close(st) closes every socket (RST for live connections), frees
