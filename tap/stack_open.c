@@ -191,11 +191,12 @@ struct stack *ts_open_tap(const char *ifname, const struct ts_stack_config *cfg,
 	}
 	/* As tapstack serve: the most offload the kernel takes, else none. */
 	enum tap_offload got;
+	errno = 0;
 	struct netdev *dev =
 	    tap_open_offload(ifname ? ifname : "tap0", TAP_OFFLOAD_AUTO, &got, err, errlen);
 	if (!dev) {
 		if (!errno)
-			errno = EPERM;
+			errno = EINVAL; /* a bad name: no system call was made */
 		return NULL;
 	}
 	dev = wrap_link(dev, cfg, &c, false, err, errlen);

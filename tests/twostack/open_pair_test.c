@@ -122,7 +122,9 @@ START_TEST(pair_bad_config_is_einval_naming_the_field)
 	struct ts_stack_config c = {.pcap = "/nonexistent-dir/x.pcap"};
 	ck_assert_int_eq(ts_open_pair(NULL, &c, &a, &b, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "/nonexistent-dir/x.pcap"), "%s", err);
+	errno = 0;
 	ck_assert_ptr_null(ts_open_tap("a-name-much-too-long", NULL, err, sizeof(err)));
+	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_msg(strstr(err, "bad TAP name"), "%s", err);
 	ts_stack_close(NULL); /* like free(NULL) */
 }
