@@ -3,7 +3,8 @@
 # --user nobody` makes a persistent TAP owned by nobody and brings its kernel
 # side up, `tapstack serve` then runs as nobody (setpriv: uid, gid and
 # groups dropped, no capabilities) and answers curl; the permission error
-# names the ways to run without root; `setup --remove` deletes the TAP.
+# names the ways to run without root; `setup --remove` deletes the TAP; a
+# program on the library (docs/examples/hello_c) runs as nobody the same way.
 #
 # /dev/net/tun is mode 0600 on some machines (a bare devtmpfs) where
 # distributions ship 0666: the unprivileged commands run in a private mount
@@ -64,6 +65,41 @@ test_setup_then_serve_unprivileged() {
 	eq "setup --remove exits 0" 0 $?
 	ns_exec ip link show tap0 >/dev/null 2>&1
 	eq "tap0 is gone after setup --remove" 1 $?
+}
+
+# A program on the library (docs/examples/hello_c: ts_open_tap) runs as nobody the same way.
+test_library_program_unprivileged() {
+	hello=$(dirname "$BIN")/examples/hello_c
+	[ -x "$hello" ] || {
+		echo "missing $hello: make V=asan tests"
+		FAILS=$((FAILS + 1))
+		return
+	}
+	ts_need_no_stack
+	ns_exec "$BIN" setup --user nobody --tap tap0 --host-ip 10.0.0.1/24 >/dev/null 2>&1
+	eq "setup exits 0" 0 $?
+	ip netns exec "$NS" unshare -m sh -c 'mount --bind "$0" /dev/net/tun && exec "$@"' \
+		"$TUN_NODE" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		--inh-caps=-all --bounding-set=-all "$hello" --tap tap0 \
+		>"$WORK/hello.out" 2>"$WORK/hello.err" &
+	UP_PID=$!
+	i=0
+	while [ $i -lt 100 ] && ! ns_exec ping -c 1 -W 1 -q 10.0.0.2 >/dev/null 2>&1; do
+		kill -0 "$UP_PID" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	uid=$(awk '/^Uid:/ {print $3}' "/proc/$UP_PID/status" 2>/dev/null)
+	eq "hello_c runs as nobody" 65534 "$uid"
+	body=$(ns_exec curl -s -m 5 http://10.0.0.2:8080/hello)
+	eq "curl /hello answered by the library program" "Hello, world!" "$body"
+	kill -TERM "$UP_PID"
+	wait "$UP_PID"
+	eq "hello_c exits 0 on SIGTERM" 0 $?
+	UP_PID=""
+	check "no sanitizer report" sh -c "! grep -q Sanitizer '$WORK/hello.err'"
+	ns_exec "$BIN" setup --remove --tap tap0 >/dev/null 2>&1
+	eq "setup --remove exits 0" 0 $?
 }
 
 # Without setup the error says how to run without root, and exits 1.
