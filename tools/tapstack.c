@@ -104,10 +104,42 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* The options of serve, get and ping (tapstack(1), "Options of serve, get and ping"). */
-static void usage_common(FILE *out)
+/*
+ * --help: `tapstack --help` shows every command; `tapstack CMD --help` (named)
+ * the options of CMD alone, as tapstack(1) lists them (sim and setup print
+ * their own).
+ */
+static void usage(FILE *out, enum command cmd, bool named)
 {
+	const char *head =
+	    "usage: tapstack [serve] [options]        run the stack and its services\n"
+	    "       tapstack get URL [-o FILE] [opts] HTTP GET over the userspace stack\n"
+	    "       tapstack ping HOST [-c N] [opts]  ICMP echo from the userspace stack\n"
+	    "       tapstack sim [opts] [get PATH | bytes N | ping [-c N] | echo N]\n"
+	    "                                         two stacks in one process over the "
+	    "in-memory\n"
+	    "                                         wire (client 10.0.0.1, server 10.0.0.2),\n"
+	    "                                         virtual clock, no root (tapstack sim "
+	    "--help)\n"
+	    "       tapstack setup --user NAME [--tap NAME] [--host-ip ADDR/LEN]\n"
+	    "                                         as root, once: a persistent TAP owned by\n"
+	    "                                         NAME, so serve runs without root\n"
+	    "                                         (tapstack setup --help)\n"
+	    "       tapstack CMD --help               the options of one command\n"
+	    "       tapstack --version\n";
+	if (named && cmd == CMD_SERVE)
+		head = "usage: tapstack [serve] [options]  run the stack and its services\n";
+	else if (named && cmd == CMD_GET)
+		head = "usage: tapstack get URL [-o FILE] [options]  HTTP GET over the userspace "
+		       "stack\n"
+		       "get options:\n"
+		       "  -o FILE             write the body to FILE (default stdout)\n";
+	else if (named && cmd == CMD_PING)
+		head = "usage: tapstack ping HOST [-c N] [options]  ICMP echo from the userspace "
+		       "stack\n";
+	/* The options of serve, get and ping (tapstack(1), "Options of serve, get and ping"). */
 	fprintf(out,
+		"%s"
 		"options:\n"
 		"  --tap NAME          TAP interface (default tap0; created if absent)\n"
 		"  --host-ip ADDR/LEN  configure the kernel side of the TAP (link up, address)\n"
@@ -123,75 +155,25 @@ static void usage_common(FILE *out)
 		"  --offload MODE      auto, none, csum or tso: TAP offloads (default auto)\n"
 		"  --cc NAME           congestion control: cubic (default) or reno\n"
 		"  --help              this text\n"
-		"  --version           the version\n");
-}
-
-static void usage_serve(FILE *out)
-{
-	fprintf(out,
-		"serve options:\n"
-		"  --http-port N       HTTP port of serve (default 8080)\n"
-		"  --http-idle-timeout MS    close idle keep-alive connections (default 60000)\n"
-		"  --http-header-timeout MS  limit for a request's header block (default 10000)\n"
-		"  --model MODEL       serve's HTTP server: events (default) or tasks\n");
-}
-
-static void usage_ping(FILE *out)
-{
-	fprintf(out, "ping options:\n"
-		     "  -c COUNT            stop after COUNT replies (default: until interrupted)\n"
-		     "  -s SIZE             payload bytes (default 56)\n"
-		     "  -i INTERVAL         seconds between requests (default 1)\n"
-		     "  -W TIMEOUT          seconds to wait for the last reply (default 2)\n");
-}
-
-/*
- * --help: `tapstack --help` shows every command; `tapstack CMD --help` the
- * options of CMD alone (sim and setup print their own).
- */
-static void usage(FILE *out, enum command cmd, bool named)
-{
-	if (named && cmd == CMD_SERVE) {
-		fprintf(out, "usage: tapstack [serve] [options]  run the stack and its services\n");
-		usage_common(out);
-		usage_serve(out);
-		return;
-	}
-	if (named && cmd == CMD_GET) {
-		fprintf(out, "usage: tapstack get URL [-o FILE] [options]  HTTP GET over the "
-			     "userspace stack\n"
-			     "get options:\n"
-			     "  -o FILE             write the body to FILE (default stdout)\n");
-		usage_common(out);
-		return;
-	}
-	if (named && cmd == CMD_PING) {
-		fprintf(out, "usage: tapstack ping HOST [-c N] [options]  ICMP echo from the "
-			     "userspace stack\n");
-		usage_ping(out);
-		usage_common(out);
-		return;
-	}
-	fprintf(
-	    out,
-	    "usage: tapstack [serve] [options]        run the stack and its services\n"
-	    "       tapstack get URL [-o FILE] [opts] HTTP GET over the userspace stack\n"
-	    "       tapstack ping HOST [-c N] [opts]  ICMP echo from the userspace stack\n"
-	    "       tapstack sim [opts] [get PATH | bytes N | ping [-c N] | echo N]\n"
-	    "                                         two stacks in one process over the "
-	    "in-memory\n"
-	    "                                         wire (client 10.0.0.1, server 10.0.0.2),\n"
-	    "                                         virtual clock, no root (tapstack sim "
-	    "--help)\n"
-	    "       tapstack setup --user NAME [--tap NAME] [--host-ip ADDR/LEN]\n"
-	    "                                         as root, once: a persistent TAP owned by\n"
-	    "                                         NAME, so serve runs without root\n"
-	    "                                         (tapstack setup --help)\n"
-	    "       tapstack CMD --help               the options of one command\n"
-	    "       tapstack --version\n");
-	usage_common(out);
-	usage_serve(out);
-	usage_ping(out);
+		"  --version           the version\n",
+		head);
+	if (!named || cmd == CMD_SERVE)
+		fprintf(out,
+			"serve options:\n"
+			"  --http-port N       HTTP port of serve (default 8080)\n"
+			"  --http-idle-timeout MS    close idle keep-alive connections (default "
+			"60000)\n"
+			"  --http-header-timeout MS  limit for a request's header block (default "
+			"10000)\n"
+			"  --model MODEL       serve's HTTP server: events (default) or tasks\n");
+	if (!named || cmd == CMD_PING)
+		fprintf(
+		    out,
+		    "ping options:\n"
+		    "  -c COUNT            stop after COUNT replies (default: until interrupted)\n"
+		    "  -s SIZE             payload bytes (default 56)\n"
+		    "  -i INTERVAL         seconds between requests (default 1)\n"
+		    "  -W TIMEOUT          seconds to wait for the last reply (default 2)\n");
 }
 
 /* --version: the one VERSION of the Makefile (also the library's and tapstack.pc's). */
