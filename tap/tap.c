@@ -463,7 +463,7 @@ int tap_persist(const char *name, uid_t owner, gid_t group, char *err, size_t er
 		int e = errno;
 		if (e == EPERM || e == EACCES)
 			snprintf(err, errlen,
-				 "TUNSETIFF %s: %s: setup needs root or CAP_NET_ADMIN (run it as "
+				 "creating %s: %s: setup needs root or CAP_NET_ADMIN (run it as "
 				 "root, once)",
 				 name, strerror(e));
 		return -e;
