@@ -195,6 +195,11 @@ EX_CHECK(zero_window, "a zero window lets no data out")
 	ex_step("the same with TCP_NODELAY");
 	d = decide(&p, SMSS, BIG, true);
 	want(d, false, 0, false, "out.zero-window", HINT_ZERO);
+	ex_step("the peer opens its window to 300: 300 go (nothing in flight)");
+	p.snd_wnd = 300;
+	d = decide(&p, SMSS, BIG, false);
+	want(d, true, 300, false, d.send && d.len > 300 ? "out.usable-window" : "out.idle",
+	     d.send && d.len > 300 ? HINT_USABLE : HINT_IDLE);
 }
 
 EX_CHECK(nagle_decide, "a short last piece waits while data is in flight")
