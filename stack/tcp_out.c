@@ -1,10 +1,11 @@
 /*
  * tcp_out.c - building and sending segments.
  *
- * tcp_output() decides what may go out now: data within
- * min(SND.WND, cwnd) (RFC 5681 §3.1), whole SMSS segments unless Nagle
- * (RFC 896, RFC 1122 §4.2.3.4) and sender SWS avoidance allow a short one,
- * the FIN after the last byte, and any ACK the input path owes.  Every
+ * tcp_output() sends what may go out now, segment by segment as
+ * tcp_send_decide says: data within min(SND.WND, cwnd) (RFC 5681 §3.1),
+ * whole SMSS segments unless Nagle (RFC 896, RFC 1122 §4.2.3.4) and sender
+ * SWS avoidance allow a short one, the FIN after the last byte; then any
+ * ACK the input path owes.  Every
  * segment is rebuilt from the send ring, so a retransmission is just
  * SND.NXT moved back (go-back-N after a timeout), skipping what the peer
  * SACKed (RFC 2018).

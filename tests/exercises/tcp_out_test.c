@@ -47,8 +47,9 @@ static const uint8_t MAC_PEER[6] = {2, 0, 0, 0, 0, 1};
 	"least half the largest window the peer ever offered (max_snd_wnd / 2), even with data "   \
 	"in flight; smaller ones wait"
 #define HINT_IDLE                                                                                  \
-	"with nothing in flight a short segment goes when it is all the usable window allows: "    \
-	"waiting would wait for an ACK that will never come (RFC 1122 §4.2.3.4 (3) rule)"
+	"with nothing in flight a short segment goes when it is all the usable window allows, or " \
+	"all that waits: no ACK is coming that would let more go (this stands in for RFC 1122 "    \
+	"§4.2.3.4's override timeout)"
 #define HINT_REXMT                                                                                 \
 	"SND.NXT < SND.MAX is a retransmission (go-back-N after a timeout): it goes whatever "     \
 	"its size"
