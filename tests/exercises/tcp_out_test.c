@@ -276,6 +276,100 @@ EX_CHECK(fin_decide, "the FIN rides on the last segment, or goes alone, once")
 	want(d, false, 0, false, "out.fin-once", HINT_FIN_ONCE);
 }
 
+/* The rules of tcp_send_decide's comment, written again from it (the model). */
+static struct decision model(const struct tcp_pcb *p, uint32_t max_len, uint32_t cwnd_room,
+			     bool nodelay, const char **id, const char **hint)
+{
+	uint32_t off = p->snd_nxt - p->snd_buf_seq;
+	uint32_t avail = p->snd_ring.len > off ? p->snd_ring.len - off : 0;
+	uint32_t flight = p->snd_nxt - p->snd_una;
+	uint32_t wnd = p->snd_wnd > flight ? p->snd_wnd - flight : 0;
+	uint32_t usable = wnd < cwnd_room ? wnd : cwnd_room;
+	uint32_t len = avail;
+	if (len > max_len)
+		len = max_len;
+	if (len > usable)
+		len = usable;
+	bool fin = (p->tf & TF_FIN_QUEUED) && p->snd_nxt + len == p->fin_seq;
+	struct decision d = {true, len, fin};
+	bool rexmt = (int32_t)(p->snd_nxt - p->snd_max) < 0;
+	*id = "out.usable-window";
+	*hint = HINT_USABLE;
+	if (len == max_len) {
+		*id = "out.full-segment", *hint = HINT_FULL;
+	} else if (len && rexmt) {
+		*id = "out.retransmit", *hint = HINT_REXMT;
+	} else if (len && len == avail && (nodelay || !flight || fin)) {
+		*id = fin ? "out.fin" : nodelay ? "out.nodelay" : "out.nagle";
+		*hint = fin ? HINT_FIN : nodelay ? HINT_NODELAY : HINT_NAGLE;
+	} else if (len && p->max_snd_wnd && len >= p->max_snd_wnd / 2) {
+		*id = "out.sws-sender", *hint = HINT_SWS;
+	} else if (len && !flight) {
+		*id = "out.idle", *hint = HINT_IDLE;
+	} else if (!len && fin && !avail) {
+		*id = "out.fin", *hint = HINT_FIN;
+	} else {
+		d.send = false;
+		if (len && len == avail)
+			*id = "out.nagle", *hint = HINT_NAGLE;
+		else if (len)
+			*id = "out.sws-sender", *hint = HINT_SWS;
+		else if (p->tf & TF_FIN_SENT)
+			*id = "out.fin-once", *hint = HINT_FIN_ONCE;
+	}
+	return d;
+}
+
+static uint32_t pick(uint32_t n)
+{
+	return (uint32_t)(ex_rand() % n);
+}
+
+EX_CHECK(random_decisions, "2000 seeded cases against the rules, across the 2^32 wrap")
+{
+	static const uint32_t lens[] = {536, 872, 1000, 1448, 1460};
+	for (int i = 0; i < 2000; i++) {
+		struct tcp_pcb p;
+		uint32_t q = pick(6000);
+		uint32_t f = pick(q + 1);
+		bare(&p, q, 0, 0);
+		/* Half the cases straddle the wrap of sequence space. */
+		uint32_t base = i % 2 ? (uint32_t)ex_rand() : UINT32_MAX - pick(4000);
+		p.snd_buf_seq = p.snd_una = base;
+		p.snd_nxt = p.snd_max = base + f;
+		if (pick(4) == 0)
+			p.snd_max += pick(q - f + 1); /* going back over sent data */
+		if (pick(2)) {
+			p.tf |= TF_FIN_QUEUED;
+			p.fin_seq = base + q;
+			if (f == q && pick(2)) {
+				p.tf |= TF_FIN_SENT;
+				p.snd_nxt = p.snd_max = p.fin_seq + 1;
+			}
+		}
+		uint32_t w[] = {0, pick(3000), 65535, 1u << 20};
+		p.snd_wnd = w[pick(4)];
+		p.max_snd_wnd = p.snd_wnd + pick(2) * pick(70000);
+		uint32_t max_len = lens[pick(5)];
+		uint32_t c[] = {0, pick(5000), BIG};
+		uint32_t cwnd_room = c[pick(3)];
+		bool nodelay = pick(4) == 0;
+		const char *id, *hint;
+		struct decision m = model(&p, max_len, cwnd_room, nodelay, &id, &hint);
+		struct decision d = {false, 0xdeadbeefu, false};
+		d.send = tcp_send_decide(&p, max_len, cwnd_room, nodelay, &d.len, &d.fin);
+		if (d.send != m.send || (m.send && (d.len != m.len || d.fin != m.fin))) {
+			decide(&p, max_len, cwnd_room, nodelay);
+			ex_step("(case %d of seed %llu; SND.UNA %u, SND.NXT %u, SND.MAX %u%s)", i,
+				(unsigned long long)ex_seed(), p.snd_una, p.snd_nxt, p.snd_max,
+				(p.tf & TF_FIN_QUEUED) ? ", fin_seq set" : "");
+			if (d.send && d.len > m.len && m.send)
+				id = "out.usable-window", hint = HINT_USABLE;
+			want(d, m.send, m.len, m.fin, id, hint);
+		}
+	}
+}
+
 /* ---- tcp_window_to_advertise on a bare pcb ---------------------------------------- */
 
 static void rbare(struct tcp_pcb *p, uint32_t cap, uint32_t used, uint32_t cur, uint8_t wscale)
