@@ -360,9 +360,10 @@ EX_CHECK(random_decisions, "2000 seeded cases against the rules, across the 2^32
 		d.send = tcp_send_decide(&p, max_len, cwnd_room, nodelay, &d.len, &d.fin);
 		if (d.send != m.send || (m.send && (d.len != m.len || d.fin != m.fin))) {
 			decide(&p, max_len, cwnd_room, nodelay);
-			ex_step("(case %d of seed %llu; SND.UNA %u, SND.NXT %u, SND.MAX %u%s)", i,
-				(unsigned long long)ex_seed(), p.snd_una, p.snd_nxt, p.snd_max,
-				(p.tf & TF_FIN_QUEUED) ? ", fin_seq set" : "");
+			ex_step("(case %d of seed %llu: SND.UNA %u, SND.NXT %u, SND.MAX %u, "
+				"fin_seq %u%s)",
+				i, (unsigned long long)ex_seed(), p.snd_una, p.snd_nxt, p.snd_max,
+				p.fin_seq, (p.tf & TF_FIN_QUEUED) ? "" : " (no FIN queued)");
 			if (d.send && d.len > m.len && m.send)
 				id = "out.usable-window", hint = HINT_USABLE;
 			want(d, m.send, m.len, m.fin, id, hint);
