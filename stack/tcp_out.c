@@ -767,21 +767,25 @@ static bool tcp_output_deferred(struct tcp_pcb *pcb)
  * SND.NXT - SND.UNA.  The usable window is the smaller of what is left of
  * the peer's window, SND.UNA + SND.WND - SND.NXT (0 when that is
  * negative), and cwnd_room (RFC 9293 §3.8.6.2.1, RFC 5681 §3.1); len =
- * min(waiting, max_len, usable window), which may be 0.  The FIN
- * goes with the segment whose end reaches fin_seq, when the user closed
- * (TF_FIN_QUEUED); it takes no window.
+ * min(waiting, max_len, usable window), which may be 0.  The FIN goes
+ * with this segment when the user closed (TF_FIN_QUEUED) and the segment
+ * ends where the FIN's sequence number is: SND.NXT + len == fin_seq (once
+ * sent, SND.NXT is fin_seq + 1 and it is never due again); it takes no
+ * window.
  *
- * Send (true, *len, *fin) when, in this order:
+ * Send (return true, with *len_out and *fin_out) when, in this order:
  *   - len == max_len: a full-sized segment;
  *   - len > 0 and SND.NXT < SND.MAX: a retransmission, whatever size;
  *   - len > 0, len is all that waits, and nodelay, or nothing is in
  *     flight, or the FIN goes with it: Nagle (RFC 1122 §4.2.3.4) holds a
  *     short last piece only while unacknowledged data is in flight;
- *   - len > 0 and len >= max_snd_wnd / 2: sender SWS avoidance (RFC 1122
- *     §4.2.3.4 (2)), half the largest window the peer ever offered;
+ *   - len > 0, max_snd_wnd > 0 and len >= max_snd_wnd / 2: sender SWS
+ *     avoidance (RFC 1122 §4.2.3.4 (3) with Fs = 1/2), half the largest
+ *     window the peer ever offered;
  *   - len > 0 and nothing is in flight: the window is all we may use;
  *   - len == 0, nothing waits and the FIN is due: a bare FIN.
- * Otherwise false: wait for an ACK (it frees window, or ends Nagle's hold).
+ * Otherwise return false (still setting *len_out and *fin_out): wait for
+ * an ACK (it frees window, or ends Nagle's hold).
  */
 bool tcp_send_decide(const struct tcp_pcb *pcb, uint32_t max_len, uint32_t cwnd_room, bool nodelay,
 		     uint32_t *len_out, bool *fin_out)

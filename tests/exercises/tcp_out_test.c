@@ -43,9 +43,9 @@ static const uint8_t MAC_PEER[6] = {2, 0, 0, 0, 0, 1};
 	"a full-sized segment (len == max_len) always goes: Nagle only holds SHORT segments "      \
 	"(RFC 1122 §4.2.3.4)"
 #define HINT_SWS                                                                                   \
-	"sender SWS avoidance (RFC 1122 §4.2.3.4 (2)): a short segment may go when it is at "     \
-	"least half the largest window the peer ever offered (max_snd_wnd / 2), even with data "   \
-	"in flight; smaller ones wait"
+	"sender SWS avoidance (RFC 1122 §4.2.3.4 (3), Fs = 1/2): a short segment may go "         \
+	"when it is at least half the largest window the peer ever offered (max_snd_wnd / 2), "    \
+	"even with data in flight; smaller ones wait"
 #define HINT_IDLE                                                                                  \
 	"with nothing in flight a short segment goes when it is all the usable window allows, or " \
 	"all that waits: no ACK is coming that would let more go (this stands in for RFC 1122 "    \
