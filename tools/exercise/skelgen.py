@@ -449,10 +449,10 @@ def skeleton(spec_path, ref_path):
                 # with them, and the learner must write it again (or the
                 # spec gives it with @keep).
                 if it.name not in spec['drop']:
-                    sys.stderr.write('skelgen: warning: %s: static %s removed from the skeleton: only '
-                                     'blanked functions used it (@keep %s gives it to the '
-                                     'learner, @drop %s says it is theirs to write)\n'
-                                     % (spec_path, it.name, it.name, it.name))
+                    sys.stderr.write('skelgen: warning: %s: static %s removed from the skeleton: '
+                                     'nothing outside the blanked functions uses it (@keep %s '
+                                     'gives it to the learner, @drop %s says it is theirs to '
+                                     'write)\n' % (spec_path, it.name, it.name, it.name))
                 drop_item(items, it)
                 removed = True
                 break
