@@ -399,6 +399,25 @@ static enum step listen_input(struct tcp_ctx *c, struct tcp_pcb *lis)
 	return DONE;
 }
 
+/*
+ * Our SYN (or SYN,ACK) was acknowledged: the RTT sample it gives unless it
+ * was retransmitted (Karn, RFC 6298 §3), the backoff forgotten, the RTO
+ * RFC 6298 (5.7) asks for after a retransmitted SYN, and the
+ * retransmission timer stopped (nothing is outstanding any more).
+ */
+static void handshake_timers(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	if (pcb->rexmt_count == 0)
+		tcp_rtt_sample(&pcb->rtt, (uint32_t)(c->st->now_us - pcb->rtt_start_us),
+			       c->st->cfg.tcp_min_rto_ms * 1000u,
+			       c->st->cfg.tcp_max_rto_ms * 1000u);
+	pcb->rexmt_count = 0;
+	pcb->backoff = 0;
+	tcp_rto_after_handshake(pcb);
+	tcp_timer_disarm(pcb, TCP_T_REXMT);
+}
+
 /* ---- §3.10.7.3 SYN-SENT ---- */
 
 static enum step syn_sent_input(struct tcp_ctx *c)
@@ -436,14 +455,7 @@ static enum step syn_sent_input(struct tcp_ctx *c)
 	pcb->last_rx_us = c->st->now_us;
 	if (ack_ok) {
 		pcb->snd_una = v->ack;
-		if (pcb->rexmt_count == 0) /* Karn: a retransmitted SYN gives no sample */
-			tcp_rtt_sample(&pcb->rtt, (uint32_t)(c->st->now_us - pcb->rtt_start_us),
-				       c->st->cfg.tcp_min_rto_ms * 1000u,
-				       c->st->cfg.tcp_max_rto_ms * 1000u);
-		pcb->rexmt_count = 0;
-		pcb->backoff = 0;
-		tcp_rto_after_handshake(pcb);
-		tcp_timer_disarm(pcb, TCP_T_REXMT);
+		handshake_timers(c);
 		tcp_set_state(pcb, TCPS_ESTABLISHED, v);
 		tcp_keepalive_reset(pcb);
 		/* Deviation: text on a SYN-ACK is not queued (see listen_input). */
@@ -473,6 +485,49 @@ static void dsack_note(struct tcp_pcb *pcb, uint32_t left, uint32_t right)
 	pcb->dsack_left = left;
 	pcb->dsack_right = right;
 	pcb->tf |= TF_DSACK_PENDING | TF_ACKNOW;
+}
+
+/*
+ * An acceptable segment is cut to what is new and fits: bytes before
+ * RCV.NXT were received already (a SYN among them is gone too; they are
+ * reported as a D-SACK, RFC 2883), bytes beyond room (what the receive
+ * ring can hold, at most the window) are not kept, nor a FIN after them.
+ * Afterwards c->seq, c->data, c->data_len and c->flags describe what is
+ * left, and c->seq is at RCV.NXT or beyond it (out of order).
+ */
+static void trim_to_window(struct tcp_ctx *c, uint32_t room)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	/* Trim the front: bytes before RCV.NXT were already received. */
+	if (seq_lt(c->seq, pcb->rcv_nxt)) {
+		uint32_t d = pcb->rcv_nxt - c->seq;
+		if (c->flags & TCP_SYN) {
+			c->flags &= (uint8_t)~TCP_SYN;
+			c->seq++;
+			d--;
+		}
+		if (d && c->data_len)
+			dsack_note(pcb, c->seq, c->seq + (d < c->data_len ? d : c->data_len));
+		if (d >= c->data_len) {
+			c->data += c->data_len;
+			c->data_len = 0;
+		} else {
+			c->data += d;
+			c->data_len -= d;
+		}
+		c->seq = pcb->rcv_nxt;
+	}
+	/* Trim the end: bytes beyond the room are not kept, nor is a FIN after
+	 * them; when that leaves nothing, say so at once (the ACK carries the
+	 * window, as for a segment beyond it). */
+	if (seq_gt(c->seq + c->data_len, pcb->rcv_nxt + room)) {
+		bool had_data = c->data_len != 0;
+		c->data_len =
+		    seq_gt(c->seq, pcb->rcv_nxt + room) ? 0 : pcb->rcv_nxt + room - c->seq;
+		c->flags &= (uint8_t)~TCP_FIN;
+		if (had_data && !c->data_len)
+			pcb->tf |= TF_ACKNOW;
+	}
 }
 
 /*
@@ -550,36 +605,7 @@ static enum step check_sequence(struct tcp_ctx *c)
 		return drop_after_ack(c, DROP_TCP_OUT_OF_WINDOW);
 	}
 
-	/* Trim the front: bytes before RCV.NXT were already received. */
-	if (seq_lt(c->seq, pcb->rcv_nxt)) {
-		uint32_t d = pcb->rcv_nxt - c->seq;
-		if (c->flags & TCP_SYN) {
-			c->flags &= (uint8_t)~TCP_SYN;
-			c->seq++;
-			d--;
-		}
-		if (d && c->data_len)
-			dsack_note(pcb, c->seq, c->seq + (d < c->data_len ? d : c->data_len));
-		if (d >= c->data_len) {
-			c->data += c->data_len;
-			c->data_len = 0;
-		} else {
-			c->data += d;
-			c->data_len -= d;
-		}
-		c->seq = pcb->rcv_nxt;
-	}
-	/* Trim the end: bytes beyond the room are not kept, nor is a FIN after
-	 * them; when that leaves nothing, say so at once (the ACK carries the
-	 * window, as for a segment beyond it). */
-	if (seq_gt(c->seq + c->data_len, pcb->rcv_nxt + room)) {
-		bool had_data = c->data_len != 0;
-		c->data_len =
-		    seq_gt(c->seq, pcb->rcv_nxt + room) ? 0 : pcb->rcv_nxt + room - c->seq;
-		c->flags &= (uint8_t)~TCP_FIN;
-		if (had_data && !c->data_len)
-			pcb->tf |= TF_ACKNOW;
-	}
+	trim_to_window(c, room);
 	/* TS.Recent waits for the ACK checks: see segment_acceptable. */
 	return NEXT;
 }
@@ -653,62 +679,58 @@ static void segment_acceptable(struct tcp_ctx *c)
 	pcb->soft_err = 0;   /* and the path works: forget an ICMP soft error (tcp_ack) */
 }
 
-/* Fifth: check the ACK field (RFC 9293 §3.10.7.4, RFC 5961 §5.2). */
-static enum step check_ack(struct tcp_ctx *c)
+/*
+ * SYN-RECEIVED, and the ACK acknowledges our SYN,ACK (SND.UNA < SEG.ACK =<
+ * SND.NXT: the caller checked): the handshake is done (RFC 9293 §3.10.7.4
+ * fifth, SYN-RECEIVED).  Remembers the segment (segment_acceptable), takes
+ * the RTT sample, SND.UNA, SND.WND, SND.WL1 and SND.WL2 from it, enters
+ * ESTABLISHED (FIN-WAIT-1 when the user closed meanwhile, §3.10.4) and moves
+ * a passive connection from its listener's SYN queue to the accept queue.
+ * Returns NEXT, or DROP (DROP_TCP_LISTEN_OVERFLOW: the accept queue is
+ * full, the peer's ACK will come again).
+ */
+static enum step handshake_acked(struct tcp_ctx *c)
 {
 	struct tcp_pcb *pcb = c->pcb;
 	const struct tcp_view *v = &c->v;
-	if (!(c->flags & TCP_ACK))
-		return drop(c, DROP_TCP_NO_ACK);
-
-	if (pcb->state == TCPS_SYN_RECEIVED) {
-		if (!(seq_lt(pcb->snd_una, v->ack) && seq_leq(v->ack, pcb->snd_max)))
-			return drop_with_reset(c, DROP_TCP_SYNRCVD_BAD_ACK);
-		segment_acceptable(c);
-		struct tcp_pcb *lis = pcb->listener;
-		if (lis && (int)lis->acceptq.n > lis->backlog)
-			return drop(c, DROP_TCP_LISTEN_OVERFLOW); /* the peer will retry */
-		if (pcb->rexmt_count == 0)
-			tcp_rtt_sample(&pcb->rtt, (uint32_t)(c->st->now_us - pcb->rtt_start_us),
-				       c->st->cfg.tcp_min_rto_ms * 1000u,
-				       c->st->cfg.tcp_max_rto_ms * 1000u);
-		pcb->rexmt_count = 0;
-		pcb->backoff = 0;
-		tcp_rto_after_handshake(pcb);
-		pcb->snd_una = v->ack;
-		if (seq_lt(pcb->snd_nxt, pcb->snd_una))
-			pcb->snd_nxt = pcb->snd_una;
-		pcb->snd_wnd = (uint32_t)v->wnd << pcb->snd_wscale;
-		if (pcb->snd_wnd > pcb->max_snd_wnd)
-			pcb->max_snd_wnd = pcb->snd_wnd;
-		pcb->snd_wl1 = c->seq;
-		pcb->snd_wl2 = v->ack;
-		tcp_timer_disarm(pcb, TCP_T_REXMT);
-		tcp_set_state(pcb, TCPS_ESTABLISHED, v);
-		/* RFC 9293 §3.10.4: a CLOSE in SYN-RECEIVED was queued until now. */
-		if (pcb->tf & TF_FIN_QUEUED)
-			tcp_set_state(pcb, TCPS_FIN_WAIT_1, v);
-		if (lis) {
-			tcp_queue_remove(pcb);
-			tcp_queue_push(&lis->acceptq, pcb);
-			tcp_wakeup(lis);
-		}
-		tcp_keepalive_reset(pcb);
-		tcp_wakeup(pcb);
-		return NEXT;
-	}
-
-	/* RFC 5961 §5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT, else challenge ACK. */
-	if (seq_gt(v->ack, pcb->snd_max)) {
-		send_challenge_ack(c);
-		return drop(c, DROP_TCP_ACK_FUTURE);
-	}
-	if (seq_lt(v->ack, pcb->snd_una - pcb->max_snd_wnd)) {
-		send_challenge_ack(c);
-		return drop(c, DROP_TCP_ACK_CHALLENGE);
-	}
 	segment_acceptable(c);
+	struct tcp_pcb *lis = pcb->listener;
+	if (lis && (int)lis->acceptq.n > lis->backlog)
+		return drop(c, DROP_TCP_LISTEN_OVERFLOW); /* the peer will retry */
+	handshake_timers(c);
+	pcb->snd_una = v->ack;
+	if (seq_lt(pcb->snd_nxt, pcb->snd_una))
+		pcb->snd_nxt = pcb->snd_una;
+	pcb->snd_wnd = (uint32_t)v->wnd << pcb->snd_wscale;
+	if (pcb->snd_wnd > pcb->max_snd_wnd)
+		pcb->max_snd_wnd = pcb->snd_wnd;
+	pcb->snd_wl1 = c->seq;
+	pcb->snd_wl2 = v->ack;
+	tcp_set_state(pcb, TCPS_ESTABLISHED, v);
+	/* RFC 9293 §3.10.4: a CLOSE in SYN-RECEIVED was queued until now. */
+	if (pcb->tf & TF_FIN_QUEUED)
+		tcp_set_state(pcb, TCPS_FIN_WAIT_1, v);
+	if (lis) {
+		tcp_queue_remove(pcb);
+		tcp_queue_push(&lis->acceptq, pcb);
+		tcp_wakeup(lis);
+	}
+	tcp_keepalive_reset(pcb);
+	tcp_wakeup(pcb);
+	return NEXT;
+}
 
+/*
+ * An acceptable ACK in a synchronized state (after segment_acceptable):
+ * what it acknowledges and reports (new data acknowledged, a duplicate ACK,
+ * SACK and D-SACK blocks, loss recovery: tcp_recovery.c) and the send
+ * window update from it, if it is newer than the last one (SND.WL1,
+ * SND.WL2; RFC 9293 §3.10.7.4 fifth, ESTABLISHED).
+ */
+static void ack_update(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	const struct tcp_view *v = &c->v;
 	uint32_t new_wnd = (uint32_t)v->wnd << pcb->snd_wscale;
 	c->window_changed = new_wnd != pcb->snd_wnd;
 	uint32_t sacked_before = tcp_sacked_bytes(pcb);
@@ -751,6 +773,33 @@ static enum step check_ack(struct tcp_ctx *c)
 			pcb->wnd_probes = 0;
 		}
 	}
+}
+
+/* Fifth: check the ACK field (RFC 9293 §3.10.7.4, RFC 5961 §5.2). */
+static enum step check_ack(struct tcp_ctx *c)
+{
+	struct tcp_pcb *pcb = c->pcb;
+	const struct tcp_view *v = &c->v;
+	if (!(c->flags & TCP_ACK))
+		return drop(c, DROP_TCP_NO_ACK);
+
+	if (pcb->state == TCPS_SYN_RECEIVED) {
+		if (!(seq_lt(pcb->snd_una, v->ack) && seq_leq(v->ack, pcb->snd_max)))
+			return drop_with_reset(c, DROP_TCP_SYNRCVD_BAD_ACK);
+		return handshake_acked(c);
+	}
+
+	/* RFC 5961 §5.2: SND.UNA - MAX.SND.WND <= SEG.ACK <= SND.NXT, else challenge ACK. */
+	if (seq_gt(v->ack, pcb->snd_max)) {
+		send_challenge_ack(c);
+		return drop(c, DROP_TCP_ACK_FUTURE);
+	}
+	if (seq_lt(v->ack, pcb->snd_una - pcb->max_snd_wnd)) {
+		send_challenge_ack(c);
+		return drop(c, DROP_TCP_ACK_CHALLENGE);
+	}
+	segment_acceptable(c);
+	ack_update(c);
 
 	bool fin_acked = (pcb->tf & TF_FIN_SENT) && seq_gt(pcb->snd_una, pcb->fin_seq);
 	switch (pcb->state) {

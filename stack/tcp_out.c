@@ -1,10 +1,11 @@
 /*
  * tcp_out.c - building and sending segments.
  *
- * tcp_output() decides what may go out now: data within
- * min(SND.WND, cwnd) (RFC 5681 §3.1), whole SMSS segments unless Nagle
- * (RFC 896, RFC 1122 §4.2.3.4) and sender SWS avoidance allow a short one,
- * the FIN after the last byte, and any ACK the input path owes.  Every
+ * tcp_output() sends what may go out now, segment by segment as
+ * tcp_send_decide says: data within min(SND.WND, cwnd) (RFC 5681 §3.1),
+ * whole SMSS segments unless Nagle (RFC 896, RFC 1122 §4.2.3.4) and sender
+ * SWS avoidance allow a short one, the FIN after the last byte; then any
+ * ACK the input path owes.  Every
  * segment is rebuilt from the send ring, so a retransmission is just
  * SND.NXT moved back (go-back-N after a timeout), skipping what the peer
  * SACKed (RFC 2018).
@@ -68,9 +69,26 @@ static uint32_t rcv_space(struct tcp_pcb *pcb)
 }
 
 /*
- * Receiver side of SWS avoidance (RFC 1122 §4.2.3.3): the right edge only
- * moves when it can move by min(RCV.BUFF/2, MSS).  The window never
- * shrinks (RFC 9293 §3.8.6.2.2), so a rounded scaled value is rounded up.
+ * The window field of the next segment we send, and the bookkeeping of the
+ * window we offer (RFC 9293 §3.8.6.2.2, RFC 1122 §4.2.3.3, RFC 7323 §2).
+ *
+ * space, what we could offer: rcv_space(pcb) (free receive ring, at most
+ * rcv_ssthresh, which it grows); for a SYN (syn true), the first window,
+ * min(tcp_ring_free_space(&pcb->rcv_ring), rcv_ssthresh) without growth.
+ * Remember it: rcv_wnd = space.
+ *
+ * cur, what the peer may still send into: RCV.ADV - RCV.NXT (rcv_adv, the
+ * right edge we last advertised; 0 when it is not beyond rcv_nxt).
+ * Receiver SWS avoidance: the right edge moves only when it can move by
+ * step = min(rcv_ring.cap / 2, rmss) or more: a space above cur but below
+ * cur + step is offered as cur.  The window never shrinks: a space below
+ * cur is offered as cur too.
+ *
+ * In a SYN the window is never scaled (RFC 7323 §2.2): at most 65535,
+ * RCV.ADV = RCV.NXT + that window, return it.  Otherwise the field is the
+ * window >> rcv_wscale rounded UP (rounding down would shrink the right
+ * edge by up to 2^rcv_wscale - 1 octets), at most 65535; RCV.ADV moves to
+ * RCV.NXT + (field << rcv_wscale) when that is beyond it (never back).
  */
 uint16_t tcp_window_to_advertise(struct tcp_pcb *pcb, bool syn)
 {
@@ -728,6 +746,105 @@ static bool tcp_output_deferred(struct tcp_pcb *pcb)
 	return true;
 }
 
+/*
+ * The sender's decision for the segment at SND.NXT (RFC 9293 §3.8.6,
+ * RFC 1122 §4.2.3.4, RFC 5681 §3.1): whether one goes now, with how many
+ * octets of the send ring, and whether it carries our FIN.  Reads the pcb,
+ * changes nothing.  tcp_output calls it in a loop, sending what it says
+ * and moving SND.NXT, until it says false.
+ *
+ *   max_len    the most one segment may carry: tcp_seg_room (SMSS less the
+ *              room SACK blocks take), or less when a retransmission must
+ *              stop where the peer's SACKed data starts;
+ *   cwnd_room  what congestion control lets into the network now (cwnd,
+ *              plus RFC 3042 limited transmit, less the data in the
+ *              network), computed by the caller;
+ *   nodelay    TCP_NODELAY: Nagle is off.
+ *
+ * The octets waiting are those of the send ring (snd_ring.len of them,
+ * the first at sequence number snd_buf_seq) from SND.NXT on; none when
+ * SND.NXT is at or past the end (past it: the FIN was sent).  In flight:
+ * SND.NXT - SND.UNA.  The usable window is the smaller of what is left of
+ * the peer's window, SND.UNA + SND.WND - SND.NXT (0 when that is
+ * negative), and cwnd_room (RFC 9293 §3.8.6.2.1, RFC 5681 §3.1); len =
+ * min(waiting, max_len, usable window), which may be 0.  The FIN goes
+ * with this segment when the user closed (TF_FIN_QUEUED) and the segment
+ * ends where the FIN's sequence number is: SND.NXT + len == fin_seq (once
+ * sent, SND.NXT is fin_seq + 1 and it is never due again); it takes no
+ * window.
+ *
+ * Send (return true, with *len_out and *fin_out) when, in this order:
+ *   - len == max_len: a full-sized segment;
+ *   - len > 0 and SND.NXT < SND.MAX: a retransmission, whatever size;
+ *   - len > 0, len is all that waits, and nodelay, or nothing is in
+ *     flight, or the FIN goes with it: Nagle (RFC 1122 §4.2.3.4) holds a
+ *     short last piece only while unacknowledged data is in flight;
+ *   - len > 0, max_snd_wnd > 0 and len >= max_snd_wnd / 2: sender SWS
+ *     avoidance (RFC 1122 §4.2.3.4 (3) with Fs = 1/2), half the largest
+ *     window the peer ever offered;
+ *   - len > 0 and nothing is in flight: the window is all we may use;
+ *   - len == 0, nothing waits and the FIN is due: a bare FIN.
+ * Otherwise return false (still setting *len_out and *fin_out): wait for
+ * an ACK (it frees window, or ends Nagle's hold).
+ */
+bool tcp_send_decide(const struct tcp_pcb *pcb, uint32_t max_len, uint32_t cwnd_room, bool nodelay,
+		     uint32_t *len_out, bool *fin_out)
+{
+	uint32_t off = pcb->snd_nxt - pcb->snd_buf_seq;
+	uint32_t avail = pcb->snd_ring.len > off ? pcb->snd_ring.len - off : 0;
+	uint32_t flight = pcb->snd_nxt - pcb->snd_una;
+	/* The peer's window counts from SND.UNA. */
+	uint32_t wnd_room = pcb->snd_wnd > flight ? pcb->snd_wnd - flight : 0;
+	uint32_t usable = wnd_room < cwnd_room ? wnd_room : cwnd_room;
+	uint32_t len = avail < max_len ? avail : max_len;
+	if (len > usable)
+		len = usable;
+	bool fin = (pcb->tf & TF_FIN_QUEUED) && pcb->snd_nxt + len == pcb->fin_seq;
+	bool send = false;
+	if (len == max_len) {
+		send = true;
+	} else if (len && seq_lt(pcb->snd_nxt, pcb->snd_max)) {
+		send = true; /* retransmission: whatever was sent before */
+	} else if (len && len == avail && (nodelay || flight == 0 || fin)) {
+		send = true; /* RFC 1122 §4.2.3.4: Nagle lets the last piece go when idle */
+	} else if (len && pcb->max_snd_wnd && len >= pcb->max_snd_wnd / 2) {
+		send = true; /* sender SWS: half the largest window the peer offered */
+	} else if (len && flight == 0) {
+		send = true; /* nothing in flight: the window is all we may use */
+	} else if (!len && fin && !avail) {
+		send = true;
+	}
+	*len_out = len;
+	*fin_out = fin;
+	return send;
+}
+
+/*
+ * The persist timer (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17), after
+ * tcp_output sent what it could.  When data waits (the send ring holds
+ * octets from SND.NXT on), nothing is in flight (SND.UNA == SND.MAX) and
+ * the peer's window is zero, nothing else would ever make us send again
+ * (a window update from the peer may be lost): arm TCP_T_PERSIST for
+ * tcp_rto_us(pcb), with persist_shift = 0, unless it is armed already.
+ * Its expiry (tcp_timer.c persist_fire) sends a probe and doubles the
+ * interval (persist_shift): re-arming an armed timer, or resetting the
+ * shift, would undo that backoff.  When the window is open (SND.WND > 0)
+ * and the timer is armed, disarm it: data can go again.
+ */
+static void tcp_persist_update(struct tcp_pcb *pcb)
+{
+	uint32_t off = pcb->snd_nxt - pcb->snd_buf_seq;
+	bool waiting = pcb->snd_ring.len > off;
+	if (waiting && pcb->snd_una == pcb->snd_max && pcb->snd_wnd == 0) {
+		if (!tcp_timer_armed(pcb, TCP_T_PERSIST)) {
+			pcb->persist_shift = 0;
+			tcp_timer_arm(pcb, TCP_T_PERSIST, tcp_rto_us(pcb));
+		}
+	} else if (tcp_timer_armed(pcb, TCP_T_PERSIST) && pcb->snd_wnd) {
+		tcp_timer_disarm(pcb, TCP_T_PERSIST);
+	}
+}
+
 void tcp_output(struct tcp_pcb *pcb)
 {
 	if (tcp_output_deferred(pcb))
@@ -759,10 +876,7 @@ void tcp_output(struct tcp_pcb *pcb)
 				s = pcb->snd_max;
 			pcb->snd_nxt = s;
 		}
-		uint32_t off = pcb->snd_nxt - pcb->snd_buf_seq;
-		uint32_t avail = pcb->snd_ring.len > off ? pcb->snd_ring.len - off : 0;
-		if (off > pcb->snd_ring.len)
-			avail = 0; /* SND.NXT is past our FIN */
+		bool retrans = seq_lt(pcb->snd_nxt, pcb->snd_max);
 		/* RFC 3042 limited transmit: the first two duplicate ACKs each let one
 		 * new segment go beyond cwnd, so a small window still gets its three
 		 * duplicates for fast retransmit. */
@@ -771,40 +885,24 @@ void tcp_output(struct tcp_pcb *pcb)
 			lt = pcb->dupacks * (uint32_t)pcb->smss;
 		uint32_t cw = pcb->cwnd + lt;
 		uint32_t flight = pcb->snd_nxt - pcb->snd_una;
-		/* The peer's window counts from SND.UNA; cwnd limits what is in the
-		 * network, which excludes what the peer SACKed (RFC 6675 §4 "pipe"). */
-		uint32_t wnd_room = pcb->snd_wnd > flight ? pcb->snd_wnd - flight : 0;
+		/* cwnd limits what is in the network, which excludes what the peer
+		 * SACKed (RFC 6675 §4 "pipe"). */
 		uint32_t pipe = pcb->nsacked || tcp_rack_on(pcb) ? tcp_pipe(pcb) : flight;
-		if (seq_lt(pcb->snd_nxt, pcb->snd_max))
+		if (retrans)
 			pipe = flight; /* go-back-N after a timeout: no scoreboard in use */
 		uint32_t cwnd_room = cw > pipe ? cw - pipe : 0;
-		uint32_t usable = wnd_room < cwnd_room ? wnd_room : cwnd_room;
-		uint32_t len = avail < room ? avail : room;
-		if (len > usable)
-			len = usable;
 		/* When retransmitting, do not run into data SACKed further on. */
-		if (len && seq_lt(pcb->snd_nxt, pcb->snd_max))
+		uint32_t max_len = room;
+		if (retrans)
 			for (uint8_t i = 0; i < pcb->nsacked; i++)
 				if (seq_gt(pcb->sacked[i].left, pcb->snd_nxt) &&
-				    seq_lt(pcb->sacked[i].left, pcb->snd_nxt + len))
-					len = pcb->sacked[i].left - pcb->snd_nxt;
-		bool fin = (pcb->tf & TF_FIN_QUEUED) && pcb->snd_nxt + len == pcb->fin_seq;
-		bool send = false;
-		if (len == room) {
-			send = true;
-		} else if (len && seq_lt(pcb->snd_nxt, pcb->snd_max)) {
-			send = true; /* retransmission: whatever was sent before */
-		} else if (len && len == avail && (nodelay || flight == 0 || fin)) {
-			send = true; /* RFC 1122 §4.2.3.4: Nagle lets the last piece go when idle */
-		} else if (len && pcb->max_snd_wnd && len >= pcb->max_snd_wnd / 2) {
-			send = true; /* sender SWS: half the largest window the peer offered */
-		} else if (len && flight == 0) {
-			send = true; /* nothing in flight: the window is all we may use */
-		} else if (!len && fin && !avail) {
-			send = true;
-		}
-		if (!send)
+				    pcb->sacked[i].left - pcb->snd_nxt < max_len)
+					max_len = pcb->sacked[i].left - pcb->snd_nxt;
+		uint32_t len;
+		bool fin;
+		if (!tcp_send_decide(pcb, max_len, cwnd_room, nodelay, &len, &fin))
 			break;
+		uint32_t off = pcb->snd_nxt - pcb->snd_buf_seq;
 		uint8_t flags = TCP_ACK;
 		/* PSH (Linux tcp_push, forced_push): on the segment that empties
 		 * what the application gave, and at least every half of the
@@ -817,7 +915,6 @@ void tcp_output(struct tcp_pcb *pcb)
 			pcb->pushed_seq = pcb->snd_nxt + len;
 		if (fin)
 			flags |= TCP_FIN;
-		bool retrans = seq_lt(pcb->snd_nxt, pcb->snd_max);
 		if (retrans)
 			ts_count(pcb->st, CTR_TCP_RETRANS);
 		else if (lt && flight + len > pcb->cwnd)
@@ -858,15 +955,5 @@ void tcp_output(struct tcp_pcb *pcb)
 	if (pcb->tf & TF_ACKNOW)
 		tcp_send_ack(pcb);
 
-	/* Persist: data waits, nothing is in flight, and the window is shut. */
-	uint32_t off = pcb->snd_nxt - pcb->snd_buf_seq;
-	bool waiting = pcb->snd_ring.len > off && off <= pcb->snd_ring.len;
-	if (waiting && pcb->snd_una == pcb->snd_max && pcb->snd_wnd == 0) {
-		if (!tcp_timer_armed(pcb, TCP_T_PERSIST)) {
-			pcb->persist_shift = 0;
-			tcp_timer_arm(pcb, TCP_T_PERSIST, tcp_rto_us(pcb));
-		}
-	} else if (tcp_timer_armed(pcb, TCP_T_PERSIST) && pcb->snd_wnd) {
-		tcp_timer_disarm(pcb, TCP_T_PERSIST);
-	}
+	tcp_persist_update(pcb);
 }

@@ -475,6 +475,13 @@ void tcp_output(struct tcp_pcb *pcb);
 int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len);
 /* Payload bytes one segment may carry now (SMSS minus SACK option room). */
 uint32_t tcp_seg_room(const struct tcp_pcb *pcb);
+/*
+ * Whether tcp_output sends a segment at SND.NXT now, with how many octets
+ * (*len) and whether our FIN (*fin): the usable window, Nagle, sender SWS
+ * avoidance (specified in tcp_out.c).
+ */
+bool tcp_send_decide(const struct tcp_pcb *pcb, uint32_t max_len, uint32_t cwnd_room, bool nodelay,
+		     uint32_t *len, bool *fin);
 /* Sends a bare ACK (<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>) now. */
 void tcp_send_ack(struct tcp_pcb *pcb);
 /* Sends a tail loss probe: one new segment, or the last one again (RFC 8985 §7.3). */

@@ -53,8 +53,10 @@ static int nl_fail(int nle, const char *what, const char *ifname, char *err, siz
 {
 	int e = nle_to_errno(nle);
 	if (e == EPERM || e == EACCES)
-		snprintf(err, errlen, "%s %s: %s: needs root or CAP_NET_ADMIN", what, ifname,
-			 nl_geterror(nle));
+		snprintf(err, errlen,
+			 "%s %s: %s: needs root or CAP_NET_ADMIN (without root, leave it to "
+			 "`tapstack setup --host-ip ADDR/LEN`, run once as root)",
+			 what, ifname, nl_geterror(nle));
 	else
 		snprintf(err, errlen, "%s %s: %s", what, ifname, nl_geterror(nle));
 	return -e;

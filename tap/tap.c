@@ -34,10 +34,12 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -316,7 +318,26 @@ static int tap_set_offload(int fd, enum tap_offload mode, char *err, size_t errl
 	return 0;
 }
 
-/* Opens /dev/net/tun and attaches to name with flags; fd, or -1 with err filled. */
+/*
+ * The TUNSETIFF permission error: the two ways to run without root, with
+ * the caller's user name filled in (tun_not_capable: the TAP's owner or
+ * group may attach without CAP_NET_ADMIN).
+ */
+static void tap_perm_error(const char *name, const char *reason, char *err, size_t errlen)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+	const char *user = pw ? pw->pw_name : "NAME";
+	snprintf(err, errlen,
+		 "TUNSETIFF %s: %s: creating or attaching a TAP needs root or CAP_NET_ADMIN, "
+		 "unless the TAP is persistent and yours: as root, once, run "
+		 "`tapstack setup --user %s --tap %s --host-ip 10.0.0.1/24`, or "
+		 "`ip tuntap add dev %s mode tap user %s` (then `ip link set %s up`); "
+		 "or give the program the capability: `setcap cap_net_admin+ep tapstack` "
+		 "(or run it with sudo)",
+		 name, reason, user, name, name, user, name);
+}
+
+/* Opens /dev/net/tun and attaches to name with flags; fd, or -1 with err and errno filled. */
 static int tap_attach(const char *name, short flags, char *ifname, char *err, size_t errlen)
 {
 	struct ifreq ifr;
@@ -326,7 +347,10 @@ static int tap_attach(const char *name, short flags, char *ifname, char *err, si
 		if (e == EPERM || e == EACCES)
 			snprintf(err, errlen,
 				 "open /dev/net/tun: %s: tapstack needs root or CAP_NET_ADMIN "
-				 "(run it with sudo)",
+				 "(run it with sudo), or, to run without root, read-write access "
+				 "to /dev/net/tun (most distributions make it mode 0666) and a "
+				 "persistent TAP of yours (as root, once: `tapstack setup --user "
+				 "NAME`)",
 				 strerror(e));
 		else if (e == ENOENT || e == ENODEV || e == ENXIO)
 			snprintf(err, errlen,
@@ -334,6 +358,7 @@ static int tap_attach(const char *name, short flags, char *ifname, char *err, si
 				 strerror(e));
 		else
 			snprintf(err, errlen, "open /dev/net/tun: %s", strerror(e));
+		errno = e;
 		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
@@ -343,10 +368,7 @@ static int tap_attach(const char *name, short flags, char *ifname, char *err, si
 		int e = errno;
 		close(fd);
 		if (e == EPERM || e == EACCES)
-			snprintf(err, errlen,
-				 "TUNSETIFF %s: %s: creating or attaching a TAP needs root or "
-				 "CAP_NET_ADMIN (run it with sudo)",
-				 name, strerror(e));
+			tap_perm_error(name, strerror(e), err, errlen);
 		else if (e == EBUSY)
 			snprintf(err, errlen,
 				 "TUNSETIFF %s: %s: another process is attached to it (or it is "
@@ -358,6 +380,7 @@ static int tap_attach(const char *name, short flags, char *ifname, char *err, si
 				 strerror(e), name);
 		else
 			snprintf(err, errlen, "TUNSETIFF %s: %s", name, strerror(e));
+		errno = e;
 		return -1;
 	}
 	/* The kernel may have chosen the name (e.g. "tap%d"): report the real one. */
@@ -419,4 +442,80 @@ struct netdev *tap_open_offload(const char *name, enum tap_offload want, enum ta
 struct netdev *tap_open(const char *name, char *err, size_t errlen)
 {
 	return tap_open_offload(name, TAP_OFFLOAD_NONE, NULL, err, errlen);
+}
+
+/*
+ * tapstack setup: TUNSETIFF creates (or attaches to) the TAP, TUNSETOWNER
+ * and TUNSETGROUP give it to uid / gid, TUNSETPERSIST keeps it when the fd
+ * closes (what `ip tuntap add dev NAME mode tap user U` does through the
+ * same ioctls).  An existing TAP gets the new owner.
+ */
+int tap_persist(const char *name, uid_t owner, gid_t group, char *err, size_t errlen)
+{
+	char ifname[IFNAMSIZ + 1];
+	if (!name || !*name || strlen(name) >= IFNAMSIZ) {
+		snprintf(err, errlen, "bad TAP name '%s': 1 to %d characters", name ? name : "",
+			 IFNAMSIZ - 1);
+		return -EINVAL;
+	}
+	int fd = tap_attach(name, IFF_TAP | IFF_NO_PI, ifname, err, errlen);
+	if (fd < 0) {
+		int e = errno;
+		if (e == EPERM || e == EACCES)
+			snprintf(err, errlen,
+				 "creating %s: %s: setup needs root or CAP_NET_ADMIN (run it as "
+				 "root, once)",
+				 name, strerror(e));
+		return -e;
+	}
+	const char *what = "TUNSETOWNER";
+	int r = ioctl(fd, TUNSETOWNER, (unsigned long)owner);
+	if (r == 0 && group != (gid_t)-1) {
+		what = "TUNSETGROUP";
+		r = ioctl(fd, TUNSETGROUP, (unsigned long)group);
+	}
+	if (r == 0) {
+		what = "TUNSETPERSIST";
+		r = ioctl(fd, TUNSETPERSIST, 1UL);
+	}
+	int e = errno;
+	close(fd);
+	if (r < 0) {
+		snprintf(err, errlen, "%s %s: %s", what, name, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+/* tapstack setup --remove: attach, TUNSETPERSIST 0, close: the kernel deletes it. */
+int tap_unpersist(const char *name, char *err, size_t errlen)
+{
+	char ifname[IFNAMSIZ + 1];
+	if (!name || !*name || strlen(name) >= IFNAMSIZ) {
+		snprintf(err, errlen, "bad TAP name '%s': 1 to %d characters", name ? name : "",
+			 IFNAMSIZ - 1);
+		return -EINVAL;
+	}
+	/* TUNSETIFF would create a missing one: ask for its index first. */
+	struct ifreq ifr = {0};
+	memcpy(ifr.ifr_name, name, strlen(name));
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int found = s >= 0 && ioctl(s, SIOCGIFINDEX, &ifr) == 0;
+	if (s >= 0)
+		close(s);
+	if (!found) {
+		snprintf(err, errlen, "%s: no such interface in this network namespace", name);
+		return -ENODEV;
+	}
+	int fd = tap_attach(name, IFF_TAP | IFF_NO_PI, ifname, err, errlen);
+	if (fd < 0)
+		return -errno;
+	int r = ioctl(fd, TUNSETPERSIST, 0UL);
+	int e = errno;
+	close(fd);
+	if (r < 0) {
+		snprintf(err, errlen, "TUNSETPERSIST 0 %s: %s", name, strerror(e));
+		return -e;
+	}
+	return 0;
 }

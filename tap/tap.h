@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "netdev.h"
 
@@ -41,6 +42,16 @@ struct netdev *tap_open(const char *name, char *err, size_t errlen);
  */
 struct netdev *tap_open_offload(const char *name, enum tap_offload want, enum tap_offload *got,
 				char *err, size_t errlen);
+
+/*
+ * Makes TAP name persistent (it outlives the fd) and owned by uid owner and,
+ * when group is not (gid_t)-1, by group: that user may then attach to it
+ * without CAP_NET_ADMIN (tapstack setup).  Creates it when absent.  Needs
+ * CAP_NET_ADMIN.  Returns 0, or -errno with a one-line reason in err.
+ */
+int tap_persist(const char *name, uid_t owner, gid_t group, char *err, size_t errlen);
+/* Removes persistence from TAP name, which the kernel then deletes (-ENODEV: no such link). */
+int tap_unpersist(const char *name, char *err, size_t errlen);
 
 /*
  * The vnet header view (virtio spec "Packet Transmission" / "Packet

@@ -5,7 +5,10 @@
 #
 #   unit      Check unit tests (golden frames, views, state fixtures), and the
 #             script suites tests/unit/t_*.sh (t_sim: `tapstack sim`;
-#             t_exercises: the exercise checks checked), no root.
+#             t_exercises: the exercise checks checked; t_examples: the
+#             library examples, the two-stack one run; t_install: make
+#             install/uninstall into a temporary DESTDIR, programs built
+#             with pkg-config, --help against the man page), no root.
 #   twostack  Two-stack tests over the in-memory wire, no root, seeded faults.
 #   valgrind  The unit suites once more, under valgrind memcheck (the
 #             optimised build, no ASan: OUT's sibling build/tests/unit_tests),

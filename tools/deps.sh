@@ -4,7 +4,9 @@
 set -eu
 
 PKGS="build-essential pkg-config libpcap-dev libnl-3-dev libnl-route-3-dev check \
-iproute2 curl tshark wrk iputils-ping netcat-openbsd nmap procps python3 gnuplot-nox valgrind"
+iproute2 curl tshark wrk iputils-ping netcat-openbsd nmap procps python3 gnuplot-nox valgrind \
+groff-base"
+# groff-base: tests/unit/t_install.sh renders the man pages (groff -mdoc -ww).
 # make fuzz (tests/fuzz) adds its own through TAPSTACK_DEPS_EXTRA: clang libclang-rt-14-dev xxd
 [ -n "${TAPSTACK_DEPS_EXTRA:-}" ] && PKGS="$PKGS $TAPSTACK_DEPS_EXTRA"
 

@@ -38,6 +38,7 @@
 #include "server.h"
 #include "server_tasks.h"
 #include "services.h"
+#include "setup_cmd.h"
 #include "sim_cmd.h"
 #include "stack.h"
 #include "tap.h"
@@ -104,10 +105,14 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-static void usage(FILE *out)
+/*
+ * --help: `tapstack --help` shows every command; `tapstack CMD --help` (named)
+ * the options of CMD alone, as tapstack(1) lists them (sim and setup print
+ * their own).
+ */
+static void usage(FILE *out, enum command cmd, bool named)
 {
-	fprintf(
-	    out,
+	const char *head =
 	    "usage: tapstack [serve] [options]        run the stack and its services\n"
 	    "       tapstack get URL [-o FILE] [opts] HTTP GET over the userspace stack\n"
 	    "       tapstack ping HOST [-c N] [opts]  ICMP echo from the userspace stack\n"
@@ -117,26 +122,66 @@ static void usage(FILE *out)
 	    "                                         wire (client 10.0.0.1, server 10.0.0.2),\n"
 	    "                                         virtual clock, no root (tapstack sim "
 	    "--help)\n"
-	    "options:\n"
-	    "  --tap NAME          TAP interface (default tap0; created if absent)\n"
-	    "  --host-ip ADDR/LEN  configure the kernel side of the TAP (link up, address)\n"
-	    "  --ip ADDR/LEN       the stack's address (default 10.0.0.2/24)\n"
-	    "  --gw ADDR           the stack's default gateway\n"
-	    "  --mac MAC           the stack's MAC (default 02:00:00:00:00:02)\n"
-	    "  --mtu N             link MTU (default 1500)\n"
-	    "  --pcap FILE         write every frame received and sent (pcap; - for stdout)\n"
-	    "  --pcapng FILE       the same in pcapng, with directions and drop reasons\n"
-	    "  --trace WHAT        layers,api,tcp,sched or all\n"
-	    "  --faults SPEC       loss=5%%,dup=1%%,reorder=10%%,delay=5ms,jitter=2ms,"
-	    "corrupt=0.5%%,seed=N\n"
-	    "  --stats             print counters on exit\n"
-	    "  --offload MODE      auto, none, csum or tso: TAP offloads (default auto)\n"
-	    "  --cc NAME           congestion control: cubic (default) or reno\n"
-	    "  --http-port N       HTTP port of serve (default 8080)\n"
-	    "  --http-idle-timeout MS    close idle keep-alive connections (default 60000)\n"
-	    "  --http-header-timeout MS  limit for a request's header block (default 10000)\n"
-	    "  --model MODEL       serve's HTTP server: events (default) or tasks\n"
-	    "ping options: -c COUNT  -s SIZE  -i INTERVAL  -W TIMEOUT\n");
+	    "       tapstack setup --user NAME [--tap NAME] [--host-ip ADDR/LEN]\n"
+	    "                                         as root, once: a persistent TAP owned by\n"
+	    "                                         NAME, so serve runs without root\n"
+	    "                                         (tapstack setup --help)\n"
+	    "       tapstack CMD --help               the options of one command\n"
+	    "       tapstack --version\n";
+	if (named && cmd == CMD_SERVE)
+		head = "usage: tapstack [serve] [options]  run the stack and its services\n";
+	else if (named && cmd == CMD_GET)
+		head = "usage: tapstack get URL [-o FILE] [options]  HTTP GET over the userspace "
+		       "stack\n"
+		       "get options:\n"
+		       "  -o FILE             write the body to FILE (default stdout)\n";
+	else if (named && cmd == CMD_PING)
+		head = "usage: tapstack ping HOST [-c N] [options]  ICMP echo from the userspace "
+		       "stack\n";
+	/* The options of serve, get and ping (tapstack(1), "Options of serve, get and ping"). */
+	fprintf(out,
+		"%s"
+		"options:\n"
+		"  --tap NAME          TAP interface (default tap0; created if absent)\n"
+		"  --host-ip ADDR/LEN  configure the kernel side of the TAP (link up, address)\n"
+		"  --ip ADDR/LEN       the stack's address (default 10.0.0.2/24)\n"
+		"  --gw ADDR           the stack's default gateway\n"
+		"  --mac MAC           the stack's MAC (default 02:00:00:00:00:02)\n"
+		"  --mtu N             link MTU (default 1500)\n"
+		"  --pcap FILE         write every frame received and sent (pcap; - for stdout)\n"
+		"  --pcapng FILE       the same in pcapng, with directions and drop reasons\n"
+		"  --trace WHAT        layers,api,tcp,sched or all\n"
+		"  --faults SPEC       loss=5%%,dup=1%%,reorder=10%%,delay=5ms,jitter=2ms,"
+		"corrupt=0.5%%,seed=N\n"
+		"  --stats             print counters on exit\n"
+		"  --offload MODE      auto, none, csum or tso: TAP offloads (default auto)\n"
+		"  --cc NAME           congestion control: cubic (default) or reno\n"
+		"  --help              this text\n"
+		"  --version           the version\n",
+		head);
+	if (!named || cmd == CMD_SERVE)
+		fprintf(out,
+			"serve options:\n"
+			"  --http-port N       HTTP port of serve (default 8080)\n"
+			"  --http-idle-timeout MS    close idle keep-alive connections (default "
+			"60000)\n"
+			"  --http-header-timeout MS  limit for a request's header block (default "
+			"10000)\n"
+			"  --model MODEL       serve's HTTP server: events (default) or tasks\n");
+	if (!named || cmd == CMD_PING)
+		fprintf(
+		    out,
+		    "ping options:\n"
+		    "  -c COUNT            stop after COUNT replies (default: until interrupted)\n"
+		    "  -s SIZE             payload bytes (default 56)\n"
+		    "  -i INTERVAL         seconds between requests (default 1)\n"
+		    "  -W TIMEOUT          seconds to wait for the last reply (default 2)\n");
+}
+
+/* --version: the one VERSION of the Makefile (also the library's and tapstack.pc's). */
+static void print_version(void)
+{
+	printf("tapstack %s\n", TS_VERSION);
 }
 
 /* One line naming the bad input, exit 2 (SPEC "Exit status"). */
@@ -261,6 +306,7 @@ enum {
 	OPT_CC,
 	OPT_MODEL,
 	OPT_HELP,
+	OPT_VERSION,
 };
 
 static const struct option long_opts[] = {
@@ -282,6 +328,7 @@ static const struct option long_opts[] = {
     {"cc", required_argument, NULL, OPT_CC},
     {"model", required_argument, NULL, OPT_MODEL},
     {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
     {0},
 };
 
@@ -460,7 +507,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'h':
 		case OPT_HELP:
-			usage(stdout);
+			usage(stdout, o->cmd, first == 2);
+			exit(0);
+		case OPT_VERSION:
+			print_version();
 			exit(0);
 		case ':':
 			if (optopt)
@@ -516,7 +566,7 @@ static void __attribute__((noreturn, format(printf, 1, 2))) fail(const char *fmt
  */
 static struct netdev *open_link(const struct options *o, struct netdev **faults_dev)
 {
-	char err[256];
+	char err[1024]; /* the permission error names the ways to run without root */
 	enum tap_offload got;
 	/* --faults acts on wire frames (faults.h): auto then stops at csum, so the
 	 * kernel sends MSS-sized segments too, each lost or kept on its own. */
@@ -814,6 +864,8 @@ int main(int argc, char **argv)
 	struct options o;
 	if (argc > 1 && !strcmp(argv[1], "sim"))
 		return sim_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "setup"))
+		return setup_main(argc - 1, argv + 1);
 	parse_args(argc, argv, &o);
 	install_signals();
 	setvbuf(stderr, NULL, _IOLBF, 0);

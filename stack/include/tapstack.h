@@ -262,18 +262,74 @@ int ts_set_deadline(struct stack *st, int fd, int which, uint64_t abs_us);
 
 /* The scheduler's figures (ts_sched_stats; all 0 before the first ts_go). */
 struct ts_sched_stats {
-	uint64_t spawned;		/* tasks ts_go started */
-	uint64_t exited;		/* of those, ended */
-	uint32_t live;			/* not ended: running, runnable or parked */
-	uint32_t peak;			/* most live at once */
-	uint32_t parked;		/* live and waiting */
-	uint64_t switches;		/* context switches into and out of tasks */
-	uint32_t stack_size;		/* usable bytes of each task's stack */
-	uint32_t stacks_mapped;		/* stacks mapped now: live tasks' and cached ones */
-	uint64_t stack_bytes_mapped;	/* their address space, guard pages included */
-	uint64_t stack_bytes_resident;	/* of that, pages in memory now (mincore) */
+	uint64_t spawned;	       /* tasks ts_go started */
+	uint64_t exited;	       /* of those, ended */
+	uint32_t live;		       /* not ended: running, runnable or parked */
+	uint32_t peak;		       /* most live at once */
+	uint32_t parked;	       /* live and waiting */
+	uint64_t switches;	       /* context switches into and out of tasks */
+	uint32_t stack_size;	       /* usable bytes of each task's stack */
+	uint32_t stacks_mapped;	       /* stacks mapped now: live tasks' and cached ones */
+	uint64_t stack_bytes_mapped;   /* their address space, guard pages included */
+	uint64_t stack_bytes_resident; /* of that, pages in memory now (mincore) */
 };
 int ts_sched_stats(struct stack *st, struct ts_sched_stats *out);
+
+/*
+ * Making stacks, for programs that include only this header (implemented
+ * in tap/stack_open.c; link with `pkg-config --libs tapstack`).
+ *
+ * struct ts_stack_config: every field may be left 0 / NULL for its default.
+ *   ip     "ADDR/LEN" of the stack (ts_open_tap: 10.0.0.2/24; ts_open_pair:
+ *          10.0.0.1/24 for a, 10.0.0.2/24 for b)
+ *   gw     default gateway "ADDR" (none)
+ *   mac    "02:00:00:00:00:02" (a pair: ...:01 for a, ...:02 for b)
+ *   mtu    link MTU, 576 to 9000 (1500)
+ *   trace  tapstack's --trace words on stderr: "layers,api,tcp,sched", "all"
+ *   pcap   write every frame received and sent to this pcap file
+ *   stop   a flag a signal handler sets: blocking calls then fail with EINTR
+ *          and ts_run returns (see ts_run)
+ *
+ * ts_open_tap(ifname, cfg, err, errlen) attaches a stack to TAP ifname
+ * (NULL: "tap0"), as `tapstack serve` does: created if absent (root or
+ * CAP_NET_ADMIN), or a persistent TAP the caller owns (`tapstack setup`),
+ * with the offloads the kernel accepts.  It does not configure the kernel
+ * side (`ip addr`, `ip link set up`, or `tapstack setup --host-ip`).  On a
+ * TAP the clock is CLOCK_MONOTONIC and blocking calls sleep in the kernel.
+ * Returns the stack, or NULL with errno and a one-line reason in err.
+ *
+ * ts_open_pair(ca, cb, &a, &b, err, errlen) makes two stacks joined by an
+ * in-memory wire (no root, no TAP, no kernel), on a virtual clock starting
+ * at 1 s, with fixed seeds: the same program gives the same run.  Blocking
+ * calls on either stack drive both and jump the clock to the next timer,
+ * so one thread can write a client on a and a server on b straight line
+ * (the server listening before the client's blocking connect, which the
+ * listener's backlog completes); a blocking call that can never finish
+ * fails as tapstack.h says for a wait hook giving up (EAGAIN, ETIMEDOUT
+ * for connect, 0 for poll and epoll_wait).  A call that waits on the other
+ * stack's application (a write into a window its reader never drains)
+ * waits for ever, as on Linux: use non-blocking calls or ts_set_deadline,
+ * which the virtual clock reaches at once.  Returns 0, or -1 with errno
+ * and the reason in err.
+ *
+ * ts_stack_close(st) closes every socket (RST for live connections), frees
+ * the stack and its link; for a pair, each stack is closed on its own.
+ * Only for stacks these calls made.
+ */
+struct ts_stack_config {
+	const char *ip;
+	const char *gw;
+	const char *mac;
+	unsigned mtu;
+	const char *trace;
+	const char *pcap;
+	volatile int *stop;
+};
+struct stack *ts_open_tap(const char *ifname, const struct ts_stack_config *cfg, char *err,
+			  size_t errlen);
+int ts_open_pair(const struct ts_stack_config *ca, const struct ts_stack_config *cb,
+		 struct stack **a, struct stack **b, char *err, size_t errlen);
+void ts_stack_close(struct stack *st);
 
 int ts_epoll_create(struct stack *st, int size);
 int ts_epoll_create1(struct stack *st, int flags);

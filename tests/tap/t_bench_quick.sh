@@ -1,6 +1,6 @@
 #!/bin/sh
 # t_bench_quick.sh - proves the benchmark harness works end to end: runs
-# `make bench QUICK=1` (2 s loads, tools/bench/bench.sh --quick) and checks
+# `make bench QUICK=1` (1 s loads, tools/bench/bench.sh --quick) and checks
 # that its table (build/bench/quick/latest.md: a QUICK run never replaces the
 # committed full-run table) has one row per contender in both pinning
 # tables (tapstack, its tasks server, lwIP at its best and with its mailbox, kernel C, Go),

@@ -40,10 +40,15 @@ directive line, are comments:
                         needed so that no check passes by accident
   @keep NAME...         statics the blanked functions used that stay given
                         (marked unused when nothing else uses them)
+  @drop NAME...         statics only the blanked functions used that the
+                        learner writes again (removed without the warning
+                        any other such static gets)
 
 Every other static function or variable that nothing outside the blanked
 bodies uses any more is removed (it would be the solution, and an unused
-static does not compile with -Werror).  A @blank that names no function of
+static does not compile with -Werror), with a warning on stderr unless
+@drop names it: a helper removed silently is one the TODO text may not
+mention.  A @blank that names no function of
 REF is an error: the reference was renamed or split, and the spec must
 follow (the message says which).
 
@@ -364,7 +369,7 @@ def blank(it, todo, stub):
 
 
 def parse_spec(path):
-    spec = {'head': None, 'blank': [], 'keep': set()}
+    spec = {'head': None, 'blank': [], 'keep': set(), 'drop': set()}
     cur = None
     last_blank = None
     with open(path) as f:
@@ -387,6 +392,9 @@ def parse_spec(path):
                 last_blank['stub'] = cur = []
             elif w[0] == '@keep':
                 spec['keep'].update(w[1:])
+                cur = None
+            elif w[0] == '@drop':
+                spec['drop'].update(w[1:])
                 cur = None
             else:
                 raise Fail('%s: unknown directive %r' % (path, ln))
@@ -437,6 +445,14 @@ def skeleton(spec_path, ref_path):
                     continue
                 if it.name in spec['keep']:
                     continue
+                # Said aloud: a helper only the blanked bodies called goes
+                # with them, and the learner must write it again (or the
+                # spec gives it with @keep).
+                if it.name not in spec['drop']:
+                    sys.stderr.write('skelgen: warning: %s: static %s removed from the skeleton: '
+                                     'nothing outside the blanked functions uses it (@keep %s '
+                                     'gives it to the learner, @drop %s says it is theirs to '
+                                     'write)\n' % (spec_path, it.name, it.name, it.name))
                 drop_item(items, it)
                 removed = True
                 break

@@ -75,6 +75,7 @@ static void sim_usage(FILE *out)
 	    "  --mtu N        link MTU of both stacks (default 1500)\n"
 	    "  --time-limit S simulated seconds before the run counts as failed (default 600)\n"
 	    "  --stats        print both stacks' counters and the wire's fault counts\n"
+	    "  --help         this text\n"
 	    "exit status: 0 success, 1 failure, 2 bad usage\n");
 }
 

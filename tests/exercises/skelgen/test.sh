@@ -1,7 +1,7 @@
 #!/bin/sh
 # test.sh - tools/exercise/skelgen.py checked on a small reference of its
-# own (ref.c): what a skeleton keeps, blanks and removes, that it compiles
-# with -Werror, that a mistake must match exactly once, that a changed
+# own (ref.c): what a skeleton keeps, blanks and removes (and warns of),
+# that it compiles with -Werror, that a mistake must match exactly once, that a changed
 # blanked function is reported, and that layout does not count.
 # Run by tests/unit/t_exercises.sh before the self-check.
 set -u
@@ -18,7 +18,10 @@ no() {
 	FAILS=$((FAILS + 1))
 }
 
-$G skeleton ref.skel ref.c >"$T/skel.c" || no "skeleton failed"
+$G skeleton ref.skel ref.c >"$T/skel.c" 2>"$T/warn" || no "skeleton failed"
+# A static removed with the blanked functions is named, unless @drop says so.
+grep -q 'warning: ref.skel: static helper removed' "$T/warn" || no "no warning for helper: $(cat "$T/warn")"
+[ "$(grep -c warning "$T/warn")" -eq 1 ] || no "warnings for statics @drop names: $(cat "$T/warn")"
 ${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -c "$T/skel.c" -o "$T/skel.o" || no "the skeleton does not compile with -Werror"
 grep -q 'YOUR VERSION' "$T/skel.c" || no "the @head comment is missing"
 for gone in 'helper3' 'table\[4\]' 'helper2(' 'static int helper(' 'helper(p' 'return x > 0' 'struct thing t ='; do
