@@ -3,6 +3,7 @@
 #   live: `serve --pcap -` streams pcap on stdout (all else on stderr) and
 #         tshark reading the pipe (`tshark -i -`) shows curl's GET /hello
 #         and its 200 while the server still runs
+#   live pcapng: the same with `--pcapng -`, each frame's direction shown
 #   drops: `--pcapng FILE` marks each frame's direction (epb_flags) and
 #         comments every received frame the stack dropped with its reason;
 #         hand-made hostile frames (bad UDP checksum, bad IPv4 header
@@ -57,6 +58,38 @@ test_live_pipe() {
 	check "everything else went to stderr" grep -q "^tapstack: serving on tap0" "$WORK/live.err"
 	check "no sanitizer report" sh -c "! grep -q Sanitizer '$WORK/live.err'"
 	check "tshark found nothing but pcap on stdout" sh -c "! grep -qiE 'error|not a|unknown' '$WORK/live.tshark.err'"
+}
+
+# --pcapng - streams pcapng the same way: tshark -i - reads it as it comes,
+# with the direction of each frame.
+test_live_pcapng_pipe() {
+	ts_need_no_stack
+	rm -f "$WORK/ng.fifo"
+	mkfifo "$WORK/ng.fifo"
+	tshark -l -i - -T fields -e frame.packet_flags_direction -e http.request.method \
+		-e http.response.code <"$WORK/ng.fifo" >"$WORK/ng.txt" 2>"$WORK/ng.tshark.err" &
+	tshark_pid=$!
+	ip netns exec "$NS" "$BIN" serve --tap tap0 --host-ip 10.0.0.1/24 --ip 10.0.0.2/24 \
+		${TS_OFFLOAD:+--offload=$TS_OFFLOAD} ${TS_MODEL:+--model=$TS_MODEL} \
+		--pcapng - >"$WORK/ng.fifo" 2>"$WORK/ng.err" &
+	ng_pid=$!
+	i=0
+	until ns_exec ping -c 1 -W 1 -q 10.0.0.2 >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 50 ] && kill -0 "$ng_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	body=$(ns_exec curl -s -m 5 http://10.0.0.2:8080/hello)
+	eq "curl GET /hello through the stack" "Hello, world!" "$body"
+	check "tshark -i - shows the GET, inbound, as it happens" \
+		wait_line "$WORK/ng.txt" "^0x0*1	GET	"
+	check "and the 200, outbound" wait_line "$WORK/ng.txt" "^0x0*2		200\$"
+	check "the server still runs meanwhile" kill -0 "$ng_pid"
+	kill -TERM "$ng_pid"
+	wait "$ng_pid"
+	eq "tapstack --pcapng - exits 0 on SIGTERM" 0 "$?"
+	wait "$tshark_pid"
+	eq "tshark ends cleanly at the end of the pipe" 0 "$?"
 }
 
 # One hand-made frame on tap0 (tests/tools/inject.py: what, the stack's MAC, args).
