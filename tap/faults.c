@@ -666,12 +666,23 @@ static void faults_destroy(struct netdev *dev)
 }
 
 /*
- * No rx_verdict (netdev.h): the frame faults_recv returned last may be a
- * delayed, reordered or duplicated one, not the lower device's last, so a
- * verdict passed down would name the wrong frame.  A recorder that wants
- * the verdicts sits above the faults, as tools/tapstack.c stacks them.
+ * rx_verdict (netdev.h) goes down only when the spec leaves received
+ * frames alone (faults_wrap_dirs without FAULTS_RX, as tapstack sim
+ * wraps each wire end): otherwise the frame faults_recv returned last may
+ * be a delayed, reordered or duplicated one, not the lower device's last,
+ * and a verdict passed down would name the wrong frame.  A recorder that
+ * wants the verdicts through impaired receives sits above the faults, as
+ * tools/tapstack.c stacks them.
  */
+static void faults_rx_verdict(struct netdev *dev, enum ts_drop_reason reason, uint64_t now_us)
+{
+	struct faults *f = (struct faults *)dev;
+	if (!(f->dirs & FAULTS_RX))
+		netdev_rx_verdict(f->lower, reason, now_us);
+}
+
 static const struct netdev_ops faults_ops = {
+    .rx_verdict = faults_rx_verdict,
     .recv = faults_recv,
     .send = faults_send,
     .caps = faults_caps,

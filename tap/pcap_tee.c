@@ -80,15 +80,28 @@ struct pcap_tee {
 	pcap_t *dead;	       /* pcap_open_dead handle: link type and snaplen */
 	pcap_dumper_t *dumper; /* the open file */
 	/* pcapng */
-	int fd;		    /* the file, or STDOUT_FILENO */
-	bool failed;	    /* a write failed: the capture stopped (said once) */
-	bool rx_pending;    /* rx holds a received frame awaiting its verdict */
-	uint64_t rx_ts;	    /* its timestamp */
-	struct growbuf rx;  /* its bytes (checksum completed) */
-	struct growbuf q;   /* EPBs of frames sent while it awaits, in order */
-	struct growbuf blk; /* one EPB being encoded */
-	uint8_t *scratch;   /* a partial frame, completed for the file */
-	size_t scratch_cap; /* its size */
+	struct pcapng_file *file; /* shared by the links written to it (a reference) */
+	uint32_t if_id;		  /* this link's interface (its IDB) in the file */
+	bool rx_pending;	  /* rx holds a received frame awaiting its verdict */
+	uint64_t rx_ts;		  /* its timestamp */
+	struct growbuf rx;	  /* its bytes (checksum completed) */
+	struct growbuf q;	  /* EPBs of frames sent while it awaits, in order */
+	struct growbuf blk;	  /* one EPB being encoded */
+	uint8_t *scratch;	  /* a partial frame, completed for the file */
+	size_t scratch_cap;	  /* its size */
+};
+
+/*
+ * A pcapng file: the section header, then for each link written to it an
+ * interface description block and the link's frames.  Shared (counted
+ * references) by the writers of the links in it, so that one file holds
+ * both ends of the in-memory wire (tapstack sim).
+ */
+struct pcapng_file {
+	int fd;	       /* the file, or STDOUT_FILENO */
+	bool failed;   /* a write failed: the capture stopped (said once) */
+	uint32_t n_if; /* interfaces described so far */
+	unsigned refs; /* the opener's and each writer's */
 };
 
 static const struct netdev_ops pcap_tee_ops;
@@ -155,17 +168,17 @@ static void pcap_record(struct pcap_tee *t, const uint8_t *frame, size_t len,
 }
 
 /* Writes iov whole (a pipe may take it in pieces); on failure stops the capture. */
-static void ng_write(struct pcap_tee *t, struct iovec *iov, int iovcnt)
+static void file_write(struct pcapng_file *f, struct iovec *iov, int iovcnt)
 {
-	while (!t->failed && iovcnt > 0) {
-		ssize_t n = writev(t->fd, iov, iovcnt);
+	while (!f->failed && iovcnt > 0) {
+		ssize_t n = writev(f->fd, iov, iovcnt);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			/* EPIPE: the reader (tshark -i -, wireshark -k -i -) went away. */
-			fprintf(stderr, "tapstack: capture: %s: %s; capture stopped\n", t->dev.name,
+			fprintf(stderr, "tapstack: capture: pcapng: %s; capture stopped\n",
 				strerror(errno));
-			t->failed = true;
+			f->failed = true;
 			return;
 		}
 		while (iovcnt > 0 && (size_t)n >= iov->iov_len) {
@@ -180,6 +193,11 @@ static void ng_write(struct pcap_tee *t, struct iovec *iov, int iovcnt)
 	}
 }
 
+static void ng_write(struct pcap_tee *t, struct iovec *iov, int iovcnt)
+{
+	file_write(t->file, iov, iovcnt);
+}
+
 /* Encodes one EPB into t->blk; false when no memory (the frame goes unrecorded). */
 static bool ng_encode(struct pcap_tee *t, uint64_t ts, const uint8_t *frame, size_t len,
 		      enum pcapng_dir dir, const char *comment)
@@ -187,7 +205,7 @@ static bool ng_encode(struct pcap_tee *t, uint64_t ts, const uint8_t *frame, siz
 	size_t caplen = len < PCAPNG_TEE_SNAPLEN ? len : PCAPNG_TEE_SNAPLEN;
 	if (grow(&t->blk, pcapng_epb_size(caplen, comment)) < 0)
 		return false;
-	t->blk.len = pcapng_epb(t->blk.p, 0, ts, frame, caplen, len, dir, comment);
+	t->blk.len = pcapng_epb(t->blk.p, t->if_id, ts, frame, caplen, len, dir, comment);
 	return true;
 }
 
@@ -218,7 +236,7 @@ static void ng_flush_rx(struct pcap_tee *t, enum ts_drop_reason reason)
 static void ng_record_rx(struct pcap_tee *t, const uint8_t *frame, size_t len,
 			 const struct netdev_meta *meta, uint64_t now_us)
 {
-	if (t->failed || grow(&t->rx, len) < 0)
+	if (t->file->failed || grow(&t->rx, len) < 0)
 		return;
 	memcpy(t->rx.p, frame, len);
 	t->rx.len = len;
@@ -233,7 +251,7 @@ static void ng_record_rx(struct pcap_tee *t, const uint8_t *frame, size_t len,
 static void ng_record_tx(struct pcap_tee *t, const uint8_t *frame, size_t len,
 			 const struct netdev_meta *meta, uint64_t now_us)
 {
-	if (t->failed)
+	if (t->file->failed)
 		return;
 	frame = tee_bytes(&t->scratch, &t->scratch_cap, frame, len, meta);
 	if (!ng_encode(t, tee_now(t, now_us), frame, len, PCAPNG_DIR_OUTBOUND, NULL))
@@ -307,8 +325,8 @@ static void tee_free(struct pcap_tee *t)
 		pcap_dump_close(t->dumper);
 	if (t->dead)
 		pcap_close(t->dead);
-	if (t->ng && t->fd >= 0 && t->fd != STDOUT_FILENO)
-		close(t->fd);
+	if (t->file)
+		pcapng_file_close(t->file);
 	free(t->rx.p);
 	free(t->q.p);
 	free(t->blk.p);
@@ -352,47 +370,67 @@ static int classic_open(struct pcap_tee *t, const char *path, char *err, size_t 
 	return 0;
 }
 
-/* The section header and the link's interface description, written at once. */
-static int ng_open(struct pcap_tee *t, const char *path, const char *if_name, char *err,
-		   size_t errlen)
+struct pcapng_file *pcapng_file_open(const char *path, char *err, size_t errlen)
 {
+	struct pcapng_file *f = calloc(1, sizeof(*f));
+	if (!f) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	f->refs = 1;
 	if (!strcmp(path, "-")) {
-		t->fd = STDOUT_FILENO;
+		f->fd = STDOUT_FILENO;
 	} else {
-		t->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (t->fd < 0) {
+		f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (f->fd < 0) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			return -1;
+			free(f);
+			return NULL;
 		}
 	}
-	uint8_t hdr[2 * PCAPNG_HDR_BLOCK_MAX];
-	size_t n = pcapng_shb(hdr, "tapstack");
-	n += pcapng_idb(hdr + n, PCAPNG_LINKTYPE_ETHERNET, PCAPNG_TEE_SNAPLEN, if_name);
-	struct iovec iov = {hdr, n};
-	ng_write(t, &iov, 1);
-	if (t->failed) {
+	uint8_t shb[PCAPNG_HDR_BLOCK_MAX];
+	struct iovec iov = {shb, pcapng_shb(shb, "tapstack")};
+	file_write(f, &iov, 1);
+	if (f->failed) {
 		snprintf(err, errlen, "%s: cannot write", path);
-		return -1;
+		pcapng_file_close(f);
+		return NULL;
 	}
-	return 0;
+	return f;
 }
 
-static struct netdev *tee_wrap(struct netdev *lower, const char *path, bool ng, bool stack_clock,
-			       char *err, size_t errlen)
+void pcapng_file_close(struct pcapng_file *f)
+{
+	if (!f || --f->refs)
+		return;
+	if (f->fd != STDOUT_FILENO)
+		close(f->fd);
+	free(f);
+}
+
+static struct pcap_tee *tee_new(struct netdev *lower, bool ng, bool stack_clock, char *err,
+				size_t errlen)
 {
 	struct pcap_tee *t = calloc(1, sizeof(*t));
 	if (!t) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	t->fd = -1;
 	t->ng = ng;
 	t->stack_clock = stack_clock;
 	t->dev.ops = &pcap_tee_ops;
 	snprintf(t->dev.name, sizeof(t->dev.name), "%s(%.22s)", ng ? "pcapng" : "pcap",
 		 lower->name);
-	if ((ng ? ng_open(t, path, lower->name, err, errlen) : classic_open(t, path, err, errlen)) <
-	    0) {
+	return t;
+}
+
+static struct netdev *pcap_wrap(struct netdev *lower, const char *path, bool stack_clock, char *err,
+				size_t errlen)
+{
+	struct pcap_tee *t = tee_new(lower, false, stack_clock, err, errlen);
+	if (!t)
+		return NULL;
+	if (classic_open(t, path, err, errlen) < 0) {
 		tee_free(t);
 		return NULL;
 	}
@@ -400,24 +438,58 @@ static struct netdev *tee_wrap(struct netdev *lower, const char *path, bool ng, 
 	return &t->dev;
 }
 
+struct netdev *pcapng_tee_wrap_file(struct netdev *lower, struct pcapng_file *f,
+				    const char *if_name, bool stack_clock, char *err, size_t errlen)
+{
+	struct pcap_tee *t = tee_new(lower, true, stack_clock, err, errlen);
+	if (!t)
+		return NULL;
+	/* This link's interface description, before any of its frames. */
+	uint8_t idb[PCAPNG_HDR_BLOCK_MAX];
+	struct iovec iov = {idb, pcapng_idb(idb, PCAPNG_LINKTYPE_ETHERNET, PCAPNG_TEE_SNAPLEN,
+					    if_name ? if_name : lower->name)};
+	file_write(f, &iov, 1);
+	if (f->failed) {
+		snprintf(err, errlen, "cannot write the interface description");
+		tee_free(t);
+		return NULL;
+	}
+	t->if_id = f->n_if++;
+	t->file = f;
+	f->refs++;
+	t->lower = lower;
+	return &t->dev;
+}
+
+static struct netdev *pcapng_wrap(struct netdev *lower, const char *path, bool stack_clock,
+				  char *err, size_t errlen)
+{
+	struct pcapng_file *f = pcapng_file_open(path, err, errlen);
+	if (!f)
+		return NULL;
+	struct netdev *d = pcapng_tee_wrap_file(lower, f, NULL, stack_clock, err, errlen);
+	pcapng_file_close(f); /* the writer holds its own reference */
+	return d;
+}
+
 struct netdev *pcap_tee_wrap(struct netdev *lower, const char *path, char *err, size_t errlen)
 {
-	return tee_wrap(lower, path, false, false, err, errlen);
+	return pcap_wrap(lower, path, false, err, errlen);
 }
 
 struct netdev *pcap_tee_wrap_stack_clock(struct netdev *lower, const char *path, char *err,
 					 size_t errlen)
 {
-	return tee_wrap(lower, path, false, true, err, errlen);
+	return pcap_wrap(lower, path, true, err, errlen);
 }
 
 struct netdev *pcapng_tee_wrap(struct netdev *lower, const char *path, char *err, size_t errlen)
 {
-	return tee_wrap(lower, path, true, false, err, errlen);
+	return pcapng_wrap(lower, path, false, err, errlen);
 }
 
 struct netdev *pcapng_tee_wrap_stack_clock(struct netdev *lower, const char *path, char *err,
 					   size_t errlen)
 {
-	return tee_wrap(lower, path, true, true, err, errlen);
+	return pcapng_wrap(lower, path, true, err, errlen);
 }

@@ -10,6 +10,7 @@
 #ifndef TS_PCAP_TEE_H
 #define TS_PCAP_TEE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "netdev.h"
@@ -36,5 +37,20 @@ struct netdev *pcap_tee_wrap_stack_clock(struct netdev *lower, const char *path,
 struct netdev *pcapng_tee_wrap(struct netdev *lower, const char *path, char *err, size_t errlen);
 struct netdev *pcapng_tee_wrap_stack_clock(struct netdev *lower, const char *path, char *err,
 					   size_t errlen);
+
+/*
+ * One pcapng file for several links (both ends of the in-memory wire):
+ * pcapng_file_open writes the section header (path "-": standard output);
+ * each pcapng_tee_wrap_file adds the link's interface description block,
+ * named if_name (NULL: lower's name), and writes its frames with that
+ * interface's id; pcapng_file_close drops the opener's reference (the file
+ * closes with its last writer).  NULL with the reason in err on failure.
+ */
+struct pcapng_file;
+struct pcapng_file *pcapng_file_open(const char *path, char *err, size_t errlen);
+struct netdev *pcapng_tee_wrap_file(struct netdev *lower, struct pcapng_file *f,
+				    const char *if_name, bool stack_clock, char *err,
+				    size_t errlen);
+void pcapng_file_close(struct pcapng_file *f);
 
 #endif

@@ -86,6 +86,28 @@ if want deterministic; then
 		pass deterministic
 	else fail deterministic; fi
 fi
+if want pcapng_drops; then
+	# --pcapng: one interface per end, each frame as sent and as received,
+	# every stack's drop of a received frame commented with its reason
+	# (corrupt= spoils checksums the receiving stack then refuses): as many
+	# comments as the stacks' drops of received frames, and the same file
+	# for the same seed.
+	f="--faults corrupt=3%"
+	if run ng1 0 --seed 5 $f --stats --pcapng "$WORK/a.pcapng" bytes 200000 &&
+		cp "$WORK/out" "$WORK/ng1.out" && run ng2 0 --seed 5 $f --pcapng "$WORK/b.pcapng" bytes 200000 &&
+		cmp -s "$WORK/a.pcapng" "$WORK/b.pcapng"; then
+		# The accounting lines of both stacks (--stats): their dropped frames.
+		want_n=$(sed -n 's/^accounting: .* + \([0-9]*\) dropped + .*/\1/p' "$WORK/ng1.out" |
+			awk '{n += $1} END {print n + 0}')
+		got_n=$(tshark -r "$WORK/a.pcapng" -Y 'frame.comment contains "drop: TCP_BAD_CSUM (tcp, RFC 9293 3.1)" && frame.packet_flags_direction == 1' 2>/dev/null | wc -l)
+		all_n=$(tshark -r "$WORK/a.pcapng" -Y 'frame.comment contains "drop"' 2>/dev/null | wc -l)
+		ifs=$(tshark -r "$WORK/a.pcapng" -T fields -e frame.interface_id 2>/dev/null | sort -u | tr '\n' ' ')
+		echo "pcapng_drops: stacks dropped $want_n received frames; comments $all_n ($got_n TCP_BAD_CSUM, inbound); interfaces $ifs"
+		if [ "$want_n" -gt 0 ] && [ "$all_n" -eq "$want_n" ] && [ "$got_n" -gt 0 ] && [ "$ifs" = "0 1 " ]; then
+			pass pcapng_drops
+		else fail pcapng_drops; fi
+	else fail pcapng_drops; fi
+fi
 if want trace; then
 	# --trace lines carry the simulated time and the side.
 	if run trace 0 --trace layers,tcp && grep -q '^ *0\.[0-9]\{6\} client | tx eth' "$WORK/out" &&
@@ -96,7 +118,7 @@ fi
 if want bad_usage; then
 	ok=1
 	for args in "bogus" "bytes" "bytes -1" "get" "get nopath" "--seed x" "--faults loss=200%" \
-		"echo 0" "--mtu 10" "get /hello -c 3" "--nosuch" "ping extra"; do
+		"echo 0" "--mtu 10" "get /hello -c 3" "--nosuch" "ping extra" "--pcapng -"; do
 		# shellcheck disable=SC2086
 		"$BIN" sim $args >"$WORK/out" 2>&1
 		rc=$?

@@ -57,7 +57,7 @@ _tapstack()
 	"" | serve) opts="$common --http-port --http-idle-timeout --http-header-timeout --model" ;;
 	get) opts="$common -o" ;;
 	ping) opts="$common -c -s -i -W" ;;
-	sim) opts="--seed --faults --pcap --trace --mtu --time-limit --stats --help" ;;
+	sim) opts="--seed --faults --pcap --pcapng --trace --mtu --time-limit --stats --help" ;;
 	setup) opts="--user --group --tap --host-ip --mtu --remove --help" ;;
 	esac
 	if [[ -z $cmd && $cur != -* ]]; then

@@ -8,6 +8,8 @@
  *
  * The link, innermost first, per end: the wire, the pcap writer (on the
  * client's end only, so the capture shows what crossed the wire once), the
+ * pcapng writer (--pcapng: on both ends, one interface each, so that each
+ * stack's verdicts on what it received become drop comments), the
  * --faults wrapper (on what each end sends, so every frame crosses the
  * spec once), the --trace layers printer.
  *
@@ -48,6 +50,7 @@ struct sim_opts {
 	struct fault_spec faults;
 	unsigned trace;
 	const char *pcap;
+	const char *pcapng; /* --pcapng FILE: both ends, with directions and drops */
 	bool stats;
 	uint32_t mtu;
 	uint64_t limit_s;
@@ -71,6 +74,7 @@ static void sim_usage(FILE *out)
 	    "  --faults SPEC  loss=2%%,dup=1%%,reorder=5%%,delay=5ms,jitter=1ms,corrupt=0.5%%"
 	    "[,seed=N]\n"
 	    "  --pcap FILE    every frame on the wire, stamped with the simulated clock\n"
+	    "  --pcapng FILE  both ends in pcapng: directions, and each stack's drop reasons\n"
 	    "  --trace WHAT   layers,api,tcp or all (lines carry the simulated time and the side)\n"
 	    "  --mtu N        link MTU of both stacks (default 1500)\n"
 	    "  --time-limit S simulated seconds before the run counts as failed (default 600)\n"
@@ -125,17 +129,13 @@ static unsigned trace_bits(const char *s)
 	return bits;
 }
 
-enum { O_SEED = 256, O_FAULTS, O_PCAP, O_TRACE, O_MTU, O_STATS, O_LIMIT, O_HELP };
+enum { O_SEED = 256, O_FAULTS, O_PCAP, O_PCAPNG, O_TRACE, O_MTU, O_STATS, O_LIMIT, O_HELP };
 static const struct option sim_long[] = {
-    {"seed", required_argument, NULL, O_SEED},
-    {"faults", required_argument, NULL, O_FAULTS},
-    {"pcap", required_argument, NULL, O_PCAP},
-    {"trace", required_argument, NULL, O_TRACE},
-    {"mtu", required_argument, NULL, O_MTU},
-    {"stats", no_argument, NULL, O_STATS},
-    {"time-limit", required_argument, NULL, O_LIMIT},
-    {"help", no_argument, NULL, O_HELP},
-    {0},
+    {"seed", required_argument, NULL, O_SEED},	 {"faults", required_argument, NULL, O_FAULTS},
+    {"pcap", required_argument, NULL, O_PCAP},	 {"pcapng", required_argument, NULL, O_PCAPNG},
+    {"trace", required_argument, NULL, O_TRACE}, {"mtu", required_argument, NULL, O_MTU},
+    {"stats", no_argument, NULL, O_STATS},	 {"time-limit", required_argument, NULL, O_LIMIT},
+    {"help", no_argument, NULL, O_HELP},	 {0},
 };
 
 static void sim_parse(int argc, char **argv, struct sim_opts *o)
@@ -170,6 +170,13 @@ static void sim_parse(int argc, char **argv, struct sim_opts *o)
 		}
 		case O_PCAP:
 			o->pcap = optarg;
+			break;
+		case O_PCAPNG:
+			if (!*optarg || !strcmp(optarg, "-"))
+				sim_bad("bad --pcapng '%s': sim prints its report on standard "
+					"output; give a file",
+					optarg);
+			o->pcapng = optarg;
 			break;
 		case O_TRACE:
 			if (!(o->trace = trace_bits(optarg)))
@@ -307,6 +314,26 @@ int sim_main(int argc, char **argv)
 			return 1;
 		}
 		dc = p;
+	}
+	/* One file, one interface per end: each frame as one end sent it and as
+	 * the other received it, with that stack's drop reasons (pcap_tee.h). */
+	if (o.pcapng) {
+		struct pcapng_file *f = pcapng_file_open(o.pcapng, err, sizeof(err));
+		struct netdev *pc =
+		    f ? pcapng_tee_wrap_file(dc, f, "client 10.0.0.1", true, err, sizeof(err))
+		      : NULL;
+		struct netdev *ps =
+		    pc ? pcapng_tee_wrap_file(ds, f, "server 10.0.0.2", true, err, sizeof(err))
+		       : NULL;
+		pcapng_file_close(f);
+		if (!ps) {
+			fprintf(stderr, "tapstack sim: --pcapng: %s\n", err);
+			netdev_destroy(pc ? pc : dc);
+			netdev_destroy(ds);
+			return 1;
+		}
+		dc = pc;
+		ds = ps;
 	}
 	struct netdev *fc = NULL, *fs = NULL; /* the fault wrappers, for their counts */
 	if (o.faults_set) {
