@@ -600,7 +600,11 @@ static struct netdev *open_link(const struct options *o, struct netdev **faults_
 	/* Above the faults and below the tracer, which pass the stack's
 	 * verdicts on each received frame down to it (netdev.h rx_verdict). */
 	if (o->pcapng) {
-		struct netdev *tee = pcapng_tee_wrap(dev, o->pcapng, err, sizeof(err));
+		/* The interface is named after the TAP, whatever wraps it. */
+		struct pcapng_file *f = pcapng_file_open(o->pcapng, err, sizeof(err));
+		struct netdev *tee =
+		    f ? pcapng_tee_wrap_file(dev, f, o->tap, false, err, sizeof(err)) : NULL;
+		pcapng_file_close(f);
 		if (!tee) {
 			netdev_destroy(dev);
 			fail("--pcapng: %s", err); /* err names the file */

@@ -134,6 +134,8 @@ test_pcapng_drops() {
 
 	ng=$WORK/drops.pcapng
 	check "tshark reads the pcapng" sh -c "tshark -r '$ng' >/dev/null 2>&1"
+	eq "one interface, named after the TAP (though --pcap wraps it too)" "tap0" \
+		"$(tshark -r "$ng" -T fields -e frame.interface_name 2>/dev/null | sort -u | tr '\n' ' ' | sed 's/ $//')"
 	eq "bad UDP checksum: its reason" 1 \
 		"$(ng_count 'udp.srcport == 40007 && frame.comment == "drop: UDP_BAD_CSUM (udp, RFC 1122 4.1.3.4)"')"
 	eq "bad IPv4 header checksum: its reason" 1 \
