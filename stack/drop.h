@@ -5,13 +5,16 @@
  *
  * Naming: LAYER_WHAT.  Each entry is X(NAME, layer, reference, doc): the
  * layer that drops ("link", "eth", "arp", "ipv4", "icmp", "udp", "tcp"),
- * the section of the standard that mandates or describes the drop ("RFC
- * 9293 3.10.7.4", "IEEE 802.3 3.2.4"; for a resource limit no standard
- * sets, the Linux counter or drop reason it mirrors), and a one-line
- * description.  The pcapng writer prints the first three in each dropped
- * frame's comment (tap/pcap_tee.c): "drop: TCP_OUT_OF_WINDOW (tcp, RFC
- * 9293 3.10.7.4)".  A drop that also answers (RST, ICMP unreachable,
- * challenge ACK) is still counted here.
+ * the RFC, with its section where it has numbered ones, that mandates or
+ * describes the drop ("RFC 9293 3.10.7.4", "RFC 826"), and a one-line
+ * description.  Where no RFC mandates the drop, the reference is the RFC
+ * of the counter it is: RFC 2863 for the link's (ifInDiscards: no buffer;
+ * ifInErrors: bad metadata; ifOutErrors: a send refused;
+ * ifInUnknownProtos: an EtherType we do not handle), RFC 4113 for UDP's
+ * (udpInErrors: a full receive queue), RFC 894 for the Ethernet framing.  The pcapng writer prints
+ * the first three in each dropped frame's comment (tap/pcap_tee.c): "drop: TCP_OUT_OF_WINDOW (tcp,
+ * RFC 9293 3.10.7.4)".  A drop that also answers (RST, ICMP unreachable, challenge ACK) is still
+ * counted here.
  *
  * Each layer owns its block; add new reasons inside your layer's block.
  */
@@ -20,18 +23,16 @@
 
 #define TS_DROP_REASONS(X)                                                                         \
 	/* link */                                                                                 \
-	X(LINK_NOMEM, "link", "Linux SKB_DROP_REASON_NOMEM", "no buffer for a received frame")     \
-	X(LINK_TX_FAIL, "link", "Linux NET_XMIT_DROP", "the link refused a frame we sent")         \
-	X(LINK_BAD_META, "link", "virtio 1.2 5.1.6",                                               \
+	X(LINK_NOMEM, "link", "RFC 2863", "no buffer for a received frame")                        \
+	X(LINK_TX_FAIL, "link", "RFC 2863", "the link refused a frame we sent")                    \
+	X(LINK_BAD_META, "link", "RFC 2863",                                                       \
 	  "offload metadata that cannot describe the frame (netdev.h)")                            \
 	/* Ethernet */                                                                             \
-	X(ETH_TRUNCATED, "eth", "IEEE 802.3 3.1.1",                                                \
-	  "frame shorter than the 14-byte Ethernet header")                                        \
-	X(ETH_NOT_FOR_US, "eth", "IEEE 802.3 3.2.4",                                               \
+	X(ETH_TRUNCATED, "eth", "RFC 894", "frame shorter than the 14-byte Ethernet header")       \
+	X(ETH_NOT_FOR_US, "eth", "RFC 894",                                                        \
 	  "destination is neither our MAC, broadcast nor a multicast we join")                     \
-	X(ETH_UNKNOWN_TYPE, "eth", "IEEE 802.3 3.2.6",                                             \
-	  "EtherType we do not handle (IPv6, LLDP, ...)")                                          \
-	X(ETH_FROM_SELF, "eth", "IEEE 802.3 3.2.5", "source MAC is our own (looped back frame)")   \
+	X(ETH_UNKNOWN_TYPE, "eth", "RFC 2863", "EtherType we do not handle (IPv6, LLDP, ...)")     \
+	X(ETH_FROM_SELF, "eth", "RFC 894", "source MAC is our own (looped back frame)")            \
 	/* ARP (RFC 826) */                                                                        \
 	X(ARP_TRUNCATED, "arp", "RFC 826", "ARP packet shorter than its 28 bytes")                 \
 	X(ARP_BAD_HW, "arp", "RFC 826", "hardware type/length is not Ethernet/6")                  \
@@ -115,8 +116,8 @@
 	X(UDP_BAD_CSUM, "udp", "RFC 1122 4.1.3.4", "checksum does not verify")                     \
 	X(UDP_NO_PORT, "udp", "RFC 1122 4.1.3.1",                                                  \
 	  "no socket on the port (answered: port unreachable)")                                    \
-	X(UDP_RCVBUF_FULL, "udp", "Linux UDP_MIB_RCVBUFERRORS", "socket receive queue full")       \
-	X(UDP_CLOSED_UNREAD, "udp", "Linux udp_destroy_sock",                                      \
+	X(UDP_RCVBUF_FULL, "udp", "RFC 4113", "socket receive queue full")                         \
+	X(UDP_CLOSED_UNREAD, "udp", "RFC 768",                                                     \
 	  "datagram still queued, unread, when its socket closed")                                 \
 	/* TCP (RFC 9293) */                                                                       \
 	X(TCP_TRUNCATED, "tcp", "RFC 9293 3.1", "shorter than 20 bytes or than its data offset")   \
