@@ -10,6 +10,9 @@
 #         checksum, an out-of-window TCP segment) come out of
 #         `frame.comment contains "drop"` with their reasons, and that
 #         filter lists exactly as many frames as the stack counted dropped
+#   bad path: `--pcapng` on an unwritable path says which and why (exit 1)
+#   docs: docs/wireshark.md's tshark listing is still true of the
+#         committed recording
 . "$(dirname "$0")/lib.sh"
 
 STACK_MAC=02:00:00:00:00:02
@@ -175,6 +178,22 @@ test_bad_path() {
 	eq "--pcapng to an unwritable path: exit 1" 1 "$?"
 	check "the message names the option, the file and the reason ($(cat "$WORK/bad.err" | tail -n 1))" \
 		grep -qx "tapstack: --pcapng: /nonexistent/dir/x.pcapng: No such file or directory" "$WORK/bad.err"
+}
+
+# docs/wireshark.md quotes tshark on the committed recording
+# (docs/captures/record-drops.sh): it still says that, line for line.
+test_docs_recording() {
+	rec=$TOP/docs/captures
+	got=$(tshark -r "$rec/drops.pcapng" -Y 'frame.comment contains "drop"' \
+		-T fields -e frame.number -e frame.packet_flags_direction -e frame.comment 2>/dev/null)
+	eq "docs/captures/drops.pcapng lists what drops.tshark.txt says" \
+		"$(cat "$rec/drops.tshark.txt")" "$got"
+	missing=0
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		grep -qxF -- "$line" "$TOP/docs/wireshark.md" || missing=$((missing + 1))
+	done <"$rec/drops.tshark.txt"
+	eq "docs/wireshark.md quotes every line of drops.tshark.txt" 0 "$missing"
 }
 
 run_tests
