@@ -21,6 +21,7 @@
 #include "pcapng.h"
 #include "tapstack.h"
 #include "tcp_frames.h"
+#include "trace.h"
 
 static void tmp_path(char *out, size_t len, const char *what)
 {
@@ -179,6 +180,42 @@ START_TEST(stack_drop_is_commented_and_reads_back)
 }
 END_TEST
 
+/* Under the layer tracer (--trace layers), which passes verdicts down, and
+ * beside the classic pcap writer below it (--pcap and --pcapng together). */
+START_TEST(verdicts_pass_through_the_tracer)
+{
+	char path[256], ppath[256], err[256];
+	uint8_t bad[64];
+	tmp_path(path, sizeof(path), "traced");
+	snprintf(ppath, sizeof(ppath), "/tmp/tapstack-traced-%d.pcap", (int)getpid());
+	struct capdev *c = capdev_new();
+	struct netdev *p = pcap_tee_wrap(capdev_netdev(c), ppath, err, sizeof(err));
+	ck_assert_msg(p != NULL, "%s", err);
+	struct netdev *ng = pcapng_tee_wrap(p, path, err, sizeof(err));
+	ck_assert_msg(ng != NULL, "%s", err);
+	FILE *devnull = fopen("/dev/null", "w");
+	struct netdev *dev = trace_wrap(ng, devnull);
+	struct ts_config cfg;
+	ts_config_default(&cfg);
+	cfg.gratuitous_arp = false;
+	struct stack st;
+	ck_assert_int_eq(stack_init(&st, &cfg, dev, 1000000), 0);
+	capdev_inject(c, bad, bad_ipv4_frame(bad));
+	stack_poll(&st, 1000100);
+	stack_destroy(&st);
+	netdev_destroy(dev);
+	fclose(devnull);
+	struct epb e[4];
+	int idbs;
+	char if_name[64];
+	ck_assert_uint_eq(walk(path, e, 4, &idbs, if_name), 1);
+	ck_assert_str_eq(if_name, "pcap(capdev)");
+	ck_assert_str_eq(e[0].comment, "drop: IPV4_BAD_CSUM (ipv4, RFC 1122 3.2.1.2)");
+	unlink(path);
+	unlink(ppath);
+}
+END_TEST
+
 /* Without a stack no verdict comes: each frame is written at the next recv,
  * or when the device closes, with no comment. */
 START_TEST(no_verdict_writes_without_comment)
@@ -262,6 +299,7 @@ static Suite *pcapng_suite(void)
 	Suite *s = suite_create("pcapng");
 	TCase *tc = tcase_create("pcapng");
 	tcase_add_test(tc, stack_drop_is_commented_and_reads_back);
+	tcase_add_test(tc, verdicts_pass_through_the_tracer);
 	tcase_add_test(tc, no_verdict_writes_without_comment);
 	tcase_add_test(tc, epb_layout);
 	tcase_add_test(tc, unwritable_path_says_why);
