@@ -1,6 +1,7 @@
 /*
- * counters.c - names of drop reasons and counters, and the --stats printer
- * (netstat -s style: grouped by layer, drops by reason).
+ * counters.c - names of counters, and the --stats printer (netstat -s
+ * style: grouped by layer, drops by reason; the reasons' names are in
+ * drop.c).
  */
 #include "counters.h"
 
@@ -11,17 +12,6 @@
 #include "stack.h"
 
 static const struct {
-	const char *name;
-	const char *layer;
-	const char *ref;
-	const char *doc;
-} drop_info[DROP_MAX] = {[DROP_NONE] = {"NONE", "", "", "not dropped"},
-#define X(name, layer, ref, doc) [DROP_##name] = {#name, layer, ref, doc},
-			 TS_DROP_REASONS(X)
-#undef X
-};
-
-static const struct {
 	const char *layer;
 	const char *doc;
 } counter_info[CTR_MAX] = {
@@ -29,26 +19,6 @@ static const struct {
     TS_COUNTERS(X)
 #undef X
 };
-
-const char *ts_drop_name(enum ts_drop_reason r)
-{
-	return (unsigned)r < DROP_MAX ? drop_info[r].name : "UNKNOWN";
-}
-
-const char *ts_drop_doc(enum ts_drop_reason r)
-{
-	return (unsigned)r < DROP_MAX ? drop_info[r].doc : "unknown reason";
-}
-
-const char *ts_drop_layer(enum ts_drop_reason r)
-{
-	return (unsigned)r < DROP_MAX ? drop_info[r].layer : "";
-}
-
-const char *ts_drop_ref(enum ts_drop_reason r)
-{
-	return (unsigned)r < DROP_MAX ? drop_info[r].ref : "";
-}
 
 void ts_counters_print(const struct stack *st, FILE *out)
 {
@@ -69,7 +39,7 @@ void ts_counters_print(const struct stack *st, FILE *out)
 			continue;
 		total += st->drops[r];
 		fprintf(out, "    %llu %s (%s)\n", (unsigned long long)st->drops[r],
-			drop_info[r].name, drop_info[r].doc);
+			ts_drop_name(r), ts_drop_doc(r));
 	}
 	fprintf(out, "    %llu total\n", (unsigned long long)total);
 	/* The accounting of received frames (stack.h); the drops above also

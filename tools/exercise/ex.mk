@@ -70,7 +70,7 @@ EX_DRIVER := build/ex/driver/$(V)/exdrive
 # The driver prints frames with the checks' decoder (no stack code in it).
 $(OUT)/obj/tools/exercise/exdrive.o: INC_tools += -Itests/exercises/lib
 $(EX_DRIVER): $(call obj,tools/exercise/exdrive.c tools/sim/sim_net.c tap/wire.c tap/faults.c \
-		tap/pcap_tee.c stack/netdev.c stack/checksum.c tests/exercises/lib/exframe.c)
+		tap/pcap_tee.c tap/pcapng.c stack/netdev.c stack/checksum.c stack/drop.c tests/exercises/lib/exframe.c)
 	@mkdir -p $(dir $@)
 	@mkdir -p $(dir $@)
 	@echo "  LD $@"
