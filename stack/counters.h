@@ -75,6 +75,8 @@ struct stack;
 	  "of which: window probes gave up (orphans: tcp_orphan_retries)")                         \
 	X(TCP_ABORT_ON_MEMORY, "tcp",                                                              \
 	  "orphans reset: tcp_max_orphans or tcp_orphan_max_bytes passed")                         \
+	X(TCP_ABORT_ON_SHUTDOWN, "tcp",                                                            \
+	  "connections reset as the stack shut down (still open after the drain)")                 \
 	X(TCP_SYNCOOKIES_SENT, "tcp",                                                              \
 	  "SYN,ACKs with a SYN cookie sent (SYN queue full, RFC 4987)")                            \
 	X(TCP_SYNCOOKIES_RECV, "tcp", "connections opened by a valid SYN cookie")                  \

@@ -185,9 +185,15 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 	return 0;
 }
 
+void stack_shutdown(struct stack *st)
+{
+	tcp_reset_all(st);
+}
+
 void stack_destroy(struct stack *st)
 {
 	ts_fdtable_destroy(st); /* closes sockets first: they may still send */
+	stack_shutdown(st);
 	task_sched_destroy(st);
 	tcp_destroy(st);
 	udp_destroy(st);

@@ -199,7 +199,13 @@ struct stack {
  * stack_destroy).  Returns 0, or -errno.  Sends a gratuitous ARP if asked.
  */
 int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev, uint64_t now_us);
-/* Closes every socket (RST for live connections), frees all state. */
+/*
+ * The stack is going away: resets every connection still open
+ * (tcp_reset_all), counted.  A program calls it after its drain and before
+ * printing its counters; stack_destroy calls it too.
+ */
+void stack_shutdown(struct stack *st);
+/* Closes every socket, resets live connections (stack_shutdown), frees all state. */
 void stack_destroy(struct stack *st);
 
 /*

@@ -19,6 +19,8 @@ struct ip_err;
 
 int tcp_init(struct stack *st);
 void tcp_destroy(struct stack *st);
+/* Resets every connection still open: the stack is going away (stack_shutdown). */
+void tcp_reset_all(struct stack *st);
 /* b->data = TCP header, b->src_ip/dst_ip set, b->tail = end of segment. Consumes b. */
 void tcp_input(struct stack *st, struct ts_buf *b);
 /*

@@ -644,6 +644,43 @@ int tcp_init(struct stack *st)
 	return 0;
 }
 
+/*
+ * The stack is going away for good (stack_shutdown): whatever is still open
+ * after the program's drain is reset, so the peer learns it now.  A FIN
+ * queued behind data the peer's zero window holds back would never go, and
+ * a peer that only receives would then wait forever.  The states are
+ * Linux's tcp_disconnect() choice (tcp_need_reset, and CLOSING / LAST-ACK
+ * while data is unacknowledged); RFC 9293 §3.10.4 ABORT.
+ */
+void tcp_reset_all(struct stack *st)
+{
+	if (!st->tcp)
+		return;
+	struct tcp_pcb *next;
+	for (struct tcp_pcb *p = st->tcp->all; p; p = next) {
+		next = p->all_next;
+		switch (p->state) {
+		case TCPS_SYN_RECEIVED:
+		case TCPS_ESTABLISHED:
+		case TCPS_FIN_WAIT_1:
+		case TCPS_FIN_WAIT_2:
+		case TCPS_CLOSE_WAIT:
+			break;
+		case TCPS_CLOSING:
+		case TCPS_LAST_ACK:
+			if (p->snd_una != p->snd_nxt)
+				break;
+			continue;
+		default:
+			continue;
+		}
+		ts_count(st, CTR_TCP_ABORT_ON_SHUTDOWN);
+		tcp_send_rst_pcb(p);
+		p->tf |= TF_RESET;
+		tcp_pcb_close(p, NULL);
+	}
+}
+
 void tcp_destroy(struct stack *st)
 {
 	if (!st->tcp)

@@ -896,6 +896,9 @@ int main(int argc, char **argv)
 		rc = run_ping(&st, &o);
 		break;
 	}
+	/* After the drain: what is still open is reset (SPEC "Signals": the
+	 * peer must not wait for a FIN that will never come). */
+	stack_shutdown(&st);
 	if (o.stats)
 		ts_counters_print(&st, stderr);
 	if (o.stats && faults_dev)

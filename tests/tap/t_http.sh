@@ -91,7 +91,7 @@ test_nmap() {
 # SIGTERM during a transfer: exit 0, connection closed, pcap readable.
 test_sigterm_mid_transfer() {
 	need_http
-	ns_exec curl -sS -o /dev/null --limit-rate 2M $URL/bytes/1073741824 2>"$WORK/cut" &
+	ns_exec curl -sS -o /dev/null --max-time 60 --limit-rate 2M $URL/bytes/1073741824 2>"$WORK/cut" &
 	cut=$!
 	sleep 1
 	ts_stop
@@ -100,6 +100,31 @@ test_sigterm_mid_transfer() {
 	check "capture: no malformed frame, no bad checksum" pcap_clean "$WORK/tapstack.pcap"
 	check "capture: the stack's FIN or RST for the cut transfer" \
 		sh -c "tshark -r '$WORK/tapstack.pcap' -Y 'ip.src==10.0.0.2 && (tcp.flags.fin==1 || tcp.flags.reset==1)' 2>/dev/null | grep -q ."
+}
+
+# SIGTERM while the client reads nothing: its window is zero, so no FIN
+# can follow the data queued behind it within the stack's drain time.  The
+# stack is going away for good; a peer left without a FIN or a RST would
+# wait forever (a receiving client sends nothing, so it never times out).
+# What remains open after the drain is reset (Linux tcp_disconnect's
+# choice), and counted.
+test_sigterm_zero_window() {
+	need_http
+	ns_exec curl -sS -o /dev/null --max-time 30 --limit-rate 1K $URL/bytes/1073741824 2>/dev/null &
+	zw=$!
+	sleep 2
+	check "the kernel's connection is open, its window full" \
+		sh -c "ip netns exec $NS ss -tnH state established dst 10.0.0.2:8080 | grep -q ."
+	ts_stop
+	# curl, rate-limited, reads what it holds before it would see the
+	# error: the kernel's socket tells at once.
+	check "the kernel's connection was reset, not left waiting" \
+		sh -c "! ip netns exec $NS ss -tnH state established dst 10.0.0.2:8080 | grep -q ."
+	kill $zw 2>/dev/null
+	wait $zw
+	check "capture: the stack's RST after the zero window" \
+		sh -c "tshark -r '$WORK/tapstack.pcap' -Y 'ip.src==10.0.0.2 && tcp.flags.reset==1 && tcp.srcport==8080' 2>/dev/null | grep -q ."
+	check "--stats counts the reset" grep -qE '^ +[1-9][0-9]* connections reset as the stack shut down' "$WORK/tapstack.err"
 }
 
 # Bulk and load without a capture.
