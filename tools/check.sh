@@ -12,8 +12,10 @@
 #   twostack  Two-stack tests over the in-memory wire, no root, seeded faults.
 #   valgrind  The unit suites once more, under valgrind memcheck (the
 #             optimised build, no ASan: OUT's sibling build/tests/unit_tests),
-#             any error fails them; part of "all".  make soak does the same for
-#             the two-stack suites, too slow for make check.
+#             any error fails them; part of "all", where it runs beside the
+#             TAP suites (they mostly wait: timers, the kernel's sender) and
+#             reports last.  make soak does the same for the two-stack
+#             suites, too slow for make check.
 #   tap       TAP integration suites (tests/tap/t_*.sh), each in its own
 #             network namespace with real clients; they need root.  Without
 #             root they are reported as skipped with the reason;
@@ -63,14 +65,42 @@ want() { [ "$WHAT" = all ] || [ "$WHAT" = "$1" ]; }
 # A skip that only says "not selected" is not a failure, even under REQUIRE_TAP.
 selected_skip() { grep -q '^skipped: no \(suite\|test\) named' "$1"; }
 
+suite_log() { echo "$log_dir/$(printf %s "$1" | tr -c "A-Za-z0-9_.-" _).log"; }
+
 run_suite() { # name command...
 	name=$1
-	log="$log_dir/$(printf %s "$name" | tr -c "A-Za-z0-9_.-" _).log"
+	log=$(suite_log "$name")
 	shift
 	start=$(date +%s)
 	"$@" >"$log" 2>&1
 	rc=$?
 	secs=$(($(date +%s) - start))
+	report_suite "$name" "$rc" "$secs" "$log"
+}
+
+# A suite that needs a core but no wall-clock precision, run beside others
+# (valgrind's unit pass beside the TAP suites, which mostly wait on timers
+# and on the kernel's sender): started by run_suite_bg, reported by
+# wait_suite_bg, so its line comes after theirs.
+run_suite_bg() { # name command...
+	bg_name=$1
+	shift
+	bg_log=$(suite_log "$bg_name")
+	bg_start=$(date +%s)
+	("$@" >"$bg_log" 2>&1; echo $? >"$bg_log.rc") &
+	bg_pid=$!
+}
+wait_suite_bg() {
+	[ -n "${bg_pid:-}" ] || return 0
+	wait "$bg_pid"
+	bg_pid=""
+	report_suite "$bg_name" "$(cat "$bg_log.rc" 2>/dev/null || echo 1)" \
+		$(($(date +%s) - bg_start)) "$bg_log"
+	rm -f "$bg_log.rc"
+}
+
+report_suite() { # name rc secs log
+	name=$1 rc=$2 secs=$3 log=$4
 	case $rc in
 	0)
 		passed=$((passed + 1))
@@ -127,10 +157,14 @@ if want valgrind; then
 		# a definite leak; Check forks each test, and valgrind follows.
 		# Ten to fifty times slower under valgrind: Check's per-test
 		# timeouts stretch with it.
-		run_suite valgrind/unit env CK_TIMEOUT_MULTIPLIER=20 \
+		# In "all" it runs beside the TAP family (see run_suite_bg).
+		run=run_suite
+		[ "$WHAT" = all ] && run=run_suite_bg
+		$run valgrind/unit env CK_TIMEOUT_MULTIPLIER=20 \
 			valgrind -q --error-exitcode=99 --leak-check=full \
 			--errors-for-leak-kinds=definite --show-leak-kinds=definite "$VG_UNIT"
-		grep -E '^[0-9]+%: Checks' "$log_dir/valgrind_unit.log" | sed 's/^/      /'
+		[ "$run" = run_suite ] &&
+			grep -E '^[0-9]+%: Checks' "$log_dir/valgrind_unit.log" | sed 's/^/      /'
 	fi
 fi
 
@@ -170,6 +204,11 @@ if want tap; then
 			fi
 		done
 	done
+fi
+
+if [ -n "${bg_pid:-}" ]; then
+	wait_suite_bg
+	grep -E '^[0-9]+%: Checks' "$log_dir/valgrind_unit.log" | sed 's/^/      /'
 fi
 
 echo
