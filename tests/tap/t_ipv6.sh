@@ -11,12 +11,10 @@
 MAC=02:00:00:00:00:02
 LL=fe80::ff:fe00:2 # RFC 4291 §2.5.1: 02:00:00 → 00:00:00 (U/L bit inverted), ff:fe, 00:00:02
 
-# The stack, and fd00::1/64 on the kernel side (tapstack's --host-ip sets
-# IPv4 only); nodad: the address is usable at once, not after DAD's second.
+# The stack, and fd00::1/64 on the kernel side (tools/netns.sh).
 need_v6() {
 	ts_need --mac $MAC
-	ns_exec sysctl -qw net.ipv6.conf.tap0.disable_ipv6=0 2>/dev/null
-	ns_exec ip -6 addr replace fd00::1/64 dev tap0 nodad
+	ns_host_ip6
 }
 
 test_ping6_static_address() {
