@@ -74,6 +74,8 @@ struct ts_config {
 	uint32_t nd6_queue_max;		/* packets waiting per unresolved IPv6 neighbour */
 	uint32_t nd6_unres_total_bytes; /* bytes waiting for ND, all neighbours */
 	uint32_t nd6_max_entries;	/* v6 neighbour cache entries (at most ND6_MAX_ENTRIES) */
+	bool mld_reports;		/* announce our groups by MLDv2 at start-up (mld6.c);
+					 * off by default, on in tapstack serve */
 	/* IPv4 */
 	uint8_t ttl;		      /* TTL of datagrams we originate */
 	uint32_t reass_timeout_ms;    /* RFC 791 reassembly timer (Linux: 30 s) */
@@ -177,6 +179,7 @@ struct stack {
 	struct ipv6_state *ipv6;    /* our IPv6 addresses and groups (ipv6.c) */
 	struct icmp6_state *icmp6;  /* ICMPv6 error rate limit (icmp6.c) */
 	struct nd6_state *nd6;	    /* IPv6 neighbour cache (nd6.c) */
+	struct mld6_state *mld6;    /* unsolicited MLDv2 reports (mld6.c) */
 	struct udp_state *udp;	    /* port table (udp.c) */
 	struct tcp_state *tcp;	    /* connection tables, ring cache (tcp_var.h) */
 	struct ts_fdtable fds;

@@ -57,6 +57,10 @@ test_capture_clean() {
 	eq "no malformed frame or bad ICMPv6 checksum" 0 "$bad"
 	check "--stats: IPv6 datagrams received" grep -qE '^ +[1-9][0-9]* datagrams received' \
 		"$WORK/tapstack.err"
+	# RFC 3810 §6.1: serve announces its solicited-node group, twice.
+	mld=$(tshark -r "$WORK/tapstack.pcap" -Y "icmpv6.type == 143 && eth.src == $MAC && \
+		icmpv6.mldr.mar.multicast_address == ff02::1:ff00:2 && ipv6.hlim == 1" 2>/dev/null | wc -l)
+	eq "MLDv2 reports for ff02::1:ff00:2 from the stack" 2 "$mld"
 }
 
 run_tests
