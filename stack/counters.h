@@ -109,6 +109,8 @@ struct stack;
 	X(ND6_CACHE_UPDATES, "nd6", "neighbour cache entries created or updated")                  \
 	X(ND6_CACHE_EVICTED, "nd6", "neighbour cache entries evicted under pressure")              \
 	X(ND6_CACHE_FAILED, "nd6", "neighbour cache entries removed: no answer (§7.3.3)")          \
+	X(IPV6_DAD_DUPLICATES, "nd6",                                                              \
+	  "addresses found duplicate by DAD, not used (RFC 4862 §5.4.5)")                          \
 	/* keep last */
 
 enum ts_counter {

@@ -155,6 +155,8 @@
 	X(ND6_UNRESOLVED, "neighbour did not answer after MAX_MULTICAST_SOLICIT NS (§7.3.3)")      \
 	X(ND6_CACHE_FULL, "v6 neighbour cache full of static entries: no entry for a new one")     \
 	X(ND6_DUP_ADDR, "NA for one of our own addresses: another node claims it (RFC 4862)")      \
+	X(ND6_TENTATIVE,                                                                           \
+	  "NS for an address still under DAD, from a unicast source (RFC 4862 §5.4.3)")            \
 	/* keep last */
 
 enum ts_drop_reason {

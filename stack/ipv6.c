@@ -38,8 +38,16 @@
 #include "icmp6.h"
 #include "nd6.h"
 #include "stack.h"
+#include "timer.h"
 
 const uint8_t ipv6_all_nodes[16] = {0xff, 0x02, [15] = 1};
+
+/* An address's life under DAD (RFC 4862 §5.4). */
+enum ipv6_addr_state {
+	IPV6_ADDR_TENTATIVE, /* NS from :: sent, waiting RetransTimer for an objection */
+	IPV6_ADDR_PREFERRED, /* ours: used as source and destination */
+	IPV6_ADDR_DUPLICATE, /* someone else has it (§5.4.5): never used */
+};
 
 struct ipv6_state {
 	uint8_t ll[16];	    /* fe80::/64 + modified EUI-64 of cfg.mac */
@@ -47,6 +55,8 @@ struct ipv6_state {
 	bool have_addr;	    /* cfg.ip6 is not :: */
 	uint8_t ll_sol[16]; /* their solicited-node groups (RFC 4291 §2.7.1) */
 	uint8_t addr_sol[16];
+	uint8_t ll_state, addr_state; /* enum ipv6_addr_state */
+	struct ts_timer dad_timer;    /* RetransTimer after the DAD probes */
 };
 
 /* ---- view ---- */
@@ -248,6 +258,8 @@ void ipv6_mcast_mac(const uint8_t group[16], uint8_t mac[6])
 	memcpy(mac + 2, group + 12, 4);
 }
 
+static void ipv6_dad_timer(struct stack *st, struct ts_timer *t);
+
 int ipv6_init(struct stack *st)
 {
 	struct ipv6_state *s = calloc(1, sizeof(*s));
@@ -258,14 +270,79 @@ int ipv6_init(struct stack *st)
 	memcpy(s->addr, st->cfg.ip6, 16);
 	s->have_addr = !ipv6_is_unspecified(s->addr);
 	ipv6_solicited_node(s->addr, s->addr_sol);
+	s->ll_state = s->addr_state = IPV6_ADDR_PREFERRED;
+	ts_timer_init(&s->dad_timer, ipv6_dad_timer);
 	st->ipv6 = s;
 	return 0;
 }
 
 void ipv6_destroy(struct stack *st)
 {
+	if (!st->ipv6)
+		return;
+	ts_timer_disarm(st, &st->ipv6->dad_timer);
 	free(st->ipv6);
 	st->ipv6 = NULL;
+}
+
+/* ---- duplicate address detection (RFC 4862 §5.4) ---- */
+
+/* The state slot of a, one of our configured addresses, or NULL. */
+static uint8_t *ipv6_state_of(struct ipv6_state *s, const uint8_t a[16])
+{
+	if (memcmp(a, s->ll, 16) == 0)
+		return &s->ll_state;
+	if (s->have_addr && memcmp(a, s->addr, 16) == 0)
+		return &s->addr_state;
+	return NULL;
+}
+
+/* RetransTimer after the probes with no objection: the addresses are ours (§5.4.5). */
+static void ipv6_dad_timer(struct stack *st, struct ts_timer *t)
+{
+	struct ipv6_state *s = st->ipv6;
+	(void)t;
+	if (s->ll_state == IPV6_ADDR_TENTATIVE)
+		s->ll_state = IPV6_ADDR_PREFERRED;
+	if (s->addr_state == IPV6_ADDR_TENTATIVE)
+		s->addr_state = IPV6_ADDR_PREFERRED;
+}
+
+void ipv6_dad_begin(struct stack *st)
+{
+	struct ipv6_state *s = st->ipv6;
+	s->ll_state = IPV6_ADDR_TENTATIVE;
+	if (s->have_addr)
+		s->addr_state = IPV6_ADDR_TENTATIVE;
+}
+
+void ipv6_dad_probe(struct stack *st)
+{
+	struct ipv6_state *s = st->ipv6;
+	/* §5.4.2: DupAddrDetectTransmits (1) NS from :: to the address's
+	 * solicited-node group, then RetransTimer of silence. */
+	nd6_send_dad_ns(st, s->ll);
+	if (s->have_addr)
+		nd6_send_dad_ns(st, s->addr);
+	ts_timer_arm(st, &s->dad_timer, st->now_us + ND6_RETRANS_TIMER_US);
+}
+
+bool ipv6_is_tentative(const struct stack *st, const uint8_t a[16])
+{
+	uint8_t *state = ipv6_state_of(st->ipv6, a);
+	return state && *state == IPV6_ADDR_TENTATIVE;
+}
+
+void ipv6_dad_duplicate(struct stack *st, const uint8_t a[16])
+{
+	uint8_t *state = ipv6_state_of(st->ipv6, a);
+	if (!state || *state == IPV6_ADDR_DUPLICATE)
+		return;
+	/* §5.4.5: the address is not assigned.  For a link-local address
+	 * from the MAC the RFC would disable IPv6 on the interface; here
+	 * only that address goes unused (the static one may still work). */
+	*state = IPV6_ADDR_DUPLICATE;
+	ts_count(st, CTR_IPV6_DAD_DUPLICATES);
 }
 
 const uint8_t *ipv6_link_local(const struct stack *st)
@@ -275,13 +352,21 @@ const uint8_t *ipv6_link_local(const struct stack *st)
 
 const uint8_t *ipv6_global(const struct stack *st)
 {
+	const struct ipv6_state *s = st->ipv6;
+	return s->have_addr && s->addr_state == IPV6_ADDR_PREFERRED ? s->addr : NULL;
+}
+
+const uint8_t *ipv6_static_addr(const struct stack *st)
+{
 	return st->ipv6->have_addr ? st->ipv6->addr : NULL;
 }
 
 bool ipv6_is_ours(const struct stack *st, const uint8_t a[16])
 {
-	const struct ipv6_state *s = st->ipv6;
-	return memcmp(a, s->ll, 16) == 0 || (s->have_addr && memcmp(a, s->addr, 16) == 0);
+	/* RFC 4862 §5.4: a tentative address is not yet ours (packets to it
+	 * are discarded, it is no source); a duplicate one never is. */
+	uint8_t *state = ipv6_state_of(st->ipv6, a);
+	return state && *state == IPV6_ADDR_PREFERRED;
 }
 
 bool ipv6_is_our_group(const struct stack *st, const uint8_t a[16])
@@ -336,12 +421,14 @@ int ipv6_select_source(const struct stack *st, const uint8_t dst[16], uint8_t sr
 	 * ff02::) get the link-local address. */
 	bool link_scope =
 	    ipv6_is_link_local(dst) || (ipv6_is_multicast(dst) && (dst[1] & 0x0f) <= 2);
-	if (link_scope || !s->have_addr) {
-		if (!link_scope && !s->have_addr)
+	if (link_scope) {
+		if (s->ll_state != IPV6_ADDR_PREFERRED)
 			return -EADDRNOTAVAIL;
 		memcpy(src, s->ll, 16);
 		return 0;
 	}
+	if (!s->have_addr || s->addr_state != IPV6_ADDR_PREFERRED)
+		return -EADDRNOTAVAIL;
 	memcpy(src, s->addr, 16);
 	return 0;
 }

@@ -111,10 +111,25 @@ struct ipv6_state;
 int ipv6_init(struct stack *st);
 void ipv6_destroy(struct stack *st);
 
-/* Our link-local address; our static one (NULL when none is configured). */
+/* Our link-local address; our static one (NULL when none is configured,
+ * or while it is tentative or found duplicate). */
 const uint8_t *ipv6_link_local(const struct stack *st);
 const uint8_t *ipv6_global(const struct stack *st);
-/* Whether a is one of our unicast addresses. */
+/* Our static address whatever its DAD state (NULL when none): its group is joined. */
+const uint8_t *ipv6_static_addr(const struct stack *st);
+/*
+ * Duplicate address detection (RFC 4862 §5.4), when cfg.dad is set:
+ * ipv6_dad_begin makes both addresses tentative, ipv6_dad_probe (after the
+ * MLD report that joins their groups, §5.4.2) sends the probes;
+ * RetransTimer later those nobody objected to are ours.  nd6.c reports an
+ * objection (an NA for the address, or another node's probe for it) with
+ * ipv6_dad_duplicate.
+ */
+void ipv6_dad_begin(struct stack *st);
+void ipv6_dad_probe(struct stack *st);
+bool ipv6_is_tentative(const struct stack *st, const uint8_t a[16]);
+void ipv6_dad_duplicate(struct stack *st, const uint8_t a[16]);
+/* Whether a is one of our unicast addresses (not tentative, not duplicate). */
 bool ipv6_is_ours(const struct stack *st, const uint8_t a[16]);
 /* Whether a is a group we joined: all-nodes, a solicited-node group of ours. */
 bool ipv6_is_our_group(const struct stack *st, const uint8_t a[16]);

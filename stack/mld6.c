@@ -42,7 +42,7 @@ static size_t mld6_groups(const struct stack *st, uint8_t g[2][16])
 {
 	size_t n = 0;
 	ipv6_solicited_node(ipv6_link_local(st), g[n++]);
-	const uint8_t *a = ipv6_global(st);
+	const uint8_t *a = ipv6_static_addr(st);
 	if (a) {
 		ipv6_solicited_node(a, g[n]);
 		if (memcmp(g[n], g[0], 16) != 0)
@@ -88,7 +88,11 @@ static void mld6_send(struct stack *st)
 	memcpy(p, hbh, 8);
 	size_t len = mld6_build_report(st, p + 8, 8 + 2 * 20);
 	ts_buf_trim(b, 8 + len);
-	const uint8_t *src = ipv6_link_local(st);
+	/* RFC 3810 §5.2.13: from the link-local address, or from :: while
+	 * it is tentative (DAD, RFC 4862 §5.4.2). */
+	static const uint8_t unspec[16];
+	const uint8_t *ll = ipv6_link_local(st);
+	const uint8_t *src = ipv6_is_tentative(st, ll) ? unspec : ll;
 	put_be16(p + 8 + ICMP6_OFF_CSUM, icmp6_csum(src, mld6_all_v2_routers, p + 8, len));
 	const struct ip_tx_opts opts = {.ttl = 1};
 	ts_count(st, CTR_ICMP6_TX);

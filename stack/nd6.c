@@ -396,6 +396,27 @@ void nd6_send_ns(struct stack *st, const uint8_t target[16], const uint8_t *src_
 	nd6_send_msg(st, b, src, dst, unicast ? mac : NULL);
 }
 
+void nd6_send_dad_ns(struct stack *st, const uint8_t target[16])
+{
+	/* RFC 4862 §5.4.2: from ::, to the target's solicited-node group,
+	 * without a source link-layer address option (RFC 4861 §4.3: none
+	 * may go with the unspecified source). */
+	static const uint8_t unspec[16];
+	uint8_t dst[16];
+	ipv6_solicited_node(target, dst);
+	struct ts_buf *b = ts_buf_alloc(st, ND6_MSG_LEN, TS_BUF_HEADROOM);
+	if (!b) {
+		ts_drop(st, NULL, DROP_LINK_NOMEM);
+		return;
+	}
+	uint8_t *p = ts_buf_put(b, ND6_MSG_LEN);
+	memset(p, 0, ND6_MSG_LEN);
+	p[ICMP6_OFF_TYPE] = ICMP6_NEIGHBOR_SOLICIT;
+	memcpy(p + ND6_OFF_TARGET, target, 16);
+	ts_count(st, CTR_ND6_NS_SENT);
+	nd6_send_msg(st, b, unspec, dst, NULL);
+}
+
 /* ---- input ---- */
 
 /* What the options of an NS or NA hold: the one link-layer option we use. */
@@ -487,6 +508,18 @@ void nd6_ns_input(struct stack *st, struct ts_buf *b, const struct icmp6_view *v
 		ts_drop(st, b, DROP_ND6_BAD_DAD);
 		return;
 	}
+	if (ipv6_is_tentative(st, target)) {
+		/* RFC 4862 §5.4.3: another node probing the address we are
+		 * probing means it is a duplicate; a solicitation from a
+		 * unicast source is resolution, which waits for DAD to end. */
+		if (dad) {
+			ipv6_dad_duplicate(st, target);
+			ts_drop(st, b, DROP_ND6_DUP_ADDR);
+		} else {
+			ts_drop(st, b, DROP_ND6_TENTATIVE);
+		}
+		return;
+	}
 	if (!ipv6_is_ours(st, target)) {
 		ts_drop(st, b, DROP_ND6_NOT_OUR_TARGET);
 		return;
@@ -531,6 +564,12 @@ void nd6_na_input(struct stack *st, struct ts_buf *b, const struct icmp6_view *v
 		return;
 	}
 	const uint8_t *target = b->data + ND6_OFF_TARGET;
+	if (ipv6_is_tentative(st, target)) {
+		/* RFC 4862 §5.4.4: someone defends the address we probe. */
+		ipv6_dad_duplicate(st, target);
+		ts_drop(st, b, DROP_ND6_DUP_ADDR);
+		return;
+	}
 	if (ipv6_is_ours(st, target)) {
 		/* Someone else claims our address: DAD would have said so
 		 * (RFC 4862 §5.4.4); recorded, nothing else to do yet. */

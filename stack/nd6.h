@@ -77,6 +77,9 @@ int nd6_resolve_and_send(struct stack *st, struct ts_buf *b, const uint8_t nh[16
 void nd6_send_ns(struct stack *st, const uint8_t target[16], const uint8_t *src, bool unicast,
 		 const uint8_t mac[6]);
 
+/* A DAD probe for our tentative target (RFC 4862 §5.4.2). */
+void nd6_send_dad_ns(struct stack *st, const uint8_t target[16]);
+
 /* Static entries, as arp_static_add/del (arp.h).  0 or -errno. */
 int nd6_static_add(struct stack *st, const uint8_t addr[16], const uint8_t mac[6], bool replace);
 int nd6_static_del(struct stack *st, const uint8_t addr[16]);

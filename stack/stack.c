@@ -195,8 +195,14 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 	}
 	if (st->cfg.gratuitous_arp)
 		arp_announce(st);
+	/* RFC 4862 §5.4.2: the addresses are tentative, their groups joined
+	 * (the MLD report, from ::), then probed. */
+	if (st->cfg.dad)
+		ipv6_dad_begin(st);
 	if (st->cfg.mld_reports)
 		mld6_start(st);
+	if (st->cfg.dad)
+		ipv6_dad_probe(st);
 	return 0;
 }
 

@@ -74,6 +74,8 @@ struct ts_config {
 	uint32_t nd6_queue_max;		/* packets waiting per unresolved IPv6 neighbour */
 	uint32_t nd6_unres_total_bytes; /* bytes waiting for ND, all neighbours */
 	uint32_t nd6_max_entries;	/* v6 neighbour cache entries (at most ND6_MAX_ENTRIES) */
+	bool dad;			/* duplicate address detection at start-up (RFC 4862
+					 * §5.4); off by default, on in tapstack serve */
 	bool mld_reports;		/* announce our groups by MLDv2 at start-up (mld6.c);
 					 * off by default, on in tapstack serve */
 	/* IPv4 */

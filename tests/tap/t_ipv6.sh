@@ -61,6 +61,10 @@ test_capture_clean() {
 	mld=$(tshark -r "$WORK/tapstack.pcap" -Y "icmpv6.type == 143 && eth.src == $MAC && \
 		icmpv6.mldr.mar.multicast_address == ff02::1:ff00:2 && ipv6.hlim == 1" 2>/dev/null | wc -l)
 	eq "MLDv2 reports for ff02::1:ff00:2 from the stack" 2 "$mld"
+	# RFC 4862 §5.4.2: one probe from :: for each address before using it.
+	dad=$(tshark -r "$WORK/tapstack.pcap" -Y "icmpv6.type == 135 && eth.src == $MAC && \
+		ipv6.src == :: && !icmpv6.opt" 2>/dev/null | wc -l)
+	eq "DAD probes from the stack (link-local and fd00::2)" 2 "$dad"
 }
 
 run_tests

@@ -748,6 +748,81 @@ START_TEST(mld_reports_at_start)
 }
 END_TEST
 
+/* ---- DAD (RFC 4862 §5.4) ---- */
+
+static void init_dad(struct ts_test_stack *t)
+{
+	struct ts_config cfg;
+	ts_config_default(&cfg);
+	cfg.seed = 1;
+	cfg.gratuitous_arp = false;
+	cfg.dad = true;
+	ts_test_stack_init(t, &cfg);
+}
+
+/*
+ * The probes: from ::, to each address's solicited-node group, no option;
+ * while tentative the address takes no traffic and answers no resolution;
+ * after RetransTimer of silence it is ours.
+ */
+START_TEST(dad_probes_then_preferred)
+{
+	struct ts_test_stack t;
+	uint8_t f[256], got[256], want[256], b[32];
+	init_dad(&t);
+	size_t bl = nd_body(b, 0, "fe80::ff:fe00:2", 0, NULL);
+	size_t wn = icmp6_frame(want, sol2_mac, mac2, "::", "ff02::1:ff00:2", 255,
+				ICMP6_NEIGHBOR_SOLICIT, 0, b, bl);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), wn);
+	ck_assert_mem_eq(got, want, wn);
+	bl = nd_body(b, 0, "fd00::2", 0, NULL);
+	wn = icmp6_frame(want, sol2_mac, mac2, "::", "ff02::1:ff00:2", 255, ICMP6_NEIGHBOR_SOLICIT,
+			 0, b, bl);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), wn);
+	ck_assert_mem_eq(got, want, wn);
+	ck_assert_ptr_null(ipv6_global(&t.st));
+	/* Tentative: resolution waits, traffic to it is not ours. */
+	expect_drop(&t, f, ns_from_peer(f, "fd00::2"), DROP_ND6_TENTATIVE);
+	size_t n = icmp6_frame(f, mac2, mac1, "fd00::1", "fd00::2", 64, ICMP6_ECHO_REQUEST, 0,
+			       echo_body, sizeof(echo_body));
+	expect_drop(&t, f, n, DROP_IPV6_NOT_FOR_US);
+	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
+	advance(&t, ND6_RETRANS_TIMER_US);
+	ck_assert_ptr_nonnull(ipv6_global(&t.st));
+	ts_test_stack_feed(&t, f, ns_from_peer(f, "fd00::2"));
+	ck_assert_uint_eq(t.st.counters[CTR_ND6_NA_SENT], 1);
+	ck_assert_uint_eq(t.st.counters[CTR_IPV6_DAD_DUPLICATES], 0);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* An NA for the tentative address (§5.4.4), or another probe for it (§5.4.3): duplicate. */
+START_TEST(dad_duplicate_not_used)
+{
+	struct ts_test_stack t;
+	uint8_t f[256], b[32];
+	init_dad(&t);
+	size_t bl = nd_body(b, ND6_NA_OVERRIDE, "fd00::2", ND6_OPT_TGT_LLADDR, mac9);
+	size_t n = icmp6_frame(f, allnodes_mac, mac9, "fd00::2", "ff02::1", 255,
+			       ICMP6_NEIGHBOR_ADVERT, 0, b, bl);
+	expect_drop(&t, f, n, DROP_ND6_DUP_ADDR);
+	bl = nd_body(b, 0, "fe80::ff:fe00:2", 0, NULL);
+	n = icmp6_frame(f, sol2_mac, mac9, "::", "ff02::1:ff00:2", 255, ICMP6_NEIGHBOR_SOLICIT, 0,
+			b, bl);
+	expect_drop(&t, f, n, DROP_ND6_DUP_ADDR);
+	ck_assert_uint_eq(t.st.counters[CTR_IPV6_DAD_DUPLICATES], 2);
+	advance(&t, ND6_RETRANS_TIMER_US);
+	ck_assert_ptr_null(ipv6_global(&t.st));
+	uint8_t a[16];
+	A("fe80::ff:fe00:2", a);
+	ck_assert(!ipv6_is_ours(&t.st, a));
+	n = icmp6_frame(f, mac2, mac1, "fd00::1", "fd00::2", 64, ICMP6_ECHO_REQUEST, 0, echo_body,
+			sizeof(echo_body));
+	expect_drop(&t, f, n, DROP_IPV6_NOT_FOR_US);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
 static Suite *ipv6_suite(void)
 {
 	Suite *s = suite_create("ipv6");
@@ -771,6 +846,8 @@ static Suite *ipv6_suite(void)
 	tcase_add_test(tc, nd_cache_bounds);
 	tcase_add_test(tc, neigh_admin_v6);
 	tcase_add_test(tc, mld_reports_at_start);
+	tcase_add_test(tc, dad_probes_then_preferred);
+	tcase_add_test(tc, dad_duplicate_not_used);
 	suite_add_tcase(s, tc);
 	return s;
 }
