@@ -100,15 +100,15 @@ struct stack;
 	X(IPV6_TX, "ip6", "datagrams sent")                                                        \
 	X(ICMP6_RX, "icmp6", "messages received")                                                  \
 	X(ICMP6_TX, "icmp6", "messages sent")                                                      \
-	X(ICMP6_ECHO_REPLIES_SENT, "icmp6", "echo replies sent")                                   \
+	X(ICMP6_ECHO_REPLIES_SENT, "icmp6", "echo requests answered")                              \
 	X(ICMP6_PARAM_PROB_SENT, "icmp6", "parameter problems sent")                               \
 	X(ND6_NS_RX, "nd6", "neighbour solicitations received")                                    \
 	X(ND6_NA_RX, "nd6", "neighbour advertisements received")                                   \
 	X(ND6_NS_SENT, "nd6", "neighbour solicitations sent")                                      \
 	X(ND6_NA_SENT, "nd6", "neighbour advertisements sent")                                     \
-	X(ND6_CACHE_UPDATES, "nd6", "neighbour cache entries created or updated")                  \
-	X(ND6_CACHE_EVICTED, "nd6", "neighbour cache entries evicted under pressure")              \
-	X(ND6_CACHE_FAILED, "nd6", "neighbour cache entries removed: no answer (§7.3.3)")          \
+	X(ND6_CACHE_UPDATES, "nd6", "neighbour entries created or updated")                        \
+	X(ND6_CACHE_EVICTED, "nd6", "neighbour entries evicted under pressure")                    \
+	X(ND6_CACHE_FAILED, "nd6", "neighbour entries removed: no answer (§7.3.3)")                \
 	X(IPV6_DAD_DUPLICATES, "nd6",                                                              \
 	  "addresses found duplicate by DAD, not used (RFC 4862 §5.4.5)")                          \
 	/* keep last */
