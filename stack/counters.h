@@ -97,6 +97,22 @@ struct stack;
 	X(TCP_ICMP_ABORTS, "tcp", "connection attempts ended by an ICMP error (tcp_v4_err)")       \
 	X(TCP_ICMP_SOFT_ERRORS, "tcp", "ICMP errors kept as soft errors (reported on a timeout)")  \
 	X(TCP_PMTU_RESENDS, "tcp", "resends of what a lowered path MTU no longer lets through")    \
+	X(IPV6_RX, "ip6", "datagrams received")                                                    \
+	X(IPV6_DELIVERED, "ip6", "datagrams delivered to an upper layer")                          \
+	X(IPV6_TX, "ip6", "datagrams sent")                                                        \
+	X(ICMP6_RX, "icmp6", "messages received")                                                  \
+	X(ICMP6_TX, "icmp6", "messages sent")                                                      \
+	X(ICMP6_ECHO_REPLIES_SENT, "icmp6", "echo requests answered")                              \
+	X(ICMP6_PARAM_PROB_SENT, "icmp6", "parameter problems sent")                               \
+	X(ND6_NS_RX, "nd6", "neighbour solicitations received")                                    \
+	X(ND6_NA_RX, "nd6", "neighbour advertisements received")                                   \
+	X(ND6_NS_SENT, "nd6", "neighbour solicitations sent")                                      \
+	X(ND6_NA_SENT, "nd6", "neighbour advertisements sent")                                     \
+	X(ND6_CACHE_UPDATES, "nd6", "neighbour entries created or updated")                        \
+	X(ND6_CACHE_EVICTED, "nd6", "neighbour entries evicted under pressure")                    \
+	X(ND6_CACHE_FAILED, "nd6", "neighbour entries removed: no answer (§7.3.3)")                \
+	X(IPV6_DAD_DUPLICATES, "nd6",                                                              \
+	  "addresses found duplicate by DAD, not used (RFC 4862 §5.4.5)")                          \
 	/* keep last */
 
 enum ts_counter {

@@ -1,10 +1,11 @@
 /*
  * eth.c - Ethernet II.
  *
- * Receive: eth_parse (view) → destination filter (our MAC or broadcast; we
- * join no multicast group, so IPv6's 33:33:* frames the kernel sends on
- * every TAP are ordinary ETH_NOT_FOR_US input, not errors) → EtherType
- * table → arp_input / ipv4_input.  Send: eth_output pushes the header into
+ * Receive: eth_parse (view) → destination filter (our MAC, broadcast, or
+ * the 33:33:* MAC of an IPv6 group we joined, RFC 2464 §7: all-nodes and
+ * our solicited-node groups; the kernel's MLD reports to other groups are
+ * ordinary ETH_NOT_FOR_US input, not errors) → EtherType table →
+ * arp_input / ipv4_input / ipv6_input.  Send: eth_output pushes the header into
  * the buffer's headroom and calls stack_link_output.
  *
  * Frames are not padded to 60 bytes on send: TAP and the in-memory wire
@@ -22,6 +23,7 @@
 #include "arp.h"
 #include "byteorder.h"
 #include "ipv4.h"
+#include "ipv6.h"
 #include "stack.h"
 
 const uint8_t eth_broadcast[ETH_ADDR_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -61,6 +63,7 @@ static const struct {
 } eth_handlers[] = {
     {ETH_TYPE_ARP, arp_input},
     {ETH_TYPE_IPV4, ipv4_input},
+    {ETH_TYPE_IPV6, ipv6_input},
 };
 
 /*
@@ -77,12 +80,14 @@ void eth_input(struct stack *st, struct ts_buf *b)
 		return;
 	}
 	if (memcmp(v.dst, st->cfg.mac, ETH_ADDR_LEN) != 0) {
-		/* Multicast groups: we join none, so only broadcast passes. */
-		if (memcmp(v.dst, eth_broadcast, ETH_ADDR_LEN) != 0) {
+		/* Broadcast, or the multicast MAC of an IPv6 group we
+		 * joined (a NIC's multicast filter). */
+		if (memcmp(v.dst, eth_broadcast, ETH_ADDR_LEN) == 0) {
+			b->link_bcast = 1;
+		} else if (!ipv6_mcast_mac_wanted(st, v.dst)) {
 			ts_drop(st, b, DROP_ETH_NOT_FOR_US);
 			return;
 		}
-		b->link_bcast = 1;
 	}
 	if (memcmp(v.src, st->cfg.mac, ETH_ADDR_LEN) == 0) {
 		/* Our own broadcast looped back (a bridge, or a wire in a test). */

@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "checksum.h"
 #include "ipv4.h"
+#include "ipv6.h"
 #include "stack.h"
 #include "tcp.h"
 #include "udp.h"
@@ -61,11 +62,17 @@ bool ip_addr_is_unicast(const struct stack *st, const struct ip_addr *a)
 
 bool ip_addr_is_ours(const struct stack *st, const struct ip_addr *a)
 {
+	if (a->af == AF_INET6)
+		return ipv6_is_ours(st, a->v6);
 	return a->af == AF_INET && a->v4 == st->cfg.ip;
 }
 
 int ip_select_source(const struct stack *st, const struct ip_addr *dst, struct ip_addr *src)
 {
+	if (dst->af == AF_INET6) {
+		src->af = AF_INET6;
+		return ipv6_select_source(st, dst->v6, src->v6);
+	}
 	if (dst->af != AF_INET)
 		return -EADDRNOTAVAIL;
 	*src = ip_addr_v4(st->cfg.ip);
@@ -77,7 +84,11 @@ int ip_output(struct stack *st, struct ts_buf *b, const struct ip_addr *src,
 {
 	if (dst->af == AF_INET)
 		return ipv4_output_opts(st, b, src->v4, dst->v4, proto, opts);
-	/* No other family is configured: nothing can route there. */
+	if (dst->af == AF_INET6)
+		return ipv6_output(st, b,
+				   src->af == AF_INET6 && !ip_addr_is_any(src) ? src->v6 : NULL,
+				   dst->v6, proto, opts);
+	/* No other family: nothing can route there. */
 	ts_drop(st, b, DROP_IPV4_NO_ROUTE);
 	return -EAFNOSUPPORT;
 }

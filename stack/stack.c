@@ -6,6 +6,11 @@
  */
 #include "stack.h"
 
+#include "icmp6.h"
+#include "ipv6.h"
+#include "mld6.h"
+#include "nd6.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -56,6 +61,13 @@ void ts_config_default(struct ts_config *c)
 	c->arp_gc_thresh2 = 256;
 	c->arp_gc_thresh3 = 512;
 	c->ttl = 64;
+	/* fd00::2/64 (SPEC.md --ip6): a unique local address (RFC 4193). */
+	c->ip6[0] = 0xfd;
+	c->ip6[15] = 2;
+	c->ip6_prefix_len = 64;
+	c->nd6_queue_max = 3; /* RFC 4861 §7.2.2: "SHOULD ... at least one"; Linux queues 3 */
+	c->nd6_unres_total_bytes = 2u << 20; /* as arp_unres_total_bytes */
+	c->nd6_max_entries = 256;
 	c->reass_timeout_ms = 30000;
 	c->reass_max_bytes = 4u << 20;
 	c->reass_max_datagrams = 64;
@@ -175,13 +187,22 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 
 	if ((err = kernel_wait_setup(st)) < 0 || (err = arp_init(st)) < 0 ||
 	    (err = ipv4_init(st)) < 0 || (err = ipv4_reass_init(st)) < 0 ||
-	    (err = ip_pmtu_init(st)) < 0 || (err = icmp_init(st)) < 0 || (err = udp_init(st)) < 0 ||
-	    (err = tcp_init(st)) < 0) {
+	    (err = ip_pmtu_init(st)) < 0 || (err = icmp_init(st)) < 0 ||
+	    (err = ipv6_init(st)) < 0 || (err = icmp6_init(st)) < 0 || (err = nd6_init(st)) < 0 ||
+	    (err = mld6_init(st)) < 0 || (err = udp_init(st)) < 0 || (err = tcp_init(st)) < 0) {
 		stack_destroy(st);
 		return err;
 	}
 	if (st->cfg.gratuitous_arp)
 		arp_announce(st);
+	/* RFC 4862 §5.4.2: the addresses are tentative, their groups joined
+	 * (the MLD report, from ::), then probed. */
+	if (st->cfg.dad)
+		ipv6_dad_begin(st);
+	if (st->cfg.mld_reports)
+		mld6_start(st);
+	if (st->cfg.dad)
+		ipv6_dad_probe(st);
 	return 0;
 }
 
@@ -197,6 +218,10 @@ void stack_destroy(struct stack *st)
 	task_sched_destroy(st);
 	tcp_destroy(st);
 	udp_destroy(st);
+	mld6_destroy(st);
+	nd6_destroy(st);
+	icmp6_destroy(st);
+	ipv6_destroy(st);
 	icmp_destroy(st);
 	ip_pmtu_destroy(st);
 	ipv4_reass_destroy(st);

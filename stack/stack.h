@@ -66,6 +66,18 @@ struct ts_config {
 	uint32_t arp_unres_total_bytes; /* bytes waiting for resolution, all next hops */
 	uint32_t arp_gc_thresh2;	/* entries above which stale unused ones are collected */
 	uint32_t arp_gc_thresh3; /* most entries (Linux gc_thresh3); at most ARP_MAX_ENTRIES */
+	/* IPv6 (ipv6.c): our static address (--ip6); the link-local one
+	 * comes from mac (modified EUI-64, RFC 4291 §2.5.1).  Hop limit:
+	 * ttl below. */
+	uint8_t ip6[16];		/* network order; all zero: no static address */
+	uint8_t ip6_prefix_len;		/* its on-link prefix */
+	uint32_t nd6_queue_max;		/* packets waiting per unresolved IPv6 neighbour */
+	uint32_t nd6_unres_total_bytes; /* bytes waiting for ND, all neighbours */
+	uint32_t nd6_max_entries;	/* v6 neighbour cache entries (at most ND6_MAX_ENTRIES) */
+	bool dad;			/* duplicate address detection at start-up (RFC 4862
+					 * §5.4); off by default, on in tapstack serve */
+	bool mld_reports;		/* announce our groups by MLDv2 at start-up (mld6.c);
+					 * off by default, on in tapstack serve */
 	/* IPv4 */
 	uint8_t ttl;		      /* TTL of datagrams we originate */
 	uint32_t reass_timeout_ms;    /* RFC 791 reassembly timer (Linux: 30 s) */
@@ -174,6 +186,10 @@ struct stack {
 	struct reass_state *reass;  /* datagrams under reassembly (ipv4_reass.c) */
 	struct ip_pmtu_state *pmtu; /* path MTU estimates (ip_pmtu.c) */
 	struct icmp_state *icmp;    /* error rate limit, ping replies (icmp.c) */
+	struct ipv6_state *ipv6;    /* our IPv6 addresses and groups (ipv6.c) */
+	struct icmp6_state *icmp6;  /* ICMPv6 error rate limit (icmp6.c) */
+	struct nd6_state *nd6;	    /* IPv6 neighbour cache (nd6.c) */
+	struct mld6_state *mld6;    /* unsolicited MLDv2 reports (mld6.c) */
 	struct udp_state *udp;	    /* port table (udp.c) */
 	struct tcp_state *tcp;	    /* connection tables, ring cache (tcp_var.h) */
 	struct ts_fdtable fds;

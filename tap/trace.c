@@ -16,6 +16,7 @@
  */
 #include "trace.h"
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,9 @@
 #include "eth.h"
 #include "icmp.h"
 #include "ipv4.h"
+#include "ipv6.h"
+#include "icmp6.h"
+#include "nd6.h"
 #include "strbuf.h"
 #include "tcp_wire.h"
 #include "udp.h"
@@ -155,6 +159,94 @@ static void describe_ipv4(struct ts_strbuf *l, const uint8_t *p, size_t len)
 	}
 }
 
+/* An ICMPv6 message (RFC 4443; NS/NA RFC 4861 §4.3, §4.4; MLDv2 RFC 3810 §5.2). */
+static void describe_icmp6(struct ts_strbuf *l, const uint8_t *p, size_t len)
+{
+	char t[IP_ADDR_STRLEN];
+	if (len < ICMP6_HDR_LEN) {
+		ts_strbuf_printf(l, "icmp6 truncated len=%zu", len);
+		return;
+	}
+	uint8_t type = p[ICMP6_OFF_TYPE];
+	switch (type) {
+	case ICMP6_ECHO_REQUEST:
+	case ICMP6_ECHO_REPLY:
+		if (len < 8)
+			break;
+		ts_strbuf_printf(l, "icmp6 echo %s id=%u seq=%u len=%zu",
+				 type == ICMP6_ECHO_REQUEST ? "request" : "reply",
+				 (unsigned)(p[4] << 8 | p[5]), (unsigned)(p[6] << 8 | p[7]),
+				 len - 8);
+		return;
+	case ICMP6_NEIGHBOR_SOLICIT:
+	case ICMP6_NEIGHBOR_ADVERT:
+		if (len < ND6_MSG_LEN)
+			break;
+		if (!inet_ntop(AF_INET6, p + ND6_OFF_TARGET, t, sizeof(t)))
+			t[0] = 0;
+		if (type == ICMP6_NEIGHBOR_SOLICIT) {
+			ts_strbuf_printf(l, "icmp6 ns who-has %s", t);
+		} else {
+			uint8_t f = p[ND6_OFF_FLAGS];
+			ts_strbuf_printf(l, "icmp6 na %s%s%s%s", t,
+					 f & ND6_NA_ROUTER ? " router" : "",
+					 f & ND6_NA_SOLICITED ? " solicited" : "",
+					 f & ND6_NA_OVERRIDE ? " override" : "");
+		}
+		return;
+	case ICMP6_MLD2_REPORT:
+		if (len < 8)
+			break;
+		ts_strbuf_printf(l, "icmp6 mld2-report records=%u", (unsigned)(p[6] << 8 | p[7]));
+		return;
+	default:
+		break;
+	}
+	ts_strbuf_printf(l, "icmp6 type=%u code=%u len=%zu", type, p[ICMP6_OFF_CODE], len);
+}
+
+/* An IPv6 datagram: the fixed header, then the upper layer past the extension headers. */
+static void describe_ipv6(struct ts_strbuf *l, const uint8_t *p, size_t len)
+{
+	struct ipv6_view v;
+	struct ipv6_ext x;
+	char src[IP_ADDR_STRLEN], dst[IP_ADDR_STRLEN];
+	enum ts_drop_reason r = ipv6_parse(p, len, &v);
+
+	if (r != DROP_NONE) {
+		ts_strbuf_printf(l, "ipv6 malformed (%s)", ts_drop_name(r));
+		return;
+	}
+	if (!inet_ntop(AF_INET6, v.src, src, sizeof(src)))
+		src[0] = 0;
+	if (!inet_ntop(AF_INET6, v.dst, dst, sizeof(dst)))
+		dst[0] = 0;
+	ts_strbuf_printf(l, "ipv6 %s>%s hlim=%u len=%u", src, dst, v.hop_limit, v.payload_len);
+	size_t dlen = IPV6_HDR_LEN + (size_t)v.payload_len;
+	r = ipv6_walk_ext(p, dlen, ipv6_is_multicast(v.dst), &x);
+	if (r != DROP_NONE) {
+		ts_strbuf_printf(l, " (%s)", ts_drop_name(r));
+		return;
+	}
+	if (x.off > IPV6_HDR_LEN)
+		ts_strbuf_printf(l, " ext=%u", (unsigned)(x.off - IPV6_HDR_LEN));
+	ts_strbuf_printf(l, " | ");
+	switch (x.proto) {
+	case IPV6_NH_ICMPV6:
+		describe_icmp6(l, p + x.off, dlen - x.off);
+		break;
+	case IPV6_NH_UDP:
+		line_add_describe(l, udp_describe, p + x.off, dlen - x.off);
+		break;
+	case IPV6_NH_TCP:
+		line_add_describe(l, tcp_describe, p + x.off, dlen - x.off);
+		break;
+	default:
+		ts_strbuf_printf(l, "next=%u len=%zu", x.proto, dlen - x.off);
+		break;
+	}
+}
+
 static void describe_arp(struct ts_strbuf *l, const uint8_t *p, size_t len)
 {
 	struct arp_view v;
@@ -196,6 +288,10 @@ int trace_describe(const uint8_t *frame, size_t len, char *out, size_t cap)
 	case ETH_TYPE_IPV4:
 		ts_strbuf_printf(&l, " type=ipv4 | ");
 		describe_ipv4(&l, e.payload, e.payload_len);
+		break;
+	case ETH_TYPE_IPV6:
+		ts_strbuf_printf(&l, " type=ipv6 | ");
+		describe_ipv6(&l, e.payload, e.payload_len);
 		break;
 	case ETH_TYPE_ARP:
 		ts_strbuf_printf(&l, " type=arp | ");

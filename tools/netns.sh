@@ -34,3 +34,17 @@ ns_create() {
 ns_exec() {
 	ip netns exec "$NS" "$@"
 }
+
+# ns_host_ip6 [ADDR/LEN]: the kernel side's IPv6 address on tap0 (SPEC.md
+# --ip6: fd00::1/64 beside the stack's fd00::2/64), once tapstack has
+# created tap0 (waits up to 5 s).  --host-ip sets IPv4 only.  nodad: usable
+# at once, not after the second of duplicate address detection.
+ns_host_ip6() {
+	_i=0
+	while [ $_i -lt 50 ] && ! ns_exec ip link show tap0 >/dev/null 2>&1; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	ns_exec sysctl -qw net.ipv6.conf.tap0.disable_ipv6=0 2>/dev/null || true
+	ns_exec ip -6 addr replace "${1:-fd00::1/64}" dev tap0 nodad
+}

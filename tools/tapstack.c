@@ -145,6 +145,8 @@ static void usage(FILE *out, enum command cmd, bool named)
 		"  --tap NAME          TAP interface (default tap0; created if absent)\n"
 		"  --host-ip ADDR/LEN  configure the kernel side of the TAP (link up, address)\n"
 		"  --ip ADDR/LEN       the stack's address (default 10.0.0.2/24)\n"
+		"  --ip6 ADDR/LEN      the stack's IPv6 address (default fd00::2/64), beside\n"
+		"                      the link-local one from the MAC\n"
 		"  --gw ADDR           the stack's default gateway\n"
 		"  --mac MAC           the stack's MAC (default 02:00:00:00:00:02)\n"
 		"  --mtu N             link MTU (default 1500)\n"
@@ -225,6 +227,26 @@ static bool parse_cidr(const char *s, uint32_t *addr, uint8_t *prefix)
 	return true;
 }
 
+/* "ADDR/LEN" with an IPv6 address, LEN 1..128; a unicast address only. */
+static bool parse_cidr6(const char *s, uint8_t addr[16], uint8_t *prefix)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return false;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = 0;
+	char *end;
+	errno = 0;
+	long len = strtol(slash + 1, &end, 10);
+	if (errno || *end || end == slash + 1 || len < 1 || len > 128)
+		return false;
+	if (inet_pton(AF_INET6, buf, addr) != 1 || addr[0] == 0xff)
+		return false;
+	*prefix = (uint8_t)len;
+	return true;
+}
+
 static bool parse_mac(const char *s, uint8_t mac[6])
 {
 	unsigned v[6];
@@ -291,6 +313,7 @@ enum {
 	OPT_TAP = 256,
 	OPT_HOST_IP,
 	OPT_IP,
+	OPT_IP6,
 	OPT_GW,
 	OPT_MAC,
 	OPT_MTU,
@@ -313,6 +336,7 @@ static const struct option long_opts[] = {
     {"tap", required_argument, NULL, OPT_TAP},
     {"host-ip", required_argument, NULL, OPT_HOST_IP},
     {"ip", required_argument, NULL, OPT_IP},
+    {"ip6", required_argument, NULL, OPT_IP6},
     {"gw", required_argument, NULL, OPT_GW},
     {"mac", required_argument, NULL, OPT_MAC},
     {"mtu", required_argument, NULL, OPT_MTU},
@@ -410,6 +434,11 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_IP:
 			if (!parse_cidr(optarg, &o->cfg.ip, &o->cfg.prefix_len))
 				bad_input("bad --ip '%s': expected ADDR/LEN like 10.0.0.2/24",
+					  optarg);
+			break;
+		case OPT_IP6:
+			if (!parse_cidr6(optarg, o->cfg.ip6, &o->cfg.ip6_prefix_len))
+				bad_input("bad --ip6 '%s': expected ADDR/LEN like fd00::2/64",
 					  optarg);
 			break;
 		case OPT_GW:
@@ -877,6 +906,10 @@ int main(int argc, char **argv)
 	struct netdev *faults_dev;
 	struct netdev *dev = open_link(&o, &faults_dev);
 	struct stack st;
+	/* serve announces its IPv6 groups (mld6.c) as a host joining a link
+	 * does; get and ping only borrow the TAP for one exchange. */
+	o.cfg.mld_reports = o.cmd == CMD_SERVE;
+	o.cfg.dad = o.cmd == CMD_SERVE;
 	int err = stack_init(&st, &o.cfg, dev, ts_clock_us());
 	if (err < 0) {
 		netdev_destroy(dev);

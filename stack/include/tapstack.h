@@ -195,9 +195,12 @@ int ts_set_wait_hook(struct stack *st, int (*fn)(struct stack *st, uint64_t unti
  */
 #define TS_NUD_INCOMPLETE 0x01
 #define TS_NUD_REACHABLE  0x02
+#define TS_NUD_STALE	  0x04
+#define TS_NUD_DELAY	  0x08
+#define TS_NUD_PROBE	  0x10
 #define TS_NUD_PERMANENT  0x80
 struct ts_neigh {
-	struct sockaddr_storage addr; /* AF_INET */
+	struct sockaddr_storage addr; /* AF_INET or AF_INET6 */
 	unsigned char mac[6];	      /* link-layer address */
 	int state;		      /* TS_NUD_* */
 };

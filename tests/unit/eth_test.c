@@ -65,13 +65,15 @@ START_TEST(ipv6_multicast_is_not_for_us)
 }
 END_TEST
 
-/* The same IPv6 frame sent to our own MAC: an EtherType we do not handle. */
+/* The same frame sent to our own MAC as LLDP: an EtherType we do not handle. */
 START_TEST(unknown_type_to_us_counted)
 {
 	struct ts_test_stack t;
 	uint8_t f[128];
 	size_t n = ts_load_hex("eth/ipv6_mld_mcast.hex", f, sizeof(f));
 	memcpy(f, mac2, 6);
+	f[12] = 0x88;
+	f[13] = 0xcc;
 	ts_test_stack_init(&t, NULL);
 	ts_test_stack_feed(&t, f, n);
 	ck_assert_uint_eq(t.st.drops[DROP_ETH_UNKNOWN_TYPE], 1);

@@ -61,7 +61,8 @@ END_TEST
 START_TEST(other_lines)
 {
 	assert_line("eth/ipv6_mld_mcast.hex",
-		    "eth 02:00:00:00:00:01>33:33:00:00:00:16 type=0x86dd len=76");
+		    "eth 02:00:00:00:00:01>33:33:00:00:00:16 type=ipv6 | ipv6 ::>ff02::16 hlim=1 "
+		    "len=36 ext=8 | icmp6 mld2-report records=1");
 	assert_line("icmp/port_unreach.hex",
 		    "eth 02:00:00:00:00:02>02:00:00:00:00:01 type=ipv4 | ipv4 10.0.0.2>10.0.0.1 "
 		    "ttl=64 id=53259 proto=icmp len=62 | icmp unreachable port");

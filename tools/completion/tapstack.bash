@@ -11,7 +11,7 @@ _tapstack()
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
-	local common="--tap --host-ip --ip --gw --mac --mtu --pcap --pcapng --trace --faults --stats
+	local common="--tap --host-ip --ip --ip6 --gw --mac --mtu --pcap --pcapng --trace --faults --stats
 		--offload --cc --help --version"
 	local cmd="" i
 	for ((i = 1; i < cword; i++)); do
@@ -47,7 +47,7 @@ _tapstack()
 	--group)
 		COMPREPLY=($(compgen -g -- "$cur"))
 		return ;;
-	--host-ip | --ip | --gw | --mac | --mtu | --faults | --http-port | --http-idle-timeout | \
+	--host-ip | --ip | --ip6 | --gw | --mac | --mtu | --faults | --http-port | --http-idle-timeout | \
 		--http-header-timeout | --seed | --time-limit | -c | -s | -i | -W)
 		return ;;
 	esac

@@ -9,10 +9,11 @@
  *
  * What the reference does, for orientation:
  *
- * Receive: eth_parse (view) → destination filter (our MAC or broadcast; we
- * join no multicast group, so IPv6's 33:33:* frames the kernel sends on
- * every TAP are ordinary ETH_NOT_FOR_US input, not errors) → EtherType
- * table → arp_input / ipv4_input.  Send: eth_output pushes the header into
+ * Receive: eth_parse (view) → destination filter (our MAC, broadcast, or
+ * the 33:33:* MAC of an IPv6 group we joined, RFC 2464 §7: all-nodes and
+ * our solicited-node groups; the kernel's MLD reports to other groups are
+ * ordinary ETH_NOT_FOR_US input, not errors) → EtherType table →
+ * arp_input / ipv4_input / ipv6_input.  Send: eth_output pushes the header into
  * the buffer's headroom and calls stack_link_output.
  *
  * Frames are not padded to 60 bytes on send: TAP and the in-memory wire
@@ -30,6 +31,7 @@
 #include "arp.h"
 #include "byteorder.h"
 #include "ipv4.h"
+#include "ipv6.h"
 #include "stack.h"
 
 const uint8_t eth_broadcast[ETH_ADDR_LEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -75,6 +77,7 @@ __attribute__((unused)) static const struct {
 } eth_handlers[] = {
     {ETH_TYPE_ARP, arp_input},
     {ETH_TYPE_IPV4, ipv4_input},
+    {ETH_TYPE_IPV6, ipv6_input},
 };
 
 /*
@@ -85,8 +88,9 @@ void eth_input(struct stack *st, struct ts_buf *b)
 {
 	/*
 	 * TODO: parse (drop with the reason on failure); keep only frames for our
-	 * MAC (st->cfg.mac) or broadcast (then set b->link_bcast = 1), else
-	 * DROP_ETH_NOT_FOR_US; drop our own frames looped back
+	 * MAC (st->cfg.mac), broadcast (then set b->link_bcast = 1) or the
+	 * multicast MAC of an IPv6 group we joined (ipv6_mcast_mac_wanted, in
+	 * ipv6.h), else DROP_ETH_NOT_FOR_US; drop our own frames looped back
 	 * (DROP_ETH_FROM_SELF); find the EtherType in eth_handlers, pull the
 	 * header (ts_buf_pull) and hand b over; an unknown type is
 	 * DROP_ETH_UNKNOWN_TYPE.

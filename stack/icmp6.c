@@ -1,0 +1,237 @@
+/*
+ * icmp6.c - ICMPv6 (RFC 4443).
+ *
+ * Receive: icmp6_parse (view: length) → checksum over the pseudo-header
+ * (RFC 4443 §2.3, RFC 8200 §8.1; skipped when the link validated it) →
+ * echo request answered in the received buffer (type 129, same
+ * identifier, sequence and data, §4.2; from the address it was sent to, or
+ * for a multicast request from our address of the sender's scope) →
+ * neighbour solicitations and advertisements to nd6.c → the rest counted
+ * and dropped under named reasons: MLD (we answer no queries yet), router
+ * messages (we neither route nor autoconfigure yet), errors (no transport
+ * speaks IPv6 yet), unknown informational types (§2.4 (b): MUST be
+ * silently discarded).
+ *
+ * Send: icmp6_send_param_problem, after the §2.4 (e) checks (never about
+ * an error, nor to a multicast destination except for an option whose type
+ * asks for it, nor to an unspecified or multicast source) and a token
+ * bucket (§2.4 (f)) sized like ICMPv4's (cfg.icmp_err_rate, _burst).
+ *
+ * Read first: RFC 4443 §2 (rules), §3.4 (parameter problem), §4 (echo).
+ */
+#include "icmp6.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "byteorder.h"
+#include "checksum.h"
+#include "ipv6.h"
+#include "nd6.h"
+#include "stack.h"
+
+struct icmp6_state {
+	uint64_t err_tokens;	/* §2.4 (f) bucket, in millionths of a message */
+	uint64_t err_refill_us; /* when it was last topped up */
+};
+
+/* ---- view ---- */
+
+enum ts_drop_reason icmp6_parse(const uint8_t *p, size_t len, struct icmp6_view *v)
+{
+	if (len < ICMP6_HDR_LEN)
+		return DROP_ICMP6_TRUNCATED;
+	v->type = p[ICMP6_OFF_TYPE];
+	v->code = p[ICMP6_OFF_CODE];
+	v->csum = get_be16(p + ICMP6_OFF_CSUM);
+	v->body = p + ICMP6_HDR_LEN;
+	v->body_len = len - ICMP6_HDR_LEN;
+	return DROP_NONE;
+}
+
+uint16_t icmp6_csum(const uint8_t src[16], const uint8_t dst[16], const uint8_t *p, size_t len)
+{
+	/* RFC 4443 §2.3: unlike ICMPv4's, the sum covers the IPv6
+	 * pseudo-header (RFC 8200 §8.1) with Next Header 58. */
+	struct ip_addr s = {.af = AF_INET6}, d = {.af = AF_INET6};
+	memcpy(s.v6, src, 16);
+	memcpy(d.v6, dst, 16);
+	uint32_t sum = ip_csum_pseudo(&s, &d, IPV6_NH_ICMPV6, (uint32_t)len);
+	return ts_csum_fold(ts_csum_partial(p, len, sum));
+}
+
+int icmp6_init(struct stack *st)
+{
+	st->icmp6 = calloc(1, sizeof(*st->icmp6));
+	if (!st->icmp6)
+		return -ENOMEM;
+	st->icmp6->err_tokens = (uint64_t)st->cfg.icmp_err_burst * 1000000u;
+	st->icmp6->err_refill_us = st->now_us;
+	return 0;
+}
+
+void icmp6_destroy(struct stack *st)
+{
+	free(st->icmp6);
+	st->icmp6 = NULL;
+}
+
+/* ---- input ---- */
+
+/*
+ * RFC 4443 §4.2: the reply carries the request's identifier, sequence
+ * number and data; its source is the request's destination when that was
+ * one of our unicast addresses, else (a multicast request) one of ours
+ * chosen for the requester.  The buffer is reused; the checksum is summed
+ * again because the pseudo-header may change with the source.
+ */
+static void icmp6_echo_reply(struct stack *st, struct ts_buf *b)
+{
+	uint8_t src[16], dst[16];
+	memcpy(dst, b->src.v6, 16);
+	if (ipv6_is_unspecified(dst)) {
+		ts_drop(st, b, DROP_IPV6_BAD_SRC); /* nowhere to answer */
+		return;
+	}
+	if (ipv6_is_multicast(b->dst.v6)) {
+		if (ipv6_select_source(st, dst, src) < 0) {
+			ts_drop(st, b, DROP_IPV6_NO_ROUTE);
+			return;
+		}
+	} else {
+		memcpy(src, b->dst.v6, 16);
+	}
+	uint8_t *p = b->data;
+	p[ICMP6_OFF_TYPE] = ICMP6_ECHO_REPLY;
+	put_be16(p + ICMP6_OFF_CSUM, 0);
+	put_be16(p + ICMP6_OFF_CSUM, icmp6_csum(src, dst, p, ts_buf_len(b)));
+	ts_buf_meta_reset(b);	/* the request's metadata is not the reply's */
+	ts_rx_delivered(st, b); /* the request ends here; the buffer lives on as the reply */
+	ts_count(st, CTR_ICMP6_TX);
+	ts_count(st, CTR_ICMP6_ECHO_REPLIES_SENT);
+	ipv6_output(st, b, src, dst, IPV6_NH_ICMPV6, NULL);
+}
+
+void icmp6_input(struct stack *st, struct ts_buf *b)
+{
+	struct icmp6_view v;
+	enum ts_drop_reason r;
+
+	ts_count(st, CTR_ICMP6_RX);
+	if ((r = icmp6_parse(b->data, ts_buf_len(b), &v)) != DROP_NONE) {
+		ts_drop(st, b, r);
+		return;
+	}
+	/* RFC 4443 §2.4 (a)..: a message whose checksum fails is discarded
+	 * (§2.3 makes the sum mandatory).  A link that checked it says so;
+	 * a PARTIAL one was never summed (it comes from a local sender). */
+	if (b->csum == NETDEV_CSUM_NONE &&
+	    icmp6_csum(b->src.v6, b->dst.v6, b->data, ts_buf_len(b)) != 0) {
+		ts_drop(st, b, DROP_ICMP6_BAD_CSUM);
+		return;
+	}
+	switch (v.type) {
+	case ICMP6_ECHO_REQUEST:
+		if (v.body_len < 4) { /* identifier and sequence number */
+			ts_drop(st, b, DROP_ICMP6_TRUNCATED);
+			return;
+		}
+		icmp6_echo_reply(st, b);
+		return;
+	case ICMP6_ECHO_REPLY:
+		/* tapstack ping speaks IPv4 only for now. */
+		ts_drop(st, b, DROP_ICMP6_ECHO_REPLY_UNHANDLED);
+		return;
+	case ICMP6_NEIGHBOR_SOLICIT:
+		nd6_ns_input(st, b, &v);
+		return;
+	case ICMP6_NEIGHBOR_ADVERT:
+		nd6_na_input(st, b, &v);
+		return;
+	case ICMP6_MLD_QUERY:
+	case ICMP6_MLD_REPORT:
+	case ICMP6_MLD_DONE:
+	case ICMP6_MLD2_REPORT:
+		ts_drop(st, b, DROP_ICMP6_MLD_IGNORED);
+		return;
+	case ICMP6_ROUTER_SOLICIT:
+	case ICMP6_ROUTER_ADVERT:
+	case ICMP6_REDIRECT:
+		ts_drop(st, b, DROP_ICMP6_ROUTER_IGNORED);
+		return;
+	default:
+		/* §2.4 (a): errors of any type go to the upper layer (none
+		 * speaks IPv6 yet); (b) unknown informational messages MUST be
+		 * silently discarded. */
+		ts_drop(st, b, v.type < 128 ? DROP_ICMP6_ERR_UNHANDLED : DROP_ICMP6_UNKNOWN_INFO);
+		return;
+	}
+}
+
+/* ---- output ---- */
+
+bool icmp6_err_allowed(struct stack *st)
+{
+	struct icmp6_state *is = st->icmp6;
+	uint64_t cap = (uint64_t)st->cfg.icmp_err_burst * 1000000u;
+	uint64_t elapsed = st->now_us - is->err_refill_us;
+	is->err_refill_us = st->now_us;
+	if (elapsed > 1000000000u) /* long idle: full, and no overflow below */
+		is->err_tokens = cap;
+	else
+		is->err_tokens += elapsed * st->cfg.icmp_err_rate;
+	if (is->err_tokens > cap)
+		is->err_tokens = cap;
+	if (is->err_tokens < 1000000u)
+		return false;
+	is->err_tokens -= 1000000u;
+	return true;
+}
+
+void icmp6_send_param_problem(struct stack *st, const struct ts_buf *orig, uint8_t code,
+			      uint32_t pointer)
+{
+	const uint8_t *ip = orig->network;
+	size_t avail = (size_t)(orig->tail - ip);
+	const uint8_t *osrc = ip + IPV6_OFF_SRC, *odst = ip + IPV6_OFF_DST;
+
+	/* RFC 4443 §2.4 (e): never about an ICMPv6 error (1), nor (3, 4)
+	 * about a packet to a multicast address (the option code 2 with type
+	 * bits 10 excepted: the walk asks only then), nor (6) about one
+	 * whose source does not name a single node. */
+	bool about_error =
+	    ip[IPV6_OFF_NEXT] == IPV6_NH_ICMPV6 && avail > IPV6_HDR_LEN && ip[IPV6_HDR_LEN] < 128;
+	if (about_error || ipv6_is_unspecified(osrc) || ipv6_is_multicast(osrc) ||
+	    (ipv6_is_multicast(odst) && code != ICMP6_PARAM_OPTION)) {
+		ts_drop(st, NULL, DROP_ICMP6_NO_ERROR_FOR);
+		return;
+	}
+	if (!icmp6_err_allowed(st)) {
+		ts_drop(st, NULL, DROP_ICMP6_RATE_LIMITED);
+		return;
+	}
+	uint8_t src[16], dst[16];
+	memcpy(dst, osrc, 16);
+	/* §2.2: from the address the packet was sent to when it is ours. */
+	if (ipv6_is_ours(st, odst))
+		memcpy(src, odst, 16);
+	else if (ipv6_select_source(st, dst, src) < 0)
+		return;
+	size_t quote = avail < ICMP6_ERR_QUOTE_MAX ? avail : ICMP6_ERR_QUOTE_MAX;
+	struct ts_buf *b = ts_buf_alloc(st, 8 + quote, TS_BUF_HEADROOM);
+	if (!b) {
+		ts_drop(st, NULL, DROP_LINK_NOMEM);
+		return;
+	}
+	uint8_t *p = ts_buf_put(b, 8 + quote);
+	p[ICMP6_OFF_TYPE] = ICMP6_PARAM_PROBLEM;
+	p[ICMP6_OFF_CODE] = code;
+	put_be16(p + ICMP6_OFF_CSUM, 0);
+	put_be32(p + 4, pointer);
+	memcpy(p + 8, ip, quote);
+	put_be16(p + ICMP6_OFF_CSUM, icmp6_csum(src, dst, p, 8 + quote));
+	ts_count(st, CTR_ICMP6_TX);
+	ts_count(st, CTR_ICMP6_PARAM_PROB_SENT);
+	ipv6_output(st, b, src, dst, IPV6_NH_ICMPV6, NULL);
+}
