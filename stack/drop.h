@@ -166,49 +166,82 @@
 	X(TCP_SYNCOOKIE_BAD, "tcp", "RFC 4987 3.6",                                                \
 	  "ACK to a listener with a forged or stale SYN cookie (answered: RST)")                   \
 	/* IPv6 (RFC 8200, RFC 4291, RFC 5095) */                                                  \
-	X(IPV6_TRUNCATED, "shorter than the 40-byte IPv6 header")                                  \
-	X(IPV6_BAD_VERSION, "version field is not 6 (RFC 8200 §3)")                                \
-	X(IPV6_BAD_LEN, "payload length beyond the frame (RFC 8200 §3)")                           \
-	X(IPV6_BAD_SRC, "source is a multicast address (RFC 4291 §2.7)")                           \
-	X(IPV6_NOT_FOR_US, "destination is none of our addresses or groups (we do not forward)")   \
-	X(IPV6_EXT_TRUNCATED, "extension header runs past the payload (RFC 8200 §4)")              \
-	X(IPV6_HBH_NOT_FIRST, "hop-by-hop options not right after the header (RFC 8200 §4.1)")     \
-	X(IPV6_BAD_OPTION, "malformed option, or one whose type says discard (RFC 8200 §4.2)")     \
-	X(IPV6_RH0,                                                                                \
+	X(IPV6_TRUNCATED, "ipv6", "RFC 8200", "shorter than the 40-byte IPv6 header")              \
+	X(IPV6_BAD_VERSION, "ipv6", "RFC 8200 3", "version field is not 6 (RFC 8200 §3)")          \
+	X(IPV6_BAD_LEN, "ipv6", "RFC 8200 3", "payload length beyond the frame (RFC 8200 §3)")     \
+	X(IPV6_BAD_SRC, "ipv6", "RFC 4291 2.7", "source is a multicast address (RFC 4291 §2.7)")   \
+	X(IPV6_NOT_FOR_US, "ipv6", "RFC 8200",                                                     \
+	  "destination is none of our addresses or groups (we do not forward)")                    \
+	X(IPV6_EXT_TRUNCATED, "ipv6", "RFC 8200 4",                                                \
+	  "extension header runs past the payload (RFC 8200 §4)")                                  \
+	X(IPV6_HBH_NOT_FIRST, "ipv6", "RFC 8200 4.1",                                              \
+	  "hop-by-hop options not right after the header (RFC 8200 §4.1)")                         \
+	X(IPV6_BAD_OPTION, "ipv6", "RFC 8200 4.2",                                                 \
+	  "malformed option, or one whose type says discard (RFC 8200 §4.2)")                      \
+	X(IPV6_RH0, "ipv6", "RFC 5095 3",                                                          \
 	  "routing header type 0 or unknown, segments left (RFC 5095 §3, RFC 8200 §4.4)")          \
-	X(IPV6_FRAG_UNSUPPORTED, "fragment header: reassembly not implemented (RFC 8200 §4.5)")    \
-	X(IPV6_NO_NEXT_HEADER, "next header 59: nothing follows (RFC 8200 §4.7)")                  \
-	X(IPV6_UNKNOWN_PROTO, "next header with no handler (answered: parameter problem, §4)")     \
-	X(IPV6_NO_ROUTE, "destination neither link-local nor on our prefix (no router yet)")       \
-	X(IPV6_TOO_BIG, "datagram larger than the link MTU on send (no fragmentation)")            \
+	X(IPV6_FRAG_UNSUPPORTED, "ipv6", "RFC 8200 4.5",                                           \
+	  "fragment header: reassembly not implemented (RFC 8200 §4.5)")                           \
+	X(IPV6_NO_NEXT_HEADER, "ipv6", "RFC 8200 4.7",                                             \
+	  "next header 59: nothing follows (RFC 8200 §4.7)")                                       \
+	X(IPV6_UNKNOWN_PROTO, "ipv6", "RFC 8200 4",                                                \
+	  "next header with no handler (answered: parameter problem, §4)")                         \
+	X(IPV6_NO_ROUTE, "ipv6", "RFC 8200",                                                       \
+	  "destination neither link-local nor on our prefix (no router yet)")                      \
+	X(IPV6_TOO_BIG, "ipv6", "RFC 8200",                                                        \
+	  "datagram larger than the link MTU on send (no fragmentation)")                          \
 	/* ICMPv6 (RFC 4443) */                                                                    \
-	X(ICMP6_TRUNCATED, "ICMPv6 message shorter than its header")                               \
-	X(ICMP6_BAD_CSUM, "ICMPv6 checksum does not verify (RFC 4443 §2.3)")                       \
-	X(ICMP6_UNKNOWN_INFO, "unknown informational type, discarded (RFC 4443 §2.4 (b))")         \
-	X(ICMP6_ERR_UNHANDLED, "ICMPv6 error not yet passed to a transport (no TCP/UDP over v6)")  \
-	X(ICMP6_ECHO_REPLY_UNHANDLED, "echo reply with no pinger waiting for it")                  \
-	X(ICMP6_RATE_LIMITED, "ICMPv6 error suppressed by the rate limit (RFC 4443 §2.4 (f))")     \
-	X(ICMP6_NO_ERROR_FOR, "no ICMPv6 error about an error or to a multicast (§2.4 (e))")       \
-	X(ICMP6_MLD_IGNORED, "MLD query or report: we answer no queries yet (RFC 3810)")           \
-	X(ICMP6_ROUTER_IGNORED, "RS, RA or redirect: we neither route nor autoconfigure yet")      \
+	X(ICMP6_TRUNCATED, "icmpv6", "RFC 4443", "ICMPv6 message shorter than its header")         \
+	X(ICMP6_BAD_CSUM, "icmpv6", "RFC 4443 2.3",                                                \
+	  "ICMPv6 checksum does not verify (RFC 4443 §2.3)")                                       \
+	X(ICMP6_UNKNOWN_INFO, "icmpv6", "RFC 4443 2.4",                                            \
+	  "unknown informational type, discarded (RFC 4443 §2.4 (b))")                             \
+	X(ICMP6_ERR_UNHANDLED, "icmpv6", "RFC 4443",                                               \
+	  "ICMPv6 error not yet passed to a transport (no TCP/UDP over v6)")                       \
+	X(ICMP6_ECHO_REPLY_UNHANDLED, "icmpv6", "RFC 4443",                                        \
+	  "echo reply with no pinger waiting for it")                                              \
+	X(ICMP6_RATE_LIMITED, "icmpv6", "RFC 4443 2.4",                                            \
+	  "ICMPv6 error suppressed by the rate limit (RFC 4443 §2.4 (f))")                         \
+	X(ICMP6_NO_ERROR_FOR, "icmpv6", "RFC 4443 2.4",                                            \
+	  "no ICMPv6 error about an error or to a multicast (§2.4 (e))")                           \
+	X(ICMP6_MLD_IGNORED, "icmpv6", "RFC 3810",                                                 \
+	  "MLD query or report: we answer no queries yet (RFC 3810)")                              \
+	X(ICMP6_ROUTER_IGNORED, "icmpv6", "RFC 4443",                                              \
+	  "RS, RA or redirect: we neither route nor autoconfigure yet")                            \
 	/* NDP (RFC 4861) */                                                                       \
-	X(ND6_BAD_HOP_LIMIT, "ND message with hop limit below 255 (RFC 4861 §7.1.1, §7.1.2)")      \
-	X(ND6_BAD_CODE, "ND message with ICMP code not 0 (§7.1.1, §7.1.2)")                        \
-	X(ND6_TRUNCATED, "NS or NA shorter than 24 octets (§7.1.1, §7.1.2)")                       \
-	X(ND6_BAD_OPTION, "ND option of length 0 or past the message (§7.1.1, §7.1.2)")            \
-	X(ND6_MCAST_TARGET, "NS or NA whose target is a multicast address (§7.1.1, §7.1.2)")       \
-	X(ND6_BAD_DAD, "NS from :: not to a solicited-node group or with an SLLA (§7.1.1)")        \
-	X(ND6_SOLICITED_MCAST, "NA to a multicast address with the S flag (§7.1.2)")               \
-	X(ND6_NOT_OUR_TARGET, "NS for an address that is not ours (§7.2.3)")                       \
-	X(ND6_NA_NO_ENTRY, "NA for a neighbour we hold no entry for (§7.2.5)")                     \
-	X(ND6_NA_NO_LLADDR, "NA to an INCOMPLETE entry without a target link-layer address")       \
-	X(ND6_QUEUE_FULL, "oldest packet waiting for this neighbour dropped: count bound")         \
-	X(ND6_PENDING_FULL, "packets waiting for resolution hit the total byte bound")             \
-	X(ND6_EVICTED, "packet waiting on a neighbour entry evicted under pressure")               \
-	X(ND6_UNRESOLVED, "neighbour did not answer after MAX_MULTICAST_SOLICIT NS (§7.3.3)")      \
-	X(ND6_CACHE_FULL, "v6 neighbour cache full of static entries: no entry for a new one")     \
-	X(ND6_DUP_ADDR, "NA for one of our own addresses: another node claims it (RFC 4862)")      \
-	X(ND6_TENTATIVE,                                                                           \
+	X(ND6_BAD_HOP_LIMIT, "ndp", "RFC 4861 7.1.1",                                              \
+	  "ND message with hop limit below 255 (RFC 4861 §7.1.1, §7.1.2)")                         \
+	X(ND6_BAD_CODE, "ndp", "RFC 4861 7.1.1",                                                   \
+	  "ND message with ICMP code not 0 (§7.1.1, §7.1.2)")                                      \
+	X(ND6_TRUNCATED, "ndp", "RFC 4861 7.1.1",                                                  \
+	  "NS or NA shorter than 24 octets (§7.1.1, §7.1.2)")                                      \
+	X(ND6_BAD_OPTION, "ndp", "RFC 4861 7.1.1",                                                 \
+	  "ND option of length 0 or past the message (§7.1.1, §7.1.2)")                            \
+	X(ND6_MCAST_TARGET, "ndp", "RFC 4861 7.1.1",                                               \
+	  "NS or NA whose target is a multicast address (§7.1.1, §7.1.2)")                         \
+	X(ND6_BAD_DAD, "ndp", "RFC 4861 7.1.1",                                                    \
+	  "NS from :: not to a solicited-node group or with an SLLA (§7.1.1)")                     \
+	X(ND6_SOLICITED_MCAST, "ndp", "RFC 4861 7.1.2",                                            \
+	  "NA to a multicast address with the S flag (§7.1.2)")                                    \
+	X(ND6_NOT_OUR_TARGET, "ndp", "RFC 4861 7.2.3",                                             \
+	  "NS for an address that is not ours (§7.2.3)")                                           \
+	X(ND6_NA_NO_ENTRY, "ndp", "RFC 4861 7.2.5",                                                \
+	  "NA for a neighbour we hold no entry for (§7.2.5)")                                      \
+	X(ND6_NA_NO_LLADDR, "ndp", "RFC 4861",                                                     \
+	  "NA to an INCOMPLETE entry without a target link-layer address")                         \
+	X(ND6_QUEUE_FULL, "ndp", "RFC 4861",                                                       \
+	  "oldest packet waiting for this neighbour dropped: count bound")                         \
+	X(ND6_PENDING_FULL, "ndp", "RFC 4861",                                                     \
+	  "packets waiting for resolution hit the total byte bound")                               \
+	X(ND6_EVICTED, "ndp", "RFC 4861",                                                          \
+	  "packet waiting on a neighbour entry evicted under pressure")                            \
+	X(ND6_UNRESOLVED, "ndp", "RFC 4861 7.3.3",                                                 \
+	  "neighbour did not answer after MAX_MULTICAST_SOLICIT NS (§7.3.3)")                      \
+	X(ND6_CACHE_FULL, "ndp", "RFC 4861",                                                       \
+	  "v6 neighbour cache full of static entries: no entry for a new one")                     \
+	X(ND6_DUP_ADDR, "ndp", "RFC 4862 5.4.4",                                                   \
+	  "NA for one of our own addresses: another node claims it (RFC 4862)")                    \
+	X(ND6_TENTATIVE, "ndp", "RFC 4862 5.4.3",                                                  \
 	  "NS for an address still under DAD, from a unicast source (RFC 4862 §5.4.3)")            \
 	/* keep last */
 
