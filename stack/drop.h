@@ -31,7 +31,7 @@
 	X(ETH_TRUNCATED, "eth", "RFC 894", "frame shorter than the 14-byte Ethernet header")       \
 	X(ETH_NOT_FOR_US, "eth", "RFC 894",                                                        \
 	  "destination is neither our MAC, broadcast nor a multicast we join")                     \
-	X(ETH_UNKNOWN_TYPE, "eth", "RFC 2863", "EtherType we do not handle (IPv6, LLDP, ...)")     \
+	X(ETH_UNKNOWN_TYPE, "eth", "RFC 2863", "EtherType we do not handle (LLDP, ...)")           \
 	X(ETH_FROM_SELF, "eth", "RFC 894", "source MAC is our own (looped back frame)")            \
 	/* ARP (RFC 826) */                                                                        \
 	X(ARP_TRUNCATED, "arp", "RFC 826", "ARP packet shorter than its 28 bytes")                 \
