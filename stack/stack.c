@@ -206,6 +206,31 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 	return 0;
 }
 
+bool stack_trace_parse(const char *list, unsigned *out)
+{
+	char buf[128];
+	unsigned bits = 0;
+	if (strlen(list) >= sizeof(buf))
+		return false;
+	strcpy(buf, list);
+	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "layers"))
+			bits |= TS_TRACE_LAYERS;
+		else if (!strcmp(tok, "api"))
+			bits |= TS_TRACE_API;
+		else if (!strcmp(tok, "tcp"))
+			bits |= TS_TRACE_TCP;
+		else if (!strcmp(tok, "sched"))
+			bits |= TS_TRACE_SCHED;
+		else if (!strcmp(tok, "all"))
+			bits |= TS_TRACE_LAYERS | TS_TRACE_API | TS_TRACE_TCP | TS_TRACE_SCHED;
+		else
+			return false;
+	}
+	*out = bits;
+	return true;
+}
+
 void stack_shutdown(struct stack *st)
 {
 	tcp_reset_all(st);

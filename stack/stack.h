@@ -44,6 +44,13 @@ enum {
 };
 
 /*
+ * The categories of a --trace list ("layers,api,tcp,sched" or "all", comma
+ * separated) into *out; false for an unknown or too long one.  An empty
+ * list gives 0.  The program's option and ts_open_tap's config share it.
+ */
+bool stack_trace_parse(const char *list, unsigned *out);
+
+/*
  * Configuration: defaults in ts_config_default(), filled from the command
  * line by tools/, changed field by field by tests.
  */

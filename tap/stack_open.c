@@ -68,31 +68,6 @@ static bool parse_mac(const char *s, uint8_t mac[6])
 	return (mac[0] & 1) == 0 && memcmp(mac, "\0\0\0\0\0\0", 6) != 0;
 }
 
-static bool parse_trace(const char *s, unsigned *out)
-{
-	char buf[128];
-	unsigned bits = 0;
-	if (strlen(s) >= sizeof(buf))
-		return false;
-	strcpy(buf, s);
-	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "layers"))
-			bits |= TS_TRACE_LAYERS;
-		else if (!strcmp(tok, "api"))
-			bits |= TS_TRACE_API;
-		else if (!strcmp(tok, "tcp"))
-			bits |= TS_TRACE_TCP;
-		else if (!strcmp(tok, "sched"))
-			bits |= TS_TRACE_SCHED;
-		else if (!strcmp(tok, "all"))
-			bits |= TS_TRACE_LAYERS | TS_TRACE_API | TS_TRACE_TCP | TS_TRACE_SCHED;
-		else
-			return false;
-	}
-	*out = bits;
-	return true;
-}
-
 /*
  * cfg (may be NULL) over the defaults ip/mac into out; false with the bad
  * field in err.
@@ -127,7 +102,7 @@ static bool make_config(const struct ts_stack_config *cfg, const char *ip, const
 		}
 		out->mtu = cfg->mtu;
 	}
-	if (cfg && cfg->trace && !parse_trace(cfg->trace, &out->trace)) {
+	if (cfg && cfg->trace && !stack_trace_parse(cfg->trace, &out->trace)) {
 		snprintf(err, errlen, "bad trace '%s': expected layers, api, tcp, sched or all",
 			 cfg->trace);
 		return false;

@@ -14,7 +14,8 @@
 #             optimised build, no ASan: OUT's sibling build/tests/unit_tests),
 #             any error fails them; part of "all", where it runs beside the
 #             TAP suites (they mostly wait: timers, the kernel's sender) and
-#             reports last.  make soak does the same for the two-stack
+#             reports last (run_suite_bg: so does the exercises' self-check,
+#             beside the unit and two-stack binaries).  make soak does the same for the two-stack
 #             suites, too slow for make check.
 #   tap       TAP integration suites (tests/tap/t_*.sh), each in its own
 #             network namespace with real clients; they need root.  Without
@@ -78,25 +79,33 @@ run_suite() { # name command...
 	report_suite "$name" "$rc" "$secs" "$log"
 }
 
-# A suite that needs a core but no wall-clock precision, run beside others
-# (valgrind's unit pass beside the TAP suites, which mostly wait on timers
-# and on the kernel's sender): started by run_suite_bg, reported by
-# wait_suite_bg, so its line comes after theirs.
+# Suites that need a core but no wall-clock precision run beside others on
+# the second core: the exercises' self-check beside the unit and two-stack
+# binaries, valgrind's unit pass beside the TAP suites (which mostly wait on
+# timers and on the kernel's sender).  run_suite_bg starts one; wait_suites_bg
+# waits for all started and reports each, so their lines come after the
+# suites they ran beside.  Names must hold no space or colon.
+bg_jobs=""
 run_suite_bg() { # name command...
-	bg_name=$1
+	_name=$1
 	shift
-	bg_log=$(suite_log "$bg_name")
-	bg_start=$(date +%s)
-	("$@" >"$bg_log" 2>&1; echo $? >"$bg_log.rc") &
-	bg_pid=$!
+	_log=$(suite_log "$_name")
+	rm -f "$_log.rc"
+	("$@" >"$_log" 2>&1; echo $? >"$_log.rc") &
+	bg_jobs="$bg_jobs $_name:$!:$(date +%s)"
 }
-wait_suite_bg() {
-	[ -n "${bg_pid:-}" ] || return 0
-	wait "$bg_pid"
-	bg_pid=""
-	report_suite "$bg_name" "$(cat "$bg_log.rc" 2>/dev/null || echo 1)" \
-		$(($(date +%s) - bg_start)) "$bg_log"
-	rm -f "$bg_log.rc"
+wait_suites_bg() {
+	for _job in $bg_jobs; do
+		_name=${_job%%:*}
+		_rest=${_job#*:}
+		wait "${_rest%%:*}"
+		_log=$(suite_log "$_name")
+		report_suite "$_name" "$(cat "$_log.rc" 2>/dev/null || echo 1)" \
+			$(($(date +%s) - ${_rest#*:})) "$_log"
+		grep -E '^[0-9]+%: Checks' "$_log" | sed 's/^/      /'
+		rm -f "$_log.rc"
+	done
+	bg_jobs=""
 }
 
 report_suite() { # name rc secs log
@@ -136,6 +145,8 @@ if want unit; then
 		base=$(basename "$t" .sh)
 		if [ -n "$SUITE" ] && [ "$SUITE" != "$base" ]; then
 			run_suite "unit/$base" sh -c "echo \"skipped: no suite named '$SUITE' in $base\"; exit 77"
+		elif [ "$base" = t_exercises ] && [ "$WHAT" = all ]; then
+			run_suite_bg "unit/$base" sh "$t" "$TAPSTACK_BIN"
 		else
 			run_suite "unit/$base" sh "$t" "$TAPSTACK_BIN"
 		fi
@@ -145,6 +156,10 @@ if want twostack; then
 	run_suite twostack "$OUT/tests/twostack_tests"
 	grep -E '^[0-9]+%: Checks' "$log_dir/twostack.log" | sed 's/^/      /'
 fi
+
+# The exercises' self-check builds with make (build/ex): done before the TAP
+# suites, one of which runs make itself (t_bench_quick).
+wait_suites_bg
 
 if want valgrind; then
 	VG_UNIT=${VG_UNIT:-build/tests/unit_tests}
@@ -206,10 +221,7 @@ if want tap; then
 	done
 fi
 
-if [ -n "${bg_pid:-}" ]; then
-	wait_suite_bg
-	grep -E '^[0-9]+%: Checks' "$log_dir/valgrind_unit.log" | sed 's/^/      /'
-fi
+wait_suites_bg
 
 echo
 [ -n "$failures" ] && echo "failed suites:$failures (logs in $log_dir/)"

@@ -284,31 +284,6 @@ static bool parse_seconds(const char *s, double lo, double *out)
 	return true;
 }
 
-static bool parse_trace(const char *s, unsigned *out)
-{
-	char buf[128];
-	unsigned bits = 0;
-	if (strlen(s) >= sizeof(buf))
-		return false;
-	strcpy(buf, s);
-	for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcmp(tok, "layers"))
-			bits |= TS_TRACE_LAYERS;
-		else if (!strcmp(tok, "api"))
-			bits |= TS_TRACE_API;
-		else if (!strcmp(tok, "tcp"))
-			bits |= TS_TRACE_TCP;
-		else if (!strcmp(tok, "sched"))
-			bits |= TS_TRACE_SCHED;
-		else if (!strcmp(tok, "all"))
-			bits |= TS_TRACE_LAYERS | TS_TRACE_API | TS_TRACE_TCP | TS_TRACE_SCHED;
-		else
-			return false;
-	}
-	*out = bits;
-	return bits != 0;
-}
-
 enum {
 	OPT_TAP = 256,
 	OPT_HOST_IP,
@@ -463,7 +438,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			o->pcapng = optarg;
 			break;
 		case OPT_TRACE:
-			if (!parse_trace(optarg, &o->cfg.trace))
+			if (!stack_trace_parse(optarg, &o->cfg.trace) || !o->cfg.trace)
 				bad_input(
 				    "bad --trace '%s': expected layers, api, tcp, sched or all, "
 				    "comma-separated",
