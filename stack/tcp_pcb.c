@@ -649,8 +649,9 @@ int tcp_init(struct stack *st)
  * after the program's drain is reset, so the peer learns it now.  A FIN
  * queued behind data the peer's zero window holds back would never go, and
  * a peer that only receives would then wait forever.  The states are
- * Linux's tcp_disconnect() choice (tcp_need_reset, and CLOSING / LAST-ACK
- * while data is unacknowledged); RFC 9293 §3.10.4 ABORT.
+ * Linux's tcp_disconnect() choice (tcp_need_reset), and CLOSING / LAST-ACK
+ * while our FIN is unacknowledged, which is always in those states (Linux
+ * resets those only with data unsent); RFC 9293 §3.10.4 ABORT.
  */
 void tcp_reset_all(struct stack *st)
 {
