@@ -29,11 +29,11 @@
 #include "checksum.h"
 #include "ipv6.h"
 #include "nd6.h"
+#include "ratelimit.h"
 #include "stack.h"
 
 struct icmp6_state {
-	uint64_t err_tokens;	/* §2.4 (f) bucket, in millionths of a message */
-	uint64_t err_refill_us; /* when it was last topped up */
+	struct ts_bucket err_bucket; /* §2.4 (f) (ratelimit.h) */
 };
 
 /* ---- view ---- */
@@ -66,8 +66,7 @@ int icmp6_init(struct stack *st)
 	st->icmp6 = calloc(1, sizeof(*st->icmp6));
 	if (!st->icmp6)
 		return -ENOMEM;
-	st->icmp6->err_tokens = (uint64_t)st->cfg.icmp_err_burst * 1000000u;
-	st->icmp6->err_refill_us = st->now_us;
+	ts_bucket_init(&st->icmp6->err_bucket, st->cfg.icmp_err_burst, st->now_us);
 	return 0;
 }
 
@@ -173,20 +172,8 @@ void icmp6_input(struct stack *st, struct ts_buf *b)
 
 bool icmp6_err_allowed(struct stack *st)
 {
-	struct icmp6_state *is = st->icmp6;
-	uint64_t cap = (uint64_t)st->cfg.icmp_err_burst * 1000000u;
-	uint64_t elapsed = st->now_us - is->err_refill_us;
-	is->err_refill_us = st->now_us;
-	if (elapsed > 1000000000u) /* long idle: full, and no overflow below */
-		is->err_tokens = cap;
-	else
-		is->err_tokens += elapsed * st->cfg.icmp_err_rate;
-	if (is->err_tokens > cap)
-		is->err_tokens = cap;
-	if (is->err_tokens < 1000000u)
-		return false;
-	is->err_tokens -= 1000000u;
-	return true;
+	return ts_bucket_take(&st->icmp6->err_bucket, st->cfg.icmp_err_rate, st->cfg.icmp_err_burst,
+			      st->now_us);
 }
 
 void icmp6_send_param_problem(struct stack *st, const struct ts_buf *orig, uint8_t code,

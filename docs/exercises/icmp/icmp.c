@@ -43,13 +43,13 @@
 #include "byteorder.h"
 #include "checksum.h"
 #include "ipv4.h"
+#include "ratelimit.h"
 #include "stack.h"
 
 struct icmp_state {
 	icmp_echo_reply_fn echo_fn; /* tapstack ping's reply sink, or NULL */
 	void *echo_ctx;
-	uint64_t err_tokens;	/* RFC 1812 §4.3.2.8 bucket, in millionths of a message */
-	uint64_t err_refill_us; /* when the bucket was last topped up */
+	struct ts_bucket err_bucket; /* RFC 1812 §4.3.2.8 (ratelimit.h) */
 };
 
 /* ---- view ---- */
@@ -221,27 +221,12 @@ void icmp_input(struct stack *st, struct ts_buf *b)
 
 /* ---- output ---- */
 
-/*
- * Token bucket: cfg.icmp_err_rate messages per second, at most
- * cfg.icmp_err_burst at once, kept in millionths so the refill is exact in
- * integer microseconds.  Returns 1 when a message may go (and takes it).
- */
+/* cfg.icmp_err_rate errors per second, cfg.icmp_err_burst at once
+ * (ratelimit.h).  Returns 1 when a message may go (and takes it). */
 __attribute__((unused)) static int icmp_err_allowed(struct stack *st)
 {
-	struct icmp_state *is = st->icmp;
-	uint64_t cap = (uint64_t)st->cfg.icmp_err_burst * 1000000u;
-	uint64_t elapsed = st->now_us - is->err_refill_us;
-	is->err_refill_us = st->now_us;
-	if (elapsed > 1000000000u) /* long idle: full, and no overflow below */
-		is->err_tokens = cap;
-	else
-		is->err_tokens += elapsed * st->cfg.icmp_err_rate;
-	if (is->err_tokens > cap)
-		is->err_tokens = cap;
-	if (is->err_tokens < 1000000u)
-		return 0;
-	is->err_tokens -= 1000000u;
-	return 1;
+	return ts_bucket_take(&st->icmp->err_bucket, st->cfg.icmp_err_rate, st->cfg.icmp_err_burst,
+			      st->now_us);
 }
 
 /*
@@ -311,8 +296,7 @@ int icmp_init(struct stack *st)
 	st->icmp = calloc(1, sizeof(*st->icmp));
 	if (!st->icmp)
 		return -ENOMEM;
-	st->icmp->err_tokens = (uint64_t)st->cfg.icmp_err_burst * 1000000u;
-	st->icmp->err_refill_us = st->now_us;
+	ts_bucket_init(&st->icmp->err_bucket, st->cfg.icmp_err_burst, st->now_us);
 	return 0;
 }
 
