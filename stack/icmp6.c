@@ -176,21 +176,28 @@ bool icmp6_err_allowed(struct stack *st)
 			      st->now_us);
 }
 
-void icmp6_send_param_problem(struct stack *st, const struct ts_buf *orig, uint8_t code,
-			      uint32_t pointer)
+/*
+ * An error message (RFC 4443 §2.1, §3, §4) about the datagram orig, its
+ * 32-bit parameter after the checksum (a pointer, an MTU, or unused 0),
+ * quoting as much of orig as fits the minimum MTU (§2.4 (c)).
+ */
+static void icmp6_send_error(struct stack *st, const struct ts_buf *orig, uint8_t type,
+			     uint8_t code, uint32_t param, enum ts_counter sent)
 {
 	const uint8_t *ip = orig->network;
 	size_t avail = (size_t)(orig->tail - ip);
 	const uint8_t *osrc = ip + IPV6_OFF_SRC, *odst = ip + IPV6_OFF_DST;
 
 	/* RFC 4443 §2.4 (e): never about an ICMPv6 error (1), nor (3, 4)
-	 * about a packet to a multicast address (the option code 2 with type
-	 * bits 10 excepted: the walk asks only then), nor (6) about one
-	 * whose source does not name a single node. */
+	 * about a packet to a multicast address (packet too big and the
+	 * option code 2 with type bits 10 excepted: the walk asks only then),
+	 * nor (6) about one whose source does not name a single node. */
 	bool about_error =
 	    ip[IPV6_OFF_NEXT] == IPV6_NH_ICMPV6 && avail > IPV6_HDR_LEN && ip[IPV6_HDR_LEN] < 128;
+	bool mcast_ok = type == ICMP6_PACKET_TOO_BIG ||
+			(type == ICMP6_PARAM_PROBLEM && code == ICMP6_PARAM_OPTION);
 	if (about_error || ipv6_is_unspecified(osrc) || ipv6_is_multicast(osrc) ||
-	    (ipv6_is_multicast(odst) && code != ICMP6_PARAM_OPTION)) {
+	    (ipv6_is_multicast(odst) && !mcast_ok)) {
 		ts_drop(st, NULL, DROP_ICMP6_NO_ERROR_FOR);
 		return;
 	}
@@ -212,13 +219,24 @@ void icmp6_send_param_problem(struct stack *st, const struct ts_buf *orig, uint8
 		return;
 	}
 	uint8_t *p = ts_buf_put(b, 8 + quote);
-	p[ICMP6_OFF_TYPE] = ICMP6_PARAM_PROBLEM;
+	p[ICMP6_OFF_TYPE] = type;
 	p[ICMP6_OFF_CODE] = code;
 	put_be16(p + ICMP6_OFF_CSUM, 0);
-	put_be32(p + 4, pointer);
+	put_be32(p + 4, param);
 	memcpy(p + 8, ip, quote);
 	put_be16(p + ICMP6_OFF_CSUM, icmp6_csum(src, dst, p, 8 + quote));
 	ts_count(st, CTR_ICMP6_TX);
-	ts_count(st, CTR_ICMP6_PARAM_PROB_SENT);
+	ts_count(st, sent);
 	ipv6_output(st, b, src, dst, IPV6_NH_ICMPV6, NULL);
+}
+
+void icmp6_send_param_problem(struct stack *st, const struct ts_buf *orig, uint8_t code,
+			      uint32_t pointer)
+{
+	icmp6_send_error(st, orig, ICMP6_PARAM_PROBLEM, code, pointer, CTR_ICMP6_PARAM_PROB_SENT);
+}
+
+void icmp6_send_dest_unreach(struct stack *st, const struct ts_buf *orig, uint8_t code)
+{
+	icmp6_send_error(st, orig, ICMP6_DEST_UNREACH, code, 0, CTR_ICMP6_DEST_UNREACH_SENT);
 }

@@ -70,6 +70,10 @@ void icmp6_input(struct stack *st, struct ts_buf *b);
  * after the RFC 4443 §2.4 (e) checks and the rate limit (§2.4 (f)).  Does
  * not consume orig.
  */
+/* Destination unreachable (RFC 4443 §3.1: code 4, port unreachable, for a
+ * UDP datagram no socket takes), with the same checks and limit. */
+#define ICMP6_UNREACH_PORT 4
+void icmp6_send_dest_unreach(struct stack *st, const struct ts_buf *orig, uint8_t code);
 void icmp6_send_param_problem(struct stack *st, const struct ts_buf *orig, uint8_t code,
 			      uint32_t pointer);
 /* Whether an ICMPv6 error may go now (token bucket, takes a token). */

@@ -14,6 +14,8 @@
 
 #include "buf.h"
 #include "checksum.h"
+#include "icmp.h"
+#include "icmp6.h"
 #include "ipv4.h"
 #include "ipv6.h"
 #include "stack.h"
@@ -77,6 +79,14 @@ int ip_select_source(const struct stack *st, const struct ip_addr *dst, struct i
 		return -EADDRNOTAVAIL;
 	*src = ip_addr_v4(st->cfg.ip);
 	return 0;
+}
+
+void ip_send_port_unreach(struct stack *st, const struct ts_buf *orig)
+{
+	if (orig->dst.af == AF_INET6)
+		icmp6_send_dest_unreach(st, orig, ICMP6_UNREACH_PORT);
+	else
+		icmp_send_dest_unreach(st, orig, ICMP_UNREACH_PORT);
 }
 
 int ip_output(struct stack *st, struct ts_buf *b, const struct ip_addr *src,

@@ -40,6 +40,9 @@ struct ip_endpoint {
 	uint16_t port;
 };
 
+/* The stack's one link, as a sin6_scope_id names it for link-local addresses. */
+#define TS_LINK_INDEX 1
+
 /* Longest text of ip_addr_str: an IPv6 address (INET6_ADDRSTRLEN). */
 #define IP_ADDR_STRLEN 46
 
@@ -85,6 +88,63 @@ static inline bool ip_addr_matches(const struct ip_addr *bound, const struct ip_
 	if (ip_addr_is_any(bound))
 		return bound->af == 0 || bound->af == addr->af;
 	return ip_addr_eq(bound, addr);
+}
+
+/*
+ * Whether two bound addresses overlap, so that sockets on one port would
+ * clash (inet_bind_conflict / inet_rcv_saddr_equal): equal addresses, or
+ * a wildcard that covers the other.  An unset-family wildcard (af 0) is a
+ * dual-stack socket's `::` and covers both families; `0.0.0.0` and an
+ * IPV6_V6ONLY `::` cover only their own.
+ */
+static inline bool ip_addr_overlap(const struct ip_addr *a, const struct ip_addr *b)
+{
+	bool a_any = ip_addr_is_any(a), b_any = ip_addr_is_any(b);
+	if (!a_any && !b_any)
+		return ip_addr_eq(a, b);
+	if ((a_any && a->af == 0) || (b_any && b->af == 0))
+		return true;
+	return a->af == b->af;
+}
+
+/*
+ * How specifically a bound address matches addr (ip_addr_matches true):
+ * 2 the same address, 1 its family's wildcard, 0 the dual-stack wildcard.
+ * Linux's compute_score prefers the higher (an AF_INET socket on
+ * 0.0.0.0:80 beats a dual-stack one on [::]:80 for IPv4).
+ */
+static inline int ip_addr_match_score(const struct ip_addr *bound)
+{
+	if (!ip_addr_is_any(bound))
+		return 2;
+	return bound->af != 0;
+}
+
+static inline struct ip_addr ip_addr_v6(const uint8_t a[16])
+{
+	struct ip_addr r;
+	memset(&r, 0, sizeof(r));
+	r.af = AF_INET6;
+	memcpy(r.v6, a, 16);
+	return r;
+}
+
+/* RFC 4291 §2.5.5.2: ::ffff:a.b.c.d, an IPv4 address as an AF_INET6 socket names it. */
+static inline bool ip_v6_is_v4mapped(const uint8_t a[16])
+{
+	static const uint8_t prefix[12] = {[10] = 0xff, [11] = 0xff};
+	return memcmp(a, prefix, 12) == 0;
+}
+
+/* The v4-mapped form of an IPv4 address (host order). */
+static inline void ip_v4mapped(uint32_t v4, uint8_t out[16])
+{
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	out[12] = (uint8_t)(v4 >> 24);
+	out[13] = (uint8_t)(v4 >> 16);
+	out[14] = (uint8_t)(v4 >> 8);
+	out[15] = (uint8_t)v4;
 }
 
 /* Formats a as "10.0.0.2" or "fd00::2" into out (IP_ADDR_STRLEN bytes). */
@@ -153,6 +213,15 @@ static inline bool ip_pmtudisc_uses_pmtu(uint8_t pmtudisc)
  */
 int ip_output(struct stack *st, struct ts_buf *b, const struct ip_addr *src,
 	      const struct ip_addr *dst, uint8_t proto, const struct ip_tx_opts *opts);
+
+/*
+ * Tells the sender of the datagram orig (b->network set, b->src and b->dst
+ * of its family) that no socket takes its port: ICMP destination
+ * unreachable code 3 (RFC 1122 §4.1.3.1) or ICMPv6 code 4 (RFC 4443
+ * §3.1), with each family's rules (no error about a broadcast or
+ * multicast, rate-limited).  Does not consume orig.
+ */
+void ip_send_port_unreach(struct stack *st, const struct ts_buf *orig);
 
 /*
  * ---- Errors from the network, for either family ----

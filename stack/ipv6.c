@@ -38,7 +38,9 @@
 #include "icmp6.h"
 #include "nd6.h"
 #include "stack.h"
+#include "tcp.h"
 #include "timer.h"
+#include "udp.h"
 
 const uint8_t ipv6_all_nodes[16] = {0xff, 0x02, [15] = 1};
 
@@ -469,15 +471,26 @@ void ipv6_input(struct stack *st, struct ts_buf *b)
 		return;
 	}
 	b->ip_proto = x.proto;
-	if (x.proto == IPV6_NH_ICMPV6) {
+	switch (x.proto) {
+	case IPV6_NH_ICMPV6:
+	case IPV6_NH_TCP:
+	case IPV6_NH_UDP:
+		/* The same transports as IPv4's, with b->src and b->dst of
+		 * this family (RFC 8200 §8.1's pseudo-header via ip.h). */
 		b->transport = ts_buf_pull(b, x.off);
 		ts_count(st, CTR_IPV6_DELIVERED);
-		icmp6_input(st, b);
+		if (x.proto == IPV6_NH_TCP)
+			tcp_input(st, b);
+		else if (x.proto == IPV6_NH_UDP)
+			udp_input(st, b);
+		else
+			icmp6_input(st, b);
 		return;
+	default:
+		break;
 	}
 	/* RFC 8200 §4: an unrecognized Next Header is discarded with a
-	 * parameter problem code 1 pointing at the field that named it.  TCP
-	 * and UDP are such here until they speak IPv6. */
+	 * parameter problem code 1 pointing at the field that named it. */
 	icmp6_send_param_problem(st, b, ICMP6_PARAM_NEXT, x.nh_off);
 	ts_drop(st, b, DROP_IPV6_UNKNOWN_PROTO);
 }

@@ -32,7 +32,9 @@
 #include <sys/epoll.h>
 
 #include "epoll.h"
+#include "byteorder.h"
 #include "ip_pmtu.h"
+#include "ipv6.h"
 #include "stack.h"
 #include "socket_trace.h"
 #include "tapstack.h"
@@ -124,7 +126,9 @@ struct ts_sock *ts_sock_new(struct stack *st, int domain, int type, const struct
 	}
 	s->opt.rcvlowat = 1;
 	s->opt.ttl = -1;
-	s->opt.pmtudisc = IP_PMTUDISC_WANT; /* Linux inet_create (ip_no_pmtu_disc 0) */
+	s->opt.hops = -1;
+	s->opt.pmtudisc = IP_PMTUDISC_WANT;    /* Linux inet_create (ip_no_pmtu_disc 0) */
+	s->opt.pmtudisc6 = IPV6_PMTUDISC_WANT; /* inet6_create */
 	s->opt.keepidle_s = st->cfg.tcp_keepidle_s;
 	s->opt.keepintvl_s = st->cfg.tcp_keepintvl_s;
 	s->opt.keepcnt = st->cfg.tcp_keepcnt;
@@ -318,17 +322,10 @@ enum sa_use {
 	SA_SENDTO,  /* udp_sendmsg: AF_UNSPEC is taken as AF_INET */
 };
 
-/*
- * The one parser of address arguments: checks addr as the kernel checks
- * a sockaddr for a socket of family domain, and fills ep.  Returns 0 or
- * -errno (EFAULT, EINVAL for a short length, EAFNOSUPPORT).
- */
-static int sockaddr_get(const struct sockaddr *addr, socklen_t len, int domain, enum sa_use use,
-			struct ip_endpoint *ep)
+/* A sockaddr_in's address and port. */
+static int sockaddr_get_in(const struct sockaddr *addr, socklen_t len, enum sa_use use,
+			   struct ip_endpoint *ep)
 {
-	(void)domain; /* AF_INET is the only family so far */
-	if (!addr)
-		return -EFAULT;
 	if ((int)len < (int)sizeof(struct sockaddr_in))
 		return -EINVAL;
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
@@ -343,6 +340,59 @@ static int sockaddr_get(const struct sockaddr *addr, socklen_t len, int domain, 
 	return 0;
 }
 
+/* The first 24 octets of a sockaddr_in6, all a call needs (RFC 2133's size, Linux
+ * SIN6_LEN_RFC2133). */
+#define SIN6_LEN_RFC2133 24
+
+/*
+ * A sockaddr for an AF_INET6 socket (Linux inet6_bind, tcp_v6_connect,
+ * ip6_datagram_connect, udpv6_sendmsg).  A v4-mapped address
+ * (::ffff:a.b.c.d) names IPv4 and comes out as an AF_INET address; with
+ * IPV6_V6ONLY it is refused (EINVAL for bind, ENETUNREACH otherwise).  A
+ * datagram socket may also connect or send to a plain sockaddr_in.  The
+ * scope id of a link-local address is not checked: the stack has one link.
+ */
+static int sockaddr_get_in6(const struct ts_sock *s, const struct sockaddr *addr, socklen_t len,
+			    enum sa_use use, struct ip_endpoint *ep)
+{
+	if (s->type == SOCK_DGRAM && use != SA_BIND && (int)len >= (int)sizeof(sa_family_t) &&
+	    addr->sa_family == AF_INET) {
+		if (s->opt.v6only)
+			return use == SA_SENDTO ? -ENETUNREACH : -EAFNOSUPPORT;
+		return sockaddr_get_in(addr, len, use, ep);
+	}
+	if ((int)len < SIN6_LEN_RFC2133)
+		return -EINVAL;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr;
+	if (sin6->sin6_family != AF_INET6)
+		return use == SA_SENDTO ? -EINVAL : -EAFNOSUPPORT;
+	ep->port = ntohs(sin6->sin6_port);
+	const uint8_t *a = sin6->sin6_addr.s6_addr;
+	if (ip_v6_is_v4mapped(a)) {
+		if (s->opt.v6only)
+			return use == SA_BIND ? -EINVAL : -ENETUNREACH;
+		ep->addr = ip_addr_v4(get_be32(a + 12));
+		return 0;
+	}
+	ep->addr = ip_addr_v6(a);
+	return 0;
+}
+
+/*
+ * The one parser of address arguments: checks addr as the kernel checks
+ * a sockaddr for a socket s, and fills ep.  Returns 0 or -errno (EFAULT,
+ * EINVAL for a short length, EAFNOSUPPORT, ENETUNREACH).
+ */
+static int sockaddr_get(const struct ts_sock *s, const struct sockaddr *addr, socklen_t len,
+			enum sa_use use, struct ip_endpoint *ep)
+{
+	if (!addr)
+		return -EFAULT;
+	if (s->domain == AF_INET6)
+		return sockaddr_get_in6(s, addr, len, use, ep);
+	return sockaddr_get_in(addr, len, use, ep);
+}
+
 /*
  * Copies ep out as a sockaddr of the socket's family, truncated to *len
  * like the kernel (move_addr_to_user); *len becomes the full size.
@@ -352,19 +402,38 @@ static int sockaddr_put(int domain, const struct ip_endpoint *ep, struct sockadd
 			socklen_t *len)
 {
 	struct sockaddr_in sin = {0};
+	struct sockaddr_in6 sin6 = {0};
+	const void *sa = &sin;
+	socklen_t n = sizeof(sin);
 
-	(void)domain;
 	if (!addr)
 		return 0;
 	if (!len)
 		return -EFAULT;
 	if ((int)*len < 0)
 		return -EINVAL;
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(ep->port);
-	sin.sin_addr.s_addr = htonl(ep->addr.v4);
-	memcpy(addr, &sin, *len < sizeof(sin) ? *len : sizeof(sin));
-	*len = sizeof(sin);
+	if (domain == AF_INET6) {
+		/* An IPv4 peer of an AF_INET6 socket is v4-mapped (RFC 4291
+		 * §2.5.5.2; Linux ipv6_addr_set_v4mapped); the dual-stack
+		 * wildcard is `::`.  A link-local address is scoped to our one
+		 * link, index TS_LINK_INDEX. */
+		sin6.sin6_family = AF_INET6;
+		sin6.sin6_port = htons(ep->port);
+		if (ep->addr.af == AF_INET)
+			ip_v4mapped(ep->addr.v4, sin6.sin6_addr.s6_addr);
+		else if (ep->addr.af == AF_INET6)
+			memcpy(sin6.sin6_addr.s6_addr, ep->addr.v6, 16);
+		if (ep->addr.af == AF_INET6 && ipv6_is_link_local(ep->addr.v6))
+			sin6.sin6_scope_id = TS_LINK_INDEX;
+		sa = &sin6;
+		n = sizeof(sin6);
+	} else {
+		sin.sin_family = AF_INET;
+		sin.sin_port = htons(ep->port);
+		sin.sin_addr.s_addr = htonl(ep->addr.v4);
+	}
+	memcpy(addr, sa, *len < n ? *len : n);
+	*len = n;
 	return 0;
 }
 
@@ -387,7 +456,7 @@ static int do_socket(struct stack *st, int domain, int type, int protocol)
 	/* socket(2) order: flags, type range, family, then type/protocol match. */
 	if (base <= 0 || base >= SOCK_PACKET + 1 || (type & ~(base | SOCK_NONBLOCK | SOCK_CLOEXEC)))
 		return -EINVAL;
-	if (domain != AF_INET)
+	if (domain != AF_INET && domain != AF_INET6)
 		return -EAFNOSUPPORT;
 	if (base == SOCK_STREAM) {
 		if (protocol != 0 && protocol != IPPROTO_TCP)
@@ -439,10 +508,13 @@ static int do_bind(struct stack *st, int fd, const struct sockaddr *addr, sockle
 
 	if (!s)
 		return err;
-	if ((err = sockaddr_get(addr, len, s->domain, SA_BIND, &ep)) < 0)
+	if ((err = sockaddr_get(s, addr, len, SA_BIND, &ep)) < 0)
 		return err;
 	if (!addr_is_local(st, &ep.addr, s->type))
 		return -EADDRNOTAVAIL;
+	/* `::`: both families unless IPV6_V6ONLY (ipv6(7)). */
+	if (ep.addr.af == AF_INET6 && ip_addr_is_any(&ep.addr))
+		ep.addr = ts_sock_wildcard(s);
 	if (!s->ops->bind)
 		return -EOPNOTSUPP;
 	return s->ops->bind(s, &ep);
@@ -561,7 +633,7 @@ static int do_connect(struct stack *st, int fd, const struct sockaddr *addr, soc
 		 * and disconnects a stream socket (Linux tcp_disconnect). */
 		return s->ops->connect(s, NULL);
 	}
-	if ((r = sockaddr_get(addr, len, s->domain, SA_CONNECT, &ep)) < 0)
+	if ((r = sockaddr_get(s, addr, len, SA_CONNECT, &ep)) < 0)
 		return r;
 	if (!s->ops->connect)
 		return -EOPNOTSUPP;
@@ -802,8 +874,12 @@ static int send_dest(struct stack *st, int fd, const struct sockaddr *to, sockle
 	struct ts_sock *s = ts_fd_get(st, fd, TS_FD_SOCK);
 	int r = 0;
 	*dest = NULL;
+	/* udpv6_sendmsg: AF_UNSPEC is as if no address were given. */
+	if (to && s && s->domain == AF_INET6 && tolen >= (socklen_t)sizeof(sa_family_t) &&
+	    to->sa_family == AF_UNSPEC)
+		to = NULL;
 	if (to && s && s->type == SOCK_DGRAM) {
-		r = sockaddr_get(to, tolen, s->domain, SA_SENDTO, ep);
+		r = sockaddr_get(s, to, tolen, SA_SENDTO, ep);
 		if (r == 0 && ep->port == 0)
 			r = -EINVAL;
 		*dest = ep;
@@ -1111,6 +1187,62 @@ static int sol_ip_set(struct ts_sock *s, int name, const void *val, socklen_t le
 	return 0;
 }
 
+/* Whether s has a local port (bound, or connected): IPV6_V6ONLY is fixed then. */
+static bool sock_has_port(struct ts_sock *s)
+{
+	struct ip_endpoint ep = {0};
+	return s->ops->getname && s->ops->getname(s, false, &ep) == 0 && ep.port != 0;
+}
+
+/*
+ * IPv6-level values (do_ipv6_setsockopt): an int, EINVAL when shorter.
+ * Only an AF_INET6 socket has them (an AF_INET one: ENOPROTOOPT).
+ */
+static int sol_ipv6_set(struct ts_sock *s, int name, const void *val, socklen_t len)
+{
+	int v = 0;
+	if (s->domain != AF_INET6)
+		return -ENOPROTOOPT;
+	if (name != IPV6_V6ONLY && name != IPV6_UNICAST_HOPS && name != IPV6_TCLASS &&
+	    name != IPV6_MTU_DISCOVER && name != IPV6_RECVERR)
+		return -ENOPROTOOPT;
+	if (len && !val)
+		return -EFAULT;
+	if (len < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(&v, val, sizeof(int));
+	switch (name) {
+	case IPV6_V6ONLY:
+		if (sock_has_port(s))
+			return -EINVAL; /* ipv6(7): before bind only */
+		s->opt.v6only = v != 0;
+		return 0;
+	case IPV6_UNICAST_HOPS:
+		if (v < -1 || v > 255)
+			return -EINVAL;
+		s->opt.hops = v;
+		return 0;
+	case IPV6_TCLASS:
+		if (v < -1 || v > 255)
+			return -EINVAL;
+		if (v == -1)
+			v = 0;
+		/* A stream keeps the stack's own ECN bits, as with IP_TOS. */
+		if (s->type == SOCK_STREAM)
+			v = (v & ~0x3) | (s->opt.tclass & 0x3);
+		s->opt.tclass = (uint8_t)v;
+		return 0;
+	case IPV6_MTU_DISCOVER:
+		if (v < IPV6_PMTUDISC_DONT || v > IPV6_PMTUDISC_OMIT)
+			return -EINVAL;
+		s->opt.pmtudisc6 = (uint8_t)v;
+		return 0;
+	default:
+		s->opt.recverr = v != 0; /* one flag for both families' errors */
+		return 0;
+	}
+}
+
 static int sol_tcp_set(struct ts_sock *s, int name, const void *val, socklen_t len)
 {
 	struct ts_sockopts *o = &s->opt;
@@ -1157,6 +1289,8 @@ static int do_setsockopt(struct stack *st, int fd, int level, int name, const vo
 		err = sol_socket_set(st, s, name, val, len);
 	else if (level == IPPROTO_IP)
 		err = sol_ip_set(s, name, val, len);
+	else if (level == IPPROTO_IPV6)
+		err = sol_ipv6_set(s, name, val, len);
 	else if (level == IPPROTO_TCP && s->type == SOCK_STREAM)
 		err = sol_tcp_set(s, name, val, len);
 	else
@@ -1257,6 +1391,43 @@ static int sol_ip_get(struct stack *st, struct ts_sock *s, int name, void *val, 
 	return optout_int(v, val, len);
 }
 
+static int sol_ipv6_get(struct stack *st, struct ts_sock *s, int name, void *val, socklen_t *len)
+{
+	int v;
+	struct ip_endpoint peer = {0};
+	if (s->domain != AF_INET6)
+		return -ENOPROTOOPT;
+	switch (name) {
+	case IPV6_V6ONLY:
+		v = s->opt.v6only;
+		break;
+	case IPV6_UNICAST_HOPS:
+		v = s->opt.hops < 0 ? st->cfg.ttl : s->opt.hops;
+		break;
+	case IPV6_TCLASS:
+		v = s->opt.tclass;
+		break;
+	case IPV6_MTU_DISCOVER:
+		v = s->opt.pmtudisc6;
+		break;
+	case IPV6_RECVERR:
+		v = s->opt.recverr;
+		break;
+	case IPV6_MTU:
+		/* do_ipv6_getsockopt: the path MTU toward a connected peer. */
+		if (!s->ops->getname || s->ops->getname(s, true, &peer) < 0)
+			return -ENOTCONN;
+		v = (int)ip_pmtu_get(st, &peer.addr, NULL);
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	/* do_ipv6_getsockopt: an int always; a shorter buffer is EINVAL. */
+	if (*len < (socklen_t)sizeof(int))
+		return -EINVAL;
+	return optout_int(v, val, len);
+}
+
 static int sol_tcp_get(struct ts_sock *s, int name, void *val, socklen_t *len)
 {
 	const struct ts_sockopts *o = &s->opt;
@@ -1297,6 +1468,8 @@ static int do_getsockopt(struct stack *st, int fd, int level, int name, void *va
 		return sol_socket_get(s, name, val, len);
 	if (level == IPPROTO_IP)
 		return sol_ip_get(st, s, name, val, len);
+	if (level == IPPROTO_IPV6)
+		return sol_ipv6_get(st, s, name, val, len);
 	if (level == IPPROTO_TCP && s->type == SOCK_STREAM)
 		return sol_tcp_get(s, name, val, len);
 	return -ENOPROTOOPT;

@@ -53,6 +53,10 @@ struct ts_sockopts {
 	uint8_t pmtudisc;     /* IP_MTU_DISCOVER (ip.h): IP_PMTUDISC_WANT by default */
 	bool recverr;	      /* IP_RECVERR: ICMP errors reported at once, to any socket
 			       * (without the error queue: see docs/api.md) */
+	bool v6only;	      /* IPV6_V6ONLY: an AF_INET6 socket speaks IPv6 only */
+	uint8_t tclass;	      /* IPV6_TCLASS of every IPv6 datagram / segment sent */
+	int hops;	      /* IPV6_UNICAST_HOPS; -1: the stack's default (cfg.ttl) */
+	uint8_t pmtudisc6;    /* IPV6_MTU_DISCOVER: IPV6_PMTUDISC_WANT by default */
 	uint16_t user_mss;    /* TCP_MAXSEG set by the user; 0: none */
 	uint32_t keepidle_s;  /* TCP_KEEPIDLE */
 	uint32_t keepintvl_s; /* TCP_KEEPINTVL */
@@ -157,7 +161,7 @@ struct ts_sock {
 	const struct ts_sock_ops *ops;
 	void *pcb;		 /* the protocol's control block (struct tcp_pcb, udp_pcb) */
 	int fd;			 /* descriptor, or -1 while not yet accepted */
-	int domain;		 /* AF_INET (the family of its addresses) */
+	int domain;		 /* AF_INET or AF_INET6: the family of its sockaddrs */
 	int type;		 /* SOCK_STREAM or SOCK_DGRAM */
 	bool nonblock;		 /* O_NONBLOCK / SOCK_NONBLOCK */
 	int so_error;		 /* pending asynchronous error (positive errno), SO_ERROR */
@@ -188,6 +192,35 @@ struct ts_sock *ts_sock_new(struct stack *st, int domain, int type, const struct
  * freed by ts_close().
  */
 void ts_sock_free(struct ts_sock *s);
+
+/*
+ * The per-datagram options of a socket for traffic of family af: IP_TOS,
+ * IP_TTL and IP_MTU_DISCOVER for IPv4 (an AF_INET6 socket's v4-mapped
+ * traffic too, as on Linux), IPV6_TCLASS, IPV6_UNICAST_HOPS and
+ * IPV6_MTU_DISCOVER for IPv6.
+ */
+static inline struct ip_tx_opts ts_sock_tx_opts(const struct ts_sockopts *so, int af)
+{
+	if (af == AF_INET6)
+		return (struct ip_tx_opts){.tos = so->tclass,
+					   .ttl = so->hops < 0 ? 0 : (uint8_t)so->hops,
+					   .pmtudisc = so->pmtudisc6};
+	return (struct ip_tx_opts){
+	    .tos = so->tos, .ttl = so->ttl < 0 ? 0 : (uint8_t)so->ttl, .pmtudisc = so->pmtudisc};
+}
+
+/*
+ * The wildcard address of s: 0.0.0.0 for AF_INET, `::` for an IPV6_V6ONLY
+ * AF_INET6 socket, and for any other AF_INET6 socket the dual-stack
+ * wildcard (af 0, ip.h's ip_addr_overlap), which IPv4 reaches too.
+ */
+static inline struct ip_addr ts_sock_wildcard(const struct ts_sock *s)
+{
+	struct ip_addr a;
+	memset(&a, 0, sizeof(a));
+	a.af = s->domain == AF_INET6 && !s->opt.v6only ? 0 : (uint8_t)s->domain;
+	return a;
+}
 
 extern const struct ts_sock_ops tcp_sock_ops; /* tcp_sock.c */
 extern const struct ts_sock_ops udp_sock_ops; /* udp.c */

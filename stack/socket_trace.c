@@ -248,6 +248,8 @@ static const char *level_name(int level)
 		return "SOL_IP";
 	case IPPROTO_UDP:
 		return "SOL_UDP";
+	case IPPROTO_IPV6:
+		return "SOL_IPV6";
 	default:
 		return NULL;
 	}
@@ -301,6 +303,27 @@ static const char *optname_name(int level, int name)
 			return "IP_TOS";
 		case IP_TTL:
 			return "IP_TTL";
+		case IP_MTU_DISCOVER:
+			return "IP_MTU_DISCOVER";
+		case IP_RECVERR:
+			return "IP_RECVERR";
+		case IP_MTU:
+			return "IP_MTU";
+		}
+	} else if (level == IPPROTO_IPV6) {
+		switch (name) {
+		case IPV6_V6ONLY:
+			return "IPV6_V6ONLY";
+		case IPV6_UNICAST_HOPS:
+			return "IPV6_UNICAST_HOPS";
+		case IPV6_TCLASS:
+			return "IPV6_TCLASS";
+		case IPV6_MTU_DISCOVER:
+			return "IPV6_MTU_DISCOVER";
+		case IPV6_RECVERR:
+			return "IPV6_RECVERR";
+		case IPV6_MTU:
+			return "IPV6_MTU";
 		}
 	}
 	return NULL;
@@ -317,10 +340,11 @@ static void tl_optname(struct tline *l, int level, int name)
 		tl_add(l, "%s, ", nn);
 	else
 		tl_add(l, "%#x /* %s_??? */, ", (unsigned)name,
-		       level == SOL_SOCKET    ? "SO"
-		       : level == IPPROTO_TCP ? "TCP"
-		       : level == IPPROTO_IP  ? "IP"
-					      : "UDP");
+		       level == SOL_SOCKET     ? "SO"
+		       : level == IPPROTO_TCP  ? "TCP"
+		       : level == IPPROTO_IP   ? "IP"
+		       : level == IPPROTO_IPV6 ? "IPV6"
+					       : "UDP");
 }
 
 /*

@@ -158,10 +158,20 @@ static void listen_hash_remove(struct tcp_pcb *pcb)
 
 struct tcp_pcb *tcp_listener_lookup(struct stack *st, const struct ip_addr *lip, uint16_t lport)
 {
-	for (struct tcp_pcb *p = st->tcp->listen_hash[bind_slot(lport)]; p; p = p->lnext)
-		if (p->local_port == lport && ip_addr_matches(&p->local_ip, lip))
-			return p;
-	return NULL;
+	/* The most specific listener: its address, then its family's
+	 * wildcard, then the dual-stack one (Linux compute_score). */
+	struct tcp_pcb *best = NULL;
+	int best_score = -1;
+	for (struct tcp_pcb *p = st->tcp->listen_hash[bind_slot(lport)]; p; p = p->lnext) {
+		if (p->local_port != lport || !ip_addr_matches(&p->local_ip, lip))
+			continue;
+		int score = ip_addr_match_score(&p->local_ip);
+		if (score > best_score) {
+			best = p;
+			best_score = score;
+		}
+	}
+	return best;
 }
 
 /*
@@ -175,8 +185,7 @@ bool tcp_port_in_use(struct stack *st, const struct ip_addr *ip, uint16_t port, 
 	for (struct tcp_pcb *p = st->tcp->bind_hash[bind_slot(port)]; p; p = p->bnext) {
 		if (p == self || p->local_port != port)
 			continue;
-		if (!ip_addr_is_any(&p->local_ip) && !ip_addr_is_any(ip) &&
-		    !ip_addr_eq(&p->local_ip, ip))
+		if (!ip_addr_overlap(&p->local_ip, ip))
 			continue;
 		if (p->state == TCPS_LISTEN)
 			return true;
@@ -318,7 +327,8 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	free(pcb);
 }
 
-void tcp_rcv_params(const struct stack *st, const struct ts_sockopts *so, struct tcp_rcv_params *p)
+void tcp_rcv_params(const struct stack *st, const struct ts_sockopts *so, int af,
+		    struct tcp_rcv_params *p)
 {
 	const struct ts_config *cfg = &st->cfg;
 	uint32_t rcvbuf = so ? so->rcvbuf : cfg->tcp_rcvbuf;
@@ -343,17 +353,19 @@ void tcp_rcv_params(const struct stack *st, const struct ts_sockopts *so, struct
 	p->init_wnd = cfg->tcp_init_rcv_wnd && cfg->tcp_init_rcv_wnd < rcvbuf
 			  ? cfg->tcp_init_rcv_wnd
 			  : rcvbuf;
-	/* TCP_MAXSEG clamps the MSS we announce, and so the one we use (tcp(7)). */
-	p->mss = (uint16_t)(cfg->mtu - 40);
+	/* The MTU less the network and TCP headers (RFC 9293 §3.7.1; RFC 8200
+	 * §8.3: 60 octets over IPv6).  TCP_MAXSEG clamps the MSS we announce,
+	 * and so the one we use (tcp(7)). */
+	p->mss = (uint16_t)(cfg->mtu - ip_hdr_len(af) - TCP_HDR_LEN);
 	if (so && so->user_mss && so->user_mss < p->mss)
 		p->mss = so->user_mss;
 }
 
-int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, const struct ts_sockopts *so)
+int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, const struct ts_sockopts *so, int af)
 {
 	const struct ts_config *cfg = &pcb->st->cfg;
 	struct tcp_rcv_params rp;
-	tcp_rcv_params(pcb->st, so, &rp);
+	tcp_rcv_params(pcb->st, so, af, &rp);
 	uint32_t sndbuf = so ? so->sndbuf : cfg->tcp_sndbuf;
 	if (sndbuf < 2048)
 		sndbuf = 2048;
@@ -370,9 +382,7 @@ int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, const struct ts_sockopts *so)
 	 * segment (they are sized to fit the path MTU). */
 	pcb->ip_opts = (struct ip_tx_opts){.pmtudisc = IP_PMTUDISC_WANT};
 	if (so) {
-		pcb->ip_opts.tos = so->tos;
-		pcb->ip_opts.ttl = so->ttl < 0 ? 0 : (uint8_t)so->ttl;
-		pcb->ip_opts.pmtudisc = so->pmtudisc;
+		pcb->ip_opts = ts_sock_tx_opts(so, af);
 	}
 	return 0;
 }

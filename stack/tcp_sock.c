@@ -83,7 +83,7 @@ static int tcp_listen(struct ts_sock *s, int backlog)
 	if (pcb->state != TCPS_CLOSED || (pcb->tf & TF_EVER_CONNECTED))
 		return -EINVAL;
 	if (!pcb->local_port) {
-		struct ip_endpoint any = {.addr = {.af = (uint8_t)s->domain}};
+		struct ip_endpoint any = {.addr = ts_sock_wildcard(s)};
 		int err = tcp_bind(s, &any);
 		if (err)
 			return err;
@@ -166,8 +166,7 @@ static void tcp_disconnect(struct ts_sock *s, struct tcp_pcb *pcb)
 		tcp_pcb_close(pcb, NULL);
 	pcb->tf = 0;
 	if (!pcb->user_bound_ip) {
-		memset(&pcb->local_ip, 0, sizeof(pcb->local_ip));
-		pcb->local_ip.af = (uint8_t)s->domain;
+		pcb->local_ip = ts_sock_wildcard(s);
 	}
 	tcp_wakeup(pcb);
 }
@@ -232,6 +231,9 @@ static int tcp_connect(struct ts_sock *s, const struct ip_endpoint *ep)
 		tcp_bind_hash_add(pcb);
 	}
 	struct ip_addr lip = pcb->local_ip;
+	/* An address bound in the other family cannot reach ep (tcp_v6_connect). */
+	if (!ip_addr_is_any(&lip) && lip.af != ep->addr.af)
+		return -ENETUNREACH;
 	if (ip_addr_is_any(&lip) && ip_select_source(st, &ep->addr, &lip) < 0)
 		return -ENETUNREACH;
 	if (tcp_conn_lookup(st, &lip, pcb->local_port, &ep->addr, ep->port))
@@ -239,7 +241,7 @@ static int tcp_connect(struct ts_sock *s, const struct ip_endpoint *ep)
 	/* A retry after a refused attempt starts from a clean slate. */
 	tcp_ring_release(st, &pcb->snd_ring);
 	tcp_ring_release(st, &pcb->rcv_ring);
-	if (tcp_pcb_alloc_rings(pcb, &s->opt) < 0)
+	if (tcp_pcb_alloc_rings(pcb, &s->opt, ep->addr.af) < 0)
 		return -ENOMEM;
 	pcb->local_ip = lip;
 	pcb->remote_ip = ep->addr;
@@ -513,13 +515,15 @@ static void tcp_opt_changed(struct ts_sock *s, int level, int name)
 		tcp_keepalive_reset(pcb);
 	if (level == IPPROTO_TCP && name == TCP_NODELAY && s->opt.nodelay)
 		tcp_output(pcb); /* Linux pushes what Nagle held back */
-	if (level == IPPROTO_IP) {
-		/* Every segment from now on, retransmissions included. */
-		pcb->ip_opts.tos = s->opt.tos;
-		pcb->ip_opts.ttl = s->opt.ttl < 0 ? 0 : (uint8_t)s->opt.ttl;
-		pcb->ip_opts.pmtudisc = s->opt.pmtudisc;
+	if (level == IPPROTO_IP || level == IPPROTO_IPV6) {
+		/* Every segment from now on, retransmissions included, with the
+		 * options of the family it travels in (a v4-mapped connection
+		 * of an AF_INET6 socket takes IP_TOS, as on Linux). */
+		int af = pcb->remote_ip.af ? pcb->remote_ip.af : s->domain;
+		pcb->ip_opts = ts_sock_tx_opts(&s->opt, af);
 		/* PROBE and above ignore the learned path MTU, the others use it. */
-		if (name == IP_MTU_DISCOVER && pcb->pmtu && pcb->pmtu != tcp_path_mtu(pcb))
+		if ((name == IP_MTU_DISCOVER || name == IPV6_MTU_DISCOVER) && pcb->pmtu &&
+		    pcb->pmtu != tcp_path_mtu(pcb))
 			tcp_sync_mss(pcb, tcp_path_mtu(pcb));
 	}
 	bool has_rings = pcb->snd_ring.cap != 0;

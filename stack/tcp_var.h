@@ -405,7 +405,7 @@ uint32_t tcp_isn(struct stack *st, const struct ip_addr *lip, uint16_t lport,
  * (the rings must hold none when this is called).  Returns 0.
  */
 struct ts_sockopts;
-int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, const struct ts_sockopts *so);
+int tcp_pcb_alloc_rings(struct tcp_pcb *pcb, const struct ts_sockopts *so, int af);
 /* What a connection with options so (NULL: the stack's defaults) receives with. */
 struct tcp_rcv_params {
 	uint32_t rcvbuf;   /* receive ring capacity */
@@ -414,7 +414,8 @@ struct tcp_rcv_params {
 	uint16_t mss;	   /* the MSS we announce */
 };
 /* The same numbers tcp_pcb_alloc_rings gives a pcb, for a SYN,ACK sent without one (cookies). */
-void tcp_rcv_params(const struct stack *st, const struct ts_sockopts *so, struct tcp_rcv_params *p);
+void tcp_rcv_params(const struct stack *st, const struct ts_sockopts *so, int af,
+		    struct tcp_rcv_params *p);
 /*
  * SO_SNDBUF / SO_RCVBUF on a connection: new ring capacities, never below
  * what the rings hold nor, for the receive ring, below the window already

@@ -155,12 +155,11 @@ static struct udp_pcb *udp_lookup(struct stack *st, const struct ip_addr *dst, u
 			continue;
 		if (!ip_addr_matches(&pcb->local_ip, dst))
 			continue;
-		if (!ip_addr_is_any(&pcb->local_ip))
-			score += 1;
+		score += ip_addr_match_score(&pcb->local_ip);
 		if (pcb->connected) {
 			if (!ip_addr_eq(&pcb->remote_ip, src) || pcb->remote_port != sport)
 				continue;
-			score += 2;
+			score += 4; /* above any address score */
 		}
 		if (score > best_score) {
 			best = pcb;
@@ -176,8 +175,7 @@ static bool port_in_use(struct stack *st, const struct ip_addr *ip, uint16_t por
 	for (struct udp_pcb *pcb = *bucket_of(st, port); pcb; pcb = pcb->hnext) {
 		if (pcb->local_port != port)
 			continue;
-		if (!ip_addr_is_any(&pcb->local_ip) && !ip_addr_is_any(ip) &&
-		    !ip_addr_eq(&pcb->local_ip, ip))
+		if (!ip_addr_overlap(&pcb->local_ip, ip))
 			continue;
 		if (reuse && pcb->sock->opt.reuseaddr)
 			continue;
@@ -303,9 +301,9 @@ void udp_input(struct stack *st, struct ts_buf *b)
 	}
 	pcb = udp_lookup(st, &b->dst, v.dport, &b->src, v.sport);
 	if (!pcb) {
-		/* RFC 1122 §4.1.3.1: SHOULD send port unreachable (icmp.c skips
-		 * broadcasts and rate-limits). */
-		icmp_send_dest_unreach(st, b, ICMP_UNREACH_PORT);
+		/* RFC 1122 §4.1.3.1: SHOULD send port unreachable (icmp.c and
+		 * icmp6.c skip broadcasts and multicasts, and rate-limit). */
+		ip_send_port_unreach(st, b);
 		ts_drop(st, b, DROP_UDP_NO_PORT);
 		return;
 	}
@@ -362,10 +360,15 @@ static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const struct ts
 {
 	size_t len = from->len;
 	const struct ts_sockopts *so = &pcb->sock->opt;
-	struct ip_tx_opts opts = {
-	    .tos = so->tos, .ttl = so->ttl < 0 ? 0 : (uint8_t)so->ttl, .pmtudisc = so->pmtudisc};
-	struct ip_addr src;
-	int r = ip_select_source(st, dst, &src);
+	struct ip_tx_opts opts = ts_sock_tx_opts(so, dst->af);
+	/* From the bound address when it is one of ours (not a broadcast
+	 * one bound to receive), else the one source selection gives. */
+	struct ip_addr src = pcb->local_ip;
+	int r = 0;
+	if (!ip_addr_is_any(&src) && src.af != dst->af)
+		r = -ENETUNREACH;
+	else if (!ip_addr_is_ours(st, &src))
+		r = ip_select_source(st, dst, &src);
 	if (r < 0)
 		return r;
 	struct ts_buf *b = ts_buf_alloc(st, UDP_HDR_LEN + len, TS_BUF_HEADROOM);
@@ -408,10 +411,11 @@ enum ts_drop_reason udp_err_input(struct stack *st, const struct ip_err *e)
 		/* RFC 1191 §6.1: the path MTU, for this socket's later datagrams
 		 * and every other one to that peer (ipv4_sk_update_pmtu). */
 		uint32_t mtu = e->mtu ? e->mtu : ip_pmtu_plateau(e->quoted_len);
-		if (s->opt.pmtudisc == IP_PMTUDISC_INTERFACE || s->opt.pmtudisc == IP_PMTUDISC_OMIT)
+		uint8_t mode = ts_sock_tx_opts(&s->opt, e->dst.af).pmtudisc;
+		if (mode == IP_PMTUDISC_INTERFACE || mode == IP_PMTUDISC_OMIT)
 			return DROP_ICMP_ERR_IGNORED; /* ip_sk_accept_pmtu */
 		updated = ip_pmtu_update(st, &e->dst, mtu) != 0;
-		if (s->opt.pmtudisc == IP_PMTUDISC_DONT)
+		if (mode == IP_PMTUDISC_DONT)
 			return updated ? DROP_NONE : DROP_ICMP_PMTU_NOT_LOWER;
 		err = EMSGSIZE;
 		hard = true;
@@ -448,7 +452,7 @@ static int udp_sock_bind(struct ts_sock *s, const struct ip_endpoint *ep)
 static int autobind(struct ts_sock *s)
 {
 	struct udp_pcb *pcb = s->pcb;
-	struct ip_addr any = {.af = (uint8_t)s->domain};
+	struct ip_addr any = ts_sock_wildcard(s);
 	if (pcb->bound)
 		return 0;
 	return pcb_bind(s->st, pcb, &any, 0) < 0 ? -EAGAIN : 0;

@@ -380,7 +380,7 @@ EX_CHECK(closed_port_unreachable, "a datagram for a closed port gets ICMP port u
 		ex_fail(
 		    "udp.port-unreachable",
 		    "RFC 1122 §4.1.3.1: a datagram for a port nobody listens on SHOULD get ICMP "
-		    "port unreachable (icmp_send_dest_unreach(st, b, ICMP_UNREACH_PORT): it "
+		    "port unreachable (ip_send_port_unreach(st, b): it "
 		    "does not take b), then drop it as DROP_UDP_NO_PORT",
 		    "expected ICMP destination unreachable (port) and DROP_UDP_NO_PORT = 1; "
 		    "got %s and %llu",
@@ -409,7 +409,8 @@ EX_CHECK(most_specific_socket,
 	const char *hint =
 	    "udp_lookup: among the sockets on the port whose bound address matches (the "
 	    "wildcard matches any), a connected socket takes only its peer's datagrams and "
-	    "wins (+2), a socket bound to the address beats the wildcard (+1); the best score "
+	    "wins (+4), a socket bound to the address beats the wildcard (ip_addr_match_score); "
+	    "the best score "
 	    "wins, whatever the order in the table (Linux compute_score)";
 	peer_sends(&s, MAC_US, US, 40000, 7777, "to C", "10.0.0.1:40000 > 10.0.0.2:7777");
 	peer_sends(&s, MAC_US, US, 40001, 7777, "to B", "10.0.0.1:40001 > 10.0.0.2:7777");

@@ -68,6 +68,7 @@ static void config_for(struct ts_config *cfg, char which)
 	ts_config_default(cfg);
 	cfg->ip = which == 'a' ? 0x0a000001 : 0x0a000002; /* 10.0.0.1 / 10.0.0.2 */
 	cfg->prefix_len = 24;
+	cfg->ip6[15] = which == 'a' ? 1 : 2; /* fd00::1 / fd00::2 */
 	memcpy(cfg->mac, (uint8_t[6]){0x02, 0, 0, 0, 0, which == 'a' ? 0x01 : 0x02}, 6);
 	cfg->seed = which == 'a' ? 1 : 2;
 	cfg->gratuitous_arp = false;

@@ -468,8 +468,8 @@ START_TEST(extension_header_walk)
 	/* No Next Header. */
 	expect_drop(&t, f, ext_frame(f, IPV6_NH_NONE, NULL, 0), DROP_IPV6_NO_NEXT_HEADER);
 	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
-	/* UDP: no handler over IPv6 yet, code 1 at the fixed header's Next Header. */
-	expect_drop(&t, f, ext_frame(f, IPV6_NH_UDP, NULL, 0), DROP_IPV6_UNKNOWN_PROTO);
+	/* SCTP (132): no handler, code 1 at the fixed header's Next Header. */
+	expect_drop(&t, f, ext_frame(f, 132, NULL, 0), DROP_IPV6_UNKNOWN_PROTO);
 	expect_param_problem(&t, ICMP6_PARAM_NEXT, 6);
 	ts_test_stack_free(&t);
 }
@@ -823,6 +823,175 @@ START_TEST(dad_duplicate_not_used)
 }
 END_TEST
 
+/* ---- TCP and UDP over IPv6 ---- */
+
+/* A UDP datagram (RFC 768) over IPv6, its checksum mandatory (RFC 8200 §8.1). */
+static size_t udp6_frame(uint8_t *f, const uint8_t edst[6], const uint8_t esrc[6], const char *src,
+			 const char *dst, uint16_t sport, uint16_t dport, const void *data,
+			 size_t dlen, bool zero_csum)
+{
+	uint8_t u[1500];
+	u[0] = (uint8_t)(sport >> 8);
+	u[1] = (uint8_t)sport;
+	u[2] = (uint8_t)(dport >> 8);
+	u[3] = (uint8_t)dport;
+	u[4] = (uint8_t)((8 + dlen) >> 8);
+	u[5] = (uint8_t)(8 + dlen);
+	u[6] = u[7] = 0;
+	memcpy(u + 8, data, dlen);
+	size_t n = frame6(f, edst, esrc, src, dst, IPV6_NH_UDP, 64, u, 8 + dlen);
+	uint16_t c = csum6(f + 22, f + 38, IPV6_NH_UDP, f + 54, 8 + dlen);
+	if (c == 0)
+		c = 0xffff; /* RFC 768: a computed zero is sent as all ones */
+	if (zero_csum)
+		c = 0;
+	f[60] = (uint8_t)(c >> 8);
+	f[61] = (uint8_t)c;
+	return n;
+}
+
+/* A datagram from fd00::1 to [::]:7 arrives named by its IPv6 address; the
+ * reply is the frame RFC 8200 and RFC 768 describe, byte for byte. */
+START_TEST(udp_over_ipv6_byte_exact)
+{
+	struct ts_test_stack t;
+	uint8_t f[256], got[256], want[256], buf[64];
+	ts_test_stack_init(&t, NULL);
+	ts_test_stack_feed(&t, f, ns_from_peer(f, "fd00::2")); /* the peer's MAC */
+	capdev_take(t.cap, got, sizeof(got));
+	int s = ts_socket(&t.st, AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in6 any = {.sin6_family = AF_INET6, .sin6_port = htons(7)};
+	ck_assert_int_eq(ts_bind(&t.st, s, (struct sockaddr *)&any, sizeof(any)), 0);
+	ts_test_stack_feed(
+	    &t, f, udp6_frame(f, mac2, mac1, "fd00::1", "fd00::2", 40000, 7, "hello6", 6, false));
+	struct sockaddr_in6 from;
+	socklen_t fl = sizeof(from);
+	ck_assert_int_eq(ts_recvfrom(&t.st, s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl),
+			 6);
+	ck_assert_mem_eq(buf, "hello6", 6);
+	ck_assert_int_eq(fl, sizeof(struct sockaddr_in6));
+	uint8_t a1[16];
+	A("fd00::1", a1);
+	ck_assert_mem_eq(&from.sin6_addr, a1, 16);
+	ck_assert_uint_eq(ntohs(from.sin6_port), 40000);
+	ck_assert_int_eq(ts_sendto(&t.st, s, "6olleh", 6, 0, (struct sockaddr *)&from, fl), 6);
+	size_t wn =
+	    udp6_frame(want, mac1, mac2, "fd00::2", "fd00::1", 7, 40000, "6olleh", 6, false);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), wn);
+	ck_assert_mem_eq(got, want, wn);
+	/* RFC 8200 §8.1: a zero UDP checksum over IPv6 is discarded. */
+	expect_drop(&t, f,
+		    udp6_frame(f, mac2, mac1, "fd00::1", "fd00::2", 40000, 7, "zero", 4, true),
+		    DROP_UDP_BAD_CSUM);
+	ck_assert_int_eq(ts_recv(&t.st, s, buf, sizeof(buf), 0), -1);
+	/* RFC 4443 §3.1: a closed port gets destination unreachable code 4,
+	 * quoting the datagram from its IPv6 header on. */
+	size_t n = udp6_frame(f, mac2, mac1, "fd00::1", "fd00::2", 40000, 9999, "closed", 6, false);
+	expect_drop(&t, f, n, DROP_UDP_NO_PORT);
+	wn = icmp6_frame(want, mac1, mac2, "fd00::2", "fd00::1", 64, ICMP6_DEST_UNREACH, 4,
+			 (const uint8_t[4]){0}, 4);
+	memcpy(want + wn, f + 14, n - 14);
+	wn += n - 14;
+	want[18] = (uint8_t)((wn - 54) >> 8);
+	want[19] = (uint8_t)(wn - 54);
+	want[56] = want[57] = 0;
+	uint16_t c = csum6(want + 22, want + 38, IPV6_NH_ICMPV6, want + 54, wn - 54);
+	want[56] = (uint8_t)(c >> 8);
+	want[57] = (uint8_t)c;
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), wn);
+	ck_assert_mem_eq(got, want, wn);
+	ck_assert_uint_eq(t.st.counters[CTR_ICMP6_DEST_UNREACH_SENT], 1);
+	ts_close(&t.st, s);
+	BALANCED(&t);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* A SYN (RFC 9293 §3.1) with an MSS option, over IPv6. */
+static size_t syn6_frame(uint8_t *f, const char *dst, uint16_t dport, uint32_t seq)
+{
+	uint8_t h[24] = {0x9c, 0x40, (uint8_t)(dport >> 8), (uint8_t)dport};
+	h[4] = (uint8_t)(seq >> 24);
+	h[5] = (uint8_t)(seq >> 16);
+	h[6] = (uint8_t)(seq >> 8);
+	h[7] = (uint8_t)seq;
+	h[12] = 6 << 4; /* 24 octets */
+	h[13] = 0x02;	/* SYN */
+	h[14] = 0xff;
+	h[15] = 0xff;
+	h[20] = 2; /* MSS 1440 */
+	h[21] = 4;
+	h[22] = 1440 >> 8;
+	h[23] = 1440 & 0xff;
+	size_t n = frame6(f, mac2, mac1, "fd00::1", dst, IPV6_NH_TCP, 64, h, sizeof(h));
+	uint16_t c = csum6(f + 22, f + 38, IPV6_NH_TCP, f + 54, sizeof(h));
+	f[54 + 16] = (uint8_t)(c >> 8);
+	f[54 + 17] = (uint8_t)c;
+	return n;
+}
+
+/* The SYN,ACK of an AF_INET6 listener: the IPv6 header of RFC 8200 §3, an
+ * MSS of the MTU less 60 (§8.3), a checksum over §8.1's pseudo-header. */
+START_TEST(tcp_syn_ack_over_ipv6)
+{
+	struct ts_test_stack t;
+	uint8_t f[256], got[256];
+	ts_test_stack_init(&t, NULL);
+	ts_test_stack_feed(&t, f, ns_from_peer(f, "fd00::2"));
+	capdev_take(t.cap, got, sizeof(got));
+	int l = ts_socket(&t.st, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in6 any = {.sin6_family = AF_INET6, .sin6_port = htons(80)};
+	ck_assert_int_eq(ts_bind(&t.st, l, (struct sockaddr *)&any, sizeof(any)), 0);
+	ck_assert_int_eq(ts_listen(&t.st, l, 4), 0);
+	ts_test_stack_feed(&t, f, syn6_frame(f, "fd00::2", 80, 1000));
+	size_t n = capdev_take(t.cap, got, sizeof(got));
+	ck_assert_uint_ge(n, 14 + 40 + 24);
+	const uint8_t *ip = got + 14, *tcp = got + 54;
+	uint8_t a1[16], a2[16];
+	A("fd00::1", a1);
+	A("fd00::2", a2);
+	ck_assert_mem_eq(got, mac1, 6);
+	ck_assert_uint_eq(got[12] << 8 | got[13], 0x86dd);
+	ck_assert_uint_eq(ip[0], 0x60); /* version 6, traffic class 0 */
+	ck_assert_uint_eq(ip[1] & 0x0f, 0);
+	size_t plen = (size_t)(ip[4] << 8 | ip[5]);
+	ck_assert_uint_eq(plen, n - 54);
+	ck_assert_uint_eq(ip[6], IPV6_NH_TCP);
+	ck_assert_uint_eq(ip[7], 64);
+	ck_assert_mem_eq(ip + 8, a2, 16);
+	ck_assert_mem_eq(ip + 24, a1, 16);
+	ck_assert_uint_eq(tcp[0] << 8 | tcp[1], 80);
+	ck_assert_uint_eq(tcp[2] << 8 | tcp[3], 40000);
+	ck_assert_uint_eq((uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 | tcp[10] << 8 | tcp[11],
+			  1001);
+	ck_assert_uint_eq(tcp[13], 0x12); /* SYN, ACK */
+	ck_assert_uint_eq(csum6(ip + 8, ip + 24, IPV6_NH_TCP, tcp, plen), 0);
+	bool mss_seen = false;
+	for (size_t i = 20; i < (size_t)(tcp[12] >> 4) * 4;) {
+		if (tcp[i] == 1) {
+			i++;
+			continue;
+		}
+		if (tcp[i] == 0)
+			break;
+		if (tcp[i] == 2) {
+			ck_assert_uint_eq(tcp[i + 2] << 8 | tcp[i + 3], 1440);
+			mss_seen = true;
+		}
+		i += tcp[i + 1];
+	}
+	ck_assert(mss_seen);
+	/* RFC 1122 §4.2.3.10 as RFC 4291 §2.7 puts it: no TCP to a multicast group. */
+	uint64_t before = t.st.rx_drops[DROP_TCP_BCAST];
+	ts_test_stack_feed(&t, f, syn6_frame(f, "ff02::1", 80, 5000));
+	ck_assert_uint_eq(t.st.rx_drops[DROP_TCP_BCAST], before + 1);
+	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
+	ts_close(&t.st, l);
+	BALANCED(&t);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
 static Suite *ipv6_suite(void)
 {
 	Suite *s = suite_create("ipv6");
@@ -848,6 +1017,8 @@ static Suite *ipv6_suite(void)
 	tcase_add_test(tc, mld_reports_at_start);
 	tcase_add_test(tc, dad_probes_then_preferred);
 	tcase_add_test(tc, dad_duplicate_not_used);
+	tcase_add_test(tc, udp_over_ipv6_byte_exact);
+	tcase_add_test(tc, tcp_syn_ack_over_ipv6);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -36,7 +36,8 @@ static struct sockaddr_in sin_of(const char *ip, uint16_t port)
 /* socket(2): family, type, protocol and flag checks. */
 START_TEST(socket_errors)
 {
-	ck_errno(ts_socket(&T.st, AF_INET6, SOCK_STREAM, 0), EAFNOSUPPORT);
+	ck_errno(ts_socket(&T.st, AF_PACKET, SOCK_RAW, 0), EAFNOSUPPORT);
+	ck_errno(ts_socket(&T.st, AF_INET6, SOCK_STREAM, IPPROTO_UDP), EPROTONOSUPPORT);
 	ck_errno(ts_socket(&T.st, AF_UNIX, SOCK_DGRAM, 0), EAFNOSUPPORT);
 	ck_errno(ts_socket(&T.st, AF_INET, SOCK_STREAM, IPPROTO_UDP), EPROTONOSUPPORT);
 	ck_errno(ts_socket(&T.st, AF_INET, SOCK_DGRAM, IPPROTO_TCP), EPROTONOSUPPORT);

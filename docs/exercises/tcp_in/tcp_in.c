@@ -233,7 +233,7 @@ static struct tcp_pcb *child_new(struct tcp_ctx *c, struct tcp_pcb *lis)
 		return NULL;
 	/* Like Linux, the child takes the listener's options (buffers, MSS, TOS,
 	 * TTL) and congestion control. */
-	if (tcp_pcb_alloc_rings(pcb, lis->sock ? &lis->sock->opt : NULL) < 0) {
+	if (tcp_pcb_alloc_rings(pcb, lis->sock ? &lis->sock->opt : NULL, c->b->dst.af) < 0) {
 		tcp_pcb_free(pcb);
 		return NULL;
 	}
@@ -269,7 +269,7 @@ __attribute__((unused)) static enum step send_cookie(struct tcp_ctx *c, struct t
 	uint16_t lport = c->v.dst_port, rport = c->v.src_port;
 	/* The numbers the connection will have once the cookie comes back. */
 	struct tcp_rcv_params rp;
-	tcp_rcv_params(st, lis->sock ? &lis->sock->opt : NULL, &rp);
+	tcp_rcv_params(st, lis->sock ? &lis->sock->opt : NULL, lip->af, &rp);
 	/* Linux: a peer MSS below the table's smallest entry gets 536. */
 	uint32_t mssind = tcp_syncookie_mss_index(in->has_mss ? in->mss : TCP_DEFAULT_MSS);
 	uint32_t iss = tcp_syncookie_make(st->tcp->cookie_key, lip, lport, rip, rport, c->v.seq,

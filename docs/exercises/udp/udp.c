@@ -172,10 +172,12 @@ static struct udp_pcb *udp_lookup(struct stack *st, const struct ip_addr *dst, u
 	 * pcbs in dport's bucket (bucket_of) with local_port == dport and a
 	 * local_ip that matches dst (ip_addr_matches: the wildcard matches
 	 * any; a broadcast dst matches only the wildcard or itself).  Score
-	 * them as Linux's compute_score: +1 for a bound address (not
-	 * ip_addr_is_any), +2 for a connected socket, which takes only its
-	 * peer's datagrams (remote_ip and remote_port equal to src and sport;
-	 * skip it otherwise).  The best score wins, whatever the order.
+	 * them as Linux's compute_score: ip_addr_match_score of the bound
+	 * address (2 the address itself, 1 its family's wildcard, 0 an
+	 * AF_INET6 socket's dual-stack `::`), +4 for a connected socket, which
+	 * takes only its peer's datagrams (remote_ip and remote_port equal to
+	 * src and sport; skip it otherwise).  The best score wins, whatever
+	 * the order.
 	 */
 	(void)st;
 	(void)dst;
@@ -191,8 +193,7 @@ static bool port_in_use(struct stack *st, const struct ip_addr *ip, uint16_t por
 	for (struct udp_pcb *pcb = *bucket_of(st, port); pcb; pcb = pcb->hnext) {
 		if (pcb->local_port != port)
 			continue;
-		if (!ip_addr_is_any(&pcb->local_ip) && !ip_addr_is_any(ip) &&
-		    !ip_addr_eq(&pcb->local_ip, ip))
+		if (!ip_addr_overlap(&pcb->local_ip, ip))
 			continue;
 		if (reuse && pcb->sock->opt.reuseaddr)
 			continue;
@@ -305,8 +306,9 @@ void udp_input(struct stack *st, struct ts_buf *b)
 	 * TODO: count CTR_UDP_RX; parse, and verify the checksum unless the link
 	 * did (ts_buf_csum_trusted; else DROP_UDP_BAD_CSUM); drop with the
 	 * reason.  Find the socket (udp_lookup on b->dst, b->src and the
-	 * ports); none: ICMP port unreachable (icmp_send_dest_unreach(st, b,
-	 * ICMP_UNREACH_PORT), RFC 1122 §4.1.3.1; it does not take b), then
+	 * ports); none: ICMP port unreachable (ip_send_port_unreach(st, b):
+	 * ICMP or ICMPv6 by b's family, RFC 1122 §4.1.3.1, RFC 4443 §3.1; it
+	 * does not take b), then
 	 * DROP_UDP_NO_PORT.  Charge the datagram payload_len +
 	 * UDP_DGRAM_OVERHEAD against the socket's SO_RCVBUF
 	 * (pcb->sock->opt.rcvbuf): refuse it (DROP_UDP_RCVBUF_FULL) if the
@@ -353,14 +355,18 @@ static ssize_t udp_output(struct stack *st, struct udp_pcb *pcb, const struct ts
 			  const struct ip_addr *dst, uint16_t dport)
 {
 	/*
-	 * TODO: pick the source address (ip_select_source; its error is
-	 * returned), allocate a buffer for header and data (ts_buf_alloc with
-	 * TS_BUF_HEADROOM; -ENOBUFS), copy the data in after the header
-	 * (ts_buf_put, ts_iov_get), write the header from pcb->local_port
+	 * TODO: pick the source address: the bound one (pcb->local_ip) when it is
+	 * one of ours (ip_addr_is_ours; not the wildcard, not a broadcast
+	 * address bound to receive), -ENETUNREACH when it is of another family
+	 * than dst, else ip_select_source (its error is returned).  Allocate a
+	 * buffer for header and data (ts_buf_alloc with TS_BUF_HEADROOM;
+	 * -ENOBUFS), copy the data in after the header (ts_buf_put,
+	 * ts_iov_get), write the header from pcb->local_port
 	 * (udp_output_header), set b->transport, and ip_output with the
-	 * socket's IP_TOS, IP_TTL and IP_MTU_DISCOVER (struct ip_tx_opts from
-	 * pcb->sock->opt: tos, ttl (< 0 means the default, 0) and pmtudisc,
-	 * which decides DF and the size that is fragmented, ip.h).  As Linux without IP_RECVERR, a
+	 * socket's options for dst's family (ts_sock_tx_opts(&sock->opt,
+	 * dst->af): IP_TOS, IP_TTL and IP_MTU_DISCOVER for IPv4, their IPV6_
+	 * counterparts for IPv6; pmtudisc decides DF and the size that is
+	 * fragmented, ip.h).  As Linux without IP_RECVERR, a
 	 * datagram lost for lack of buffers (ip_output returns -ENOBUFS) is
 	 * counted (CTR_UDP_SNDBUF_ERRORS) and reported as sent; another error
 	 * is returned; count CTR_UDP_TX.  Return the data length.
@@ -393,10 +399,11 @@ enum ts_drop_reason udp_err_input(struct stack *st, const struct ip_err *e)
 		/* RFC 1191 §6.1: the path MTU, for this socket's later datagrams
 		 * and every other one to that peer (ipv4_sk_update_pmtu). */
 		uint32_t mtu = e->mtu ? e->mtu : ip_pmtu_plateau(e->quoted_len);
-		if (s->opt.pmtudisc == IP_PMTUDISC_INTERFACE || s->opt.pmtudisc == IP_PMTUDISC_OMIT)
+		uint8_t mode = ts_sock_tx_opts(&s->opt, e->dst.af).pmtudisc;
+		if (mode == IP_PMTUDISC_INTERFACE || mode == IP_PMTUDISC_OMIT)
 			return DROP_ICMP_ERR_IGNORED; /* ip_sk_accept_pmtu */
 		updated = ip_pmtu_update(st, &e->dst, mtu) != 0;
-		if (s->opt.pmtudisc == IP_PMTUDISC_DONT)
+		if (mode == IP_PMTUDISC_DONT)
 			return updated ? DROP_NONE : DROP_ICMP_PMTU_NOT_LOWER;
 		err = EMSGSIZE;
 		hard = true;
@@ -433,7 +440,7 @@ static int udp_sock_bind(struct ts_sock *s, const struct ip_endpoint *ep)
 static int autobind(struct ts_sock *s)
 {
 	struct udp_pcb *pcb = s->pcb;
-	struct ip_addr any = {.af = (uint8_t)s->domain};
+	struct ip_addr any = ts_sock_wildcard(s);
 	if (pcb->bound)
 		return 0;
 	return pcb_bind(s->st, pcb, &any, 0) < 0 ? -EAGAIN : 0;
