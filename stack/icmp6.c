@@ -6,13 +6,15 @@
  * echo request answered in the received buffer (type 129, same
  * identifier, sequence and data, §4.2; from the address it was sent to, or
  * for a multicast request from our address of the sender's scope) →
+ * echo replies to the handler tapstack ping installed (else dropped) →
  * neighbour solicitations and advertisements to nd6.c → the rest counted
  * and dropped under named reasons: MLD (we answer no queries yet), router
  * messages (we neither route nor autoconfigure yet), errors (no transport
  * speaks IPv6 yet), unknown informational types (§2.4 (b): MUST be
  * silently discarded).
  *
- * Send: icmp6_send_param_problem, after the §2.4 (e) checks (never about
+ * Send: icmp6_echo_request (tapstack ping, §4.1), and
+ * icmp6_send_param_problem after the §2.4 (e) checks (never about
  * an error, nor to a multicast destination except for an option whose type
  * asks for it, nor to an unspecified or multicast source) and a token
  * bucket (§2.4 (f)) sized like ICMPv4's (cfg.icmp_err_rate, _burst).
@@ -34,6 +36,8 @@
 
 struct icmp6_state {
 	struct ts_bucket err_bucket; /* §2.4 (f) (ratelimit.h) */
+	icmp6_echo_reply_fn echo_fn; /* tapstack ping's reply sink, or NULL */
+	void *echo_ctx;
 };
 
 /* ---- view ---- */
@@ -139,8 +143,20 @@ void icmp6_input(struct stack *st, struct ts_buf *b)
 		icmp6_echo_reply(st, b);
 		return;
 	case ICMP6_ECHO_REPLY:
-		/* tapstack ping speaks IPv4 only for now. */
-		ts_drop(st, b, DROP_ICMP6_ECHO_REPLY_UNHANDLED);
+		if (v.body_len < 4) { /* identifier and sequence number (§4.2) */
+			ts_drop(st, b, DROP_ICMP6_TRUNCATED);
+			return;
+		}
+		/* To tapstack ping, which matches identifier and sequence;
+		 * with no pinger the reply answers nothing we asked. */
+		if (!st->icmp6->echo_fn) {
+			ts_drop(st, b, DROP_ICMP6_ECHO_REPLY_UNHANDLED);
+			return;
+		}
+		st->icmp6->echo_fn(st->icmp6->echo_ctx, b->src.v6, get_be16(v.body),
+				   get_be16(v.body + 2), v.body + 4, v.body_len - 4,
+				   b->network[IPV6_OFF_HOPS]);
+		ts_buf_consume(st, b);
 		return;
 	case ICMP6_NEIGHBOR_SOLICIT:
 		nd6_ns_input(st, b, &v);
@@ -239,4 +255,39 @@ void icmp6_send_param_problem(struct stack *st, const struct ts_buf *orig, uint8
 void icmp6_send_dest_unreach(struct stack *st, const struct ts_buf *orig, uint8_t code)
 {
 	icmp6_send_error(st, orig, ICMP6_DEST_UNREACH, code, 0, CTR_ICMP6_DEST_UNREACH_SENT);
+}
+
+/*
+ * RFC 4443 §4.1: type 128, code 0, identifier and sequence number, then
+ * the data; the source is the one selected for dst (RFC 6724 through
+ * ipv6_select_source), and the checksum covers the pseudo-header with it.
+ */
+int icmp6_echo_request(struct stack *st, const uint8_t dst[16], uint16_t id, uint16_t seq,
+		       const uint8_t *data, size_t len)
+{
+	if (len > ICMP6_ECHO_DATA_MAX)
+		return -EMSGSIZE;
+	uint8_t src[16];
+	if (ipv6_select_source(st, dst, src) < 0)
+		return -EADDRNOTAVAIL;
+	struct ts_buf *b = ts_buf_alloc(st, ICMP6_ECHO_HDR_LEN + len, TS_BUF_HEADROOM);
+	if (!b)
+		return -ENOBUFS;
+	uint8_t *p = ts_buf_put(b, ICMP6_ECHO_HDR_LEN + len);
+	p[ICMP6_OFF_TYPE] = ICMP6_ECHO_REQUEST;
+	p[ICMP6_OFF_CODE] = 0;
+	put_be16(p + ICMP6_OFF_CSUM, 0);
+	put_be16(p + ICMP6_OFF_ID, id);
+	put_be16(p + ICMP6_OFF_SEQ, seq);
+	if (len)
+		memcpy(p + ICMP6_ECHO_HDR_LEN, data, len);
+	put_be16(p + ICMP6_OFF_CSUM, icmp6_csum(src, dst, p, ICMP6_ECHO_HDR_LEN + len));
+	ts_count(st, CTR_ICMP6_TX);
+	return ipv6_output(st, b, src, dst, IPV6_NH_ICMPV6, NULL);
+}
+
+void icmp6_set_echo_handler(struct stack *st, icmp6_echo_reply_fn fn, void *ctx)
+{
+	st->icmp6->echo_fn = fn;
+	st->icmp6->echo_ctx = ctx;
 }
