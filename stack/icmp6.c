@@ -9,9 +9,10 @@
  * echo replies to the handler tapstack ping installed (else dropped) →
  * neighbour solicitations and advertisements to nd6.c → the rest counted
  * and dropped under named reasons: MLD (we answer no queries yet), router
- * messages (we neither route nor autoconfigure yet), errors (no transport
- * speaks IPv6 yet), unknown informational types (§2.4 (b): MUST be
- * silently discarded).
+ * messages (we neither route nor autoconfigure yet), unknown informational
+ * types (§2.4 (b): MUST be silently discarded).  Errors (types 0..127)
+ * reach the transport that sent what they quote (icmp6_error_input, §3,
+ * RFC 8201 for packet too big).
  *
  * Send: icmp6_echo_request (tapstack ping, §4.1), and
  * icmp6_send_param_problem after the §2.4 (e) checks (never about
@@ -116,6 +117,170 @@ static void icmp6_echo_reply(struct stack *st, struct ts_buf *b)
 	ipv6_output(st, b, src, dst, IPV6_NH_ICMPV6, NULL);
 }
 
+/* ---- errors (RFC 4443 §2.4 (a), §3; RFC 8201) ---- */
+
+/*
+ * Destination unreachable codes (RFC 4443 §3.1) as errno and hard/soft:
+ * Linux's tab_unreach in icmpv6_err_convert (net/ipv6/icmp.c), "fatal"
+ * being our hard.  Port unreachable and the policy codes are hard; no
+ * route, scope and address unreachable soft (a route may come back).
+ */
+static const struct {
+	int err;
+	bool hard;
+} unreach6_err[] = {
+    {ENETUNREACH, false},  /* 0 no route to destination */
+    {EACCES, true},	   /* 1 communication administratively prohibited */
+    {EHOSTUNREACH, false}, /* 2 beyond scope of source address (Linux: was NOT_NEIGHBOUR) */
+    {EHOSTUNREACH, false}, /* 3 address unreachable */
+    {ECONNREFUSED, true},  /* 4 port unreachable */
+    {EACCES, true},	   /* 5 source address failed ingress/egress policy */
+    {EACCES, true},	   /* 6 reject route to destination */
+};
+
+/*
+ * The upper layer of the datagram quoted at q (qlen octets, cut anywhere:
+ * §2.4 (c) keeps at most 1232): its protocol and offset past the extension
+ * headers, each bounded by the quote.  Not ipv6_walk_ext: that one judges
+ * a received datagram's options and fragments; this one is our own and
+ * only needs finding, a first fragment included (Linux ipv6_skip_exthdr).
+ * Every step moves 8 octets or more, so it ends.
+ */
+static enum ts_drop_reason icmp6_quote_walk(const uint8_t *q, size_t qlen, uint8_t *proto,
+					    size_t *off)
+{
+	uint8_t nh = q[IPV6_OFF_NEXT];
+	size_t o = IPV6_HDR_LEN;
+	for (;;) {
+		size_t hlen;
+		switch (nh) {
+		case IPV6_NH_HOPOPTS:
+		case IPV6_NH_DSTOPTS:
+		case IPV6_NH_ROUTING:
+			if (o + 8 > qlen)
+				return DROP_ICMP6_ERR_BAD_QUOTE;
+			hlen = ((size_t)q[o + 1] + 1) * 8; /* RFC 8200 §4.3, §4.4, §4.6 */
+			break;
+		case IPV6_NH_FRAGMENT:
+			if (o + 8 > qlen)
+				return DROP_ICMP6_ERR_BAD_QUOTE;
+			/* RFC 8200 §4.5: only the first fragment (offset 0)
+			 * holds the upper-layer header the match needs. */
+			if (get_be16(q + o + 2) & 0xfff8)
+				return DROP_ICMP6_ERR_FRAGMENT;
+			hlen = 8;
+			break;
+		default:
+			*proto = nh;
+			*off = o;
+			return DROP_NONE;
+		}
+		nh = q[o];
+		o += hlen;
+	}
+}
+
+/*
+ * An error message (types 0..127, RFC 4443 §2.1) at b->data: checks what it
+ * quotes (§2.4 (c): the invoking packet's IPv6 header, from one of our
+ * addresses, and past its extension headers 8 octets of the upper layer,
+ * enough for the ports and TCP's sequence number), translates it into
+ * struct ip_err as icmpv6_err_convert does and passes it to the transport
+ * that sent the datagram (ip_err_input, the contract in ip.h).  The frame
+ * ends delivered when the transport acted on it, else under the reason it
+ * gives.  Consumes b.
+ */
+static void icmp6_error_input(struct stack *st, struct ts_buf *b, const struct icmp6_view *v)
+{
+	ts_count(st, CTR_ICMP6_ERRORS_RX);
+	/* An error goes to the source of the packet it is about (§2.2),
+	 * which names one node (§2.4 (e.6) sends none about a multicast
+	 * source): one to a group is someone's mistake or an attack (the
+	 * check ICMPv4 makes for broadcasts, Linux icmp_rcv). */
+	if (ipv6_is_multicast(b->dst.v6)) {
+		ts_drop(st, b, DROP_ICMP6_ERR_MCAST);
+		return;
+	}
+	/* §3: 4 octets of MTU, pointer or unused, then the quote. */
+	if (v->body_len < 4 + IPV6_HDR_LEN) {
+		ts_drop(st, b, DROP_ICMP6_ERR_BAD_QUOTE);
+		return;
+	}
+	uint32_t param = get_be32(v->body);
+	struct ip_err e;
+	memset(&e, 0, sizeof(e));
+	e.type = v->type;
+	e.code = v->code;
+	e.from = b->src;
+	switch (v->type) {
+	case ICMP6_DEST_UNREACH:
+		/* Linux makes codes past its table EPROTO and fatal; like
+		 * ICMPv4's past 15 (icmp_unreach) we take no action on a code
+		 * we cannot name. */
+		if (v->code >= sizeof(unreach6_err) / sizeof(unreach6_err[0])) {
+			ts_drop(st, b, DROP_ICMP6_ERR_UNKNOWN_CODE);
+			return;
+		}
+		e.kind = IP_ERR_UNREACH;
+		e.err = unreach6_err[v->code].err;
+		e.hard = unreach6_err[v->code].hard;
+		break;
+	case ICMP6_PACKET_TOO_BIG:
+		/* §3.2: the code is ignored.  RFC 8201 §4: never an estimate
+		 * below the minimum link MTU; RFC 8021 retired the atomic
+		 * fragments once sent instead, so 1280 it is (__udp6_lib_err's
+		 * route update raises it the same; tcp_v6_err ignores such a
+		 * message outright). */
+		e.kind = IP_ERR_PKT_TOO_BIG;
+		e.err = EMSGSIZE;
+		e.mtu = param < IPV6_MIN_MTU ? IPV6_MIN_MTU : param;
+		break;
+	case ICMP6_TIME_EXCEEDED:
+		e.kind = IP_ERR_TIME_EXCEEDED;
+		e.err = EHOSTUNREACH; /* soft */
+		break;
+	case ICMP6_PARAM_PROBLEM:
+		e.kind = IP_ERR_PARAM_PROBLEM;
+		e.err = EPROTO;
+		e.hard = true;
+		break;
+	default:
+		/* §2.4 (a): an unknown error type MUST be passed to the upper
+		 * layer; icmpv6_err_convert makes it a soft EPROTO. */
+		e.kind = IP_ERR_OTHER;
+		e.err = EPROTO;
+		break;
+	}
+	const uint8_t *q = v->body + 4;
+	size_t qlen = v->body_len - 4, off = 0;
+	if (q[IPV6_OFF_VER_TC_FLOW] >> 4 != 6) {
+		ts_drop(st, b, DROP_ICMP6_ERR_BAD_QUOTE);
+		return;
+	}
+	e.src = ip_addr_v6(q + IPV6_OFF_SRC);
+	e.dst = ip_addr_v6(q + IPV6_OFF_DST);
+	if (!ip_addr_is_ours(st, &e.src)) {
+		ts_drop(st, b, DROP_ICMP6_ERR_NOT_OURS);
+		return;
+	}
+	enum ts_drop_reason r = icmp6_quote_walk(q, qlen, &e.proto, &off);
+	if (r == DROP_NONE && qlen < off + 8)
+		r = DROP_ICMP6_ERR_BAD_QUOTE; /* the ports, TCP's sequence number */
+	if (r != DROP_NONE) {
+		ts_drop(st, b, r);
+		return;
+	}
+	e.quoted_len = IPV6_HDR_LEN + (uint32_t)get_be16(q + IPV6_OFF_PLEN);
+	e.quote = q + off;
+	e.quote_len = qlen - off;
+	if ((r = ip_err_input(st, &e)) != DROP_NONE) {
+		ts_drop(st, b, r);
+		return;
+	}
+	ts_count(st, CTR_ICMP6_ERRORS_DELIVERED);
+	ts_buf_consume(st, b);
+}
+
 void icmp6_input(struct stack *st, struct ts_buf *b)
 {
 	struct icmp6_view v;
@@ -175,11 +340,19 @@ void icmp6_input(struct stack *st, struct ts_buf *b)
 	case ICMP6_REDIRECT:
 		ts_drop(st, b, DROP_ICMP6_ROUTER_IGNORED);
 		return;
+	case ICMP6_DEST_UNREACH:
+	case ICMP6_PACKET_TOO_BIG:
+	case ICMP6_TIME_EXCEEDED:
+	case ICMP6_PARAM_PROBLEM:
+		icmp6_error_input(st, b, &v);
+		return;
 	default:
-		/* §2.4 (a): errors of any type go to the upper layer (none
-		 * speaks IPv6 yet); (b) unknown informational messages MUST be
-		 * silently discarded. */
-		ts_drop(st, b, v.type < 128 ? DROP_ICMP6_ERR_UNHANDLED : DROP_ICMP6_UNKNOWN_INFO);
+		/* §2.4 (a): errors of any type go to the upper layer; (b)
+		 * unknown informational messages MUST be silently discarded. */
+		if (v.type < 128)
+			icmp6_error_input(st, b, &v);
+		else
+			ts_drop(st, b, DROP_ICMP6_UNKNOWN_INFO);
 		return;
 	}
 }
