@@ -100,6 +100,9 @@ struct stack;
 	X(IPV6_RX, "ip6", "datagrams received")                                                    \
 	X(IPV6_DELIVERED, "ip6", "datagrams delivered to an upper layer")                          \
 	X(IPV6_TX, "ip6", "datagrams sent")                                                        \
+	X(IPV6_FRAGS_RX, "ip6", "fragments received (atomic ones excluded)")                       \
+	X(IPV6_REASSEMBLED, "ip6", "datagrams reassembled")                                        \
+	X(IPV6_FRAGS_TX, "ip6", "fragments created")                                               \
 	X(ICMP6_RX, "icmp6", "messages received")                                                  \
 	X(ICMP6_TX, "icmp6", "messages sent")                                                      \
 	X(ICMP6_ECHO_REPLIES_SENT, "icmp6", "echo requests answered")                              \
@@ -109,6 +112,7 @@ struct stack;
 	  "errors received (unreachable, packet too big, time exceeded, parameter problem)")       \
 	X(ICMP6_ERRORS_DELIVERED, "icmp6",                                                         \
 	  "errors passed on to the connection or socket they concern")                             \
+	X(ICMP6_TIME_EXCEEDED_SENT, "icmp6", "time exceeded sent (reassembly timeout)")            \
 	X(ND6_NS_RX, "nd6", "neighbour solicitations received")                                    \
 	X(ND6_NA_RX, "nd6", "neighbour advertisements received")                                   \
 	X(ND6_NS_SENT, "nd6", "neighbour solicitations sent")                                      \

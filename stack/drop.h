@@ -180,8 +180,27 @@
 	  "malformed option, or one whose type says discard (RFC 8200 §4.2)")                      \
 	X(IPV6_RH0, "ipv6", "RFC 5095 3",                                                          \
 	  "routing header type 0 or unknown, segments left (RFC 5095 §3, RFC 8200 §4.4)")          \
-	X(IPV6_FRAG_UNSUPPORTED, "ipv6", "RFC 8200 4.5",                                           \
-	  "fragment header: reassembly not implemented (RFC 8200 §4.5)")                           \
+	X(IPV6_FRAG_BAD_LEN, "ipv6", "RFC 8200 4.5",                                               \
+	  "fragment with M set: empty, or not a multiple of 8 (answered: parameter problem 0)")    \
+	X(IPV6_FRAG_TOO_BIG, "ipv6", "RFC 8200 4.5",                                               \
+	  "fragment would make a datagram over 65535 (answered: parameter problem 0)")             \
+	X(IPV6_FRAG_INCOMPLETE_CHAIN, "ipv6", "RFC 7112 5",                                        \
+	  "first fragment without the whole header chain (answered: parameter problem 3)")         \
+	X(IPV6_FRAG_OVERLAP, "ipv6", "RFC 5722 4",                                                 \
+	  "fragment overlaps another: whole datagram discarded")                                   \
+	X(IPV6_FRAG_BAD_END, "ipv6", "RFC 8200 4.5",                                               \
+	  "fragment past the last one's end, or two last ones disagree: datagram discarded")       \
+	X(IPV6_FRAG_DISCARDED, "ipv6", "RFC 5722 4",                                               \
+	  "fragment of a datagram already discarded (overlap), until its timeout")                 \
+	X(IPV6_FRAG_DUP, "ipv6", "RFC 8200 4.5", "exact duplicate of a fragment already held")     \
+	X(IPV6_FRAG_TIMEOUT, "ipv6", "RFC 8200 4.5",                                               \
+	  "reassembly not done 60 s after the first fragment: datagram discarded")                 \
+	X(IPV6_FRAG_EVICTED, "ipv6", "RFC 8200 4.5",                                               \
+	  "datagram under reassembly evicted, oldest first: datagram or byte cap")                 \
+	X(IPV6_FRAG_NOMEM, "ipv6", "RFC 8200 4.5",                                                 \
+	  "reassembly byte cap reached with no older datagram left to evict")                      \
+	X(IPV6_FRAG_NESTED, "ipv6", "RFC 8200 4.5",                                                \
+	  "reassembled datagram holds another non-atomic fragment header")                         \
 	X(IPV6_NO_NEXT_HEADER, "ipv6", "RFC 8200 4.7",                                             \
 	  "next header 59: nothing follows (RFC 8200 §4.7)")                                       \
 	X(IPV6_UNKNOWN_PROTO, "ipv6", "RFC 8200 4",                                                \
@@ -189,7 +208,7 @@
 	X(IPV6_NO_ROUTE, "ipv6", "RFC 8200",                                                       \
 	  "destination neither link-local nor on our prefix (no router yet)")                      \
 	X(IPV6_TOO_BIG, "ipv6", "RFC 8200",                                                        \
-	  "datagram larger than the link MTU on send (no fragmentation)")                          \
+	  "datagram over 65535 octets with its fragment header on send")                           \
 	/* ICMPv6 (RFC 4443) */                                                                    \
 	X(ICMP6_TRUNCATED, "icmpv6", "RFC 4443", "ICMPv6 message shorter than its header")         \
 	X(ICMP6_BAD_CSUM, "icmpv6", "RFC 4443 2.3",                                                \

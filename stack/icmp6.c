@@ -14,8 +14,9 @@
  * reach the transport that sent what they quote (icmp6_error_input, §3,
  * RFC 8201 for packet too big).
  *
- * Send: icmp6_echo_request (tapstack ping, §4.1), and
- * icmp6_send_param_problem after the §2.4 (e) checks (never about
+ * Send: icmp6_echo_request (tapstack ping, §4.1), and the errors
+ * (icmp6_send_param_problem, _dest_unreach, _time_exceeded for a
+ * reassembly timeout) after the §2.4 (e) checks (never about
  * an error, nor to a multicast destination except for an option whose type
  * asks for it, nor to an unspecified or multicast source) and a token
  * bucket (§2.4 (f)) sized like ICMPv4's (cfg.icmp_err_rate, _burst).
@@ -428,6 +429,11 @@ void icmp6_send_param_problem(struct stack *st, const struct ts_buf *orig, uint8
 void icmp6_send_dest_unreach(struct stack *st, const struct ts_buf *orig, uint8_t code)
 {
 	icmp6_send_error(st, orig, ICMP6_DEST_UNREACH, code, 0, CTR_ICMP6_DEST_UNREACH_SENT);
+}
+
+void icmp6_send_time_exceeded(struct stack *st, const struct ts_buf *orig, uint8_t code)
+{
+	icmp6_send_error(st, orig, ICMP6_TIME_EXCEEDED, code, 0, CTR_ICMP6_TIME_EXCEEDED_SENT);
 }
 
 /*

@@ -72,17 +72,24 @@ void icmp6_destroy(struct stack *st);
 /* Handles one message at b->data (b->network, src, dst set); consumes b. */
 void icmp6_input(struct stack *st, struct ts_buf *b);
 /*
+ * Errors about the datagram at orig->network..orig->tail, after the RFC
+ * 4443 §2.4 (e) checks and the rate limit (§2.4 (f)), quoting as much of
+ * it as fits in 1280 octets (§2.4 (c)).  None consumes orig.
+ *
  * Parameter problem (code, pointer: an octet offset into the offending
- * packet, RFC 4443 §3.4) about the datagram at orig->network..orig->tail,
- * after the RFC 4443 §2.4 (e) checks and the rate limit (§2.4 (f)).  Does
- * not consume orig.
+ * packet, RFC 4443 §3.4).
  */
-/* Destination unreachable (RFC 4443 §3.1: code 4, port unreachable, for a
- * UDP datagram no socket takes), with the same checks and limit. */
-#define ICMP6_UNREACH_PORT 4
-void icmp6_send_dest_unreach(struct stack *st, const struct ts_buf *orig, uint8_t code);
 void icmp6_send_param_problem(struct stack *st, const struct ts_buf *orig, uint8_t code,
 			      uint32_t pointer);
+/* Destination unreachable (RFC 4443 §3.1: code 4, port unreachable, for a
+ * UDP datagram no socket takes). */
+#define ICMP6_UNREACH_PORT 4
+void icmp6_send_dest_unreach(struct stack *st, const struct ts_buf *orig, uint8_t code);
+/* Time exceeded (RFC 4443 §3.3): code 1, fragment reassembly time exceeded
+ * (RFC 8200 §4.5, ipv6_reass.c). */
+#define ICMP6_TIMXCEED_HOP   0 /* hop limit exceeded in transit */
+#define ICMP6_TIMXCEED_REASS 1 /* fragment reassembly time exceeded */
+void icmp6_send_time_exceeded(struct stack *st, const struct ts_buf *orig, uint8_t code);
 /* Whether an ICMPv6 error may go now (token bucket, takes a token). */
 bool icmp6_err_allowed(struct stack *st);
 

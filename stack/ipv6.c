@@ -36,13 +36,33 @@
 #include "byteorder.h"
 #include "eth.h"
 #include "icmp6.h"
+#include "ip_pmtu.h"
+#include "ipv6_reass.h"
 #include "nd6.h"
+#include "siphash.h"
 #include "stack.h"
 #include "tcp.h"
 #include "timer.h"
 #include "udp.h"
 
 const uint8_t ipv6_all_nodes[16] = {0xff, 0x02, [15] = 1};
+
+/*
+ * Fragment identifications (RFC 8200 §4.5: unique among the recently
+ * fragmented datagrams of the same source and destination; RFC 7739 §5.3,
+ * the hash-based algorithm): a datagram to (src, dst) gets
+ * F(src, dst) + counter[G(src, dst)], F and G two halves of one SipHash
+ * under a per-stack key.  Successive datagrams to one destination get
+ * successive identifications, so they repeat only after 2^32 of them; the
+ * offset F differs per destination and is unknown without the key, so
+ * nobody can predict the identifications used toward another host (the
+ * attacks of RFC 7739 §3).  Two destinations share a counter one time in
+ * IPV6_FRAG_ID_BUCKETS, and then see each other's step only.  The key is
+ * drawn from the stack's RNG at the first fragmented datagram, so a seeded
+ * run that never fragments draws what it drew before.
+ */
+#define IPV6_FRAG_ID_BUCKETS 256
+_Static_assert((IPV6_FRAG_ID_BUCKETS & (IPV6_FRAG_ID_BUCKETS - 1)) == 0, "a power of two");
 
 /* An address's life under DAD (RFC 4862 §5.4). */
 enum ipv6_addr_state {
@@ -59,6 +79,10 @@ struct ipv6_state {
 	uint8_t addr_sol[16];
 	uint8_t ll_state, addr_state; /* enum ipv6_addr_state */
 	struct ts_timer dad_timer;    /* RetransTimer after the DAD probes */
+	/* Fragment identifications (ipv6_frag_id). */
+	bool frag_keyed;      /* frag_key drawn (at the first fragmented datagram) */
+	uint64_t frag_key[2]; /* SipHash key */
+	uint32_t frag_ids[IPV6_FRAG_ID_BUCKETS]; /* counters */
 };
 
 /* ---- view ---- */
@@ -200,11 +224,17 @@ enum ts_drop_reason ipv6_walk_ext(const uint8_t *p, size_t len, bool dst_mcast, 
 			if (off + 8 > len)
 				return DROP_IPV6_EXT_TRUNCATED;
 			/* An atomic fragment (offset 0, M clear: RFC 6946
-			 * §4) is a whole datagram: skip its header.  Any
-			 * other needs reassembly, not implemented yet. */
-			if ((get_be16(p + off + 2) & 0xfff9) != 0)
-				return DROP_IPV6_FRAG_UNSUPPORTED;
-			hlen = 8;
+			 * §4) is a whole datagram: skip its header, leave
+			 * reassembly alone.  Any other ends the walk: what
+			 * follows is the fragmentable part, walked once
+			 * reassembled (RFC 8200 §4.5, ipv6_reass.c). */
+			if ((get_be16(p + off + IPV6_FRAG_OFF_OFFM) &
+			     (IPV6_FRAG_OFFSET_MASK | IPV6_FRAG_M)) != 0) {
+				x->frag_off = (uint32_t)off;
+				x->frag_nh_off = (uint32_t)nh_off;
+				return DROP_NONE;
+			}
+			hlen = IPV6_FRAG_HDR_LEN;
 			break;
 		case IPV6_NH_NONE:
 			/* RFC 8200 §4.7: nothing follows; ignore the rest. */
@@ -437,6 +467,29 @@ int ipv6_select_source(const struct stack *st, const uint8_t dst[16], uint8_t sr
 
 /* ---- input ---- */
 
+/*
+ * A fragment found by the walk goes to reassembly (ipv6_reass.c).  When it
+ * completes a datagram, that datagram is walked again from its IPv6 header,
+ * as if it had come whole, with *x and *r the new walk's.  NULL: the
+ * fragment was held or dropped there.
+ */
+static struct ts_buf *ipv6_reassemble(struct stack *st, struct ts_buf *b, bool mcast,
+				      struct ipv6_ext *x, enum ts_drop_reason *r)
+{
+	struct ip_addr src = b->src, dst = b->dst;
+	if (!(b = ipv6_reass_input(st, b, x)))
+		return NULL;
+	b->network = b->data;
+	b->src = src;
+	b->dst = dst;
+	*r = ipv6_walk_ext(b->data, ts_buf_len(b), mcast, x);
+	/* RFC 8200 §4.5 fragments a datagram once: a Fragment header in the
+	 * fragmentable part would be a datagram fragmented twice. */
+	if (*r == DROP_NONE && x->frag_off)
+		*r = DROP_IPV6_FRAG_NESTED;
+	return b;
+}
+
 void ipv6_input(struct stack *st, struct ts_buf *b)
 {
 	struct ipv6_view v;
@@ -464,7 +517,10 @@ void ipv6_input(struct stack *st, struct ts_buf *b)
 	memcpy(b->src.v6, v.src, 16);
 	b->dst.af = AF_INET6;
 	memcpy(b->dst.v6, v.dst, 16);
-	if ((r = ipv6_walk_ext(b->data, ts_buf_len(b), mcast, &x)) != DROP_NONE) {
+	r = ipv6_walk_ext(b->data, ts_buf_len(b), mcast, &x);
+	if (r == DROP_NONE && x.frag_off && !(b = ipv6_reassemble(st, b, mcast, &x, &r)))
+		return;
+	if (r != DROP_NONE) {
 		if (x.send_icmp)
 			icmp6_send_param_problem(st, b, x.icmp_code, x.icmp_ptr);
 		ts_drop(st, b, r);
@@ -497,6 +553,116 @@ void ipv6_input(struct stack *st, struct ts_buf *b)
 
 /* ---- output ---- */
 
+static uint32_t ipv6_frag_id(struct stack *st, const uint8_t src[16], const uint8_t dst[16])
+{
+	struct ipv6_state *s = st->ipv6;
+	if (!s->frag_keyed) {
+		s->frag_key[0] = ts_rand(st);
+		s->frag_key[1] = ts_rand(st);
+		s->frag_keyed = true;
+	}
+	uint64_t m[4];
+	memcpy(m, src, 16);
+	memcpy(m + 2, dst, 16);
+	uint64_t h = siphash24_words(s->frag_key, m, 4);
+	return (uint32_t)(h >> 32) + s->frag_ids[h & (IPV6_FRAG_ID_BUCKETS - 1)]++;
+}
+
+/* Sends the datagram at b->network (header built): the group's MAC, or neighbour discovery. */
+static int ipv6_send(struct stack *st, struct ts_buf *b)
+{
+	if (ipv6_is_multicast(b->network + IPV6_OFF_DST)) {
+		uint8_t mac[6];
+		ipv6_mcast_mac(b->network + IPV6_OFF_DST, mac);
+		return eth_output(st, b, mac, ETH_TYPE_IPV6);
+	}
+	return nd6_resolve_and_send(st, b, b->network + IPV6_OFF_DST);
+}
+
+/*
+ * RFC 8200 §4.5: the source cuts the datagram into fragments that fit the
+ * path MTU.  Each carries the unfragmentable part (the IPv6 header, and a
+ * hop-by-hop options header when b starts with one: mld6.c's), a Fragment
+ * header with the same identification, and a multiple of 8 octets of the
+ * rest, the last fragment excepted (M clear).  All fragments but the last
+ * are copies; the last reuses b in place.  v describes the whole datagram.
+ */
+static int ipv6_fragment(struct stack *st, struct ts_buf *b, struct ipv6_view v, uint32_t mtu)
+{
+	uint8_t src[16], dst[16], unfrag[(255 + 1) * 8];
+	size_t len = ts_buf_len(b), ulen = 0;
+	uint8_t first = v.next; /* the Fragment header's Next Header */
+
+	/* The link sees fragments, not the datagram whose checksum was left
+	 * to it: complete it now (as ipv4_output does, Linux
+	 * skb_checksum_help); this copies any zero-copy pieces in too. */
+	if (ts_buf_csum_complete(b) < 0) {
+		ts_drop(st, b, DROP_LINK_TX_FAIL);
+		return -EINVAL;
+	}
+	if (v.next == IPV6_NH_HOPOPTS) {
+		/* §4.5: hop-by-hop options are processed en route, so they
+		 * belong to the unfragmentable part. */
+		if (len < 2 || (ulen = ((size_t)b->data[1] + 1) * 8) > len) {
+			ts_drop(st, b, DROP_LINK_TX_FAIL); /* a malformed header of ours */
+			return -EINVAL;
+		}
+		memcpy(unfrag, b->data, ulen);
+		first = unfrag[0];
+		unfrag[0] = IPV6_NH_FRAGMENT;
+		v.next = IPV6_NH_HOPOPTS;
+	} else {
+		v.next = IPV6_NH_FRAGMENT;
+	}
+	size_t over = IPV6_HDR_LEN + ulen + IPV6_FRAG_HDR_LEN;
+	size_t chunk = mtu > over ? (mtu - over) & ~(size_t)7 : 0;
+	if (chunk == 0 || len + IPV6_FRAG_HDR_LEN > IPV6_MAX_PAYLOAD) {
+		ts_drop(st, b, DROP_IPV6_TOO_BIG);
+		return -EMSGSIZE;
+	}
+	memcpy(src, v.src, 16);
+	memcpy(dst, v.dst, 16);
+	v.src = src;
+	v.dst = dst;
+	uint32_t id = ipv6_frag_id(st, src, dst);
+	size_t flen = len - ulen; /* the fragmentable part, at b->data + ulen */
+	int err = 0, e;
+	size_t off = 0;
+	ts_count(st, CTR_IPV6_TX);
+	for (bool last = false; !last; off += chunk) {
+		size_t n = chunk;
+		struct ts_buf *f = b;
+		last = off + chunk >= flen;
+		if (last) {
+			n = flen - off;
+			/* Its headers overwrite octets already copied. */
+			ts_buf_pull(b, ulen + off);
+			ts_buf_push(b, ulen + IPV6_FRAG_HDR_LEN);
+		} else {
+			if (!(f = ts_buf_alloc(st, ulen + IPV6_FRAG_HDR_LEN + n,
+					       TS_BUF_HEADROOM))) {
+				ts_drop(st, b, DROP_LINK_NOMEM);
+				return -ENOBUFS;
+			}
+			ts_buf_put(f, ulen + IPV6_FRAG_HDR_LEN);
+			memcpy(ts_buf_put(f, n), b->data + ulen + off, n);
+		}
+		uint8_t *fh = f->data + ulen;
+		memcpy(f->data, unfrag, ulen);
+		fh[0] = first;
+		fh[1] = 0;
+		put_be16(fh + IPV6_FRAG_OFF_OFFM, (uint16_t)(off | (last ? 0 : IPV6_FRAG_M)));
+		put_be32(fh + IPV6_FRAG_OFF_ID, id);
+		v.payload_len = (uint16_t)(ulen + IPV6_FRAG_HDR_LEN + n);
+		f->network = ts_buf_push(f, IPV6_HDR_LEN);
+		ipv6_build(f->network, &v);
+		ts_count(st, CTR_IPV6_FRAGS_TX);
+		if ((e = ipv6_send(st, f)) != 0 && !err)
+			err = e;
+	}
+	return err;
+}
+
 int ipv6_output(struct stack *st, struct ts_buf *b, const uint8_t *src, const uint8_t dst[16],
 		uint8_t proto, const struct ip_tx_opts *opts)
 {
@@ -508,7 +674,15 @@ int ipv6_output(struct stack *st, struct ts_buf *b, const uint8_t *src, const ui
 		ts_drop(st, b, DROP_IPV6_NO_ROUTE);
 		return -ENETUNREACH;
 	}
-	if (len + IPV6_HDR_LEN > st->cfg.mtu || len > 0xffff) {
+	/* RFC 8200 §5: no more than the path MTU (ip_pmtu.c, RFC 8201; the
+	 * link's for a group), else fragments (§4.5).  A GSO datagram is cut
+	 * into segments by the link, each sized by TCP to fit: never
+	 * fragmented here. */
+	struct ip_addr to = {.af = AF_INET6};
+	memcpy(to.v6, dst, 16);
+	uint32_t mtu = ipv6_is_multicast(dst) ? st->cfg.mtu : ip_pmtu_get(st, &to, NULL);
+	bool fits = len + IPV6_HDR_LEN <= mtu || b->gso_type != NETDEV_GSO_NONE;
+	if (len > IPV6_MAX_PAYLOAD) {
 		ts_drop(st, b, DROP_IPV6_TOO_BIG);
 		return -EMSGSIZE;
 	}
@@ -531,13 +705,10 @@ int ipv6_output(struct stack *st, struct ts_buf *b, const uint8_t *src, const ui
 	    .src = src,
 	    .dst = dst,
 	};
+	if (!fits)
+		return ipv6_fragment(st, b, v, mtu);
 	b->network = ts_buf_push(b, IPV6_HDR_LEN);
 	ipv6_build(b->network, &v);
 	ts_count(st, CTR_IPV6_TX);
-	if (ipv6_is_multicast(dst)) {
-		uint8_t mac[6];
-		ipv6_mcast_mac(b->network + IPV6_OFF_DST, mac);
-		return eth_output(st, b, mac, ETH_TYPE_IPV6);
-	}
-	return nd6_resolve_and_send(st, b, b->network + IPV6_OFF_DST);
+	return ipv6_send(st, b);
 }

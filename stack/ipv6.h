@@ -63,13 +63,18 @@ void ipv6_build(uint8_t *p, const struct ipv6_view *v);
  * What the extension-header walk found.  On DROP_NONE: proto and off (the
  * upper-layer header, from the start of the IPv6 header) and nh_off (where
  * the Next Header field naming proto sits, for a parameter problem about
- * an unknown protocol).  On a drop: icmp_code/icmp_ptr describe the
+ * an unknown protocol).  A fragment that is not atomic (RFC 8200 §4.5)
+ * ends the walk with DROP_NONE too: frag_off is then its Fragment header's
+ * offset (never 0) and frag_nh_off that of the field naming it; proto,
+ * off and nh_off are not set.  On a drop: icmp_code/icmp_ptr describe the
  * parameter problem to send (RFC 4443 §3.4) when send_icmp is set.
  */
 struct ipv6_ext {
 	uint8_t proto;
 	uint32_t off;
 	uint32_t nh_off;
+	uint32_t frag_off;    /* 0: no fragment to reassemble */
+	uint32_t frag_nh_off; /* the Next Header field that names the Fragment header */
 	bool send_icmp;
 	uint8_t icmp_code;
 	uint32_t icmp_ptr;
@@ -78,6 +83,17 @@ struct ipv6_ext {
 #define ICMP6_PARAM_HEADER 0 /* erroneous header field */
 #define ICMP6_PARAM_NEXT   1 /* unrecognized Next Header type */
 #define ICMP6_PARAM_OPTION 2 /* unrecognized IPv6 option */
+#define ICMP6_PARAM_CHAIN  3 /* first fragment has an incomplete header chain (RFC 7112 §5) */
+
+/* The Fragment header (RFC 8200 §4.5): Next Header, reserved, offset
+ * (13 bits, 8-octet units) with M in bit 0, identification. */
+#define IPV6_FRAG_HDR_LEN     8
+#define IPV6_FRAG_OFF_OFFM    2 /* offset and M, from the Fragment header */
+#define IPV6_FRAG_OFF_ID      4
+#define IPV6_FRAG_OFFSET_MASK 0xfff8
+#define IPV6_FRAG_M	      0x0001
+/* The largest payload length (RFC 8200 §3: 16 bits; no jumbograms here). */
+#define IPV6_MAX_PAYLOAD 65535
 
 /*
  * Walks the extension headers of the datagram at p (len = 40 + payload

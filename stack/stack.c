@@ -8,6 +8,7 @@
 
 #include "icmp6.h"
 #include "ipv6.h"
+#include "ipv6_reass.h"
 #include "mld6.h"
 #include "nd6.h"
 
@@ -68,6 +69,9 @@ void ts_config_default(struct ts_config *c)
 	c->nd6_queue_max = 3; /* RFC 4861 §7.2.2: "SHOULD ... at least one"; Linux queues 3 */
 	c->nd6_unres_total_bytes = 2u << 20; /* as arp_unres_total_bytes */
 	c->nd6_max_entries = 256;
+	c->ip6_reass_timeout_ms = 60000;   /* RFC 8200 §4.5; Linux ip6frag_time */
+	c->ip6_reass_max_bytes = 4u << 20; /* as reass_max_bytes (Linux ip6frag_high_thresh) */
+	c->ip6_reass_max_dgrams = 64;
 	c->reass_timeout_ms = 30000;
 	c->reass_max_bytes = 4u << 20;
 	c->reass_max_datagrams = 64;
@@ -189,7 +193,8 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 	    (err = ipv4_init(st)) < 0 || (err = ipv4_reass_init(st)) < 0 ||
 	    (err = ip_pmtu_init(st)) < 0 || (err = icmp_init(st)) < 0 ||
 	    (err = ipv6_init(st)) < 0 || (err = icmp6_init(st)) < 0 || (err = nd6_init(st)) < 0 ||
-	    (err = mld6_init(st)) < 0 || (err = udp_init(st)) < 0 || (err = tcp_init(st)) < 0) {
+	    (err = ipv6_reass_init(st)) < 0 || (err = mld6_init(st)) < 0 ||
+	    (err = udp_init(st)) < 0 || (err = tcp_init(st)) < 0) {
 		stack_destroy(st);
 		return err;
 	}
@@ -245,6 +250,7 @@ void stack_destroy(struct stack *st)
 	udp_destroy(st);
 	mld6_destroy(st);
 	nd6_destroy(st);
+	ipv6_reass_destroy(st);
 	icmp6_destroy(st);
 	ipv6_destroy(st);
 	icmp_destroy(st);

@@ -81,6 +81,9 @@ struct ts_config {
 	uint32_t nd6_queue_max;		/* packets waiting per unresolved IPv6 neighbour */
 	uint32_t nd6_unres_total_bytes; /* bytes waiting for ND, all neighbours */
 	uint32_t nd6_max_entries;	/* v6 neighbour cache entries (at most ND6_MAX_ENTRIES) */
+	uint32_t ip6_reass_timeout_ms;	/* RFC 8200 §4.5 reassembly timer (60 s) */
+	uint32_t ip6_reass_max_bytes;	/* memory for all v6 datagrams under reassembly */
+	uint32_t ip6_reass_max_dgrams;	/* v6 datagrams under reassembly at once */
 	bool dad;			/* duplicate address detection at start-up (RFC 4862
 					 * §5.4); off by default, on in tapstack serve */
 	bool mld_reports;		/* announce our groups by MLDv2 at start-up (mld6.c);
@@ -196,6 +199,7 @@ struct stack {
 	struct ipv6_state *ipv6;    /* our IPv6 addresses and groups (ipv6.c) */
 	struct icmp6_state *icmp6;  /* ICMPv6 error rate limit (icmp6.c) */
 	struct nd6_state *nd6;	    /* IPv6 neighbour cache (nd6.c) */
+	struct ip6_reass *reass6;   /* v6 datagrams under reassembly (ipv6_reass.c) */
 	struct mld6_state *mld6;    /* unsolicited MLDv2 reports (mld6.c) */
 	struct udp_state *udp;	    /* port table (udp.c) */
 	struct tcp_state *tcp;	    /* connection tables, ring cache (tcp_var.h) */

@@ -463,9 +463,11 @@ START_TEST(extension_header_walk)
 	const uint8_t rh0[] = {IPV6_NH_ICMPV6, 2, 0, 1, 0, 0, 0, 0, [8] = 0xfd, [23] = 9};
 	expect_drop(&t, f, ext_frame(f, IPV6_NH_ROUTING, rh0, 24), DROP_IPV6_RH0);
 	expect_param_problem(&t, ICMP6_PARAM_HEADER, 42);
-	/* A fragment (offset 8, M set): reassembly not implemented. */
+	/* A fragment (offset 8, M set) of 14 octets, not a multiple of 8:
+	 * code 0 at the Payload Length (RFC 8200 §4.5; ipv6_reass_test.c). */
 	const uint8_t frag[] = {IPV6_NH_ICMPV6, 0, 0, 9, 0, 0, 0, 1};
-	expect_drop(&t, f, ext_frame(f, IPV6_NH_FRAGMENT, frag, 8), DROP_IPV6_FRAG_UNSUPPORTED);
+	expect_drop(&t, f, ext_frame(f, IPV6_NH_FRAGMENT, frag, 8), DROP_IPV6_FRAG_BAD_LEN);
+	expect_param_problem(&t, ICMP6_PARAM_HEADER, 4);
 	/* No Next Header. */
 	expect_drop(&t, f, ext_frame(f, IPV6_NH_NONE, NULL, 0), DROP_IPV6_NO_NEXT_HEADER);
 	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
