@@ -1,8 +1,9 @@
 /*
  * icmp6.h - ICMPv6 (RFC 4443): the message view, echo (answered, and sent
- * for tapstack ping with the replies handed to a handler), the
- * parameter problem error (sent, rate-limited), and the dispatch of
- * neighbour discovery messages to nd6.c.
+ * for tapstack ping with the replies handed to a handler), errors
+ * (parameter problem, destination unreachable, time exceeded for
+ * reassembly: sent, rate-limited; received ones passed to the transports),
+ * and the dispatch of neighbour discovery messages to nd6.c.
  */
 #ifndef TS_ICMP6_H
 #define TS_ICMP6_H

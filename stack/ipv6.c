@@ -7,14 +7,14 @@
  * groups; nothing is forwarded) → trim the Ethernet padding → extension
  * headers walked with bounds (ipv6_walk_ext: hop-by-hop only first,
  * options by their type's action bits, routing headers with segments left
- * refused as RFC 5095 asks of type 0, fragments dropped: reassembly is not
- * implemented yet) → upper layer: ICMPv6 (icmp6.c); any other Next Header
- * is answered with a parameter problem (RFC 8200 §4) and dropped, TCP and
- * UDP included until they learn IPv6.
+ * refused as RFC 5095 asks of type 0, atomic fragments skipped, other
+ * fragments to ipv6_reass.c, a completed datagram walked again from its
+ * header) → upper layer: ICMPv6 (icmp6.c), TCP, UDP; any other Next
+ * Header is answered with a parameter problem (RFC 8200 §4) and dropped.
  *
- * Send: ipv6_output pushes the 40-octet header, refuses what exceeds the
- * link MTU (no fragmentation yet; RFC 8200 §5 lets a host send no more than
- * the path MTU), and hands the datagram to neighbour discovery (nd6.c), or
+ * Send: ipv6_output pushes the 40-octet header, fragments what exceeds the
+ * path MTU (RFC 8200 §4.5, §5; identifications as RFC 7739 §5.3), and
+ * hands each datagram or fragment to neighbour discovery (nd6.c), or
  * straight to the group's MAC (RFC 2464 §7) for multicast.
  *
  * Addresses: the link-local one comes from the MAC by modified EUI-64
@@ -24,8 +24,8 @@
  * MAC (ip link, tshark), as Linux does with addr_gen_mode eui64; see
  * docs/ipv6.md.
  *
- * Read first: RFC 8200 §3-§4 (header, extension headers), RFC 4291 §2.5.1,
- * §2.5.6, §2.7, §2.7.1, RFC 2464 §7, RFC 5095.
+ * Read first: RFC 8200 §3-§4 (header, extension headers; §4.5 fragments),
+ * RFC 4291 §2.5.1, §2.5.6, §2.7, §2.7.1, RFC 2464 §7, RFC 5095, RFC 7739.
  */
 #include "ipv6.h"
 

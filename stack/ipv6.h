@@ -166,6 +166,8 @@ void ipv6_input(struct stack *st, struct ts_buf *b);
  * b->data is the upper-layer header; pushes the IPv6 header (hop limit
  * from opts, else cfg.ttl; 255 for ND is the caller's opts) and sends it:
  * to the group's MAC for multicast, through neighbour discovery otherwise.
+ * Above the path MTU (ip_pmtu_get; the link's for a group) it sends
+ * fragments instead (RFC 8200 §4.5), a GSO buffer excepted.
  * src NULL means the source selected for dst (ipv6_select_source).
  * Consumes b.  0 or -errno (-ENETUNREACH, -EMSGSIZE, -EADDRNOTAVAIL,
  * -ENOBUFS).

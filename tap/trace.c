@@ -228,6 +228,19 @@ static void describe_ipv6(struct ts_strbuf *l, const uint8_t *p, size_t len)
 		ts_strbuf_printf(l, " (%s)", ts_drop_name(r));
 		return;
 	}
+	if (x.frag_off) {
+		/* A fragment to reassemble (RFC 8200 §4.5): what follows its
+		 * header is part of the datagram, read once whole. */
+		const uint8_t *fh = p + x.frag_off;
+		unsigned om = (unsigned)(fh[IPV6_FRAG_OFF_OFFM] << 8 | fh[IPV6_FRAG_OFF_OFFM + 1]);
+		const uint8_t *id = fh + IPV6_FRAG_OFF_ID;
+		ts_strbuf_printf(l, " frag off=%u%s id=%lu next=%u len=%zu",
+				 om & IPV6_FRAG_OFFSET_MASK, om & IPV6_FRAG_M ? " mf" : "",
+				 (unsigned long)id[0] << 24 | (unsigned long)id[1] << 16 |
+				     (unsigned long)id[2] << 8 | id[3],
+				 fh[0], dlen - x.frag_off - IPV6_FRAG_HDR_LEN);
+		return;
+	}
 	if (x.off > IPV6_HDR_LEN)
 		ts_strbuf_printf(l, " ext=%u", (unsigned)(x.off - IPV6_HDR_LEN));
 	ts_strbuf_printf(l, " | ");

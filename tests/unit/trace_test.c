@@ -58,6 +58,30 @@ START_TEST(fragment_lines)
 }
 END_TEST
 
+/* An IPv6 fragment (RFC 8200 §4.5): offset, M, identification, what it carries. */
+START_TEST(ipv6_fragment_line)
+{
+	uint8_t f[14 + 40 + 8 + 16] = {2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x86, 0xdd, 0x60};
+	char line[512];
+	uint8_t *ip = f + 14, *fh = ip + 40;
+	ip[5] = 8 + 16; /* payload length */
+	ip[6] = 44;	/* Next Header: Fragment */
+	ip[7] = 64;	/* hop limit */
+	ip[8] = 0xfd;	/* fd00::1 */
+	ip[23] = 1;
+	ip[24] = 0xfd; /* fd00::2 */
+	ip[39] = 2;
+	fh[0] = 58;   /* ICMPv6 */
+	fh[2] = 0x05; /* offset 1448 (0x5a8), M */
+	fh[3] = 0xa9;
+	fh[7] = 7; /* identification */
+	ck_assert_int_gt(trace_describe(f, sizeof(f), line, sizeof(line)), 0);
+	ck_assert_str_eq(line,
+			 "eth 02:00:00:00:00:01>02:00:00:00:00:02 type=ipv6 | ipv6 "
+			 "fd00::1>fd00::2 hlim=64 len=24 frag off=1448 mf id=7 next=58 len=16");
+}
+END_TEST
+
 START_TEST(other_lines)
 {
 	assert_line("eth/ipv6_mld_mcast.hex",
@@ -153,6 +177,7 @@ static Suite *trace_suite(void)
 	tcase_add_test(tc, echo_request_line);
 	tcase_add_test(tc, arp_lines);
 	tcase_add_test(tc, fragment_lines);
+	tcase_add_test(tc, ipv6_fragment_line);
 	tcase_add_test(tc, other_lines);
 	tcase_add_test(tc, udp_delegated);
 	tcase_add_test(tc, broken_frames);
