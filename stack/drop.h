@@ -207,6 +207,8 @@
 	  "next header with no handler (answered: parameter problem, §4)")                         \
 	X(IPV6_NO_ROUTE, "ipv6", "RFC 8200",                                                       \
 	  "destination neither link-local nor on our prefix (no router yet)")                      \
+	X(IPV6_FRAG_REFUSED, "ipv6", "RFC 8201 4",                                                 \
+	  "over the MTU on send, IPV6_MTU_DISCOVER DO, PROBE or INTERFACE: EMSGSIZE")              \
 	X(IPV6_TOO_BIG, "ipv6", "RFC 8200",                                                        \
 	  "datagram over 65535 octets with its fragment header on send")                           \
 	/* ICMPv6 (RFC 4443) */                                                                    \

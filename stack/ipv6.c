@@ -674,16 +674,29 @@ int ipv6_output(struct stack *st, struct ts_buf *b, const uint8_t *src, const ui
 		ts_drop(st, b, DROP_IPV6_NO_ROUTE);
 		return -ENETUNREACH;
 	}
-	/* RFC 8200 §5: no more than the path MTU (ip_pmtu.c, RFC 8201; the
-	 * link's for a group), else fragments (§4.5).  A GSO datagram is cut
-	 * into segments by the link, each sized by TCP to fit: never
-	 * fragmented here. */
+	/*
+	 * RFC 8200 §5: no more than the path MTU (ip_pmtu.c, RFC 8201; the
+	 * link's for a group), else fragments (§4.5).  IPV6_MTU_DISCOVER as
+	 * Linux (__ip6_append_data, ip6_sk_ignore_df; IPv6 has no DF): DONT and
+	 * WANT fragment above the path MTU, OMIT above the link's; DO above the
+	 * path MTU, PROBE and INTERFACE above the link's, refuse (EMSGSIZE).
+	 * A GSO datagram is cut into segments by the link, each sized by TCP
+	 * to fit: never fragmented here.
+	 */
+	uint8_t mode = opts ? opts->pmtudisc : IP_PMTUDISC_DONT;
 	struct ip_addr to = {.af = AF_INET6};
 	memcpy(to.v6, dst, 16);
-	uint32_t mtu = ipv6_is_multicast(dst) ? st->cfg.mtu : ip_pmtu_get(st, &to, NULL);
+	uint32_t mtu = ipv6_is_multicast(dst) || !ip_pmtudisc_uses_pmtu(mode)
+			   ? st->cfg.mtu
+			   : ip_pmtu_get(st, &to, NULL);
 	bool fits = len + IPV6_HDR_LEN <= mtu || b->gso_type != NETDEV_GSO_NONE;
 	if (len > IPV6_MAX_PAYLOAD) {
 		ts_drop(st, b, DROP_IPV6_TOO_BIG);
+		return -EMSGSIZE;
+	}
+	if (!fits && (mode == IP_PMTUDISC_DO || mode == IP_PMTUDISC_PROBE ||
+		      mode == IP_PMTUDISC_INTERFACE)) {
+		ts_drop(st, b, DROP_IPV6_FRAG_REFUSED);
 		return -EMSGSIZE;
 	}
 	if (!src) {

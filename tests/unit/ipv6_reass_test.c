@@ -17,6 +17,7 @@
 #include "tsunit.h"
 #include "icmp6.h"
 #include "ipv6.h"
+#include "ip_pmtu.h"
 #include "ipv6_reass.h"
 #include "tapstack.h"
 
@@ -180,12 +181,14 @@ static void expect_usage(struct ts_test_stack *t, uint32_t datagrams)
 /*
  * Takes every frame the stack sent and checks they are the fragments of
  * one datagram fd00::2 → fd00::1 carrying the n octets of msg (RFC 8200
- * §4.5): each within the 1500-octet MTU, IPv6 header with Next Header 44,
- * a Fragment header naming ICMPv6, one identification, offsets contiguous
+ * §4.5; msg NULL: only their checksum): each within the mtu, IPv6 header
+ * with Next Header 44, a Fragment header naming nh, one identification,
+ * offsets contiguous
  * from 0, every fragment but the last with M and a multiple of 8 octets.
  * Returns the number of fragments.
  */
-static size_t expect_fragments(struct ts_test_stack *t, const uint8_t *msg, size_t n)
+static size_t expect_fragments_of(struct ts_test_stack *t, const uint8_t *msg, size_t n, uint8_t nh,
+				  size_t mtu)
 {
 	static uint8_t whole[70000];
 	uint8_t s[16], d[16];
@@ -197,7 +200,7 @@ static size_t expect_fragments(struct ts_test_stack *t, const uint8_t *msg, size
 	size_t len;
 	while ((len = capdev_take(t->cap, got, sizeof(got))) > 0) {
 		ck_assert(more); /* nothing after the last fragment */
-		ck_assert_uint_le(len, 14 + 1500);
+		ck_assert_uint_le(len, 14 + mtu);
 		ck_assert_mem_eq(got, mac1, 6);
 		ck_assert_mem_eq(got + 6, mac2, 6);
 		ck_assert_uint_eq(got[12] << 8 | got[13], 0x86dd);
@@ -208,7 +211,7 @@ static size_t expect_fragments(struct ts_test_stack *t, const uint8_t *msg, size
 		ck_assert_uint_eq(ip[7], 64);
 		ck_assert_mem_eq(ip + 8, s, 16);
 		ck_assert_mem_eq(ip + 24, d, 16);
-		ck_assert_uint_eq(fh[0], IPV6_NH_ICMPV6);
+		ck_assert_uint_eq(fh[0], nh);
 		ck_assert_uint_eq(fh[1], 0);
 		ck_assert_uint_eq(fh[3] & 6, 0); /* reserved bits */
 		size_t off = (size_t)(fh[2] << 8 | (fh[3] & 0xf8));
@@ -226,9 +229,15 @@ static size_t expect_fragments(struct ts_test_stack *t, const uint8_t *msg, size
 	}
 	ck_assert(!more);
 	ck_assert_uint_eq(next, n);
-	ck_assert_mem_eq(whole, msg, n);
-	ck_assert_uint_eq(csum6(s, d, IPV6_NH_ICMPV6, whole, n), 0);
+	if (msg)
+		ck_assert_mem_eq(whole, msg, n);
+	ck_assert_uint_eq(csum6(s, d, nh, whole, n), 0);
 	return count;
+}
+
+static size_t expect_fragments(struct ts_test_stack *t, const uint8_t *msg, size_t n)
+{
+	return expect_fragments_of(t, msg, n, IPV6_NH_ICMPV6, 1500);
 }
 
 /* ---- reassembly delivering an echo request ---- */
@@ -332,6 +341,58 @@ START_TEST(fragment_ids_differ)
 			;
 	}
 	ck_assert_uint_eq(ids[1], ids[0] + 1);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/*
+ * UDP over IPv6 and IPV6_MTU_DISCOVER (Linux __ip6_append_data): WANT (the
+ * default) and DONT fragment above the path MTU, OMIT above the link's;
+ * DO refuses above the path MTU, PROBE and INTERFACE above the link's.
+ */
+START_TEST(udp_fragmented_by_mtu_discover_mode)
+{
+	struct ts_test_stack t;
+	static uint8_t data[3000];
+	init_with_peer(&t, NULL);
+	int u = ts_socket(&t.st, AF_INET6, SOCK_DGRAM, 0);
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(9)};
+	A("fd00::1", a.sin6_addr.s6_addr);
+	ck_assert_int_eq(ts_connect(&t.st, u, SA(a), sizeof(a)), 0);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13);
+	ck_assert_int_eq(ts_send(&t.st, u, data, 3000, 0), 3000);
+	ck_assert_uint_eq(expect_fragments_of(&t, NULL, 8 + 3000, IPV6_NH_UDP, 1500), 3);
+	/* A path MTU of 1280 (RFC 8201): fragments of 1280 at most. */
+	struct ip_addr to = {.af = AF_INET6};
+	A("fd00::1", to.v6);
+	ck_assert_uint_eq(ip_pmtu_update(&t.st, &to, 1280), 1280);
+	ck_assert_int_eq(ts_send(&t.st, u, data, 1400, 0), 1400);
+	ck_assert_uint_eq(expect_fragments_of(&t, NULL, 8 + 1400, IPV6_NH_UDP, 1280), 2);
+	int v = IPV6_PMTUDISC_DO;
+	ck_assert_int_eq(ts_setsockopt(&t.st, u, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v, sizeof(v)),
+			 0);
+	ck_errno(ts_send(&t.st, u, data, 1400, 0), EMSGSIZE);
+	ck_assert_uint_eq(t.st.drops[DROP_IPV6_FRAG_REFUSED], 1);
+	ck_assert_int_eq(ts_send(&t.st, u, data, 1200, 0), 1200);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), 14 + 40 + 8 + 1200);
+	ck_assert_uint_eq(got[20], IPV6_NH_UDP);
+	/* PROBE: the link's MTU, never fragments. */
+	v = IPV6_PMTUDISC_PROBE;
+	ck_assert_int_eq(ts_setsockopt(&t.st, u, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v, sizeof(v)),
+			 0);
+	ck_assert_int_eq(ts_send(&t.st, u, data, 1400, 0), 1400);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), 14 + 40 + 8 + 1400);
+	ck_errno(ts_send(&t.st, u, data, 1500, 0), EMSGSIZE);
+	/* OMIT: the link's MTU, fragments above it. */
+	v = IPV6_PMTUDISC_OMIT;
+	ck_assert_int_eq(ts_setsockopt(&t.st, u, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &v, sizeof(v)),
+			 0);
+	ck_assert_int_eq(ts_send(&t.st, u, data, 1400, 0), 1400);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), 14 + 40 + 8 + 1400);
+	ck_assert_int_eq(ts_send(&t.st, u, data, 3000, 0), 3000);
+	ck_assert_uint_eq(expect_fragments_of(&t, NULL, 8 + 3000, IPV6_NH_UDP, 1500), 3);
+	ck_assert_int_eq(ts_close(&t.st, u), 0);
 	ts_test_stack_free(&t);
 }
 END_TEST
@@ -692,6 +753,7 @@ static Suite *ipv6_reass_suite(void)
 	tcase_add_test(tc, big_echo_out_of_order);
 	tcase_add_test(tc, largest_echo_both_ways);
 	tcase_add_test(tc, fragment_ids_differ);
+	tcase_add_test(tc, udp_fragmented_by_mtu_discover_mode);
 	tcase_add_test(tc, overlap_drops_whole_datagram);
 	tcase_add_test(tc, bad_end_drops_datagram);
 	tcase_add_test(tc, not_multiple_of_8_param_problem);
