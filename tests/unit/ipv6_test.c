@@ -992,6 +992,107 @@ START_TEST(tcp_syn_ack_over_ipv6)
 }
 END_TEST
 
+/* ---- frames from Linux (tests/frames/ipv6) ---- */
+
+/* The TCP checksum of a frame whose segment was edited, over §8.1's pseudo-header. */
+static void tcp6_fix_csum(uint8_t *f, size_t n)
+{
+	f[54 + 16] = f[54 + 17] = 0;
+	uint16_t c = csum6(f + 22, f + 38, IPV6_NH_TCP, f + 54, n - 54);
+	f[54 + 16] = (uint8_t)(c >> 8);
+	f[54 + 17] = (uint8_t)c;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * The kernel's own frames, each handled as the RFCs say: its router
+ * solicitation not received by a host (to all-routers, which only routers
+ * join: RFC 4861 §6.2.6), its NS answered, its
+ * echo request answered with the same data, its UDP datagram delivered to an
+ * AF_INET6 socket, and `nc -6`'s connection (SYN, ACK, data, FIN) accepted
+ * and read to its end, the ACK numbers moved onto our ISS.
+ */
+START_TEST(linux_frames_handled)
+{
+	struct ts_test_stack t;
+	uint8_t f[256], got[256], buf[64];
+	size_t n;
+	ts_test_stack_init(&t, NULL);
+	int u = ts_socket(&t.st, AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int l = ts_socket(&t.st, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in6 any = {.sin6_family = AF_INET6, .sin6_port = htons(7)};
+	ck_assert_int_eq(ts_bind(&t.st, u, (struct sockaddr *)&any, sizeof(any)), 0);
+	any.sin6_port = htons(8080);
+	ck_assert_int_eq(ts_bind(&t.st, l, (struct sockaddr *)&any, sizeof(any)), 0);
+	ck_assert_int_eq(ts_listen(&t.st, l, 4), 0);
+
+	/* To all-routers (ff02::2, 33:33:00:00:00:02), a group a host does not
+	 * join: the multicast filter drops it, as a NIC's would. */
+	n = ts_load_hex("ipv6/router_solicit.hex", f, sizeof(f));
+	expect_drop(&t, f, n, DROP_ETH_NOT_FOR_US);
+
+	n = ts_load_hex("ipv6/ns.hex", f, sizeof(f));
+	ts_test_stack_feed(&t, f, n);
+	ck_assert_uint_gt(capdev_take(t.cap, got, sizeof(got)), 54);
+	ck_assert_uint_eq(got[54], ICMP6_NEIGHBOR_ADVERT);
+
+	n = ts_load_hex("ipv6/echo_request.hex", f, sizeof(f));
+	ts_test_stack_feed(&t, f, n);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), n);
+	ck_assert_uint_eq(got[54], ICMP6_ECHO_REPLY);
+	ck_assert_mem_eq(got + 58, f + 58, n - 58); /* identifier, sequence, data */
+	ck_assert_uint_eq(csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, n - 54), 0);
+
+	n = ts_load_hex("ipv6/udp_echo.hex", f, sizeof(f));
+	ts_test_stack_feed(&t, f, n);
+	ck_assert_int_eq(ts_recv(&t.st, u, buf, sizeof(buf), 0), 4);
+	ck_assert_mem_eq(buf, "six\n", 4);
+
+	n = ts_load_hex("ipv6/syn.hex", f, sizeof(f));
+	uint32_t peer_iss = be32(f + 54 + 4);
+	ts_test_stack_feed(&t, f, n);
+	size_t sn = capdev_take(t.cap, got, sizeof(got));
+	ck_assert_uint_ge(sn, 54 + 20);
+	ck_assert_uint_eq(got[54 + 13], 0x12);
+	ck_assert_uint_eq(be32(got + 54 + 8), peer_iss + 1);
+	uint32_t our_iss = be32(got + 54 + 4);
+	const char *names[] = {"ipv6/ack.hex", "ipv6/data.hex", "ipv6/fin.hex"};
+	for (int i = 0; i < 3; i++) {
+		n = ts_load_hex(names[i], f, sizeof(f));
+		/* Linux acknowledged its capture's ISS + 1; ours is another. */
+		uint32_t want = our_iss + 1;
+		f[54 + 8] = (uint8_t)(want >> 24);
+		f[54 + 9] = (uint8_t)(want >> 16);
+		f[54 + 10] = (uint8_t)(want >> 8);
+		f[54 + 11] = (uint8_t)want;
+		tcp6_fix_csum(f, n);
+		ts_test_stack_feed(&t, f, n);
+		if (i == 0) {
+			struct sockaddr_in6 peer;
+			socklen_t pl = sizeof(peer);
+			int c = ts_accept4(&t.st, l, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK);
+			ck_assert_int_ge(c, 3);
+			uint8_t a1[16];
+			A("fd00::1", a1);
+			ck_assert_mem_eq(&peer.sin6_addr, a1, 16);
+			ck_assert_int_eq(ts_close(&t.st, l), 0);
+			l = c;
+		}
+	}
+	ck_assert_int_eq(ts_recv(&t.st, l, buf, sizeof(buf), 0), 3);
+	ck_assert_mem_eq(buf, "hi\n", 3);
+	ck_assert_int_eq(ts_recv(&t.st, l, buf, sizeof(buf), 0), 0); /* the FIN */
+	ts_close(&t.st, l);
+	ts_close(&t.st, u);
+	BALANCED(&t);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
 static Suite *ipv6_suite(void)
 {
 	Suite *s = suite_create("ipv6");
@@ -1019,6 +1120,7 @@ static Suite *ipv6_suite(void)
 	tcase_add_test(tc, dad_duplicate_not_used);
 	tcase_add_test(tc, udp_over_ipv6_byte_exact);
 	tcase_add_test(tc, tcp_syn_ack_over_ipv6);
+	tcase_add_test(tc, linux_frames_handled);
 	suite_add_tcase(s, tc);
 	return s;
 }
