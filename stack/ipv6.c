@@ -37,6 +37,7 @@
 #include "eth.h"
 #include "icmp6.h"
 #include "nd6.h"
+#include "rd6.h"
 #include "stack.h"
 #include "tcp.h"
 #include "timer.h"
@@ -403,6 +404,9 @@ bool ipv6_on_link(const struct stack *st, const uint8_t a[16])
 	const struct ipv6_state *s = st->ipv6;
 	if (ipv6_is_link_local(a))
 		return true;
+	/* RFC 4861 §5.2: a prefix a router advertised on-link, or our own. */
+	if (rd6_on_link(st, a))
+		return true;
 	if (!s->have_addr)
 		return false;
 	unsigned plen = st->cfg.ip6_prefix_len > 128 ? 128 : st->cfg.ip6_prefix_len;
@@ -502,13 +506,16 @@ int ipv6_output(struct stack *st, struct ts_buf *b, const uint8_t *src, const ui
 {
 	size_t len = ts_buf_len(b);
 	uint8_t from[16];
+	const uint8_t *next_hop = dst;
 
-	if (!ipv6_is_multicast(dst) && !ipv6_on_link(st, dst)) {
-		/* No default router yet (router discovery is a later step). */
+	/* RFC 4861 §5.2: on-link destinations directly, the others through a
+	 * default router (rd6.c), else there is no route. */
+	if (!ipv6_is_multicast(dst) && !ipv6_on_link(st, dst) &&
+	    !(next_hop = rd6_default_router(st))) {
 		ts_drop(st, b, DROP_IPV6_NO_ROUTE);
 		return -ENETUNREACH;
 	}
-	if (len + IPV6_HDR_LEN > st->cfg.mtu || len > 0xffff) {
+	if (len + IPV6_HDR_LEN > rd6_link_mtu(st) || len > 0xffff) {
 		ts_drop(st, b, DROP_IPV6_TOO_BIG);
 		return -EMSGSIZE;
 	}
@@ -527,7 +534,7 @@ int ipv6_output(struct stack *st, struct ts_buf *b, const uint8_t *src, const ui
 	    .tclass = opts ? opts->tos : 0,
 	    .payload_len = (uint16_t)len,
 	    .next = proto,
-	    .hop_limit = opts && opts->ttl ? opts->ttl : st->cfg.ttl,
+	    .hop_limit = opts && opts->ttl ? opts->ttl : rd6_hop_limit(st),
 	    .src = src,
 	    .dst = dst,
 	};
@@ -539,5 +546,5 @@ int ipv6_output(struct stack *st, struct ts_buf *b, const uint8_t *src, const ui
 		ipv6_mcast_mac(b->network + IPV6_OFF_DST, mac);
 		return eth_output(st, b, mac, ETH_TYPE_IPV6);
 	}
-	return nd6_resolve_and_send(st, b, b->network + IPV6_OFF_DST);
+	return nd6_resolve_and_send(st, b, next_hop == dst ? b->network + IPV6_OFF_DST : next_hop);
 }

@@ -9,6 +9,7 @@
 #include "icmp6.h"
 #include "ipv6.h"
 #include "mld6.h"
+#include "rd6.h"
 #include "nd6.h"
 
 #include <errno.h>
@@ -189,7 +190,8 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 	    (err = ipv4_init(st)) < 0 || (err = ipv4_reass_init(st)) < 0 ||
 	    (err = ip_pmtu_init(st)) < 0 || (err = icmp_init(st)) < 0 ||
 	    (err = ipv6_init(st)) < 0 || (err = icmp6_init(st)) < 0 || (err = nd6_init(st)) < 0 ||
-	    (err = mld6_init(st)) < 0 || (err = udp_init(st)) < 0 || (err = tcp_init(st)) < 0) {
+	    (err = mld6_init(st)) < 0 || (err = rd6_init(st)) < 0 || (err = udp_init(st)) < 0 ||
+	    (err = tcp_init(st)) < 0) {
 		stack_destroy(st);
 		return err;
 	}
@@ -203,6 +205,8 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 		mld6_start(st);
 	if (st->cfg.dad)
 		ipv6_dad_probe(st);
+	if (st->cfg.router_solicit)
+		rd6_start(st);
 	return 0;
 }
 
@@ -243,6 +247,7 @@ void stack_destroy(struct stack *st)
 	task_sched_destroy(st);
 	tcp_destroy(st);
 	udp_destroy(st);
+	rd6_destroy(st);
 	mld6_destroy(st);
 	nd6_destroy(st);
 	icmp6_destroy(st);

@@ -146,5 +146,34 @@ test_capture6_clean() {
 	eq "SYN,ACK over IPv6 announces MSS 1440 (1500 - 40 - 20)" 1440 "$mss"
 }
 
+# RFC 4861 §6.3.7: serve solicits routers; §6.3.4: an advertisement from
+# the kernel side's link-local address makes it the default router, so the
+# stack answers a ping from an address off its link (2001:db8:1::1, on the
+# kernel's lo) through it.  Before the advertisement it cannot: no route.
+test_router_discovery() {
+	need_v6
+	ns_exec ip -6 addr replace 2001:db8:1::1/128 dev lo
+	out=$(ns_exec ping -6 -c 1 -W 1 -I 2001:db8:1::1 fd00::2 2>&1)
+	check "no answer off-link before a router is known" \
+		sh -c "echo '$out' | grep -q ' 0 received'"
+	ns_exec python3 "$TOP/tests/tools/inject.py" ra $MAC 1800
+	out=$(ns_exec ping -6 -c 2 -i 0.2 -W 2 -I 2001:db8:1::1 fd00::2 2>&1)
+	check "ping -6 from 2001:db8:1::1 answered through the router ($(echo "$out" | grep -o '[0-9]* received'))" \
+		sh -c "echo '$out' | grep -q ' 2 received'"
+	ns_exec python3 "$TOP/tests/tools/inject.py" ra $MAC 0
+	tapmac=$(ns_exec cat /sys/class/net/tap0/address)
+	sleep 0.2
+	ts_stop
+	rs=$(tshark -r "$WORK/tapstack.pcap" -Y "icmpv6.type == 133 && eth.src == $MAC && \
+		ipv6.dst == ff02::2 && ipv6.hlim == 255" 2>/dev/null | wc -l)
+	check "the stack sent router solicitations ($rs)" test "$rs" -ge 1
+	via=$(tshark -r "$WORK/tapstack.pcap" -Y "icmpv6.type == 129 && eth.src == $MAC && \
+		ipv6.dst == 2001:db8:1::1" -T fields -e eth.dst 2>/dev/null | sort -u)
+	eq "echo replies off-link went to the router's MAC" "$tapmac" "$via"
+	check "--stats: a default router learnt" \
+		sh -c "grep -qE '^ +1 default routers learnt' '$WORK/tapstack.err'"
+	ns_exec ip -6 addr del 2001:db8:1::1/128 dev lo 2>/dev/null || true
+}
+
 run_tests
 suite_exit
