@@ -1,7 +1,8 @@
 /*
  * client.c - one HTTP/1.1 GET over the ts_ socket API (`tapstack get`).
  *
- * Call order: http_url_parse → socket(SOCK_NONBLOCK) → connect (EINPROGRESS)
+ * Call order: http_url_parse → socket(AF_INET, or AF_INET6 for an IPv6
+ * literal; SOCK_NONBLOCK) → connect (EINPROGRESS)
  * → wait for EPOLLOUT → getsockopt(SO_ERROR), as Go's net.Dial does →
  * write the request → read the status line and fields
  * (http_parse_response) → read the body by Content-Length, chunked, or until
@@ -14,6 +15,7 @@
 #include "client.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +43,75 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- URLs ------------------------------------------------------------------ */
 
+/* A ZoneID (RFC 6874 §2): one or more unreserved characters (RFC 3986
+ * §2.3) or pct-encoded octets. */
+static bool zone_ok(const char *z, size_t len)
+{
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)z[i];
+		if (ch == '%') {
+			if (i + 2 >= len || !isxdigit((unsigned char)z[i + 1]) ||
+			    !isxdigit((unsigned char)z[i + 2]))
+				return false;
+			i += 2;
+		} else if (!isalnum(ch) && !strchr("-._~", ch)) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * The IP-literal at lit[0..len) with its brackets (RFC 3986 §3.2.2):
+ * "[" IPv6address "]", or with a zone "[" IPv6address "%25" ZoneID "]"
+ * (RFC 6874 §2).  The stack has one link, so a zone names it or nothing
+ * and is checked for syntax only.  Fills out->ip6 and writes the bracketed
+ * address without the zone to host (RFC 6874 §4: a zone has only local
+ * meaning and is never sent).
+ */
+static int parse_ip_literal(const char *lit, size_t len, struct http_url *out, char *host,
+			    size_t hostlen, char *err, size_t errlen)
+{
+	size_t inner = len - 2; /* lit[0] == '[' and lit[len-1] == ']' */
+	const char *a = lit + 1;
+	if (inner == 0) {
+		set_err(err, errlen, "empty IPv6 address in URL: '[]'");
+		return -1;
+	}
+	if (a[0] == 'v' || a[0] == 'V') {
+		set_err(err, errlen, "IPvFuture addresses are not supported: '%.*s'", (int)len,
+			lit);
+		return -1;
+	}
+	const char *pct = memchr(a, '%', inner);
+	size_t alen = pct ? (size_t)(pct - a) : inner;
+	if (pct) {
+		/* "%25" (a percent-encoded '%') then the ZoneID. */
+		bool ok = inner - alen >= 3 && !strncmp(pct, "%25", 3) &&
+			  zone_ok(pct + 3, inner - alen - 3);
+		if (!ok) {
+			set_err(err, errlen,
+				"bad zone in IPv6 address: '%.*s': write it as %%25 and a name, "
+				"e.g. [fe80::1%%25tap0] (RFC 6874)",
+				(int)len, lit);
+			return -1;
+		}
+	}
+	char addr[INET6_ADDRSTRLEN];
+	if (alen >= sizeof(addr) ||
+	    (memcpy(addr, a, alen), addr[alen] = 0, inet_pton(AF_INET6, addr, out->ip6) != 1)) {
+		set_err(err, errlen,
+			"bad IPv6 address in URL: '%.*s' (brackets hold an IPv6 address, "
+			"RFC 3986 §3.2.2; no DNS in tapstack)",
+			(int)len, lit);
+		return -1;
+	}
+	snprintf(host, hostlen, "[%s]", addr);
+	return 0;
+}
+
 int http_url_parse(const char *url, struct http_url *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
@@ -62,44 +133,90 @@ int http_url_parse(const char *url, struct http_url *out, char *err, size_t errl
 		set_err(err, errlen, "URL host too long: '%.*s'", (int)alen, auth);
 		return -1;
 	}
-	memcpy(out->host, auth, alen);
 	if (memchr(auth, '@', alen)) {
-		set_err(err, errlen, "user info in URLs is not supported: '%s'", out->host);
+		set_err(err, errlen, "user info in URLs is not supported: '%.*s'", (int)alen, auth);
 		return -1;
 	}
+	/* host: the reg-name or IPv4address as written, or an IP-literal with
+	 * its brackets (RFC 3986 §3.2.2); the port follows the last ':'
+	 * outside brackets. */
+	char host[sizeof(out->host)];
+	size_t hlen;
+	const char *close = memchr(auth, ']', alen);
+	const char *open = memchr(auth, '[', alen);
 	if (auth[0] == '[') {
-		set_err(err, errlen, "IPv6 addresses are not supported: '%s'", out->host);
+		if (!close) {
+			set_err(err, errlen, "missing ']' after the IPv6 address in URL: '%.*s'",
+				(int)alen, auth);
+			return -1;
+		}
+		hlen = (size_t)(close - auth) + 1;
+		if (hlen < alen && auth[hlen] != ':') {
+			set_err(err, errlen,
+				"unexpected '%c' after ']' in URL: '%.*s' (expected ':PORT' or the "
+				"path)",
+				auth[hlen], (int)alen, auth);
+			return -1;
+		}
+		if (memchr(auth + 1, '[', hlen - 1) || memchr(auth + hlen, ']', alen - hlen)) {
+			set_err(err, errlen, "bad brackets in URL host: '%.*s'", (int)alen, auth);
+			return -1;
+		}
+		if (parse_ip_literal(auth, hlen, out, host, sizeof(host), err, errlen) < 0)
+			return -1;
+		out->af = AF_INET6;
+	} else if (open || close) {
+		set_err(err, errlen,
+			"bad brackets in URL host: '%.*s' (an IPv6 address is written "
+			"http://[ADDR]:PORT/)",
+			(int)alen, auth);
 		return -1;
+	} else {
+		const char *colon = memchr(auth, ':', alen);
+		hlen = colon ? (size_t)(colon - auth) : alen;
+		if (colon && memchr(colon + 1, ':', alen - hlen - 1)) {
+			set_err(err, errlen,
+				"an IPv6 address in a URL needs brackets (RFC 3986 §3.2.2): "
+				"http://[%.*s]/",
+				(int)alen, auth);
+			return -1;
+		}
+		memcpy(host, auth, hlen);
+		host[hlen] = 0;
+		struct in_addr a;
+		if (inet_pton(AF_INET, host, &a) != 1) {
+			if (strpbrk(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-"))
+				set_err(err, errlen,
+					"host names are not supported (no DNS in tapstack): use an "
+					"IPv4 or IPv6 address, e.g. http://10.0.0.2:8080/hello or "
+					"http://[fd00::2]:8080/hello (got '%s')",
+					host);
+			else
+				set_err(err, errlen, "bad IPv4 address in URL: '%s'", host);
+			return -1;
+		}
+		out->af = AF_INET;
+		out->ip = ntohl(a.s_addr);
 	}
-	char host[32];
-	const char *colon = memchr(auth, ':', alen);
-	size_t hlen = colon ? (size_t)(colon - auth) : alen;
-	memcpy(host, auth, hlen);
-	host[hlen] = 0;
 	out->port = 80;
-	if (colon) {
-		const char *p = colon + 1;
+	if (hlen < alen) {
+		const char *p = auth + hlen + 1;
 		size_t plen = alen - hlen - 1;
 		unsigned long port = 0;
 		if (plen == 0 || plen > 5 || strspn(p, "0123456789") < plen ||
 		    (port = strtoul(p, NULL, 10)) == 0 || port > 65535) {
-			set_err(err, errlen, "bad port in URL: '%s'", out->host);
+			set_err(err, errlen, "bad port in URL: '%.*s'", (int)alen, auth);
 			return -1;
 		}
 		out->port = (uint16_t)port;
 	}
-	struct in_addr a;
-	if (inet_pton(AF_INET, host, &a) != 1) {
-		if (strpbrk(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-"))
-			set_err(err, errlen,
-				"host names are not supported (no DNS in tapstack): use an IPv4 "
-				"address, e.g. http://10.0.0.2:8080/hello (got '%s')",
-				host);
-		else
-			set_err(err, errlen, "bad IPv4 address in URL: '%s'", host);
-		return -1;
-	}
-	out->ip = ntohl(a.s_addr);
+	/* The Host field (RFC 9110 §7.2): the host as written (an IPv6
+	 * address in its brackets, without a zone) and the port if given;
+	 * never longer than the authority, which fits. */
+	size_t n = strlen(host);
+	memcpy(out->host, host, n);
+	memcpy(out->host + n, auth + hlen, alen - hlen);
+	out->host[n + alen - hlen] = 0;
 
 	const char *path = auth + alen;
 	size_t plen = strcspn(path, "#"); /* the fragment is never sent (RFC 9110 §4.2.4) */
@@ -201,13 +318,27 @@ int http_client_start(struct http_client *c, struct stack *st, const char *url, 
 	c->req_off = 0;
 	http_parser_init(&c->parser, sizeof(c->in) - 1);
 
-	c->fd = ts_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	c->fd = ts_socket(st, u.af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (c->fd < 0)
 		return fail(c, "socket: %s", strerror(errno));
-	struct sockaddr_in sin = {
-	    .sin_family = AF_INET, .sin_port = htons(u.port), .sin_addr.s_addr = htonl(u.ip)};
+	/* The socket of the address's family: AF_INET6 for an IP-literal. */
+	struct sockaddr_storage ss = {0};
+	socklen_t sslen;
+	if (u.af == AF_INET6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(u.port);
+		memcpy(sin6->sin6_addr.s6_addr, u.ip6, 16);
+		sslen = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(u.port);
+		sin->sin_addr.s_addr = htonl(u.ip);
+		sslen = sizeof(*sin);
+	}
 	c->state = HC_CONNECTING;
-	if (ts_connect(st, c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0 && errno != EINPROGRESS)
+	if (ts_connect(st, c->fd, (struct sockaddr *)&ss, sslen) < 0 && errno != EINPROGRESS)
 		return fail(c, "connect to %s: %s", u.host, strerror(errno));
 	c->ep = ts_epoll_create1(st, EPOLL_CLOEXEC);
 	if (c->ep < 0)

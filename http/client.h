@@ -24,11 +24,17 @@ struct http_get_result {
 	bool until_close;    /* the body was delimited by the connection close */
 };
 
-/* A parsed http://A.B.C.D[:port]/path URL. */
+/*
+ * A parsed http://A.B.C.D[:port]/path or http://[IPv6][:port]/path URL
+ * (RFC 3986 §3.2.2; a zone, [fe80::1%25tap0] as RFC 6874 writes it, is
+ * accepted and ignored: the stack has one link).
+ */
 struct http_url {
-	uint32_t ip;	 /* host order */
+	int af;		 /* AF_INET or AF_INET6 */
+	uint32_t ip;	 /* AF_INET: host order */
+	uint8_t ip6[16]; /* AF_INET6: network order */
 	uint16_t port;	 /* 80 when absent */
-	char host[32];	 /* the authority as written, for the Host field */
+	char host[80];	 /* the authority for the Host field: brackets kept, zone left out */
 	char path[2048]; /* "/" when absent */
 };
 
@@ -59,7 +65,7 @@ struct http_client {
 	struct http_get_result *res;
 	char *err; /* caller's error buffer */
 	size_t errlen;
-	char req[2200];		 /* the request, formatted at start */
+	char req[2300];		 /* the request, formatted at start */
 	size_t req_len, req_off; /* bytes of it, bytes written */
 	uint8_t in[HTTP_CLIENT_BUF];
 	size_t in_len; /* bytes buffered (head, or body leftovers) */

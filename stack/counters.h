@@ -105,6 +105,10 @@ struct stack;
 	X(ICMP6_ECHO_REPLIES_SENT, "icmp6", "echo requests answered")                              \
 	X(ICMP6_PARAM_PROB_SENT, "icmp6", "parameter problems sent")                               \
 	X(ICMP6_DEST_UNREACH_SENT, "icmp6", "destination unreachables sent")                       \
+	X(ICMP6_ERRORS_RX, "icmp6",                                                                \
+	  "errors received (unreachable, packet too big, time exceeded, parameter problem)")       \
+	X(ICMP6_ERRORS_DELIVERED, "icmp6",                                                         \
+	  "errors passed on to the connection or socket they concern")                             \
 	X(ND6_NS_RX, "nd6", "neighbour solicitations received")                                    \
 	X(ND6_NA_RX, "nd6", "neighbour advertisements received")                                   \
 	X(ND6_NS_SENT, "nd6", "neighbour solicitations sent")                                      \

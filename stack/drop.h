@@ -196,8 +196,17 @@
 	  "ICMPv6 checksum does not verify (RFC 4443 §2.3)")                                       \
 	X(ICMP6_UNKNOWN_INFO, "icmpv6", "RFC 4443 2.4",                                            \
 	  "unknown informational type, discarded (RFC 4443 §2.4 (b))")                             \
-	X(ICMP6_ERR_UNHANDLED, "icmpv6", "RFC 4443",                                               \
-	  "ICMPv6 error not yet passed to a transport (no TCP/UDP over v6)")                       \
+	X(ICMP6_ERR_MCAST, "icmpv6", "RFC 4443 2.4",                                               \
+	  "ICMPv6 error to a multicast address: errors go to a unicast source (§2.2, §2.4 (e))")   \
+	X(ICMP6_ERR_BAD_QUOTE, "icmpv6", "RFC 4443 2.4",                                           \
+	  "ICMPv6 error quoting less than an IPv6 header, its extension headers and 8 octets "     \
+	  "of the upper layer (RFC 4443 §2.4 (c))")                                                \
+	X(ICMP6_ERR_NOT_OURS, "icmpv6", "RFC 5927 4",                                              \
+	  "ICMPv6 error about a datagram whose source is not our address")                         \
+	X(ICMP6_ERR_FRAGMENT, "icmpv6", "RFC 8200 4.5",                                            \
+	  "ICMPv6 error quoting a non-first fragment: no upper-layer header to match")             \
+	X(ICMP6_ERR_UNKNOWN_CODE, "icmpv6", "RFC 4443 3.1",                                        \
+	  "destination unreachable with a code beyond RFC 4443's 0..6")                            \
 	X(ICMP6_ECHO_REPLY_UNHANDLED, "icmpv6", "RFC 4443",                                        \
 	  "echo reply with no pinger waiting for it")                                              \
 	X(ICMP6_RATE_LIMITED, "icmpv6", "RFC 4443 2.4",                                            \

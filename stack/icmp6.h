@@ -1,5 +1,6 @@
 /*
- * icmp6.h - ICMPv6 (RFC 4443): the message view, echo (answered), the
+ * icmp6.h - ICMPv6 (RFC 4443): the message view, echo (answered, and sent
+ * for tapstack ping with the replies handed to a handler), the
  * parameter problem error (sent, rate-limited), and the dispatch of
  * neighbour discovery messages to nd6.c.
  */
@@ -40,6 +41,12 @@ struct ts_buf;
 #define ICMP6_OFF_ID   4 /* echo: identifier */
 #define ICMP6_OFF_SEQ  6 /* echo: sequence number */
 
+/* Echo header: type, code, checksum, identifier, sequence (RFC 4443 §4.1). */
+#define ICMP6_ECHO_HDR_LEN 8
+/* The most data an echo carries: the payload length is 16 bits (RFC 8200
+ * §3) and no jumbogram is sent. */
+#define ICMP6_ECHO_DATA_MAX (65535 - ICMP6_ECHO_HDR_LEN)
+
 /* RFC 4443 §2.4 (c): an error quotes as much of the offending packet as
  * fits in the minimum MTU: 1280 - 40 (IPv6) - 8 (ICMPv6 error header). */
 #define ICMP6_ERR_QUOTE_MAX (1280 - 40 - 8)
@@ -78,5 +85,20 @@ void icmp6_send_param_problem(struct stack *st, const struct ts_buf *orig, uint8
 			      uint32_t pointer);
 /* Whether an ICMPv6 error may go now (token bucket, takes a token). */
 bool icmp6_err_allowed(struct stack *st);
+
+/* An echo reply for tapstack ping: its source, identifier, sequence, the
+ * data after them, and the hop limit it arrived with. */
+typedef void (*icmp6_echo_reply_fn)(void *ctx, const uint8_t src[16], uint16_t id, uint16_t seq,
+				    const uint8_t *data, size_t len, uint8_t hop_limit);
+/*
+ * Sends an echo request (RFC 4443 §4.1) to dst with len octets of data (up
+ * to ICMP6_ECHO_DATA_MAX), from the source selected for dst.  Returns 0 or
+ * -errno (-EMSGSIZE, -EADDRNOTAVAIL, -ENOBUFS, ipv6_output's).
+ */
+int icmp6_echo_request(struct stack *st, const uint8_t dst[16], uint16_t id, uint16_t seq,
+		       const uint8_t *data, size_t len);
+/* Sets where echo replies go (NULL: they are dropped as
+ * ICMP6_ECHO_REPLY_UNHANDLED). */
+void icmp6_set_echo_handler(struct stack *st, icmp6_echo_reply_fn fn, void *ctx);
 
 #endif

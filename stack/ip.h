@@ -226,7 +226,7 @@ void ip_send_port_unreach(struct stack *st, const struct ts_buf *orig);
 /*
  * ---- Errors from the network, for either family ----
  *
- * An ICMP error (ICMPv4 now, ICMPv6 next) is translated by its family's
+ * An ICMP error (ICMPv4 or ICMPv6) is translated by its family's
  * ICMP input into one struct ip_err and handed to ip_err_input, which
  * passes it to the transport that sent the quoted datagram.  The
  * transports do the rest the same way for both families: find the
@@ -235,14 +235,15 @@ void ip_send_port_unreach(struct stack *st, const struct ts_buf *orig);
  * tcp_v6_err, __udp4_lib_err / __udp6_lib_err): end a connect, keep a soft
  * error, report a hard one to a connected UDP socket, lower the path MTU.
  *
- * Contract for an ICMP input (icmp.c for IPv4; icmp6.c should do the same):
+ * Contract for an ICMP input (icmp.c for IPv4, icmp6.c for IPv6):
  *   - it checked the message (checksum, not to a broadcast or multicast
  *     address) and that the quote holds the whole network header of a
  *     datagram from one of our addresses plus 8 octets of its transport
  *     header (RFC 792; RFC 4443 §2.4 (c) for ICMPv6), else a named drop;
  *   - it fills kind, err and hard from its table (ICMPv4: Linux
  *     icmp_err_convert; ICMPv6: icmpv6_err_convert), mtu for
- *     IP_ERR_PKT_TOO_BIG (0 when an old router gave none), and the quoted
+ *     IP_ERR_PKT_TOO_BIG (0 when an old IPv4 router gave none; ICMPv6
+ *     raises one below 1280 to 1280, RFC 8201 §4), and the quoted
  *     datagram's addresses, protocol, length and transport octets;
  *   - it calls ip_err_input and ends the ICMP message's frame with the
  *     drop reason it returns, or as delivered when it returns DROP_NONE.
@@ -259,6 +260,8 @@ enum ip_err_kind {
 			       * packet too big (ICMPv6 2, RFC 8201) */
 	IP_ERR_TIME_EXCEEDED, /* ICMPv4 11, ICMPv6 3 */
 	IP_ERR_PARAM_PROBLEM, /* ICMPv4 12, ICMPv6 4 */
+	IP_ERR_OTHER,	      /* an ICMPv6 error type we do not know (5..127): RFC 4443
+			       * §2.4 (a) passes it up all the same */
 };
 
 struct ip_err {

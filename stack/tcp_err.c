@@ -24,7 +24,9 @@
  *     reported at once (SO_ERROR, the next read or write) and the
  *     connection goes on.  RFC 1122 §4.2.3.9 would abort on a hard error;
  *     like Linux we do not ("even Linux sends invalid PORT_UNREACHs");
- *   - fragmentation needed (RFC 1191 §6.1, Linux tcp_v4_mtu_reduced): the
+ *   - fragmentation needed (RFC 1191 §6.1, Linux tcp_v4_mtu_reduced) or
+ *     packet too big (RFC 8201 §5.2, tcp_v6_mtu_reduced; icmp6.c raised an
+ *     MTU below 1280 to 1280, and SMSS leaves 60 octets of headers): the
  *     path MTU estimate goes down (ip_pmtu.c), every connection to that
  *     peer takes the smaller MSS (tcp_pmtu_changed), and this one sends
  *     again at once, from SND.UNA, what the router dropped (Linux

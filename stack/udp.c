@@ -9,9 +9,10 @@
  * bounded by SO_RCVBUF, ephemeral ports, connect/disconnect, shutdown.
  * SO_BROADCAST (EACCES to a broadcast address without it, as
  * udp_sendmsg), IP_TOS and IP_TTL on every datagram sent.
- * ICMP errors as Linux's __udp4_lib_err (udp_err_input): hard errors to
- * connected sockets (or any with IP_RECVERR) on their next call; path MTU
- * (IP_MTU_DISCOVER, ip.h).
+ * ICMP errors as Linux's __udp4_lib_err and __udp6_lib_err (udp_err_input,
+ * for both families): hard errors to connected sockets (or any with
+ * IP_RECVERR) on their next call; path MTU (IP_MTU_DISCOVER,
+ * IPV6_MTU_DISCOVER, ip.h).
  * Does not: multicast, delivery of one broadcast to several sockets (the
  * best match gets it), the IP_RECVERR error queue.
  *

@@ -23,6 +23,8 @@ Try, from another terminal:
   sudo ip netns exec tapstack ping -c 3 10.0.0.2
   sudo ip netns exec tapstack ping -6 -c 3 fd00::2   # IPv6 (kernel side fd00::1/64)
   sudo ip netns exec tapstack nc 10.0.0.2 7          # TCP echo
+  sudo ip netns exec tapstack curl -g 'http://[fd00::2]:8080/hello'
+  sudo ip netns exec tapstack nc -6 fd00::2 7        # TCP echo over IPv6
   sudo ip netns exec tapstack ip neigh               # the stack's MAC, learnt by ARP
   sudo kill -USR1 \$(pgrep -x tapstack)               # connection table and counters
   wireshark $PCAP                                    # every frame, every layer

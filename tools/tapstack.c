@@ -7,8 +7,10 @@
  *           one ts_epoll instance until SIGINT/SIGTERM; with --model tasks
  *           HTTP runs as tasks (one per connection, http/server_tasks.c)
  *           beside the services' event loop, on the same stack and thread;
- *   get     one HTTP GET over the userspace stack (active open);
- *   ping    ICMP echo from the userspace stack, printed like ping(8);
+ *   get     one HTTP GET over the userspace stack (active open), to an
+ *           IPv4 address or an IPv6 literal (http://[fd00::1]:8000/);
+ *   ping    ICMP or ICMPv6 echo from the userspace stack, printed like
+ *           ping(8) from iputils prints either;
  *   sim     two stacks over the in-memory wire on a virtual clock
  *           (tools/sim/sim_cmd.c, which parses its own options).
  *
@@ -32,6 +34,7 @@
 #include "faults.h"
 #include "handler.h"
 #include "icmp.h"
+#include "icmp6.h"
 #include "netdev.h"
 #include "nl.h"
 #include "pcap_tee.h"
@@ -68,7 +71,9 @@ struct options {
 	const char *url;	  /* get URL */
 	const char *out_file;	  /* get -o FILE */
 	const char *ping_host;	  /* ping HOST */
-	uint32_t ping_dst;	  /* its address */
+	int ping_af;		  /* its family: AF_INET or AF_INET6 */
+	uint32_t ping_dst;	  /* its address (AF_INET), host order */
+	uint8_t ping_dst6[16];	  /* its address (AF_INET6) */
 	long ping_count;	  /* ping -c N (0: until interrupted) */
 	long ping_size;		  /* ping -s SIZE */
 	double ping_interval_s;	  /* ping -i SECONDS */
@@ -114,8 +119,11 @@ static void usage(FILE *out, enum command cmd, bool named)
 {
 	const char *head =
 	    "usage: tapstack [serve] [options]        run the stack and its services\n"
-	    "       tapstack get URL [-o FILE] [opts] HTTP GET over the userspace stack\n"
-	    "       tapstack ping HOST [-c N] [opts]  ICMP echo from the userspace stack\n"
+	    "       tapstack get URL [-o FILE] [opts] HTTP GET over the userspace stack;\n"
+	    "                                         URL http://ADDR[:PORT]/PATH, an IPv6\n"
+	    "                                         ADDR in brackets: http://[fd00::1]:8000/\n"
+	    "       tapstack ping HOST [-c N] [opts]  ICMP echo from the userspace stack;\n"
+	    "                                         HOST an IPv4 or IPv6 address\n"
 	    "       tapstack sim [opts] [get PATH | bytes N | ping [-c N] | echo N]\n"
 	    "                                         two stacks in one process over the "
 	    "in-memory\n"
@@ -133,11 +141,15 @@ static void usage(FILE *out, enum command cmd, bool named)
 	else if (named && cmd == CMD_GET)
 		head = "usage: tapstack get URL [-o FILE] [options]  HTTP GET over the userspace "
 		       "stack\n"
+		       "URL: http://ADDR[:PORT][/PATH], ADDR an IPv4 address or an IPv6 address\n"
+		       "in brackets (http://[fd00::1]:8000/, http://[fe80::1%25tap0]/)\n"
 		       "get options:\n"
 		       "  -o FILE             write the body to FILE (default stdout)\n";
 	else if (named && cmd == CMD_PING)
 		head = "usage: tapstack ping HOST [-c N] [options]  ICMP echo from the userspace "
-		       "stack\n";
+		       "stack\n"
+		       "HOST: an IPv4 address (ICMP) or an IPv6 address (ICMPv6), fe80::1%tap0\n"
+		       "for a link-local one\n";
 	/* The options of serve, get and ping (tapstack(1), "Options of serve, get and ping"). */
 	fprintf(out,
 		"%s"
@@ -356,6 +368,29 @@ static void check_capture_opts(const struct options *o)
 		bad_input("%s - and get both write standard output: give get -o FILE", opt);
 }
 
+/*
+ * ping's HOST: an IPv4 address, or an IPv6 one with an optional zone
+ * (fe80::1%tap0, as ping(8) takes it); the stack has one link, so the zone
+ * is not looked at.
+ */
+static bool parse_ping_host(const char *s, struct options *o)
+{
+	if (parse_ipv4(s, &o->ping_dst)) {
+		o->ping_af = AF_INET;
+		return true;
+	}
+	char buf[INET6_ADDRSTRLEN];
+	size_t n = strcspn(s, "%");
+	if (n >= sizeof(buf) || (s[n] == '%' && !s[n + 1]))
+		return false;
+	memcpy(buf, s, n);
+	buf[n] = 0;
+	if (inet_pton(AF_INET6, buf, o->ping_dst6) != 1)
+		return false;
+	o->ping_af = AF_INET6;
+	return true;
+}
+
 static void parse_args(int argc, char **argv, struct options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -538,14 +573,21 @@ static void parse_args(int argc, char **argv, struct options *o)
 			bad_input(rest ? "unexpected argument '%s'" : "get needs a URL%s",
 				  rest ? argv[optind + 1] : "");
 		o->url = argv[optind];
+		/* A URL that cannot be fetched is a bad command line: said
+		 * before the TAP is opened. */
+		struct http_url u;
+		char err[256];
+		if (http_url_parse(o->url, &u, err, sizeof(err)) < 0)
+			bad_input("bad URL: %s", err);
 		break;
 	case CMD_PING:
 		if (rest != 1)
 			bad_input(rest ? "unexpected argument '%s'" : "ping needs a HOST%s",
 				  rest ? argv[optind + 1] : "");
 		o->ping_host = argv[optind];
-		if (!parse_ipv4(o->ping_host, &o->ping_dst))
-			bad_input("bad HOST '%s': expected an IPv4 address (no DNS in the stack)",
+		if (!parse_ping_host(o->ping_host, o))
+			bad_input("bad HOST '%s': expected an IPv4 or IPv6 address (no DNS in the "
+				  "stack)",
 				  o->ping_host);
 		break;
 	}
@@ -765,11 +807,14 @@ static int run_get(struct stack *st, const struct options *o)
 	return res.status >= 200 && res.status < 300 ? 0 : 1;
 }
 
-/* ping(8)-style state for the echo-reply callback. */
+/* ping(8)-style state for the echo-reply callbacks. */
 struct ping_state {
 	struct stack *st;
+	const char *tap;	/* the link, for a link-local source's zone */
 	uint16_t id;		/* ICMP identifier of this run */
-	uint32_t dst;		/* target, host order */
+	int af;			/* AF_INET or AF_INET6 */
+	uint32_t dst;		/* target (AF_INET), host order */
+	uint8_t dst6[16];	/* target (AF_INET6) */
 	long sent, received;	/* counts */
 	double min_ms, max_ms;	/* RTT extremes */
 	double sum_ms, sum2_ms; /* for avg and mdev */
@@ -777,12 +822,16 @@ struct ping_state {
 	FILE *out;		/* stdout, or stderr when the capture is there */
 };
 
-static void ping_reply(void *ctx, uint32_t src, uint16_t id, uint16_t seq, const uint8_t *data,
-		       size_t len, uint8_t ttl)
+/*
+ * One reply of ours (identifier and source matched by the caller): the
+ * round trip from the timestamp in its first 8 data octets, and the line
+ * iputils prints: the ICMP message's size (8-octet header and data), the
+ * source, the sequence number and the TTL, or for IPv6 the hop limit
+ * (iputils calls both ttl=).
+ */
+static void ping_print_reply(struct ping_state *p, const char *from, uint16_t seq,
+			     const uint8_t *data, size_t len, uint8_t ttl)
 {
-	struct ping_state *p = ctx;
-	if (id != p->id || src != p->dst)
-		return;
 	double rtt_ms = -1;
 	if (len >= 8) {
 		uint64_t sent_us;
@@ -798,29 +847,71 @@ static void ping_reply(void *ctx, uint32_t src, uint16_t id, uint16_t seq, const
 		p->sum_ms += rtt_ms;
 		p->sum2_ms += rtt_ms * rtt_ms;
 	}
+	if (rtt_ms >= 0)
+		fprintf(p->out, "%zu bytes from %s: icmp_seq=%u ttl=%u time=%.3f ms\n", len + 8,
+			from, seq, ttl, rtt_ms);
+	else
+		fprintf(p->out, "%zu bytes from %s: icmp_seq=%u ttl=%u\n", len + 8, from, seq, ttl);
+	fflush(p->out);
+}
+
+/* Whether seq is one we sent (1..sent, the 16-bit counter wrapping). */
+static bool ping_seq_ours(const struct ping_state *p, uint16_t seq)
+{
+	return p->sent >= 65536 || (long)(uint16_t)(seq - 1) < p->sent;
+}
+
+static void ping_reply(void *ctx, uint32_t src, uint16_t id, uint16_t seq, const uint8_t *data,
+		       size_t len, uint8_t ttl)
+{
+	struct ping_state *p = ctx;
+	if (id != p->id || src != p->dst)
+		return;
 	char ip[INET_ADDRSTRLEN];
 	struct in_addr a = {htonl(src)};
 	inet_ntop(AF_INET, &a, ip, sizeof(ip));
-	if (rtt_ms >= 0)
-		fprintf(p->out, "%zu bytes from %s: icmp_seq=%u ttl=%u time=%.3f ms\n", len + 8, ip,
-			seq, ttl, rtt_ms);
-	else
-		fprintf(p->out, "%zu bytes from %s: icmp_seq=%u ttl=%u\n", len + 8, ip, seq, ttl);
-	fflush(p->out);
+	ping_print_reply(p, ip, seq, data, len, ttl);
+}
+
+/* ICMPv6 (RFC 4443 §4.2): a reply is ours when its identifier, its
+ * source and its sequence number are those of a request we sent. */
+static void ping6_reply(void *ctx, const uint8_t src[16], uint16_t id, uint16_t seq,
+			const uint8_t *data, size_t len, uint8_t hop_limit)
+{
+	struct ping_state *p = ctx;
+	if (id != p->id || memcmp(src, p->dst6, 16) || !ping_seq_ours(p, seq))
+		return;
+	/* As iputils prints a link-local source: with its zone, the link. */
+	char ip[INET6_ADDRSTRLEN + 17];
+	inet_ntop(AF_INET6, src, ip, INET6_ADDRSTRLEN);
+	if (src[0] == 0xfe && (src[1] & 0xc0) == 0x80)
+		snprintf(ip + strlen(ip), sizeof(ip) - strlen(ip), "%%%s", p->tap);
+	ping_print_reply(p, ip, seq, data, len, hop_limit);
 }
 
 static int run_ping(struct stack *st, const struct options *o)
 {
-	struct ping_state p = {.st = st, .dst = o->ping_dst, .size = o->ping_size};
+	struct ping_state p = {
+	    .st = st, .tap = o->tap, .af = o->ping_af, .dst = o->ping_dst, .size = o->ping_size};
+	memcpy(p.dst6, o->ping_dst6, 16);
 	p.out = capture_on_stdout(o) ? stderr : stdout; /* SPEC: the capture alone on stdout */
 	p.id = (uint16_t)(getpid() & 0xffff);
-	icmp_set_echo_handler(st, ping_reply, &p);
+	if (p.af == AF_INET6)
+		icmp6_set_echo_handler(st, ping6_reply, &p);
+	else
+		icmp_set_echo_handler(st, ping_reply, &p);
 
 	uint8_t payload[65507];
 	for (long i = 0; i < o->ping_size; i++)
 		payload[i] = (uint8_t)(i + 8); /* ping(8)'s fill after the timestamp */
-	fprintf(p.out, "PING %s (%s) %ld(%ld) bytes of data.\n", o->ping_host, o->ping_host,
-		o->ping_size, o->ping_size + 28);
+	/* iputils' first line: data and IPv4 datagram sizes for ICMP, the data
+	 * size alone for ICMPv6. */
+	if (p.af == AF_INET6)
+		fprintf(p.out, "PING %s(%s) %ld data bytes\n", o->ping_host, o->ping_host,
+			o->ping_size);
+	else
+		fprintf(p.out, "PING %s (%s) %ld(%ld) bytes of data.\n", o->ping_host, o->ping_host,
+			o->ping_size, o->ping_size + 28);
 	fflush(p.out);
 
 	uint64_t start = ts_clock_us();
@@ -837,8 +928,10 @@ static int run_ping(struct stack *st, const struct options *o)
 			st->now_us = now > st->now_us ? now : st->now_us;
 			if (o->ping_size >= 8)
 				memcpy(payload, &st->now_us, 8);
-			int r =
-			    icmp_echo_request(st, p.dst, p.id, seq, payload, (size_t)o->ping_size);
+			int r = p.af == AF_INET6 ? icmp6_echo_request(st, p.dst6, p.id, seq,
+								      payload, (size_t)o->ping_size)
+						 : icmp_echo_request(st, p.dst, p.id, seq, payload,
+								     (size_t)o->ping_size);
 			if (r < 0)
 				fprintf(stderr, "tapstack: ping: sendmsg: %s\n", strerror(-r));
 			p.sent++;
@@ -863,7 +956,10 @@ static int run_ping(struct stack *st, const struct options *o)
 			p.max_ms, sqrt(var > 0 ? var : 0));
 	}
 	fflush(p.out);
-	icmp_set_echo_handler(st, NULL, NULL);
+	if (p.af == AF_INET6)
+		icmp6_set_echo_handler(st, NULL, NULL);
+	else
+		icmp_set_echo_handler(st, NULL, NULL);
 	return p.received ? 0 : 1;
 }
 

@@ -15,6 +15,7 @@
  * _i = enum model): the event loop (server.c) and one task per connection
  * (server_tasks.c), whose tasks run inside stack b's polls.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,6 +68,7 @@ struct hfix {
 	 * once the request arrived, writes fake_reply in one write. */
 	int fake_lfd, fake_fd;
 	const char *fake_reply;
+	char fake_req[2048]; /* the request it read (NUL-terminated) */
 };
 
 static void fake_pump(struct hfix *f)
@@ -77,8 +79,10 @@ static void fake_pump(struct hfix *f)
 		if (f->fake_fd < 0)
 			return;
 	}
-	char req[2048];
-	if (f->fake_reply && ts_read(b, f->fake_fd, req, sizeof(req)) > 0) {
+	ssize_t got;
+	if (f->fake_reply &&
+	    (got = ts_read(b, f->fake_fd, f->fake_req, sizeof(f->fake_req) - 1)) > 0) {
+		f->fake_req[got] = 0;
 		size_t n = strlen(f->fake_reply);
 		ck_assert_int_eq(ts_write(b, f->fake_fd, f->fake_reply, n), (ssize_t)n);
 		f->fake_reply = NULL; /* and the connection stays open */
@@ -1241,6 +1245,7 @@ START_TEST(client_url_errors)
 	struct http_url u;
 	char err[256];
 	ck_assert_int_eq(http_url_parse("http://10.0.0.2:8080/hello?x=1", &u, err, sizeof(err)), 0);
+	ck_assert_int_eq(u.af, AF_INET);
 	ck_assert_uint_eq(u.ip, 0x0a000002);
 	ck_assert_uint_eq(u.port, 8080);
 	ck_assert_str_eq(u.host, "10.0.0.2:8080");
@@ -1250,7 +1255,8 @@ START_TEST(client_url_errors)
 	ck_assert_str_eq(u.path, "/");
 	ck_assert_int_eq(http_url_parse("http://example.com/", &u, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "host names are not supported (no DNS in tapstack): use an IPv4 "
-			      "address, e.g. http://10.0.0.2:8080/hello (got 'example.com')");
+			      "or IPv6 address, e.g. http://10.0.0.2:8080/hello or "
+			      "http://[fd00::2]:8080/hello (got 'example.com')");
 	ck_assert_int_eq(http_url_parse("https://10.0.0.2/", &u, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "https is not supported (no TLS in tapstack): use http://");
 	ck_assert_int_eq(http_url_parse("10.0.0.2/", &u, err, sizeof(err)), -1);
@@ -1262,6 +1268,113 @@ START_TEST(client_url_errors)
 	ck_assert_str_eq(err, "bad IPv4 address in URL: '10.0.0.256'");
 	ck_assert_int_eq(http_url_parse("http://10.0.0.2/a b", &u, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "URL path has a character that must be percent-encoded (byte 0x20)");
+}
+END_TEST
+
+/* RFC 3986 §3.2.2 IP-literals, with the RFC 6874 zone, and their errors. */
+START_TEST(client_url_ipv6)
+{
+	struct http_url u;
+	char err[256];
+	uint8_t want[16];
+	ck_assert_int_eq(http_url_parse("http://[fd00::2]:8080/hello", &u, err, sizeof(err)), 0);
+	ck_assert_int_eq(u.af, AF_INET6);
+	ck_assert_int_eq(inet_pton(AF_INET6, "fd00::2", want), 1);
+	ck_assert_mem_eq(u.ip6, want, 16);
+	ck_assert_uint_eq(u.port, 8080);
+	ck_assert_str_eq(u.host, "[fd00::2]:8080"); /* RFC 9110 §7.2: brackets kept */
+	ck_assert_str_eq(u.path, "/hello");
+	/* No port, no path. */
+	ck_assert_int_eq(http_url_parse("http://[::1]", &u, err, sizeof(err)), 0);
+	ck_assert_uint_eq(u.port, 80);
+	ck_assert_str_eq(u.host, "[::1]");
+	ck_assert_str_eq(u.path, "/");
+	ck_assert_int_eq(http_url_parse("http://[fd00::2]?q", &u, err, sizeof(err)), 0);
+	ck_assert_str_eq(u.path, "/?q");
+	/* A zone (RFC 6874: "%25" then the name) is accepted, never sent. */
+	ck_assert_int_eq(
+	    http_url_parse("http://[fe80::ff:fe00:2%25tap0]:8080/", &u, err, sizeof(err)), 0);
+	ck_assert_int_eq(inet_pton(AF_INET6, "fe80::ff:fe00:2", want), 1);
+	ck_assert_mem_eq(u.ip6, want, 16);
+	ck_assert_str_eq(u.host, "[fe80::ff:fe00:2]:8080");
+	ck_assert_int_eq(http_url_parse("http://[fe80::1%25en%2D1]/", &u, err, sizeof(err)), 0);
+	/* A v4-mapped address is an IPv6 literal (the dual-stack socket maps it). */
+	ck_assert_int_eq(http_url_parse("http://[::ffff:10.0.0.2]/", &u, err, sizeof(err)), 0);
+	ck_assert_int_eq(u.af, AF_INET6);
+
+	ck_assert_int_eq(http_url_parse("http://[fd00::2:8080/hello", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "missing ']' after the IPv6 address in URL: '[fd00::2:8080'");
+	ck_assert_int_eq(http_url_parse("http://fd00::2]:8080/", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "bad brackets in URL host: 'fd00::2]:8080' (an IPv6 address is "
+			      "written http://[ADDR]:PORT/)");
+	ck_assert_int_eq(http_url_parse("http://[fd00::2]8080/", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "unexpected '8' after ']' in URL: '[fd00::2]8080' (expected ':PORT' "
+			      "or the path)");
+	ck_assert_int_eq(http_url_parse("http://[[fd00::2]]/", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "unexpected ']' after ']' in URL: '[[fd00::2]]' (expected ':PORT' "
+			      "or the path)");
+	ck_assert_int_eq(http_url_parse("http://[fd00::2]:80]/", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "bad brackets in URL host: '[fd00::2]:80]'");
+	ck_assert_int_eq(http_url_parse("http://[]:80/", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "empty IPv6 address in URL: '[]'");
+	ck_assert_int_eq(http_url_parse("http://[example.com]/", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "bad IPv6 address in URL: '[example.com]' (brackets hold an IPv6 "
+			      "address, RFC 3986 §3.2.2; no DNS in tapstack)");
+	ck_assert_int_eq(http_url_parse("http://[10.0.0.2]/", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "bad IPv6 address in URL: '[10.0.0.2]' (brackets hold an IPv6 "
+			      "address, RFC 3986 §3.2.2; no DNS in tapstack)");
+	ck_assert_int_eq(http_url_parse("http://[fd00::2::1]/", &u, err, sizeof(err)), -1);
+	ck_assert_int_eq(http_url_parse("http://[v1.fe]/", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "IPvFuture addresses are not supported: '[v1.fe]'");
+	ck_assert_int_eq(http_url_parse("http://fd00::2/", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "an IPv6 address in a URL needs brackets (RFC 3986 §3.2.2): "
+			      "http://[fd00::2]/");
+	ck_assert_int_eq(http_url_parse("http://[fe80::1%tap0]/", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "bad zone in IPv6 address: '[fe80::1%tap0]': write it as %25 and a "
+			      "name, e.g. [fe80::1%25tap0] (RFC 6874)");
+	ck_assert_int_eq(http_url_parse("http://[fe80::1%25]/", &u, err, sizeof(err)), -1);
+	ck_assert_int_eq(http_url_parse("http://[fe80::1%25a/b]/", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "missing ']' after the IPv6 address in URL: '[fe80::1%25a'");
+	ck_assert_int_eq(http_url_parse("http://[fe80::1%25a%2]/", &u, err, sizeof(err)), -1);
+	ck_assert_int_eq(http_url_parse("http://[fd00::2]:/", &u, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "bad port in URL: '[fd00::2]:'");
+	ck_assert_int_eq(http_url_parse("http://[fd00::2]:65536/", &u, err, sizeof(err)), -1);
+}
+END_TEST
+
+/* The client over IPv6 (an AF_INET6 socket) against a listener on b's
+ * fd00::2; the request's Host field carries the brackets (RFC 9110 §7.2). */
+START_TEST(client_get_over_ipv6)
+{
+	struct hfix f;
+	fix_init(&f);
+	f.fake_fd = -1;
+	f.fake_lfd = ts_socket(&f.t.b, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, IPPROTO_TCP);
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(8081)};
+	ck_assert_int_eq(ts_bind(&f.t.b, f.fake_lfd, (struct sockaddr *)&sin6, sizeof(sin6)), 0);
+	ck_assert_int_eq(ts_listen(&f.t.b, f.fake_lfd, 4), 0);
+	f.fake_reply = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nv6\n";
+	struct http_get_result res;
+	char err[256], body[64];
+	size_t len;
+	ck_assert_int_eq(client_get(&f, "http://[fd00::2]:8081/six", &res, body, sizeof(body), &len,
+				    err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(res.status, 200);
+	ck_assert_uint_eq(len, 3);
+	ck_assert_mem_eq(body, "v6\n", 3);
+	ck_assert_msg(strstr(f.fake_req, "GET /six HTTP/1.1\r\nHost: [fd00::2]:8081\r\n") ==
+			  f.fake_req,
+		      "request: %s", f.fake_req);
+	struct sockaddr_in6 peer;
+	socklen_t plen = sizeof(peer);
+	ck_assert_int_eq(ts_getpeername(&f.t.b, f.fake_fd, (struct sockaddr *)&peer, &plen), 0);
+	ck_assert_int_eq(peer.sin6_family, AF_INET6);
+	ck_assert_uint_eq(peer.sin6_addr.s6_addr[15], 1); /* fd00::1, a's address */
+	ts_close(&f.t.b, f.fake_fd);
+	ts_close(&f.t.b, f.fake_lfd);
+	f.fake_lfd = 0;
+	fix_free(&f);
 }
 END_TEST
 
@@ -1300,6 +1413,8 @@ static Suite *http_twostack_suite(void)
 	tcase_add_loop_test(tcl, client_get_against_server, 0, MODEL_N);
 	tcase_add_loop_test(tcl, client_final_response_after_1xx_in_one_read, 0, MODEL_N);
 	tcase_add_test(tcl, client_url_errors);
+	tcase_add_test(tcl, client_url_ipv6);
+	tcase_add_test(tcl, client_get_over_ipv6);
 	suite_add_tcase(s, tcl);
 	return s;
 }

@@ -6,6 +6,7 @@
  * reply byte for byte, the neighbour cache's states and bounds, and every
  * IPV6_, ICMP6_ and ND6_ drop reason with the accounting balanced.
  */
+#include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
 
@@ -543,7 +544,8 @@ START_TEST(icmp6_drops)
 	expect_drop(&t, f, n, DROP_ICMP6_UNKNOWN_INFO);
 	n = icmp6_frame(f, mac2, mac1, "fd00::1", "fd00::2", 64, ICMP6_DEST_UNREACH, 4, echo_body,
 			4);
-	expect_drop(&t, f, n, DROP_ICMP6_ERR_UNHANDLED);
+	expect_drop(&t, f, n,
+		    DROP_ICMP6_ERR_BAD_QUOTE); /* no room for a quote (icmp6_err_test.c) */
 	n = icmp6_frame(f, mac2, mac1, "fd00::1", "fd00::2", 64, ICMP6_ECHO_REPLY, 0, echo_body,
 			sizeof(echo_body));
 	expect_drop(&t, f, n, DROP_ICMP6_ECHO_REPLY_UNHANDLED);
@@ -553,6 +555,102 @@ START_TEST(icmp6_drops)
 	n = icmp6_frame(f, mac2, mac1, "fe80::1", "fe80::ff:fe00:2", 255, ICMP6_REDIRECT, 0,
 			(const uint8_t[36]){0}, 36);
 	expect_drop(&t, f, n, DROP_ICMP6_ROUTER_IGNORED); /* redirects are not followed */
+	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* ---- echo from the stack (tapstack ping, RFC 4443 §4.1) ---- */
+
+/* Our request is the frame built here field by field: from the address
+ * selected for the destination's scope, hop limit cfg.ttl. */
+START_TEST(echo_request_sent_byte_exact)
+{
+	struct ts_test_stack t;
+	uint8_t got[256], want[256], dst[16];
+	init_with_peer(&t, NULL);
+	A("fd00::1", dst);
+	ck_assert_int_eq(
+	    icmp6_echo_request(&t.st, dst, 0x1234, 7, echo_body + 4, sizeof(echo_body) - 4), 0);
+	size_t wn = icmp6_frame(want, mac1, mac2, "fd00::2", "fd00::1", 64, ICMP6_ECHO_REQUEST, 0,
+				echo_body, sizeof(echo_body));
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), wn);
+	ck_assert_mem_eq(got, want, wn);
+	/* A link-local destination: from our link-local address. */
+	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
+	A("fe80::1", s6.sin6_addr.s6_addr);
+	ck_assert_int_eq(ts_neigh_add(&t.st, SA(s6), sizeof(s6), mac1, 0), 0);
+	A("fe80::1", dst);
+	ck_assert_int_eq(
+	    icmp6_echo_request(&t.st, dst, 0x1234, 7, echo_body + 4, sizeof(echo_body) - 4), 0);
+	wn = icmp6_frame(want, mac1, mac2, "fe80::ff:fe00:2", "fe80::1", 64, ICMP6_ECHO_REQUEST, 0,
+			 echo_body, sizeof(echo_body));
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), wn);
+	ck_assert_mem_eq(got, want, wn);
+	/* No data, and more than a 16-bit payload length holds. */
+	ck_assert_int_eq(icmp6_echo_request(&t.st, dst, 1, 2, NULL, 0), 0);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), 14 + 40 + 8);
+	ck_assert_uint_eq(csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, 8), 0);
+	ck_assert_int_eq(icmp6_echo_request(&t.st, dst, 1, 2, NULL, ICMP6_ECHO_DATA_MAX + 1),
+			 -EMSGSIZE);
+	ck_assert_uint_eq(t.st.counters[CTR_ICMP6_TX], 3);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+struct echo6_seen {
+	int calls;
+	uint8_t src[16];
+	uint16_t id, seq;
+	uint8_t data[64];
+	size_t len;
+	uint8_t hops;
+};
+
+static void on_echo6(void *ctx, const uint8_t src[16], uint16_t id, uint16_t seq,
+		     const uint8_t *data, size_t len, uint8_t hop_limit)
+{
+	struct echo6_seen *e = ctx;
+	e->calls++;
+	memcpy(e->src, src, 16);
+	e->id = id;
+	e->seq = seq;
+	e->len = len;
+	memcpy(e->data, data, len < sizeof(e->data) ? len : sizeof(e->data));
+	e->hops = hop_limit;
+}
+
+/* A reply goes to the handler with its source, identifier, sequence, data
+ * and hop limit; delivered, not dropped.  Without a handler it is dropped
+ * under its reason, and one too short for identifier and sequence too. */
+START_TEST(echo_reply_reaches_handler)
+{
+	struct ts_test_stack t;
+	uint8_t f[256], want_src[16];
+	struct echo6_seen seen = {0};
+	init_with_peer(&t, NULL);
+	icmp6_set_echo_handler(&t.st, on_echo6, &seen);
+	size_t n = icmp6_frame(f, mac2, mac1, "fd00::1", "fd00::2", 63, ICMP6_ECHO_REPLY, 0,
+			       echo_body, sizeof(echo_body));
+	ts_test_stack_feed(&t, f, n);
+	ck_assert_int_eq(seen.calls, 1);
+	A("fd00::1", want_src);
+	ck_assert_mem_eq(seen.src, want_src, 16);
+	ck_assert_uint_eq(seen.id, 0x1234);
+	ck_assert_uint_eq(seen.seq, 7);
+	ck_assert_uint_eq(seen.len, 6);
+	ck_assert_mem_eq(seen.data, "ping6!", 6);
+	ck_assert_uint_eq(seen.hops, 63);
+	ck_assert_uint_eq(t.st.rx_drops[DROP_ICMP6_ECHO_REPLY_UNHANDLED], 0);
+	BALANCED(&t);
+	n = icmp6_frame(f, mac2, mac1, "fd00::1", "fd00::2", 64, ICMP6_ECHO_REPLY, 0, echo_body, 2);
+	expect_drop(&t, f, n, DROP_ICMP6_TRUNCATED);
+	ck_assert_int_eq(seen.calls, 1);
+	icmp6_set_echo_handler(&t.st, NULL, NULL);
+	n = icmp6_frame(f, mac2, mac1, "fd00::1", "fd00::2", 64, ICMP6_ECHO_REPLY, 0, echo_body,
+			sizeof(echo_body));
+	expect_drop(&t, f, n, DROP_ICMP6_ECHO_REPLY_UNHANDLED);
+	ck_assert_int_eq(seen.calls, 1);
 	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
 	ts_test_stack_free(&t);
 }
@@ -1277,6 +1375,8 @@ static Suite *ipv6_suite(void)
 	tcase_add_test(tc, atomic_fragment_delivered);
 	tcase_add_test(tc, param_problem_limits);
 	tcase_add_test(tc, icmp6_drops);
+	tcase_add_test(tc, echo_request_sent_byte_exact);
+	tcase_add_test(tc, echo_reply_reaches_handler);
 	tcase_add_test(tc, nd_validation_drops);
 	tcase_add_test(tc, nd_unresolved_and_queue_full);
 	tcase_add_test(tc, nd_cache_bounds);
