@@ -3,11 +3,11 @@
  * connection, on the ts_ socket API and a shared ts_epoll instance.
  *
  * The system calls mirror Go's net/http under strace, so `--trace api` can
- * be read beside `strace -f` of the Go example: socket(AF_INET,
- * SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC), setsockopt(SO_REUSEADDR),
- * bind, listen(4096), epoll_ctl(ADD, EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET),
- * accept4 until EAGAIN, and per connection epoll_ctl(ADD), getsockname,
- * setsockopt(TCP_NODELAY), then read, write, close.
+ * be read beside `strace -f` of the Go example: socket(AF_INET6,
+ * SOCK_STREAM|SOCK_NONBLOCK|SOCK_CLOEXEC), setsockopt(IPV6_V6ONLY, 0) for
+ * a dual-stack listener, setsockopt(SO_REUSEADDR), bind `[::]`, listen(4096), epoll_ctl(ADD,
+ * EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET), accept4 until EAGAIN, and per connection epoll_ctl(ADD),
+ * getsockname, setsockopt(TCP_NODELAY), then read, write, close.
  *
  * One connection, edge-triggered, so every handler runs until an operation
  * returns EAGAIN (conn_run):
@@ -651,7 +651,7 @@ static void listener_event(struct ts_handler *h, uint32_t events)
 	struct http_server *s = (struct http_server *)h;
 	(void)events;
 	for (;;) {
-		struct sockaddr_in peer;
+		struct sockaddr_in6 peer;
 		socklen_t plen = sizeof(peer);
 		int fd = ts_accept4(s->st, s->lfd, (struct sockaddr *)&peer, &plen,
 				    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -680,7 +680,7 @@ static void listener_event(struct ts_handler *h, uint32_t events)
 		 * TCP_NODELAY the tail segment of a pipelined batch of responses
 		 * waits for the client's delayed ACK (RFC 896 meets RFC 1122
 		 * §4.2.3.2), 40 ms per batch on Linux. */
-		struct sockaddr_in local;
+		struct sockaddr_in6 local;
 		socklen_t llen = sizeof(local);
 		ts_getsockname(s->st, fd, (struct sockaddr *)&local, &llen);
 		int one = 1;
@@ -708,18 +708,21 @@ int http_server_start(struct http_server **out, struct stack *st, int epfd,
 	http_pattern_fill(s->pattern);
 
 	int err;
-	int one = 1;
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(cfg->port)};
+	int one = 1, zero = 0;
+	/* `[::]:port` with IPV6_V6ONLY off, as Go's ":8080": one listener for
+	 * IPv6 clients and, v4-mapped, IPv4 ones (ipv6(7)). */
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(cfg->port)};
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 				 .data.ptr = &s->h};
-	s->lfd = ts_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+	s->lfd = ts_socket(st, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (s->lfd < 0) {
 		err = -errno;
 		free(s);
 		return err;
 	}
-	if (ts_setsockopt(st, s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    ts_bind(st, s->lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	if (ts_setsockopt(st, s->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0 ||
+	    ts_setsockopt(st, s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    ts_bind(st, s->lfd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ||
 	    ts_listen(st, s->lfd, HTTP_LISTEN_BACKLOG) < 0)
 		goto fail;
 	/* Go's netpoll creates its epoll set when the first descriptor is

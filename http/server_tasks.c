@@ -384,7 +384,7 @@ static void serve_conn(struct stack *st, void *arg)
 	struct tconn *c = arg;
 	struct http_server_tasks *s = c->srv;
 	/* Go's first calls on a new connection: its local address, Nagle off. */
-	struct sockaddr_in local;
+	struct sockaddr_in6 local;
 	socklen_t llen = sizeof(local);
 	ts_getsockname(st, c->fd, (struct sockaddr *)&local, &llen);
 	int one = 1;
@@ -484,7 +484,7 @@ static void accept_loop(struct stack *st, void *arg)
 	struct http_server_tasks *s = arg;
 	int backoff_ms = HTTP_ACCEPT_BACKOFF_MS;
 	for (;;) {
-		struct sockaddr_in peer;
+		struct sockaddr_in6 peer;
 		socklen_t plen = sizeof(peer);
 		int fd = ts_accept4(st, s->lfd, (struct sockaddr *)&peer, &plen, SOCK_CLOEXEC);
 		if (fd < 0) {
@@ -535,17 +535,19 @@ int http_server_tasks_start(struct http_server_tasks **out, struct stack *st,
 	http_date_init(&s->date, cfg->date_base_s, st);
 	http_pattern_fill(s->pattern);
 
-	int err, one = 1;
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(cfg->port)};
-	/* Blocking: the tasks park in its calls.  Go's Listen makes the same four calls. */
-	s->lfd = ts_socket(st, AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	int err, one = 1, zero = 0;
+	/* Dual-stack `[::]:port` (server.c says why). */
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(cfg->port)};
+	/* Blocking: the tasks park in its calls.  Go's Listen makes the same calls. */
+	s->lfd = ts_socket(st, AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (s->lfd < 0) {
 		err = -errno;
 		free(s);
 		return err;
 	}
-	if (ts_setsockopt(st, s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    ts_bind(st, s->lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	if (ts_setsockopt(st, s->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0 ||
+	    ts_setsockopt(st, s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    ts_bind(st, s->lfd, (struct sockaddr *)&sin6, sizeof(sin6)) < 0 ||
 	    ts_listen(st, s->lfd, HTTP_LISTEN_BACKLOG) < 0 || ts_go(st, accept_loop, s) < 0) {
 		err = -errno;
 		ts_close(st, s->lfd);

@@ -122,6 +122,11 @@ struct stack;
 	X(ND6_CACHE_FAILED, "nd6", "neighbour entries removed: no answer (§7.3.3)")                \
 	X(IPV6_DAD_DUPLICATES, "nd6",                                                              \
 	  "addresses found duplicate by DAD, not used (RFC 4862 §5.4.5)")                          \
+	X(RD6_RS_SENT, "nd6", "router solicitations sent (RFC 4861 §6.3.7)")                       \
+	X(RD6_RA_RX, "nd6", "router advertisements received")                                      \
+	X(RD6_ROUTERS_LEARNT, "nd6", "default routers learnt")                                     \
+	X(RD6_ROUTERS_REFUSED, "nd6", "routers not taken: the default router list was full")       \
+	X(RD6_PREFIXES_REFUSED, "nd6", "on-link prefixes not taken: the prefix list was full")     \
 	/* keep last */
 
 enum ts_counter {

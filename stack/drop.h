@@ -236,8 +236,8 @@
 	  "no ICMPv6 error about an error or to a multicast (§2.4 (e))")                           \
 	X(ICMP6_MLD_IGNORED, "icmpv6", "RFC 3810",                                                 \
 	  "MLD query or report: we answer no queries yet (RFC 3810)")                              \
-	X(ICMP6_ROUTER_IGNORED, "icmpv6", "RFC 4443",                                              \
-	  "RS, RA or redirect: we neither route nor autoconfigure yet")                            \
+	X(ICMP6_ROUTER_IGNORED, "icmpv6", "RFC 4861 6.2.6",                                        \
+	  "router solicitation (for routers only, §6.2.6) or redirect (not followed)")             \
 	/* NDP (RFC 4861) */                                                                       \
 	X(ND6_BAD_HOP_LIMIT, "ndp", "RFC 4861 7.1.1",                                              \
 	  "ND message with hop limit below 255 (RFC 4861 §7.1.1, §7.1.2)")                         \
@@ -246,7 +246,9 @@
 	X(ND6_TRUNCATED, "ndp", "RFC 4861 7.1.1",                                                  \
 	  "NS or NA shorter than 24 octets (§7.1.1, §7.1.2)")                                      \
 	X(ND6_BAD_OPTION, "ndp", "RFC 4861 7.1.1",                                                 \
-	  "ND option of length 0 or past the message (§7.1.1, §7.1.2)")                            \
+	  "ND option of length 0 or past the message (§7.1.1, §7.1.2, §6.1.2)")                    \
+	X(RD6_RA_NOT_LINK_LOCAL, "ndp", "RFC 4861 6.1.2",                                          \
+	  "router advertisement from a source that is not link-local (§6.1.2)")                    \
 	X(ND6_MCAST_TARGET, "ndp", "RFC 4861 7.1.1",                                               \
 	  "NS or NA whose target is a multicast address (§7.1.1, §7.1.2)")                         \
 	X(ND6_BAD_DAD, "ndp", "RFC 4861 7.1.1",                                                    \

@@ -33,6 +33,7 @@
 #include "checksum.h"
 #include "ipv6.h"
 #include "nd6.h"
+#include "rd6.h"
 #include "ratelimit.h"
 #include "stack.h"
 
@@ -336,9 +337,11 @@ void icmp6_input(struct stack *st, struct ts_buf *b)
 	case ICMP6_MLD2_REPORT:
 		ts_drop(st, b, DROP_ICMP6_MLD_IGNORED);
 		return;
-	case ICMP6_ROUTER_SOLICIT:
 	case ICMP6_ROUTER_ADVERT:
-	case ICMP6_REDIRECT:
+		rd6_ra_input(st, b, &v);
+		return;
+	case ICMP6_ROUTER_SOLICIT: /* §6.2.6: for routers only */
+	case ICMP6_REDIRECT:	   /* not followed (docs/ipv6.md) */
 		ts_drop(st, b, DROP_ICMP6_ROUTER_IGNORED);
 		return;
 	case ICMP6_DEST_UNREACH:

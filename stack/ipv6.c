@@ -39,6 +39,7 @@
 #include "ip_pmtu.h"
 #include "ipv6_reass.h"
 #include "nd6.h"
+#include "rd6.h"
 #include "siphash.h"
 #include "stack.h"
 #include "tcp.h"
@@ -433,6 +434,9 @@ bool ipv6_on_link(const struct stack *st, const uint8_t a[16])
 	const struct ipv6_state *s = st->ipv6;
 	if (ipv6_is_link_local(a))
 		return true;
+	/* RFC 4861 §5.2: a prefix a router advertised on-link, or our own. */
+	if (rd6_on_link(st, a))
+		return true;
 	if (!s->have_addr)
 		return false;
 	unsigned plen = st->cfg.ip6_prefix_len > 128 ? 128 : st->cfg.ip6_prefix_len;
@@ -569,14 +573,16 @@ static uint32_t ipv6_frag_id(struct stack *st, const uint8_t src[16], const uint
 }
 
 /* Sends the datagram at b->network (header built): the group's MAC, or neighbour discovery. */
-static int ipv6_send(struct stack *st, struct ts_buf *b)
+/* To a group's MAC (RFC 2464 §7), or through neighbour discovery to the
+ * next hop: router, or NULL for the destination itself. */
+static int ipv6_send(struct stack *st, struct ts_buf *b, const uint8_t *router)
 {
 	if (ipv6_is_multicast(b->network + IPV6_OFF_DST)) {
 		uint8_t mac[6];
 		ipv6_mcast_mac(b->network + IPV6_OFF_DST, mac);
 		return eth_output(st, b, mac, ETH_TYPE_IPV6);
 	}
-	return nd6_resolve_and_send(st, b, b->network + IPV6_OFF_DST);
+	return nd6_resolve_and_send(st, b, router ? router : b->network + IPV6_OFF_DST);
 }
 
 /*
@@ -587,7 +593,8 @@ static int ipv6_send(struct stack *st, struct ts_buf *b)
  * rest, the last fragment excepted (M clear).  All fragments but the last
  * are copies; the last reuses b in place.  v describes the whole datagram.
  */
-static int ipv6_fragment(struct stack *st, struct ts_buf *b, struct ipv6_view v, uint32_t mtu)
+static int ipv6_fragment(struct stack *st, struct ts_buf *b, struct ipv6_view v, uint32_t mtu,
+			 const uint8_t *router)
 {
 	uint8_t src[16], dst[16], unfrag[(255 + 1) * 8];
 	size_t len = ts_buf_len(b), ulen = 0;
@@ -657,7 +664,7 @@ static int ipv6_fragment(struct stack *st, struct ts_buf *b, struct ipv6_view v,
 		f->network = ts_buf_push(f, IPV6_HDR_LEN);
 		ipv6_build(f->network, &v);
 		ts_count(st, CTR_IPV6_FRAGS_TX);
-		if ((e = ipv6_send(st, f)) != 0 && !err)
+		if ((e = ipv6_send(st, f, router)) != 0 && !err)
 			err = e;
 	}
 	return err;
@@ -668,15 +675,19 @@ int ipv6_output(struct stack *st, struct ts_buf *b, const uint8_t *src, const ui
 {
 	size_t len = ts_buf_len(b);
 	uint8_t from[16];
+	const uint8_t *next_hop = dst;
 
-	if (!ipv6_is_multicast(dst) && !ipv6_on_link(st, dst)) {
-		/* No default router yet (router discovery is a later step). */
+	/* RFC 4861 §5.2: on-link destinations directly, the others through a
+	 * default router (rd6.c), else there is no route. */
+	if (!ipv6_is_multicast(dst) && !ipv6_on_link(st, dst) &&
+	    !(next_hop = rd6_default_router(st))) {
 		ts_drop(st, b, DROP_IPV6_NO_ROUTE);
 		return -ENETUNREACH;
 	}
 	/*
 	 * RFC 8200 §5: no more than the path MTU (ip_pmtu.c, RFC 8201; the
-	 * link's for a group), else fragments (§4.5).  IPV6_MTU_DISCOVER as
+	 * link's for a group, which a router's MTU option may lower: rd6.c),
+	 * else fragments (§4.5).  IPV6_MTU_DISCOVER as
 	 * Linux (__ip6_append_data, ip6_sk_ignore_df; IPv6 has no DF): DONT and
 	 * WANT fragment above the path MTU, OMIT above the link's; DO above the
 	 * path MTU, PROBE and INTERFACE above the link's, refuse (EMSGSIZE).
@@ -686,9 +697,12 @@ int ipv6_output(struct stack *st, struct ts_buf *b, const uint8_t *src, const ui
 	uint8_t mode = opts ? opts->pmtudisc : IP_PMTUDISC_DONT;
 	struct ip_addr to = {.af = AF_INET6};
 	memcpy(to.v6, dst, 16);
+	uint32_t link_mtu = rd6_link_mtu(st);
 	uint32_t mtu = ipv6_is_multicast(dst) || !ip_pmtudisc_uses_pmtu(mode)
-			   ? st->cfg.mtu
+			   ? link_mtu
 			   : ip_pmtu_get(st, &to, NULL);
+	if (mtu > link_mtu)
+		mtu = link_mtu;
 	bool fits = len + IPV6_HDR_LEN <= mtu || b->gso_type != NETDEV_GSO_NONE;
 	if (len > IPV6_MAX_PAYLOAD) {
 		ts_drop(st, b, DROP_IPV6_TOO_BIG);
@@ -714,14 +728,14 @@ int ipv6_output(struct stack *st, struct ts_buf *b, const uint8_t *src, const ui
 	    .tclass = opts ? opts->tos : 0,
 	    .payload_len = (uint16_t)len,
 	    .next = proto,
-	    .hop_limit = opts && opts->ttl ? opts->ttl : st->cfg.ttl,
+	    .hop_limit = opts && opts->ttl ? opts->ttl : rd6_hop_limit(st),
 	    .src = src,
 	    .dst = dst,
 	};
 	if (!fits)
-		return ipv6_fragment(st, b, v, mtu);
+		return ipv6_fragment(st, b, v, mtu, next_hop == dst ? NULL : next_hop);
 	b->network = ts_buf_push(b, IPV6_HDR_LEN);
 	ipv6_build(b->network, &v);
 	ts_count(st, CTR_IPV6_TX);
-	return ipv6_send(st, b);
+	return ipv6_send(st, b, next_hop == dst ? NULL : next_hop);
 }

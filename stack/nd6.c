@@ -259,6 +259,12 @@ void nd6_destroy(struct stack *st)
 	st->nd6 = NULL;
 }
 
+bool nd6_has_lladdr(struct stack *st, const uint8_t addr[16])
+{
+	const struct nd6_entry *e = nd6_find(st, addr);
+	return e && e->state != ND6_INCOMPLETE;
+}
+
 uint32_t nd6_entry_count(const struct stack *st)
 {
 	return st->nd6->used;
@@ -458,8 +464,9 @@ static enum ts_drop_reason nd6_check_common(const struct ts_buf *b, const struct
 	return DROP_NONE;
 }
 
-/* §7.2.3: the sender of an NS with a source link-layer address is STALE. */
-static void nd6_learn_from_ns(struct stack *st, const uint8_t src[16], const uint8_t mac[6])
+/* §7.2.3 (and §6.3.4 for a router): the sender of an NS or RA with a
+ * source link-layer address is STALE. */
+void nd6_learn(struct stack *st, const uint8_t src[16], const uint8_t mac[6])
 {
 	struct nd6_entry *e = nd6_find(st, src);
 	if (e && e->state == ND6_PERMANENT)
@@ -525,7 +532,7 @@ void nd6_ns_input(struct stack *st, struct ts_buf *b, const struct icmp6_view *v
 		return;
 	}
 	if (!dad && o.lladdr)
-		nd6_learn_from_ns(st, src, o.lladdr);
+		nd6_learn(st, src, o.lladdr);
 	ts_buf_consume(st, b);
 
 	/* §7.2.4: the answer, from the target, to the solicitor (or to

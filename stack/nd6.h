@@ -2,8 +2,8 @@
  * nd6.h - IPv6 neighbour discovery for hosts (RFC 4861): neighbour
  * solicitations and advertisements (received, answered, sent), and the
  * neighbour cache with its reachability states (§7.3) and a bounded queue
- * of packets waiting for resolution.  Router discovery, redirects, DAD
- * (RFC 4862) and MLD are later steps (docs/ipv6.md).
+ * of packets waiting for resolution.  Router discovery is rd6.c, DAD
+ * (RFC 4862) ipv6.c, MLD mld6.c; redirects are not followed (docs/ipv6.md).
  */
 #ifndef TS_ND6_H
 #define TS_ND6_H
@@ -81,6 +81,11 @@ void nd6_send_ns(struct stack *st, const uint8_t target[16], const uint8_t *src,
 void nd6_send_dad_ns(struct stack *st, const uint8_t target[16]);
 
 /* Static entries, as arp_static_add/del (arp.h).  0 or -errno. */
+/* A neighbour's link-layer address, unsolicited (an NS's or an RA's source
+ * option): a new or changed entry is STALE (§7.2.3, §6.3.4). */
+void nd6_learn(struct stack *st, const uint8_t src[16], const uint8_t mac[6]);
+/* Whether addr has a cache entry with a link-layer address (any state but INCOMPLETE). */
+bool nd6_has_lladdr(struct stack *st, const uint8_t addr[16]);
 int nd6_static_add(struct stack *st, const uint8_t addr[16], const uint8_t mac[6], bool replace);
 int nd6_static_del(struct stack *st, const uint8_t addr[16]);
 /* Fills up to max entries; returns how many there are. */

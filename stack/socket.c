@@ -35,6 +35,7 @@
 #include "byteorder.h"
 #include "ip_pmtu.h"
 #include "ipv6.h"
+#include "rd6.h"
 #include "stack.h"
 #include "socket_trace.h"
 #include "tapstack.h"
@@ -1402,7 +1403,8 @@ static int sol_ipv6_get(struct stack *st, struct ts_sock *s, int name, void *val
 		v = s->opt.v6only;
 		break;
 	case IPV6_UNICAST_HOPS:
-		v = s->opt.hops < 0 ? st->cfg.ttl : s->opt.hops;
+		v = s->opt.hops < 0 ? rd6_hop_limit(st)
+				    : s->opt.hops; /* a router's Cur Hop Limit */
 		break;
 	case IPV6_TCLASS:
 		v = s->opt.tclass;

@@ -10,6 +10,7 @@
 #include "ipv6.h"
 #include "ipv6_reass.h"
 #include "mld6.h"
+#include "rd6.h"
 #include "nd6.h"
 
 #include <errno.h>
@@ -194,7 +195,7 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 	    (err = ip_pmtu_init(st)) < 0 || (err = icmp_init(st)) < 0 ||
 	    (err = ipv6_init(st)) < 0 || (err = icmp6_init(st)) < 0 || (err = nd6_init(st)) < 0 ||
 	    (err = ipv6_reass_init(st)) < 0 || (err = mld6_init(st)) < 0 ||
-	    (err = udp_init(st)) < 0 || (err = tcp_init(st)) < 0) {
+	    (err = rd6_init(st)) < 0 || (err = udp_init(st)) < 0 || (err = tcp_init(st)) < 0) {
 		stack_destroy(st);
 		return err;
 	}
@@ -208,6 +209,8 @@ int stack_init(struct stack *st, const struct ts_config *cfg, struct netdev *dev
 		mld6_start(st);
 	if (st->cfg.dad)
 		ipv6_dad_probe(st);
+	if (st->cfg.router_solicit)
+		rd6_start(st);
 	return 0;
 }
 
@@ -248,6 +251,7 @@ void stack_destroy(struct stack *st)
 	task_sched_destroy(st);
 	tcp_destroy(st);
 	udp_destroy(st);
+	rd6_destroy(st);
 	mld6_destroy(st);
 	nd6_destroy(st);
 	ipv6_reass_destroy(st);

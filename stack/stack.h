@@ -88,6 +88,8 @@ struct ts_config {
 					 * §5.4); off by default, on in tapstack serve */
 	bool mld_reports;		/* announce our groups by MLDv2 at start-up (mld6.c);
 					 * off by default, on in tapstack serve */
+	bool router_solicit;		/* router solicitations at start-up (rd6.c, RFC 4861
+					 * §6.3.7); off by default, on in tapstack serve */
 	/* IPv4 */
 	uint8_t ttl;		      /* TTL of datagrams we originate */
 	uint32_t reass_timeout_ms;    /* RFC 791 reassembly timer (Linux: 30 s) */
@@ -201,6 +203,7 @@ struct stack {
 	struct nd6_state *nd6;	    /* IPv6 neighbour cache (nd6.c) */
 	struct ip6_reass *reass6;   /* v6 datagrams under reassembly (ipv6_reass.c) */
 	struct mld6_state *mld6;    /* unsolicited MLDv2 reports (mld6.c) */
+	struct rd6_state *rd6;	    /* default routers and on-link prefixes (rd6.c) */
 	struct udp_state *udp;	    /* port table (udp.c) */
 	struct tcp_state *tcp;	    /* connection tables, ring cache (tcp_var.h) */
 	struct ts_fdtable fds;

@@ -977,10 +977,12 @@ int main(int argc, char **argv)
 	struct netdev *faults_dev;
 	struct netdev *dev = open_link(&o, &faults_dev);
 	struct stack st;
-	/* serve announces its IPv6 groups (mld6.c) as a host joining a link
-	 * does; get and ping only borrow the TAP for one exchange. */
+	/* serve announces its IPv6 groups (mld6.c), checks its addresses and
+	 * asks for routers (rd6.c) as a host joining a link does; get and
+	 * ping only borrow the TAP for one exchange. */
 	o.cfg.mld_reports = o.cmd == CMD_SERVE;
 	o.cfg.dad = o.cmd == CMD_SERVE;
+	o.cfg.router_solicit = o.cmd == CMD_SERVE;
 	int err = stack_init(&st, &o.cfg, dev, ts_clock_us());
 	if (err < 0) {
 		netdev_destroy(dev);

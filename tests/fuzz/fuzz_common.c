@@ -15,7 +15,9 @@
 
 #define ETH_HLEN      14
 #define ETH_TYPE_IPV4 0x0800
+#define ETH_TYPE_IPV6 0x86dd
 #define PROTO_ICMP    1
+#define PROTO_ICMPV6  58
 #define PROTO_TCP     6
 #define PROTO_UDP     17
 
@@ -31,17 +33,41 @@ void fz_fail(const char *file, int line, const char *cond, const char *fmt, ...)
 }
 
 /*
- * The IPv4 header and transport bounds of an Ethernet frame, or false when
- * it is not IPv4 with a sane header.  *l4_len is clamped to the frame.
+ * The IP header and transport bounds of an Ethernet frame, or false when it
+ * is neither IPv4 nor IPv6 with a sane header.  *l4_len is clamped to the
+ * frame.  For IPv6 only a transport right after the fixed header is found;
+ * behind extension headers the frame counts as a fragment (not checked).
  */
 struct ip_layout {
 	size_t ip_off, ihl, total, l4_off, l4_len;
 	uint8_t proto;
 	bool fragment;
+	bool v6;
 };
+
+static bool ip6_layout(const uint8_t *frame, size_t len, struct ip_layout *o)
+{
+	const uint8_t *ip = frame + ETH_HLEN;
+	if (len < ETH_HLEN + 40 || (ip[0] >> 4) != 6)
+		return false;
+	o->v6 = true;
+	o->ip_off = ETH_HLEN;
+	o->ihl = 40;
+	o->total = 40 + (size_t)get_be16(ip + 4);
+	if (o->total > len - ETH_HLEN)
+		o->total = len - ETH_HLEN;
+	o->proto = ip[6];
+	o->fragment = o->proto != PROTO_TCP && o->proto != PROTO_UDP && o->proto != PROTO_ICMPV6;
+	o->l4_off = ETH_HLEN + 40;
+	o->l4_len = o->total - 40;
+	return true;
+}
 
 static bool ip_layout(const uint8_t *frame, size_t len, struct ip_layout *o)
 {
+	memset(o, 0, sizeof(*o));
+	if (len >= ETH_HLEN && get_be16(frame + 12) == ETH_TYPE_IPV6)
+		return ip6_layout(frame, len, o);
 	if (len < ETH_HLEN + 20 || get_be16(frame + 12) != ETH_TYPE_IPV4)
 		return false;
 	const uint8_t *ip = frame + ETH_HLEN;
@@ -70,6 +96,7 @@ static size_t l4_csum_field(uint8_t proto, size_t l4_len)
 	case PROTO_UDP:
 		return l4_len >= 8 ? 6 : 0;
 	case PROTO_ICMP:
+	case PROTO_ICMPV6:
 		return l4_len >= 4 ? 2 : 0;
 	default:
 		return 0;
@@ -81,9 +108,15 @@ static uint16_t l4_csum(const uint8_t *frame, const struct ip_layout *o)
 {
 	const uint8_t *ip = frame + o->ip_off;
 	uint32_t sum = 0;
-	if (o->proto != PROTO_ICMP)
+	if (o->v6) {
+		/* RFC 8200 §8.1: addresses, upper-layer length, next header
+		 * (ICMPv6 included, RFC 4443 §2.3). */
+		sum = ts_csum_partial(ip + 8, 32, 0);
+		sum += (uint32_t)(o->l4_len >> 16) + (uint32_t)(o->l4_len & 0xffff) + o->proto;
+	} else if (o->proto != PROTO_ICMP) {
 		sum = ts_csum_pseudo(get_be32(ip + 12), get_be32(ip + 16), o->proto,
 				     (uint16_t)o->l4_len);
+	}
 	return ts_csum_fold(ts_csum_partial(frame + o->l4_off, o->l4_len, sum));
 }
 
@@ -93,16 +126,19 @@ bool fz_fix_checksums(uint8_t *frame, size_t len)
 	if (!ip_layout(frame, len, &o))
 		return false;
 	uint8_t *ip = frame + o.ip_off;
-	uint16_t old_ip = get_be16(ip + 10);
-	put_be16(ip + 10, 0);
-	put_be16(ip + 10, ts_csum_fold(ts_csum_partial(ip, o.ihl, 0)));
-	bool changed = get_be16(ip + 10) != old_ip;
+	bool changed = false;
+	if (!o.v6) { /* IPv6 has no header checksum (RFC 8200 §3) */
+		uint16_t old_ip = get_be16(ip + 10);
+		put_be16(ip + 10, 0);
+		put_be16(ip + 10, ts_csum_fold(ts_csum_partial(ip, o.ihl, 0)));
+		changed = get_be16(ip + 10) != old_ip;
+	}
 	size_t field = l4_csum_field(o.proto, o.l4_len);
 	if (o.fragment || !field)
 		return changed;
 	uint8_t *c = frame + o.l4_off + field;
 	uint16_t old_l4 = get_be16(c);
-	if (o.proto == PROTO_UDP && old_l4 == 0)
+	if (o.proto == PROTO_UDP && old_l4 == 0 && !o.v6)
 		return changed; /* RFC 768: zero means "no checksum"; keep that case */
 	put_be16(c, 0);
 	uint16_t v = l4_csum(frame, &o);
@@ -118,9 +154,22 @@ static void check_sent(const struct fzdev *d, const uint8_t *f, size_t len)
 	FZ_CHECK(len >= ETH_HLEN, "sent a %zu-byte frame", len);
 	FZ_CHECK(len <= d->mtu + ETH_HLEN, "sent %zu bytes, MTU %u + 14", len, d->mtu);
 	FZ_CHECK(memcmp(f + 6, d->mac, 6) == 0, "sent a frame with a foreign source MAC");
+	struct ip_layout o;
+	if (get_be16(f + 12) == ETH_TYPE_IPV6) {
+		FZ_CHECK(ip_layout(f, len, &o), "sent an IPv6 frame with a bad header");
+		FZ_CHECK(40 + (size_t)get_be16(f + ETH_HLEN + 4) <= len - ETH_HLEN,
+			 "IPv6 payload length %u beyond the frame (%zu)",
+			 get_be16(f + ETH_HLEN + 4), len);
+		/* RFC 4291 §2.7: never a multicast source. */
+		FZ_CHECK(f[ETH_HLEN + 8] != 0xff, "sent IPv6 from a multicast source");
+		size_t field6 = l4_csum_field(o.proto, o.l4_len);
+		if (!o.fragment && field6)
+			FZ_CHECK(l4_csum(f, &o) == 0,
+				 "bad checksum sent over IPv6 (next header %u)", o.proto);
+		return;
+	}
 	if (get_be16(f + 12) != ETH_TYPE_IPV4)
 		return;
-	struct ip_layout o;
 	FZ_CHECK(ip_layout(f, len, &o), "sent an IPv4 frame with a bad header");
 	const uint8_t *ip = f + ETH_HLEN;
 	FZ_CHECK(get_be16(ip + 2) <= len - ETH_HLEN, "IPv4 total length %u beyond the frame (%zu)",

@@ -7,7 +7,8 @@
  *
  *   op (1 byte)  len (2 bytes, big-endian)  frame (len bytes; fewer if the input ends)
  *
- *   op bit 0     repair the frame's IPv4 and transport checksums
+ *   op bit 0     repair the frame's IPv4 header and transport checksums
+ *                (or, over IPv6, the transport's)
  *   op bit 1     set a TCP segment's ACK to what the stack sent last on that
  *                connection (fz_patch_ack), so handshakes complete without
  *                the fuzzer guessing the ISS; done before the checksum repair
@@ -88,22 +89,23 @@ static void cfg_edit(struct ts_config *cfg)
 static void app_open(struct app *a)
 {
 	struct stack *st = &a->f.st;
-	struct sockaddr_in sin = {.sin_family = AF_INET};
+	/* [::] without IPV6_V6ONLY, as the servers: IPv4 and IPv6 frames both reach them. */
+	struct sockaddr_in6 sin = {.sin6_family = AF_INET6};
 	int one = 1;
 
 	a->nconn = 0;
-	a->lfd = ts_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	a->lfd = ts_socket(st, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	FZ_CHECK(a->lfd >= 0, "ts_socket TCP: %s", strerror(errno));
 	FZ_CHECK(ts_setsockopt(st, a->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0,
 		 "SO_REUSEADDR: %s", strerror(errno));
-	sin.sin_port = htons(8080);
+	sin.sin6_port = htons(8080);
 	FZ_CHECK(ts_bind(st, a->lfd, (struct sockaddr *)&sin, sizeof(sin)) == 0, "bind 8080: %s",
 		 strerror(errno));
 	FZ_CHECK(ts_listen(st, a->lfd, 4) == 0, "listen: %s", strerror(errno));
 
-	a->ufd = ts_socket(st, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	a->ufd = ts_socket(st, AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	FZ_CHECK(a->ufd >= 0, "ts_socket UDP: %s", strerror(errno));
-	sin.sin_port = htons(7);
+	sin.sin6_port = htons(7);
 	FZ_CHECK(ts_bind(st, a->ufd, (struct sockaddr *)&sin, sizeof(sin)) == 0, "bind 7: %s",
 		 strerror(errno));
 
@@ -121,7 +123,7 @@ static void app_accept(struct app *a)
 {
 	struct stack *st = &a->f.st;
 	while (a->nconn < MAX_CONNS) {
-		struct sockaddr_in peer;
+		struct sockaddr_in6 peer;
 		socklen_t plen = sizeof(peer);
 		int fd = ts_accept4(st, a->lfd, (struct sockaddr *)&peer, &plen, SOCK_NONBLOCK);
 		if (fd < 0) {
@@ -173,7 +175,7 @@ static void app_udp_echo(struct app *a)
 	static uint8_t buf[2048];
 	struct stack *st = &a->f.st;
 	for (int round = 0; round < 4; round++) {
-		struct sockaddr_in from;
+		struct sockaddr_in6 from;
 		socklen_t flen = sizeof(from);
 		ssize_t n =
 		    ts_recvfrom(st, a->ufd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);

@@ -4,7 +4,8 @@
 #   OUTDIR/fuzz_frames/  the same frames one per record, plus whole exchanges
 #                        (TCP handshake/data/FIN with the application acting,
 #                        the fragments of a 4000-byte ping in and out of order,
-#                        UDP echo) in fuzz_frames.c's record format
+#                        UDP echo, the same over IPv6) in fuzz_frames.c's record
+#                        format
 #   OUTDIR/fuzz_http/    hand-made requests, responses and chunked bodies with
 #                        fuzz_http.c's 3-byte prefix (mode, split)
 # Run from the repository root or anywhere: paths are relative to this script.
@@ -94,6 +95,22 @@ I=$frames/ipv4
 	rec 24 "$I/frag4000_2.hex"
 	rec 0 "$I/frag4000_3.hex"
 } >"$out/fuzz_frames/frag-timeout"
+V=$frames/ipv6
+{
+	rec 0 "$V/ns.hex"
+	rec 0 "$V/syn.hex"
+	rec $((FIX + ACCEPT)) "$V/ack.hex"
+	rec $((FIX + ECHO)) "$V/data.hex"
+	rec $((FIX + CLOSE)) "$V/fin.hex"
+	rec $UDPECHO "$V/udp_echo.hex"
+	rec 0 "$V/echo_request.hex"
+} >"$out/fuzz_frames/ipv6-exchange"
+{
+	rec 0 "$V/frag3000_3.hex"
+	rec 0 "$V/frag3000_1.hex"
+	rec 4 "$V/frag3000_2.hex"
+	rec 0 "$V/frag3000_2.hex"
+} >"$out/fuzz_frames/ipv6-frags"
 U=$frames/udp
 {
 	rec $UDPECHO "$U/hello_to_port7.hex"

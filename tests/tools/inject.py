@@ -7,6 +7,9 @@
 #   inject.py ipv4_bad_csum DST_MAC      ICMP echo, IP ID 0xbad1, header checksum wrong
 #   inject.py tcp_out_of_window DST_MAC SPORT DPORT SEQ ACK
 #                                        a bare ACK with sequence number SEQ
+#   inject.py ra DST_MAC LIFETIME        an IPv6 router advertisement (RFC 4861 §4.2)
+#                                        from tap0's link-local address to ff02::1,
+#                                        tap0's MAC as source link-layer option
 import socket, struct, sys
 
 what, dst_mac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(':', ''))
@@ -44,6 +47,25 @@ elif what == 'tcp_out_of_window':
     t = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, 5 << 4, 0x10, 65535, 0, 0)
     t = t[:16] + struct.pack('!H', csum(pseudo(6, len(t)) + t)) + t[18:]
     frame = ipv4(6, t, 0x1002)
+elif what == 'ra':
+    lifetime = int(sys.argv[3])
+    ll = None
+    for line in open('/proc/net/if_inet6'):
+        f = line.split()
+        if f[5] == 'tap0' and f[0].startswith('fe80'):
+            ll = bytes.fromhex(f[0])
+    if ll is None:
+        sys.exit('inject: tap0 has no link-local address')
+    all_nodes = bytes.fromhex('ff020000000000000000000000000001')
+    ra = struct.pack('!BBHBBHII', 134, 0, 0, 64, 0, lifetime, 0, 0) + \
+        struct.pack('!BB', 1, 1) + src_mac
+    c = csum(ll + all_nodes + struct.pack('!IxxxB', len(ra), 58) + ra)
+    ra = ra[:2] + struct.pack('!H', c) + ra[4:]
+    ip6 = struct.pack('!IHBB', 6 << 28, len(ra), 58, 255) + ll + all_nodes
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind(('tap0', 0))
+    s.send(bytes.fromhex('333300000001') + src_mac + b'\x86\xdd' + ip6 + ra)
+    sys.exit(0)
 else:
     sys.exit('inject: unknown ' + what)
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)

@@ -15,6 +15,7 @@
 #include "ipv6.h"
 #include "mld6.h"
 #include "nd6.h"
+#include "rd6.h"
 #include "tapstack.h"
 
 static const uint8_t mac1[6] = {2, 0, 0, 0, 0, 1}; /* the peer (the kernel's side) */
@@ -553,9 +554,9 @@ START_TEST(icmp6_drops)
 	n = icmp6_frame(f, allnodes_mac, mac1, "fe80::1", "ff02::1", 1, ICMP6_MLD_QUERY, 0,
 			(const uint8_t[20]){0}, 20);
 	expect_drop(&t, f, n, DROP_ICMP6_MLD_IGNORED);
-	n = icmp6_frame(f, allnodes_mac, mac1, "fe80::1", "ff02::1", 255, ICMP6_ROUTER_ADVERT, 0,
-			(const uint8_t[12]){0}, 12);
-	expect_drop(&t, f, n, DROP_ICMP6_ROUTER_IGNORED);
+	n = icmp6_frame(f, mac2, mac1, "fe80::1", "fe80::ff:fe00:2", 255, ICMP6_REDIRECT, 0,
+			(const uint8_t[36]){0}, 36);
+	expect_drop(&t, f, n, DROP_ICMP6_ROUTER_IGNORED); /* redirects are not followed */
 	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
 	ts_test_stack_free(&t);
 }
@@ -1092,6 +1093,272 @@ START_TEST(tcp_syn_ack_over_ipv6)
 }
 END_TEST
 
+/* ---- frames from Linux (tests/frames/ipv6) ---- */
+
+/* The TCP checksum of a frame whose segment was edited, over §8.1's pseudo-header. */
+static void tcp6_fix_csum(uint8_t *f, size_t n)
+{
+	f[54 + 16] = f[54 + 17] = 0;
+	uint16_t c = csum6(f + 22, f + 38, IPV6_NH_TCP, f + 54, n - 54);
+	f[54 + 16] = (uint8_t)(c >> 8);
+	f[54 + 17] = (uint8_t)c;
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * The kernel's own frames, each handled as the RFCs say: its router
+ * solicitation not received by a host (to all-routers, which only routers
+ * join: RFC 4861 §6.2.6), its NS answered, its
+ * echo request answered with the same data, its UDP datagram delivered to an
+ * AF_INET6 socket, and `nc -6`'s connection (SYN, ACK, data, FIN) accepted
+ * and read to its end, the ACK numbers moved onto our ISS.
+ */
+START_TEST(linux_frames_handled)
+{
+	struct ts_test_stack t;
+	uint8_t f[256], got[256], buf[64];
+	size_t n;
+	ts_test_stack_init(&t, NULL);
+	int u = ts_socket(&t.st, AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int l = ts_socket(&t.st, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in6 any = {.sin6_family = AF_INET6, .sin6_port = htons(7)};
+	ck_assert_int_eq(ts_bind(&t.st, u, (struct sockaddr *)&any, sizeof(any)), 0);
+	any.sin6_port = htons(8080);
+	ck_assert_int_eq(ts_bind(&t.st, l, (struct sockaddr *)&any, sizeof(any)), 0);
+	ck_assert_int_eq(ts_listen(&t.st, l, 4), 0);
+
+	/* To all-routers (ff02::2, 33:33:00:00:00:02), a group a host does not
+	 * join: the multicast filter drops it, as a NIC's would. */
+	n = ts_load_hex("ipv6/router_solicit.hex", f, sizeof(f));
+	expect_drop(&t, f, n, DROP_ETH_NOT_FOR_US);
+
+	n = ts_load_hex("ipv6/ns.hex", f, sizeof(f));
+	ts_test_stack_feed(&t, f, n);
+	ck_assert_uint_gt(capdev_take(t.cap, got, sizeof(got)), 54);
+	ck_assert_uint_eq(got[54], ICMP6_NEIGHBOR_ADVERT);
+
+	n = ts_load_hex("ipv6/echo_request.hex", f, sizeof(f));
+	ts_test_stack_feed(&t, f, n);
+	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), n);
+	ck_assert_uint_eq(got[54], ICMP6_ECHO_REPLY);
+	ck_assert_mem_eq(got + 58, f + 58, n - 58); /* identifier, sequence, data */
+	ck_assert_uint_eq(csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, n - 54), 0);
+
+	n = ts_load_hex("ipv6/udp_echo.hex", f, sizeof(f));
+	ts_test_stack_feed(&t, f, n);
+	ck_assert_int_eq(ts_recv(&t.st, u, buf, sizeof(buf), 0), 4);
+	ck_assert_mem_eq(buf, "six\n", 4);
+
+	n = ts_load_hex("ipv6/syn.hex", f, sizeof(f));
+	uint32_t peer_iss = be32(f + 54 + 4);
+	ts_test_stack_feed(&t, f, n);
+	size_t sn = capdev_take(t.cap, got, sizeof(got));
+	ck_assert_uint_ge(sn, 54 + 20);
+	ck_assert_uint_eq(got[54 + 13], 0x12);
+	ck_assert_uint_eq(be32(got + 54 + 8), peer_iss + 1);
+	uint32_t our_iss = be32(got + 54 + 4);
+	const char *names[] = {"ipv6/ack.hex", "ipv6/data.hex", "ipv6/fin.hex"};
+	for (int i = 0; i < 3; i++) {
+		n = ts_load_hex(names[i], f, sizeof(f));
+		/* Linux acknowledged its capture's ISS + 1; ours is another. */
+		uint32_t want = our_iss + 1;
+		f[54 + 8] = (uint8_t)(want >> 24);
+		f[54 + 9] = (uint8_t)(want >> 16);
+		f[54 + 10] = (uint8_t)(want >> 8);
+		f[54 + 11] = (uint8_t)want;
+		tcp6_fix_csum(f, n);
+		ts_test_stack_feed(&t, f, n);
+		if (i == 0) {
+			struct sockaddr_in6 peer;
+			socklen_t pl = sizeof(peer);
+			int c = ts_accept4(&t.st, l, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK);
+			ck_assert_int_ge(c, 3);
+			uint8_t a1[16];
+			A("fd00::1", a1);
+			ck_assert_mem_eq(&peer.sin6_addr, a1, 16);
+			ck_assert_int_eq(ts_close(&t.st, l), 0);
+			l = c;
+		}
+	}
+	ck_assert_int_eq(ts_recv(&t.st, l, buf, sizeof(buf), 0), 3);
+	ck_assert_mem_eq(buf, "hi\n", 3);
+	ck_assert_int_eq(ts_recv(&t.st, l, buf, sizeof(buf), 0), 0); /* the FIN */
+	ts_close(&t.st, l);
+	ts_close(&t.st, u);
+	BALANCED(&t);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* ---- router discovery (RFC 4861 §6.3) ---- */
+
+static const uint8_t router_mac[6] = {2, 0, 0, 0, 0, 0x0e};
+
+/* A router advertisement from fe80::1 (§4.2): hop limit 64, the given
+ * router lifetime, then opt_len octets of options. */
+static size_t ra_frame(uint8_t *f, const char *src, uint8_t hops, uint16_t lifetime,
+		       const uint8_t *opts, size_t opt_len)
+{
+	uint8_t b[256];
+	memset(b, 0, 12);
+	b[0] = 64; /* Cur Hop Limit */
+	b[2] = (uint8_t)(lifetime >> 8);
+	b[3] = (uint8_t)lifetime;
+	if (opt_len)
+		memcpy(b + 12, opts, opt_len);
+	return icmp6_frame(f, allnodes_mac, router_mac, src, "ff02::1", hops, ICMP6_ROUTER_ADVERT,
+			   0, b, 12 + opt_len);
+}
+
+/*
+ * With cfg.router_solicit: RD6_MAX_RTR_SOLICITATIONS solicitations
+ * (§6.3.7), the first after MAX_RTR_SOLICITATION_DELAY, then every
+ * RTR_SOLICITATION_INTERVAL, from the link-local address with our MAC as a
+ * source link-layer option, to ff02::2 with hop limit 255; an
+ * advertisement stops them.
+ */
+START_TEST(router_solicitations_at_start)
+{
+	struct ts_test_stack t;
+	struct ts_config cfg;
+	uint8_t got[256], want[256], b[16];
+	ts_config_default(&cfg);
+	cfg.seed = 1;
+	cfg.gratuitous_arp = false;
+	cfg.router_solicit = true;
+	ts_test_stack_init(&t, &cfg);
+	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
+	memset(b, 0, 4);
+	b[4] = ND6_OPT_SRC_LLADDR;
+	b[5] = 1;
+	memcpy(b + 6, mac2, 6);
+	size_t wn = icmp6_frame(want, (const uint8_t[6]){0x33, 0x33, 0, 0, 0, 2}, mac2,
+				"fe80::ff:fe00:2", "ff02::2", 255, ICMP6_ROUTER_SOLICIT, 0, b, 12);
+	for (int i = 0; i < RD6_MAX_RTR_SOLICITATIONS; i++) {
+		advance(&t,
+			i ? RD6_RTR_SOLICITATION_INTERVAL_US : RD6_MAX_RTR_SOLICITATION_DELAY_US);
+		ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), wn);
+		ck_assert_mem_eq(got, want, wn);
+	}
+	advance(&t, 10 * RD6_RTR_SOLICITATION_INTERVAL_US);
+	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
+	ck_assert_uint_eq(t.st.counters[CTR_RD6_RS_SENT], RD6_MAX_RTR_SOLICITATIONS);
+	ts_test_stack_free(&t);
+
+	/* An advertisement before the second: no more. */
+	ts_test_stack_init(&t, &cfg);
+	advance(&t, RD6_MAX_RTR_SOLICITATION_DELAY_US);
+	capdev_take(t.cap, got, sizeof(got));
+	uint8_t f[256];
+	ts_test_stack_feed(&t, f, ra_frame(f, "fe80::1", 255, 1800, NULL, 0));
+	advance(&t, 3 * RD6_RTR_SOLICITATION_INTERVAL_US);
+	ck_assert_uint_eq(capdev_sent_count(t.cap), 0);
+	ck_assert_uint_eq(t.st.counters[CTR_RD6_RS_SENT], 1);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/*
+ * §6.3.4: a valid advertisement makes its sender a default router (its MAC
+ * from the source link-layer option, STALE), an MTU option lowers the link
+ * MTU, a Prefix Information option with L makes 2001:db8::/64 on-link;
+ * an off-link destination then goes to the router's MAC, an on-link one to
+ * its own neighbour solicitation; a lifetime of 0 removes the router.
+ */
+START_TEST(router_advertisement_learnt)
+{
+	struct ts_test_stack t;
+	uint8_t f[512], got[2048], o[64];
+	ts_test_stack_init(&t, NULL);
+	/* Before any: off-link is unreachable. */
+	int s = ts_socket(&t.st, AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in6 far = {.sin6_family = AF_INET6, .sin6_port = htons(9)};
+	A("2001:db8:1::5", far.sin6_addr.s6_addr);
+	ck_assert_int_eq(ts_sendto(&t.st, s, "x", 1, 0, (struct sockaddr *)&far, sizeof(far)), -1);
+	ck_assert_int_eq(errno, ENETUNREACH);
+
+	memset(o, 0, sizeof(o));
+	o[0] = ND6_OPT_SRC_LLADDR; /* 8 octets */
+	o[1] = 1;
+	memcpy(o + 2, router_mac, 6);
+	o[8] = RD6_OPT_MTU; /* 8 octets: MTU 1400 */
+	o[9] = 1;
+	o[14] = 1400 >> 8;
+	o[15] = 1400 & 0xff;
+	o[16] = RD6_OPT_PREFIX; /* 32 octets: 2001:db8::/64, L, valid 3600 s */
+	o[17] = 4;
+	o[18] = 64;
+	o[19] = RD6_PREFIX_ONLINK;
+	o[22] = 0x0e;
+	o[23] = 0x10;
+	A("2001:db8::", o + 32);
+	ts_test_stack_feed(&t, f, ra_frame(f, "fe80::1", 255, 1800, o, 48));
+	ck_assert_uint_eq(t.st.counters[CTR_RD6_ROUTERS_LEARNT], 1);
+	BALANCED(&t);
+
+	/* Off-link: through the router, whose MAC the option gave. */
+	ck_assert_int_eq(ts_sendto(&t.st, s, "x", 1, 0, (struct sockaddr *)&far, sizeof(far)), 1);
+	size_t n = capdev_take(t.cap, got, sizeof(got));
+	ck_assert_uint_gt(n, 54);
+	ck_assert_mem_eq(got, router_mac, 6);
+	uint8_t want_dst[16];
+	A("2001:db8:1::5", want_dst);
+	ck_assert_mem_eq(got + 38, want_dst, 16);
+	/* The MTU option: a 1400-octet link for what we originate. */
+	static char big[1400];
+	ck_assert_int_eq(
+	    ts_sendto(&t.st, s, big, 1400 - 48, 0, (struct sockaddr *)&far, sizeof(far)),
+	    1400 - 48);
+	n = capdev_take(t.cap, got, sizeof(got));
+	ck_assert_uint_eq(n, 14 + 1400);
+	/* On-link by the prefix: resolved directly (an NS for it). */
+	struct sockaddr_in6 near = far;
+	A("2001:db8::7", near.sin6_addr.s6_addr);
+	ck_assert_int_eq(ts_sendto(&t.st, s, "y", 1, 0, (struct sockaddr *)&near, sizeof(near)), 1);
+	n = capdev_take(t.cap, got, sizeof(got));
+	ck_assert_uint_gt(n, 54 + 24);
+	ck_assert_uint_eq(got[54], ICMP6_NEIGHBOR_SOLICIT);
+	ck_assert_mem_eq(got + 54 + 8, near.sin6_addr.s6_addr, 16);
+
+	/* Router lifetime 0: no default router any more. */
+	ts_test_stack_feed(&t, f, ra_frame(f, "fe80::1", 255, 0, NULL, 0));
+	ck_assert_int_eq(ts_sendto(&t.st, s, "x", 1, 0, (struct sockaddr *)&far, sizeof(far)), -1);
+	ck_assert_int_eq(errno, ENETUNREACH);
+	ts_close(&t.st, s);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
+/* §6.1.2: advertisements that fail validation change nothing. */
+START_TEST(router_advertisement_validation)
+{
+	struct ts_test_stack t;
+	uint8_t f[256], o[8] = {ND6_OPT_SRC_LLADDR, 0};
+	ts_test_stack_init(&t, NULL);
+	expect_drop(&t, f, ra_frame(f, "fd00::1", 255, 1800, NULL, 0), DROP_RD6_RA_NOT_LINK_LOCAL);
+	expect_drop(&t, f, ra_frame(f, "fe80::1", 64, 1800, NULL, 0), DROP_ND6_BAD_HOP_LIMIT);
+	expect_drop(&t, f, ra_frame(f, "fe80::1", 255, 1800, o, 8), DROP_ND6_BAD_OPTION);
+	size_t n = icmp6_frame(f, allnodes_mac, router_mac, "fe80::1", "ff02::1", 255,
+			       ICMP6_ROUTER_ADVERT, 0, (const uint8_t[8]){64, 0, 7, 8}, 8);
+	expect_drop(&t, f, n, DROP_ND6_TRUNCATED); /* 12 octets of message */
+	ck_assert_uint_eq(t.st.counters[CTR_RD6_ROUTERS_LEARNT], 0);
+	/* Bounded: RD6_MAX_ROUTERS routers, the next one refused and counted. */
+	for (int i = 1; i <= RD6_MAX_ROUTERS + 1; i++) {
+		char a[32];
+		snprintf(a, sizeof(a), "fe80::%x", i);
+		ts_test_stack_feed(&t, f, ra_frame(f, a, 255, 1800, NULL, 0));
+	}
+	ck_assert_uint_eq(t.st.counters[CTR_RD6_ROUTERS_LEARNT], RD6_MAX_ROUTERS);
+	ck_assert_uint_eq(t.st.counters[CTR_RD6_ROUTERS_REFUSED], 1);
+	BALANCED(&t);
+	ts_test_stack_free(&t);
+}
+END_TEST
+
 static Suite *ipv6_suite(void)
 {
 	Suite *s = suite_create("ipv6");
@@ -1121,6 +1388,10 @@ static Suite *ipv6_suite(void)
 	tcase_add_test(tc, dad_duplicate_not_used);
 	tcase_add_test(tc, udp_over_ipv6_byte_exact);
 	tcase_add_test(tc, tcp_syn_ack_over_ipv6);
+	tcase_add_test(tc, linux_frames_handled);
+	tcase_add_test(tc, router_solicitations_at_start);
+	tcase_add_test(tc, router_advertisement_learnt);
+	tcase_add_test(tc, router_advertisement_validation);
 	suite_add_tcase(s, tc);
 	return s;
 }

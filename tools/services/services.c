@@ -157,7 +157,7 @@ static void listener_event(struct ts_handler *h, uint32_t events)
 	(void)events;
 
 	for (;;) {
-		struct sockaddr_in peer;
+		struct sockaddr_in6 peer;
 		socklen_t len = sizeof(peer);
 		int fd = ts_accept4(s->st, l->fd, (struct sockaddr *)&peer, &len,
 				    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -195,7 +195,7 @@ static void udp_event(struct ts_handler *h, uint32_t events)
 	(void)events;
 
 	for (;;) {
-		struct sockaddr_in from;
+		struct sockaddr_in6 from;
 		socklen_t len = sizeof(from);
 		ssize_t n = ts_recvfrom(s->st, u->fd, s->scratch, sizeof(s->scratch), 0,
 					(struct sockaddr *)&from, &len);
@@ -205,15 +205,20 @@ static void udp_event(struct ts_handler *h, uint32_t events)
 	}
 }
 
-/* socket, SO_REUSEADDR, bind 0.0.0.0:port, (listen), epoll ADD.  Returns the fd or -errno. */
+/*
+ * socket(AF_INET6), IPV6_V6ONLY off, SO_REUSEADDR, bind [::]:port, (listen),
+ * epoll ADD: each service answers both families on one socket, as the
+ * HTTP server does.  Returns the fd or -errno.
+ */
 static int open_socket(struct services *s, int type, uint16_t port, void *handler)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-	int one = 1, err;
-	int fd = ts_socket(s->st, AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+	int one = 1, zero = 0, err;
+	int fd = ts_socket(s->st, AF_INET6, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (ts_setsockopt(s->st, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	if (ts_setsockopt(s->st, fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0 ||
+	    ts_setsockopt(s->st, fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    ts_bind(s->st, fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
 	    (type == SOCK_STREAM && ts_listen(s->st, fd, SVC_BACKLOG) < 0))
 		goto fail;
