@@ -508,7 +508,10 @@ int ipv6_output(struct stack *st, struct ts_buf *b, const uint8_t *src, const ui
 		ts_drop(st, b, DROP_IPV6_NO_ROUTE);
 		return -ENETUNREACH;
 	}
-	if (len + IPV6_HDR_LEN > st->cfg.mtu || len > 0xffff) {
+	/* A GSO datagram (TSO) is cut by the link into segments of gso_size,
+	 * each of which fits: never too big for the MTU here. */
+	bool gso = b->gso_type != NETDEV_GSO_NONE;
+	if ((len + IPV6_HDR_LEN > st->cfg.mtu && !gso) || len > 0xffff) {
 		ts_drop(st, b, DROP_IPV6_TOO_BIG);
 		return -EMSGSIZE;
 	}
