@@ -41,8 +41,22 @@ ssize_t netdev_recv(struct netdev *d, uint8_t *buf, size_t cap, uint64_t now_us)
 
 uint32_t netdev_partial_proto(const uint8_t *frame, size_t len, const struct netdev_meta *m)
 {
+	if (m->csum != NETDEV_CSUM_PARTIAL || len < 14 + 20)
+		return 0;
+	if (frame[12] == 0x86 && frame[13] == 0xdd) {
+		/* IPv6 (RFC 8200 §3): the transport right after the 40-octet
+		 * fixed header, named by its Next Header (octet 6). */
+		const uint8_t *ip6 = frame + 14;
+		if (len < 14 + 40 || ip6[0] >> 4 != 6 || m->csum_start != 14 + 40)
+			return 0;
+		if (ip6[6] == 6)
+			return m->csum_offset == 16 ? NETDEV_OFFLOAD_TCP6 : 0;
+		if (ip6[6] == 17)
+			return m->csum_offset == 6 ? NETDEV_OFFLOAD_UDP6 : 0;
+		return 0;
+	}
 	/* Ethernet II (14 octets) then IPv4, read at the RFC 791 offsets. */
-	if (m->csum != NETDEV_CSUM_PARTIAL || len < 14 + 20 || frame[12] != 0x08 || frame[13] != 0)
+	if (frame[12] != 0x08 || frame[13] != 0)
 		return 0;
 	const uint8_t *ip = frame + 14;
 	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;

@@ -66,6 +66,8 @@ enum {
 	NETDEV_OFFLOAD_TCP4 = 1u << 0,	/* TCP over IPv4 (Linux NETIF_F_IP_CSUM) */
 	NETDEV_OFFLOAD_UDP4 = 1u << 1,	/* UDP over IPv4 (NETIF_F_IP_CSUM) */
 	NETDEV_OFFLOAD_ICMP4 = 1u << 2, /* ICMPv4 (only a generic NETIF_F_HW_CSUM device) */
+	NETDEV_OFFLOAD_TCP6 = 1u << 3,	/* TCP over IPv6 (NETIF_F_IPV6_CSUM) */
+	NETDEV_OFFLOAD_UDP6 = 1u << 4,	/* UDP over IPv6 (NETIF_F_IPV6_CSUM) */
 };
 
 /*
@@ -234,9 +236,11 @@ static inline bool netdev_meta_is_plain(const struct netdev_meta *m)
 /*
  * For a PARTIAL frame: the NETDEV_OFFLOAD_* bit of the checksum it leaves to
  * the device, when csum_start is the transport header of an unfragmented
- * IPv4 datagram and csum_offset that protocol's checksum field (what a
- * NETIF_F_IP_CSUM NIC can complete); 0 for anything else.  A device checks
- * it against its tx_csum before completing.
+ * IPv4 datagram, or of an IPv6 datagram whose fixed header names TCP or UDP
+ * directly (no extension header: a Fragment header in between says 0), and
+ * csum_offset that protocol's checksum field (what a NETIF_F_IP_CSUM or
+ * NETIF_F_IPV6_CSUM NIC can complete); 0 for anything else.  A device
+ * checks it against its tx_csum before completing.
  */
 uint32_t netdev_partial_proto(const uint8_t *frame, size_t len, const struct netdev_meta *m);
 /*

@@ -36,6 +36,7 @@
 #include "byteorder.h"
 #include "checksum.h"
 #include "ipv4.h"
+#include "ipv6.h"
 #include "socket.h"
 #include "stack.h"
 #include "tcp_cc.h"
@@ -187,10 +188,16 @@ static uint8_t sack_blocks(struct tcp_pcb *pcb, struct tcp_sack_block *out, uint
 	return n;
 }
 
-/* Whether the link completes the TCP checksum of segments between these addresses. */
+/* Whether the link completes the TCP checksum of segments from src (its family's bit). */
 static bool tcp_csum_offloaded(const struct stack *st, const struct ip_addr *src)
 {
-	return ip_addr_is_v4(src) && (st->link.tx_csum & NETDEV_OFFLOAD_TCP4);
+	return st->link.tx_csum & (ip_addr_is_v4(src) ? NETDEV_OFFLOAD_TCP4 : NETDEV_OFFLOAD_TCP6);
+}
+
+/* The TSO type of a super-segment from src: TCPV4 or TCPV6 by its family. */
+static enum netdev_gso_type tcp_gso_type(const struct ip_addr *src)
+{
+	return ip_addr_is_v4(src) ? NETDEV_GSO_TCPV4 : NETDEV_GSO_TCPV6;
 }
 
 /*
@@ -394,7 +401,7 @@ static int tcp_send_segment_gso(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags
 	else
 		put_be16(h + TCP_OFF_CSUM, ts_csum_fold(ts_csum_partial(h, hlen, pseudo) + sum));
 	if (gso_size) {
-		b->gso_type = NETDEV_GSO_TCPV4;
+		b->gso_type = (uint8_t)tcp_gso_type(&pcb->local_ip);
 		b->gso_size = gso_size;
 	}
 
@@ -629,17 +636,20 @@ struct tso_run {
  * Payload octets one super-segment may carry on this connection, a
  * multiple of room; 0 when the link has no TSO for it.  TSO needs the
  * link to complete the checksum too (Linux: NETIF_F_TSO requires
- * NETIF_F_IP_CSUM), and the datagram must fit IPv4's 16-bit total length
- * with the largest TCP header.
+ * NETIF_F_IP_CSUM, NETIF_F_TSO6 NETIF_F_IPV6_CSUM), and the datagram must
+ * fit the 16-bit length of its family with the largest TCP header: IPv4's
+ * total length, IPv6's payload length (RFC 8200 §3; no jumbograms), both
+ * within the frame of at most TS_BUF_BIG_FRAME.
  */
 static uint32_t tso_max_payload(const struct tcp_pcb *pcb, uint32_t room)
 {
 	const struct netdev_caps *l = &pcb->st->link;
-	if (!room || !(l->tso_types & (1u << NETDEV_GSO_TCPV4)) ||
+	bool v4 = ip_addr_is_v4(&pcb->local_ip);
+	if (!room || !(l->tso_types & (1u << tcp_gso_type(&pcb->local_ip))) ||
 	    !tcp_csum_offloaded(pcb->st, &pcb->local_ip))
 		return 0;
 	uint32_t frame = l->tso_max_size < TS_BUF_BIG_FRAME ? l->tso_max_size : TS_BUF_BIG_FRAME;
-	uint32_t hdrs = 14 + IPV4_HDR_LEN + TCP_HDR_LEN + TCP_MAX_OPT_LEN;
+	uint32_t hdrs = 14 + (v4 ? IPV4_HDR_LEN : IPV6_HDR_LEN) + TCP_HDR_LEN + TCP_MAX_OPT_LEN;
 	if (frame <= hdrs)
 		return 0;
 	uint32_t max = (frame - hdrs) / room * room;

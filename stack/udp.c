@@ -336,15 +336,19 @@ void udp_input(struct stack *st, struct ts_buf *b)
 /*
  * Writes the header of the datagram at b->data..b->tail (payload in place)
  * and its checksum: with udp_build, or, when the link completes UDP
- * checksums (netdev.h), only the pseudo-header sum, left partial (Linux
- * udp4_hwcsum).  A datagram IPv4 must fragment gets the full sum from
- * ipv4_output, since the link sees it in pieces.
+ * checksums of this family (netdev.h: UDP4, UDP6), only the pseudo-header
+ * sum, left partial (Linux udp4_hwcsum, udp6_hwcsum_outgoing).  A datagram
+ * IPv4 must fragment gets the full sum from ipv4_output, since the link
+ * sees it in pieces (an IPv6 one the same from ipv6_output, once it
+ * fragments: a PARTIAL frame behind a Fragment header is refused by the
+ * link, netdev_partial_proto).
  */
 static void udp_output_header(struct stack *st, struct ts_buf *b, uint16_t sport, uint16_t dport,
 			      const struct ip_addr *src, const struct ip_addr *dst)
 {
 	uint16_t len = (uint16_t)ts_buf_len(b);
-	if (!ip_addr_is_v4(src) || !(st->link.tx_csum & NETDEV_OFFLOAD_UDP4)) {
+	uint32_t mine = ip_addr_is_v4(src) ? NETDEV_OFFLOAD_UDP4 : NETDEV_OFFLOAD_UDP6;
+	if (!(st->link.tx_csum & mine)) {
 		udp_build(b->data, sport, dport, len - UDP_HDR_LEN, src, dst);
 		return;
 	}

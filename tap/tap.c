@@ -10,15 +10,19 @@
  * read or written is preceded by a struct virtio_net_hdr
  * (TUNSETVNETHDRSZ: 10 octets, little-endian by TUNSETVNETLE), and
  * TUNSETOFFLOAD tells the kernel what we accept from it:
- *   - TUN_F_CSUM: the kernel hands up TCP and UDP with the checksum left
- *     partial (NEEDS_CSUM) or validated (DATA_VALID), and completes the
- *     partial checksums we send (netdev_caps tx_csum, rx_csum);
- *   - TUN_F_TSO4: the kernel's TCP sends us segments of up to 64 KiB
- *     (gso_type TCPV4, gso_size its MSS), and takes ours, cutting them only
- *     if they leave the machine (netdev_caps tso_types).  Not TUN_F_TSO6
- *     (the stack has no IPv6 yet) nor TUN_F_TSO_ECN (it negotiates no ECN,
- *     so it sends no CWR, and a segment the kernel marked ECN would be
- *     refused as LINK_BAD_META: the kernel cuts those itself).
+ *   - TUN_F_CSUM: the kernel hands up TCP and UDP, over IPv4 and IPv6,
+ *     with the checksum left partial (NEEDS_CSUM) or validated
+ *     (DATA_VALID), and completes the partial checksums we send of both
+ *     families: the tun device is NETIF_F_HW_CSUM, csum_start/csum_offset
+ *     and the pseudo-header sum in the field say all it needs
+ *     (netdev_caps tx_csum, rx_csum: TCP4, UDP4, TCP6, UDP6);
+ *   - TUN_F_TSO4 and TUN_F_TSO6: the kernel's TCP sends us segments of up
+ *     to 64 KiB (gso_type TCPV4 or TCPV6, gso_size its MSS; an IPv6 one's
+ *     payload length is the real one, never a jumbogram), and takes ours,
+ *     cutting them only if they leave the machine (netdev_caps
+ *     tso_types).  Not TUN_F_TSO_ECN (the stack negotiates no ECN, so it
+ *     sends no CWR, and a segment the kernel marked ECN would be refused
+ *     as LINK_BAD_META: the kernel cuts those itself).
  * Each frame costs one readv or writev: header and frame (or header,
  * headers and send-ring pieces: sendv) in one system call, nothing copied
  * in userspace.
@@ -52,7 +56,8 @@ _Static_assert(NETDEV_GSO_TCPV4 == VIRTIO_NET_HDR_GSO_TCPV4 &&
 	       "netdev.h numbers GSO types as virtio does");
 
 /* Transport checksums the kernel completes and validates with TUN_F_CSUM (NETIF_F_HW_CSUM). */
-#define TAP_CSUM_PROTOS (NETDEV_OFFLOAD_TCP4 | NETDEV_OFFLOAD_UDP4)
+#define TAP_CSUM_PROTOS                                                                        \
+	(NETDEV_OFFLOAD_TCP4 | NETDEV_OFFLOAD_UDP4 | NETDEV_OFFLOAD_TCP6 | NETDEV_OFFLOAD_UDP6)
 /*
  * Largest GSO frame we send: the whole frame within 65535 octets, so it
  * also fits a classic pcap record (snaplen 65535) whole; that is 45
@@ -183,13 +188,20 @@ static bool tap_meta_ok(const struct tap *t, const uint8_t *l2, size_t l2_len,
 {
 	if (t->mode == TAP_OFFLOAD_NONE)
 		return netdev_meta_is_plain(m);
-	if (m->gso_type != NETDEV_GSO_NONE &&
-	    (t->mode != TAP_OFFLOAD_TSO || m->gso_type != NETDEV_GSO_TCPV4 || !m->gso_size))
-		return false;
 	if (m->csum != NETDEV_CSUM_PARTIAL)
-		return m->csum == NETDEV_CSUM_NONE;
-	/* netdev_partial_proto reads the IPv4 header, which the first piece holds. */
-	return (netdev_partial_proto(l2, l2_len, m) & TAP_CSUM_PROTOS) != 0;
+		return m->csum == NETDEV_CSUM_NONE && m->gso_type == NETDEV_GSO_NONE;
+	/* netdev_partial_proto reads the IP header, which the first piece holds. */
+	uint32_t proto = netdev_partial_proto(l2, l2_len, m) & TAP_CSUM_PROTOS;
+	switch (m->gso_type) {
+	case NETDEV_GSO_NONE:
+		return proto != 0;
+	case NETDEV_GSO_TCPV4: /* a TSO type must match the frame's family */
+		return t->mode == TAP_OFFLOAD_TSO && m->gso_size && proto == NETDEV_OFFLOAD_TCP4;
+	case NETDEV_GSO_TCPV6:
+		return t->mode == TAP_OFFLOAD_TSO && m->gso_size && proto == NETDEV_OFFLOAD_TCP6;
+	default:
+		return false;
+	}
 }
 
 /*
@@ -251,7 +263,8 @@ static int tap_sendv(struct netdev *dev, const struct iovec *iov, int iovcnt, si
  * What was negotiated.  Frames: the kernel side's MTU is what nl.c set from
  * --mtu (at most 9000), so a jumbo frame holds any; with TSO the kernel
  * also hands up TCP segments of up to 64 KiB (an IPv4 datagram of 65535
- * octets and its Ethernet header).
+ * octets and its Ethernet header; the kernel's TCPv6 ones stay below that
+ * too, its gso_max_size of 65536 counting the IPv6 and TCP headers).
  */
 static void tap_caps(struct netdev *dev, struct netdev_caps *caps)
 {
@@ -260,7 +273,7 @@ static void tap_caps(struct netdev *dev, struct netdev_caps *caps)
 	if (t->mode == TAP_OFFLOAD_CSUM || t->mode == TAP_OFFLOAD_TSO)
 		caps->tx_csum = caps->rx_csum = TAP_CSUM_PROTOS;
 	if (t->mode == TAP_OFFLOAD_TSO) {
-		caps->tso_types = 1u << NETDEV_GSO_TCPV4;
+		caps->tso_types = 1u << NETDEV_GSO_TCPV4 | 1u << NETDEV_GSO_TCPV6;
 		caps->tso_max_size = TAP_TSO_MAX_FRAME;
 		caps->max_rx_frame = TS_BUF_BIG_FRAME;
 	}
@@ -309,7 +322,7 @@ static int tap_set_offload(int fd, enum tap_offload mode, char *err, size_t errl
 		return -e;
 	}
 #endif
-	unsigned long off = TUN_F_CSUM | (mode == TAP_OFFLOAD_TSO ? TUN_F_TSO4 : 0);
+	unsigned long off = TUN_F_CSUM | (mode == TAP_OFFLOAD_TSO ? TUN_F_TSO4 | TUN_F_TSO6 : 0);
 	if (ioctl(fd, TUNSETOFFLOAD, off) < 0) {
 		int e = errno;
 		snprintf(err, errlen, "TUNSETOFFLOAD %s: %s", tap_offload_name(mode), strerror(e));

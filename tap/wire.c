@@ -13,9 +13,11 @@
  *
  * Offloads (wire_set_offload) make each end a NIC with checksum offload,
  * TSO and GRO: a partial checksum is completed on the way in; a TSO
- * super-segment is cut into MSS-sized segments as Linux's tcp_gso_segment
- * cuts one (headers copied, IPv4 ID and TCP sequence numbers stepped, PSH
- * and FIN on the last segment only, every checksum computed), or, when the
+ * super-segment, TCP over IPv4 or IPv6, is cut into MSS-sized segments as
+ * Linux's tcp_gso_segment cuts one (headers copied, IPv4 ID and TCP
+ * sequence numbers stepped, the IPv4 total length or IPv6 payload length
+ * set, PSH and FIN on the last segment only, every checksum computed), or,
+ * when the
  * receiving end declared GRO, crosses whole with its checksum completed and
  * arrives marked VERIFIED with its gso_type and gso_size, as a coalesced
  * frame comes up from a NIC.
@@ -38,6 +40,10 @@
 #define WIRE_IP_OFF_LEN	 2
 #define WIRE_IP_OFF_ID	 4
 #define WIRE_IP_OFF_CSUM 10
+/* IPv6 fixed header offsets (RFC 8200 §3). */
+#define WIRE_IP6_OFF_PLEN 4
+#define WIRE_IP6_OFF_SRC  8
+#define WIRE_IP6_OFF_DST  24
 /* TCP header offsets (RFC 9293 §3.1). */
 #define WIRE_TCP_OFF_SEQ   4
 #define WIRE_TCP_OFF_FLAGS 13
@@ -55,7 +61,7 @@ struct wire_end {
 	struct wire_fifo rx;	 /* frames sent by the peer, waiting for us */
 	struct wire_end *peer;	 /* NULL once the peer was destroyed */
 	uint32_t tx_csum;	 /* NETDEV_OFFLOAD_*: checksums this end completes */
-	bool tso;		 /* it cuts TCPv4 super-segments (NETDEV_GSO_TCPV4) */
+	uint32_t tso_types;	 /* 1u << NETDEV_GSO_TCPV4, TCPV6: what it cuts */
 	bool gro;		 /* it takes super-segments whole (large receive buffers) */
 	uint64_t csum_completed; /* partial checksums it completed */
 	uint64_t gso_frames;	 /* super-segments sent through it */
@@ -121,21 +127,31 @@ static ssize_t wire_recv(struct netdev *d, uint8_t *buf, size_t cap, struct netd
 	return (ssize_t)(len < cap ? len : cap);
 }
 
+/* The pseudo-header sum of a TCP segment of seg octets in the IPv6 datagram at ip (RFC 8200 §8.1). */
+static uint32_t wire_pseudo6(const uint8_t *ip, size_t seg)
+{
+	uint32_t sum = ts_csum_partial(ip + WIRE_IP6_OFF_SRC, 32, 0); /* source, destination */
+	uint8_t tail[8] = {(uint8_t)(seg >> 24), (uint8_t)(seg >> 16), (uint8_t)(seg >> 8),
+			   (uint8_t)seg, 0, 0, 0, 6};
+	return ts_csum_partial(tail, sizeof(tail), sum);
+}
+
 /*
- * Cuts a TCPv4 super-segment (frame, headers hdr_len octets) into segments
- * of gso_size payload octets, each a whole frame on the peer's FIFO with
- * every checksum computed: what a NIC with TSO puts on the wire (Linux
- * tcp_gso_segment + inet_gso_segment: the IPv4 ID steps by one per
- * segment, the sequence number by gso_size; CWR stays on the first
- * segment, PSH and FIN on the last).
+ * Cuts a TCP super-segment (frame, headers hdr_len octets, the TCP header
+ * at tcp) into segments of gso_size payload octets, each a whole frame on
+ * the peer's FIFO with every checksum computed: what a NIC with TSO puts
+ * on the wire (Linux tcp_gso_segment + inet_gso_segment / ipv6_gso_segment:
+ * the IPv4 ID steps by one per segment, the sequence number by gso_size;
+ * CWR stays on the first segment, PSH and FIN on the last).  v6: the IPv6
+ * payload length is set instead of the IPv4 total length, ID and header
+ * checksum, which IPv6 has not.
  */
 static void wire_segment(struct wire_end *e, const uint8_t *frame, size_t len, size_t hdr_len,
-			 uint16_t gso_size, uint64_t now_us)
+			 size_t tcp, bool v6, uint16_t gso_size, uint64_t now_us)
 {
 	static const struct netdev_meta none;
-	size_t ip_hl = (size_t)(frame[WIRE_ETH_LEN] & 0x0f) * 4;
-	size_t tcp = WIRE_ETH_LEN + ip_hl;
-	uint16_t id = get_be16(frame + WIRE_ETH_LEN + WIRE_IP_OFF_ID);
+	size_t ip_hl = tcp - WIRE_ETH_LEN;
+	uint16_t id = v6 ? 0 : get_be16(frame + WIRE_ETH_LEN + WIRE_IP_OFF_ID);
 	uint32_t seq = get_be32(frame + tcp + WIRE_TCP_OFF_SEQ);
 	uint8_t flags = frame[tcp + WIRE_TCP_OFF_FLAGS];
 	size_t payload = len - hdr_len;
@@ -146,18 +162,24 @@ static void wire_segment(struct wire_end *e, const uint8_t *frame, size_t len, s
 		memcpy(s, frame, hdr_len);
 		memcpy(s + hdr_len, frame + hdr_len + off, n);
 		uint8_t *ip = s + WIRE_ETH_LEN;
-		put_be16(ip + WIRE_IP_OFF_LEN, (uint16_t)(hdr_len + n - WIRE_ETH_LEN));
-		put_be16(ip + WIRE_IP_OFF_ID, (uint16_t)(id + i));
-		put_be16(ip + WIRE_IP_OFF_CSUM, 0);
-		put_be16(ip + WIRE_IP_OFF_CSUM, ts_csum_fold(ts_csum_partial(ip, ip_hl, 0)));
+		if (v6) {
+			put_be16(ip + WIRE_IP6_OFF_PLEN, (uint16_t)(hdr_len + n - WIRE_ETH_LEN - ip_hl));
+		} else {
+			put_be16(ip + WIRE_IP_OFF_LEN, (uint16_t)(hdr_len + n - WIRE_ETH_LEN));
+			put_be16(ip + WIRE_IP_OFF_ID, (uint16_t)(id + i));
+			put_be16(ip + WIRE_IP_OFF_CSUM, 0);
+			put_be16(ip + WIRE_IP_OFF_CSUM,
+				 ts_csum_fold(ts_csum_partial(ip, ip_hl, 0)));
+		}
 		put_be32(s + tcp + WIRE_TCP_OFF_SEQ, seq + (uint32_t)off);
 		s[tcp + WIRE_TCP_OFF_FLAGS] =
 		    (uint8_t)(flags & ~(last ? 0 : 0x09) & ~(i ? 0x80 : 0)); /* FIN|PSH, CWR */
 		/* The pseudo-header sum for this segment's length, then the whole sum. */
-		uint32_t src = get_be32(ip + 12), dst = get_be32(ip + 16);
 		size_t seg = hdr_len + n - tcp;
 		put_be16(s + tcp + WIRE_TCP_OFF_CSUM, 0);
-		uint32_t sum = ts_csum_pseudo(src, dst, 6, (uint16_t)seg);
+		uint32_t sum = v6 ? wire_pseudo6(ip, seg)
+				  : ts_csum_pseudo(get_be32(ip + 12), get_be32(ip + 16), 6,
+						   (uint16_t)seg);
 		put_be16(s + tcp + WIRE_TCP_OFF_CSUM,
 			 ts_csum_fold(ts_csum_partial(s + tcp, seg, sum)));
 		e->gso_segments++;
@@ -189,17 +211,21 @@ static int wire_send(struct netdev *d, const uint8_t *frame, size_t len,
 	}
 	struct netdev_meta in = {0}; /* what the peer's stack is told of the frame */
 	if (meta->gso_type != NETDEV_GSO_NONE) {
-		/* TSO: a TCPv4 segment left partial, with every header inside. */
+		/* TSO: a TCP segment left partial, of the family its GSO
+		 * type names, with every header inside. */
 		size_t tcp = meta->csum_start;
-		if (!e->tso || meta->gso_type != NETDEV_GSO_TCPV4 || !meta->gso_size ||
-		    netdev_partial_proto(frame, len, meta) != NETDEV_OFFLOAD_TCP4 || tcp + 20 > len)
+		bool v6 = meta->gso_type == NETDEV_GSO_TCPV6;
+		uint32_t want = v6 ? NETDEV_OFFLOAD_TCP6 : NETDEV_OFFLOAD_TCP4;
+		if (meta->gso_type >= 32 || !(e->tso_types & (1u << meta->gso_type)) ||
+		    !meta->gso_size || netdev_partial_proto(frame, len, meta) != want ||
+		    tcp + 20 > len)
 			return -EINVAL; /* no TSO declared, or not a segment TSO can cut */
 		size_t hdr_len = tcp + (size_t)(frame[tcp + 12] >> 4) * 4;
 		if (hdr_len > len)
 			return -EINVAL;
 		e->gso_frames++;
 		if (!e->peer->gro) {
-			wire_segment(e, frame, len, hdr_len, meta->gso_size, now_us);
+			wire_segment(e, frame, len, hdr_len, tcp, v6, meta->gso_size, now_us);
 			return 0;
 		}
 		e->gso_segments += (len - hdr_len + meta->gso_size - 1) / meta->gso_size;
@@ -242,8 +268,8 @@ static void wire_caps(struct netdev *d, struct netdev_caps *caps)
 	struct wire_end *e = (struct wire_end *)d;
 	caps->max_tx_frame = caps->max_rx_frame = NETDEV_JUMBO_FRAME;
 	caps->tx_csum = e->tx_csum;
-	if (e->tso) {
-		caps->tso_types = 1u << NETDEV_GSO_TCPV4;
+	if (e->tso_types) {
+		caps->tso_types = e->tso_types;
 		caps->tso_max_size = TS_BUF_BIG_FRAME;
 	}
 	if (e->gro)
@@ -310,8 +336,13 @@ void wire_set_offload(struct netdev *end, const struct wire_offload *o)
 {
 	struct wire_end *e = (struct wire_end *)end;
 	e->tx_csum = o->tx_csum;
-	/* TSO needs the checksum offload it implies (Linux: NETIF_F_TSO needs IP_CSUM). */
-	e->tso = o->tso && (o->tx_csum & NETDEV_OFFLOAD_TCP4);
+	/* TSO needs the checksum offload it implies (Linux: NETIF_F_TSO needs
+	 * IP_CSUM, NETIF_F_TSO6 IPV6_CSUM), family by family. */
+	e->tso_types = 0;
+	if (o->tso && (o->tx_csum & NETDEV_OFFLOAD_TCP4))
+		e->tso_types |= 1u << NETDEV_GSO_TCPV4;
+	if (o->tso && (o->tx_csum & NETDEV_OFFLOAD_TCP6))
+		e->tso_types |= 1u << NETDEV_GSO_TCPV6;
 	e->gro = o->gro;
 }
 

@@ -41,12 +41,14 @@ uint64_t wire_csum_completed(struct netdev *end);
 /* What one end offers (wire_set_offload). */
 struct wire_offload {
 	uint32_t tx_csum; /* NETDEV_OFFLOAD_*: checksums it completes (as wire_set_tx_csum) */
-	bool tso;	  /* it cuts TCPv4 super-segments (needs NETDEV_OFFLOAD_TCP4 in tx_csum) */
+	bool tso;	  /* it cuts TCPv4 super-segments (with NETDEV_OFFLOAD_TCP4 in tx_csum)
+			   * and TCPv6 ones (with NETDEV_OFFLOAD_TCP6) */
 	bool gro;	  /* it receives super-segments whole instead of cut (64 KiB buffers) */
 };
 /*
  * Gives end these offloads; call before stack_init reads the capabilities.
- * With tso its caps offer NETDEV_GSO_TCPV4 up to a 64 KiB frame, and a
+ * With tso its caps offer NETDEV_GSO_TCPV4 and NETDEV_GSO_TCPV6 (each
+ * where tx_csum has that family's TCP) up to a 64 KiB frame, and a
  * super-segment sent through it reaches the peer cut into gso_size
  * segments, each a whole frame, as from a NIC with TSO, unless the peer
  * end has gro: then it arrives whole, VERIFIED, with its GSO type and

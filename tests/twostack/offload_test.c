@@ -109,15 +109,34 @@ static bool xfer_step(struct twostack *t, void *p)
 	return x->s[0].eof && x->s[1].eof;
 }
 
-/* bytes each way between a and b on a twostack already set up; leaves it open. */
-static void transfer_on(struct twostack *t, uint64_t bytes, uint64_t max_us)
+/* [fd00::last]:port, or [::]:port for last 0 (twostack: a is fd00::1, b fd00::2). */
+static struct sockaddr_in6 sin6_of(uint8_t last, uint16_t port)
 {
-	struct xfer x = {.lfd = ts_socket(&t->b, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)};
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+	if (last) {
+		a.sin6_addr.s6_addr[0] = 0xfd;
+		a.sin6_addr.s6_addr[15] = last;
+	}
+	return a;
+}
+
+/*
+ * bytes each way between a and b over af (AF_INET or AF_INET6) on a
+ * twostack already set up; leaves it open.
+ */
+static void transfer_on_af(struct twostack *t, int af, uint64_t bytes, uint64_t max_us)
+{
+	struct xfer x = {.lfd = ts_socket(&t->b, af, SOCK_STREAM | SOCK_NONBLOCK, 0)};
 	struct sockaddr_in any = sin_of(0, 9000), to = sin_of(IP_B, 9000);
-	ck_assert_int_eq(ts_bind(&t->b, x.lfd, (struct sockaddr *)&any, sizeof(any)), 0);
+	struct sockaddr_in6 any6 = sin6_of(0, 9000), to6 = sin6_of(2, 9000);
+	bool v6 = af == AF_INET6;
+	const struct sockaddr *la = v6 ? (struct sockaddr *)&any6 : (struct sockaddr *)&any;
+	const struct sockaddr *ra = v6 ? (struct sockaddr *)&to6 : (struct sockaddr *)&to;
+	socklen_t alen = v6 ? sizeof(any6) : sizeof(any);
+	ck_assert_int_eq(ts_bind(&t->b, x.lfd, la, alen), 0);
 	ck_assert_int_eq(ts_listen(&t->b, x.lfd, 4), 0);
-	int afd = ts_socket(&t->a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	ck_assert_int_eq(ts_connect(&t->a, afd, (struct sockaddr *)&to, sizeof(to)), -1);
+	int afd = ts_socket(&t->a, af, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ck_assert_int_eq(ts_connect(&t->a, afd, ra, alen), -1);
 	ck_assert_int_eq(errno, EINPROGRESS);
 	x.s[0] = (struct side){.st = &t->a, .fd = afd, .seed = 1, .peer_seed = 2, .total = bytes};
 	x.s[1] = (struct side){.st = &t->b, .fd = -1, .seed = 2, .peer_seed = 1, .total = bytes};
@@ -127,6 +146,11 @@ static void transfer_on(struct twostack *t, uint64_t bytes, uint64_t max_us)
 	ck_assert_int_eq(ts_close(&t->a, afd), 0);
 	ck_assert_int_eq(ts_close(&t->b, x.s[1].fd), 0);
 	ck_assert_int_eq(ts_close(&t->b, x.lfd), 0);
+}
+
+static void transfer_on(struct twostack *t, uint64_t bytes, uint64_t max_us)
+{
+	transfer_on_af(t, AF_INET, bytes, max_us);
 }
 
 /* bytes each way between a (checksum offload) and b (none); returns the run's twostack, still open.
@@ -297,6 +321,143 @@ START_TEST(tso_off_same_bytes_more_frames)
 }
 END_TEST
 
+/* ---- IPv6 (issue #11's TUN_F_TSO6): the same offloads, both ways ---- */
+
+#define ALL6 (BOTH | NETDEV_OFFLOAD_TCP6 | NETDEV_OFFLOAD_UDP6)
+#define TSO46 (1u << NETDEV_GSO_TCPV4 | 1u << NETDEV_GSO_TCPV6)
+
+/* Both ends: checksum offload of both families and TSO, GRO per gro; faults where frames arrive. */
+static void tso6_setup(struct twostack *t, const struct fault_spec *spec, bool gro)
+{
+	struct twostack_wire w = {.a = {.tx_csum = ALL6, .tso = true, .gro = gro},
+				  .b = {.tx_csum = ALL6, .tso = true, .gro = gro},
+				  .fault_dirs = FAULTS_RX};
+	twostack_init_wire(t, spec, NULL, &w);
+	ck_assert_uint_eq(t->a.link.tso_types, TSO46);
+	ck_assert_uint_eq(t->b.link.tso_types, TSO46);
+	ck_assert_uint_eq(t->a.link.tx_csum, ALL6);
+}
+
+/* No IPv6 TCP frame died under a checksum on either side. */
+static void no_bad_csum(const struct twostack *t)
+{
+	ck_assert_uint_eq(t->a.drops[DROP_TCP_BAD_CSUM], 0);
+	ck_assert_uint_eq(t->b.drops[DROP_TCP_BAD_CSUM], 0);
+}
+
+/*
+ * TCP over IPv6 with TSO both ways, cut by the wire: both sides send
+ * super-segments (TCPV6), both receive MSS-sized segments with every
+ * checksum right, the streams byte-exact.
+ */
+START_TEST(tso6_both_ways_cut_by_the_wire)
+{
+	struct twostack t;
+	const uint64_t bytes = 4u << 20;
+	tso6_setup(&t, NULL, false);
+	transfer_on_af(&t, AF_INET6, bytes, 60 * SEC);
+	uint64_t fa, sa, fb, sb;
+	wire_gso_stats(t.wire_a, &fa, &sa);
+	wire_gso_stats(t.wire_b, &fb, &sb);
+	ck_assert_uint_gt(fa, 0);
+	ck_assert_uint_gt(fb, 0);
+	ck_assert_uint_ge(sa, bytes / 1428 / 2); /* most of each side's data went by TSO6 */
+	ck_assert_uint_ge(sb, bytes / 1428 / 2);
+	ck_assert_uint_ge(t.b.counters[CTR_TCP_RX], bytes / 1440);
+	ck_assert_uint_gt(wire_csum_completed(t.wire_a), 0);
+	ck_assert_uint_gt(t.a.counters[CTR_IPV6_TX], 0);
+	ck_assert_uint_eq(t.a.counters[CTR_IPV4_TX], 0); /* none of it went over IPv4 */
+	no_bad_csum(&t);
+	twostack_free(&t);
+}
+END_TEST
+
+/* TSO6 to GRO receivers: super-segments arrive whole, fewer segments than the MSS-sized ones. */
+START_TEST(tso6_both_ways_whole_to_gro)
+{
+	struct twostack t;
+	const uint64_t bytes = 4u << 20;
+	tso6_setup(&t, NULL, true);
+	transfer_on_af(&t, AF_INET6, bytes, 60 * SEC);
+	uint64_t fa, fb;
+	wire_gso_stats(t.wire_a, &fa, NULL);
+	wire_gso_stats(t.wire_b, &fb, NULL);
+	ck_assert_uint_gt(fa, 0);
+	ck_assert_uint_gt(fb, 0);
+	ck_assert_uint_lt(t.b.counters[CTR_TCP_RX], bytes / 1440 * 3 / 4);
+	ck_assert_uint_lt(t.a.counters[CTR_TCP_RX], bytes / 1440 * 3 / 4);
+	no_bad_csum(&t);
+	twostack_free(&t);
+}
+END_TEST
+
+/* Seeded loss, duplication and reordering of the cut segments: exact, with retransmissions. */
+START_TEST(tso6_byte_exact_with_loss_and_reordering)
+{
+	struct twostack t;
+	struct fault_spec f = {
+	    .loss_ppm = 20000, .dup_ppm = 10000, .reorder_ppm = 20000, .seed = 6};
+	tso6_setup(&t, &f, false);
+	transfer_on_af(&t, AF_INET6, 2u << 20, 600 * SEC);
+	uint64_t fa, fb;
+	wire_gso_stats(t.wire_a, &fa, NULL);
+	wire_gso_stats(t.wire_b, &fb, NULL);
+	ck_assert_uint_gt(fa, 0);
+	ck_assert_uint_gt(fb, 0);
+	ck_assert_uint_gt(t.a.counters[CTR_TCP_RETRANS] + t.b.counters[CTR_TCP_RETRANS], 0);
+	twostack_free(&t);
+}
+END_TEST
+
+/* Offloads off: the same IPv6 transfer, every checksum computed, no super-segment. */
+START_TEST(tso6_off_same_bytes)
+{
+	struct twostack t;
+	struct twostack_wire w = {0};
+	twostack_init_wire(&t, NULL, NULL, &w);
+	ck_assert_uint_eq(t.a.link.tso_types, 0);
+	ck_assert_uint_eq(t.a.link.tx_csum, 0);
+	transfer_on_af(&t, AF_INET6, 1u << 20, 60 * SEC);
+	uint64_t fa, fb;
+	wire_gso_stats(t.wire_a, &fa, NULL);
+	wire_gso_stats(t.wire_b, &fb, NULL);
+	ck_assert_uint_eq(fa + fb, 0);
+	ck_assert_uint_eq(wire_csum_completed(t.wire_a) + wire_csum_completed(t.wire_b), 0);
+	no_bad_csum(&t);
+	twostack_free(&t);
+}
+END_TEST
+
+/* UDP over IPv6: datagrams a leaves partial arrive whole and right at b. */
+START_TEST(udp6_datagrams_offload_on_one_side)
+{
+	struct twostack t;
+	static uint8_t out[1400], in[1400];
+	twostack_init_offload(&t, NULL, NULL, ALL6, 0);
+	int bfd = ts_socket(&t.b, AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int afd = ts_socket(&t.a, AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	struct sockaddr_in6 any = sin6_of(0, 5000), to = sin6_of(2, 5000);
+	ck_assert_int_eq(ts_bind(&t.b, bfd, (struct sockaddr *)&any, sizeof(any)), 0);
+	static const size_t sizes[] = {1, 6, 999, 1400};
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		for (size_t i = 0; i < sizes[k]; i++)
+			out[i] = stream_byte((uint8_t)k, i);
+		ck_assert_int_eq(
+		    ts_sendto(&t.a, afd, out, sizes[k], 0, (struct sockaddr *)&to, sizeof(to)),
+		    (ssize_t)sizes[k]);
+		twostack_advance(&t, SEC / 10);
+		ck_assert_int_eq(ts_recvfrom(&t.b, bfd, in, sizeof(in), 0, NULL, NULL),
+				 (ssize_t)sizes[k]);
+		ck_assert_mem_eq(in, out, sizes[k]);
+	}
+	ck_assert_uint_eq(wire_csum_completed(t.wire_a), 4);
+	ck_assert_uint_eq(t.b.drops[DROP_UDP_BAD_CSUM], 0);
+	ck_assert_int_eq(ts_close(&t.a, afd), 0);
+	ck_assert_int_eq(ts_close(&t.b, bfd), 0);
+	twostack_free(&t);
+}
+END_TEST
+
 static Suite *offload_suite(void)
 {
 	Suite *s = suite_create("offload");
@@ -312,6 +473,14 @@ static Suite *offload_suite(void)
 	tcase_add_test(tc, tso_super_segments_whole_to_gro);
 	tcase_add_test(tc, tso_byte_exact_with_loss_and_reordering);
 	tcase_add_test(tc, tso_off_same_bytes_more_frames);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("ipv6");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, tso6_both_ways_cut_by_the_wire);
+	tcase_add_test(tc, tso6_both_ways_whole_to_gro);
+	tcase_add_test(tc, tso6_byte_exact_with_loss_and_reordering);
+	tcase_add_test(tc, tso6_off_same_bytes);
+	tcase_add_test(tc, udp6_datagrams_offload_on_one_side);
 	suite_add_tcase(s, tc);
 	return s;
 }
