@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #define MAX_SUITES 64
 static ts_suite_fn suites[MAX_SUITES]; /* test-binary registry, filled before main */
@@ -388,4 +389,23 @@ void ts_test_stack_free(struct ts_test_stack *t)
 	ck_assert_msg(t->st.bufs_live == 0, "%lld buffers leaked", (long long)t->st.bufs_live);
 	capdev_free(t->cap);
 	t->cap = NULL;
+}
+
+void ts_inet6(const char *text, uint8_t out[16])
+{
+	ck_assert_int_eq(inet_pton(AF_INET6, text, out), 1);
+}
+
+uint16_t ts_csum6(const uint8_t src[16], const uint8_t dst[16], uint8_t nh, const uint8_t *p,
+		  size_t len)
+{
+	uint64_t sum = 0;
+	for (int i = 0; i < 16; i += 2)
+		sum += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
+	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + nh;
+	for (size_t i = 0; i < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | (i + 1 < len ? p[i + 1] : 0));
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
 }

@@ -53,6 +53,16 @@ size_t ts_load_hex(const char *path, uint8_t *out, size_t cap);
 /* Parses hex text the same way (for inline fixtures). */
 size_t ts_parse_hex(const char *text, uint8_t *out, size_t cap);
 
+/* An IPv6 address from its text form into out (the test fails on bad text). */
+void ts_inet6(const char *text, uint8_t out[16]);
+/*
+ * The checksum of an ICMPv6, TCP or UDP message of len octets at p over
+ * IPv6: RFC 1071 with RFC 8200 §8.1's pseudo-header (src, dst, the length,
+ * next header nh), computed here independently of the stack's code.
+ */
+uint16_t ts_csum6(const uint8_t src[16], const uint8_t dst[16], uint8_t nh, const uint8_t *p,
+		  size_t len);
+
 /*
  * A netdev that records what the stack sends and returns frames queued by
  * the test, each with its offload metadata (netdev.h).  New, it offers no

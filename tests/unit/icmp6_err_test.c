@@ -36,26 +36,6 @@
 
 #define BALANCED(t) ck_assert(stack_rx_balanced(&(t)->st))
 
-static void A(const char *s, uint8_t out[16])
-{
-	ck_assert_int_eq(inet_pton(AF_INET6, s, out), 1);
-}
-
-/* RFC 1071 over the RFC 8200 §8.1 pseudo-header and the message. */
-static uint16_t csum6(const uint8_t src[16], const uint8_t dst[16], uint8_t nh, const uint8_t *p,
-		      size_t len)
-{
-	uint32_t sum = 0;
-	for (int i = 0; i < 16; i += 2)
-		sum += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + nh;
-	for (size_t i = 0; i < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | (i + 1 < len ? p[i + 1] : 0));
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Ethernet (to the stack, or the group's MAC, RFC 2464 §7) + IPv6 header (RFC 8200 §3) + payload.
  */
 static size_t frame6(uint8_t *f, const char *src, const char *dst, uint8_t nh, const uint8_t *pl,
@@ -67,8 +47,8 @@ static size_t frame6(uint8_t *f, const char *src, const char *dst, uint8_t nh, c
 	put_be16(ip + 4, (uint16_t)plen);
 	ip[6] = nh;
 	ip[7] = 64;
-	A(src, ip + 8);
-	A(dst, ip + 24);
+	ts_inet6(src, ip + 8);
+	ts_inet6(dst, ip + 24);
 	memcpy(ip + 40, pl, plen);
 	if (ip[24] == 0xff)
 		ipv6_mcast_mac(ip + 24, f);
@@ -94,7 +74,7 @@ static size_t icmp6_err_frame(uint8_t *f, const char *from, const char *to, uint
 	if (qlen)
 		memcpy(m + 8, quote, qlen);
 	size_t n = frame6(f, from, to, IPV6_NH_ICMPV6, m, 8 + qlen);
-	put_be16(f + 56, csum6(f + 22, f + 38, IPV6_NH_ICMPV6, f + 54, 8 + qlen));
+	put_be16(f + 56, ts_csum6(f + 22, f + 38, IPV6_NH_ICMPV6, f + 54, 8 + qlen));
 	return n;
 }
 
@@ -115,7 +95,7 @@ static size_t tcp6_from_peer(uint8_t *f, uint16_t dport, uint32_t seq, uint32_t 
 	if (olen)
 		memcpy(seg + 20, opt, olen);
 	size_t n = frame6(f, PEER6, US6, IPV6_NH_TCP, seg, hl);
-	put_be16(f + 54 + 16, csum6(f + 22, f + 38, IPV6_NH_TCP, f + 54, hl));
+	put_be16(f + 54 + 16, ts_csum6(f + 22, f + 38, IPV6_NH_TCP, f + 54, hl));
 	return n;
 }
 
@@ -171,14 +151,14 @@ static void setup(struct ts_test_stack *t, const struct ts_config *cfg)
 {
 	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
 	ts_test_stack_init(t, cfg);
-	A(PEER6, s6.sin6_addr.s6_addr);
+	ts_inet6(PEER6, s6.sin6_addr.s6_addr);
 	ck_assert_int_eq(ts_neigh_add(&t->st, SA(s6), sizeof(s6), ts_peer_mac, 0), 0);
 }
 
 static struct sockaddr_in6 peer_addr(uint16_t port)
 {
 	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
-	A(PEER6, a.sin6_addr.s6_addr);
+	ts_inet6(PEER6, a.sin6_addr.s6_addr);
 	return a;
 }
 
@@ -454,7 +434,7 @@ START_TEST(ptb_below_minimum_and_modes)
 	static char data[3000];
 	struct ip_addr peer;
 	uint8_t p6[16];
-	A(PEER6, p6);
+	ts_inet6(PEER6, p6);
 	peer = ip_addr_v6(p6);
 	ck_assert_uint_eq(ip_pmtu_get(&t.st, &peer, NULL), IP_PMTU_MIN_V6);
 	ck_assert_uint_eq(info_of(&t, fd).tcpi_snd_mss, 1220); /* learned before the connect */
@@ -489,7 +469,7 @@ START_TEST(bad_errors_dropped)
 	n = icmp6_err_frame(f, ROUTER6, US6, ICMP6_PACKET_TOO_BIG, 0, 1280, NULL, 0);
 	f[14 + 5] = 6; /* the message stops inside the MTU field */
 	put_be16(f + 56, 0);
-	put_be16(f + 56, csum6(f + 22, f + 38, IPV6_NH_ICMPV6, f + 54, 6));
+	put_be16(f + 56, ts_csum6(f + 22, f + 38, IPV6_NH_ICMPV6, f + 54, 6));
 	expect_drop(&t, f, 14 + 40 + 6, DROP_ICMP6_ERR_BAD_QUOTE);
 	/* Not an IPv6 header. */
 	memcpy(q, s.ip, ql);

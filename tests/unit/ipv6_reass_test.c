@@ -26,31 +26,9 @@ static const uint8_t mac2[6] = {2, 0, 0, 0, 0, 2}; /* the stack */
 
 #define BALANCED(t) ck_assert(stack_rx_balanced(&(t)->st))
 
-static void A(const char *s, uint8_t out[16])
-{
-	ck_assert_int_eq(inet_pton(AF_INET6, s, out), 1);
-}
-
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* RFC 1071 over the RFC 8200 §8.1 pseudo-header and the message. */
-static uint16_t csum6(const uint8_t src[16], const uint8_t dst[16], uint8_t nh, const uint8_t *p,
-		      size_t len)
-{
-	uint32_t sum = 0;
-	for (int i = 0; i < 16; i += 2)
-		sum += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + nh;
-	for (size_t i = 0; i < len; i += 2) {
-		sum += (uint32_t)(p[i] << 8 | (i + 1 < len ? p[i + 1] : 0));
-		sum = (sum & 0xffff) + (sum >> 16);
-	}
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 /* Ethernet to us + IPv6 header (RFC 8200 §3) fd00::1 → fd00::2 + payload. */
@@ -67,8 +45,8 @@ static size_t frame6(uint8_t *f, uint8_t nh, const uint8_t *pl, size_t plen)
 	ip[5] = (uint8_t)plen;
 	ip[6] = nh;
 	ip[7] = 64;
-	A("fd00::1", ip + 8);
-	A("fd00::2", ip + 24);
+	ts_inet6("fd00::1", ip + 8);
+	ts_inet6("fd00::2", ip + 24);
 	memcpy(ip + 40, pl, plen);
 	return 14 + 40 + plen;
 }
@@ -108,9 +86,9 @@ static void echo_msg(uint8_t *m, uint8_t type, size_t n, const char *src, const 
 	m[7] = 1;
 	for (size_t i = 8; i < n; i++)
 		m[i] = (uint8_t)(i * 7 + 3);
-	A(src, s);
-	A(dst, d);
-	uint16_t c = csum6(s, d, IPV6_NH_ICMPV6, m, n);
+	ts_inet6(src, s);
+	ts_inet6(dst, d);
+	uint16_t c = ts_csum6(s, d, IPV6_NH_ICMPV6, m, n);
 	m[2] = (uint8_t)(c >> 8);
 	m[3] = (uint8_t)c;
 }
@@ -119,7 +97,7 @@ static void init_with_peer(struct ts_test_stack *t, const struct ts_config *cfg)
 {
 	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
 	ts_test_stack_init(t, cfg);
-	A("fd00::1", s6.sin6_addr.s6_addr);
+	ts_inet6("fd00::1", s6.sin6_addr.s6_addr);
 	ck_assert_int_eq(ts_neigh_add(&t->st, SA(s6), sizeof(s6), mac1, 0), 0);
 }
 
@@ -164,7 +142,7 @@ static void expect_param_problem(struct ts_test_stack *t, uint8_t code, uint32_t
 	ck_assert_uint_eq(got[54], ICMP6_PARAM_PROBLEM);
 	ck_assert_uint_eq(got[55], code);
 	ck_assert_uint_eq(be32(got + 58), ptr);
-	ck_assert_uint_eq(csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, n - 54), 0);
+	ck_assert_uint_eq(ts_csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, n - 54), 0);
 	ck_assert_mem_eq(got + 62, f + 14, 40); /* the quote starts with the offending header */
 }
 
@@ -195,8 +173,8 @@ static size_t expect_fragments_of(struct ts_test_stack *t, const uint8_t *msg, s
 	size_t count = 0, next = 0;
 	uint32_t id = 0;
 	bool more = true;
-	A("fd00::2", s);
-	A("fd00::1", d);
+	ts_inet6("fd00::2", s);
+	ts_inet6("fd00::1", d);
 	size_t len;
 	while ((len = capdev_take(t->cap, got, sizeof(got))) > 0) {
 		ck_assert(more); /* nothing after the last fragment */
@@ -231,7 +209,7 @@ static size_t expect_fragments_of(struct ts_test_stack *t, const uint8_t *msg, s
 	ck_assert_uint_eq(next, n);
 	if (msg)
 		ck_assert_mem_eq(whole, msg, n);
-	ck_assert_uint_eq(csum6(s, d, nh, whole, n), 0);
+	ck_assert_uint_eq(ts_csum6(s, d, nh, whole, n), 0);
 	return count;
 }
 
@@ -357,7 +335,7 @@ START_TEST(udp_fragmented_by_mtu_discover_mode)
 	init_with_peer(&t, NULL);
 	int u = ts_socket(&t.st, AF_INET6, SOCK_DGRAM, 0);
 	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(9)};
-	A("fd00::1", a.sin6_addr.s6_addr);
+	ts_inet6("fd00::1", a.sin6_addr.s6_addr);
 	ck_assert_int_eq(ts_connect(&t.st, u, SA(a), sizeof(a)), 0);
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 13);
@@ -365,7 +343,7 @@ START_TEST(udp_fragmented_by_mtu_discover_mode)
 	ck_assert_uint_eq(expect_fragments_of(&t, NULL, 8 + 3000, IPV6_NH_UDP, 1500), 3);
 	/* A path MTU of 1280 (RFC 8201): fragments of 1280 at most. */
 	struct ip_addr to = {.af = AF_INET6};
-	A("fd00::1", to.v6);
+	ts_inet6("fd00::1", to.v6);
 	ck_assert_uint_eq(ip_pmtu_update(&t.st, &to, 1280), 1280);
 	ck_assert_int_eq(ts_send(&t.st, u, data, 1400, 0), 1400);
 	ck_assert_uint_eq(expect_fragments_of(&t, NULL, 8 + 1400, IPV6_NH_UDP, 1280), 2);
@@ -534,7 +512,7 @@ START_TEST(timeout_time_exceeded_if_first)
 	ck_assert_uint_eq(got[54], ICMP6_TIME_EXCEEDED);
 	ck_assert_uint_eq(got[55], ICMP6_TIMXCEED_REASS);
 	ck_assert_uint_eq(be32(got + 58), 0);
-	ck_assert_uint_eq(csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, n - 54), 0);
+	ck_assert_uint_eq(ts_csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, n - 54), 0);
 	ck_assert_mem_eq(got + 62, first + 14, 40 + 8 + 16); /* the first fragment as it came */
 	BALANCED(&t);
 	ts_test_stack_free(&t);

@@ -22,26 +22,6 @@ static const uint8_t mac1[6] = {2, 0, 0, 0, 0, 1}; /* the peer (the kernel's sid
 static const uint8_t mac2[6] = {2, 0, 0, 0, 0, 2}; /* the stack (test default) */
 static const uint8_t mac9[6] = {2, 0, 0, 0, 0, 9};
 
-static void A(const char *s, uint8_t out[16])
-{
-	ck_assert_int_eq(inet_pton(AF_INET6, s, out), 1);
-}
-
-/* RFC 1071 over the RFC 8200 §8.1 pseudo-header and the message. */
-static uint16_t csum6(const uint8_t src[16], const uint8_t dst[16], uint8_t nh, const uint8_t *p,
-		      size_t len)
-{
-	uint32_t sum = 0;
-	for (int i = 0; i < 16; i += 2)
-		sum += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + nh;
-	for (size_t i = 0; i < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | (i + 1 < len ? p[i + 1] : 0));
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /*
  * Ethernet (RFC 2464 §7 for multicast MACs: the caller's edst) + IPv6
  * header (RFC 8200 §3) + payload.  Returns the frame length.
@@ -60,8 +40,8 @@ static size_t frame6(uint8_t *f, const uint8_t edst[6], const uint8_t esrc[6], c
 	ip[5] = (uint8_t)plen;
 	ip[6] = nh;
 	ip[7] = hops;
-	A(src, ip + 8);
-	A(dst, ip + 24);
+	ts_inet6(src, ip + 8);
+	ts_inet6(dst, ip + 24);
 	memcpy(ip + 40, pl, plen);
 	return 14 + 40 + plen;
 }
@@ -77,7 +57,7 @@ static size_t icmp6_frame(uint8_t *f, const uint8_t edst[6], const uint8_t esrc[
 	m[2] = m[3] = 0;
 	memcpy(m + 4, body, blen);
 	size_t n = frame6(f, edst, esrc, src, dst, IPV6_NH_ICMPV6, hops, m, 4 + blen);
-	uint16_t c = csum6(f + 22, f + 38, IPV6_NH_ICMPV6, f + 54, 4 + blen);
+	uint16_t c = ts_csum6(f + 22, f + 38, IPV6_NH_ICMPV6, f + 54, 4 + blen);
 	f[56] = (uint8_t)(c >> 8);
 	f[57] = (uint8_t)c;
 	return n;
@@ -89,7 +69,7 @@ static size_t nd_body(uint8_t *b, uint8_t flags, const char *target, uint8_t opt
 {
 	memset(b, 0, 20);
 	b[0] = flags;
-	A(target, b + 4);
+	ts_inet6(target, b + 4);
 	if (!opt)
 		return 20;
 	b[20] = opt;
@@ -127,23 +107,23 @@ START_TEST(addresses_from_rfc4291)
 {
 	uint8_t ll[16], want[16], sol[16], mac[6];
 	ipv6_link_local_from_mac(mac2, ll);
-	A("fe80::ff:fe00:2", want); /* U/L bit of 02 inverted, ff:fe in the middle */
+	ts_inet6("fe80::ff:fe00:2", want); /* U/L bit of 02 inverted, ff:fe in the middle */
 	ck_assert_mem_eq(ll, want, 16);
 	ipv6_link_local_from_mac((const uint8_t[6]){0x00, 0x1b, 0x21, 0x3c, 0x4d, 0x5e}, ll);
-	A("fe80::21b:21ff:fe3c:4d5e", want);
+	ts_inet6("fe80::21b:21ff:fe3c:4d5e", want);
 	ck_assert_mem_eq(ll, want, 16);
-	A("fd00::1234:5678", want);
+	ts_inet6("fd00::1234:5678", want);
 	ipv6_solicited_node(want, sol);
-	A("ff02::1:ff34:5678", want);
+	ts_inet6("ff02::1:ff34:5678", want);
 	ck_assert_mem_eq(sol, want, 16);
 	ipv6_mcast_mac(sol, mac);
 	ck_assert_mem_eq(mac, ((const uint8_t[6]){0x33, 0x33, 0xff, 0x34, 0x56, 0x78}), 6);
 
 	struct ts_test_stack t;
 	ts_test_stack_init(&t, NULL);
-	A("fe80::ff:fe00:2", want);
+	ts_inet6("fe80::ff:fe00:2", want);
 	ck_assert_mem_eq(ipv6_link_local(&t.st), want, 16);
-	A("fd00::2", want);
+	ts_inet6("fd00::2", want);
 	ck_assert_mem_eq(ipv6_global(&t.st), want, 16);
 	ck_assert(ipv6_mcast_mac_wanted(&t.st, allnodes_mac));
 	ck_assert(
@@ -254,7 +234,7 @@ START_TEST(echo_to_all_nodes_answered_from_link_local)
 	uint8_t f[256], got[256], want[256];
 	ts_test_stack_init(&t, NULL);
 	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
-	A("fe80::1", s6.sin6_addr.s6_addr);
+	ts_inet6("fe80::1", s6.sin6_addr.s6_addr);
 	ck_assert_int_eq(ts_neigh_add(&t.st, SA(s6), sizeof(s6), mac1, 0), 0);
 	size_t n = icmp6_frame(f, allnodes_mac, mac1, "fe80::1", "ff02::1", 64, ICMP6_ECHO_REQUEST,
 			       0, echo_body, sizeof(echo_body));
@@ -412,14 +392,14 @@ static void expect_param_problem(struct ts_test_stack *t, uint8_t code, uint32_t
 	ck_assert_uint_eq(got[54], ICMP6_PARAM_PROBLEM);
 	ck_assert_uint_eq(got[55], code);
 	ck_assert_uint_eq((uint32_t)got[58] << 24 | got[59] << 16 | got[60] << 8 | got[61], ptr);
-	ck_assert_uint_eq(csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, n - 54), 0);
+	ck_assert_uint_eq(ts_csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, n - 54), 0);
 }
 
 static void init_with_peer(struct ts_test_stack *t, const struct ts_config *cfg)
 {
 	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
 	ts_test_stack_init(t, cfg);
-	A("fd00::1", s6.sin6_addr.s6_addr);
+	ts_inet6("fd00::1", s6.sin6_addr.s6_addr);
 	ck_assert_int_eq(ts_neigh_add(&t->st, SA(s6), sizeof(s6), mac1, 0), 0);
 }
 
@@ -435,7 +415,7 @@ START_TEST(extension_header_walk)
 	memcpy(two + 8, (const uint8_t[8]){IPV6_NH_ICMPV6, 0, 0, 0, 0, 0, 0, 0}, 8);
 	size_t n = ext_frame(f, IPV6_NH_HOPOPTS, two, 16);
 	/* the echo's checksum, now past the headers */
-	uint16_t c = csum6(f + 22, f + 38, IPV6_NH_ICMPV6, f + 54 + 16, 4 + sizeof(echo_body));
+	uint16_t c = ts_csum6(f + 22, f + 38, IPV6_NH_ICMPV6, f + 54 + 16, 4 + sizeof(echo_body));
 	f[54 + 16 + 2] = (uint8_t)(c >> 8);
 	f[54 + 16 + 3] = (uint8_t)c;
 	ts_test_stack_feed(&t, f, n);
@@ -487,7 +467,7 @@ START_TEST(atomic_fragment_delivered)
 	init_with_peer(&t, NULL);
 	const uint8_t frag[] = {IPV6_NH_ICMPV6, 0, 0, 0, 0, 0, 0, 1};
 	size_t n = ext_frame(f, IPV6_NH_FRAGMENT, frag, 8);
-	uint16_t c = csum6(f + 22, f + 38, IPV6_NH_ICMPV6, f + 54 + 8, 4 + sizeof(echo_body));
+	uint16_t c = ts_csum6(f + 22, f + 38, IPV6_NH_ICMPV6, f + 54 + 8, 4 + sizeof(echo_body));
 	f[54 + 8 + 2] = (uint8_t)(c >> 8);
 	f[54 + 8 + 3] = (uint8_t)c;
 	ts_test_stack_feed(&t, f, n);
@@ -516,7 +496,7 @@ START_TEST(param_problem_limits)
 	advance(&t, 2000000);
 	/* To all-nodes: a code 0 problem is not reported. */
 	size_t n = ext_frame(f, IPV6_NH_ROUTING, rh0, 8);
-	A("ff02::1", f + 38);
+	ts_inet6("ff02::1", f + 38);
 	memcpy(f, allnodes_mac, 6);
 	expect_drop(&t, f, n, DROP_IPV6_RH0);
 	ck_assert_uint_eq(t.st.drops[DROP_ICMP6_NO_ERROR_FOR], 1);
@@ -571,7 +551,7 @@ START_TEST(echo_request_sent_byte_exact)
 	struct ts_test_stack t;
 	uint8_t got[256], want[256], dst[16];
 	init_with_peer(&t, NULL);
-	A("fd00::1", dst);
+	ts_inet6("fd00::1", dst);
 	ck_assert_int_eq(
 	    icmp6_echo_request(&t.st, dst, 0x1234, 7, echo_body + 4, sizeof(echo_body) - 4), 0);
 	size_t wn = icmp6_frame(want, mac1, mac2, "fd00::2", "fd00::1", 64, ICMP6_ECHO_REQUEST, 0,
@@ -580,9 +560,9 @@ START_TEST(echo_request_sent_byte_exact)
 	ck_assert_mem_eq(got, want, wn);
 	/* A link-local destination: from our link-local address. */
 	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
-	A("fe80::1", s6.sin6_addr.s6_addr);
+	ts_inet6("fe80::1", s6.sin6_addr.s6_addr);
 	ck_assert_int_eq(ts_neigh_add(&t.st, SA(s6), sizeof(s6), mac1, 0), 0);
-	A("fe80::1", dst);
+	ts_inet6("fe80::1", dst);
 	ck_assert_int_eq(
 	    icmp6_echo_request(&t.st, dst, 0x1234, 7, echo_body + 4, sizeof(echo_body) - 4), 0);
 	wn = icmp6_frame(want, mac1, mac2, "fe80::ff:fe00:2", "fe80::1", 64, ICMP6_ECHO_REQUEST, 0,
@@ -592,7 +572,7 @@ START_TEST(echo_request_sent_byte_exact)
 	/* No data, and more than a 16-bit payload length holds. */
 	ck_assert_int_eq(icmp6_echo_request(&t.st, dst, 1, 2, NULL, 0), 0);
 	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), 14 + 40 + 8);
-	ck_assert_uint_eq(csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, 8), 0);
+	ck_assert_uint_eq(ts_csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, 8), 0);
 	ck_assert_int_eq(icmp6_echo_request(&t.st, dst, 1, 2, NULL, ICMP6_ECHO_DATA_MAX + 1),
 			 -EMSGSIZE);
 	ck_assert_uint_eq(t.st.counters[CTR_ICMP6_TX], 3);
@@ -636,7 +616,7 @@ START_TEST(echo_reply_reaches_handler)
 			       echo_body, sizeof(echo_body));
 	ts_test_stack_feed(&t, f, n);
 	ck_assert_int_eq(seen.calls, 1);
-	A("fd00::1", want_src);
+	ts_inet6("fd00::1", want_src);
 	ck_assert_mem_eq(seen.src, want_src, 16);
 	ck_assert_uint_eq(seen.id, 0x1234);
 	ck_assert_uint_eq(seen.seq, 7);
@@ -756,7 +736,7 @@ START_TEST(nd_cache_bounds)
 	ck_assert_uint_eq(nd6_entry_count(&t.st), 1);
 	/* Every entry static: no room for a new neighbour. */
 	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
-	A("fd00::9", s6.sin6_addr.s6_addr);
+	ts_inet6("fd00::9", s6.sin6_addr.s6_addr);
 	ck_assert_int_eq(ts_neigh_add(&t.st, SA(s6), sizeof(s6), mac9, 1), 0);
 	echo_from(&t, "fd00::1");
 	ck_assert_uint_eq(t.st.drops[DROP_ND6_CACHE_FULL], 1);
@@ -780,17 +760,17 @@ START_TEST(neigh_admin_v6)
 	struct sockaddr_in6 s6 = {.sin6_family = AF_INET6};
 	struct ts_neigh l[2];
 	ts_test_stack_init(&t, NULL);
-	A("fd00::1", s6.sin6_addr.s6_addr);
+	ts_inet6("fd00::1", s6.sin6_addr.s6_addr);
 	ck_assert_int_eq(ts_neigh_add(&t.st, SA(s6), sizeof(s6), mac1, 0), 0);
 	ck_errno(ts_neigh_add(&t.st, SA(s6), sizeof(s6), mac9, 0), EEXIST);
 	ck_assert_int_eq(ts_neigh_list(&t.st, l, 2), 1);
 	ck_assert_int_eq(l[0].state, TS_NUD_PERMANENT);
 	ck_assert_mem_eq(l[0].mac, mac1, 6);
-	A("fd00::2", s6.sin6_addr.s6_addr);
+	ts_inet6("fd00::2", s6.sin6_addr.s6_addr);
 	ck_errno(ts_neigh_add(&t.st, SA(s6), sizeof(s6), mac1, 0), EINVAL); /* ours */
-	A("ff02::1", s6.sin6_addr.s6_addr);
+	ts_inet6("ff02::1", s6.sin6_addr.s6_addr);
 	ck_errno(ts_neigh_add(&t.st, SA(s6), sizeof(s6), mac1, 0), EINVAL);
-	A("fd00::1", s6.sin6_addr.s6_addr);
+	ts_inet6("fd00::1", s6.sin6_addr.s6_addr);
 	ck_assert_int_eq(ts_neigh_del(&t.st, SA(s6), sizeof(s6)), 0);
 	ck_errno(ts_neigh_del(&t.st, SA(s6), sizeof(s6)), ENOENT);
 	ts_test_stack_free(&t);
@@ -822,10 +802,10 @@ START_TEST(mld_reports_at_start)
 	m[0] = ICMP6_MLD2_REPORT;
 	m[7] = 1; /* one record */
 	m[8] = 4; /* CHANGE_TO_EXCLUDE_MODE, no sources: a join */
-	A("ff02::1:ff00:2", m + 12);
+	ts_inet6("ff02::1:ff00:2", m + 12);
 	size_t wn = frame6(want, (const uint8_t[6]){0x33, 0x33, 0, 0, 0, 0x16}, mac2,
 			   "fe80::ff:fe00:2", "ff02::16", IPV6_NH_HOPOPTS, 1, pl, 8 + 28);
-	uint16_t c = csum6(want + 22, want + 38, IPV6_NH_ICMPV6, want + 54 + 8, 28);
+	uint16_t c = ts_csum6(want + 22, want + 38, IPV6_NH_ICMPV6, want + 54 + 8, 28);
 	want[54 + 8 + 2] = (uint8_t)(c >> 8);
 	want[54 + 8 + 3] = (uint8_t)c;
 	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), wn);
@@ -839,12 +819,12 @@ START_TEST(mld_reports_at_start)
 
 	/* Another static address: two records, and the stack's own report
 	 * parses as valid IPv6 when it loops back (dropped: not our group). */
-	A("fd00::1:2:3", cfg.ip6);
+	ts_inet6("fd00::1:2:3", cfg.ip6);
 	ts_test_stack_init(&t, &cfg);
 	size_t n = capdev_take(t.cap, got, sizeof(got));
 	ck_assert_uint_eq(n, 14 + 40 + 8 + 8 + 2 * 20);
 	ck_assert_uint_eq(got[54 + 8 + 7], 2);
-	ck_assert_uint_eq(csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 62, n - 62), 0);
+	ck_assert_uint_eq(ts_csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 62, n - 62), 0);
 	ts_test_stack_free(&t);
 }
 END_TEST
@@ -915,7 +895,7 @@ START_TEST(dad_duplicate_not_used)
 	advance(&t, ND6_RETRANS_TIMER_US);
 	ck_assert_ptr_null(ipv6_global(&t.st));
 	uint8_t a[16];
-	A("fe80::ff:fe00:2", a);
+	ts_inet6("fe80::ff:fe00:2", a);
 	ck_assert(!ipv6_is_ours(&t.st, a));
 	n = icmp6_frame(f, mac2, mac1, "fd00::1", "fd00::2", 64, ICMP6_ECHO_REQUEST, 0, echo_body,
 			sizeof(echo_body));
@@ -941,7 +921,7 @@ static size_t udp6_frame(uint8_t *f, const uint8_t edst[6], const uint8_t esrc[6
 	u[6] = u[7] = 0;
 	memcpy(u + 8, data, dlen);
 	size_t n = frame6(f, edst, esrc, src, dst, IPV6_NH_UDP, 64, u, 8 + dlen);
-	uint16_t c = csum6(f + 22, f + 38, IPV6_NH_UDP, f + 54, 8 + dlen);
+	uint16_t c = ts_csum6(f + 22, f + 38, IPV6_NH_UDP, f + 54, 8 + dlen);
 	if (c == 0)
 		c = 0xffff; /* RFC 768: a computed zero is sent as all ones */
 	if (zero_csum)
@@ -972,7 +952,7 @@ START_TEST(udp_over_ipv6_byte_exact)
 	ck_assert_mem_eq(buf, "hello6", 6);
 	ck_assert_int_eq(fl, sizeof(struct sockaddr_in6));
 	uint8_t a1[16];
-	A("fd00::1", a1);
+	ts_inet6("fd00::1", a1);
 	ck_assert_mem_eq(&from.sin6_addr, a1, 16);
 	ck_assert_uint_eq(ntohs(from.sin6_port), 40000);
 	ck_assert_int_eq(ts_sendto(&t.st, s, "6olleh", 6, 0, (struct sockaddr *)&from, fl), 6);
@@ -996,7 +976,7 @@ START_TEST(udp_over_ipv6_byte_exact)
 	want[18] = (uint8_t)((wn - 54) >> 8);
 	want[19] = (uint8_t)(wn - 54);
 	want[56] = want[57] = 0;
-	uint16_t c = csum6(want + 22, want + 38, IPV6_NH_ICMPV6, want + 54, wn - 54);
+	uint16_t c = ts_csum6(want + 22, want + 38, IPV6_NH_ICMPV6, want + 54, wn - 54);
 	want[56] = (uint8_t)(c >> 8);
 	want[57] = (uint8_t)c;
 	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), wn);
@@ -1025,7 +1005,7 @@ static size_t syn6_frame(uint8_t *f, const char *dst, uint16_t dport, uint32_t s
 	h[22] = 1440 >> 8;
 	h[23] = 1440 & 0xff;
 	size_t n = frame6(f, mac2, mac1, "fd00::1", dst, IPV6_NH_TCP, 64, h, sizeof(h));
-	uint16_t c = csum6(f + 22, f + 38, IPV6_NH_TCP, f + 54, sizeof(h));
+	uint16_t c = ts_csum6(f + 22, f + 38, IPV6_NH_TCP, f + 54, sizeof(h));
 	f[54 + 16] = (uint8_t)(c >> 8);
 	f[54 + 17] = (uint8_t)c;
 	return n;
@@ -1049,8 +1029,8 @@ START_TEST(tcp_syn_ack_over_ipv6)
 	ck_assert_uint_ge(n, 14 + 40 + 24);
 	const uint8_t *ip = got + 14, *tcp = got + 54;
 	uint8_t a1[16], a2[16];
-	A("fd00::1", a1);
-	A("fd00::2", a2);
+	ts_inet6("fd00::1", a1);
+	ts_inet6("fd00::2", a2);
 	ck_assert_mem_eq(got, mac1, 6);
 	ck_assert_uint_eq(got[12] << 8 | got[13], 0x86dd);
 	ck_assert_uint_eq(ip[0], 0x60); /* version 6, traffic class 0 */
@@ -1066,7 +1046,7 @@ START_TEST(tcp_syn_ack_over_ipv6)
 	ck_assert_uint_eq((uint32_t)tcp[8] << 24 | (uint32_t)tcp[9] << 16 | tcp[10] << 8 | tcp[11],
 			  1001);
 	ck_assert_uint_eq(tcp[13], 0x12); /* SYN, ACK */
-	ck_assert_uint_eq(csum6(ip + 8, ip + 24, IPV6_NH_TCP, tcp, plen), 0);
+	ck_assert_uint_eq(ts_csum6(ip + 8, ip + 24, IPV6_NH_TCP, tcp, plen), 0);
 	bool mss_seen = false;
 	for (size_t i = 20; i < (size_t)(tcp[12] >> 4) * 4;) {
 		if (tcp[i] == 1) {
@@ -1099,7 +1079,7 @@ END_TEST
 static void tcp6_fix_csum(uint8_t *f, size_t n)
 {
 	f[54 + 16] = f[54 + 17] = 0;
-	uint16_t c = csum6(f + 22, f + 38, IPV6_NH_TCP, f + 54, n - 54);
+	uint16_t c = ts_csum6(f + 22, f + 38, IPV6_NH_TCP, f + 54, n - 54);
 	f[54 + 16] = (uint8_t)(c >> 8);
 	f[54 + 17] = (uint8_t)c;
 }
@@ -1146,7 +1126,7 @@ START_TEST(linux_frames_handled)
 	ck_assert_uint_eq(capdev_take(t.cap, got, sizeof(got)), n);
 	ck_assert_uint_eq(got[54], ICMP6_ECHO_REPLY);
 	ck_assert_mem_eq(got + 58, f + 58, n - 58); /* identifier, sequence, data */
-	ck_assert_uint_eq(csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, n - 54), 0);
+	ck_assert_uint_eq(ts_csum6(got + 22, got + 38, IPV6_NH_ICMPV6, got + 54, n - 54), 0);
 
 	n = ts_load_hex("ipv6/udp_echo.hex", f, sizeof(f));
 	ts_test_stack_feed(&t, f, n);
@@ -1178,7 +1158,7 @@ START_TEST(linux_frames_handled)
 			int c = ts_accept4(&t.st, l, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK);
 			ck_assert_int_ge(c, 3);
 			uint8_t a1[16];
-			A("fd00::1", a1);
+			ts_inet6("fd00::1", a1);
 			ck_assert_mem_eq(&peer.sin6_addr, a1, 16);
 			ck_assert_int_eq(ts_close(&t.st, l), 0);
 			l = c;
@@ -1277,7 +1257,7 @@ START_TEST(router_advertisement_learnt)
 	/* Before any: off-link is unreachable. */
 	int s = ts_socket(&t.st, AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	struct sockaddr_in6 far = {.sin6_family = AF_INET6, .sin6_port = htons(9)};
-	A("2001:db8:1::5", far.sin6_addr.s6_addr);
+	ts_inet6("2001:db8:1::5", far.sin6_addr.s6_addr);
 	ck_assert_int_eq(ts_sendto(&t.st, s, "x", 1, 0, (struct sockaddr *)&far, sizeof(far)), -1);
 	ck_assert_int_eq(errno, ENETUNREACH);
 
@@ -1295,7 +1275,7 @@ START_TEST(router_advertisement_learnt)
 	o[19] = RD6_PREFIX_ONLINK;
 	o[22] = 0x0e;
 	o[23] = 0x10;
-	A("2001:db8::", o + 32);
+	ts_inet6("2001:db8::", o + 32);
 	ts_test_stack_feed(&t, f, ra_frame(f, "fe80::1", 255, 1800, o, 48));
 	ck_assert_uint_eq(t.st.counters[CTR_RD6_ROUTERS_LEARNT], 1);
 	BALANCED(&t);
@@ -1306,7 +1286,7 @@ START_TEST(router_advertisement_learnt)
 	ck_assert_uint_gt(n, 54);
 	ck_assert_mem_eq(got, router_mac, 6);
 	uint8_t want_dst[16];
-	A("2001:db8:1::5", want_dst);
+	ts_inet6("2001:db8:1::5", want_dst);
 	ck_assert_mem_eq(got + 38, want_dst, 16);
 	/* The MTU option: a 1400-octet link for what we originate. */
 	static char big[1400];
@@ -1317,7 +1297,7 @@ START_TEST(router_advertisement_learnt)
 	ck_assert_uint_eq(n, 14 + 1400);
 	/* On-link by the prefix: resolved directly (an NS for it). */
 	struct sockaddr_in6 near = far;
-	A("2001:db8::7", near.sin6_addr.s6_addr);
+	ts_inet6("2001:db8::7", near.sin6_addr.s6_addr);
 	ck_assert_int_eq(ts_sendto(&t.st, s, "y", 1, 0, (struct sockaddr *)&near, sizeof(near)), 1);
 	n = capdev_take(t.cap, got, sizeof(got));
 	ck_assert_uint_gt(n, 54 + 24);

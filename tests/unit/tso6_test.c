@@ -41,31 +41,13 @@
 static const struct netdev_caps tso6_caps = {
     .max_tx_frame = NETDEV_JUMBO_FRAME,
     .max_rx_frame = TS_BUF_BIG_FRAME,
-    .rx_csum = NETDEV_OFFLOAD_TCP4 | NETDEV_OFFLOAD_UDP4 | NETDEV_OFFLOAD_TCP6 | NETDEV_OFFLOAD_UDP6,
-    .tx_csum = NETDEV_OFFLOAD_TCP4 | NETDEV_OFFLOAD_UDP4 | NETDEV_OFFLOAD_TCP6 | NETDEV_OFFLOAD_UDP6,
+    .rx_csum =
+	NETDEV_OFFLOAD_TCP4 | NETDEV_OFFLOAD_UDP4 | NETDEV_OFFLOAD_TCP6 | NETDEV_OFFLOAD_UDP6,
+    .tx_csum =
+	NETDEV_OFFLOAD_TCP4 | NETDEV_OFFLOAD_UDP4 | NETDEV_OFFLOAD_TCP6 | NETDEV_OFFLOAD_UDP6,
     .tso_types = 1u << NETDEV_GSO_TCPV4 | 1u << NETDEV_GSO_TCPV6,
     .tso_max_size = 65535,
 };
-
-static void A(const char *s, uint8_t out[16])
-{
-	ck_assert_int_eq(inet_pton(AF_INET6, s, out), 1);
-}
-
-/* RFC 1071 over the RFC 8200 §8.1 pseudo-header and the message. */
-static uint16_t csum6(const uint8_t src[16], const uint8_t dst[16], uint8_t nh, const uint8_t *p,
-		      size_t len)
-{
-	uint64_t sum = 0;
-	for (int i = 0; i < 16; i += 2)
-		sum += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
-	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + nh;
-	for (size_t i = 0; i < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | (i + 1 < len ? p[i + 1] : 0));
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 static size_t frame6(uint8_t *f, const char *src, const char *dst, uint8_t nh, const uint8_t *pl,
 		     size_t plen)
@@ -76,8 +58,8 @@ static size_t frame6(uint8_t *f, const char *src, const char *dst, uint8_t nh, c
 	put_be16(ip + 4, (uint16_t)plen);
 	ip[6] = nh;
 	ip[7] = 64;
-	A(src, ip + 8);
-	A(dst, ip + 24);
+	ts_inet6(src, ip + 8);
+	ts_inet6(dst, ip + 24);
 	memmove(ip + 40, pl, plen);
 	memcpy(f, ts_our_mac, 6);
 	memcpy(f + 6, ts_peer_mac, 6);
@@ -104,7 +86,7 @@ static size_t tcp6_from_peer(uint8_t *f, uint16_t dport, uint32_t seq, uint32_t 
 	if (len)
 		memcpy(seg + hl, data, len);
 	size_t n = frame6(f, PEER6, US6, IPV6_NH_TCP, seg, hl + len);
-	put_be16(f + 54 + 16, csum6(f + 22, f + 38, IPV6_NH_TCP, f + 54, hl + len));
+	put_be16(f + 54 + 16, ts_csum6(f + 22, f + 38, IPV6_NH_TCP, f + 54, hl + len));
 	free(seg);
 	return n;
 }
@@ -130,7 +112,7 @@ static bool take6(struct ts_test_stack *t, struct out *o, uint8_t nh)
 		ck_assert_uint_eq(IPV6_HDR_LEN + get_be16(ip + IPV6_OFF_PLEN), o->len - 14);
 		struct netdev_meta m = o->m;
 		ck_assert_int_eq(netdev_meta_complete(o->f, o->len, &m), 0);
-		ck_assert_uint_eq(csum6(ip + 8, ip + 24, nh, ip + 40, o->len - 54), 0);
+		ck_assert_uint_eq(ts_csum6(ip + 8, ip + 24, nh, ip + 40, o->len - 54), 0);
 		if (nh == IPV6_NH_TCP)
 			ck_assert_int_eq(tcp_parse(ip + 40, o->len - 54, &o->v), DROP_NONE);
 		return true;
@@ -151,7 +133,7 @@ static void fx_established(struct fx *x, const struct netdev_caps *caps)
 	memset(x, 0, sizeof(*x));
 	ts_test_stack_init_caps(&x->t, NULL, caps);
 	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(PEER_PORT)};
-	A(PEER6, a.sin6_addr.s6_addr);
+	ts_inet6(PEER6, a.sin6_addr.s6_addr);
 	struct sockaddr_in6 n = a;
 	n.sin6_port = 0;
 	ck_assert_int_eq(ts_neigh_add(&x->t.st, SA(n), sizeof(n), ts_peer_mac, 0), 0);
@@ -164,15 +146,15 @@ static void fx_established(struct fx *x, const struct netdev_caps *caps)
 	x->iss = o->v.seq;
 	uint8_t opt[4] = {TCP_OPT_MSS, 4, MSS6 >> 8, MSS6 & 0xff};
 	uint8_t f[128];
-	ts_test_stack_feed(&x->t, f,
-			   tcp6_from_peer(f, x->port, PEER_ISS, x->iss + 1, TCP_SYN | TCP_ACK, opt,
-					  4, NULL, 0));
+	ts_test_stack_feed(
+	    &x->t, f,
+	    tcp6_from_peer(f, x->port, PEER_ISS, x->iss + 1, TCP_SYN | TCP_ACK, opt, 4, NULL, 0));
 	ck_assert(take6(&x->t, o, IPV6_NH_TCP));
 	ck_assert_uint_eq(o->v.flags, TCP_ACK);
 	free(o);
 	struct ip_addr us = {.af = AF_INET6}, peer = {.af = AF_INET6};
-	A(US6, us.v6);
-	A(PEER6, peer.v6);
+	ts_inet6(US6, us.v6);
+	ts_inet6(PEER6, peer.v6);
 	x->pcb = tcp_conn_lookup(&x->t.st, &us, x->port, &peer, PEER_PORT);
 	ck_assert_ptr_nonnull(x->pcb);
 	ck_assert_uint_eq(x->pcb->smss, MSS6);
@@ -281,7 +263,8 @@ START_TEST(no_tso6_without_the_capability_or_checksum_offload)
 		while (take6(&x.t, o, IPV6_NH_TCP)) {
 			ck_assert_uint_eq(o->m.gso_type, NETDEV_GSO_NONE);
 			ck_assert_uint_eq(o->v.payload_len, MSS6);
-			ck_assert_uint_eq(o->m.csum, c == 0 ? NETDEV_CSUM_PARTIAL : NETDEV_CSUM_NONE);
+			ck_assert_uint_eq(o->m.csum,
+					  c == 0 ? NETDEV_CSUM_PARTIAL : NETDEV_CSUM_NONE);
 			n++;
 		}
 		ck_assert_int_eq(n, 10);
@@ -297,7 +280,7 @@ START_TEST(udp6_checksum_left_partial)
 	struct ts_test_stack t;
 	ts_test_stack_init_caps(&t, NULL, &tso6_caps);
 	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons(9)};
-	A(PEER6, a.sin6_addr.s6_addr);
+	ts_inet6(PEER6, a.sin6_addr.s6_addr);
 	struct sockaddr_in6 n = a;
 	n.sin6_port = 0;
 	ck_assert_int_eq(ts_neigh_add(&t.st, SA(n), sizeof(n), ts_peer_mac, 0), 0);
@@ -336,9 +319,8 @@ START_TEST(tcpv6_gso_super_frame_received_whole)
 		data[i] = pat(i);
 	size_t n = tcp6_from_peer(f, x.port, PEER_ISS + 1, x.iss + 1, TCP_ACK | TCP_PSH, NULL, 0,
 				  data, len);
-	struct netdev_meta m = {.csum = NETDEV_CSUM_VERIFIED,
-				.gso_type = NETDEV_GSO_TCPV6,
-				.gso_size = MSS6};
+	struct netdev_meta m = {
+	    .csum = NETDEV_CSUM_VERIFIED, .gso_type = NETDEV_GSO_TCPV6, .gso_size = MSS6};
 	put_be16(f + 54 + 16, 0xdead); /* VERIFIED: the stack does not sum it again */
 	capdev_inject_meta(x.t.cap, f, n, &m);
 	stack_poll(&x.t.st, x.t.st.now_us);
