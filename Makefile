@@ -37,7 +37,7 @@ CC      ?= cc
 # SONAME (libtapstack.so.$(SOVERSION)), and tapstack.pc.
 VERSION   := 0.1.0
 SOVERSION := $(firstword $(subst ., ,$(VERSION)))
-PKGS    := libpcap libnl-3.0 libnl-route-3.0
+PKGS    := libpcap libnl-3.0 libnl-route-3.0 liburing
 V       ?= rel
 ifeq ($(V),asan)
 OUT     := build/asan

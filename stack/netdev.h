@@ -141,6 +141,14 @@ struct netdev_meta {
 	uint16_t csum_offset; /* PARTIAL: the checksum field, from csum_start */
 };
 
+/* One frame of a recv_batch: the caller's buffer, and what was read into it. */
+struct netdev_rx {
+	uint8_t *buf;
+	size_t cap;
+	size_t len;		 /* 0: no frame in this one */
+	struct netdev_meta meta; /* zeroed by the caller, as for recv */
+};
+
 struct netdev_ops {
 	/*
 	 * Reads one frame into buf (cap bytes) and its metadata into *meta,
@@ -150,6 +158,17 @@ struct netdev_ops {
 	 */
 	ssize_t (*recv)(struct netdev *dev, uint8_t *buf, size_t cap, struct netdev_meta *meta,
 			uint64_t now_us);
+	/*
+	 * Optional: what recv does for up to n frames at once, in the order
+	 * they arrived, after sending what send and sendv queued (flush): the
+	 * TAP with --io uring reads and writes a batch in one io_uring_enter.
+	 * An entry may stay empty (len 0) while a later one holds a frame (it
+	 * arrived between two reads).  Returns how many frames it read, 0 when
+	 * none was waiting, -errno on a link failure before any.  Wrappers do
+	 * not offer it: rx_verdict is told one frame at a time, so through a
+	 * wrapper frames come one recv each.
+	 */
+	int (*recv_batch)(struct netdev *dev, struct netdev_rx *rx, int n, uint64_t now_us);
 	/*
 	 * Sends one frame with its metadata (never NULL; csum is NONE or
 	 * PARTIAL).  Returns 0 or -errno (the stack counts LINK_TX_FAIL);
@@ -187,6 +206,18 @@ struct netdev_ops {
 	 * does not care leaves it NULL.
 	 */
 	void (*rx_verdict)(struct netdev *dev, enum ts_drop_reason reason, uint64_t now_us);
+	/*
+	 * Optional: sends the frames send and sendv queued.  A device may queue
+	 * what it is given and return 0 before the frame left (the TAP with
+	 * --io uring: one io_uring_enter for a batch instead of a writev per
+	 * frame); the stack then calls flush before it reads the link and when
+	 * a poll ends, so nothing stays queued while the stack sleeps or the
+	 * application runs after ts_epoll_wait returned.  Returns how many
+	 * queued frames the kernel refused (the stack counts each
+	 * LINK_TX_FAIL).  A wrapper forwards it to its lower device after
+	 * sending what it holds that is due; NULL: the device queues nothing.
+	 */
+	int (*flush)(struct netdev *dev, uint64_t now_us);
 	/* A kernel fd that becomes readable when a frame waits, or -1 (wire, replay). */
 	int (*pollfd)(struct netdev *dev);
 	/* Earliest clock time at which a held frame is due (delay), or UINT64_MAX. */
@@ -268,6 +299,11 @@ static inline void netdev_rx_verdict(struct netdev *d, enum ts_drop_reason reaso
 {
 	if (d->ops->rx_verdict)
 		d->ops->rx_verdict(d, reason, now_us);
+}
+
+static inline int netdev_flush(struct netdev *d, uint64_t now_us)
+{
+	return d->ops->flush ? d->ops->flush(d, now_us) : 0;
 }
 
 static inline int netdev_pollfd(struct netdev *d)

@@ -38,6 +38,13 @@
  * timers waiting for more than one batch.
  */
 #define STACK_RX_BATCH 512
+/*
+ * Frames asked for per recv_batch call, at most: as many large buffers as
+ * the pool keeps (TS_BUF_BIG_POOL_MAX), so a batch costs no malloc.
+ */
+#define STACK_RX_VEC 16
+
+static void stack_link_flush(struct stack *st);
 
 void ts_config_default(struct ts_config *c)
 {
@@ -249,6 +256,7 @@ void stack_destroy(struct stack *st)
 	ts_fdtable_destroy(st); /* closes sockets first: they may still send */
 	stack_shutdown(st);
 	task_sched_destroy(st);
+	stack_link_flush(st); /* the RSTs and FINs those sent */
 	tcp_destroy(st);
 	udp_destroy(st);
 	rd6_destroy(st);
@@ -333,6 +341,123 @@ static struct ts_buf *rx_right_size(struct stack *st, struct ts_buf *b, struct t
 }
 
 /*
+ * Sends what the device queued (netdev_ops.flush: the TAP's io_uring
+ * batch); the frames it refused count as LINK_TX_FAIL, as a refused send
+ * does.
+ */
+static void stack_link_flush(struct stack *st)
+{
+	for (int n = netdev_flush(st->dev, st->now_us); n > 0; n--)
+		ts_drop(st, NULL, DROP_LINK_TX_FAIL);
+}
+
+/*
+ * Hands one frame read from the link to the stack, and tells the link
+ * what became of it (netdev.h: before the next recv).
+ */
+static void stack_rx_frame(struct stack *st, struct ts_buf *b, const struct netdev_meta *m,
+			   struct ts_buf **spare)
+{
+	b = rx_right_size(st, b, spare);
+	st->rx_cur = b;
+	st->rx_cur_drop = DROP_NONE;
+	if (ts_buf_meta_from_link(b, m) < 0) {
+		ts_count(st, CTR_ETH_RX);
+		b->rx = 1;
+		ts_drop(st, b, DROP_LINK_BAD_META);
+	} else {
+		if (b->csum == NETDEV_CSUM_VERIFIED && !st->link.rx_csum)
+			b->csum = NETDEV_CSUM_NONE; /* the link said it validates nothing */
+		stack_input(st, b);
+	}
+	st->rx_cur = NULL;
+	netdev_rx_verdict(st->dev, st->rx_cur_drop, st->now_us);
+}
+
+/*
+ * Reads the link until it is empty or STACK_RX_BATCH frames were handled,
+ * through recv_batch when the device has it: then the frames of one call
+ * are read (and what the device queued is sent) in one system call.  The
+ * first call asks for one frame more than the last poll brought, a call
+ * after one that filled every buffer for twice as many, up to
+ * STACK_RX_VEC: a read that finds nothing costs little inside the call,
+ * but each needs a buffer as large as the largest frame.  Returns the
+ * frames handled.
+ */
+static int stack_read_link(struct stack *st)
+{
+	int handled = 0;
+	struct ts_buf *spare = NULL;
+	if (!st->dev->ops->recv_batch) {
+		for (int i = 0; i < STACK_RX_BATCH; i++) {
+			/* As large as the largest frame the link delivers (a GRO one
+			 * included), so no frame is cut. */
+			struct ts_buf *b =
+			    spare ? spare
+				  : ts_buf_alloc(st, st->link.max_rx_frame, TS_BUF_HEADROOM);
+			spare = NULL;
+			if (!b) {
+				ts_drop(st, NULL, DROP_LINK_NOMEM);
+				break;
+			}
+			struct netdev_meta m;
+			ssize_t n =
+			    netdev_recv_meta(st->dev, b->data, ts_buf_tailroom(b), &m, st->now_us);
+			if (n <= 0) {
+				st->link_empty = n == 0;
+				spare = b;
+				break;
+			}
+			ts_buf_put(b, (size_t)n);
+			handled++;
+			stack_rx_frame(st, b, &m, &spare);
+		}
+		ts_buf_free(st, spare);
+		return handled;
+	}
+	int want = st->rx_vec_want < 2 ? 2 : st->rx_vec_want;
+	while (handled < STACK_RX_BATCH) {
+		struct ts_buf *bufs[STACK_RX_VEC];
+		struct netdev_rx rx[STACK_RX_VEC];
+		int k = 0;
+		for (; k < want; k++) {
+			bufs[k] = ts_buf_alloc(st, st->link.max_rx_frame, TS_BUF_HEADROOM);
+			if (!bufs[k])
+				break;
+			rx[k] = (struct netdev_rx){.buf = bufs[k]->data,
+						   .cap = ts_buf_tailroom(bufs[k])};
+		}
+		if (!k) {
+			ts_drop(st, NULL, DROP_LINK_NOMEM);
+			break;
+		}
+		int n = st->dev->ops->recv_batch(st->dev, rx, k, st->now_us);
+		int frames = 0;
+		for (int i = 0; i < k; i++) {
+			if (n <= 0 || !rx[i].len) {
+				ts_buf_free(st, bufs[i]);
+				continue;
+			}
+			ts_buf_put(bufs[i], rx[i].len);
+			frames++;
+			stack_rx_frame(st, bufs[i], &rx[i].meta, &spare);
+			ts_buf_free(st, spare);
+			spare = NULL;
+		}
+		handled += frames;
+		want = 2 * k < STACK_RX_VEC ? 2 * k : STACK_RX_VEC; /* more may wait */
+		if (frames < k) {
+			/* A read found the link empty (or it failed: then epoll says
+			 * when to try again). */
+			st->link_empty = n >= 0;
+			break;
+		}
+	}
+	st->rx_vec_want = handled + 1 < STACK_RX_VEC ? handled + 1 : STACK_RX_VEC;
+	return handled;
+}
+
+/*
  * stack_poll, with the link read or not: stack_wait skips the read when the
  * last one found the link empty and the kernel has not said otherwise
  * since (st->link_empty), since it is about to ask epoll anyway.
@@ -340,7 +465,6 @@ static struct ts_buf *rx_right_size(struct stack *st, struct ts_buf *b, struct t
 static int stack_poll_link(struct stack *st, uint64_t now_us, bool read_link)
 {
 	int handled = 0;
-	struct ts_buf *spare = NULL;
 
 	if (now_us > st->now_us)
 		st->now_us = now_us;
@@ -348,48 +472,19 @@ static int stack_poll_link(struct stack *st, uint64_t now_us, bool read_link)
 	 * data the peer's window opened) goes out once per connection at the
 	 * end of it (tcp_batch_end). */
 	tcp_batch_begin(st);
+	/* What the application sent since the last poll leaves before we read
+	 * what may answer it (recv_batch sends it in the same call). */
+	if (!read_link || !st->dev->ops->recv_batch)
+		stack_link_flush(st);
 	st->link_empty = false;
-	for (int i = 0; read_link && i < STACK_RX_BATCH; i++) {
-		/* As large as the largest frame the link delivers (a GRO one
-		 * included), so no frame is cut. */
-		struct ts_buf *b =
-		    spare ? spare : ts_buf_alloc(st, st->link.max_rx_frame, TS_BUF_HEADROOM);
-		spare = NULL;
-		if (!b) {
-			ts_drop(st, NULL, DROP_LINK_NOMEM);
-			break;
-		}
-		struct netdev_meta m;
-		ssize_t n = netdev_recv_meta(st->dev, b->data, ts_buf_tailroom(b), &m, st->now_us);
-		if (n <= 0) {
-			st->link_empty = n == 0;
-			spare = b;
-			break;
-		}
-		ts_buf_put(b, (size_t)n);
-		b = rx_right_size(st, b, &spare);
-		handled++;
-		st->rx_cur = b;
-		st->rx_cur_drop = DROP_NONE;
-		if (ts_buf_meta_from_link(b, &m) < 0) {
-			ts_count(st, CTR_ETH_RX);
-			b->rx = 1;
-			ts_drop(st, b, DROP_LINK_BAD_META);
-		} else {
-			if (b->csum == NETDEV_CSUM_VERIFIED && !st->link.rx_csum)
-				b->csum = NETDEV_CSUM_NONE; /* the link said it validates nothing */
-			stack_input(st, b);
-		}
-		/* netdev.h: what became of it, before the next recv. */
-		st->rx_cur = NULL;
-		netdev_rx_verdict(st->dev, st->rx_cur_drop, st->now_us);
-	}
-	ts_buf_free(st, spare);
+	if (read_link)
+		handled += stack_read_link(st);
 	tcp_batch_end(st);
 	handled += ts_timer_run(st, st->now_us);
 	/* The tasks those frames and timers woke (task.c), unless a task polls. */
 	if (st->sched)
 		handled += task_run_ready(st);
+	stack_link_flush(st);
 	return handled;
 }
 

@@ -218,6 +218,7 @@ struct stack {
 	int (*wait_hook)(struct stack *st, uint64_t until_us, void *ctx);
 	void *wait_ctx;
 	/* What stack_wait knows of the kernel fds, to save system calls. */
+	int rx_vec_want;	/* frames the next recv_batch asks for (stack_read_link) */
 	bool link_empty;	/* the last read of the link said EAGAIN and epoll has not
 				 * said otherwise since: no need to read it again */
 	uint64_t tfd_armed_us;	/* when tfd fires; UINT64_MAX: not armed (or it fired) */

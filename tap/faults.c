@@ -633,6 +633,11 @@ static void faults_caps(struct netdev *dev, struct netdev_caps *caps)
 	}
 }
 
+static int faults_flush(struct netdev *dev, uint64_t now_us)
+{
+	return netdev_flush(((struct faults *)dev)->lower, now_us);
+}
+
 static int faults_pollfd(struct netdev *dev)
 {
 	return netdev_pollfd(((struct faults *)dev)->lower);
@@ -686,6 +691,7 @@ static const struct netdev_ops faults_ops = {
     .recv = faults_recv,
     .send = faults_send,
     .caps = faults_caps,
+    .flush = faults_flush,
     .pollfd = faults_pollfd,
     .next_deadline = faults_next_deadline,
     .destroy = faults_destroy,

@@ -309,6 +309,11 @@ static void tee_caps(struct netdev *dev, struct netdev_caps *caps)
 	netdev_caps(((struct pcap_tee *)dev)->lower, caps);
 }
 
+static int tee_flush(struct netdev *dev, uint64_t now_us)
+{
+	return netdev_flush(((struct pcap_tee *)dev)->lower, now_us);
+}
+
 static int tee_pollfd(struct netdev *dev)
 {
 	return netdev_pollfd(((struct pcap_tee *)dev)->lower);
@@ -348,6 +353,7 @@ static const struct netdev_ops pcap_tee_ops = {
     .send = tee_send,
     .rx_verdict = tee_rx_verdict,
     .caps = tee_caps,
+    .flush = tee_flush,
     .pollfd = tee_pollfd,
     .next_deadline = tee_next_deadline,
     .destroy = tee_destroy,

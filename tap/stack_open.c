@@ -164,7 +164,8 @@ struct stack *ts_open_tap(const char *ifname, const struct ts_stack_config *cfg,
 		errno = EINVAL;
 		return NULL;
 	}
-	/* As tapstack serve: the most offload the kernel takes, else none. */
+	/* As tapstack serve: the most offload the kernel takes, else none, and
+	 * writes batched through io_uring when the kernel allows it. */
 	enum tap_offload got;
 	errno = 0;
 	struct netdev *dev =
@@ -174,6 +175,7 @@ struct stack *ts_open_tap(const char *ifname, const struct ts_stack_config *cfg,
 			errno = EINVAL; /* a bad name: no system call was made */
 		return NULL;
 	}
+	tap_set_io(dev, TAP_IO_AUTO, NULL, err, errlen); /* auto never fails */
 	dev = wrap_link(dev, cfg, &c, false, err, errlen);
 	if (!dev) {
 		errno = EINVAL;

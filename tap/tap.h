@@ -43,6 +43,25 @@ struct netdev *tap_open(const char *name, char *err, size_t errlen);
 struct netdev *tap_open_offload(const char *name, enum tap_offload want, enum tap_offload *got,
 				char *err, size_t errlen);
 
+/* How frames are written (--io). */
+enum tap_io {
+	TAP_IO_PLAIN = 0, /* one write(2)/writev(2) per frame, as it is sent */
+	TAP_IO_URING,	  /* small frames queued, one io_uring_enter per flush (tap.c) */
+	TAP_IO_AUTO,	  /* uring when the kernel allows it, else plain */
+};
+/* "plain", "uring", "auto". */
+const char *tap_io_name(enum tap_io m);
+/* Parses one of those names; false for anything else. */
+bool tap_io_parse(const char *s, enum tap_io *out);
+/*
+ * Sets how a device tap_open_offload returned writes frames.  *got (may be
+ * NULL) receives what was set up, never AUTO.  AUTO falls back to plain
+ * when io_uring cannot be set up (kernel.io_uring_disabled, a seccomp
+ * filter, an old kernel); an explicit uring then fails with the reason in
+ * err and the device unchanged.  Returns 0 or -errno.
+ */
+int tap_set_io(struct netdev *dev, enum tap_io want, enum tap_io *got, char *err, size_t errlen);
+
 /*
  * Makes TAP name persistent (it outlives the fd) and owned by uid owner and,
  * when group is not (gid_t)-1, by group: that user may then attach to it

@@ -377,6 +377,11 @@ static void trace_caps(struct netdev *dev, struct netdev_caps *caps)
 	netdev_caps(((struct trace_dev *)dev)->lower, caps);
 }
 
+static int trace_flush(struct netdev *dev, uint64_t now_us)
+{
+	return netdev_flush(((struct trace_dev *)dev)->lower, now_us);
+}
+
 static int trace_pollfd(struct netdev *dev)
 {
 	return netdev_pollfd(((struct trace_dev *)dev)->lower);
@@ -405,6 +410,7 @@ static const struct netdev_ops trace_ops = {
     .rx_verdict = trace_rx_verdict,
     .send = trace_send,
     .caps = trace_caps,
+    .flush = trace_flush,
     .pollfd = trace_pollfd,
     .next_deadline = trace_next_deadline,
     .destroy = trace_destroy,

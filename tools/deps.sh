@@ -5,8 +5,9 @@ set -eu
 
 PKGS="build-essential pkg-config libpcap-dev libnl-3-dev libnl-route-3-dev check \
 iproute2 curl tshark wrk iputils-ping netcat-openbsd nmap procps python3 gnuplot-nox valgrind \
-groff-base ndisc6"
+groff-base ndisc6 liburing-dev"
 # groff-base: tests/unit/t_install.sh renders the man pages (groff -mdoc -ww).
+# liburing-dev: tap/tap.c's --io uring (batched TAP writes).
 # ndisc6: tests/tap/t_ipv6.sh solicits the stack's MAC with it (RFC 4861 §4.3).
 # make fuzz (tests/fuzz) adds its own through TAPSTACK_DEPS_EXTRA: clang libclang-rt-14-dev xxd
 [ -n "${TAPSTACK_DEPS_EXTRA:-}" ] && PKGS="$PKGS $TAPSTACK_DEPS_EXTRA"

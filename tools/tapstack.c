@@ -61,6 +61,7 @@ struct options {
 	const char *pcap;	  /* --pcap FILE, "-": standard output */
 	const char *pcapng;	  /* --pcapng FILE, "-": standard output */
 	enum tap_offload offload; /* --offload */
+	enum tap_io io;		  /* --io */
 	bool faults_set;	  /* --faults given */
 	struct fault_spec faults; /* parsed --faults */
 	bool stats;		  /* --stats */
@@ -169,6 +170,8 @@ static void usage(FILE *out, enum command cmd, bool named)
 		"corrupt=0.5%%,seed=N\n"
 		"  --stats             print counters on exit\n"
 		"  --offload MODE      auto, none, csum or tso: TAP offloads (default auto)\n"
+		"  --io MODE           auto, uring or plain: TAP writes batched through io_uring\n"
+		"                      or one per frame (default auto)\n"
 		"  --cc NAME           congestion control: cubic (default) or reno\n"
 		"  --help              this text\n"
 		"  --version           the version\n",
@@ -313,6 +316,7 @@ enum {
 	OPT_HTTP_IDLE,
 	OPT_HTTP_HEADER,
 	OPT_OFFLOAD,
+	OPT_IO,
 	OPT_CC,
 	OPT_MODEL,
 	OPT_HELP,
@@ -336,6 +340,7 @@ static const struct option long_opts[] = {
     {"http-idle-timeout", required_argument, NULL, OPT_HTTP_IDLE},
     {"http-header-timeout", required_argument, NULL, OPT_HTTP_HEADER},
     {"offload", required_argument, NULL, OPT_OFFLOAD},
+    {"io", required_argument, NULL, OPT_IO},
     {"cc", required_argument, NULL, OPT_CC},
     {"model", required_argument, NULL, OPT_MODEL},
     {"help", no_argument, NULL, OPT_HELP},
@@ -400,6 +405,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 	o->http_idle_ms = 60000;
 	o->http_header_ms = 10000;
 	o->offload = TAP_OFFLOAD_AUTO;
+	o->io = TAP_IO_AUTO;
 	o->ping_size = 56;
 	o->ping_interval_s = 1.0;
 	o->ping_wait_s = 2.0;
@@ -514,6 +520,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 					  optarg);
 			o->http_header_ms = (uint32_t)v;
 			break;
+		case OPT_IO:
+			if (!tap_io_parse(optarg, &o->io))
+				bad_input("bad --io '%s': expected auto, uring or plain", optarg);
+			break;
 		case OPT_OFFLOAD:
 			if (!tap_offload_parse(optarg, &o->offload))
 				bad_input("bad --offload '%s': expected auto, none, csum or tso",
@@ -627,6 +637,13 @@ static struct netdev *open_link(const struct options *o, struct netdev **faults_
 	fprintf(stderr, "tapstack: offload %s on %s (--offload %s%s)\n", tap_offload_name(got),
 		dev->name, tap_offload_name(o->offload),
 		want != o->offload ? ", no TSO with --faults" : "");
+	enum tap_io io;
+	if (tap_set_io(dev, o->io, &io, err, sizeof(err)) < 0) {
+		netdev_destroy(dev);
+		fail("%s", err);
+	}
+	fprintf(stderr, "tapstack: io %s on %s (--io %s)\n", tap_io_name(io), dev->name,
+		tap_io_name(o->io));
 	if (o->host_ip_set && nl_configure_link(o->tap, o->cfg.mtu, o->host_ip, o->host_prefix, err,
 						sizeof(err)) < 0) {
 		netdev_destroy(dev);

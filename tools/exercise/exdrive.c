@@ -89,6 +89,10 @@ static void tail_caps(struct netdev *d, struct netdev_caps *caps)
 {
 	netdev_caps(((struct tail_dev *)d)->lower, caps);
 }
+static int tail_flush(struct netdev *d, uint64_t now)
+{
+	return netdev_flush(((struct tail_dev *)d)->lower, now);
+}
 static uint64_t tail_deadline(struct netdev *d)
 {
 	return netdev_next_deadline(((struct tail_dev *)d)->lower);
@@ -101,6 +105,7 @@ static void tail_destroy(struct netdev *d)
 static const struct netdev_ops tail_ops = {.recv = tail_recv,
 					   .send = tail_send,
 					   .caps = tail_caps,
+					   .flush = tail_flush,
 					   .next_deadline = tail_deadline,
 					   .destroy = tail_destroy};
 
