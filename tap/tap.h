@@ -57,8 +57,9 @@ bool tap_io_parse(const char *s, enum tap_io *out);
  * Sets how a device tap_open_offload returned writes frames.  *got (may be
  * NULL) receives what was set up, never AUTO.  AUTO falls back to plain
  * when io_uring cannot be set up (kernel.io_uring_disabled, a seccomp
- * filter, an old kernel); an explicit uring then fails with the reason in
- * err and the device unchanged.  Returns 0 or -errno.
+ * filter, an old kernel) and under valgrind (memcheck cannot see what the
+ * kernel writes through io_uring); an explicit uring then fails with the
+ * reason in err and the device unchanged.  Returns 0 or -errno.
  */
 int tap_set_io(struct netdev *dev, enum tap_io want, enum tap_io *got, char *err, size_t errlen);
 

@@ -25,8 +25,10 @@
 #             checksum offload through IFF_VNET_HDR); the suites whose
 #             traffic the offloads change (OFFLOAD_NONE_SUITES: bulk TCP,
 #             HTTP, ICMP, the link, IPv6) run once more, named
-#             "tap/<suite> (offload none)", with TS_OFFLOAD=none (whole
-#             frames, every checksum computed: tests/tap/lib.sh ts_start).
+#             "tap/<suite> (offload none, io plain)", with TS_OFFLOAD=none
+#             (whole frames, every checksum computed) and TS_IO=plain (one
+#             read or write per frame instead of io_uring batches:
+#             tests/tap/lib.sh ts_start).
 #             The others (docs, API, hostile frames, tasks, install, the
 #             bench harness) send little or build their own frames: a
 #             second pass would double make check's time to say the same.
@@ -195,7 +197,8 @@ if want tap; then
 		ip netns del tscheck-probe
 	fi
 	# Pass 1: as the user runs it (or TS_OFFLOAD as given); pass 2: offload
-	# none, for the suites whose traffic the offloads change.
+	# none and plain I/O, for the suites whose traffic the offloads and the
+	# io_uring batches change.
 	OFFLOAD_NONE_SUITES="t_tcp t_tcpalgo t_http t_icmp t_link t_ipv6"
 	passes="${TS_OFFLOAD:-default}"
 	[ -z "${TS_OFFLOAD:-}" ] && passes="default none"
@@ -206,7 +209,7 @@ if want tap; then
 			name=tap/$base
 			if [ "$pass" = none ] && [ -z "${TS_OFFLOAD:-}" ]; then
 				case " $OFFLOAD_NONE_SUITES " in *" $base "*) ;; *) continue ;; esac
-				name="$name (offload none)"
+				name="$name (offload none, io plain)"
 			fi
 			if [ -n "$SUITE" ] && [ "$SUITE" != "$base" ]; then
 				run_suite "$name" sh -c "echo \"skipped: no suite named '$SUITE' in $base\"; exit 77"
@@ -215,7 +218,7 @@ if want tap; then
 			elif [ "$pass" = default ]; then
 				run_suite "$name" timeout 900 sh "$t"
 			else
-				run_suite "$name" env TS_OFFLOAD="$pass" timeout 900 sh "$t"
+				run_suite "$name" env TS_OFFLOAD="$pass" TS_IO=plain timeout 900 sh "$t"
 			fi
 		done
 	done

@@ -24,7 +24,8 @@
 #                              for a test that runs its own tapstack command)
 #   ts_start [tapstack args]   start `tapstack serve` in the namespace, wait until it answers
 #                              (with --pcap unless the first arg is --no-pcap; with
-#                              --offload $TS_OFFLOAD when that is set, with
+#                              --offload $TS_OFFLOAD when that is set, --io
+#                              $TS_IO when that is set, with
 #                              --model $TS_MODEL when that is set: events or tasks)
 #   ts_stop                    SIGTERM it, wait, check exit status 0, no
 #                              sanitizer report, and the accounting line of
@@ -131,10 +132,12 @@ ts_start() {
 	# Not through ns_exec: $! must be tapstack's own pid (ip netns exec
 	# execs it), not a subshell's, so that signals reach the stack.
 	# --stats always: ts_stop checks the accounting line it prints at exit.
-	# TS_OFFLOAD=MODE (tools/check.sh's second TAP pass) adds --offload MODE;
-	# unset, the stack runs with its default (auto).  TS_MODEL picks the
+	# TS_OFFLOAD=MODE and TS_IO=MODE (tools/check.sh's second TAP pass) add
+	# --offload MODE and --io MODE; unset, the stack runs with its defaults
+	# (auto).  TS_MODEL picks the
 	# HTTP server's model for every stack the suite starts.
-	set -- ${TS_MODEL:+--model "$TS_MODEL"} ${TS_OFFLOAD:+"--offload=$TS_OFFLOAD"} "$@"
+	set -- ${TS_MODEL:+--model "$TS_MODEL"} ${TS_OFFLOAD:+"--offload=$TS_OFFLOAD"} \
+		${TS_IO:+"--io=$TS_IO"} "$@"
 	ip netns exec "$NS" "$BIN" serve --tap tap0 --host-ip 10.0.0.1/24 --ip 10.0.0.2/24 \
 		"$pcap_opt" --stats "$@" >"$WORK/tapstack.out" 2>"$WORK/tapstack.err" &
 	TS_PID=$!

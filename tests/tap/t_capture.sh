@@ -39,7 +39,7 @@ test_live_pipe() {
 	tshark_pid=$!
 	# $! is tapstack itself (ip netns exec execs it), so SIGTERM reaches it.
 	ip netns exec "$NS" "$BIN" serve --tap tap0 --host-ip 10.0.0.1/24 --ip 10.0.0.2/24 \
-		${TS_OFFLOAD:+--offload=$TS_OFFLOAD} ${TS_MODEL:+--model=$TS_MODEL} --stats \
+		${TS_OFFLOAD:+--offload=$TS_OFFLOAD} ${TS_IO:+--io=$TS_IO} ${TS_MODEL:+--model=$TS_MODEL} --stats \
 		--pcap - >"$WORK/live.fifo" 2>"$WORK/live.err" &
 	live_pid=$!
 	i=0
@@ -73,7 +73,7 @@ test_live_pcapng_pipe() {
 		-e http.response.code <"$WORK/ng.fifo" >"$WORK/ng.txt" 2>"$WORK/ng.tshark.err" &
 	tshark_pid=$!
 	ip netns exec "$NS" "$BIN" serve --tap tap0 --host-ip 10.0.0.1/24 --ip 10.0.0.2/24 \
-		${TS_OFFLOAD:+--offload=$TS_OFFLOAD} ${TS_MODEL:+--model=$TS_MODEL} \
+		${TS_OFFLOAD:+--offload=$TS_OFFLOAD} ${TS_IO:+--io=$TS_IO} ${TS_MODEL:+--model=$TS_MODEL} \
 		--pcapng - >"$WORK/ng.fifo" 2>"$WORK/ng.err" &
 	ng_pid=$!
 	i=0

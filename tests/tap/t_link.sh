@@ -82,6 +82,42 @@ test_bad_command_lines() {
 	eq "bad --faults exits 2" 2 $?
 }
 
+# --io: the choice printed at start, a bad mode named, and where the kernel
+# refuses io_uring (kernel.io_uring_disabled=2, set for this test only:
+# the sysctl is the machine's, so it is put back at once) auto falls back
+# to plain and still serves, while an explicit uring fails saying why.
+test_io_modes() {
+	"$BIN" serve --io bogus >"$WORK/bad.out" 2>&1
+	eq "bad --io exits 2" 2 $?
+	check "bad --io is named with the modes" \
+		grep -q "bad --io 'bogus': expected auto, uring or plain" "$WORK/bad.out"
+	for m in uring plain; do
+		ts_need --io "$m"
+		check "--io $m is printed at start" grep -q "^tapstack: io $m on tap0 (--io $m)" "$WORK/tapstack.err"
+		ns_exec curl -s -m 5 http://10.0.0.2:8080/hello >"$WORK/io.out"
+		check "--io $m serves /hello" grep -qx 'Hello, world!' "$WORK/io.out"
+	done
+	ts_need_no_stack
+	f=/proc/sys/kernel/io_uring_disabled
+	[ -w "$f" ] || { echo "skip: no $f on this kernel"; return 0; }
+	old=$(cat "$f")
+	echo 2 >"$f"
+	ns_exec timeout 10 "$BIN" serve --tap tap0 --ip 10.0.0.2/24 --io uring >"$WORK/io.err" 2>&1
+	rc=$?
+	echo "$old" >"$f"
+	eq "--io uring without io_uring exits 1" 1 "$rc"
+	check "... saying io_uring is unavailable and what to use" \
+		grep -q 'io_uring is unavailable here.*use --io plain' "$WORK/io.err"
+	echo 2 >"$f"
+	ts_start --io auto
+	echo "$old" >"$f"
+	check "--io auto without io_uring falls back to plain" \
+		grep -q "^tapstack: io plain on tap0 (--io auto)" "$WORK/tapstack.err"
+	ns_exec curl -s -m 5 http://10.0.0.2:8080/hello >"$WORK/io.out"
+	check "... and serves /hello" grep -qx 'Hello, world!' "$WORK/io.out"
+	ts_stop
+}
+
 # No permission for /dev/net/tun: one clear message, exit 1.
 test_no_permission() {
 	ts_need_no_stack

@@ -10,7 +10,8 @@
 #   tools/bench/bench.sh [--quick] [--only "tapstack tasks lwip lwip-mbox kernel go"]
 #                        [--pin "split same"] [--no-reflect]
 #   tools/bench/bench.sh --profile "tapstack lwip"   (perf profiles only)
-#   optional contenders (--only): tapstack-none (tapstack --offload none) and
+#   optional contenders (--only): tapstack-none (tapstack --offload none),
+#   tapstack-plain (tapstack --io plain: no io_uring batches) and
 #   tapstack-base (the binary TAPSTACK_BENCH_BASE names, e.g. a build of an
 #   older commit: before/after figures in one run; added to the default list
 #   when that variable is set)
@@ -52,8 +53,8 @@ REFLECT=1
 PROFILE=
 REPORT_ONLY=0
 REFLECT_SIZES="60 1514 9014 65535 gso" # gso: 64 KiB GSO frames through IFF_VNET_HDR
-CONTENDERS="tapstack tapstack-none tapstack-base tasks lwip lwip-mbox kernel go"
-OPTIONAL="tapstack-none tapstack-base" # rows only when measured
+CONTENDERS="tapstack tapstack-none tapstack-plain tapstack-base tasks lwip lwip-mbox kernel go"
+OPTIONAL="tapstack-none tapstack-plain tapstack-base" # rows only when measured
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) QUICK=1 ;;
@@ -75,7 +76,7 @@ fi
 mkdir -p "$RES"
 
 for c in $ONLY; do
-	case $c in tapstack | tapstack-none | tapstack-base | tasks | lwip | lwip-mbox | kernel | go) ;; *) echo "bench.sh: unknown contender $c" >&2; exit 2 ;; esac
+	case $c in tapstack | tapstack-none | tapstack-plain | tapstack-base | tasks | lwip | lwip-mbox | kernel | go) ;; *) echo "bench.sh: unknown contender $c" >&2; exit 2 ;; esac
 done
 for p in $PINS; do
 	case $p in split | same) ;; *) echo "bench.sh: unknown pinning $p" >&2; exit 2 ;; esac
@@ -251,9 +252,10 @@ start_server() {
 	local c=$1 cpu=$2 lg=$3
 	SPID=
 	case $c in
-	tapstack | tapstack-none | tapstack-base | tasks)
+	tapstack | tapstack-none | tapstack-plain | tapstack-base | tasks)
 		local bin=$TAPSTACK extra=
 		[ "$c" = tapstack-none ] && extra="--offload none"
+		[ "$c" = tapstack-plain ] && extra="--io plain"
 		[ "$c" = tapstack-base ] && bin=$TAPSTACK_BASE
 		[ "$c" = tasks ] && extra="--model tasks"
 		[ -x "$bin" ] || { FAIL="$bin not built"; return 1; }
@@ -388,7 +390,11 @@ bench_one() { # contender pinning
 	# (and lwIP answers a SYN that lands on one of its TIME-WAIT PCBs with
 	# a bare ACK, as RFC 9293 §3.10.7.4 / RFC 5961 §4 allow, where Linux
 	# reopens the port per RFC 6191: a reused client port would then stall).
-	case $c in tapstack*) put offload "$(sed -n 's/^tapstack: offload \([a-z]*\) on.*/\1/p' "$RAW/$c-$pin.server.log" | head -n 1)" ;; esac
+	case $c in tapstack*)
+		put offload "$(sed -n 's/^tapstack: offload \([a-z]*\) on.*/\1/p' "$RAW/$c-$pin.server.log" | head -n 1)"
+		put io "$(sed -n 's/^tapstack: io \([a-z]*\) on.*/\1/p' "$RAW/$c-$pin.server.log" | head -n 1)"
+		;;
+	esac
 	log "$c ($pin): $HOLD idle keep-alive connections"
 	local before after hl
 	before=$(rss_kib "$SPID")
@@ -540,7 +546,7 @@ val() { # contender pinning key
 
 name_of() {
 	case $1 in
-	tapstack | tapstack-none) echo "tapstack (TAP$(o=$(val "$1" "${PIN_FOR_NAME:-split}" offload); [ "$o" != - ] && [ -n "$o" ] && echo ", offload $o"))" ;;
+	tapstack | tapstack-none | tapstack-plain) echo "tapstack (TAP$(o=$(val "$1" "${PIN_FOR_NAME:-split}" offload); [ "$o" != - ] && [ -n "$o" ] && echo ", offload $o")$(o=$(val "$1" "${PIN_FOR_NAME:-split}" io); [ "$o" != - ] && [ -n "$o" ] && echo ", io $o"))" ;;
 	tapstack-base) echo "tapstack before (TAP, TAPSTACK_BENCH_BASE)" ;;
 	tasks) echo "tapstack tasks (TAP)" ;;
 	lwip) echo "lwIP $(pkg-config --modversion lwip 2>/dev/null) (TAP, core lock)" ;;
@@ -597,7 +603,7 @@ ratios() { # pinning
 	local pin=$1 k o
 	echo "| tapstack ÷ | rps c1 | rps c50 | new conn/s | bulk MB/s | upload MB/s | ping avg (lower is better) | CPU/100k (lower is better) | B/conn (lower is better) |"
 	echo "|---|---|---|---|---|---|---|---|---|"
-	for o in tapstack-none tapstack-base tasks lwip lwip-mbox kernel go; do
+	for o in tapstack-none tapstack-plain tapstack-base tasks lwip lwip-mbox kernel go; do
 		case " $OPTIONAL " in *" $o "*) [ -f "$RAW/$o-$pin.env" ] || continue ;; esac
 		local row="| $(name_of "$o") |"
 		for k in c1_rps c50_rps close_rps bulk_MBps upload_MBps ping_avg cpu100k per_conn_B; do
