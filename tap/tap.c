@@ -370,11 +370,23 @@ static int tap_reap(struct tap *t, unsigned want, const uint32_t *tx_len, unsign
 	return 0;
 }
 
-/* Hands the queue to the kernel: one io_uring_enter for all of it. */
+/*
+ * Hands the queue to the kernel: one io_uring_enter for all of it, or a
+ * plain write for a lone frame (the answer to one request), which costs
+ * less than an io_uring_enter of one write.
+ */
 static void tap_txq_flush(struct tap *t)
 {
-	if (!t->txq || !t->txq->n)
+	struct tap_txq *q = t->txq;
+	if (!q || !q->n)
 		return;
+	if (q->n == 1) {
+		q->n = 0;
+		ssize_t w = write(t->fd, q->slot[0], q->len[0]);
+		if (w < 0 || (size_t)w != q->len[0])
+			t->tx_failed++;
+		return;
+	}
 	unsigned n = tap_txq_prep(t);
 	tap_reap(t, n, t->txq->len, n, NULL);
 }
