@@ -895,6 +895,7 @@ profile() {
 				g = "other userspace"
 				if (dso ~ /kernel/) {
 					if (sym ~ /tun_|tap_/) g = "kernel: TAP driver (tun.c)"
+					else if (sym ~ /^_*io_/) g = "kernel: io_uring"
 					else if (sym ~ /^(entry_|syscall|do_syscall|__x64_sys|__sys|x64_sys|ksys_)/) g = "kernel: syscall entry/exit"
 					else if (sym ~ /epoll|ep_|poll/) g = "kernel: epoll/poll"
 					else if (sym ~ /tcp|ip_|inet|sk_|sock|skb|netif|napi|dev_|veth|eth|__dev|net_/) g = "kernel: network stack / skb"
@@ -920,6 +921,7 @@ profile() {
 				d["ksys_write"] = "write(2), all of it (ksys_write)"
 				d["do_writev"] = "writev(2), all of it (do_writev: tapstack with vnet_hdr or sendv)"
 				d["do_readv"] = "readv(2), all of it (do_readv: tapstack with vnet_hdr)"
+				d["__do_sys_io_uring_enter"] = "io_uring_enter(2), all of it (tapstack --io uring: batched reads and writes)"
 				d["tcp_sendmsg"] = "  the server socket send path (tcp_sendmsg)"
 				d["tun_chr_write_iter"] = "  the TAP write (tun_chr_write_iter), of which:"
 				d["ksys_read"] = "read(2), all of it (ksys_read)"
@@ -932,7 +934,7 @@ profile() {
 				d["core_sys_select"] = "select(2) (core_sys_select, lwIP tapif thread)"
 				d["__x64_sys_futex"] = "futex(2): thread hand-offs (lwIP mbox)"
 				d["schedule"] = "schedule(): context switches"
-				n = split("ksys_write do_writev tcp_sendmsg tun_chr_write_iter netif_receive_skb ksys_read do_readv tcp_recvmsg tun_chr_read_iter tcp_v4_rcv do_epoll_wait do_sys_poll core_sys_select __x64_sys_futex schedule", order, " ")
+				n = split("__do_sys_io_uring_enter ksys_write do_writev tcp_sendmsg tun_chr_write_iter netif_receive_skb ksys_read do_readv tcp_recvmsg tun_chr_read_iter tcp_v4_rcv do_epoll_wait do_sys_poll core_sys_select __x64_sys_futex schedule", order, " ")
 			}
 			/^ *[0-9.]+%/ { p = $1; sub(/%/, "", p); if ($NF in d && !($NF in got)) got[$NF] = p }
 			END { for (i = 1; i <= n; i++) if (order[i] in got) printf "%6.1f%%  %7.2f µs  %s\n", got[order[i]], got[order[i]] / 100 * us, d[order[i]] }'
