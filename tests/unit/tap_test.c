@@ -739,6 +739,39 @@ START_TEST(tap_uring_refused_frame_counted)
 }
 END_TEST
 
+/*
+ * Nothing queued is lost when the queue goes: tap_set_io(PLAIN) sends it
+ * first, and so does netdev_destroy (the stack's last RSTs).  Plain
+ * frames then go out as they are sent.
+ */
+START_TEST(tap_uring_queue_sent_on_switch_and_destroy)
+{
+	if (!enter_private_netns("tap_uring_queue_sent_on_switch_and_destroy"))
+		return;
+	char err[256];
+	struct uring_tap u;
+	uring_tap_open(&u, "tstap15", TAP_OFFLOAD_NONE, TAP_IO_URING, 1500);
+	for (uint32_t seq = 0; seq < 3; seq++)
+		send_seq(&u, seq);
+	expect_nothing(u.ks);
+	enum tap_io got = TAP_IO_AUTO;
+	ck_assert_msg(tap_set_io(u.tap, TAP_IO_PLAIN, &got, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(got, TAP_IO_PLAIN);
+	expect_seqs(u.ks, 0, 3);
+	send_seq(&u, 3); /* plain: written at once */
+	expect_seqs(u.ks, 3, 4);
+	ck_assert_msg(tap_set_io(u.tap, TAP_IO_AUTO, &got, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(got,
+			 TAP_IO_URING); /* io_uring works on this kernel: the uring tests ran */
+	for (uint32_t seq = 4; seq < 6; seq++)
+		send_seq(&u, seq);
+	expect_nothing(u.ks);
+	netdev_destroy(u.tap);
+	expect_seqs(u.ks, 4, 6);
+	close(u.ks);
+}
+END_TEST
+
 static bool is_udp_to_stack(const uint8_t *f, size_t len)
 {
 	return len >= 42 && get_be16(f + 12) == 0x0800 && f[23] == 17 &&
@@ -879,6 +912,7 @@ static Suite *tap_suite(void)
 	tcase_add_test(tc, tap_recv_batch_uring_csum);
 	tcase_add_test(tc, tap_recv_batch_plain);
 	tcase_add_test(tc, tap_set_io_not_a_tap);
+	tcase_add_test(tc, tap_uring_queue_sent_on_switch_and_destroy);
 	tcase_add_test(tc, tap_uring_stack_transfer);
 	suite_add_tcase(s, tc);
 	return s;
