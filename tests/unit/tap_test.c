@@ -781,7 +781,8 @@ static bool is_udp_to_stack(const uint8_t *f, size_t len)
 /*
  * recv_batch against the kernel: five datagrams the kernel sent to
  * 10.9.0.2 (a permanent neighbour: no ARP first) come in one call, in
- * order, each with its metadata; the next call finds the link empty.
+ * order, each with its metadata; the same call writes what was queued;
+ * the next call finds the link empty.
  */
 static void recv_batch_case(const char *ifname, enum tap_offload offload, enum tap_io io)
 {
@@ -809,8 +810,24 @@ static void recv_batch_case(const char *ifname, enum tap_offload offload, enum t
 		rx[i].buf = bufs[i];
 		rx[i].cap = sizeof(bufs[i]);
 	}
+	/* Two datagrams to the kernel's socket and a runt: with uring they wait in the
+	 * queue and the recv_batch call writes them (the stack does not flush before
+	 * it); plain writes them at once and refuses the runt there. */
+	uint8_t runt[10] = {0};
+	memcpy(runt, u.kernel_mac, 6);
+	send_seq(&u, 0);
+	ck_assert_int_eq(netdev_send(u.tap, runt, sizeof(runt), 0),
+			 io == TAP_IO_URING ? 0 : -EINVAL);
+	send_seq(&u, 1);
+	if (io == TAP_IO_URING)
+		expect_nothing(u.ks);
 	ck_assert_ptr_nonnull(u.tap->ops->recv_batch);
 	ck_assert_int_eq(u.tap->ops->recv_batch(u.tap, rx, CAP, 0), N);
+	expect_seqs(u.ks, 0, 2);
+	/* The runt the batch's writes had refused: reported by the next flush, which has
+	 * nothing left to write. */
+	ck_assert_int_eq(netdev_flush(u.tap, 0), io == TAP_IO_URING ? 1 : 0);
+	expect_nothing(u.ks);
 	int seen = 0;
 	for (int i = 0; i < CAP; i++) {
 		if (!rx[i].len)
