@@ -19,7 +19,10 @@
 #include "arp.h"
 #include "byteorder.h"
 #include "eth.h"
+#include "faults.h"
+#include "pcap_tee.h"
 #include "tcp_frames.h"
+#include "trace.h"
 
 #define BD_LOG_MAX 256
 #define BD_RX_MAX  8
@@ -38,6 +41,7 @@ struct batchdev {
 	int rx_n, rx_at;
 	int batch_n[BD_RX_MAX]; /* n of each recv_batch call */
 	int batches;
+	unsigned destroyed; /* destroy calls: a wrapper destroys its lower device */
 };
 
 static void bd_log(struct batchdev *b, char c)
@@ -101,11 +105,17 @@ static int bd_flush(struct netdev *d, uint64_t now_us)
 	return r;
 }
 
+static void bd_destroy(struct netdev *d)
+{
+	((struct batchdev *)d)->destroyed++; /* the test frees the capdev */
+}
+
 static const struct netdev_ops bd_ops = {
     .recv = bd_recv,
     .send = bd_send,
     .caps = bd_caps,
     .flush = bd_flush,
+    .destroy = bd_destroy,
 };
 static const struct netdev_ops bd_batch_ops = {
     .recv = bd_recv,
@@ -244,6 +254,61 @@ START_TEST(recv_batch_in_order_past_an_empty_entry)
 }
 END_TEST
 
+/*
+ * The wrappers (fault injection, pcap and pcapng writers, tracer) pass
+ * flush down and its count of refused frames up, and do not offer
+ * recv_batch (netdev.h: rx_verdict is told one frame at a time); a stack
+ * over all of them still counts the lower device's refusals.
+ */
+START_TEST(wrappers_forward_flush)
+{
+	struct batchdev b;
+	char err[256];
+	memset(&b, 0, sizeof(b));
+	b.cap = capdev_new();
+	b.dev.ops = &bd_ops;
+	snprintf(b.dev.name, sizeof(b.dev.name), "batchdev");
+	FILE *devnull = fopen("/dev/null", "w");
+	ck_assert_ptr_nonnull(devnull);
+	struct fault_spec none = {.seed = 1};
+	struct netdev *w[4];
+	w[0] = faults_wrap(&b.dev, &none);
+	w[1] = pcap_tee_wrap(&b.dev, "/dev/null", err, sizeof(err));
+	w[2] = pcapng_tee_wrap(&b.dev, "/dev/null", err, sizeof(err));
+	w[3] = trace_wrap(&b.dev, devnull);
+	for (int i = 0; i < 4; i++) {
+		ck_assert_msg(w[i] != NULL, "wrapper %d: %s", i, err);
+		ck_assert_ptr_null(w[i]->ops->recv_batch);
+		b.refuse = 3;
+		unsigned before = b.flushes;
+		ck_assert_int_eq(netdev_flush(w[i], 0), 3);
+		ck_assert_uint_eq(b.flushes, before + 1);
+		ck_assert_int_eq(netdev_flush(w[i], 0), 0);
+		netdev_destroy(w[i]);
+	}
+	ck_assert_uint_eq(b.destroyed, 4);
+	/* Stacked as tapstack stacks them, under a stack. */
+	struct netdev *top = trace_wrap(
+	    pcapng_tee_wrap(faults_wrap(&b.dev, &none), "/dev/null", err, sizeof(err)), devnull);
+	ck_assert_ptr_nonnull(top);
+	struct stack st;
+	struct ts_config cfg;
+	ts_config_default(&cfg);
+	cfg.seed = 1;
+	cfg.gratuitous_arp = false;
+	ck_assert_int_eq(stack_init(&st, &cfg, top, 1000000), 0);
+	uint64_t drops = st.drops[DROP_LINK_TX_FAIL];
+	b.refuse = 2;
+	stack_poll(&st, st.now_us);
+	ck_assert_uint_eq(st.drops[DROP_LINK_TX_FAIL] - drops, 2);
+	stack_destroy(&st);
+	netdev_destroy(top);
+	ck_assert_uint_eq(b.destroyed, 5);
+	fclose(devnull);
+	capdev_free(b.cap);
+}
+END_TEST
+
 static Suite *link_batch_suite(void)
 {
 	Suite *s = suite_create("link_batch");
@@ -251,6 +316,7 @@ static Suite *link_batch_suite(void)
 	tcase_add_test(tc, flush_refused_counts_link_tx_fail);
 	tcase_add_test(tc, poll_flushes_before_recv_and_at_end);
 	tcase_add_test(tc, recv_batch_in_order_past_an_empty_entry);
+	tcase_add_test(tc, wrappers_forward_flush);
 	suite_add_tcase(s, tc);
 	return s;
 }
