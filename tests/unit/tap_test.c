@@ -17,7 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <unistd.h>
 /* RUNNING_ON_VALGRIND (tap_uring_stack_transfer): Debian's valgrind package has the header;
@@ -772,6 +776,45 @@ START_TEST(tap_uring_queue_sent_on_switch_and_destroy)
 }
 END_TEST
 
+/*
+ * Where io_uring cannot be set up (here: a seccomp filter in this forked
+ * test makes io_uring_setup fail with EPERM, as Docker's default profile
+ * does): --io uring fails, says why and leaves the device plain; auto
+ * falls back to plain, and frames then go out as they are sent.
+ */
+START_TEST(tap_set_io_without_io_uring)
+{
+	if (!enter_private_netns("tap_set_io_without_io_uring"))
+		return;
+	struct sock_filter filter[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(filter) / sizeof(filter[0]), .filter = filter};
+	ck_assert_int_eq(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), 0);
+	ck_assert_int_eq(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog), 0);
+	struct uring_tap u;
+	uring_tap_open(&u, "tstap16", TAP_OFFLOAD_NONE, TAP_IO_PLAIN, 1500);
+	char err[256] = "";
+	enum tap_io got = TAP_IO_AUTO;
+	ck_assert_int_eq(tap_set_io(u.tap, TAP_IO_URING, &got, err, sizeof(err)), -EPERM);
+	ck_assert_msg(strstr(err, "io_uring is unavailable here") != NULL, "message: %s", err);
+	ck_assert_int_eq(got, TAP_IO_AUTO); /* not set on failure */
+	send_seq(&u, 0);
+	expect_seqs(u.ks, 0, 1); /* still plain: written at once */
+	ck_assert_int_eq(tap_set_io(u.tap, TAP_IO_AUTO, &got, err, sizeof(err)), 0);
+	ck_assert_int_eq(got, TAP_IO_PLAIN);
+	send_seq(&u, 1);
+	expect_seqs(u.ks, 1, 2);
+	uint8_t runt[10] = {0};
+	ck_assert_int_eq(netdev_send(u.tap, runt, sizeof(runt), 0), -EINVAL); /* refused at once */
+	ck_assert_int_eq(netdev_flush(u.tap, 0), 0);
+	uring_tap_close(&u);
+}
+END_TEST
+
 static bool is_udp_to_stack(const uint8_t *f, size_t len)
 {
 	return len >= 42 && get_be16(f + 12) == 0x0800 && f[23] == 17 &&
@@ -929,6 +972,7 @@ static Suite *tap_suite(void)
 	tcase_add_test(tc, tap_recv_batch_uring_csum);
 	tcase_add_test(tc, tap_recv_batch_plain);
 	tcase_add_test(tc, tap_set_io_not_a_tap);
+	tcase_add_test(tc, tap_set_io_without_io_uring);
 	tcase_add_test(tc, tap_uring_queue_sent_on_switch_and_destroy);
 	tcase_add_test(tc, tap_uring_stack_transfer);
 	suite_add_tcase(s, tc);
