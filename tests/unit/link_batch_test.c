@@ -25,7 +25,7 @@
 #include "trace.h"
 
 #define BD_LOG_MAX 256
-#define BD_RX_MAX  8
+#define BD_RX_MAX  64
 
 /* A device that queues nothing itself: sends go to the capdev, reads come from a script. */
 struct batchdev {
@@ -40,6 +40,7 @@ struct batchdev {
 	size_t rx_len[BD_RX_MAX];
 	int rx_n, rx_at;
 	int batch_n[BD_RX_MAX]; /* n of each recv_batch call */
+	int fail;		/* what recv_batch returns instead of frames, when not 0 */
 	int batches;
 	unsigned destroyed; /* destroy calls: a wrapper destroys its lower device */
 };
@@ -67,6 +68,8 @@ static int bd_recv_batch(struct netdev *d, struct netdev_rx *rx, int n, uint64_t
 	if (b->batches < BD_RX_MAX)
 		b->batch_n[b->batches] = n;
 	b->batches++;
+	if (b->fail)
+		return b->fail;
 	int frames = 0;
 	for (int i = 0; i < n && b->rx_at < b->rx_n; i++, b->rx_at++) {
 		ck_assert_uint_eq(rx[i].len, 0); /* the caller's: zeroed */
@@ -309,6 +312,57 @@ START_TEST(wrappers_forward_flush)
 }
 END_TEST
 
+/*
+ * How many frames the stack asks for: twice as many after a call that
+ * filled every buffer, at most 16; the next poll one more than the last
+ * brought (at most 16).  Forty frames, all in order.
+ */
+START_TEST(recv_batch_sizes_double_up_to_16)
+{
+	struct stack st;
+	struct batchdev b;
+	bd_stack(&st, &b, true);
+	enum { FRAMES = 40 };
+	for (int i = 0; i < FRAMES; i++)
+		b.rx_len[i] = arp_request_from(b.rx[i], 0x0a000010u + (uint32_t)i);
+	b.rx_n = FRAMES;
+	stack_poll(&st, st.now_us);
+	/* 2+4+8+16 = 30 filled their buffers; 16 more asked, 10 came. */
+	const int want[] = {2, 4, 8, 16, 16};
+	ck_assert_int_eq(b.batches, 5);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(b.batch_n[i], want[i]);
+	ck_assert_uint_eq(capdev_sent_count(b.cap), FRAMES);
+	for (int i = 0; i < FRAMES; i++)
+		expect_arp_reply_to(b.cap, 0x0a000010u + (uint32_t)i);
+	ck_assert(st.link_empty);
+	stack_poll(&st, st.now_us);
+	ck_assert_int_eq(b.batch_n[5], 16);
+	stack_poll(&st, st.now_us);
+	ck_assert_int_eq(b.batch_n[6], 2); /* the last poll brought none */
+	bd_free(&st, &b);
+}
+END_TEST
+
+/* A recv_batch that fails: nothing handed up, no buffer kept, the link not taken for empty. */
+START_TEST(recv_batch_error_frees_buffers)
+{
+	struct stack st;
+	struct batchdev b;
+	bd_stack(&st, &b, true);
+	b.fail = -EIO;
+	stack_poll(&st, st.now_us);
+	ck_assert_int_eq(b.batches, 1);
+	ck_assert(!st.link_empty); /* epoll, not the last read, says when to read again */
+	ck_assert_str_eq(b.log, "BF");
+	ck_assert_uint_eq(st.counters[CTR_ETH_RX], 0);
+	b.fail = 0;
+	stack_poll(&st, st.now_us);
+	ck_assert(st.link_empty);
+	bd_free(&st, &b);
+}
+END_TEST
+
 static Suite *link_batch_suite(void)
 {
 	Suite *s = suite_create("link_batch");
@@ -317,6 +371,8 @@ static Suite *link_batch_suite(void)
 	tcase_add_test(tc, poll_flushes_before_recv_and_at_end);
 	tcase_add_test(tc, recv_batch_in_order_past_an_empty_entry);
 	tcase_add_test(tc, wrappers_forward_flush);
+	tcase_add_test(tc, recv_batch_sizes_double_up_to_16);
+	tcase_add_test(tc, recv_batch_error_frees_buffers);
 	suite_add_tcase(s, tc);
 	return s;
 }
