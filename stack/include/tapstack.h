@@ -296,7 +296,10 @@ int ts_sched_stats(struct stack *st, struct ts_sched_stats *out);
  * ts_open_tap(ifname, cfg, err, errlen) attaches a stack to TAP ifname
  * (NULL: "tap0"), as `tapstack serve` does: created if absent (root or
  * CAP_NET_ADMIN), or a persistent TAP the caller owns (`tapstack setup`),
- * with the offloads the kernel accepts.  It does not configure the kernel
+ * with the offloads the kernel accepts and, where the kernel allows
+ * io_uring, the frames of a poll sent in one system call: a frame a call
+ * sends leaves when the stack is next driven (ts_epoll_wait, ts_poll, a
+ * blocking call, ts_stack_close).  It does not configure the kernel
  * side (`ip addr`, `ip link set up`, or `tapstack setup --host-ip`).  On a
  * TAP the clock is CLOCK_MONOTONIC and blocking calls sleep in the kernel.
  * Returns the stack, or NULL with errno and a one-line reason in err.
