@@ -224,10 +224,10 @@ static void tcp_fill_csum(struct stack *st, struct ts_buf *b, const struct ip_ad
  * the data it answers makes the connection interactive ("ping-pong"), so
  * the next request's ACK waits to ride on the next answer.
  */
-static void sent_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len)
+static void sent_data(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, bool resent)
 {
 	uint64_t now = pcb->st->now_us;
-	tcp_trace_tx(pcb, seq, len, seq_lt(seq, pcb->snd_max));
+	tcp_trace_tx(pcb, seq, len, resent);
 	tcp_seg_sent(pcb, seq, len);
 	if (pcb->ato_us && now - pcb->lrcv_us < pcb->ato_us)
 		pcb->tf |= TF_PINGPONG;
@@ -348,10 +348,12 @@ static uint32_t tcp_put_payload(struct tcp_pcb *pcb, struct ts_buf *b, size_t hl
  * octets that the link cuts into segments of gso_size (the last may be
  * shorter); segs of them count as sent.  The header (options, window,
  * ACK) is the one every segment of it carries, as Linux's TSO repeats the
- * header; the link clears PSH on all but the last segment.
+ * header; the link clears PSH on all but the last segment.  resent: the
+ * octets were sent before (TCP_INFO counts it, --trace tcp says so); the
+ * caller knows, since a TSO run leaves after SND.MAX moved past it.
  */
 static int tcp_send_segment_gso(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len,
-				uint16_t gso_size, uint32_t segs)
+				uint16_t gso_size, uint32_t segs, bool resent)
 {
 	struct stack *st = pcb->st;
 	bool syn = flags & TCP_SYN;
@@ -427,7 +429,8 @@ static int tcp_send_segment_gso(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags
 		do {
 			uint32_t chunk = len - off < step ? len - off : step;
 			bool last = off + chunk >= len;
-			sent_data(pcb, seq + off, chunk + (last && (flags & TCP_FIN) ? 1 : 0));
+			sent_data(pcb, seq + off, chunk + (last && (flags & TCP_FIN) ? 1 : 0),
+				  resent);
 			off += chunk;
 		} while (off < len);
 	}
@@ -441,15 +444,15 @@ static int tcp_send_segment_gso(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags
 		if (len)
 			pcb->data_segs_out++;
 	}
-	/* Below SND.MAX with something that takes sequence space: sent before. */
-	if ((len || (flags & (TCP_SYN | TCP_FIN))) && seq_lt(seq, pcb->snd_max))
+	if (resent && (len || (flags & (TCP_SYN | TCP_FIN))))
 		pcb->total_retrans++;
 	return ip_output(st, b, &pcb->local_ip, &pcb->remote_ip, IPV4_PROTO_TCP, &pcb->ip_opts);
 }
 
 int tcp_send_segment(struct tcp_pcb *pcb, uint32_t seq, uint8_t flags, uint32_t len)
 {
-	return tcp_send_segment_gso(pcb, seq, flags, len, 0, 1);
+	/* Below SND.MAX: sent before. */
+	return tcp_send_segment_gso(pcb, seq, flags, len, 0, 1, seq_lt(seq, pcb->snd_max));
 }
 
 /*
@@ -663,7 +666,9 @@ static void tso_flush(struct tcp_pcb *pcb, struct tso_run *r)
 		return;
 	/* A failed send (no buffer, no route) still counts as sent: the
 	 * retransmission timer recovers it, as it would a loss. */
-	tcp_send_segment_gso(pcb, r->seq, r->flags, r->len, r->segs > 1 ? r->gso_size : 0, r->segs);
+	/* A run holds new data only (tso_add is never given a resend). */
+	tcp_send_segment_gso(pcb, r->seq, r->flags, r->len, r->segs > 1 ? r->gso_size : 0, r->segs,
+			     false);
 	*r = (struct tso_run){0};
 }
 

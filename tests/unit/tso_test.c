@@ -18,6 +18,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <linux/tcp.h>
 
 #include "tsunit.h"
 #include "tcp_frames.h"
@@ -156,6 +157,15 @@ static void nodelay(struct fx *x)
 	    ts_setsockopt(&x->t.st, x->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
 }
 
+/* TCP_INFO's count of retransmitted segments (tcpi_total_retrans). */
+static uint32_t total_retrans(struct fx *x)
+{
+	struct tcp_info ti;
+	socklen_t l = sizeof(ti);
+	ck_assert_int_eq(ts_getsockopt(&x->t.st, x->fd, IPPROTO_TCP, TCP_INFO, &ti, &l), 0);
+	return ti.tcpi_total_retrans;
+}
+
 /* The payload of o is pattern bytes from offset from. */
 static void payload_is_pattern(const struct out *o, size_t from)
 {
@@ -187,8 +197,11 @@ START_TEST(initial_window_is_one_super_segment)
 	ck_assert_uint_eq(o->v.flags, TCP_ACK);
 	payload_is_pattern(o, 0);
 	ck_assert_uint_eq(capdev_sent_count(x.t.cap), 0);
-	/* Each of its segments counts as one sent (netstat OutSegs). */
+	/* Each of its segments counts as one sent (netstat OutSegs), and none
+	 * as a retransmission: it is new data, though the run leaves after
+	 * SND.MAX moved past it. */
 	ck_assert_uint_ge(x.t.st.counters[CTR_TCP_TX], 1 + iw / MSS);
+	ck_assert_uint_eq(total_retrans(&x), 0);
 	/* Its vnet header is the one Linux writes for its own super-segment of the
 	 * same shape (tests/frames/link/linux_tcp_gso.hex: MSS 1460, no options). */
 	uint8_t h[TAP_VNET_HDR_LEN], linux_gso[4096];
@@ -262,6 +275,8 @@ START_TEST(hole_is_retransmitted_as_one_segment)
 	}
 	ck_assert(resent);
 	ck_assert_uint_gt(x.t.st.counters[CTR_TCP_RETRANS], before);
+	/* TCP_INFO counts that one segment, not the super-segment before it. */
+	ck_assert_uint_eq(total_retrans(&x), 1);
 	free(o);
 	fx_free(&x);
 }
