@@ -12,7 +12,7 @@ _tapstack()
 		cword=$COMP_CWORD
 	}
 	local common="--tap --host-ip --ip --ip6 --gw --mac --mtu --pcap --pcapng --trace --faults --stats
-		--offload --cc --help --version"
+		--offload --io --cc --help --version"
 	local cmd="" i
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
@@ -34,6 +34,9 @@ _tapstack()
 		return ;;
 	--offload)
 		COMPREPLY=($(compgen -W "auto none csum tso" -- "$cur"))
+		return ;;
+	--io)
+		COMPREPLY=($(compgen -W "auto uring plain" -- "$cur"))
 		return ;;
 	--cc)
 		COMPREPLY=($(compgen -W "cubic reno" -- "$cur"))
