@@ -696,6 +696,28 @@ static void drain(struct stack *st, int ms)
 }
 
 /*
+ * The start line: where to point a client.  The listeners are dual-stack
+ * (one AF_INET6 socket, IPV6_V6ONLY 0), so the IPv6 URL is given too when
+ * the stack has a static IPv6 address.
+ */
+static void print_serving(const struct stack *st, const struct options *o, const char *model)
+{
+	char ip[INET_ADDRSTRLEN];
+	struct in_addr a = {htonl(st->cfg.ip)};
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	char v6[INET6_ADDRSTRLEN + 32] = "";
+	static const uint8_t unset[16];
+	if (memcmp(st->cfg.ip6, unset, sizeof(unset)) != 0) {
+		char ip6[INET6_ADDRSTRLEN];
+		inet_ntop(AF_INET6, st->cfg.ip6, ip6, sizeof(ip6));
+		snprintf(v6, sizeof(v6), " and http://[%s]:%u/hello", ip6, o->http_port);
+	}
+	fprintf(stderr,
+		"tapstack: serving on %s (%s/%u): http://%s:%u/hello%s%s, echo 7, discard 9\n",
+		o->tap, ip, st->cfg.prefix_len, ip, o->http_port, v6, model);
+}
+
+/*
  * serve --model tasks: the HTTP server as tasks (the accept loop and one
  * task per connection), the other services on their own epoll set in the
  * main loop; ts_epoll_wait runs the tasks whenever it polls the stack.
@@ -715,12 +737,7 @@ static int run_serve_tasks(struct stack *st, const struct options *o,
 	if (err < 0)
 		fail("starting echo/discard services: %s", strerror(-err));
 
-	char ip[INET_ADDRSTRLEN];
-	struct in_addr a = {htonl(st->cfg.ip)};
-	inet_ntop(AF_INET, &a, ip, sizeof(ip));
-	fprintf(stderr,
-		"tapstack: serving on %s (%s/%u): http://%s:%u/hello (tasks), echo 7, discard 9\n",
-		o->tap, ip, st->cfg.prefix_len, ip, o->http_port);
+	print_serving(st, o, " (tasks)");
 
 	struct epoll_event evs[128];
 	while (!stop_flag) {
@@ -771,11 +788,7 @@ static int run_serve(struct stack *st, const struct options *o)
 	if (err < 0)
 		fail("starting echo/discard services: %s", strerror(-err));
 
-	char ip[INET_ADDRSTRLEN];
-	struct in_addr a = {htonl(st->cfg.ip)};
-	inet_ntop(AF_INET, &a, ip, sizeof(ip));
-	fprintf(stderr, "tapstack: serving on %s (%s/%u): http://%s:%u/hello, echo 7, discard 9\n",
-		o->tap, ip, st->cfg.prefix_len, ip, o->http_port);
+	print_serving(st, o, "");
 
 	struct epoll_event evs[128];
 	while (!stop_flag) {

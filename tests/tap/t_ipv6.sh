@@ -132,6 +132,20 @@ test_curl6_hello() {
 		sh -c "echo '$hdr' | grep -q '^HTTP/1.1 200 OK' && echo '$hdr' | grep -q '^Content-Length: 14\$'"
 }
 
+# The start line names both URLs of the dual-stack listener; each answers.
+test_start_line_urls() {
+	need_v6
+	line=$(grep -m1 '^tapstack: serving on' "$WORK/tapstack.err")
+	echo "  $line"
+	urls=$(echo "$line" | grep -oE 'http://[^ ,]+/hello')
+	eq "two /hello URLs on the start line" 2 "$(echo "$urls" | wc -l)"
+	check "one of them IPv6 ($URL6/hello)" sh -c "echo '$urls' | grep -qxF '$URL6/hello'"
+	for u in $urls; do
+		body=$(ns_exec curl -g -sS -m 10 "$u" 2>&1)
+		eq "curl $u" "Hello, world!" "$body"
+	done
+}
+
 # /bytes/N over IPv6, byte-exact (segments of MSS 1440: RFC 8200 §8.3).
 test_curl6_bytes() {
 	need_v6
