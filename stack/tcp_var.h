@@ -493,12 +493,14 @@ void tcp_send_rst_pcb(struct tcp_pcb *pcb);
 void tcp_send_syn(struct tcp_pcb *pcb);
 /*
  * A SYN,ACK that belongs to no connection (a SYN cookie's): from src:sport
- * to dst:dport with the options o (tcp_build_options' SYN layout).
+ * to dst:dport with the options o (tcp_build_options' SYN layout), sent
+ * with the listener's IP options ip (TOS, TTL, DF as IP_MTU_DISCOVER says).
  */
 void tcp_send_synack_stateless(struct stack *st, const struct ip_addr *src,
 			       const struct ip_addr *dst, uint16_t sport, uint16_t dport,
-			       uint32_t seq, uint32_t ack, uint16_t wnd, const struct tcp_opts *o);
-/* RST for a segment that has no connection (RFC 9293 §3.10.7.1). */
+			       uint32_t seq, uint32_t ack, uint16_t wnd, const struct tcp_opts *o,
+			       const struct ip_tx_opts *ip);
+/* RST for a segment that has no connection (RFC 9293 §3.10.7.1), with DF. */
 void tcp_send_reset_for(struct stack *st, const struct ip_addr *src, const struct ip_addr *dst,
 			const struct tcp_view *seg);
 /* The window field for the next segment; updates rcv_adv. */

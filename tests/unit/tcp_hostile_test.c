@@ -15,6 +15,7 @@
 #include "tsunit.h"
 #include "tcp_frames.h"
 #include "byteorder.h"
+#include "ipv4.h"
 #include "tapstack.h"
 #include "tcp_syncookie.h"
 #include "tcp_var.h"
@@ -575,6 +576,9 @@ START_TEST(full_syn_queue_answers_with_cookie)
 	ck_assert_uint_eq(r.v.flags, TCP_SYN | TCP_ACK);
 	ck_assert_uint_eq(r.v.ack, PEER_ISS + 1);
 	ck_assert_uint_eq(st->tcp->npcbs, 3); /* nothing kept */
+	/* DF as on the SYN,ACK a kept connection sends: the listener's
+	 * IP_MTU_DISCOVER (Linux ip_build_and_send_pkt with the listener). */
+	ck_assert_uint_eq(get_be16(r.frame + 14 + 6), IPV4_FLAG_DF);
 	ck_assert_uint_eq(st->counters[CTR_TCP_SYNCOOKIES_SENT], 1);
 	ck_assert_uint_eq(st->drops[DROP_TCP_LISTEN_OVERFLOW], 0);
 	uint32_t want = tcp_syncookie_make(st->tcp->cookie_key, IP4(OUR_IP), OUR_PORT, IP4(PEER_IP),

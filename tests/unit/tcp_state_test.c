@@ -16,6 +16,7 @@
 #include "tcp_frames.h"
 #include "arp.h"
 #include "byteorder.h"
+#include "ipv4.h"
 #include "checksum.h"
 #include "tapstack.h"
 #include "tcp_var.h"
@@ -189,6 +190,7 @@ START_TEST(linux_syn_gets_synack_with_options)
 	ck_assert_uint_eq(r.v.flags, TCP_SYN | TCP_ACK);
 	ck_assert_uint_eq(r.v.src_port, 8080);
 	ck_assert_uint_eq(r.v.dst_port, 56106);
+	ck_assert_uint_eq(get_be16(r.frame + 14 + 6), IPV4_FLAG_DF); /* IP_PMTUDISC_WANT */
 	ck_assert_uint_eq(r.v.ack, 0x3cd026dfu + 1);
 	ck_assert_uint_eq(r.v.wnd, 65535);
 	/* Same option layout as Linux's own SYN,ACK (linux_synack.hex), masking
@@ -247,6 +249,9 @@ START_TEST(closed_port_gets_rst)
 	ck_assert_uint_eq(r.v.seq, 0);
 	ck_assert_uint_eq(r.v.ack, 778);
 	ck_assert_uint_eq(r.v.src_port, 9999);
+	/* DF, no fragment: Linux sends its RSTs from a control socket in
+	 * IP_PMTUDISC_DO (tcp_sk_init), so do we. */
+	ck_assert_uint_eq(get_be16(r.frame + 14 + 6), IPV4_FLAG_DF);
 	/* With ACK and data: <SEQ=SEG.ACK><CTL=RST>. */
 	feed(&x, f,
 	     ts_tcp_frame_from_peer(f, PEER_PORT, 9999, 5, 0xabcdef01, TCP_ACK, 1000, NULL, 0, "hi",

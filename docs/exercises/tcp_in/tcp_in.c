@@ -237,7 +237,6 @@ static struct tcp_pcb *child_new(struct tcp_ctx *c, struct tcp_pcb *lis)
 		tcp_pcb_free(pcb);
 		return NULL;
 	}
-	pcb->cc = lis->cc;
 	pcb->local_ip = c->b->dst;
 	pcb->local_port = c->v.dst_port;
 	pcb->remote_ip = c->b->src;
@@ -270,6 +269,10 @@ __attribute__((unused)) static enum step send_cookie(struct tcp_ctx *c, struct t
 	/* The numbers the connection will have once the cookie comes back. */
 	struct tcp_rcv_params rp;
 	tcp_rcv_params(st, lis->sock ? &lis->sock->opt : NULL, lip->af, &rp);
+	/* The IP options a connection accepted from it would send with. */
+	struct ip_tx_opts ip = {.pmtudisc = IP_PMTUDISC_WANT};
+	if (lis->sock)
+		ip = ts_sock_tx_opts(&lis->sock->opt, lip->af);
 	/* Linux: a peer MSS below the table's smallest entry gets 536. */
 	uint32_t mssind = tcp_syncookie_mss_index(in->has_mss ? in->mss : TCP_DEFAULT_MSS);
 	uint32_t iss = tcp_syncookie_make(st->tcp->cookie_key, lip, lport, rip, rport, c->v.seq,
@@ -293,7 +296,7 @@ __attribute__((unused)) static enum step send_cookie(struct tcp_ctx *c, struct t
 		o.ws = rp.wscale;
 	}
 	tcp_send_synack_stateless(st, lip, rip, lport, rport, iss, c->v.seq + 1,
-				  (uint16_t)(rp.init_wnd < 65535 ? rp.init_wnd : 65535), &o);
+				  (uint16_t)(rp.init_wnd < 65535 ? rp.init_wnd : 65535), &o, &ip);
 	lis->syncookie_sent = true;
 	lis->syncookie_last_us = st->now_us;
 	ts_count(st, CTR_TCP_SYNCOOKIES_SENT);

@@ -527,12 +527,16 @@ void tcp_send_reset_for(struct stack *st, const struct ip_addr *src, const struc
 	tcp_fill_csum(st, b, src, dst);
 	ts_count(st, CTR_TCP_TX);
 	ts_count(st, CTR_TCP_RST_SENT);
-	ip_output(st, b, src, dst, IPV4_PROTO_TCP, NULL);
+	/* DF, as Linux's RSTs from its per-namespace control socket
+	 * (IP_PMTUDISC_DO, tcp_sk_init): 40 octets never need fragments. */
+	static const struct ip_tx_opts rst_ip = {.pmtudisc = IP_PMTUDISC_DO};
+	ip_output(st, b, src, dst, IPV4_PROTO_TCP, &rst_ip);
 }
 
 void tcp_send_synack_stateless(struct stack *st, const struct ip_addr *src,
 			       const struct ip_addr *dst, uint16_t sport, uint16_t dport,
-			       uint32_t seq, uint32_t ack, uint16_t wnd, const struct tcp_opts *o)
+			       uint32_t seq, uint32_t ack, uint16_t wnd, const struct tcp_opts *o,
+			       const struct ip_tx_opts *ip)
 {
 	uint8_t opt[TCP_MAX_OPT_LEN];
 	size_t optlen = tcp_build_options(opt, true, o);
@@ -554,7 +558,7 @@ void tcp_send_synack_stateless(struct stack *st, const struct ip_addr *src,
 	uint32_t sum = ip_csum_pseudo(src, dst, IPV4_PROTO_TCP, (uint32_t)hlen);
 	put_be16(h + 16, ts_csum_fold(ts_csum_partial(h, hlen, sum)));
 	ts_count(st, CTR_TCP_TX);
-	ip_output(st, b, src, dst, IPV4_PROTO_TCP, NULL);
+	ip_output(st, b, src, dst, IPV4_PROTO_TCP, ip);
 }
 
 /* If seq lies in a block the peer SACKed, the end of that block, else seq. */
