@@ -786,23 +786,28 @@ static bool tcp_output_deferred(struct tcp_pcb *pcb)
  * SND.NXT - SND.UNA.  The usable window is the smaller of what is left of
  * the peer's window, SND.UNA + SND.WND - SND.NXT (0 when that is
  * negative), and cwnd_room (RFC 9293 §3.8.6.2.1, RFC 5681 §3.1); len =
- * min(waiting, max_len, usable window), which may be 0.  The FIN goes
+ * min(waiting, max_len, usable window), which may be 0.  The FIN is due
  * with this segment when the user closed (TF_FIN_QUEUED) and the segment
  * ends where the FIN's sequence number is: SND.NXT + len == fin_seq (once
- * sent, SND.NXT is fin_seq + 1 and it is never due again); it takes no
- * window.
+ * sent, SND.NXT is fin_seq + 1 and it is never due again).  It goes with
+ * it (*fin_out) only if the peer's window has room for its sequence number
+ * after the len octets (Linux tcp_snd_wnd_test): a receiver with no window
+ * left must reject it (RFC 9293 §3.10.7.4), so it waits, like data, for
+ * the window to open (the persist timer probes meanwhile).  cwnd does not
+ * limit it.
  *
  * Send (return true, with *len_out and *fin_out) when, in this order:
  *   - len == max_len: a full-sized segment;
  *   - len > 0 and SND.NXT < SND.MAX: a retransmission, whatever size;
  *   - len > 0, len is all that waits, and nodelay, or nothing is in
- *     flight, or the FIN goes with it: Nagle (RFC 1122 §4.2.3.4) holds a
- *     short last piece only while unacknowledged data is in flight;
+ *     flight, or the FIN is due: Nagle (RFC 1122 §4.2.3.4) holds a short
+ *     last piece only while unacknowledged data is in flight, and never
+ *     the last piece of a closed connection;
  *   - len > 0, max_snd_wnd > 0 and len >= max_snd_wnd / 2: sender SWS
  *     avoidance (RFC 1122 §4.2.3.4 (3) with Fs = 1/2), half the largest
  *     window the peer ever offered;
  *   - len > 0 and nothing is in flight: the window is all we may use;
- *   - len == 0, nothing waits and the FIN is due: a bare FIN.
+ *   - len == 0, nothing waits and the FIN goes: a bare FIN.
  * Otherwise return false (still setting *len_out and *fin_out): wait for
  * an ACK (it frees window, or ends Nagle's hold).
  */
@@ -818,13 +823,14 @@ bool tcp_send_decide(const struct tcp_pcb *pcb, uint32_t max_len, uint32_t cwnd_
 	uint32_t len = avail < max_len ? avail : max_len;
 	if (len > usable)
 		len = usable;
-	bool fin = (pcb->tf & TF_FIN_QUEUED) && pcb->snd_nxt + len == pcb->fin_seq;
+	bool fin_due = (pcb->tf & TF_FIN_QUEUED) && pcb->snd_nxt + len == pcb->fin_seq;
+	bool fin = fin_due && wnd_room > len;
 	bool send = false;
 	if (len == max_len) {
 		send = true;
 	} else if (len && seq_lt(pcb->snd_nxt, pcb->snd_max)) {
 		send = true; /* retransmission: whatever was sent before */
-	} else if (len && len == avail && (nodelay || flight == 0 || fin)) {
+	} else if (len && len == avail && (nodelay || flight == 0 || fin_due)) {
 		send = true; /* RFC 1122 §4.2.3.4: Nagle lets the last piece go when idle */
 	} else if (len && pcb->max_snd_wnd && len >= pcb->max_snd_wnd / 2) {
 		send = true; /* sender SWS: half the largest window the peer offered */
@@ -841,7 +847,8 @@ bool tcp_send_decide(const struct tcp_pcb *pcb, uint32_t max_len, uint32_t cwnd_
 /*
  * The persist timer (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17), after
  * tcp_output sent what it could.  When data waits (the send ring holds
- * octets from SND.NXT on), nothing is in flight (SND.UNA == SND.MAX) and
+ * octets from SND.NXT on, or the FIN is queued and not sent: SND.NXT <=
+ * fin_seq), nothing is in flight (SND.UNA == SND.MAX) and
  * the peer's window is zero, nothing else would ever make us send again
  * (a window update from the peer may be lost): arm TCP_T_PERSIST for
  * tcp_rto_us(pcb), with persist_shift = 0, unless it is armed already.
@@ -853,7 +860,8 @@ bool tcp_send_decide(const struct tcp_pcb *pcb, uint32_t max_len, uint32_t cwnd_
 static void tcp_persist_update(struct tcp_pcb *pcb)
 {
 	uint32_t off = pcb->snd_nxt - pcb->snd_buf_seq;
-	bool waiting = pcb->snd_ring.len > off;
+	bool waiting = pcb->snd_ring.len > off ||
+		       ((pcb->tf & TF_FIN_QUEUED) && seq_leq(pcb->snd_nxt, pcb->fin_seq));
 	if (waiting && pcb->snd_una == pcb->snd_max && pcb->snd_wnd == 0) {
 		if (!tcp_timer_armed(pcb, TCP_T_PERSIST)) {
 			pcb->persist_shift = 0;

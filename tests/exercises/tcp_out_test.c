@@ -57,6 +57,11 @@ static const uint8_t MAC_PEER[6] = {2, 0, 0, 0, 0, 1};
 	"the FIN goes with the segment whose last octet is the last one queued (SND.NXT + len == " \
 	"fin_seq, TF_FIN_QUEUED), or alone (len 0) once everything is sent; it is never held by "  \
 	"Nagle"
+#define HINT_FIN_WINDOW                                                                            \
+	"the FIN takes a sequence number, so it needs an octet of the peer's window after the "    \
+	"data (SND.UNA + SND.WND - SND.NXT > len, Linux tcp_snd_wnd_test): a receiver without "    \
+	"window rejects it (RFC 9293 §3.10.7.4); it waits, like data, under the persist timer "   \
+	"(tcp_persist_update counts a FIN not yet sent, SND.NXT <= fin_seq, as waiting)"
 #define HINT_FIN_ONCE                                                                              \
 	"the FIN takes one sequence number, fin_seq: once it is sent SND.NXT is fin_seq + 1 and "  \
 	"no new FIN is due (compare SND.NXT + len == fin_seq exactly, not >=)"
@@ -269,7 +274,24 @@ EX_CHECK(fin_decide, "the FIN rides on the last segment, or goes alone, once")
 	p.snd_nxt = p.snd_max = p.fin_seq;
 	d = decide(&p, SMSS, BIG, false);
 	want(d, true, 0, true, "out.fin", HINT_FIN);
+	ex_step("the same, but the peer's window ends at fin_seq: no room for the FIN");
+	p.snd_wnd = 2500;
+	d = decide(&p, SMSS, BIG, false);
+	want(d, false, 0, false, "out.fin-window", HINT_FIN_WINDOW);
+	ex_step("300 queued then closed, the peer's window 300: the data goes, the FIN waits");
+	bare(&p, 300, 0, 300);
+	p.tf |= TF_FIN_QUEUED;
+	p.fin_seq = p.snd_buf_seq + 300;
+	d = decide(&p, SMSS, BIG, false);
+	want(d, true, 300, false, "out.fin-window", HINT_FIN_WINDOW);
+	ex_step("the peer's window 301: room for both");
+	p.snd_wnd = 301;
+	d = decide(&p, SMSS, BIG, false);
+	want(d, true, 300, true, "out.fin-window", HINT_FIN_WINDOW);
 	ex_step("the FIN sent: SND.NXT = fin_seq + 1; nothing more is due");
+	bare(&p, 300, 0, 65535);
+	p.tf |= TF_FIN_QUEUED;
+	p.fin_seq = p.snd_buf_seq + 300;
 	p.snd_nxt = p.snd_max = p.fin_seq + 1;
 	p.tf |= TF_FIN_SENT;
 	d = decide(&p, SMSS, BIG, false);
@@ -290,7 +312,8 @@ static struct decision model(const struct tcp_pcb *p, uint32_t max_len, uint32_t
 		len = max_len;
 	if (len > usable)
 		len = usable;
-	bool fin = (p->tf & TF_FIN_QUEUED) && p->snd_nxt + len == p->fin_seq;
+	bool fin_due = (p->tf & TF_FIN_QUEUED) && p->snd_nxt + len == p->fin_seq;
+	bool fin = fin_due && wnd > len;
 	struct decision d = {true, len, fin};
 	bool rexmt = (int32_t)(p->snd_nxt - p->snd_max) < 0;
 	*id = "out.usable-window";
@@ -299,9 +322,13 @@ static struct decision model(const struct tcp_pcb *p, uint32_t max_len, uint32_t
 		*id = "out.full-segment", *hint = HINT_FULL;
 	} else if (len && rexmt) {
 		*id = "out.retransmit", *hint = HINT_REXMT;
-	} else if (len && len == avail && (nodelay || !flight || fin)) {
-		*id = fin ? "out.fin" : nodelay ? "out.nodelay" : "out.nagle";
-		*hint = fin ? HINT_FIN : nodelay ? HINT_NODELAY : HINT_NAGLE;
+	} else if (len && len == avail && (nodelay || !flight || fin_due)) {
+		*id = fin_due	? (fin ? "out.fin" : "out.fin-window")
+		      : nodelay ? "out.nodelay"
+				: "out.nagle";
+		*hint = fin_due	  ? (fin ? HINT_FIN : HINT_FIN_WINDOW)
+			: nodelay ? HINT_NODELAY
+				  : HINT_NAGLE;
 	} else if (len && p->max_snd_wnd && len >= p->max_snd_wnd / 2) {
 		*id = "out.sws-sender", *hint = HINT_SWS;
 	} else if (len && !flight) {
@@ -314,6 +341,8 @@ static struct decision model(const struct tcp_pcb *p, uint32_t max_len, uint32_t
 			*id = "out.nagle", *hint = HINT_NAGLE;
 		else if (len)
 			*id = "out.sws-sender", *hint = HINT_SWS;
+		else if (fin_due && !avail)
+			*id = "out.fin-window", *hint = HINT_FIN_WINDOW;
 		else if (p->tf & TF_FIN_SENT)
 			*id = "out.fin-once", *hint = HINT_FIN_ONCE;
 	}
@@ -694,6 +723,37 @@ EX_CHECK(fin_once, "close: the FIN follows the last octet, once, with the right 
 	expect_seg(&c, ISS + 101, 0, true, "out.fin", HINT_FIN);
 	output(&c, "again");
 	expect_none(&c, "the FIN was sent already", "out.fin-once", HINT_FIN_ONCE);
+	conn_close(&c);
+}
+
+EX_CHECK(fin_window, "the FIN waits for a window octet, under the persist timer")
+{
+	struct conn c;
+	conn_open(&c, 300);
+	struct tcp_pcb *p = c.pcb;
+	app_write(&c, 300);
+	ex_step("the application closes: FIN queued after the 300 octets, the peer's window 300");
+	p->tf |= TF_FIN_QUEUED;
+	p->fin_seq = p->snd_buf_seq + p->snd_ring.len;
+	p->state = TCPS_FIN_WAIT_1;
+	output(&c, "after the close");
+	expect_seg(&c, ISS + 1, 300, false, "out.fin-window", HINT_FIN_WINDOW);
+	expect_none(&c, "the window is full", "out.fin-window", HINT_FIN_WINDOW);
+	peer_acks_all(&c, 0);
+	output(&c, "after the ACK, window 0");
+	expect_none(&c, "the window is 0", "out.fin-window", HINT_FIN_WINDOW);
+	if (!tcp_timer_armed(p, TCP_T_PERSIST))
+		ex_fail("out.fin-window", HINT_FIN_WINDOW,
+			"the persist timer is not armed: the FIN waits and nothing would send it");
+	ex_stack_advance(&c.s, tcp_rto_us(p) + 20000);
+	struct seg g;
+	if (!sent(&c, &g))
+		ex_fail("out.fin-window", HINT_FIN_WINDOW, "no window probe after one RTO");
+	ex_step("probe: SEQ=%u LEN=%u %s", g.seq, g.len, flags_str(g.flags));
+	ex_step("the peer opens its window: 1000");
+	p->snd_wnd = 1000;
+	output(&c, "after the window update");
+	expect_seg(&c, ISS + 301, 0, true, "out.fin-window", HINT_FIN_WINDOW);
 	conn_close(&c);
 }
 

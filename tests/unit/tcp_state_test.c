@@ -882,6 +882,48 @@ START_TEST(persist_probes_zero_window)
 }
 END_TEST
 
+/*
+ * The FIN takes a sequence number, so it needs a window octet too (Linux
+ * tcp_snd_wnd_test: a segment's end_seq, FIN included, within SND.UNA +
+ * SND.WND).  A receiver whose window is zero rejects it (RFC 9293
+ * §3.10.7.4: a segment of length 1 is unacceptable with RCV.WND 0), so
+ * sent into a zero window it would only come back by retransmission
+ * timeouts.  Held, it waits like data, under the persist timer.
+ */
+START_TEST(fin_waits_for_window)
+{
+	struct fx x;
+	fx_established(&x);
+	struct stack *st = &x.t.st;
+	uint8_t f[128];
+	feed(&x, f, mkseg_wnd(f, x.snd, x.iss + 1, 5)); /* room for "hello" only */
+	ck_assert_int_eq(ts_write(st, x.fd, "hello", 5), 5);
+	ck_assert_int_eq(ts_shutdown(st, x.fd, SHUT_WR), 0);
+	struct reply r;
+	ck_assert(take(&x, &r));
+	ck_assert_uint_eq(r.v.seq, x.iss + 1);
+	ck_assert_uint_eq(r.v.payload_len, 5);
+	ck_assert_msg(!(r.v.flags & TCP_FIN), "FIN sent beyond the peer's window");
+	expect_none(&x);
+	/* The peer takes the data and keeps its window shut: the FIN is
+	 * held, the persist timer probes. */
+	feed(&x, f, mkseg_wnd(f, x.snd, x.iss + 6, 0));
+	expect_none(&x);
+	ck_assert_int_eq(x.pcb->state, TCPS_FIN_WAIT_1);
+	ck_assert(tcp_timer_armed(x.pcb, TCP_T_PERSIST));
+	advance(&x, 200 * MS);
+	expect(&x, x.iss + 5, x.snd, TCP_ACK);
+	ck_assert_uint_eq(st->counters[CTR_TCP_ZERO_WINDOW_PROBES], 1);
+	/* The window opens: the FIN goes, at once. */
+	feed(&x, f, mkseg_wnd(f, x.snd, x.iss + 6, 1000));
+	expect(&x, x.iss + 6, x.snd, TCP_ACK | TCP_FIN);
+	ck_assert(!tcp_timer_armed(x.pcb, TCP_T_PERSIST));
+	feed(&x, f, mkseg_wnd(f, x.snd, x.iss + 7, 1000));
+	ck_assert_int_eq(x.pcb->state, TCPS_FIN_WAIT_2);
+	fx_free(&x);
+}
+END_TEST
+
 START_TEST(zero_window_with_data_in_flight_probes)
 {
 	struct fx x;
@@ -1293,6 +1335,7 @@ static Suite *tcp_state_suite(void)
 	tcase_add_test(tc, sacked_data_is_not_retransmitted);
 	tcase_add_test(tc, time_wait_accepts_new_syn);
 	tcase_add_test(tc, persist_probes_zero_window);
+	tcase_add_test(tc, fin_waits_for_window);
 	tcase_add_test(tc, zero_window_with_data_in_flight_probes);
 	tcase_add_test(tc, so_rcvbuf_sizes_the_window);
 	tcase_add_test(tc, active_open_negotiates_options);

@@ -760,23 +760,28 @@ static bool tcp_output_deferred(struct tcp_pcb *pcb)
  * SND.NXT - SND.UNA.  The usable window is the smaller of what is left of
  * the peer's window, SND.UNA + SND.WND - SND.NXT (0 when that is
  * negative), and cwnd_room (RFC 9293 §3.8.6.2.1, RFC 5681 §3.1); len =
- * min(waiting, max_len, usable window), which may be 0.  The FIN goes
+ * min(waiting, max_len, usable window), which may be 0.  The FIN is due
  * with this segment when the user closed (TF_FIN_QUEUED) and the segment
  * ends where the FIN's sequence number is: SND.NXT + len == fin_seq (once
- * sent, SND.NXT is fin_seq + 1 and it is never due again); it takes no
- * window.
+ * sent, SND.NXT is fin_seq + 1 and it is never due again).  It goes with
+ * it (*fin_out) only if the peer's window has room for its sequence number
+ * after the len octets (Linux tcp_snd_wnd_test): a receiver with no window
+ * left must reject it (RFC 9293 §3.10.7.4), so it waits, like data, for
+ * the window to open (the persist timer probes meanwhile).  cwnd does not
+ * limit it.
  *
  * Send (return true, with *len_out and *fin_out) when, in this order:
  *   - len == max_len: a full-sized segment;
  *   - len > 0 and SND.NXT < SND.MAX: a retransmission, whatever size;
  *   - len > 0, len is all that waits, and nodelay, or nothing is in
- *     flight, or the FIN goes with it: Nagle (RFC 1122 §4.2.3.4) holds a
- *     short last piece only while unacknowledged data is in flight;
+ *     flight, or the FIN is due: Nagle (RFC 1122 §4.2.3.4) holds a short
+ *     last piece only while unacknowledged data is in flight, and never
+ *     the last piece of a closed connection;
  *   - len > 0, max_snd_wnd > 0 and len >= max_snd_wnd / 2: sender SWS
  *     avoidance (RFC 1122 §4.2.3.4 (3) with Fs = 1/2), half the largest
  *     window the peer ever offered;
  *   - len > 0 and nothing is in flight: the window is all we may use;
- *   - len == 0, nothing waits and the FIN is due: a bare FIN.
+ *   - len == 0, nothing waits and the FIN goes: a bare FIN.
  * Otherwise return false (still setting *len_out and *fin_out): wait for
  * an ACK (it frees window, or ends Nagle's hold).
  */
@@ -786,9 +791,11 @@ bool tcp_send_decide(const struct tcp_pcb *pcb, uint32_t max_len, uint32_t cwnd_
 	/*
 	 * TODO: compute what waits beyond SND.NXT in the send ring, what is in
 	 * flight, the usable window (the peer's window left, and cwnd_room) and
-	 * len = min(waiting, max_len, usable); whether the FIN goes (TF_FIN_QUEUED
-	 * and SND.NXT + len == fin_seq); then apply the six rules of the comment
-	 * above, in order.  Set *len_out and *fin_out in every case.
+	 * len = min(waiting, max_len, usable); whether the FIN is due
+	 * (TF_FIN_QUEUED and SND.NXT + len == fin_seq) and whether it goes (due,
+	 * and the peer's window left is more than len: it takes a sequence
+	 * number); then apply the six rules of the comment above, in order.  Set
+	 * *len_out and *fin_out in every case.
 	 */
 	(void)pcb;
 	(void)max_len;
@@ -802,7 +809,8 @@ bool tcp_send_decide(const struct tcp_pcb *pcb, uint32_t max_len, uint32_t cwnd_
 /*
  * The persist timer (RFC 9293 §3.8.6.1, RFC 1122 §4.2.2.17), after
  * tcp_output sent what it could.  When data waits (the send ring holds
- * octets from SND.NXT on), nothing is in flight (SND.UNA == SND.MAX) and
+ * octets from SND.NXT on, or the FIN is queued and not sent: SND.NXT <=
+ * fin_seq), nothing is in flight (SND.UNA == SND.MAX) and
  * the peer's window is zero, nothing else would ever make us send again
  * (a window update from the peer may be lost): arm TCP_T_PERSIST for
  * tcp_rto_us(pcb), with persist_shift = 0, unless it is armed already.
@@ -814,7 +822,8 @@ bool tcp_send_decide(const struct tcp_pcb *pcb, uint32_t max_len, uint32_t cwnd_
 static void tcp_persist_update(struct tcp_pcb *pcb)
 {
 	/*
-	 * TODO: data waits, nothing is in flight and SND.WND == 0: arm
+	 * TODO: data waits (octets from SND.NXT on, or the FIN not yet sent: TF_FIN_QUEUED
+	 * and SND.NXT <= fin_seq), nothing is in flight and SND.WND == 0: arm
 	 * TCP_T_PERSIST for tcp_rto_us(pcb) with persist_shift = 0, unless it is
 	 * armed already (its backoff lives in that armed timer).  The window is
 	 * open and the timer armed: disarm it.
