@@ -541,6 +541,21 @@ static enum step check_sequence(struct tcp_ctx *c)
 {
 	struct tcp_pcb *pcb = c->pcb;
 	/*
+	 * Simultaneous open (RFC 9293 §3.5 figure 8): in SYN-RECEIVED reached
+	 * from SYN-SENT, the peer's SYN,ACK (SEG.SEQ = IRS, SEG.ACK = SND.NXT,
+	 * no text, no FIN) acknowledges our SYN.  By the checks below it is an
+	 * old duplicate, answered and dropped, and the open would complete one
+	 * round trip later, on the peer's ACK; like Linux (tcp_validate_incoming
+	 * lets exactly this SYN,ACK through in SYN_RECV), take it as that ACK:
+	 * its SYN, received already, goes, as trim_to_window would cut it.
+	 */
+	if (pcb->state == TCPS_SYN_RECEIVED && !(pcb->tf & TF_PASSIVE) &&
+	    (c->flags & (TCP_SYN | TCP_ACK | TCP_FIN | TCP_RST)) == (TCP_SYN | TCP_ACK) &&
+	    c->seq == pcb->irs && c->data_len == 0 && c->v.ack == pcb->snd_nxt) {
+		c->flags &= (uint8_t)~TCP_SYN;
+		c->seq++;
+	}
+	/*
 	 * RCV.WND for acceptability is the window the peer was offered (up to
 	 * rcv_adv), even when the ring has less room: the window never shrinks,
 	 * and a scaled window is rounded up (tcp_window_to_advertise), so the

@@ -578,7 +578,12 @@ EX_CHECK(syn_sent_bad_ack, "SYN-SENT: a wrong ACK gets a RST, an acceptable RST 
 #define HINT_SIMOPEN                                                                               \
 	"RFC 9293 §3.10.7.3 fourth, §3.5 figure 8: a SYN without ACK in SYN-SENT is a "          \
 	"simultaneous open: IRS = SEG.SEQ, RCV.NXT = SEG.SEQ + 1, SYN-RECEIVED, and send "         \
-	"<SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> (tcp_send_syn); the peer's ACK then completes it"
+	"<SEQ=ISS><ACK=RCV.NXT><CTL=SYN,ACK> (tcp_send_syn)"
+#define HINT_SIMOPEN_SYNACK                                                                        \
+	"§3.5 figure 8, line 6: in SYN-RECEIVED (not passive) the peer's SYN,ACK with SEG.SEQ = " \
+	"IRS and SEG.ACK = SND.NXT acknowledges our SYN: check_sequence clears its SYN and moves " \
+	"c->seq past it, and the ACK step completes the open (no old-duplicate ACK, no waiting "   \
+	"for the peer's next ACK)"
 
 EX_CHECK(simultaneous_open, "SYN-SENT, a SYN crosses ours: SYN-RECEIVED, SYN,ACK, ESTABLISHED")
 {
@@ -593,8 +598,13 @@ EX_CHECK(simultaneous_open, "SYN-SENT, a SYN crosses ours: SYN-RECEIVED, SYN,ACK
 	expect_state(&s, &c, TCPS_SYN_RECEIVED, "tcp_in.simultaneous-open", HINT_SIMOPEN);
 	peer(&s, &c, PEER_ISS, c.rcv, TCP_SYN | TCP_ACK, NULL,
 	     "the peer's SYN,ACK (its SYN again, with the ACK of ours)");
+	expect_state(&s, &c, TCPS_ESTABLISHED, "tcp_in.simultaneous-synack", HINT_SIMOPEN_SYNACK);
+	expect_nothing(&s, "the SYN,ACK completes the open: nothing to answer",
+		       "tcp_in.simultaneous-synack", HINT_SIMOPEN_SYNACK);
 	peer(&s, &c, c.snd, c.rcv, TCP_ACK, NULL, "the peer's ACK of our SYN,ACK");
 	expect_state(&s, &c, TCPS_ESTABLISHED, "tcp_in.simultaneous-open", HINT_SIMOPEN);
+	expect_nothing(&s, "a duplicate ACK needs no answer", "tcp_in.simultaneous-open",
+		       HINT_SIMOPEN);
 	done(&s, &c);
 }
 

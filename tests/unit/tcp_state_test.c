@@ -1035,6 +1035,67 @@ START_TEST(active_open_negotiates_options)
 }
 END_TEST
 
+/*
+ * RFC 9293 §3.5 figure 8: both ends send a SYN at once.  Ours gets the
+ * peer's SYN in SYN-SENT (SYN-RECEIVED, our SYN,ACK), then the peer's
+ * SYN,ACK: SEG.SEQ = IRS and SEG.ACK = SND.NXT, it acknowledges our SYN,
+ * and the open completes on it, without another round trip (Linux
+ * tcp_validate_incoming lets exactly this SYN,ACK through in SYN_RECV).
+ */
+START_TEST(simultaneous_open_completes_on_synack)
+{
+	struct fx x;
+	fx_listen(&x);
+	struct stack *st = &x.t.st;
+	int fd = connect_peer(&x, 83);
+	struct reply r;
+	ck_assert(take(&x, &r));
+	ck_assert_uint_eq(r.v.flags, TCP_SYN);
+	uint32_t iss = r.v.seq;
+	uint16_t lport = r.v.src_port;
+	uint8_t f[128];
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, 83, lport, 5000, 0, TCP_SYN, 30000, NULL, 0, NULL, 0));
+	ck_assert(take(&x, &r));
+	ck_assert_uint_eq(r.v.flags, TCP_SYN | TCP_ACK);
+	ck_assert_uint_eq(r.v.seq, iss);
+	ck_assert_uint_eq(r.v.ack, 5001);
+	struct tcp_pcb *pcb = tcp_conn_lookup(st, IP4(OUR_IP), lport, IP4(PEER_IP), 83);
+	ck_assert_int_eq(pcb->state, TCPS_SYN_RECEIVED);
+	/* The peer's SYN,ACK (line 6 of figure 8). */
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, 83, lport, 5000, iss + 1, TCP_SYN | TCP_ACK, 30000, NULL, 0,
+				    NULL, 0));
+	ck_assert_int_eq(pcb->state, TCPS_ESTABLISHED);
+	ck_assert_uint_eq(pcb->snd_una, iss + 1);
+	ck_assert_uint_eq(pcb->rcv_nxt, 5001);
+	ck_assert_uint_eq(st->drops[DROP_TCP_DUP], 0);
+	ck_assert_uint_eq(st->drops[DROP_TCP_SYN_CHALLENGE], 0);
+	ck_assert_uint_eq(tcp_sock_ops.poll(ts_fd_get(st, fd, TS_FD_SOCK)) & EPOLLOUT, EPOLLOUT);
+	/* Its ACK of our SYN,ACK (line 7, crossing) changes nothing. */
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, 83, lport, 5001, iss + 1, TCP_ACK, 30000, NULL, 0, NULL, 0));
+	expect_none(&x);
+	ck_assert_int_eq(pcb->state, TCPS_ESTABLISHED);
+	/* Data flows. */
+	ck_assert_int_eq(ts_write(st, fd, "hi", 2), 2);
+	ck_assert(take(&x, &r));
+	ck_assert_uint_eq(r.v.seq, iss + 1);
+	ck_assert_uint_eq(r.v.ack, 5001);
+	ck_assert_uint_eq(r.v.payload_len, 2);
+	/* The same SYN,ACK again, now in ESTABLISHED: an old duplicate
+	 * (SEG.SEQ < RCV.NXT), answered with an ACK and dropped. */
+	feed(&x, f,
+	     ts_tcp_frame_from_peer(f, 83, lport, 5000, iss + 1, TCP_SYN | TCP_ACK, 30000, NULL, 0,
+				    NULL, 0));
+	ck_assert(take(&x, &r));
+	ck_assert_uint_eq(r.v.flags, TCP_ACK);
+	ck_assert_uint_eq(r.v.ack, 5001);
+	ck_assert_uint_eq(st->drops[DROP_TCP_DUP], 1);
+	fx_free(&x);
+}
+END_TEST
+
 START_TEST(syn_sent_times_out)
 {
 	struct fx x;
@@ -1339,6 +1400,7 @@ static Suite *tcp_state_suite(void)
 	tcase_add_test(tc, zero_window_with_data_in_flight_probes);
 	tcase_add_test(tc, so_rcvbuf_sizes_the_window);
 	tcase_add_test(tc, active_open_negotiates_options);
+	tcase_add_test(tc, simultaneous_open_completes_on_synack);
 	tcase_add_test(tc, syn_sent_times_out);
 	tcase_add_test(tc, syn_sent_rejects_bad_ack);
 	tcase_add_test(tc, eaddrinuse_rules);

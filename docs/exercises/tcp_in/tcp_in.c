@@ -531,6 +531,10 @@ static enum step check_sequence(struct tcp_ctx *c)
 {
 	/*
 	 * TODO: RFC 9293 §3.10.7.4 first: is the segment acceptable?
+	 *  - Simultaneous open (§3.5 figure 8): in SYN-RECEIVED without TF_PASSIVE,
+	 *    a SYN,ACK without FIN, RST or text, SEG.SEQ == IRS and SEG.ACK ==
+	 *    SND.NXT acknowledges our SYN: clear its SYN and move c->seq past it
+	 *    (Linux lets it through), so the steps below take it as that ACK.
 	 *  - A retransmitted SYN in SYN-RECEIVED (SYN without ACK, SEG.SEQ ==
 	 *    IRS: our SYN,ACK was lost): send the SYN,ACK again (tcp_send_syn)
 	 *    unless oow_rate_limited(c, false), and drop it (DROP_TCP_DUP).
