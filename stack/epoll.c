@@ -301,21 +301,15 @@ static int ready_wait(struct stack *st, int timeout_ms, int (*ready)(struct stac
 	}
 	uint64_t until =
 	    timeout_ms < 0 ? UINT64_MAX : stack_clock(st) + (uint64_t)timeout_ms * 1000u;
-	/* Work already queued (frames, due timers) first, without sleeping;
-	 * what the application sent may go with the sleep below, if there is
-	 * one (netdev_ops.wait), and is flushed before returning otherwise. */
-	if (st->wait_hook || st->kq < 0) {
+	/* Work already queued (frames, due timers) first, without sleeping. */
+	if (st->wait_hook || st->kq < 0)
 		stack_poll(st, st->now_us);
-	} else if (stack_wait_held(st, 0) == -EINTR) {
-		stack_flush(st);
+	else if (stack_wait(st, 0) == -EINTR)
 		return -EINTR;
-	}
 	for (;;) {
 		int n = ready(st, ctx);
-		if (n != 0 || timeout_ms == 0) {
-			stack_flush(st);
+		if (n != 0 || timeout_ms == 0)
 			return n;
-		}
 		int r = stack_block(st, until);
 		if (r == -EINTR)
 			return -EINTR;

@@ -51,7 +51,6 @@
 #ifndef TS_NETDEV_H
 #define TS_NETDEV_H
 
-#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -212,28 +211,13 @@ struct netdev_ops {
 	 * what it is given and return 0 before the frame left (the TAP with
 	 * --io uring: one io_uring_enter for a batch instead of a writev per
 	 * frame); the stack then calls flush before it reads the link and when
-	 * a poll ends (or leaves the queue to wait, below), so nothing stays
-	 * queued while the stack sleeps or the application runs after
-	 * ts_epoll_wait returned.  Returns how many
+	 * a poll ends, so nothing stays queued while the stack sleeps or the
+	 * application runs after ts_epoll_wait returned.  Returns how many
 	 * queued frames the kernel refused (the stack counts each
 	 * LINK_TX_FAIL).  A wrapper forwards it to its lower device after
 	 * sending what it holds that is due; NULL: the device queues nothing.
 	 */
 	int (*flush)(struct netdev *dev, uint64_t now_us);
-	/*
-	 * Optional: sends what send and sendv queued (as flush, its refusals
-	 * reported by the next flush) and sleeps until a frame may be read,
-	 * until the clock reads until_us (UINT64_MAX: no limit; now_us is the
-	 * clock now) or until a signal, in one system call where epoll_wait
-	 * would take a flush and a wait: the TAP with --io uring submits its
-	 * writes and a poll of its fd in one io_uring_enter that then sleeps.
-	 * Returns 1 when a frame may wait, 0 at the deadline, -EINTR when a
-	 * signal (or anything else) woke it earlier, other -errno when the
-	 * device cannot wait this way (any more): the caller flushes and uses
-	 * epoll on pollfd.  Wrappers do not offer it (they hold frames of
-	 * their own).
-	 */
-	int (*wait)(struct netdev *dev, uint64_t until_us, uint64_t now_us);
 	/* A kernel fd that becomes readable when a frame waits, or -1 (wire, replay). */
 	int (*pollfd)(struct netdev *dev);
 	/* Earliest clock time at which a held frame is due (delay), or UINT64_MAX. */
@@ -320,11 +304,6 @@ static inline void netdev_rx_verdict(struct netdev *d, enum ts_drop_reason reaso
 static inline int netdev_flush(struct netdev *d, uint64_t now_us)
 {
 	return d->ops->flush ? d->ops->flush(d, now_us) : 0;
-}
-
-static inline int netdev_wait(struct netdev *d, uint64_t until_us, uint64_t now_us)
-{
-	return d->ops->wait ? d->ops->wait(d, until_us, now_us) : -EOPNOTSUPP;
 }
 
 static inline int netdev_pollfd(struct netdev *d)

@@ -460,11 +460,9 @@ static int stack_read_link(struct stack *st)
 /*
  * stack_poll, with the link read or not: stack_wait skips the read when the
  * last one found the link empty and the kernel has not said otherwise
- * since (st->link_empty), since it is about to ask epoll anyway.  Without
- * flush, what is queued stays queued: stack_wait's caller then sends it
- * with the wait (netdev_ops.wait) or flushes before it returns.
+ * since (st->link_empty), since it is about to ask epoll anyway.
  */
-static int stack_poll_link(struct stack *st, uint64_t now_us, bool read_link, bool flush)
+static int stack_poll_link(struct stack *st, uint64_t now_us, bool read_link)
 {
 	int handled = 0;
 
@@ -476,7 +474,7 @@ static int stack_poll_link(struct stack *st, uint64_t now_us, bool read_link, bo
 	tcp_batch_begin(st);
 	/* What the application sent since the last poll leaves before we read
 	 * what may answer it (recv_batch sends it in the same call). */
-	if (flush && (!read_link || !st->dev->ops->recv_batch))
+	if (!read_link || !st->dev->ops->recv_batch)
 		stack_link_flush(st);
 	st->link_empty = false;
 	if (read_link)
@@ -486,14 +484,13 @@ static int stack_poll_link(struct stack *st, uint64_t now_us, bool read_link, bo
 	/* The tasks those frames and timers woke (task.c), unless a task polls. */
 	if (st->sched)
 		handled += task_run_ready(st);
-	if (flush)
-		stack_link_flush(st);
+	stack_link_flush(st);
 	return handled;
 }
 
 int stack_poll(struct stack *st, uint64_t now_us)
 {
-	return stack_poll_link(st, now_us, true, true);
+	return stack_poll_link(st, now_us, true);
 }
 
 uint64_t stack_next_deadline(struct stack *st)
@@ -524,13 +521,7 @@ static void arm_timerfd(struct stack *st, uint64_t deadline_us)
 	timerfd_settime(st->tfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-void stack_flush(struct stack *st)
-{
-	stack_link_flush(st);
-}
-
-/* stack_wait; with held, what is queued may stay queued when it returns without sleeping. */
-static int stack_wait_link(struct stack *st, int timeout_ms, bool held)
+int stack_wait(struct stack *st, int timeout_ms)
 {
 	uint64_t start = ts_clock_us();
 	uint64_t until = timeout_ms < 0 ? UINT64_MAX : start + (uint64_t)timeout_ms * 1000u;
@@ -548,33 +539,17 @@ static int stack_wait_link(struct stack *st, int timeout_ms, bool held)
 		 */
 		uint64_t t = ts_clock_us();
 		bool skip = st->kq >= 0 && st->link_empty && netdev_next_deadline(st->dev) > t;
-		/* A device that sleeps itself (netdev_ops.wait) sends what this
-		 * poll queues when it sleeps, in the same system call. */
-		bool dev_wait = st->kq >= 0 && st->dev->ops->wait;
-		int n = stack_poll_link(st, t, !skip, !dev_wait);
+		int n = stack_poll_link(st, t, !skip);
 		if (skip)
 			st->link_empty = true;
+		if (n > 0)
+			return n;
 		uint64_t now = ts_clock_us();
-		if (n > 0 || now >= until || st->kq < 0) {
-			if (dev_wait && !held)
-				stack_link_flush(st); /* the application runs next */
-			return n > 0 ? n : 0;
-		}
+		if (now >= until || st->kq < 0)
+			return 0;
 		uint64_t next = stack_next_deadline(st);
 		if (next > until)
 			next = until;
-		if (dev_wait) {
-			int r = netdev_wait(st->dev, next, now);
-			stack_link_flush(st); /* counts what it refused; sends nothing more */
-			if (r == -EINTR)
-				return -EINTR;
-			if (r >= 0) {
-				if (r > 0)
-					st->link_empty = false;
-				continue;
-			}
-			/* The device gave its own wait up (io_uring refused): epoll. */
-		}
 		int ms = -1;
 		if (next != UINT64_MAX) {
 			/* Sub-millisecond deadlines go through the timerfd; epoll's
@@ -597,16 +572,6 @@ static int stack_wait_link(struct stack *st, int timeout_ms, bool held)
 				st->link_empty = false; /* the link fd: frames wait */
 			}
 	}
-}
-
-int stack_wait(struct stack *st, int timeout_ms)
-{
-	return stack_wait_link(st, timeout_ms, false);
-}
-
-int stack_wait_held(struct stack *st, int timeout_ms)
-{
-	return stack_wait_link(st, timeout_ms, true);
 }
 
 int ts_set_wait_hook(struct stack *st, int (*fn)(struct stack *st, uint64_t until_us, void *ctx),

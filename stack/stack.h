@@ -257,15 +257,6 @@ uint64_t stack_next_deadline(struct stack *st);
  */
 int stack_wait(struct stack *st, int timeout_ms);
 /*
- * stack_wait, except that what the stack queued for a link that sleeps
- * itself (netdev_ops.wait) may stay queued when it returns without having
- * slept: for a caller that goes on to wait (it then leaves with that wait)
- * or else calls stack_flush before the application runs (ready_wait).
- */
-int stack_wait_held(struct stack *st, int timeout_ms);
-/* Sends what the link queued (netdev_ops.flush), counting its refusals. */
-void stack_flush(struct stack *st);
-/*
  * The clock blocking calls time their deadlines with: the stack's own
  * (st->now_us) when a wait hook owns time, CLOCK_MONOTONIC on a kernel link.
  */

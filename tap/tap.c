@@ -37,9 +37,6 @@
  * as writev would (a TAP write never waits) and the queue is free again
  * when the call returns.  Larger frames (TSO, jumbo) flush the queue and
  * go out by writev, in order: the copy would cost more than the call.
- * When the stack has nothing to do it sleeps in tap_wait: the queue and a
- * poll of the fd in one io_uring_enter that waits for the poll, where the
- * plain path takes a flush and an epoll_wait.
  *
  * The kernel's end (link up, MTU, address) is configured separately by
  * nl.c, since a TAP we attach to may already be configured by ip(8).
@@ -60,8 +57,6 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <liburing.h>
-#include <poll.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -99,18 +94,12 @@ _Static_assert(NETDEV_GSO_TCPV4 == VIRTIO_NET_HDR_GSO_TCPV4 &&
 #define TAP_RXQ_MAX 32
 /* user_data of a read's completion: TAP_RXQ_TAG | its index. */
 #define TAP_RXQ_TAG (1ull << 32)
-/* user_data of the poll tap_wait arms. */
-#define TAP_POLL_TAG (2ull << 32)
-/* tap_wait's longest sleep when the stack has no deadline (it then says 0). */
-#define TAP_WAIT_MAX_US (3600ull * 1000000u)
 
 struct tap_txq {
-	struct io_uring ring;	       /* TAP_TXQ_SLOTS + TAP_RXQ_MAX + 1 (a poll) entries */
-	bool poll_armed;	       /* tap_wait's poll is in the kernel, not yet completed */
-	bool poll_fired;	       /* it completed while reads were reaped (tap_reap) */
-	unsigned n;		       /* frames queued */
-	uint32_t len[TAP_TXQ_SLOTS];   /* octets of each, vnet header included */
-	uint8_t (*slot)[TAP_TXQ_SLOT]; /* TAP_TXQ_SLOTS of them */
+	struct io_uring ring;			       /* TAP_TXQ_SLOTS + TAP_RXQ_MAX entries */
+	unsigned n;				       /* frames queued */
+	uint32_t len[TAP_TXQ_SLOTS];		       /* octets of each, vnet header included */
+	uint8_t (*slot)[TAP_TXQ_SLOT];		       /* TAP_TXQ_SLOTS of them */
 	uint8_t rx_hdr[TAP_RXQ_MAX][TAP_VNET_HDR_LEN]; /* each read's vnet header */
 	struct iovec rx_iov[TAP_RXQ_MAX][2];	       /* and where it goes */
 };
@@ -349,13 +338,6 @@ static int tap_reap(struct tap *t, unsigned want, const uint32_t *tx_len, unsign
 		uint64_t id = io_uring_cqe_get_data64(cqe);
 		int res = cqe->res;
 		io_uring_cqe_seen(&q->ring, cqe);
-		if (id == TAP_POLL_TAG) {
-			/* A poll tap_wait left armed at its deadline, not one of this
-			 * call's operations: the next tap_wait returns at once. */
-			q->poll_armed = false;
-			q->poll_fired = true;
-			continue;
-		}
 		done++;
 		if (!(id & TAP_RXQ_TAG)) {
 			tx_seen++;
@@ -554,88 +536,6 @@ static int tap_recv_batch(struct netdev *dev, struct netdev_rx *rx, int n, uint6
 	return rr.frames;
 }
 
-static uint64_t tap_clock_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* the stack's clock (ts_clock_us) */
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-/*
- * netdev_ops.wait with io_uring: the queued writes and (unless one is
- * armed still) a one-shot poll of the fd go to the kernel in one
- * io_uring_enter, which then sleeps until the poll completes, the
- * deadline passes (IORING_ENTER_EXT_ARG's timeout) or a signal comes.
- * Where the plain path takes a flush and an epoll_wait, this is one
- * call: at -c1 a request costs this and one read.  A poll still armed at
- * the deadline stays armed; whichever call reaps its completion later
- * says so (tap_reap sets poll_fired).
- */
-static int tap_wait(struct netdev *dev, uint64_t until_us, uint64_t now_us)
-{
-	struct tap *t = (struct tap *)dev;
-	struct tap_txq *q = t->txq;
-	if (!q)
-		return -EOPNOTSUPP;
-	if (q->poll_fired) {
-		q->poll_fired = false;
-		tap_txq_flush(t);
-		return 1;
-	}
-	unsigned tx_n = tap_txq_prep(t);
-	if (!q->poll_armed) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&q->ring);
-		io_uring_prep_poll_add(sqe, t->fd, POLLIN);
-		io_uring_sqe_set_data64(sqe, TAP_POLL_TAG);
-		q->poll_armed = true;
-	}
-	uint64_t left = until_us > now_us ? until_us - now_us : 0;
-	if (left > TAP_WAIT_MAX_US)
-		left = TAP_WAIT_MAX_US;
-	uint64_t deadline = tap_clock_us() + left;
-	struct __kernel_timespec ts = {.tv_sec = (long long)(left / 1000000u),
-				       .tv_nsec = (long long)(left % 1000000u) * 1000};
-	struct io_uring_cqe *cqe;
-	/* Every write and the poll: only the poll can keep it waiting (a TAP
-	 * write completes inside the call).  Returns what was submitted, or
-	 * -ETIME / -EINTR when nothing completed. */
-	int r = io_uring_submit_and_wait_timeout(&q->ring, &cqe, tx_n + 1, &ts, NULL);
-	if (r < 0 && r != -ETIME && r != -EINTR) {
-		/* The kernel refused the call: as tap_reap, give io_uring up. */
-		t->tx_failed += tx_n;
-		tap_txq_free(t);
-		return r;
-	}
-	bool ready = false;
-	unsigned tx_seen = 0;
-	for (;;) {
-		if (io_uring_peek_cqe(&q->ring, &cqe) != 0) {
-			if (tx_seen == tx_n)
-				break;
-			/* Not yet posted (never seen: the writes complete inline). */
-			if (io_uring_wait_cqe(&q->ring, &cqe) != 0)
-				break;
-		}
-		uint64_t id = io_uring_cqe_get_data64(cqe);
-		int res = cqe->res;
-		io_uring_cqe_seen(&q->ring, cqe);
-		if (id == TAP_POLL_TAG) {
-			q->poll_armed = false;
-			ready = true;
-		} else if (id < tx_n) {
-			tx_seen++;
-			if (res < 0 || (uint32_t)res != q->len[id])
-				t->tx_failed++;
-		}
-	}
-	t->tx_failed += tx_n - tx_seen;
-	if (ready)
-		return 1;
-	/* Woken before the deadline with nothing to read: a signal (the
-	 * kernel reports the submission's count rather than EINTR). */
-	return r == -EINTR || tap_clock_us() < deadline ? -EINTR : 0;
-}
-
 static int tap_flush(struct netdev *dev, uint64_t now_us)
 {
 	struct tap *t = (struct tap *)dev;
@@ -667,7 +567,6 @@ static const struct netdev_ops tap_ops = {
     .sendv = tap_sendv,
     .caps = tap_caps,
     .flush = tap_flush,
-    .wait = tap_wait,
     .pollfd = tap_pollfd,
     .next_deadline = NULL, /* nothing held: frames wait in the kernel */
     .destroy = tap_destroy,
@@ -843,7 +742,7 @@ int tap_set_io(struct netdev *dev, enum tap_io want, enum tap_io *got, char *err
 		if (q && !(q->slot = malloc(TAP_TXQ_SLOTS * sizeof(*q->slot))))
 			r = -ENOMEM;
 		if (!r)
-			r = io_uring_queue_init(TAP_TXQ_SLOTS + TAP_RXQ_MAX + 1, &q->ring, 0);
+			r = io_uring_queue_init(TAP_TXQ_SLOTS + TAP_RXQ_MAX, &q->ring, 0);
 		if (r < 0) {
 			if (q)
 				free(q->slot);

@@ -3,25 +3,17 @@
  * recv_batch (stack/netdev.h, stack/stack.c stack_link_flush and
  * stack_read_link), over a fake device in front of a capdev: no kernel, no
  * root.  The device logs every call it gets (F flush, R recv, B
- * recv_batch, S send, W wait) so a test asserts their order, not only
- * their count.
+ * recv_batch, S send) so a test asserts their order, not only their count.
  *
  * What is checked: each frame a flush reports refused counts one
  * LINK_TX_FAIL drop; a poll flushes before it reads with recv (and not with
  * recv_batch, which sends the queue itself) and once more at its end, after
  * the last answer; recv_batch frames are handed up in order, the entries
- * after an empty one (len 0) of the same call included.  With a device
- * that sleeps itself (netdev_ops.wait), stack_wait sends what is queued
- * with the wait and not before it, flushes before the application runs,
- * hands the wait the stack's next deadline, and falls back to epoll when
- * the device cannot wait.
+ * after an empty one (len 0) of the same call included.
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tsunit.h"
 #include "arp.h"
@@ -29,7 +21,6 @@
 #include "eth.h"
 #include "faults.h"
 #include "pcap_tee.h"
-#include "tapstack.h"
 #include "tcp_frames.h"
 #include "trace.h"
 
@@ -52,11 +43,6 @@ struct batchdev {
 	int fail;		/* what recv_batch returns instead of frames, when not 0 */
 	int batches;
 	unsigned destroyed; /* destroy calls: a wrapper destroys its lower device */
-	/* wait: what each call returns in turn; after the script, 0 at until_us. */
-	int wait_ret[8];
-	int wait_n, waits;
-	uint64_t wait_until[8]; /* until_us of each call */
-	int pipefd[2];		/* the pollfd: never readable */
 };
 
 static void bd_log(struct batchdev *b, char c)
@@ -122,27 +108,6 @@ static int bd_flush(struct netdev *d, uint64_t now_us)
 	return r;
 }
 
-static int bd_wait(struct netdev *d, uint64_t until_us, uint64_t now_us)
-{
-	struct batchdev *b = (struct batchdev *)d;
-	(void)now_us;
-	bd_log(b, 'W');
-	int i = b->waits++;
-	if (i < 8)
-		b->wait_until[i] = until_us;
-	if (i < b->wait_n)
-		return b->wait_ret[i];
-	uint64_t now = ts_clock_us();
-	if (until_us > now)
-		poll(NULL, 0, (int)((until_us - now + 999) / 1000));
-	return 0;
-}
-
-static int bd_pollfd(struct netdev *d)
-{
-	return ((struct batchdev *)d)->pipefd[0];
-}
-
 static void bd_destroy(struct netdev *d)
 {
 	((struct batchdev *)d)->destroyed++; /* the test frees the capdev */
@@ -161,16 +126,6 @@ static const struct netdev_ops bd_batch_ops = {
     .send = bd_send,
     .caps = bd_caps,
     .flush = bd_flush,
-};
-
-static const struct netdev_ops bd_wait_ops = {
-    .recv = bd_recv,
-    .recv_batch = bd_recv_batch,
-    .send = bd_send,
-    .caps = bd_caps,
-    .flush = bd_flush,
-    .wait = bd_wait,
-    .pollfd = bd_pollfd,
 };
 
 /* A stack (tsunit's defaults: 10.0.0.2, 02:00:00:00:00:02) over a new batchdev. */
@@ -327,7 +282,6 @@ START_TEST(wrappers_forward_flush)
 	for (int i = 0; i < 4; i++) {
 		ck_assert_msg(w[i] != NULL, "wrapper %d: %s", i, err);
 		ck_assert_ptr_null(w[i]->ops->recv_batch);
-		ck_assert_ptr_null(w[i]->ops->wait); /* they hold frames of their own */
 		b.refuse = 3;
 		unsigned before = b.flushes;
 		ck_assert_int_eq(netdev_flush(w[i], 0), 3);
@@ -409,86 +363,6 @@ START_TEST(recv_batch_error_frees_buffers)
 }
 END_TEST
 
-/*
- * stack_wait over a device that sleeps itself: the wait carries what the
- * application queued (no flush before it), gets the stack's deadline,
- * and a wake-up (1) is followed by a read; the stack flushes before the
- * application runs; -EINTR comes back as such; a device that cannot wait
- * (-EOPNOTSUPP) gets a flush and epoll instead.
- */
-START_TEST(wait_carries_the_flush)
-{
-	struct stack st;
-	struct batchdev b;
-	bd_stack(&st, &b, true);
-	b.dev.ops = &bd_wait_ops;
-	ck_assert_int_eq(pipe(b.pipefd), 0);
-	stack_destroy(&st); /* again, now with the pollfd: the stack's epoll set needs it */
-	struct ts_config cfg;
-	ts_config_default(&cfg);
-	cfg.seed = 1;
-	cfg.gratuitous_arp = false;
-	ck_assert_int_eq(stack_init(&st, &cfg, &b.dev, ts_clock_us()), 0);
-	ck_assert_int_ge(st.kq, 0);
-	/* A frame: read, answered, and flushed before the application runs. */
-	b.rx_len[0] = arp_request_from(b.rx[0], TS_PEER_IP);
-	b.rx_n = 1;
-	b.log_n = 0;
-	ck_assert_int_gt(stack_wait(&st, 1000), 0);
-	ck_assert_str_eq(b.log, "BSF");
-	expect_arp_reply_to(b.cap, TS_PEER_IP);
-	/* The application sends a datagram: it leaves with the wait, unflushed before. */
-	int fd = ts_socket(&st, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_in to = {
-	    .sin_family = AF_INET, .sin_port = htons(9), .sin_addr.s_addr = htonl(TS_PEER_IP)};
-	b.log_n = 0;
-	ck_assert_int_eq(ts_sendto(&st, fd, "x", 1, 0, (struct sockaddr *)&to, sizeof(to)), 1);
-	ck_assert_str_eq(b.log, "S");
-	uint64_t start = ts_clock_us();
-	ck_assert_int_eq(stack_wait(&st, 20), 0);
-	ck_assert_uint_ge(b.log_n, 3);
-	ck_assert_msg(strncmp(b.log, "SWF", 3) == 0, "log %s", b.log);
-	ck_assert_ptr_null(strchr(b.log, 'B')); /* the link is known empty */
-	ck_assert_int_eq(b.log[b.log_n - 1], 'F');
-	/* Its deadline: at most the 20 ms asked (sooner if a timer is due). */
-	ck_assert_uint_le(b.wait_until[0], start + 20000 + 2000);
-	ck_assert_uint_ge(b.wait_until[0], start);
-	uint8_t f[128];
-	ck_assert_uint_eq(capdev_take(b.cap, f, sizeof(f)), 14 + 20 + 8 + 1); /* the datagram */
-	ck_assert_uint_eq(get_be16(f + 12), ETH_TYPE_IPV4);
-	/* A wake-up: the frame is read next, then flushed; nothing in between. */
-	b.rx_len[1] = arp_request_from(b.rx[1], 0x0a000007u);
-	b.rx_n = 2;
-	b.waits = 0;
-	b.wait_n = 1;
-	b.wait_ret[0] = 1;
-	b.log_n = 0;
-	ck_assert_int_gt(stack_wait(&st, 1000), 0);
-	ck_assert_str_eq(b.log, "WFBSF");
-	expect_arp_reply_to(b.cap, 0x0a000007u);
-	/* A signal. */
-	b.waits = 0;
-	b.wait_ret[0] = -EINTR;
-	b.log_n = 0;
-	ck_assert_int_eq(stack_wait(&st, 1000), -EINTR);
-	ck_assert_str_eq(b.log, "WF");
-	/* A device that cannot wait: a flush, then epoll (the pipe stays silent). */
-	b.waits = 0;
-	b.wait_n = 8;
-	for (int i = 0; i < 8; i++)
-		b.wait_ret[i] = -EOPNOTSUPP;
-	b.log_n = 0;
-	start = ts_clock_us();
-	ck_assert_int_eq(stack_wait(&st, 10), 0);
-	ck_assert_uint_ge(ts_clock_us() - start, 10000);
-	ck_assert_msg(strncmp(b.log, "WFF", 3) == 0, "log %s", b.log);
-	ts_close(&st, fd);
-	bd_free(&st, &b);
-	close(b.pipefd[0]);
-	close(b.pipefd[1]);
-}
-END_TEST
-
 static Suite *link_batch_suite(void)
 {
 	Suite *s = suite_create("link_batch");
@@ -499,7 +373,6 @@ static Suite *link_batch_suite(void)
 	tcase_add_test(tc, wrappers_forward_flush);
 	tcase_add_test(tc, recv_batch_sizes_double_up_to_16);
 	tcase_add_test(tc, recv_batch_error_frees_buffers);
-	tcase_add_test(tc, wait_carries_the_flush);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -23,9 +23,6 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/wait.h>
-#include <signal.h>
 #include <unistd.h>
 /* RUNNING_ON_VALGRIND (tap_uring_stack_transfer, and auto being plain there): Debian's valgrind
  * package has the header; without it the test runs everywhere. */
@@ -947,120 +944,6 @@ START_TEST(tap_recv_batch_plain)
 }
 END_TEST
 
-/* Sends a UDP datagram from the kernel to 10.9.0.2 (a permanent neighbour on ifname). */
-static void kernel_sends_to_stack(struct uring_tap *u, const char *ifname)
-{
-	char cmd[160];
-	snprintf(cmd, sizeof(cmd),
-		 "ip neigh replace 10.9.0.2 lladdr 02:00:00:00:00:99 dev %s nud permanent", ifname);
-	ck_assert_int_eq(system(cmd), 0);
-	struct sockaddr_in to = {
-	    .sin_family = AF_INET, .sin_port = htons(9999), .sin_addr.s_addr = htonl(STACK_IP)};
-	ck_assert_int_eq(sendto(u->ks, "wake", 4, 0, (struct sockaddr *)&to, sizeof(to)), 4);
-}
-
-/* recv_batch into rx (cap entries of bufs); returns the frames read. */
-static int read_batch(struct uring_tap *u, uint8_t (*bufs)[2048], struct netdev_rx *rx, int cap)
-{
-	memset(rx, 0, (size_t)cap * sizeof(*rx));
-	for (int i = 0; i < cap; i++) {
-		rx[i].buf = bufs[i];
-		rx[i].cap = 2048;
-	}
-	return u->tap->ops->recv_batch(u->tap, rx, cap, 0);
-}
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
-/*
- * netdev_ops.wait with io_uring (tap_wait): the queued frames go out with
- * the wait; with nothing to read it sleeps until the deadline and says 0;
- * a frame from the kernel wakes it (1) long before a far deadline, and the
- * next recv_batch reads that frame; a signal wakes it with -EINTR.  A poll
- * left armed at a deadline and completed during a recv_batch disturbs
- * nothing in that batch (its frames, the writes' accounting), and makes
- * the next wait return at once.
- */
-START_TEST(tap_uring_wait)
-{
-	if (!enter_private_netns("tap_uring_wait"))
-		return;
-	struct uring_tap u;
-	uring_tap_open(&u, "tstap17", TAP_OFFLOAD_NONE, TAP_IO_URING, 1500);
-	ck_assert_ptr_nonnull(u.tap->ops->wait);
-	static uint8_t bufs[8][2048];
-	struct netdev_rx rx[8];
-	/* The link's own start (no IPv6: nothing) leaves the TAP empty. */
-	ck_assert_int_eq(read_batch(&u, bufs, rx, 8), 0);
-
-	/* Three queued frames leave with a wait that then sleeps to its deadline. */
-	for (uint32_t seq = 0; seq < 3; seq++)
-		send_seq(&u, seq);
-	expect_nothing(u.ks);
-	uint64_t t0 = ts_clock_us();
-	ck_assert_int_eq(netdev_wait(u.tap, t0 + 30000, t0), 0);
-	ck_assert_uint_ge(ts_clock_us() - t0, 30000);
-	expect_seqs(u.ks, 0, 3);
-	ck_assert_int_eq(netdev_flush(u.tap, 0), 0); /* none refused, nothing left */
-	expect_nothing(u.ks);
-
-	/* That wait's poll is still armed: a frame from the kernel completes it
-	 * during the next batch of reads, which gets the frame all the same,
-	 * and writes its queued frame. */
-	kernel_sends_to_stack(&u, "tstap17");
-	poll(NULL, 0, 20);
-	send_seq(&u, 3);
-	ck_assert_int_eq(read_batch(&u, bufs, rx, 8), 1);
-	ck_assert(is_udp_to_stack(rx[0].buf, rx[0].len));
-	ck_assert_mem_eq(rx[0].buf + 42, "wake", 4);
-	expect_seqs(u.ks, 3, 4);
-	ck_assert_int_eq(netdev_flush(u.tap, 0), 0);
-	/* That poll completion says a frame may wait: the next wait returns at once. */
-	t0 = ts_clock_us();
-	ck_assert_int_eq(netdev_wait(u.tap, t0 + 2000000, t0), 1);
-	ck_assert_uint_lt(ts_clock_us() - t0, 1000000);
-	ck_assert_int_eq(read_batch(&u, bufs, rx, 8), 0);
-
-	/* A frame wakes a wait long before its deadline. */
-	t0 = ts_clock_us();
-	pid_t pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		poll(NULL, 0, 50);
-		kernel_sends_to_stack(&u, "tstap17");
-		_exit(0);
-	}
-	ck_assert_int_eq(netdev_wait(u.tap, t0 + 5000000, t0), 1);
-	ck_assert_uint_lt(ts_clock_us() - t0, 2000000);
-	waitpid(pid, NULL, 0);
-	ck_assert_int_eq(read_batch(&u, bufs, rx, 8), 1);
-	ck_assert_mem_eq(rx[0].buf + 42, "wake", 4);
-
-	/* A signal wakes it too: -EINTR, and what was queued went out. */
-	struct sigaction sa = {.sa_handler = on_alarm}, old;
-	sigaction(SIGALRM, &sa, &old); /* no SA_RESTART */
-	struct itimerval it = {.it_value = {.tv_usec = 50000}};
-	setitimer(ITIMER_REAL, &it, NULL);
-	send_seq(&u, 4);
-	t0 = ts_clock_us();
-	ck_assert_int_eq(netdev_wait(u.tap, t0 + 5000000, t0), -EINTR);
-	ck_assert_uint_lt(ts_clock_us() - t0, 2000000);
-	sigaction(SIGALRM, &old, NULL);
-	expect_seqs(u.ks, 4, 5);
-	ck_assert_int_eq(netdev_flush(u.tap, 0), 0);
-
-	/* Plain I/O has no such wait: the stack uses epoll. */
-	enum tap_io got;
-	char err[256];
-	ck_assert_int_eq(tap_set_io(u.tap, TAP_IO_PLAIN, &got, err, sizeof(err)), 0);
-	ck_assert_int_eq(netdev_wait(u.tap, ts_clock_us() + 1000, ts_clock_us()), -EOPNOTSUPP);
-	uring_tap_close(&u);
-}
-END_TEST
-
 /* tap_set_io on a device that is not a TAP: -EINVAL and why (no root needed). */
 START_TEST(tap_set_io_not_a_tap)
 {
@@ -1095,7 +978,6 @@ static Suite *tap_suite(void)
 	tcase_add_test(tc, tap_recv_batch_uring);
 	tcase_add_test(tc, tap_recv_batch_uring_csum);
 	tcase_add_test(tc, tap_recv_batch_plain);
-	tcase_add_test(tc, tap_uring_wait);
 	tcase_add_test(tc, tap_set_io_not_a_tap);
 	tcase_add_test(tc, tap_set_io_without_io_uring);
 	tcase_add_test(tc, tap_uring_queue_sent_on_switch_and_destroy);
